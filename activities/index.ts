@@ -1,0 +1,25 @@
+import type { ActivityDeps } from './deps';
+import { createInventoryActivities } from './inventory';
+import { createInvoicingActivities } from './invoicing';
+import { createOrderRecordActivities } from './order-record';
+import { createPaymentActivities } from './payment';
+import { createPickingActivities } from './picking';
+import { createPricingActivities } from './pricing';
+import { createShippingActivities } from './shipping';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity of the order pipeline, bound to its dependencies; one file per step. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createOrderRecordActivities(deps),
+    ...createPricingActivities(deps),
+    ...createPaymentActivities(deps),
+    ...createInventoryActivities(deps),
+    ...createPickingActivities(deps),
+    ...createShippingActivities(deps),
+    ...createInvoicingActivities(deps),
+  };
+}
+
+export type OrderActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,52 @@
+import type { Knex } from 'knex';
+import { shipmentBill } from '../db/billing';
+import type { ActivityDeps } from './deps';
+
+export type DocumentSeries = 'INV' | 'CN';
+
+/**
+ * Takes the next number of a series and year. The counter row is locked until the caller's transaction
+ * ends, so numbers are handed out one at a time and a rolled-back document gives its number back: gapless.
+ */
+export async function nextDocumentNumber(trx: Knex.Transaction, series: DocumentSeries, year: number): Promise<{ number: string; seq: number }> {
+  const [{ last_number: seq }] = await trx('document_sequences')
+    .insert({ series, year, last_number: 1 })
+    .onConflict(['series', 'year'])
+    .merge({ last_number: trx.raw('document_sequences.last_number + 1') })
+    .returning('last_number');
+  return { number: `${series}-${year}-${String(seq).padStart(6, '0')}`, seq };
+}
+
+/** One invoice per shipment, numbered gaplessly, with the shipment's lines and their tax. */
+export function createInvoicingActivities({ db }: ActivityDeps) {
+  return {
+    async issueInvoice(input: { orderId: string; shipmentId: string }): Promise<{ number: string; total: number }> {
+      const sourceKey = `invoice:${input.shipmentId}`;
+      const issued = await db('invoices').where({ source_key: sourceKey }).first('number', 'total');
+      if (issued) return issued;
+      const bill = await shipmentBill(db, input.shipmentId);
+      return db.transaction(async (trx) => {
+        const year = new Date().getUTCFullYear();
+        const { number, seq } = await nextDocumentNumber(trx, 'INV', year);
+        const netTerms = (await trx('orders').where({ id: input.orderId }).first('payment_method')).payment_method === 'invoice';
+        await trx('invoices').insert({
+          number,
+          kind: 'invoice',
+          series: 'INV',
+          year,
+          seq,
+          order_id: input.orderId,
+          shipment_id: input.shipmentId,
+          source_key: sourceKey,
+          currency: bill.currency,
+          subtotal: bill.subtotal,
+          tax: bill.tax,
+          total: bill.total,
+          lines: JSON.stringify(bill.lines),
+          due_date: netTerms ? trx.raw(`(now() + interval '30 days')::date`) : null,
+        });
+        return { number, total: bill.total };
+      });
+    },
+  };
+}

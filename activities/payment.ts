@@ -1,0 +1,91 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { TransientPaymentError, type AuthorizeResult } from '../adapters/payments/provider';
+import { shipmentBill } from '../db/billing';
+import type { ActivityDeps } from './deps';
+
+/**
+ * Payment steps: authorize the order total, capture per shipment, void what will never ship. Each call to
+ * the provider carries an idempotency key made of the order and the step, and each outcome is recorded once
+ * in `payment_transactions` under a key of the same shape.
+ */
+export function createPaymentActivities({ db, payments }: ActivityDeps) {
+  async function record(row: { id: string; orderId: string; kind: string; amount: number; currency: string; status: string; reference?: string; shipmentId?: string; detail?: string }) {
+    await db('payment_transactions')
+      .insert({
+        id: row.id,
+        order_id: row.orderId,
+        kind: row.kind,
+        provider: payments.name,
+        amount: row.amount,
+        currency: row.currency,
+        status: row.status,
+        provider_reference: row.reference ?? null,
+        shipment_id: row.shipmentId ?? null,
+        detail: row.detail ?? null,
+      })
+      .onConflict('id')
+      .ignore();
+  }
+
+  /** Provider outages are retried by Temporal; anything else the provider throws is not worth retrying. */
+  async function callProvider<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof TransientPaymentError) throw error;
+      throw ApplicationFailure.nonRetryable((error as Error).message, 'PaymentProviderError');
+    }
+  }
+
+  return {
+    async authorizePayment(input: { orderId: string; amount: number; currency: string; token: string }): Promise<AuthorizeResult> {
+      const result = await callProvider(() =>
+        payments.authorize({ idempotencyKey: `${input.orderId}:authorize`, orderId: input.orderId, amount: input.amount, currency: input.currency, token: input.token }),
+      );
+      await record({
+        id: `${input.orderId}:authorization`,
+        orderId: input.orderId,
+        kind: 'authorization',
+        amount: input.amount,
+        currency: input.currency,
+        status: result.status === 'authorized' ? 'succeeded' : 'declined',
+        reference: result.status === 'authorized' ? result.authorizationId : undefined,
+        detail: result.status === 'declined' ? result.reason : undefined,
+      });
+      return result;
+    },
+
+    /** Captures what one shipment costs; returns the amount captured. */
+    async capturePayment(input: { orderId: string; shipmentId: string; authorizationId: string }): Promise<{ amount: number }> {
+      const bill = await shipmentBill(db, input.shipmentId);
+      const { captureId } = await callProvider(() =>
+        payments.capture({ idempotencyKey: `${input.orderId}:capture:${input.shipmentId}`, authorizationId: input.authorizationId, amount: bill.total, currency: bill.currency }),
+      );
+      await record({
+        id: `${input.orderId}:capture:${input.shipmentId}`,
+        orderId: input.orderId,
+        kind: 'capture',
+        amount: bill.total,
+        currency: bill.currency,
+        status: 'succeeded',
+        reference: captureId,
+        shipmentId: input.shipmentId,
+      });
+      return { amount: bill.total };
+    },
+
+    /** Releases the part of the authorization that will never be captured. */
+    async voidAuthorization(input: { orderId: string; authorizationId: string; amount: number; currency: string }): Promise<void> {
+      await callProvider(() => payments.void({ idempotencyKey: `${input.orderId}:void`, authorizationId: input.authorizationId }));
+      await record({
+        id: `${input.orderId}:void`,
+        orderId: input.orderId,
+        kind: 'void',
+        amount: input.amount,
+        currency: input.currency,
+        status: 'succeeded',
+        reference: input.authorizationId,
+      });
+    },
+  };
+}

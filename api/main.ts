@@ -1,0 +1,47 @@
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type OmsConfig } from '../config';
+import { createDb } from '../db/connection';
+import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
+import { createApp } from './app';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the REST API on `config.port` against the given PostgreSQL and Temporal. */
+export async function runApi(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningApi> {
+  const db = createDb(targets.databaseUrl);
+  const connection = await Connection.connect({ address: targets.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const app = createApp({ db, temporal, taskQueue: ORDER_TASK_QUEUE, config });
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.port, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  return {
+    url: `http://localhost:${config.port}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  if (!config.databaseUrl) {
+    console.error('npm run api needs DATABASE_URL (and TEMPORAL_ADDRESS unless Temporal listens on 127.0.0.1:7233). To run everything locally, use npm start.');
+    process.exit(2);
+  }
+  runApi(config, { databaseUrl: config.databaseUrl, temporalAddress: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}` })
+    .then((api) => console.log(`API listening on ${api.url}`))
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

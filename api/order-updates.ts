@@ -1,0 +1,36 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from '../db/connection';
+import { findOrderSummary } from '../db/orders';
+import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, orderWorkflowId, type StatusReply } from '../workflows/order/messages';
+import { conflict, notFound, unprocessable } from './problem';
+
+/**
+ * Sends a Temporal Update to a running order and answers with the workflow's own decision: its validator's
+ * refusal becomes 409 (state) or 422 (request), a finished workflow becomes 409.
+ */
+export async function updateOrder(
+  deps: { db: Db; temporal: Client },
+  orderId: string,
+  send: (handle: WorkflowHandle) => Promise<StatusReply>,
+): Promise<StatusReply> {
+  const order = await findOrderSummary(deps.db, orderId);
+  if (!order) throw notFound(`no order ${orderId}`);
+  try {
+    return await send(deps.temporal.workflow.getHandle(orderWorkflowId(orderId)));
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+      if (error.cause.type === ORDER_STATE_CONFLICT) throw conflict(error.cause.message);
+      if (error.cause.type === INVALID_ORDER_REQUEST) throw unprocessable(error.cause.message, [{ path: 'body', message: error.cause.message }]);
+    }
+    if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) {
+      const current = await findOrderSummary(deps.db, orderId);
+      throw conflict(`order ${orderId} is ${current?.status ?? order.status} and no longer accepts changes`);
+    }
+    throw error;
+  }
+}
+
+function isCompletedWorkflowError(error: unknown): boolean {
+  return /workflow execution already completed/i.test(String((error as Error)?.message ?? ''));
+}

@@ -1,0 +1,194 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { missingAddressFields } from '../domain/address';
+import type { OrderSettings } from '../domain/order';
+import { orderPriority, type OrderSource } from '../domain/priority';
+import { findCustomer, findProducts } from '../db/catalog';
+import type { Db } from '../db/connection';
+import { findOrderSummary, insertOrder } from '../db/orders';
+import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowInput } from '../workflows/order/messages';
+import { CustomerIdKey, OrderPriorityKey, OrderStatusKey } from '../workflows/order/search-attributes';
+import { HttpProblem, unprocessable, type ProblemFieldError } from './problem';
+import type { PlaceOrderRequest } from './schemas';
+
+export interface OrderPlacementDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  orderSettings: OrderSettings;
+}
+
+export interface PlacedOrder {
+  id: string;
+  trackingNumber: string;
+  status: string;
+  /** True when an earlier request with the same Idempotency-Key already placed this order. */
+  replayed: boolean;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** Random Crockford base32: unambiguous to read aloud, 5 bits of entropy per character. */
+export function randomCode(length: number): string {
+  return [...randomBytes(length)].map((byte) => CROCKFORD[byte & 31]).join('');
+}
+
+export const newOrderId = () => `ORD-${randomCode(12)}`;
+/** Public and unguessable: 100 random bits. */
+export const newTrackingNumber = () => `TRK-${randomCode(20)}`;
+
+/**
+ * Entry of one order: every check that can be made now (422 listing each reason), the order row and its
+ * idempotency key in one transaction, then its workflow (ID = order ID). Nothing is written when a check
+ * fails.
+ */
+export async function placeOrder(
+  deps: OrderPlacementDeps,
+  request: PlaceOrderRequest,
+  options: { idempotencyKey?: string; scope: string; source?: OrderSource },
+): Promise<PlacedOrder> {
+  const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+  if (options.idempotencyKey) {
+    const replay = await findReplay(deps, options.scope, options.idempotencyKey, requestHash);
+    if (replay) return replay;
+  }
+
+  const { customer, errors } = await checkReferences(deps.db, request);
+  if (errors.length > 0 || !customer) throw unprocessable(`the order cannot be accepted: ${errors.map((error) => error.message).join('; ')}`, errors);
+
+  const input: OrderWorkflowInput = {
+    orderId: newOrderId(),
+    customerId: customer.id,
+    priority: orderPriority({ tier: customer.tier, expedite: request.expedite, source: options.source }),
+    shippingAddress: request.shippingAddress ?? customer.address,
+    payment: request.payment,
+    backorderPolicy: request.backorderPolicy,
+    settings: deps.orderSettings,
+  };
+  const trackingNumber = newTrackingNumber();
+  try {
+    await deps.db.transaction(async (trx) => {
+      await insertOrder(trx, {
+        id: input.orderId,
+        trackingNumber,
+        customerId: customer.id,
+        priority: input.priority,
+        source: options.source ?? 'api',
+        currency: customer.currency,
+        shippingAddress: input.shippingAddress,
+        paymentMethod: request.payment.method,
+        backorderPolicy: request.backorderPolicy,
+        expedite: request.expedite,
+        promotionCode: request.promotionCode,
+        lines: request.lines,
+      });
+      if (options.idempotencyKey) {
+        await trx('idempotency_keys').insert({ scope: options.scope, key: options.idempotencyKey, request_hash: requestHash, resource_id: input.orderId });
+      }
+    });
+  } catch (error) {
+    // A concurrent request with the same key won the race: answer as it did.
+    if ((error as { code?: string }).code === '23505' && options.idempotencyKey) {
+      const replay = await findReplay(deps, options.scope, options.idempotencyKey, requestHash);
+      if (replay) return replay;
+    }
+    throw error;
+  }
+
+  try {
+    await startOrderWorkflow(deps, input, request);
+  } catch (error) {
+    // Take the order back so nothing half-written remains; a retry (with the same key, if any) places it anew.
+    await deps.db.transaction(async (trx) => {
+      if (options.idempotencyKey) await trx('idempotency_keys').where({ scope: options.scope, key: options.idempotencyKey }).delete();
+      await trx('order_lines').where({ order_id: input.orderId }).delete();
+      await trx('orders').where({ id: input.orderId }).delete();
+    });
+    throw new HttpProblem(503, `the order could not be started (${(error as Error).message}); nothing was kept, retry${options.idempotencyKey ? ' with the same Idempotency-Key' : ''}`);
+  }
+  return { id: input.orderId, trackingNumber, status: 'PENDING', replayed: false };
+}
+
+async function findReplay(deps: OrderPlacementDeps, scope: string, key: string, requestHash: string): Promise<PlacedOrder | undefined> {
+  const stored = await deps.db('idempotency_keys').where({ scope, key }).first();
+  if (!stored) return undefined;
+  if (stored.request_hash !== requestHash) {
+    throw unprocessable('this Idempotency-Key was used with a different request body', [{ path: 'header.Idempotency-Key', message: 'reused with another body' }]);
+  }
+  const order = await findOrderSummary(deps.db, stored.resource_id);
+  if (!order) throw new Error(`idempotency key ${key} points to missing order ${stored.resource_id}`);
+  return { id: order.id, trackingNumber: order.trackingNumber, status: order.status, replayed: true };
+}
+
+async function startOrderWorkflow(deps: OrderPlacementDeps, input: OrderWorkflowInput, request: PlaceOrderRequest): Promise<void> {
+  const lines = request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
+  try {
+    await deps.temporal.workflow.start(ORDER_WORKFLOW_TYPE, {
+      taskQueue: deps.taskQueue,
+      workflowId: orderWorkflowId(input.orderId),
+      args: [input],
+      // An order ID names one order forever: never start a second run for it.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: OrderStatusKey, value: 'PENDING' },
+        { key: CustomerIdKey, value: input.customerId },
+        { key: OrderPriorityKey, value: input.priority },
+      ],
+      staticSummary: `Order ${input.orderId} · customer ${input.customerId} · ${lines}`,
+      staticDetails: [
+        `**Customer** ${input.customerId} · **priority** ${input.priority} · **payment** ${request.payment.method} · **backorders** ${request.backorderPolicy}`,
+        '',
+        '| SKU | Quantity |',
+        '| --- | ---: |',
+        ...request.lines.map((line) => `| ${line.sku} | ${line.quantity} |`),
+      ].join('\n'),
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
+/** The checks the API can make on arrival (SPEC section 3, validation): each failing one becomes an error. */
+async function checkReferences(db: Db, request: PlaceOrderRequest) {
+  const errors: ProblemFieldError[] = [];
+  const customer = await findCustomer(db, request.customerId);
+  if (!customer) errors.push({ path: 'body.customerId', message: `customer ${request.customerId} does not exist` });
+  else if (!customer.active) errors.push({ path: 'body.customerId', message: `customer ${request.customerId} is inactive` });
+
+  const products = await findProducts(db, request.lines.map((line) => line.sku));
+  const seen = new Set<string>();
+  request.lines.forEach((line, index) => {
+    const path = `body.lines.${index}.sku`;
+    const product = products.get(line.sku);
+    if (seen.has(line.sku)) errors.push({ path, message: `${line.sku} appears on more than one line; put the whole quantity on one line` });
+    seen.add(line.sku);
+    if (!product) errors.push({ path, message: `product ${line.sku} does not exist` });
+    else if (!product.active) errors.push({ path, message: `product ${line.sku} is inactive` });
+    else if (customer && product.currency !== customer.currency) errors.push({ path, message: `product ${line.sku} is priced in ${product.currency}, the customer buys in ${customer.currency}` });
+  });
+
+  if (customer && request.payment.method === 'card' && !request.payment.token) {
+    errors.push({ path: 'body.payment.token', message: 'card payment needs a token' });
+  }
+  if (customer && request.payment.method === 'invoice' && customer.paymentTerms !== 'net30') {
+    errors.push({ path: 'body.payment.method', message: `customer ${customer.id} has ${customer.paymentTerms} terms; invoice payment needs net30` });
+  }
+  if (customer && !request.shippingAddress) {
+    for (const field of missingAddressFields(customer.address)) {
+      errors.push({ path: 'body.shippingAddress', message: `no shipping address given and the customer's address lacks ${field}` });
+    }
+  }
+  return { customer: customer?.active ? customer : undefined, errors };
+}
+
+/** JSON with sorted keys, so the same request always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .filter(([, entry]) => entry !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,77 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+
+export interface ProblemFieldError {
+  path: string;
+  message: string;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Malformed request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  413: 'Request body too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable request',
+  503: 'Service unavailable',
+};
+
+/** An RFC 9457 problem: thrown anywhere in a route, answered as `application/problem+json`. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    detail: string,
+    readonly errors: ProblemFieldError[] = [],
+    readonly title = TITLES[status] ?? 'Error',
+  ) {
+    super(detail);
+  }
+}
+
+export const badRequest = (detail: string, errors: ProblemFieldError[] = []) => new HttpProblem(400, detail, errors);
+export const notFound = (detail: string) => new HttpProblem(404, detail);
+export const conflict = (detail: string, errors: ProblemFieldError[] = []) => new HttpProblem(409, detail, errors);
+export const unprocessable = (detail: string, errors: ProblemFieldError[] = []) => new HttpProblem(422, detail, errors);
+
+/** Parses a request part with a schema; a mismatch is a 400 naming every offending field. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params' = 'body'): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw badRequest(`the request ${where} is not valid: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`, errors);
+}
+
+export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpProblem): void {
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .json({
+      type: `/problems/${problem.status}`,
+      title: problem.title,
+      status: problem.status,
+      detail: problem.message,
+      errors: problem.errors,
+    });
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => sendProblem(res, notFound(`no route ${req.method} ${req.path}`));
+
+/** Turns every error into a problem: body-parser failures are the client's, anything unexpected is logged. */
+export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    if (error instanceof HttpProblem) return sendProblem(res, error);
+    const parserError = error as { type?: string; status?: number; message?: string };
+    if (parserError.type === 'entity.parse.failed') return sendProblem(res, badRequest(`the body is not valid JSON: ${parserError.message}`, [{ path: 'body', message: 'invalid JSON' }]));
+    if (parserError.type === 'entity.too.large') return sendProblem(res, new HttpProblem(413, 'the body is larger than the 1 MB limit', [{ path: 'body', message: 'too large' }]));
+    if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
+      return sendProblem(res, new HttpProblem(parserError.status, parserError.message ?? 'bad request', [{ path: 'body', message: parserError.message ?? 'rejected' }]));
+    }
+    log(error);
+    return sendProblem(res, new HttpProblem(500, 'an unexpected error occurred; it has been logged'));
+  };
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { ensureStockRow, moveStock, stockLevels } from '../../db/stock';
+import type { ApiDeps } from '../app';
+import { conflict, parse, unprocessable, type ProblemFieldError } from '../problem';
+import { adjustmentSchema, inventoryQuerySchema, ledgerQuerySchema, receiptSchema } from '../schemas';
+
+/** Stock in, corrections, levels and the ledger (SPEC section 4). Every change is one ledger row. */
+export function inventoryRoutes({ db, auth }: ApiDeps): Router {
+  const router = Router();
+
+  async function requireKnown(warehouse: string, sku: string) {
+    const [warehouseRow, productRow] = await Promise.all([db('warehouses').where({ code: warehouse }).first('code'), db('products').where({ sku }).first('sku')]);
+    const errors: ProblemFieldError[] = [];
+    if (!warehouseRow) errors.push({ path: 'body.warehouse', message: `warehouse ${warehouse} does not exist` });
+    if (!productRow) errors.push({ path: 'body.sku', message: `product ${sku} does not exist` });
+    if (errors.length > 0) throw unprocessable(errors.map((error) => error.message).join('; '), errors);
+  }
+
+  async function levelOf(warehouse: string, sku: string) {
+    const [level] = await stockLevels(db, { warehouse, sku });
+    return level;
+  }
+
+  /** Receiving the same reference again for the same warehouse and SKU is a safe retry: it moves nothing. */
+  router.post('/receipts', auth.requireRole('warehouse'), async (req, res) => {
+    const receipt = parse(receiptSchema, req.body);
+    await requireKnown(receipt.warehouse, receipt.sku);
+    const result = await db.transaction(async (trx) => {
+      await ensureStockRow(trx, receipt.warehouse, receipt.sku);
+      return moveStock(trx, {
+        warehouse: receipt.warehouse,
+        sku: receipt.sku,
+        reason: 'receipt',
+        onHandDelta: receipt.quantity,
+        reservedDelta: 0,
+        reference: receipt.reference,
+        movementKey: `receipt:${receipt.warehouse}:${receipt.sku}:${receipt.reference}`,
+      });
+    });
+    res.status(result === 'applied' ? 201 : 200).json({ duplicate: result === 'duplicate', level: await levelOf(receipt.warehouse, receipt.sku) });
+  });
+
+  /** A negative adjustment may not take on-hand stock below what is reserved for orders (409). */
+  router.post('/adjustments', auth.requireRole('warehouse'), async (req, res) => {
+    const adjustment = parse(adjustmentSchema, req.body);
+    await requireKnown(adjustment.warehouse, adjustment.sku);
+    const key = req.header('idempotency-key');
+    const result = await db.transaction(async (trx) => {
+      await ensureStockRow(trx, adjustment.warehouse, adjustment.sku);
+      return moveStock(trx, {
+        warehouse: adjustment.warehouse,
+        sku: adjustment.sku,
+        reason: 'adjustment',
+        onHandDelta: adjustment.delta,
+        reservedDelta: 0,
+        reference: adjustment.reason,
+        movementKey: `adjustment:${key ?? randomUUID()}`,
+      });
+    });
+    if (result === 'insufficient') {
+      const level = await levelOf(adjustment.warehouse, adjustment.sku);
+      throw conflict(`adjusting by ${adjustment.delta} would leave ${level.onHand + adjustment.delta} on hand against ${level.reserved} reserved`, [
+        { path: 'body.delta', message: `at least ${-(level.onHand - level.reserved)} allowed` },
+      ]);
+    }
+    res.status(result === 'applied' ? 201 : 200).json({ duplicate: result === 'duplicate', level: await levelOf(adjustment.warehouse, adjustment.sku) });
+  });
+
+  router.get('/', auth.anyRole, async (req, res) => {
+    const filter = parse(inventoryQuerySchema, req.query, 'query');
+    res.json({ items: await stockLevels(db, filter) });
+  });
+
+  router.get('/ledger', auth.anyRole, async (req, res) => {
+    const filter = parse(ledgerQuerySchema, req.query, 'query');
+    const query = db('stock_ledger').orderBy('id', 'desc').limit(filter.limit);
+    if (filter.sku) query.where('sku', filter.sku);
+    if (filter.warehouse) query.where('warehouse_code', filter.warehouse);
+    if (filter.orderId) query.where('order_id', filter.orderId);
+    const rows = await query;
+    res.json({
+      items: rows.map((row) => ({
+        id: row.id,
+        sku: row.sku,
+        warehouse: row.warehouse_code,
+        reason: row.reason,
+        onHandDelta: row.on_hand_delta,
+        reservedDelta: row.reserved_delta,
+        orderId: row.order_id,
+        reference: row.reference,
+        at: row.created_at,
+      })),
+    });
+  });
+
+  return router;
+}

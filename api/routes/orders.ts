@@ -1,0 +1,74 @@
+import { Router } from 'express';
+import { InvalidCursor, listOrders, orderDetail } from '../../db/orders';
+import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, rejectOrderUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
+import type { ApiDeps } from '../app';
+import { principalOf } from '../auth';
+import { updateOrder } from '../order-updates';
+import { placeOrder } from '../place-order';
+import { badRequest, notFound, parse } from '../problem';
+import { approveSchema, cancelSchema, emptySchema, listOrdersQuerySchema, placeOrderSchema, rejectSchema } from '../schemas';
+
+/** Orders (SPEC section 4): placing starts a workflow; changes to a running order are Temporal Updates. */
+export function orderRoutes(deps: ApiDeps): Router {
+  const { db, auth, config } = deps;
+  const router = Router();
+
+  router.post('/', auth.requireRole('sales'), async (req, res) => {
+    const request = parse(placeOrderSchema, req.body);
+    const idempotencyKey = req.header('idempotency-key');
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+      throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'header.Idempotency-Key', message: 'invalid' }]);
+    }
+    const placed = await placeOrder(deps, request, { idempotencyKey, scope: `orders:${principalOf(res).keyId}` });
+    if (placed.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.status(202).location(`/v1/orders/${placed.id}`).json({ id: placed.id, trackingNumber: placed.trackingNumber, status: placed.status });
+  });
+
+  router.get('/', auth.anyRole, async (req, res) => {
+    const filter = parse(listOrdersQuerySchema, req.query, 'query');
+    try {
+      res.json(await listOrders(db, filter));
+    } catch (error) {
+      if (error instanceof InvalidCursor) throw badRequest(error.message, [{ path: 'query.cursor', message: error.message }]);
+      throw error;
+    }
+  });
+
+  router.get('/:id', auth.anyRole, async (req, res) => {
+    const order = await orderDetail(db, String(req.params.id));
+    if (!order) throw notFound(`no order ${req.params.id}`);
+    res.json(order);
+  });
+
+  router.get('/:id/history', auth.anyRole, async (req, res) => {
+    const order = await orderDetail(db, String(req.params.id));
+    if (!order) throw notFound(`no order ${req.params.id}`);
+    const workflowId = orderWorkflowId(order.id);
+    res.json({
+      orderId: order.id,
+      status: order.status,
+      workflowId,
+      temporalUiUrl: `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`,
+      timeline: order.timeline,
+    });
+  });
+
+  router.post('/:id/approve', auth.requireRole('approver'), async (req, res) => {
+    const request = parse(approveSchema, req.body ?? {});
+    res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(approveOrderUpdate, { args: [request] })));
+  });
+  router.post('/:id/reject', auth.requireRole('approver'), async (req, res) => {
+    const request = parse(rejectSchema, req.body);
+    res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(rejectOrderUpdate, { args: [request] })));
+  });
+  router.post('/:id/cancel', auth.requireRole('support'), async (req, res) => {
+    const request = parse(cancelSchema, req.body);
+    res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(cancelOrderUpdate, { args: [request] })));
+  });
+  router.post('/:id/resume-backorder', auth.requireRole('support'), async (req, res) => {
+    parse(emptySchema, req.body ?? {});
+    res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(resumeBackorderUpdate)));
+  });
+
+  return router;
+}

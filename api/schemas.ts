@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import {
+  BACKORDER_POLICIES,
+  CUSTOMER_TIERS,
+  ORDER_STATUSES,
+  PAYMENT_METHODS,
+  PAYMENT_TERMS,
+} from '../domain/order';
+
+/** Request schemas: the single description of what each route accepts (400 when a request does not fit). */
+
+const text = (max = 200) => z.string().trim().min(1).max(max);
+const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD');
+const minorUnits = z.number().int('must be a whole number of minor units').min(0).max(Number.MAX_SAFE_INTEGER);
+const quantity = z.number().int('must be a whole number').positive('must be at least 1').max(1_000_000);
+const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore (max 64)');
+
+export const addressSchema = z.strictObject({
+  name: text(),
+  line1: text(),
+  line2: z.string().trim().max(200).optional(),
+  city: text(),
+  region: text(64),
+  postalCode: text(32),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US'),
+});
+
+export const productSchema = z.strictObject({
+  sku: code,
+  name: text(),
+  unitPrice: minorUnits,
+  currency,
+  taxCode: code,
+  weightGrams: z.number().int().min(0).max(10_000_000).default(0),
+  active: z.boolean().default(true),
+  maxOrderQuantity: quantity.nullable().optional(),
+});
+export const productPatchSchema = productSchema.omit({ sku: true }).partial();
+
+export const warehouseSchema = z.strictObject({
+  code,
+  name: text(),
+  region: text(64),
+  priority: z.number().int().min(0).max(10_000).default(100),
+  cutoffHour: z.number().int().min(0).max(23).default(16),
+  active: z.boolean().default(true),
+});
+
+export const customerSchema = z.strictObject({
+  id: code.optional(),
+  name: text(),
+  email: z.email().max(254),
+  active: z.boolean().default(true),
+  tier: z.enum(CUSTOMER_TIERS).default('standard'),
+  currency,
+  approvalLimit: minorUnits,
+  creditLimit: minorUnits.default(0),
+  paymentTerms: z.enum(PAYMENT_TERMS).default('prepaid'),
+  address: addressSchema,
+});
+export const customerPatchSchema = customerSchema.omit({ id: true }).partial();
+
+export const receiptSchema = z.strictObject({
+  warehouse: code,
+  sku: code,
+  quantity,
+  reference: text(120),
+});
+
+export const adjustmentSchema = z.strictObject({
+  warehouse: code,
+  sku: code,
+  delta: z.number().int('must be a whole number').refine((value) => value !== 0, 'must not be 0').refine((value) => Math.abs(value) <= 1_000_000, 'is too large'),
+  reason: text(200),
+});
+
+export const inventoryQuerySchema = z.strictObject({ sku: code.optional(), warehouse: code.optional() });
+export const ledgerQuerySchema = z.strictObject({
+  sku: code.optional(),
+  warehouse: code.optional(),
+  orderId: code.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const orderLineSchema = z.strictObject({ sku: code, quantity });
+
+export const placeOrderSchema = z.strictObject({
+  customerId: code,
+  lines: z.array(orderLineSchema).min(1, 'an order needs at least one line').max(200),
+  shippingAddress: addressSchema.optional(),
+  expedite: z.boolean().default(false),
+  promotionCode: code.optional(),
+  backorderPolicy: z.enum(BACKORDER_POLICIES).default('ship_available'),
+  payment: z.strictObject({
+    method: z.enum(PAYMENT_METHODS),
+    token: z.string().min(1).max(200).optional(),
+  }),
+});
+export type PlaceOrderRequest = z.infer<typeof placeOrderSchema>;
+
+export const listOrdersQuerySchema = z.strictObject({
+  status: z.enum(ORDER_STATUSES).optional(),
+  customerId: code.optional(),
+  sku: code.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export const approveSchema = z.strictObject({
+  lines: z.array(z.strictObject({ sku: code, approvedQuantity: z.number().int().min(0) })).max(200).optional(),
+  note: z.string().max(1000).optional(),
+});
+export const rejectSchema = z.strictObject({ reason: text(1000) });
+export const cancelSchema = z.strictObject({ reason: text(1000) });
+export const emptySchema = z.strictObject({});

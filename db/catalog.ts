@@ -1,0 +1,141 @@
+import type { Knex } from 'knex';
+import type { TaxRate } from '../domain/pricing';
+import type { Address, CustomerTier, PaymentTerms } from '../domain/order';
+
+/** Master data (SPEC section 3) as the rest of the code sees it, mapped from its tables in one place. */
+export interface Product {
+  sku: string;
+  name: string;
+  unitPrice: number;
+  currency: string;
+  taxCode: string;
+  weightGrams: number;
+  active: boolean;
+  maxOrderQuantity: number | null;
+}
+
+export interface Warehouse {
+  code: string;
+  name: string;
+  region: string;
+  priority: number;
+  cutoffHour: number;
+  active: boolean;
+}
+
+export interface Customer {
+  id: string;
+  name: string;
+  email: string;
+  active: boolean;
+  tier: CustomerTier;
+  currency: string;
+  approvalLimit: number;
+  creditLimit: number;
+  paymentTerms: PaymentTerms;
+  address: Address;
+}
+
+type Row = Record<string, any>;
+
+export const toProduct = (row: Row): Product => ({
+  sku: row.sku,
+  name: row.name,
+  unitPrice: row.unit_price,
+  currency: row.currency,
+  taxCode: row.tax_code,
+  weightGrams: row.weight_grams,
+  active: row.active,
+  maxOrderQuantity: row.max_order_quantity,
+});
+
+export const fromProduct = (product: Partial<Product>): Row =>
+  dropUndefined({
+    sku: product.sku,
+    name: product.name,
+    unit_price: product.unitPrice,
+    currency: product.currency,
+    tax_code: product.taxCode,
+    weight_grams: product.weightGrams,
+    active: product.active,
+    max_order_quantity: product.maxOrderQuantity,
+  });
+
+export const toWarehouse = (row: Row): Warehouse => ({
+  code: row.code,
+  name: row.name,
+  region: row.region,
+  priority: row.priority,
+  cutoffHour: row.cutoff_hour,
+  active: row.active,
+});
+
+export const fromWarehouse = (warehouse: Partial<Warehouse>): Row =>
+  dropUndefined({
+    code: warehouse.code,
+    name: warehouse.name,
+    region: warehouse.region,
+    priority: warehouse.priority,
+    cutoff_hour: warehouse.cutoffHour,
+    active: warehouse.active,
+  });
+
+export const toCustomer = (row: Row): Customer => ({
+  id: row.id,
+  name: row.name,
+  email: row.email,
+  active: row.active,
+  tier: row.tier,
+  currency: row.currency,
+  approvalLimit: row.approval_limit,
+  creditLimit: row.credit_limit,
+  paymentTerms: row.payment_terms,
+  address: row.address,
+});
+
+export const fromCustomer = (customer: Partial<Customer>): Row =>
+  dropUndefined({
+    id: customer.id,
+    name: customer.name,
+    email: customer.email,
+    active: customer.active,
+    tier: customer.tier,
+    currency: customer.currency,
+    approval_limit: customer.approvalLimit,
+    credit_limit: customer.creditLimit,
+    payment_terms: customer.paymentTerms,
+    address: customer.address ? JSON.stringify(customer.address) : undefined,
+  });
+
+export async function findCustomer(db: Knex, id: string): Promise<Customer | undefined> {
+  const row = await db('customers').where({ id }).first();
+  return row ? toCustomer(row) : undefined;
+}
+
+export async function findProducts(db: Knex, skus: readonly string[]): Promise<Map<string, Product>> {
+  const rows = await db('products').whereIn('sku', [...skus]);
+  return new Map(rows.map((row: Row) => [row.sku, toProduct(row)]));
+}
+
+export async function activeWarehouses(db: Knex): Promise<Warehouse[]> {
+  return (await db('warehouses').where({ active: true }).orderBy('code')).map(toWarehouse);
+}
+
+export async function taxRatesFor(db: Knex, country: string): Promise<TaxRate[]> {
+  const rows = await db('tax_rates').where({ country });
+  return rows.map((row: Row) => ({ taxCode: row.tax_code, country: row.country, region: row.region, rateBps: row.rate_bps }));
+}
+
+/** Open receivables of a customer: net30 invoices less what has been paid on them. */
+export async function outstandingReceivables(db: Knex, customerId: string): Promise<number> {
+  const row = await db('invoices as i')
+    .join('orders as o', 'o.id', 'i.order_id')
+    .where({ 'o.customer_id': customerId, 'o.payment_method': 'invoice', 'i.kind': 'invoice' })
+    .sum({ open: db.raw('i.total - i.amount_paid') })
+    .first();
+  return Number(row?.open ?? 0);
+}
+
+function dropUndefined(row: Row): Row {
+  return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,19 @@
+import type { Knex } from 'knex';
+import type { Db } from './connection';
+import * as initial from './migrations/001_initial';
+
+/** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
+const MIGRATIONS: Record<string, Knex.Migration> = {
+  '001_initial': initial,
+};
+
+const source: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name],
+};
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
+  return applied;
+}

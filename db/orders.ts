@@ -1,0 +1,207 @@
+import type { Knex } from 'knex';
+import { WAITING_STATUSES, type Address, type OrderStatus } from '../domain/order';
+
+/** The order read model: what the API shows. The workflow writes it through its activities. */
+
+export interface NewOrder {
+  id: string;
+  trackingNumber: string;
+  customerId: string;
+  priority: number;
+  source: 'api' | 'batch';
+  currency: string;
+  shippingAddress: Address;
+  paymentMethod: string;
+  backorderPolicy: string;
+  expedite: boolean;
+  promotionCode?: string;
+  lines: { sku: string; quantity: number }[];
+}
+
+export async function insertOrder(trx: Knex.Transaction, order: NewOrder): Promise<void> {
+  await trx('orders').insert({
+    id: order.id,
+    tracking_number: order.trackingNumber,
+    customer_id: order.customerId,
+    priority: order.priority,
+    source: order.source,
+    currency: order.currency,
+    shipping_address: JSON.stringify(order.shippingAddress),
+    payment_method: order.paymentMethod,
+    backorder_policy: order.backorderPolicy,
+    expedite: order.expedite,
+    promotion_code: order.promotionCode ?? null,
+  });
+  await trx('order_lines').insert(order.lines.map((line, index) => ({ order_id: order.id, line_no: index + 1, sku: line.sku, quantity: line.quantity })));
+}
+
+type Row = Record<string, any>;
+
+const lineView = (row: Row) => ({
+  sku: row.sku,
+  quantity: row.quantity,
+  approvedQuantity: row.approved_quantity,
+  reservedQuantity: row.reserved_quantity,
+  pickedQuantity: row.picked_quantity,
+  shippedQuantity: row.shipped_quantity,
+  deliveredQuantity: row.delivered_quantity,
+  returnedQuantity: row.returned_quantity,
+  cancelledQuantity: row.cancelled_quantity,
+  unitPrice: row.unit_price,
+  taxRateBps: row.tax_rate_bps,
+  subtotal: row.subtotal,
+  tax: row.tax,
+  total: row.total,
+});
+
+const summaryView = (row: Row) => ({
+  id: row.id,
+  trackingNumber: row.tracking_number,
+  customerId: row.customer_id,
+  status: row.status as OrderStatus,
+  priority: row.priority,
+  currency: row.currency,
+  total: row.total,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export async function findOrderSummary(db: Knex, id: string) {
+  const row = await db('orders').where({ id }).first();
+  return row ? summaryView(row) : undefined;
+}
+
+export async function orderDetail(db: Knex, id: string) {
+  const order = await db('orders').where({ id }).first();
+  if (!order) return undefined;
+  const [lines, shipments, shipmentLines, events, pickLists, payments, invoices, timeline] = await Promise.all([
+    db('order_lines').where({ order_id: id }).orderBy('line_no'),
+    db('shipments').where({ order_id: id }).orderBy('seq'),
+    db('shipment_lines as l').join('shipments as s', 's.id', 'l.shipment_id').where('s.order_id', id).select('l.*'),
+    db('shipment_events as e').join('shipments as s', 's.id', 'e.shipment_id').where('s.order_id', id).orderBy('e.occurred_at').select('e.*'),
+    db('pick_lists').where({ order_id: id }),
+    db('payment_transactions').where({ order_id: id }).orderBy('created_at'),
+    db('invoices').where({ order_id: id }).orderBy('issued_at'),
+    db('order_events').where({ order_id: id }).orderBy('seq'),
+  ]);
+  return {
+    ...summaryView(order),
+    rejectReason: order.reject_reason,
+    cancelReason: order.cancel_reason,
+    statusReasons: order.status_reasons,
+    source: order.source,
+    totals: { subtotal: order.subtotal, discount: order.discount, shipping: order.shipping, tax: order.tax, total: order.total },
+    shippingAddress: order.shipping_address,
+    payment: { method: order.payment_method },
+    backorderPolicy: order.backorder_policy,
+    expedite: order.expedite,
+    promotionCode: order.promotion_code,
+    promisedDeliveryDate: order.promised_delivery_date,
+    lines: lines.map(lineView),
+    shipments: shipments.map((shipment: Row) => ({
+      ...shipmentView(shipment),
+      lines: shipmentLines.filter((line: Row) => line.shipment_id === shipment.id).map((line: Row) => ({ sku: line.sku, quantity: line.quantity })),
+      pickList: pickLists.filter((pick: Row) => pick.shipment_id === shipment.id).map((pick: Row) => ({ id: pick.id, status: pick.status }))[0] ?? null,
+      events: events.filter((event: Row) => event.shipment_id === shipment.id).map(eventView),
+    })),
+    payments: payments.map((payment: Row) => ({
+      id: payment.id,
+      kind: payment.kind,
+      provider: payment.provider,
+      amount: payment.amount,
+      currency: payment.currency,
+      status: payment.status,
+      providerReference: payment.provider_reference,
+      shipmentId: payment.shipment_id,
+      detail: payment.detail,
+      createdAt: payment.created_at,
+    })),
+    invoices: invoices.map(invoiceSummaryView),
+    timeline: timeline.map((event: Row) => ({ seq: event.seq, type: event.type, status: event.status, message: event.message, detail: event.detail, at: event.created_at })),
+  };
+}
+
+export const shipmentView = (row: Row) => ({
+  id: row.id,
+  orderId: row.order_id,
+  warehouse: row.warehouse_code,
+  status: row.status,
+  carrier: row.carrier,
+  service: row.service,
+  carrierTrackingNumber: row.carrier_tracking_number,
+  shippedAt: row.shipped_at,
+  deliveredAt: row.delivered_at,
+});
+
+export const eventView = (row: Row) => ({ status: row.status, at: row.occurred_at, detail: row.detail });
+
+export const invoiceSummaryView = (row: Row) => ({
+  number: row.number,
+  kind: row.kind,
+  orderId: row.order_id,
+  shipmentId: row.shipment_id,
+  currency: row.currency,
+  subtotal: row.subtotal,
+  tax: row.tax,
+  total: row.total,
+  amountPaid: row.amount_paid,
+  dueDate: row.due_date,
+  issuedAt: row.issued_at,
+});
+
+export interface OrderListFilter {
+  status?: OrderStatus;
+  customerId?: string;
+  sku?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * Newest first with keyset paging; a waiting status (AWAITING_APPROVAL, BACKORDERED) is a work queue:
+ * highest priority first, then oldest first (SPEC section 4).
+ */
+export async function listOrders(db: Knex, filter: OrderListFilter) {
+  const queue = filter.status !== undefined && WAITING_STATUSES.includes(filter.status);
+  const query = db('orders').select('*', db.raw(`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key`)).limit(filter.limit + 1);
+  if (filter.status) query.where('status', filter.status);
+  if (filter.customerId) query.where('customer_id', filter.customerId);
+  if (filter.sku) query.whereExists(db('order_lines').whereRaw('order_lines.order_id = orders.id').where('order_lines.sku', filter.sku));
+  const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+  if (queue) {
+    if (after) query.whereRaw('(priority, created_at, id) > (?, ?::timestamptz, ?)', [after.priority, after.created, after.id]);
+    query.orderBy([{ column: 'priority' }, { column: 'created_at' }, { column: 'id' }]);
+  } else {
+    if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?)', [after.created, after.id]);
+    query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+  }
+  const rows = await query;
+  const page = rows.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(summaryView),
+    nextCursor: rows.length > filter.limit && last ? encodeCursor({ priority: last.priority, created: last.created_key, id: last.id }) : null,
+  };
+}
+
+interface Cursor {
+  priority: number;
+  created: string;
+  id: string;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+export class InvalidCursor extends Error {}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    if (typeof cursor.id !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(String(cursor.created)) || !Number.isInteger(cursor.priority)) throw new Error();
+    return cursor;
+  } catch {
+    throw new InvalidCursor('cursor is not one this API returned');
+  }
+}

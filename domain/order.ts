@@ -1,0 +1,100 @@
+/** The order domain's vocabulary, shared by the API, the workflow and the activities (SPEC section 3). */
+
+export const ORDER_STATUSES = [
+  'PENDING',
+  'AWAITING_APPROVAL',
+  'AUTHORIZING',
+  'BACKORDERED',
+  'ALLOCATED',
+  'PICKING',
+  'PARTIALLY_SHIPPED',
+  'SHIPPED',
+  'DELIVERED',
+  'COMPLETED',
+  'REJECTED',
+  'CANCELLED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'REJECTED', 'CANCELLED'];
+/** Statuses in which nothing is left to ship: cancellation is refused and points to returns. */
+export const NOTHING_LEFT_TO_SHIP: readonly OrderStatus[] = ['SHIPPED', 'DELIVERED', 'COMPLETED'];
+/** Statuses that are work queues: listed highest priority first, then oldest first. */
+export const WAITING_STATUSES: readonly OrderStatus[] = ['AWAITING_APPROVAL', 'BACKORDERED'];
+
+export const REJECT_REASONS = ['invalid', 'rejected', 'approval_timeout'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export const CANCEL_REASONS = ['requested', 'payment_declined', 'backorder_expired', 'unavailable'] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
+export const BACKORDER_POLICIES = ['ship_available', 'wait_all', 'cancel_unavailable'] as const;
+export type BackorderPolicy = (typeof BACKORDER_POLICIES)[number];
+
+export const PAYMENT_METHODS = ['card', 'invoice'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+export const CUSTOMER_TIERS = ['standard', 'priority', 'critical'] as const;
+export type CustomerTier = (typeof CUSTOMER_TIERS)[number];
+
+export const PAYMENT_TERMS = ['prepaid', 'net30'] as const;
+export type PaymentTerms = (typeof PAYMENT_TERMS)[number];
+
+export const FULFILLMENT_MODES = ['auto', 'manual'] as const;
+export type FulfillmentMode = (typeof FULFILLMENT_MODES)[number];
+
+export const SHIPMENT_EVENT_STATUSES = ['in_transit', 'out_for_delivery', 'delivered', 'exception'] as const;
+export type ShipmentEventStatus = (typeof SHIPMENT_EVENT_STATUSES)[number];
+
+export interface Address {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  region: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface OrderLineRequest {
+  sku: string;
+  quantity: number;
+}
+
+export interface PaymentRequest {
+  method: PaymentMethod;
+  token?: string;
+}
+
+/** Settings captured when the order starts, so a running order keeps the rules it began with. */
+export interface OrderSettings {
+  fulfillmentMode: FulfillmentMode;
+  approvalTimeoutMs: number;
+  backorderTimeoutMs: number;
+  carrierDeliveryDelayMs: number;
+  returnWindowMs: number;
+}
+
+export interface LineQuantities {
+  quantity: number;
+  approvedQuantity: number;
+  reservedQuantity: number;
+  pickedQuantity: number;
+  shippedQuantity: number;
+  deliveredQuantity: number;
+  returnedQuantity: number;
+  cancelledQuantity: number;
+}
+
+export interface OrderTotals {
+  currency: string;
+  subtotal: number;
+  discount: number;
+  shipping: number;
+  tax: number;
+  total: number;
+}
+
+export function isTerminal(status: OrderStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}

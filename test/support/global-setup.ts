@@ -1,0 +1,55 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startEmbeddedPostgres } from '../../db/embedded-postgres';
+import { resolveTemporalCli } from '../../temporal/cli';
+import { startDevServer } from '../../temporal/dev-server';
+import { setSharedServers } from './servers';
+
+/**
+ * Starts the real servers every integration test shares: one PostgreSQL (each test file makes its own
+ * database in it) and one Temporal dev server (each test file polls its own task queue). The workflow
+ * bundle is built once here too.
+ */
+export default async function globalSetup(): Promise<void> {
+  const started = Date.now();
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'oms-test-'));
+  chmodSync(workDir, 0o755); // PostgreSQL runs as its own user when the tests run as root
+  const cli = await resolveTemporalCli({ onProgress: (message) => console.log(message) });
+  if (!cli) throw new Error('integration tests need the Temporal CLI: set TEMPORAL_CLI, or install Go so the pinned version can be built');
+
+  const [pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [postgres, temporal, bundle] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: path.join(workDir, 'postgres'), port: pgPort, database: 'postgres', persistent: false }),
+    startDevServer({ cliPath: cli.path, port: temporalPort, uiPort, logFile: path.join(workDir, 'temporal.log') }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
+  ]);
+  const bundlePath = path.join(workDir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+
+  setSharedServers({ postgresUrl: postgres.url, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, workflowBundlePath: bundlePath, cliPath: cli.path, workDir });
+  (globalThis as Record<string, unknown>).__OMS_TEST_SERVERS__ = { postgres, temporal };
+  console.log(`\nTest servers ready in ${((Date.now() - started) / 1000).toFixed(1)}s: PostgreSQL :${pgPort}, Temporal ${temporal.address} (logs in ${workDir})`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

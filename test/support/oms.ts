@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app';
+import type { ApiKey, Role } from '../../config';
+import { ROLES } from '../../config';
+import { createDb, type Db } from '../../db/connection';
+import { migrateToLatest } from '../../db/migrate';
+import { seedDemo } from '../../db/seed-demo';
+import type { OrderSettings, OrderStatus } from '../../domain/order';
+import { createOmsWorker, installWorkerLogging } from '../../worker/worker';
+import { ActivityGate } from './activity-gate';
+import { sharedServers } from './servers';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  contentType: string;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** A role's key, a literal key, or null for no Authorization header. Defaults to admin. */
+  as?: Role | null;
+  key?: string;
+  headers?: Record<string, string>;
+  rawBody?: string;
+}
+
+export const TEST_SETTINGS: OrderSettings = {
+  fulfillmentMode: 'auto',
+  approvalTimeoutMs: 60_000,
+  backorderTimeoutMs: 60_000,
+  carrierDeliveryDelayMs: 500,
+  returnWindowMs: 60_000,
+};
+
+/**
+ * A whole OMS for one test file, on the shared real servers: its own database (migrated and seeded with the
+ * demo data), its own task queue and worker, and the API on a free port.
+ */
+export async function startOms(options: { settings?: Partial<OrderSettings>; seed?: boolean } = {}) {
+  const servers = sharedServers();
+  const suffix = randomBytes(4).toString('hex');
+  const databaseName = `oms_test_${suffix}`;
+  const admin = createDb(servers.postgresUrl, { poolMax: 1 });
+  await admin.raw(`CREATE DATABASE ${databaseName}`);
+  await admin.destroy();
+  const databaseUrl = servers.postgresUrl.replace(/\/[^/]+$/, `/${databaseName}`);
+  const db: Db = createDb(databaseUrl, { poolMax: 20 });
+  await migrateToLatest(db);
+  if (options.seed !== false) await seedDemo(db);
+
+  const settings: OrderSettings = { ...TEST_SETTINGS, ...options.settings };
+  const taskQueue = `orders-test-${suffix}`;
+  const gate = new ActivityGate();
+  installWorkerLogging('WARN');
+  const nativeConnection = await NativeConnection.connect({ address: servers.temporalAddress });
+  const worker: Worker = await createOmsWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    db,
+    workflowBundle: { codePath: servers.workflowBundlePath },
+    interceptors: { activity: [gate.interceptor] },
+  });
+  const workerRun = worker.run();
+
+  const connection = await Connection.connect({ address: servers.temporalAddress });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const apiKeys: ApiKey[] = ROLES.map((role) => ({ key: `test-${role}-${suffix}`, role }));
+  const errors: unknown[] = [];
+  const app = createApp({
+    db,
+    temporal,
+    taskQueue,
+    config: { apiKeys, orderSettings: settings, temporalUiUrl: servers.temporalUiUrl, temporalNamespace: 'default' },
+    log: (error) => errors.push(error),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const keyOf = (role: Role) => apiKeys.find((entry) => entry.role === role)!.key;
+
+  async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    const key = options.key ?? (options.as === null ? undefined : keyOf(options.as ?? 'admin'));
+    if (key) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const contentType = response.headers.get('content-type') ?? '';
+    const text = await response.text();
+    return { status: response.status, contentType, headers: response.headers, body: (contentType.includes('json') && text ? JSON.parse(text) : text) as T };
+  }
+
+  /** Polls the order until its status is one of `statuses` (fails with the last detail after the timeout). */
+  async function waitForStatus(orderId: string, statuses: OrderStatus | OrderStatus[], timeoutMs = 20_000) {
+    const wanted = Array.isArray(statuses) ? statuses : [statuses];
+    const deadline = Date.now() + timeoutMs;
+    let last: any;
+    while (Date.now() < deadline) {
+      last = (await request('GET', `/v1/orders/${orderId}`)).body;
+      if (wanted.includes(last.status)) return last;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`order ${orderId} is ${last?.status}, expected ${wanted.join(' or ')} within ${timeoutMs}ms; timeline: ${JSON.stringify(last?.timeline?.map((event: { message: string }) => event.message))}`);
+  }
+
+  return {
+    baseUrl,
+    db,
+    temporal,
+    taskQueue,
+    gate,
+    settings,
+    errors,
+    keyOf,
+    request,
+    waitForStatus,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      worker.shutdown();
+      await workerRun;
+      await nativeConnection.close();
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+export type TestOms = Awaited<ReturnType<typeof startOms>>;
+
+/** A valid order body for the demo data, with overrides. */
+export function orderBody(overrides: Record<string, unknown> = {}) {
+  return {
+    customerId: 'CUST-ACME',
+    lines: [{ sku: 'MUG-BLK', quantity: 2 }],
+    payment: { method: 'card', token: 'tok_ok' },
+    ...overrides,
+  };
+}

@@ -1,0 +1,56 @@
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { loadConfig, type OmsConfig } from '../config';
+import { createDb, type Db } from '../db/connection';
+import { migrateToLatest } from '../db/migrate';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { Connection } from '@temporalio/client';
+import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
+import { createOmsWorker, installWorkerLogging } from './worker';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped (after `shutdown()` or a fatal error). */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Connects, makes sure the schema and search attributes exist, and starts polling the order task queue. */
+export async function runWorker(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningWorker> {
+  installWorkerLogging(process.env.OMS_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN');
+  const db: Db = createDb(targets.databaseUrl);
+  await migrateToLatest(db);
+  const client = await Connection.connect({ address: targets.temporalAddress });
+  await ensureSearchAttributes(client, config.temporalNamespace);
+  await client.close();
+  const connection = await NativeConnection.connect({ address: targets.temporalAddress });
+  const worker = await createOmsWorker({ connection, namespace: config.temporalNamespace, taskQueue: ORDER_TASK_QUEUE, db });
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await db.destroy();
+  });
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  if (!config.databaseUrl) {
+    console.error('npm run worker needs DATABASE_URL (and TEMPORAL_ADDRESS unless Temporal listens on 127.0.0.1:7233). To run everything locally, use npm start.');
+    process.exit(2);
+  }
+  runWorker(config, { databaseUrl: config.databaseUrl, temporalAddress: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}` })
+    .then((running) => {
+      console.log(`worker polling task queue "${ORDER_TASK_QUEUE}" in namespace "${config.temporalNamespace}"`);
+      return running.done;
+    })
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

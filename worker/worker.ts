@@ -1,0 +1,41 @@
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createSimulatedCarrier } from '../adapters/carrier/simulated';
+import { createSandboxPaymentProvider } from '../adapters/payments/sandbox';
+import type { Db } from '../db/connection';
+
+export interface OmsWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra worker interceptors (tests use one to hold an order at a chosen step). */
+  interceptors?: WorkerOptions['interceptors'];
+}
+
+/** The SDK logs every bundle build at INFO; a person running the system wants warnings and errors. */
+export function installWorkerLogging(level: LogLevel = 'WARN'): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // Already installed by an earlier worker in this process.
+  }
+}
+
+/** The worker that runs order workflows and their activities, wired to the built-in adapters. */
+export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    interceptors: options.interceptors,
+    activities: createActivities({
+      db: options.db,
+      payments: createSandboxPaymentProvider(options.db),
+      carrier: createSimulatedCarrier(),
+    }),
+  });
+}

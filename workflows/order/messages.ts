@@ -1,0 +1,86 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ApprovedLine } from '../../domain/approval';
+import type {
+  Address,
+  BackorderPolicy,
+  CancelReason,
+  LineQuantities,
+  OrderSettings,
+  OrderStatus,
+  OrderTotals,
+  PaymentRequest,
+  RejectReason,
+} from '../../domain/order';
+
+/** The order workflow's name, IDs and messages: everything a client needs to talk to a running order. */
+export const ORDER_TASK_QUEUE = 'orders';
+export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+/** Workflow ID = order ID, so an order's history is found in the Temporal UI by its ID. */
+export const orderWorkflowId = (orderId: string) => orderId;
+
+/** Failure types the API turns into HTTP answers: the order's state forbids it (409), or the request is wrong (422). */
+export const ORDER_STATE_CONFLICT = 'OrderStateConflict';
+export const INVALID_ORDER_REQUEST = 'InvalidOrderRequest';
+
+export interface OrderWorkflowInput {
+  orderId: string;
+  customerId: string;
+  priority: number;
+  shippingAddress: Address;
+  payment: PaymentRequest;
+  backorderPolicy: BackorderPolicy;
+  settings: OrderSettings;
+}
+
+export interface OrderLineState extends LineQuantities {
+  sku: string;
+}
+
+export interface ShipmentState {
+  id: string;
+  warehouse: string;
+  lines: { sku: string; quantity: number }[];
+  status: 'allocated' | 'picking' | 'shipped' | 'delivered' | 'cancelled';
+  pickListId?: string;
+  carrier?: string;
+  carrierTrackingNumber?: string;
+  invoiceNumber?: string;
+  capturedAmount?: number;
+}
+
+/** The live state of an order, as the workflow sees it (returned by `orderState` and as the result). */
+export interface OrderState {
+  orderId: string;
+  status: OrderStatus;
+  rejectReason?: RejectReason;
+  cancelReason?: CancelReason;
+  reasons: string[];
+  waitingFor?: 'approval' | 'stock' | 'pick' | 'carrier';
+  lines: OrderLineState[];
+  totals?: OrderTotals;
+  authorization?: { id: string; amount: number };
+  shipments: ShipmentState[];
+}
+
+export interface StatusReply {
+  status: OrderStatus;
+}
+
+export interface ApproveRequest {
+  lines?: ApprovedLine[];
+  note?: string;
+}
+
+export interface RejectRequest {
+  reason: string;
+}
+
+export interface CancelRequest {
+  reason: string;
+}
+
+export const orderStateQuery = defineQuery<OrderState>('orderState');
+export const approveOrderUpdate = defineUpdate<StatusReply, [ApproveRequest]>('approveOrder');
+export const rejectOrderUpdate = defineUpdate<StatusReply, [RejectRequest]>('rejectOrder');
+export const cancelOrderUpdate = defineUpdate<StatusReply, [CancelRequest]>('cancelOrder');
+export const resumeBackorderUpdate = defineUpdate<StatusReply, []>('resumeBackorder');
