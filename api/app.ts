@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { OmsConfig } from '../config';
 import type { Db } from '../db/connection';
 import { createAuthenticator, type Authenticator } from './auth';
-import { errorHandler, notFoundHandler } from './problem';
+import { errorHandler, HttpProblem, notFoundHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
 import { fulfillmentRoutes } from './routes/fulfillment';
 import { inventoryRoutes } from './routes/inventory';
@@ -19,6 +19,17 @@ export interface ApiDeps {
   log: (error: unknown) => void;
 }
 
+/** A request that carries a body must say it is JSON (415 otherwise), so nothing is silently ignored. */
+const requireJsonBodies: express.RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    throw new HttpProblem(415, `send the body as application/json (got ${req.headers['content-type'] ?? 'no Content-Type'})`, [
+      { path: 'header.Content-Type', message: 'must be application/json' },
+    ]);
+  }
+  next();
+};
+
 export type ApiOptions = Omit<ApiDeps, 'auth' | 'orderSettings' | 'log'> & { log?: (error: unknown) => void };
 
 /** The REST API (SPEC section 4): thin routes over the database and the order workflows. */
@@ -32,6 +43,7 @@ export function createApp(options: ApiOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(requireJsonBodies);
   app.use(express.json({ limit: '1mb', strict: true }));
 
   app.get('/health', (_req, res) => {

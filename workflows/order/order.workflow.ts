@@ -167,6 +167,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }));
     upsertSearchAttributes([{ key: OrderTotalKey, value: toMajorUnits(result.totals.total, result.totals.currency) }]);
     await recordEvent({ type: 'priced', message: `Priced: total ${result.totals.total} ${result.totals.currency}`, detail: { totals: result.totals } });
+    stopIfCancelled();
     return result;
   }
 

@@ -1,0 +1,159 @@
+import { orderBody, startOms, type TestOms } from '../support/oms';
+
+/**
+ * Cancellation (SPEC section 3) at every status before shipment: each test holds the order at one step with
+ * the activity gate, cancels it there, and checks nothing is left held: no reserved stock, no active
+ * reservation, no open pick list, no open authorization.
+ */
+describe('cancellation at every stage before shipment', () => {
+  let oms: TestOms;
+  beforeAll(async () => {
+    oms = await startOms();
+  });
+  afterAll(() => oms.close());
+
+  async function reservedTotal() {
+    const row = await oms.db('stock').sum({ reserved: 'reserved' }).first();
+    return Number(row?.reserved ?? 0);
+  }
+
+  async function place(body = orderBody()) {
+    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
+    expect(placed.status).toBe(202);
+    return placed.body.id as string;
+  }
+
+  /** Waits until the workflow has accepted an Update (it is then bound to act on it). */
+  async function updateAccepted(orderId: string) {
+    const handle = oms.temporal.workflow.getHandle(orderId);
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const history = await handle.fetchHistory();
+      if (history.events?.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`no update accepted by ${orderId}`);
+  }
+
+  /** Cancels while `activity` is held, then lets it finish; the workflow compensates once it returns. */
+  async function cancelWhileHeld(orderId: string, activity: string) {
+    const cancelling = oms.request('POST', `/v1/orders/${orderId}/cancel`, { as: 'support', body: { reason: 'customer changed their mind' } });
+    await updateAccepted(orderId);
+    oms.gate.release(activity);
+    const answer = await cancelling;
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ status: 'CANCELLED' });
+  }
+
+  async function expectNothingHeld(orderId: string, reservedBefore: number, options: { authorized: boolean }) {
+    const order = await oms.waitForStatus(orderId, 'CANCELLED');
+    expect(order.cancelReason).toBe('requested');
+    expect(order.statusReasons).toEqual(['customer changed their mind']);
+    for (const line of order.lines) expect(line).toMatchObject({ reservedQuantity: 0, shippedQuantity: 0, cancelledQuantity: line.quantity });
+    expect(await oms.db('reservations').where({ order_id: orderId, status: 'active' })).toEqual([]);
+    expect(await oms.db('pick_lists').where({ order_id: orderId, status: 'open' })).toEqual([]);
+    expect(await reservedTotal()).toBe(reservedBefore);
+    const kinds = order.payments.map((payment: { kind: string }) => payment.kind);
+    if (options.authorized) {
+      expect(kinds).toEqual(['authorization', 'void']);
+      const authorizationId = order.payments[0].providerReference;
+      expect(await oms.db('sandbox_payment_authorizations').where({ id: authorizationId }).first('status', 'captured')).toEqual({ status: 'voided', captured: 0 });
+    } else {
+      expect(kinds).toEqual([]);
+    }
+    return order;
+  }
+
+  it('PENDING: cancelled while being priced', async () => {
+    const before = await reservedTotal();
+    oms.gate.hold('validateAndPriceOrder');
+    const id = await place();
+    await oms.gate.reached('validateAndPriceOrder');
+    expect((await oms.request('GET', `/v1/orders/${id}`)).body.status).toBe('PENDING');
+    await cancelWhileHeld(id, 'validateAndPriceOrder');
+    await expectNothingHeld(id, before, { authorized: false });
+  });
+
+  it('AWAITING_APPROVAL: cancelled while waiting for an approver', async () => {
+    const before = await reservedTotal();
+    const id = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }));
+    await oms.waitForStatus(id, 'AWAITING_APPROVAL');
+    const answer = await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'customer changed their mind' } });
+    expect(answer.body).toEqual({ status: 'CANCELLED' });
+    await expectNothingHeld(id, before, { authorized: false });
+  });
+
+  it('AUTHORIZING: cancelled while the payment is authorized; the authorization is voided', async () => {
+    const before = await reservedTotal();
+    oms.gate.hold('authorizePayment');
+    const id = await place();
+    await oms.gate.reached('authorizePayment');
+    expect((await oms.request('GET', `/v1/orders/${id}`)).body.status).toBe('AUTHORIZING');
+    await cancelWhileHeld(id, 'authorizePayment');
+    await expectNothingHeld(id, before, { authorized: true });
+  });
+
+  it('BACKORDERED: cancelled while waiting for stock', async () => {
+    const before = await reservedTotal();
+    // More than any warehouse holds, within Initech's approval limit.
+    const id = await place(orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'MUG-BLK', quantity: 5_000 }] }));
+    await oms.waitForStatus(id, 'BACKORDERED');
+    const answer = await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'customer changed their mind' } });
+    expect(answer.body).toEqual({ status: 'CANCELLED' });
+    await expectNothingHeld(id, before, { authorized: true });
+  });
+
+  it('ALLOCATED: cancelled with stock reserved; the reservation is released through the ledger', async () => {
+    const before = await reservedTotal();
+    oms.gate.hold('createPickList');
+    const id = await place();
+    await oms.gate.reached('createPickList');
+    const allocated = (await oms.request('GET', `/v1/orders/${id}`)).body;
+    expect(allocated.status).toBe('ALLOCATED');
+    expect(allocated.lines[0].reservedQuantity).toBe(2);
+    expect(await reservedTotal()).toBe(before + 2);
+    await cancelWhileHeld(id, 'createPickList');
+    await expectNothingHeld(id, before, { authorized: true });
+    const ledger = await oms.request('GET', `/v1/inventory/ledger?orderId=${id}`);
+    expect(ledger.body.items.map((row: { reason: string; reservedDelta: number }) => [row.reason, row.reservedDelta])).toEqual([
+      ['release', -2],
+      ['reserve', 2],
+    ]);
+    expect(await oms.db('pick_lists').where({ order_id: id }).pluck('status')).toEqual(['cancelled']);
+  });
+
+  it('PICKING: cancelled while the warehouse picks', async () => {
+    const before = await reservedTotal();
+    oms.gate.hold('confirmPickList');
+    const id = await place();
+    await oms.gate.reached('confirmPickList');
+    expect((await oms.request('GET', `/v1/orders/${id}`)).body.status).toBe('PICKING');
+    await cancelWhileHeld(id, 'confirmPickList');
+    const order = await expectNothingHeld(id, before, { authorized: true });
+    expect(order.shipments[0].status).toBe('cancelled');
+  });
+
+  it('answers 409 while the shipment is being handed to the carrier, and after it shipped', async () => {
+    oms.gate.hold('shipShipment');
+    const id = await place();
+    await oms.gate.reached('shipShipment');
+    const during = await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'too late' } });
+    expect(during.status).toBe(409);
+    expect(during.contentType).toContain('application/problem+json');
+    oms.gate.release('shipShipment');
+
+    await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED']);
+    const after = await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'too late' } });
+    expect(after.status).toBe(409);
+    expect(after.body.detail).toMatch(/nothing is left to ship, use a return/);
+    const order = await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED']);
+    expect(order.lines[0]).toMatchObject({ shippedQuantity: 2, cancelledQuantity: 0 });
+  });
+
+  it('answers 404 for an unknown order and 403 for a role that may not cancel', async () => {
+    expect((await oms.request('POST', '/v1/orders/ORD-NOPE/cancel', { as: 'support', body: { reason: 'x' } })).status).toBe(404);
+    const id = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }));
+    expect((await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'sales', body: { reason: 'x' } })).status).toBe(403);
+    expect((await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: {} })).status).toBe(400);
+    await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'cleanup' } });
+  });
+});

@@ -1,0 +1,87 @@
+import { orderBody, startOms, type TestOms } from '../support/oms';
+
+/** Reading orders: lists with filters and cursor paging, history with its Temporal UI link, search attributes. */
+describe('reading orders', () => {
+  let oms: TestOms;
+  const ids: string[] = [];
+  beforeAll(async () => {
+    oms = await startOms();
+    for (const customerId of ['CUST-ACME', 'CUST-INITECH', 'CUST-ACME', 'CUST-INITECH', 'CUST-ACME']) {
+      ids.push((await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId }) })).body.id);
+    }
+    for (const id of ids) await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED']);
+  });
+  afterAll(() => oms.close());
+
+  it('lists newest first and pages with a cursor without gaps or repeats', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await oms.request('GET', `/v1/orders?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { as: 'carrier' });
+      seen.push(...page.body.items.map((order) => order.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+  });
+
+  it('filters by customer, status and SKU', async () => {
+    const initech = await oms.request('GET', '/v1/orders?customerId=CUST-INITECH');
+    expect(initech.body.items.map((order: { id: string }) => order.id)).toEqual([ids[3], ids[1]]);
+    const byStatus = await oms.request('GET', '/v1/orders?status=PENDING');
+    expect(byStatus.body.items).toEqual([]);
+    expect((await oms.request('GET', '/v1/orders?sku=MUG-BLK')).body.items).toHaveLength(5);
+    expect((await oms.request('GET', '/v1/orders?sku=TEE-M')).body.items).toHaveLength(0);
+  });
+
+  it('gives the history with a link to the workflow in the Temporal UI', async () => {
+    const history = await oms.request('GET', `/v1/orders/${ids[0]}/history`);
+    expect(history.body.workflowId).toBe(ids[0]);
+    expect(history.body.temporalUiUrl).toMatch(new RegExp(`^http://localhost:\\d+/namespaces/default/workflows/${ids[0]}$`));
+    expect(history.body.timeline.map((event: { type: string }) => event.type)).toEqual(expect.arrayContaining(['priced', 'approved', 'shipped', 'invoiced']));
+  });
+
+  it('keeps the search attributes current on the workflow', async () => {
+    const description = await oms.temporal.workflow.getHandle(ids[1]).describe();
+    const attributes = description.searchAttributes as Record<string, unknown[]>;
+    expect(attributes.OrderStatus).toEqual([expect.stringMatching(/^(SHIPPED|DELIVERED)$/)]);
+    expect(attributes.CustomerId).toEqual(['CUST-INITECH']);
+    expect(attributes.OrderPriority).toEqual([1]);
+    expect(attributes.OrderTotal).toEqual([26.25]); // 2 × 12.50 + 5% Texas tax
+    expect(await description.staticSummary()).toContain('2 × MUG-BLK');
+  });
+});
+
+describe('backorders', () => {
+  let oms: TestOms;
+  beforeAll(async () => {
+    oms = await startOms({ settings: { backorderTimeoutMs: 3_000 } });
+  });
+  afterAll(() => oms.close());
+
+  it('waits for stock, then ships when support resumes it after a receipt', async () => {
+    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'BEANS-1KG', quantity: 250 }] }) });
+    const waiting = await oms.waitForStatus(placed.body.id, 'BACKORDERED');
+    expect(waiting.lines[0]).toMatchObject({ approvedQuantity: 250, reservedQuantity: 0 });
+    const description = await oms.temporal.workflow.getHandle(placed.body.id).describe();
+    expect((description.searchAttributes as Record<string, unknown[]>).BackorderedSkus).toEqual(['BEANS-1KG']);
+
+    const tooEarly = await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' });
+    expect(tooEarly.body).toEqual({ status: 'BACKORDERED' });
+    await oms.request('POST', '/v1/inventory/receipts', { as: 'warehouse', body: { warehouse: 'EWR', sku: 'BEANS-1KG', quantity: 100, reference: 'PO-BEANS' } });
+    const resumed = await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.status).not.toBe('BACKORDERED');
+    const shipped = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED']);
+    expect(shipped.lines[0].shippedQuantity).toBe(250);
+    expect((await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' })).status).toBe(409);
+  });
+
+  it('cancels what is still missing when OMS_BACKORDER_TIMEOUT passes, voiding the authorization', async () => {
+    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'TEE-M', quantity: 600 }] }) });
+    await oms.waitForStatus(placed.body.id, 'BACKORDERED');
+    const cancelled = await oms.waitForStatus(placed.body.id, 'CANCELLED', 10_000);
+    expect(cancelled.cancelReason).toBe('backorder_expired');
+    expect(cancelled.lines[0]).toMatchObject({ cancelledQuantity: 600, reservedQuantity: 0 });
+    expect(cancelled.payments.map((payment: { kind: string }) => payment.kind)).toEqual(['authorization', 'void']);
+  });
+});
