@@ -14,7 +14,6 @@ export interface ApiDeps {
   temporal: Client;
   taskQueue: string;
   config: Pick<OmsConfig, 'apiKeys' | 'orderSettings' | 'temporalUiUrl' | 'temporalNamespace'>;
-  orderSettings: OmsConfig['orderSettings'];
   auth: Authenticator;
   log: (error: unknown) => void;
 }
@@ -30,13 +29,12 @@ const requireJsonBodies: express.RequestHandler = (req, _res, next) => {
   next();
 };
 
-export type ApiOptions = Omit<ApiDeps, 'auth' | 'orderSettings' | 'log'> & { log?: (error: unknown) => void };
+export type ApiOptions = Omit<ApiDeps, 'auth' | 'log'> & { log?: (error: unknown) => void };
 
 /** The REST API (SPEC section 4): thin routes over the database and the order workflows. */
 export function createApp(options: ApiOptions): express.Express {
   const deps: ApiDeps = {
     ...options,
-    orderSettings: options.config.orderSettings,
     auth: createAuthenticator(options.config.apiKeys),
     log: options.log ?? ((error) => console.error(error)),
   };

@@ -15,7 +15,7 @@ export interface OrderPlacementDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
-  orderSettings: OrderSettings;
+  config: { orderSettings: OrderSettings };
 }
 
 export interface PlacedOrder {
@@ -62,7 +62,7 @@ export async function placeOrder(
     shippingAddress: request.shippingAddress ?? customer.address,
     payment: request.payment,
     backorderPolicy: request.backorderPolicy,
-    settings: deps.orderSettings,
+    settings: deps.config.orderSettings,
   };
   const trackingNumber = newTrackingNumber();
   try {

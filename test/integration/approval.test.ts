@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { orderBody, startOms, type TestOms } from '../support/oms';
+import { eventually } from '../support/helpers';
 import { sharedServers } from '../support/servers';
 
 /** Approval quotas (SPEC section 3): orders beyond a limit wait for an approver's Update. */
@@ -23,16 +24,6 @@ describe('approval quotas', () => {
     const { cliPath, temporalAddress } = sharedServers();
     const output = execFileSync(cliPath, ['workflow', 'list', '--address', temporalAddress, '--query', query, '--output', 'json'], { encoding: 'utf8' });
     return output.trim() ? (JSON.parse(output) as { execution: { workflowId: string } }[]).map((entry) => entry.execution.workflowId) : [];
-  }
-
-  async function eventually<T>(read: () => T | Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let value = await read();
-    while (!accept(value) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      value = await read();
-    }
-    return value;
   }
 
   it('holds an order above the approval limit until approved, then fulfils it', async () => {

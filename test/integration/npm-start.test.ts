@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { eventually, freePort } from '../support/helpers';
 import { sharedServers } from '../support/servers';
 
 /**
@@ -67,7 +68,7 @@ describe('npm start', () => {
     };
 
     const placed = await (await api('/v1/orders', { method: 'POST', body: JSON.stringify({ customerId: 'CUST-ACME', lines: [{ sku: 'TEE-M', quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } }) })).json();
-    const shipped = await poll(async () => (await (await api(`/v1/orders/${placed.id}`)).json()).status, (status) => status === 'SHIPPED');
+    const shipped = await eventually(async () => (await (await api(`/v1/orders/${placed.id}`)).json()).status, (status) => status === 'SHIPPED', 30_000);
     expect(shipped).toBe('SHIPPED');
     expect((await fetch(`http://localhost:${ports.ui}/`)).status).toBe(200);
 
@@ -95,16 +96,6 @@ function stop(process: ChildProcess): Promise<void> {
   });
 }
 
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await read();
-  }
-  return value;
-}
-
 function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -113,16 +104,5 @@ function isListening(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }

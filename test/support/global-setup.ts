@@ -1,11 +1,11 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { resolveTemporalCli } from '../../temporal/cli';
 import { startDevServer } from '../../temporal/dev-server';
+import { freePort } from './helpers';
 import { setSharedServers } from './servers';
 
 /**
@@ -34,16 +34,6 @@ export default async function globalSetup(): Promise<void> {
   console.log(`\nTest servers ready in ${((Date.now() - started) / 1000).toFixed(1)}s: PostgreSQL :${pgPort}, Temporal ${temporal.address} (logs in ${workDir})`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const quietLogger = {
   log: () => undefined,

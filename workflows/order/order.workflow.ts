@@ -175,7 +175,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const reasons = approvalReasons(priced.approval);
     if (reasons.length > 0) {
       await setStatus('AWAITING_APPROVAL', `Needs approval: ${reasons.join('; ')}`, { reasons });
-      await waitFor('approval', `Awaiting approval (${reasons.join('; ')}); rejected after ${formatDuration(settings.approvalTimeoutMs)}`);
+      waitFor('approval', `Awaiting approval (${reasons.join('; ')}); rejected after ${formatDuration(settings.approvalTimeoutMs)}`);
       const decided = await condition(() => approvalDecision !== undefined || cancelRequest !== undefined, settings.approvalTimeoutMs);
       stopIfCancelled();
       if (!decided) throw new OrderStopped('REJECTED', 'approval_timeout', [`no decision within ${formatDuration(settings.approvalTimeoutMs)}`]);
@@ -231,7 +231,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const skus = lines.map((line) => line.sku);
       upsertSearchAttributes([{ key: BackorderedSkusKey, value: skus }]);
       if (state.status !== 'BACKORDERED') await setStatus('BACKORDERED', 'No warehouse can ship every line now', { detail: { skus } });
-      await waitFor('stock', `Waiting for stock of ${skus.join(', ')}; cancelled after ${formatDuration(settings.backorderTimeoutMs)}`);
+      waitFor('stock', `Waiting for stock of ${skus.join(', ')}; cancelled after ${formatDuration(settings.backorderTimeoutMs)}`);
       const resumed = await condition(() => resumeRequested || cancelRequest !== undefined, settings.backorderTimeoutMs);
       stopIfCancelled();
       if (!resumed) throw new OrderStopped('CANCELLED', 'backorder_expired', [`no stock within ${formatDuration(settings.backorderTimeoutMs)}`]);
@@ -276,7 +276,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   }
 
   async function awaitDelivery(): Promise<void> {
-    await waitFor('carrier', `Simulated carrier delivers in ${formatDuration(settings.carrierDeliveryDelayMs)}`);
+    waitFor('carrier', `Simulated carrier delivers in ${formatDuration(settings.carrierDeliveryDelayMs)}`);
     await sleep(settings.carrierDeliveryDelayMs);
     for (const shipment of state.shipments.filter((candidate) => candidate.status === 'shipped')) {
       await steps.recordShipmentEvent({ orderId, shipmentId: shipment.id, status: 'delivered', detail: 'simulated carrier', eventKey: `${shipment.id}:simulated:delivered` });
@@ -286,7 +286,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   }
 
   async function compensate(): Promise<void> {
-    for (const compensation of compensations.reverse()) {
+    for (const compensation of [...compensations].reverse()) {
       await compensation.undo();
       await recordEvent({ type: 'compensated', message: `Compensation: ${compensation.description}` });
     }
@@ -326,7 +326,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     return shipment;
   }
 
-  async function waitFor(what: NonNullable<OrderState['waitingFor']>, details: string): Promise<void> {
+  /** What the order waits for, shown on the query and as the workflow's current details in the Temporal UI. */
+  function waitFor(what: NonNullable<OrderState['waitingFor']>, details: string): void {
     state.waitingFor = what;
     setCurrentDetails(details);
   }
