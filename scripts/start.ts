@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       namespace: config.temporalNamespace,
       dbFile: path.join(config.dataDir, 'temporal.db'),
       logFile: path.join(config.dataDir, 'temporal.log'),
+      pidFile: path.join(config.dataDir, 'temporal.pid'),
     });
     stops.push({ name: 'Temporal dev server', stop: server.stop });
     temporalAddress = server.address;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/order/search-attributes';
@@ -12,6 +12,8 @@ export interface DevServerOptions {
   /** Persist workflows here across restarts; omitted, the server keeps them in memory. */
   dbFile?: string;
   logFile: string;
+  /** Records the server's pid, so a server orphaned by a killed run is stopped at the next start. */
+  pidFile?: string;
   headless?: boolean;
   extraArgs?: string[];
 }
@@ -42,8 +44,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...Object.entries(ORDER_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...(options.extraArgs ?? []),
   ];
+  if (options.pidFile) await stopOrphanedServer(options.pidFile);
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (options.pidFile && child.pid) writeFileSync(options.pidFile, String(child.pid));
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   let exit: string | undefined;
@@ -55,7 +59,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     address,
     uiUrl: `http://localhost:${options.uiPort}`,
     process: child,
-    stop: () => stopProcess(child),
+    async stop() {
+      await stopProcess(child);
+      if (options.pidFile) rmSync(options.pidFile, { force: true });
+    },
   };
 }
 
@@ -64,7 +71,9 @@ async function waitUntilServing(address: string, namespace: string, exited: () =
   let lastError: unknown;
   while (Date.now() < deadline) {
     const reason = exited();
-    if (reason) throw new Error(`Temporal dev server ${reason} before it was ready; see ${logFile}`);
+    if (reason) {
+      throw new Error(`Temporal dev server ${reason} before it was ready (is its port taken? set TEMPORAL_PORT / TEMPORAL_UI_PORT). Its log (${logFile}) ends:\n  ${tail(logFile)}`);
+    }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
@@ -79,6 +88,32 @@ async function waitUntilServing(address: string, namespace: string, exited: () =
     }
   }
   throw new Error(`Temporal dev server at ${address} did not become ready in 60s (${String(lastError)}); see ${logFile}`);
+}
+
+async function stopOrphanedServer(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  const alive = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev');
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) {
+    console.warn(`[oms] stopping the Temporal dev server (pid ${pid}) left running by an earlier run`);
+    process.kill(pid, 'SIGTERM');
+    for (let waited = 0; waited < 15_000 && alive(); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  rmSync(pidFile, { force: true });
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n  ');
+  } catch {
+    return '(no log)';
+  }
 }
 
 /** SIGTERM, then SIGKILL if the process is still there after a grace period. */
