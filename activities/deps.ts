@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { CarrierAdapter } from '../adapters/carrier/carrier';
 import type { PaymentProvider } from '../adapters/payments/provider';
 import type { Db } from '../db/connection';
@@ -7,4 +8,6 @@ export interface ActivityDeps {
   db: Db;
   payments: PaymentProvider;
   carrier: CarrierAdapter;
+  /** For activities that message other workflows (resuming backorders). */
+  temporal: Client;
 }

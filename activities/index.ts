@@ -1,3 +1,4 @@
+import { createBackorderActivities } from './backorders';
 import type { ActivityDeps } from './deps';
 import { createInventoryActivities } from './inventory';
 import { createInvoicingActivities } from './invoicing';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPickingActivities(deps),
     ...createShippingActivities(deps),
     ...createInvoicingActivities(deps),
+    ...createBackorderActivities(deps),
   };
 }
 

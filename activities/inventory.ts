@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { coversAllLines, rankWarehouses } from '../domain/allocation';
-import type { Address, OrderLineRequest } from '../domain/order';
+import { planAllocation, rankWarehouses, type QuantityLine } from '../domain/allocation';
+import type { Address } from '../domain/order';
 import { activeWarehouses } from '../db/catalog';
 import { moveStock, stockLevels } from '../db/stock';
 import type { ActivityDeps } from './deps';
@@ -8,29 +8,40 @@ import type { ActivityDeps } from './deps';
 export interface AllocatedShipment {
   id: string;
   warehouse: string;
-  lines: OrderLineRequest[];
+  lines: QuantityLine[];
+}
+
+export interface AllocationResult {
+  shipments: AllocatedShipment[];
+  unallocated: QuantityLine[];
 }
 
 export const shipmentId = (orderId: string, seq: number) => `${orderId}-S${seq}`;
 
 class InsufficientStock extends Error {}
 
+const MAX_PLANNING_ATTEMPTS = 5;
+
 /**
  * Reservation and release. A reservation belongs to a shipment (`<orderId>-S<n>`); its stock moves through
- * `moveStock`, whose CHECK constraints make overselling impossible, and the whole warehouse attempt is one
- * transaction: either every line is reserved there or none is.
+ * `moveStock`, whose CHECK constraints make overselling impossible, and each warehouse's part is one
+ * transaction: either every line of that shipment is reserved there or none is.
  */
 export function createInventoryActivities({ db }: ActivityDeps) {
-  async function loadShipment(id: string): Promise<AllocatedShipment | null> {
-    const shipment = await db('shipments').where({ id }).first('id', 'warehouse_code', 'status');
-    if (!shipment) return null;
-    const lines = await db('shipment_lines').where({ shipment_id: id }).orderBy('sku').select('sku', 'quantity');
-    return { id, warehouse: shipment.warehouse_code, lines };
+  async function shipmentsOfRound(orderId: string, round: number): Promise<AllocatedShipment[]> {
+    const rows = await db('shipments').where({ order_id: orderId, allocation_round: round }).whereNot('status', 'cancelled').orderBy('seq');
+    const lines = await db('shipment_lines').whereIn('shipment_id', rows.map((row: { id: string }) => row.id)).orderBy('sku');
+    return rows.map((row: { id: string; warehouse_code: string }) => ({
+      id: row.id,
+      warehouse: row.warehouse_code,
+      lines: lines.filter((line: { shipment_id: string }) => line.shipment_id === row.id).map((line: QuantityLine) => ({ sku: line.sku, quantity: line.quantity })),
+    }));
   }
 
-  async function reserveIn(trx: Knex.Transaction, orderId: string, seq: number, warehouse: string, lines: readonly OrderLineRequest[]): Promise<void> {
-    const id = shipmentId(orderId, seq);
-    await trx('shipments').insert({ id, order_id: orderId, seq, warehouse_code: warehouse, status: 'allocated' });
+  async function reserveIn(trx: Knex.Transaction, orderId: string, round: number, warehouse: string, lines: readonly QuantityLine[]): Promise<AllocatedShipment> {
+    const [{ next }] = await trx('shipments').where({ order_id: orderId }).select(trx.raw('coalesce(max(seq), 0) + 1 AS next'));
+    const id = shipmentId(orderId, next);
+    await trx('shipments').insert({ id, order_id: orderId, seq: next, allocation_round: round, warehouse_code: warehouse, status: 'allocated' });
     for (const line of lines) {
       await trx('shipment_lines').insert({ shipment_id: id, sku: line.sku, quantity: line.quantity });
       const result = await moveStock(trx, {
@@ -47,52 +58,80 @@ export function createInventoryActivities({ db }: ActivityDeps) {
       await trx('reservations').insert({ shipment_id: id, sku: line.sku, order_id: orderId, warehouse_code: warehouse, quantity: line.quantity });
       await trx('order_lines').where({ order_id: orderId, sku: line.sku }).increment('reserved_quantity', line.quantity);
     }
+    return { id, warehouse, lines: lines.map((line) => ({ ...line })) };
+  }
+
+  async function release(orderId: string, id: string): Promise<void> {
+    await db.transaction(async (trx) => {
+      const active = await trx('reservations').where({ shipment_id: id, status: 'active' }).forUpdate();
+      for (const reservation of active) {
+        await moveStock(trx, {
+          warehouse: reservation.warehouse_code,
+          sku: reservation.sku,
+          reason: 'release',
+          onHandDelta: 0,
+          reservedDelta: -reservation.quantity,
+          orderId,
+          reference: id,
+          movementKey: `release:${id}:${reservation.sku}`,
+        });
+        await trx('reservations').where({ shipment_id: id, sku: reservation.sku }).update({ status: 'released', updated_at: trx.fn.now() });
+        await trx('order_lines').where({ order_id: orderId, sku: reservation.sku }).decrement('reserved_quantity', reservation.quantity);
+      }
+      await trx('shipments').where({ id }).whereNotIn('status', ['shipped', 'in_transit', 'out_for_delivery', 'delivered', 'exception']).update({ status: 'cancelled', updated_at: trx.fn.now() });
+    });
   }
 
   return {
     /**
-     * Reserves every line in one warehouse, trying them in ranked order. Returns the shipment, or null when
-     * no single warehouse can ship everything now.
+     * Allocation round `round` of an order: plans shipments for `lines` across warehouses (SPEC section 3,
+     * allocation) and reserves them; if another order takes stock meanwhile, plans again with what is left.
+     * With `allOrNothing` (policy wait_all) it keeps nothing unless everything is reserved. A retry of the same
+     * round continues from the shipments that round already holds.
      */
-    async reserveStock(input: { orderId: string; seq: number; lines: OrderLineRequest[]; destination: Address }): Promise<AllocatedShipment | null> {
-      const existing = await loadShipment(shipmentId(input.orderId, input.seq));
-      if (existing) return existing;
-      const levels = await stockLevels(db, { skus: input.lines.map((line) => line.sku) });
-      const candidates = rankWarehouses(await activeWarehouses(db), input.destination).filter((warehouse) =>
-        coversAllLines(input.lines, new Map(levels.filter((level) => level.warehouse === warehouse.code).map((level) => [level.sku, level.available]))),
-      );
-      for (const warehouse of candidates) {
-        try {
-          await db.transaction((trx) => reserveIn(trx, input.orderId, input.seq, warehouse.code, input.lines));
-          return { id: shipmentId(input.orderId, input.seq), warehouse: warehouse.code, lines: input.lines };
-        } catch (error) {
-          // Another order took the stock since we read it: try the next warehouse.
-          if (!(error instanceof InsufficientStock)) throw error;
-        }
+    async allocateStock(input: { orderId: string; round: number; lines: QuantityLine[]; destination: Address; allOrNothing: boolean }): Promise<AllocationResult> {
+      const remaining = new Map(input.lines.map((line) => [line.sku, line.quantity]));
+      for (const shipment of await shipmentsOfRound(input.orderId, input.round)) {
+        for (const line of shipment.lines) remaining.set(line.sku, (remaining.get(line.sku) ?? 0) - line.quantity);
       }
-      return null;
+      const warehouses = rankWarehouses(await activeWarehouses(db), input.destination).map((warehouse) => warehouse.code);
+      for (let attempt = 0; attempt < MAX_PLANNING_ATTEMPTS; attempt++) {
+        const wanted = [...remaining].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
+        if (wanted.length === 0) break;
+        const levels = await stockLevels(db, { skus: wanted.map((line) => line.sku) });
+        const availability = new Map<string, Map<string, number>>();
+        for (const level of levels) {
+          if (!availability.has(level.warehouse)) availability.set(level.warehouse, new Map());
+          availability.get(level.warehouse)!.set(level.sku, level.available);
+        }
+        const plan = planAllocation(wanted, warehouses, availability);
+        if (plan.shipments.length === 0) break;
+        if (input.allOrNothing && plan.unallocated.length > 0) break; // not everything is there: reserve nothing
+        let raced = false;
+        for (const planned of plan.shipments) {
+          try {
+            const shipment = await db.transaction((trx) => reserveIn(trx, input.orderId, input.round, planned.warehouse, planned.lines));
+            for (const line of shipment.lines) remaining.set(line.sku, remaining.get(line.sku)! - line.quantity);
+          } catch (error) {
+            if (!(error instanceof InsufficientStock)) throw error;
+            raced = true; // another order took this stock since we read it: plan again with what is left
+            break;
+          }
+        }
+        if (!raced && plan.unallocated.length > 0) break;
+      }
+      const unallocated = [...remaining].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
+      const shipments = await shipmentsOfRound(input.orderId, input.round);
+      if (input.allOrNothing && unallocated.length > 0) {
+        for (const shipment of shipments) await release(input.orderId, shipment.id);
+        return { shipments: [], unallocated: input.lines };
+      }
+      return { shipments, unallocated };
     },
 
-    /** Gives a shipment's reserved stock back (cancellation); safe to repeat. */
+    /** Gives a shipment's reserved stock back (cancellation, expiry); safe to repeat. */
     async releaseReservations(input: { orderId: string; shipmentId: string }): Promise<void> {
-      await db.transaction(async (trx) => {
-        const active = await trx('reservations').where({ shipment_id: input.shipmentId, status: 'active' }).forUpdate();
-        for (const reservation of active) {
-          await moveStock(trx, {
-            warehouse: reservation.warehouse_code,
-            sku: reservation.sku,
-            reason: 'release',
-            onHandDelta: 0,
-            reservedDelta: -reservation.quantity,
-            orderId: input.orderId,
-            reference: input.shipmentId,
-            movementKey: `release:${input.shipmentId}:${reservation.sku}`,
-          });
-          await trx('reservations').where({ shipment_id: input.shipmentId, sku: reservation.sku }).update({ status: 'released', updated_at: trx.fn.now() });
-          await trx('order_lines').where({ order_id: input.orderId, sku: reservation.sku }).decrement('reserved_quantity', reservation.quantity);
-        }
-        await trx('shipments').where({ id: input.shipmentId }).whereNotIn('status', ['shipped', 'in_transit', 'out_for_delivery', 'delivered']).update({ status: 'cancelled', updated_at: trx.fn.now() });
-      });
+      await release(input.orderId, input.shipmentId);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { shipmentBill } from '../db/billing';
+import type { Bill } from '../domain/pricing';
 import type { ActivityDeps } from './deps';
 
 export type DocumentSeries = 'INV' | 'CN';
@@ -20,11 +20,11 @@ export async function nextDocumentNumber(trx: Knex.Transaction, series: Document
 /** One invoice per shipment, numbered gaplessly, with the shipment's lines and their tax. */
 export function createInvoicingActivities({ db }: ActivityDeps) {
   return {
-    async issueInvoice(input: { orderId: string; shipmentId: string }): Promise<{ number: string; total: number }> {
+    async issueInvoice(input: { orderId: string; shipmentId: string; bill: Bill }): Promise<{ number: string; total: number }> {
+      const { bill } = input;
       const sourceKey = `invoice:${input.shipmentId}`;
       const issued = await db('invoices').where({ source_key: sourceKey }).first('number', 'total');
       if (issued) return issued;
-      const bill = await shipmentBill(db, input.shipmentId);
       return db.transaction(async (trx) => {
         const year = new Date().getUTCFullYear();
         const { number, seq } = await nextDocumentNumber(trx, 'INV', year);
@@ -40,6 +40,8 @@ export function createInvoicingActivities({ db }: ActivityDeps) {
           source_key: sourceKey,
           currency: bill.currency,
           subtotal: bill.subtotal,
+          discount: bill.discount,
+          shipping: bill.shipping,
           tax: bill.tax,
           total: bill.total,
           lines: JSON.stringify(bill.lines),

@@ -13,6 +13,8 @@ export interface OrderProgress {
   reasons?: string[];
   /** The approver's decision per SKU; the difference to the ordered quantity is cancelled. */
   approvedQuantities?: Record<string, number>;
+  /** Units that will never ship (unavailable, backorder expired), per SKU. */
+  cancelledUnits?: Record<string, number>;
   detail?: Record<string, unknown>;
 }
 
@@ -21,7 +23,7 @@ export function createOrderRecordActivities({ db }: ActivityDeps) {
   return {
     async recordOrderProgress(progress: OrderProgress): Promise<void> {
       await db.transaction(async (trx) => {
-        await trx('order_events')
+        const recorded = await trx('order_events')
           .insert({
             order_id: progress.orderId,
             seq: progress.seq,
@@ -31,11 +33,16 @@ export function createOrderRecordActivities({ db }: ActivityDeps) {
             detail: progress.detail ? JSON.stringify(progress.detail) : null,
           })
           .onConflict(['order_id', 'seq'])
-          .ignore();
+          .ignore()
+          .returning('seq');
+        if (recorded.length === 0) return; // an earlier attempt already applied this event
         for (const [sku, approved] of Object.entries(progress.approvedQuantities ?? {})) {
           await trx('order_lines')
             .where({ order_id: progress.orderId, sku })
             .update({ approved_quantity: approved, cancelled_quantity: trx.raw('quantity - ?', [approved]) });
+        }
+        for (const [sku, units] of Object.entries(progress.cancelledUnits ?? {})) {
+          await trx('order_lines').where({ order_id: progress.orderId, sku }).increment('cancelled_quantity', units);
         }
         if (progress.status === 'CANCELLED' || progress.status === 'REJECTED') {
           // Whatever has not shipped never will.

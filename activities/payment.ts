@@ -1,6 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { TransientPaymentError, type AuthorizeResult } from '../adapters/payments/provider';
-import { shipmentBill } from '../db/billing';
 import type { ActivityDeps } from './deps';
 
 /**
@@ -55,23 +54,21 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
       return result;
     },
 
-    /** Captures what one shipment costs; returns the amount captured. */
-    async capturePayment(input: { orderId: string; shipmentId: string; authorizationId: string }): Promise<{ amount: number }> {
-      const bill = await shipmentBill(db, input.shipmentId);
+    /** Captures what one shipment costs (the workflow's bill for it). */
+    async capturePayment(input: { orderId: string; shipmentId: string; authorizationId: string; amount: number; currency: string }): Promise<void> {
       const { captureId } = await callProvider(() =>
-        payments.capture({ idempotencyKey: `${input.orderId}:capture:${input.shipmentId}`, authorizationId: input.authorizationId, amount: bill.total, currency: bill.currency }),
+        payments.capture({ idempotencyKey: `${input.orderId}:capture:${input.shipmentId}`, authorizationId: input.authorizationId, amount: input.amount, currency: input.currency }),
       );
       await record({
         id: `${input.orderId}:capture:${input.shipmentId}`,
         orderId: input.orderId,
         kind: 'capture',
-        amount: bill.total,
-        currency: bill.currency,
+        amount: input.amount,
+        currency: input.currency,
         status: 'succeeded',
         reference: captureId,
         shipmentId: input.shipmentId,
       });
-      return { amount: bill.total };
     },
 
     /** Releases the part of the authorization that will never be captured. */

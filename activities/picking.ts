@@ -1,3 +1,4 @@
+import { moveStock } from '../db/stock';
 import type { ActivityDeps } from './deps';
 
 export interface PickedLine {
@@ -7,49 +8,67 @@ export interface PickedLine {
 
 export const pickListId = (shipmentId: string) => `PL-${shipmentId}`;
 
+/** Pick lists of one warehouse created in the same UTC hour form a wave: `W-<warehouse>-<yyyymmddhh>`. */
+export function waveOf(warehouse: string, at: Date): string {
+  return `W-${warehouse}-${at.toISOString().slice(0, 13).replace(/[-T]/g, '')}`;
+}
+
 /** Warehouse picking: one pick list per shipment, confirmed by warehouse staff or the auto-mode simulator. */
 export function createPickingActivities({ db }: ActivityDeps) {
   return {
-    async createPickList(input: { orderId: string; shipmentId: string; priority: number }): Promise<{ pickListId: string }> {
+    async createPickList(input: { orderId: string; shipmentId: string; priority: number }): Promise<{ pickListId: string; wave: string }> {
       const id = pickListId(input.shipmentId);
-      await db.transaction(async (trx) => {
+      return db.transaction(async (trx) => {
+        const existing = await trx('pick_lists').where({ id }).first('wave');
+        if (existing) return { pickListId: id, wave: existing.wave };
         const shipment = await trx('shipments').where({ id: input.shipmentId }).first('warehouse_code');
-        const inserted = await trx('pick_lists')
-          .insert({ id, shipment_id: input.shipmentId, order_id: input.orderId, warehouse_code: shipment.warehouse_code, priority: input.priority })
-          .onConflict('id')
-          .ignore()
-          .returning('id');
-        if (inserted.length === 0) return;
+        const wave = waveOf(shipment.warehouse_code, new Date());
+        await trx('pick_lists').insert({ id, shipment_id: input.shipmentId, order_id: input.orderId, warehouse_code: shipment.warehouse_code, priority: input.priority, wave });
         const lines = await trx('shipment_lines').where({ shipment_id: input.shipmentId });
         await trx('pick_list_lines').insert(lines.map((line: { sku: string; quantity: number }) => ({ pick_list_id: id, sku: line.sku, quantity: line.quantity })));
         await trx('shipments').where({ id: input.shipmentId, status: 'allocated' }).update({ status: 'picking', updated_at: trx.fn.now() });
+        return { pickListId: id, wave };
       });
-      return { pickListId: id };
     },
 
     /**
-     * Records what was picked. Lines not listed count as picked in full (the auto-mode simulator lists none).
-     * Only an open pick list is confirmed; confirming again returns what was recorded the first time.
+     * Records what was picked; lines not listed count as picked in full (the auto-mode simulator lists none).
+     * A short pick means the stock is not on the shelf: the shipment shrinks to what was picked, the missing
+     * units leave the reservation and on-hand stock (ledger: release, adjustment), and the order re-allocates
+     * them. Only an open pick list is confirmed; confirming again returns what was recorded the first time.
      */
     async confirmPickList(input: { orderId: string; pickListId: string; lines?: PickedLine[] }): Promise<PickedLine[]> {
       return db.transaction(async (trx) => {
-        const confirmed = await trx('pick_lists')
+        const [confirmed] = await trx('pick_lists')
           .where({ id: input.pickListId, status: 'open' })
           .update({ status: 'confirmed', confirmed_at: trx.fn.now(), updated_at: trx.fn.now() })
-          .returning('shipment_id');
+          .returning(['shipment_id', 'warehouse_code']);
         const lines = await trx('pick_list_lines').where({ pick_list_id: input.pickListId }).orderBy('sku');
-        if (confirmed.length === 0) {
-          return lines.map((line: { sku: string; picked_quantity: number }) => ({ sku: line.sku, pickedQuantity: line.picked_quantity }));
-        }
+        if (!confirmed) return lines.map((line: { sku: string; picked_quantity: number }) => ({ sku: line.sku, pickedQuantity: line.picked_quantity }));
+
         const reported = new Map((input.lines ?? []).map((line) => [line.sku, line.pickedQuantity]));
         const picked: PickedLine[] = [];
         for (const line of lines) {
-          const pickedQuantity = reported.get(line.sku) ?? line.quantity;
+          const pickedQuantity = Math.min(line.quantity, reported.get(line.sku) ?? line.quantity);
+          const short = line.quantity - pickedQuantity;
           await trx('pick_list_lines').where({ pick_list_id: input.pickListId, sku: line.sku }).update({ picked_quantity: pickedQuantity });
           await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).increment('picked_quantity', pickedQuantity);
           picked.push({ sku: line.sku, pickedQuantity });
+          if (short === 0) continue;
+          const movement = { warehouse: confirmed.warehouse_code, sku: line.sku, orderId: input.orderId, reference: `short pick ${input.pickListId}` };
+          await moveStock(trx, { ...movement, reason: 'release', onHandDelta: 0, reservedDelta: -short, movementKey: `short-release:${input.pickListId}:${line.sku}` });
+          await moveStock(trx, { ...movement, reason: 'adjustment', onHandDelta: -short, reservedDelta: 0, movementKey: `short-adjust:${input.pickListId}:${line.sku}` });
+          await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).decrement('reserved_quantity', short);
+          if (pickedQuantity === 0) {
+            await trx('shipment_lines').where({ shipment_id: confirmed.shipment_id, sku: line.sku }).delete();
+            await trx('reservations').where({ shipment_id: confirmed.shipment_id, sku: line.sku }).update({ status: 'released', updated_at: trx.fn.now() });
+          } else {
+            await trx('shipment_lines').where({ shipment_id: confirmed.shipment_id, sku: line.sku }).update({ quantity: pickedQuantity });
+            await trx('reservations').where({ shipment_id: confirmed.shipment_id, sku: line.sku }).update({ quantity: pickedQuantity, updated_at: trx.fn.now() });
+          }
         }
-        await trx('shipments').where({ id: confirmed[0].shipment_id }).update({ status: 'picked', updated_at: trx.fn.now() });
+        const anything = picked.some((line) => line.pickedQuantity > 0);
+        await trx('shipments').where({ id: confirmed.shipment_id }).update({ status: anything ? 'picked' : 'cancelled', updated_at: trx.fn.now() });
         return picked;
       });
     },

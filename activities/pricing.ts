@@ -1,18 +1,23 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { missingAddressFields } from '../domain/address';
+import { coversAllLines, rankWarehouses } from '../domain/allocation';
 import type { ApprovalContext } from '../domain/approval';
+import { promisedDeliveryDate } from '../domain/delivery';
 import type { Address, OrderLineRequest } from '../domain/order';
-import { priceOrder, type PricedOrder } from '../domain/pricing';
-import { findCustomer, findProducts, outstandingReceivables, taxRatesFor } from '../db/catalog';
+import { priceOrder, promotionProblem, sum, type PricedOrder } from '../domain/pricing';
+import { chooseService, quoteShipping, shippingZone } from '../domain/shipping';
+import { activeWarehouses, findCustomer, findProducts, findPromotion, outstandingReceivables, shippingRates, taxRatesFor } from '../db/catalog';
+import { stockLevels } from '../db/stock';
 import type { ActivityDeps } from './deps';
 
 export type ValidatedOrder =
-  | ({ valid: true; approval: ApprovalContext } & PricedOrder)
+  | ({ valid: true; approval: ApprovalContext; promisedDeliveryDate: string | null } & PricedOrder)
   | { valid: false; reasons: string[] };
 
 /**
  * Step 1, PENDING: checks the order against master data as it is now (a product may have been deactivated
- * since the API accepted it), reporting every reason, then prices it and stores the prices on the order.
+ * since the API accepted it), reporting every reason; prices it (catalog, promotion, tax, shipping), redeems
+ * its promotion code and stores the prices and the promised delivery date on the order.
  */
 export function createPricingActivities({ db }: ActivityDeps) {
   return {
@@ -22,7 +27,12 @@ export function createPricingActivities({ db }: ActivityDeps) {
       if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} has no record`, 'OrderRecordMissing');
       const lines: OrderLineRequest[] = await db('order_lines').where({ order_id: orderId }).orderBy('line_no').select('sku', 'quantity');
       const address: Address = order.shipping_address;
-      const [customer, products] = await Promise.all([findCustomer(db, order.customer_id), findProducts(db, lines.map((line) => line.sku))]);
+      const placedAt = new Date(order.created_at);
+      const [customer, products, promotion] = await Promise.all([
+        findCustomer(db, order.customer_id),
+        findProducts(db, lines.map((line) => line.sku)),
+        order.promotion_code ? findPromotion(db, order.promotion_code) : undefined,
+      ]);
 
       const reasons: string[] = [];
       if (!customer) reasons.push(`customer ${order.customer_id} does not exist`);
@@ -38,23 +48,47 @@ export function createPricingActivities({ db }: ActivityDeps) {
         else if (product.currency !== order.currency) reasons.push(`${line.sku}: priced in ${product.currency}, order is in ${order.currency}`);
       }
       for (const field of missingAddressFields(address)) reasons.push(`shippingAddress.${field} is missing`);
+      if (order.promotion_code && !promotion) reasons.push(`promotion ${order.promotion_code} does not exist`);
       if (reasons.length > 0 || !customer) return { valid: false, reasons };
 
-      const priced = priceOrder({ currency: order.currency, lines, catalog: products, taxRates: await taxRatesFor(db, address.country), destination: address });
-      await db.transaction(async (trx) => {
+      // Shipping is quoted from the warehouse expected to ship: the first that has everything, else the first.
+      const weightGrams = sum(lines.map((line) => line.quantity * products.get(line.sku)!.weightGrams));
+      const ranked = rankWarehouses(await activeWarehouses(db), address);
+      const levels = await stockLevels(db, { skus: lines.map((line) => line.sku) });
+      const origin = ranked.find((warehouse) => coversAllLines(lines, new Map(levels.filter((level) => level.warehouse === warehouse.code).map((level) => [level.sku, level.available])))) ?? ranked[0];
+      const quote = origin ? chooseService(quoteShipping(await shippingRates(db), shippingZone(origin, address), weightGrams), order.expedite) : undefined;
+
+      const taxRates = await taxRatesFor(db, address.country);
+      const unpromoted = priceOrder({ currency: order.currency, lines, catalog: products, taxRates, destination: address, shipping: quote });
+      const promotionIssue = promotion && promotionProblem(promotion, unpromoted.totals.subtotal, placedAt);
+      if (promotionIssue) return { valid: false, reasons: [promotionIssue] };
+      const priced = promotion ? priceOrder({ currency: order.currency, lines, catalog: products, taxRates, destination: address, shipping: quote, promotion }) : unpromoted;
+      const promised = origin && quote ? promisedDeliveryDate(placedAt, origin.cutoffHour, quote.transitDays) : null;
+
+      const redeemed = await db.transaction(async (trx) => {
+        if (promotion && !(await redeemPromotion(trx, orderId, promotion.code))) return false;
         for (const line of priced.lines) {
           await trx('order_lines').where({ order_id: orderId, sku: line.sku }).update({
             unit_price: line.unitPrice,
             tax_code: line.taxCode,
             tax_rate_bps: line.taxRateBps,
             subtotal: line.subtotal,
+            discount: line.discount,
             tax: line.tax,
             total: line.total,
           });
         }
         const { subtotal, discount, shipping, tax, total } = priced.totals;
-        await trx('orders').where({ id: orderId }).update({ subtotal, discount, shipping, tax, total, updated_at: trx.fn.now() });
+        await trx('orders').where({ id: orderId }).update({
+          subtotal, discount, shipping, tax, total,
+          shipping_service: priced.shipping.service,
+          shipping_tax: priced.shipping.tax,
+          promised_delivery_date: promised,
+          updated_at: trx.fn.now(),
+        });
+        return true;
       });
+      if (!redeemed) return { valid: false, reasons: [`promotion ${promotion!.code} has reached its usage limit`] };
 
       const approval: ApprovalContext = {
         total: priced.totals.total,
@@ -64,7 +98,30 @@ export function createPricingActivities({ db }: ActivityDeps) {
         outstandingReceivables: customer.paymentTerms === 'net30' ? await outstandingReceivables(db, customer.id) : 0,
         lines: lines.map((line) => ({ ...line, maxOrderQuantity: products.get(line.sku)!.maxOrderQuantity })),
       };
-      return { valid: true, approval, ...priced };
+      return { valid: true, approval, promisedDeliveryDate: promised, ...priced };
+    },
+
+    /** Gives a cancelled or rejected order's promotion use back; safe to repeat. */
+    async releasePromotion({ orderId }: { orderId: string }): Promise<void> {
+      await db.transaction(async (trx) => {
+        const [released] = await trx('promotion_redemptions').where({ order_id: orderId }).delete().returning('code');
+        if (released) await trx('promotions').where({ code: released.code }).decrement('times_used', 1);
+      });
     },
   };
+}
+
+/**
+ * Counts one use of a promotion for an order, atomically against its usage limit; true when the order holds
+ * a use (also when an earlier attempt of this activity took it).
+ */
+async function redeemPromotion(trx: import('knex').Knex.Transaction, orderId: string, code: string): Promise<boolean> {
+  if (await trx('promotion_redemptions').where({ order_id: orderId }).first()) return true;
+  const counted = await trx('promotions')
+    .where({ code })
+    .where((query) => query.whereNull('usage_limit').orWhereRaw('times_used < usage_limit'))
+    .increment('times_used', 1);
+  if (counted === 0) return false;
+  await trx('promotion_redemptions').insert({ order_id: orderId, code });
+  return true;
 }

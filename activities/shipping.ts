@@ -6,7 +6,7 @@ import type { ActivityDeps } from './deps';
 /** Hands a picked shipment to the carrier (stock leaves the warehouse) and records its tracking events. */
 export function createShippingActivities({ db, carrier }: ActivityDeps) {
   return {
-    async shipShipment(input: { orderId: string; shipmentId: string; destination: Address }): Promise<CarrierBooking> {
+    async shipShipment(input: { orderId: string; shipmentId: string; destination: Address; service: string }): Promise<CarrierBooking> {
       const weight = await db('shipment_lines as l')
         .join('products as p', 'p.sku', 'l.sku')
         .where('l.shipment_id', input.shipmentId)
@@ -19,6 +19,7 @@ export function createShippingActivities({ db, carrier }: ActivityDeps) {
         fromWarehouse: shipment.warehouse_code,
         to: input.destination,
         weightGrams: Number(weight?.grams ?? 0),
+        service: input.service,
       });
       await db.transaction(async (trx) => {
         const handedOver = await trx('shipments')
@@ -70,6 +71,7 @@ export function createShippingActivities({ db, carrier }: ActivityDeps) {
           .returning('id');
         if (inserted.length === 0) return;
         const delivered = input.status === 'delivered';
+        // Events may arrive out of order; once delivered, a shipment stays delivered.
         const changed = await trx('shipments')
           .where({ id: input.shipmentId })
           .whereNot('status', 'delivered')

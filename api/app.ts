@@ -13,17 +13,20 @@ export interface ApiDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
-  config: Pick<OmsConfig, 'apiKeys' | 'orderSettings' | 'temporalUiUrl' | 'temporalNamespace'>;
+  config: Pick<OmsConfig, 'apiKeys' | 'orderSettings' | 'temporalUiUrl' | 'temporalNamespace' | 'carrierWebhookSecret'>;
   auth: Authenticator;
   log: (error: unknown) => void;
 }
 
-/** A request that carries a body must say it is JSON (415 otherwise), so nothing is silently ignored. */
-const requireJsonBodies: express.RequestHandler = (req, _res, next) => {
+export type RawBodyRequest = express.Request & { rawBody?: Buffer };
+
+/** A request that carries a body must say it is JSON (or CSV for batch orders), so nothing is silently ignored. */
+const requireBodyTypes: express.RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is('application/json')) {
-    throw new HttpProblem(415, `send the body as application/json (got ${req.headers['content-type'] ?? 'no Content-Type'})`, [
-      { path: 'header.Content-Type', message: 'must be application/json' },
+  const csvAllowed = req.path === '/v1/orders/batch';
+  if (hasBody && !req.is('application/json') && !(csvAllowed && req.is('text/csv'))) {
+    throw new HttpProblem(415, `send the body as application/json${csvAllowed ? ' or text/csv' : ''} (got ${req.headers['content-type'] ?? 'no Content-Type'})`, [
+      { path: 'header.Content-Type', message: csvAllowed ? 'must be application/json or text/csv' : 'must be application/json' },
     ]);
   }
   next();
@@ -41,8 +44,10 @@ export function createApp(options: ApiOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requireJsonBodies);
-  app.use(express.json({ limit: '1mb', strict: true }));
+  app.use(requireBodyTypes);
+  // The raw bytes are kept for webhook signatures (HMAC over the body exactly as sent).
+  app.use(express.json({ limit: '1mb', strict: true, verify: (req, _res, raw) => ((req as RawBodyRequest).rawBody = raw) }));
+  app.use(express.text({ type: 'text/csv', limit: '5mb' }));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

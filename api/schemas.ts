@@ -5,6 +5,7 @@ import {
   ORDER_STATUSES,
   PAYMENT_METHODS,
   PAYMENT_TERMS,
+  SHIPMENT_EVENT_STATUSES,
 } from '../domain/order';
 
 /** Request schemas: the single description of what each route accepts (400 when a request does not fit). */
@@ -41,6 +42,7 @@ export const warehouseSchema = z.strictObject({
   code,
   name: text(),
   region: text(64),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US').default('US'),
   priority: z.number().int().min(0).max(10_000).default(100),
   cutoffHour: z.number().int().min(0).max(23).default(16),
   active: z.boolean().default(true),
@@ -59,6 +61,19 @@ export const customerSchema = z.strictObject({
   address: addressSchema,
 });
 export const customerPatchSchema = customerSchema.omit({ id: true }).partial();
+
+export const promotionSchema = z
+  .strictObject({
+    code: code,
+    type: z.enum(['percent', 'fixed']),
+    value: z.number().int().positive(),
+    validFrom: z.iso.datetime({ offset: true }).optional(),
+    validTo: z.iso.datetime({ offset: true }).optional(),
+    minOrderAmount: minorUnits.optional(),
+    usageLimit: z.number().int().positive().optional(),
+  })
+  .refine((promotion) => promotion.type !== 'percent' || promotion.value <= 100, { message: 'a percent promotion is at most 100', path: ['value'] })
+  .refine((promotion) => !promotion.validFrom || !promotion.validTo || promotion.validFrom < promotion.validTo, { message: 'must be after validFrom', path: ['validTo'] });
 
 export const receiptSchema = z.strictObject({
   warehouse: code,
@@ -113,3 +128,18 @@ export const approveSchema = z.strictObject({
 export const rejectSchema = z.strictObject({ reason: text(1000) });
 export const cancelSchema = z.strictObject({ reason: text(1000) });
 export const emptySchema = z.strictObject({});
+
+export const pickListQuerySchema = z.strictObject({
+  warehouse: code.optional(),
+  status: z.enum(['open', 'confirmed', 'cancelled']).default('open'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const confirmPickSchema = z.strictObject({
+  lines: z.array(z.strictObject({ sku: code, pickedQuantity: z.number().int('must be a whole number').min(0) })).max(200).default([]),
+});
+export const carrierEventSchema = z.strictObject({
+  status: z.enum(SHIPMENT_EVENT_STATUSES),
+  at: z.iso.datetime({ offset: true }).optional(),
+  detail: z.string().max(500).optional(),
+});
+export const batchOrdersSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(1000) });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { TaxRate } from '../domain/pricing';
+import type { Promotion, TaxRate } from '../domain/pricing';
+import type { ShippingRate } from '../domain/shipping';
 import type { Address, CustomerTier, PaymentTerms } from '../domain/order';
 
 /** Master data (SPEC section 3) as the rest of the code sees it, mapped from its tables in one place. */
@@ -18,6 +19,7 @@ export interface Warehouse {
   code: string;
   name: string;
   region: string;
+  country: string;
   priority: number;
   cutoffHour: number;
   active: boolean;
@@ -65,6 +67,7 @@ export const toWarehouse = (row: Row): Warehouse => ({
   code: row.code,
   name: row.name,
   region: row.region,
+  country: row.country,
   priority: row.priority,
   cutoffHour: row.cutoff_hour,
   active: row.active,
@@ -75,6 +78,7 @@ export const fromWarehouse = (warehouse: Partial<Warehouse>): Row =>
     code: warehouse.code,
     name: warehouse.name,
     region: warehouse.region,
+    country: warehouse.country,
     priority: warehouse.priority,
     cutoff_hour: warehouse.cutoffHour,
     active: warehouse.active,
@@ -124,6 +128,27 @@ export async function activeWarehouses(db: Knex): Promise<Warehouse[]> {
 export async function taxRatesFor(db: Knex, country: string): Promise<TaxRate[]> {
   const rows = await db('tax_rates').where({ country });
   return rows.map((row: Row) => ({ taxCode: row.tax_code, country: row.country, region: row.region, rateBps: row.rate_bps }));
+}
+
+export async function shippingRates(db: Knex): Promise<ShippingRate[]> {
+  const rows = await db('shipping_rates');
+  return rows.map((row: Row) => ({ service: row.service, zone: row.zone, maxWeightGrams: row.max_weight_grams, amount: row.amount, transitDays: row.transit_days }));
+}
+
+export const toPromotion = (row: Row): Promotion & { timesUsed: number } => ({
+  code: row.code,
+  type: row.type,
+  value: row.value,
+  validFrom: row.valid_from ? new Date(row.valid_from).toISOString() : null,
+  validTo: row.valid_to ? new Date(row.valid_to).toISOString() : null,
+  minOrderAmount: row.min_order_amount,
+  usageLimit: row.usage_limit,
+  timesUsed: row.times_used,
+});
+
+export async function findPromotion(db: Knex, code: string) {
+  const row = await db('promotions').where({ code }).first();
+  return row ? toPromotion(row) : undefined;
 }
 
 /** Open receivables of a customer: net30 invoices less what has been paid on them. */

@@ -4,8 +4,8 @@ import { ensureStockRow, moveStock } from './stock';
 
 /** A small, believable catalog to try the system with: two warehouses, a few products and customers. */
 export const DEMO_WAREHOUSES: Warehouse[] = [
-  { code: 'EWR', name: 'Newark DC', region: 'NJ', priority: 1, cutoffHour: 16, active: true },
-  { code: 'RNO', name: 'Reno DC', region: 'NV', priority: 2, cutoffHour: 15, active: true },
+  { code: 'EWR', name: 'Newark DC', region: 'NJ', country: 'US', priority: 1, cutoffHour: 16, active: true },
+  { code: 'RNO', name: 'Reno DC', region: 'NV', country: 'US', priority: 2, cutoffHour: 15, active: true },
 ];
 
 export const DEMO_PRODUCTS: Product[] = [
@@ -22,6 +22,25 @@ export const DEMO_TAX_RATES = [
   { tax_code: 'APPAREL', country: 'US', region: '*', rate_bps: 500 },
   { tax_code: 'APPAREL', country: 'US', region: 'NY', rate_bps: 0 },
   { tax_code: 'FOOD', country: 'US', region: '*', rate_bps: 0 },
+  { tax_code: 'SHIPPING', country: 'US', region: 'NY', rate_bps: 888 },
+];
+
+/** SIMPOST's rate table: price by service, zone (1 same region, 2 same country, 3 abroad) and weight bracket. */
+export const DEMO_SHIPPING_RATES = [
+  ...[1, 2, 3].flatMap((zone) => [
+    { service: 'ground', zone, max_weight_grams: 1_000, amount: 495 + (zone - 1) * 200, transit_days: zone * 2 },
+    { service: 'ground', zone, max_weight_grams: 5_000, amount: 895 + (zone - 1) * 300, transit_days: zone * 2 },
+    { service: 'ground', zone, max_weight_grams: 50_000, amount: 1995 + (zone - 1) * 500, transit_days: zone * 2 + 1 },
+    { service: 'express', zone, max_weight_grams: 1_000, amount: 1495 + (zone - 1) * 300, transit_days: zone },
+    { service: 'express', zone, max_weight_grams: 5_000, amount: 2495 + (zone - 1) * 500, transit_days: zone },
+    { service: 'express', zone, max_weight_grams: 50_000, amount: 4995 + (zone - 1) * 1000, transit_days: zone + 1 },
+    { service: 'freight', zone, max_weight_grams: 2_000_000, amount: 14_900 + (zone - 1) * 5_000, transit_days: zone * 2 + 3 },
+  ]),
+];
+
+export const DEMO_PROMOTIONS = [
+  { code: 'WELCOME10', type: 'percent', value: 10, min_order_amount: 2_000, usage_limit: 1_000 },
+  { code: 'FIVEOFF', type: 'fixed', value: 500, min_order_amount: null, usage_limit: null },
 ];
 
 const address = (name: string, line1: string, city: string, region: string, postalCode: string) => ({ name, line1, city, region, postalCode, country: 'US' });
@@ -44,6 +63,8 @@ export async function seedDemo(db: Knex): Promise<void> {
     await trx('products').insert(DEMO_PRODUCTS.map(fromProduct)).onConflict('sku').ignore();
     await trx('tax_rates').insert(DEMO_TAX_RATES).onConflict(['tax_code', 'country', 'region']).ignore();
     await trx('customers').insert(DEMO_CUSTOMERS.map(fromCustomer)).onConflict('id').ignore();
+    await trx('shipping_rates').insert(DEMO_SHIPPING_RATES).onConflict(['service', 'zone', 'max_weight_grams']).ignore();
+    await trx('promotions').insert(DEMO_PROMOTIONS).onConflict('code').ignore();
     for (const [warehouse, sku, quantity] of DEMO_STOCK) {
       await ensureStockRow(trx, warehouse, sku);
       await moveStock(trx, { warehouse, sku, reason: 'receipt', onHandDelta: quantity, reservedDelta: 0, reference: 'demo seed', movementKey: `seed:${warehouse}:${sku}` });

@@ -3,7 +3,7 @@ import { loadConfig, type OmsConfig } from '../config';
 import { createDb, type Db } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createOmsWorker, installWorkerLogging } from './worker';
 
@@ -19,13 +19,14 @@ export async function runWorker(config: OmsConfig, targets: { databaseUrl: strin
   installWorkerLogging(process.env.OMS_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN');
   const db: Db = createDb(targets.databaseUrl);
   await migrateToLatest(db);
-  const client = await Connection.connect({ address: targets.temporalAddress });
-  await ensureSearchAttributes(client, config.temporalNamespace);
-  await client.close();
+  const clientConnection = await Connection.connect({ address: targets.temporalAddress });
+  await ensureSearchAttributes(clientConnection, config.temporalNamespace);
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
   const connection = await NativeConnection.connect({ address: targets.temporalAddress });
-  const worker = await createOmsWorker({ connection, namespace: config.temporalNamespace, taskQueue: ORDER_TASK_QUEUE, db });
+  const worker = await createOmsWorker({ connection, namespace: config.temporalNamespace, taskQueue: ORDER_TASK_QUEUE, db, temporal });
   const done = worker.run().finally(async () => {
     await connection.close();
+    await clientConnection.close();
     await db.destroy();
   });
   return {

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createSimulatedCarrier } from '../adapters/carrier/simulated';
@@ -9,6 +10,8 @@ export interface OmsWorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Db;
+  /** A client of the same namespace, for activities that message other workflows. */
+  temporal: Client;
   /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra worker interceptors (tests use one to hold an order at a chosen step). */
@@ -36,6 +39,7 @@ export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker
       db: options.db,
       payments: createSandboxPaymentProvider(options.db),
       carrier: createSimulatedCarrier(),
+      temporal: options.temporal,
     }),
   });
 }

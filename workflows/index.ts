@@ -1,2 +1,3 @@
 /** Everything the worker's workflow bundle contains. */
 export { orderWorkflow } from './order/order.workflow';
+export { restockWorkflow } from './restock/restock.workflow';

@@ -13,6 +13,8 @@ export interface BookShipmentRequest {
   fromWarehouse: string;
   to: Address;
   weightGrams: number;
+  /** The service the order was priced with (chosen by rate and promised date). */
+  service: string;
 }
 
 export interface CarrierBooking {

@@ -13,7 +13,7 @@ export function createSimulatedCarrier(): CarrierAdapter {
       const code = createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 14).toUpperCase();
       return {
         carrier: 'SIMPOST',
-        service: 'ground',
+        service: request.service,
         trackingNumber: `1S${code}`,
         labelRef: `simpost://labels/${code}.pdf`,
       };

@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { fromCustomer, fromProduct, fromWarehouse, toCustomer, toProduct, toWarehouse } from '../../db/catalog';
+import { fromCustomer, fromProduct, fromWarehouse, toCustomer, toProduct, toPromotion, toWarehouse } from '../../db/catalog';
 import type { ApiDeps } from '../app';
 import { conflict, notFound, parse } from '../problem';
 import { randomCode } from '../place-order';
-import { customerPatchSchema, customerSchema, productPatchSchema, productSchema, warehouseSchema } from '../schemas';
+import { customerPatchSchema, customerSchema, productPatchSchema, productSchema, promotionSchema, warehouseSchema } from '../schemas';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -66,6 +66,27 @@ export function catalogRoutes({ db, auth }: ApiDeps): Router {
     const [row] = await db('customers').where({ id: req.params.id }).update({ ...fromCustomer(patch), updated_at: db.fn.now() }).returning('*');
     if (!row) throw notFound(`no customer ${req.params.id}`);
     res.json(toCustomer(row));
+  });
+
+  router.post('/promotions', auth.requireRole('admin'), async (req, res) => {
+    const promotion = parse(promotionSchema, req.body);
+    const row = await insertOnce(
+      'promotions',
+      {
+        code: promotion.code,
+        type: promotion.type,
+        value: promotion.value,
+        valid_from: promotion.validFrom ?? null,
+        valid_to: promotion.validTo ?? null,
+        min_order_amount: promotion.minOrderAmount ?? null,
+        usage_limit: promotion.usageLimit ?? null,
+      },
+      `promotion ${promotion.code}`,
+    );
+    res.status(201).json(toPromotion(row));
+  });
+  router.get('/promotions', auth.requireRole('admin'), async (_req, res) => {
+    res.json({ items: (await db('promotions').orderBy('code')).map(toPromotion) });
   });
 
   return router;

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Router } from 'express';
 import { ensureStockRow, moveStock, stockLevels } from '../../db/stock';
+import { restockWorkflowId } from '../../workflows/restock/restock.workflow';
 import type { ApiDeps } from '../app';
 import { conflict, parse, unprocessable, type ProblemFieldError } from '../problem';
 import { adjustmentSchema, inventoryQuerySchema, ledgerQuerySchema, receiptSchema } from '../schemas';
 
 /** Stock in, corrections, levels and the ledger (SPEC section 4). Every change is one ledger row. */
-export function inventoryRoutes({ db, auth }: ApiDeps): Router {
+export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Router {
   const router = Router();
 
   async function requireKnown(warehouse: string, sku: string) {
@@ -22,23 +24,25 @@ export function inventoryRoutes({ db, auth }: ApiDeps): Router {
     return level;
   }
 
-  /** Receiving the same reference again for the same warehouse and SKU is a safe retry: it moves nothing. */
+  /**
+   * Receiving the same reference again for the same warehouse and SKU is a safe retry: it moves nothing.
+   * New stock resumes the orders waiting for the SKU (a restock workflow per receipt, highest priority first).
+   */
   router.post('/receipts', auth.requireRole('warehouse'), async (req, res) => {
     const receipt = parse(receiptSchema, req.body);
     await requireKnown(receipt.warehouse, receipt.sku);
+    const movementKey = `receipt:${receipt.warehouse}:${receipt.sku}:${receipt.reference}`;
     const result = await db.transaction(async (trx) => {
       await ensureStockRow(trx, receipt.warehouse, receipt.sku);
-      return moveStock(trx, {
-        warehouse: receipt.warehouse,
-        sku: receipt.sku,
-        reason: 'receipt',
-        onHandDelta: receipt.quantity,
-        reservedDelta: 0,
-        reference: receipt.reference,
-        movementKey: `receipt:${receipt.warehouse}:${receipt.sku}:${receipt.reference}`,
-      });
+      return moveStock(trx, { warehouse: receipt.warehouse, sku: receipt.sku, reason: 'receipt', onHandDelta: receipt.quantity, reservedDelta: 0, reference: receipt.reference, movementKey });
     });
-    res.status(result === 'applied' ? 201 : 200).json({ duplicate: result === 'duplicate', level: await levelOf(receipt.warehouse, receipt.sku) });
+    const restockWorkflow = restockWorkflowId(movementKey);
+    try {
+      await temporal.workflow.start('restockWorkflow', { taskQueue, workflowId: restockWorkflow, args: [{ sku: receipt.sku }], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    res.status(result === 'applied' ? 201 : 200).json({ duplicate: result === 'duplicate', level: await levelOf(receipt.warehouse, receipt.sku), restockWorkflow });
   });
 
   /** A negative adjustment may not take on-hand stock below what is reserved for orders (409). */

@@ -4,9 +4,10 @@ import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, rejectOrderUpda
 import type { ApiDeps } from '../app';
 import { principalOf } from '../auth';
 import { updateOrder } from '../order-updates';
+import { ordersFromCsv, placeBatch } from '../batch-orders';
 import { placeOrder } from '../place-order';
 import { badRequest, notFound, parse } from '../problem';
-import { approveSchema, cancelSchema, emptySchema, listOrdersQuerySchema, placeOrderSchema, rejectSchema } from '../schemas';
+import { approveSchema, batchOrdersSchema, cancelSchema, emptySchema, listOrdersQuerySchema, placeOrderSchema, rejectSchema } from '../schemas';
 
 /** Orders (SPEC section 4): placing starts a workflow; changes to a running order are Temporal Updates. */
 export function orderRoutes(deps: ApiDeps): Router {
@@ -22,6 +23,15 @@ export function orderRoutes(deps: ApiDeps): Router {
     const placed = await placeOrder(deps, request, { idempotencyKey, scope: `orders:${principalOf(res).keyId}` });
     if (placed.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(202).location(`/v1/orders/${placed.id}`).json({ id: placed.id, trackingNumber: placed.trackingNumber, status: placed.status });
+  });
+
+  /** JSON `{orders:[...]}` or `text/csv` (see CSV_COLUMNS); answers one result per row, in order. */
+  router.post('/batch', auth.requireRole('sales'), async (req, res) => {
+    const csv = req.is('text/csv') === 'text/csv';
+    const orders = csv ? ordersFromCsv(typeof req.body === 'string' ? req.body : '') : parse(batchOrdersSchema, req.body).orders;
+    if (orders.length > 1000) throw badRequest('a batch holds at most 1000 orders', [{ path: 'body', message: 'too many rows' }]);
+    const results = await placeBatch(deps, orders, { idempotencyKey: req.header('idempotency-key'), scope: `orders:${principalOf(res).keyId}`, csv });
+    res.json({ accepted: results.filter((row) => row.id).length, rejected: results.filter((row) => row.errors).length, results });
   });
 
   router.get('/', auth.anyRole, async (req, res) => {

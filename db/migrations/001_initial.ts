@@ -25,6 +25,7 @@ export async function up(db: Knex): Promise<void> {
     t.text('code').primary();
     t.text('name').notNullable();
     t.text('region').notNullable();
+    t.specificType('country', 'char(2)').notNullable().defaultTo('US');
     t.integer('priority').notNullable().defaultTo(100);
     t.integer('cutoff_hour').notNullable().defaultTo(16);
     t.boolean('active').notNullable().defaultTo(true);
@@ -56,6 +57,32 @@ export async function up(db: Knex): Promise<void> {
     t.integer('rate_bps').notNullable();
     t.primary(['tax_code', 'country', 'region']);
     t.check('rate_bps BETWEEN 0 AND 10000', [], 'tax_rates_rate_range');
+  });
+
+  await db.schema.createTable('shipping_rates', (t) => {
+    t.text('service').notNullable();
+    t.integer('zone').notNullable();
+    t.integer('max_weight_grams').notNullable();
+    t.bigInteger('amount').notNullable();
+    t.integer('transit_days').notNullable();
+    t.primary(['service', 'zone', 'max_weight_grams']);
+    t.check('amount >= 0 AND transit_days >= 0 AND max_weight_grams > 0', [], 'shipping_rates_values');
+  });
+
+  await db.schema.createTable('promotions', (t) => {
+    t.text('code').primary();
+    t.text('type').notNullable();
+    t.bigInteger('value').notNullable();
+    t.timestamp('valid_from', { useTz: true });
+    t.timestamp('valid_to', { useTz: true });
+    t.bigInteger('min_order_amount');
+    t.integer('usage_limit');
+    // Counted in the same statement that checks the limit, so concurrent orders cannot exceed it.
+    t.integer('times_used').notNullable().defaultTo(0);
+    t.timestamps(true, true);
+    t.check(`type IN ('percent', 'fixed')`, [], 'promotions_type_known');
+    t.check(`value > 0 AND (type <> 'percent' OR value <= 100)`, [], 'promotions_value_range');
+    t.check('usage_limit IS NULL OR times_used <= usage_limit', [], 'promotions_within_usage_limit');
   });
 
   await db.schema.createTable('stock', (t) => {
@@ -109,6 +136,8 @@ export async function up(db: Knex): Promise<void> {
     t.text('backorder_policy').notNullable();
     t.boolean('expedite').notNullable().defaultTo(false);
     t.text('promotion_code');
+    t.text('shipping_service');
+    t.bigInteger('shipping_tax');
     t.date('promised_delivery_date');
     // Bumped by every status write; a write carrying an older version is a stale retry and is ignored.
     t.integer('version').notNullable().defaultTo(0);
@@ -141,6 +170,7 @@ export async function up(db: Knex): Promise<void> {
     t.text('tax_code');
     t.integer('tax_rate_bps');
     t.bigInteger('subtotal');
+    t.bigInteger('discount');
     t.bigInteger('tax');
     t.bigInteger('total');
     t.primary(['order_id', 'line_no']);
@@ -169,6 +199,12 @@ export async function up(db: Knex): Promise<void> {
     t.primary(['order_id', 'seq']);
   });
 
+  await db.schema.createTable('promotion_redemptions', (t) => {
+    t.text('order_id').primary().references('orders.id');
+    t.text('code').notNullable().references('promotions.code');
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
+  });
+
   await db.schema.createTable('idempotency_keys', (t) => {
     t.text('scope').notNullable();
     t.text('key').notNullable();
@@ -182,6 +218,8 @@ export async function up(db: Knex): Promise<void> {
     t.text('id').primary();
     t.text('order_id').notNullable().references('orders.id');
     t.integer('seq').notNullable();
+    // The workflow's allocation round that created it: a retried allocation finds what it already reserved.
+    t.integer('allocation_round').notNullable().defaultTo(1);
     t.text('warehouse_code').notNullable().references('warehouses.code');
     t.text('status').notNullable().defaultTo('allocated');
     t.text('carrier');
@@ -224,10 +262,12 @@ export async function up(db: Knex): Promise<void> {
     t.text('order_id').notNullable().references('orders.id');
     t.text('warehouse_code').notNullable();
     t.integer('priority').notNullable();
+    // Pick lists of one warehouse created in the same hour are picked together.
+    t.text('wave').notNullable();
     t.text('status').notNullable().defaultTo('open');
     t.timestamp('confirmed_at', { useTz: true });
     t.timestamps(true, true);
-    t.index(['warehouse_code', 'status', 'priority', 'created_at']);
+    t.index(['warehouse_code', 'status', 'wave', 'priority', 'created_at']);
     t.check(`status IN ('open', 'confirmed', 'cancelled')`, [], 'pick_lists_status_known');
   });
 
@@ -288,6 +328,8 @@ export async function up(db: Knex): Promise<void> {
     t.text('source_key').notNullable().unique();
     t.specificType('currency', 'char(3)').notNullable();
     t.bigInteger('subtotal').notNullable();
+    t.bigInteger('discount').notNullable().defaultTo(0);
+    t.bigInteger('shipping').notNullable().defaultTo(0);
     t.bigInteger('tax').notNullable();
     t.bigInteger('total').notNullable();
     t.jsonb('lines').notNullable();
@@ -326,7 +368,8 @@ export async function down(db: Knex): Promise<void> {
   for (const table of [
     'sandbox_payment_authorizations', 'sandbox_payment_operations', 'invoices', 'document_sequences',
     'payment_transactions', 'shipment_events', 'pick_list_lines', 'pick_lists', 'reservations', 'shipment_lines',
-    'shipments', 'idempotency_keys', 'order_events', 'order_lines', 'orders', 'stock_ledger', 'stock', 'tax_rates',
+    'shipments', 'idempotency_keys', 'promotion_redemptions', 'order_events', 'order_lines', 'orders', 'stock_ledger', 'stock',
+    'promotions', 'shipping_rates', 'tax_rates',
     'customers', 'warehouses', 'products',
   ]) {
     await db.schema.dropTableIfExists(table);

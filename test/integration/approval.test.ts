@@ -29,7 +29,8 @@ describe('approval quotas', () => {
   it('holds an order above the approval limit until approved, then fulfils it', async () => {
     const id = await place(laptops(4)); // 4 × 1299.00 + NY tax is above Acme's 5000.00 limit
     const waiting = await oms.waitForStatus(id, 'AWAITING_APPROVAL');
-    expect(waiting.statusReasons).toEqual(['order total 565740 exceeds the customer\'s approval limit 500000']);
+    // 4 × 129900 + 8.88% tax = 565740, plus 6 kg ground zone 2 = 2495 + 222 tax.
+    expect(waiting.statusReasons).toEqual(['order total 568457 exceeds the customer\'s approval limit 500000']);
     expect(waiting.payments).toEqual([]);
 
     // Operators find it by search attribute, with the Temporal CLI.
@@ -61,12 +62,12 @@ describe('approval quotas', () => {
     expect(approved.status).toBe(200);
     const shipped = await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED', 'COMPLETED']);
     expect(shipped.lines[0]).toMatchObject({ quantity: 6, approvedQuantity: 2, reservedQuantity: 0, pickedQuantity: 2, shippedQuantity: 2, cancelledQuantity: 4 });
-    // 2 × 129900 = 259800, + 8.88% tax 23070.
+    // 2 × 129900 = 259800, + 8.88% tax 23070, + the order's shipping 2495 and its tax 222.
     expect(shipped.payments.map((payment: { kind: string; amount: number }) => [payment.kind, payment.amount])).toEqual([
-      ['authorization', 282870],
-      ['capture', 282870],
+      ['authorization', 285587],
+      ['capture', 285587],
     ]);
-    expect(shipped.invoices[0].total).toBe(282870);
+    expect(shipped.invoices[0].total).toBe(285587);
   });
 
   it('rejects on the approver\'s word, and refuses approver actions from other roles', async () => {

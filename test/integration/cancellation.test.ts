@@ -94,8 +94,8 @@ describe('cancellation at every stage before shipment', () => {
 
   it('BACKORDERED: cancelled while waiting for stock', async () => {
     const before = await reservedTotal();
-    // More than any warehouse holds, within Initech's approval limit.
-    const id = await place(orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'MUG-BLK', quantity: 5_000 }] }));
+    // More than the warehouses hold together, within Initech's approval limit; wait_all reserves nothing meanwhile.
+    const id = await place(orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'MUG-BLK', quantity: 5_000 }], backorderPolicy: 'wait_all' }));
     await oms.waitForStatus(id, 'BACKORDERED');
     const answer = await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'customer changed their mind' } });
     expect(answer.body).toEqual({ status: 'CANCELLED' });

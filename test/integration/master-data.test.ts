@@ -31,7 +31,7 @@ describe('master data and inventory API', () => {
   it('creates warehouses and customers', async () => {
     const warehouse = await oms.request('POST', '/v1/warehouses', { body: { code: 'ORD1', name: 'Chicago', region: 'IL', priority: 1, cutoffHour: 17 } });
     expect(warehouse.status).toBe(201);
-    expect(warehouse.body).toEqual({ code: 'ORD1', name: 'Chicago', region: 'IL', priority: 1, cutoffHour: 17, active: true });
+    expect(warehouse.body).toEqual({ code: 'ORD1', name: 'Chicago', region: 'IL', country: 'US', priority: 1, cutoffHour: 17, active: true });
     expect((await oms.request('GET', '/v1/warehouses')).body.items.map((w: { code: string }) => w.code)).toEqual(['ORD1']);
 
     const customer = await oms.request('POST', '/v1/customers', { body: { name: 'Bob Ltd', email: 'bob@example.com', currency: 'USD', approvalLimit: 100_000, address } });

@@ -21,21 +21,23 @@ describe('order pipeline (auto fulfillment)', () => {
     expect(placed.body.trackingNumber).toMatch(/^TRK-[0-9A-Z]{20}$/);
 
     const shipped = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED', 'COMPLETED']);
-    // 3 × 1250 at NY GENERAL 8.88% = 3750 + 333; 1 × 2400 apparel, exempt in NY.
-    expect(shipped.totals).toEqual({ subtotal: 6150, discount: 0, shipping: 0, tax: 333, total: 6483 });
+    // 3 × 1250 at NY GENERAL 8.88% = 3750 + 333; 1 × 2400 apparel, exempt in NY; 1230 g from NJ to NY is
+    // zone 2, ground up to 5 kg: 1195, taxed 8.88% = 106.
+    expect(shipped.totals).toEqual({ subtotal: 6150, discount: 0, shipping: 1195, tax: 439, total: 7784 });
+    expect(shipped.promisedDeliveryDate).toMatch(/^\d{4}-\d\d-\d\d$/);
     expect(shipped.lines).toEqual([
       expect.objectContaining({ sku: 'MUG-BLK', quantity: 3, approvedQuantity: 3, reservedQuantity: 0, pickedQuantity: 3, shippedQuantity: 3, cancelledQuantity: 0, unitPrice: 1250, tax: 333 }),
       expect.objectContaining({ sku: 'TEE-M', quantity: 1, approvedQuantity: 1, reservedQuantity: 0, pickedQuantity: 1, shippedQuantity: 1, cancelledQuantity: 0, unitPrice: 2400, tax: 0 }),
     ]);
     expect(shipped.shipments).toHaveLength(1);
-    expect(shipped.shipments[0]).toMatchObject({ warehouse: 'EWR', carrier: 'SIMPOST', pickList: { status: 'confirmed' } });
+    expect(shipped.shipments[0]).toMatchObject({ warehouse: 'EWR', carrier: 'SIMPOST', service: 'ground', pickList: { status: 'confirmed' } });
     expect(shipped.shipments[0].carrierTrackingNumber).toMatch(/^1S[0-9A-F]{14}$/);
     expect(shipped.payments.map((payment: { kind: string; amount: number }) => [payment.kind, payment.amount])).toEqual([
-      ['authorization', 6483],
-      ['capture', 6483],
+      ['authorization', 7784],
+      ['capture', 7784],
     ]);
     expect(shipped.invoices).toHaveLength(1);
-    expect(shipped.invoices[0]).toMatchObject({ total: 6483, tax: 333 });
+    expect(shipped.invoices[0]).toMatchObject({ total: 7784, tax: 439 });
     expect(shipped.invoices[0].number).toMatch(/^INV-\d{4}-\d{6}$/);
 
     // Stock left the warehouse through the ledger: reserve then ship, nothing left reserved.

@@ -46,7 +46,7 @@ describe('reading orders', () => {
     expect(attributes.OrderStatus).toEqual([expect.stringMatching(/^(SHIPPED|DELIVERED)$/)]);
     expect(attributes.CustomerId).toEqual(['CUST-INITECH']);
     expect(attributes.OrderPriority).toEqual([1]);
-    expect(attributes.OrderTotal).toEqual([26.25]); // 2 × 12.50 + 5% Texas tax
+    expect(attributes.OrderTotal).toEqual([33.2]); // 2 × 12.50 + 5% Texas tax + 700 g ground, zone 2 (6.95)
     expect(await description.staticSummary()).toContain('2 × MUG-BLK');
   });
 });
@@ -58,8 +58,8 @@ describe('backorders', () => {
   });
   afterAll(() => oms.close());
 
-  it('waits for stock, then ships when support resumes it after a receipt', async () => {
-    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'BEANS-1KG', quantity: 250 }] }) });
+  it('wait_all: waits for every unit, resumed by support once the stock is there', async () => {
+    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'BEANS-1KG', quantity: 250 }], backorderPolicy: 'wait_all' }) });
     const waiting = await oms.waitForStatus(placed.body.id, 'BACKORDERED');
     expect(waiting.lines[0]).toMatchObject({ approvedQuantity: 250, reservedQuantity: 0 });
     const description = await oms.temporal.workflow.getHandle(placed.body.id).describe();
@@ -67,21 +67,30 @@ describe('backorders', () => {
 
     const tooEarly = await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' });
     expect(tooEarly.body).toEqual({ status: 'BACKORDERED' });
-    await oms.request('POST', '/v1/inventory/receipts', { as: 'warehouse', body: { warehouse: 'EWR', sku: 'BEANS-1KG', quantity: 100, reference: 'PO-BEANS' } });
+    // Stock arrives in the other warehouse without a restock run (an adjustment), so only support resumes it.
+    await oms.request('POST', '/v1/inventory/adjustments', { as: 'warehouse', body: { warehouse: 'RNO', sku: 'BEANS-1KG', delta: 60, reason: 'found in returns cage' } });
     const resumed = await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' });
     expect(resumed.status).toBe(200);
     expect(resumed.body.status).not.toBe('BACKORDERED');
     const shipped = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED']);
     expect(shipped.lines[0].shippedQuantity).toBe(250);
+    expect(shipped.shipments.map((shipment: { warehouse: string; lines: { quantity: number }[] }) => [shipment.warehouse, shipment.lines[0].quantity])).toEqual([
+      ['EWR', 200],
+      ['RNO', 50],
+    ]);
     expect((await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' })).status).toBe(409);
   });
 
-  it('cancels what is still missing when OMS_BACKORDER_TIMEOUT passes, voiding the authorization', async () => {
+  it('ship_available: ships what is there, waits for the rest, and cancels it when OMS_BACKORDER_TIMEOUT passes', async () => {
     const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'TEE-M', quantity: 600 }] }) });
-    await oms.waitForStatus(placed.body.id, 'BACKORDERED');
-    const cancelled = await oms.waitForStatus(placed.body.id, 'CANCELLED', 10_000);
-    expect(cancelled.cancelReason).toBe('backorder_expired');
-    expect(cancelled.lines[0]).toMatchObject({ cancelledQuantity: 600, reservedQuantity: 0 });
-    expect(cancelled.payments.map((payment: { kind: string }) => payment.kind)).toEqual(['authorization', 'void']);
+    const partial = await oms.waitForStatus(placed.body.id, 'PARTIALLY_SHIPPED');
+    expect(partial.lines[0].approvedQuantity).toBe(600);
+    const done = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED'], 10_000);
+    expect(done.lines[0]).toMatchObject({ shippedQuantity: 500, cancelledQuantity: 100, reservedQuantity: 0 });
+    expect(done.timeline.map((event: { message: string }) => event.message)).toContain('Cancelled 100 × TEE-M (backorder_expired)');
+    const kinds = done.payments.map((payment: { kind: string }) => payment.kind);
+    expect(kinds[0]).toBe('authorization');
+    expect(kinds.filter((kind: string) => kind === 'capture')).toHaveLength(2);
+    expect(kinds[kinds.length - 1]).toBe('void');
   });
 });

@@ -57,26 +57,28 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
   const taskQueue = `orders-test-${suffix}`;
   const gate = new ActivityGate();
   installWorkerLogging('ERROR'); // retried activity failures are expected in these tests
+  const connection = await Connection.connect({ address: servers.temporalAddress });
+  const temporal = new Client({ connection, namespace: 'default' });
   const nativeConnection = await NativeConnection.connect({ address: servers.temporalAddress });
   const worker: Worker = await createOmsWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
     db,
+    temporal,
     workflowBundle: { codePath: servers.workflowBundlePath },
     interceptors: { activity: [gate.interceptor] },
   });
   const workerRun = worker.run();
 
-  const connection = await Connection.connect({ address: servers.temporalAddress });
-  const temporal = new Client({ connection, namespace: 'default' });
   const apiKeys: ApiKey[] = ROLES.map((role) => ({ key: `test-${role}-${suffix}`, role }));
+  const carrierWebhookSecret = `test-webhook-secret-${suffix}`;
   const errors: unknown[] = [];
   const app = createApp({
     db,
     temporal,
     taskQueue,
-    config: { apiKeys, orderSettings: settings, temporalUiUrl: servers.temporalUiUrl, temporalNamespace: 'default' },
+    config: { apiKeys, orderSettings: settings, temporalUiUrl: servers.temporalUiUrl, temporalNamespace: 'default', carrierWebhookSecret },
     log: (error) => errors.push(error),
   });
   const server: Server = await new Promise((resolve) => {
@@ -120,6 +122,7 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
     taskQueue,
     gate,
     settings,
+    carrierWebhookSecret,
     errors,
     keyOf,
     request,

@@ -1,8 +1,9 @@
 import { applyApproval, approvalReasons } from '../../domain/approval';
-import { coversAllLines, rankWarehouses } from '../../domain/allocation';
+import { coversAllLines, planAllocation, rankWarehouses } from '../../domain/allocation';
 import { formatDuration, parseDuration } from '../../domain/duration';
 import { toMajorUnits } from '../../domain/money';
-import { findTaxRateBps, mulDivRound, priceOrder, priceQuantities, type CatalogPrice, type TaxRate } from '../../domain/pricing';
+import { billFor, findTaxRateBps, lineDiscounts, mulDivRound, priceOrder, promotionProblem, type CatalogPrice, type Promotion, type TaxRate } from '../../domain/pricing';
+import { chooseService, quoteShipping, shippingZone, type ShippingRate } from '../../domain/shipping';
 import { orderPriority } from '../../domain/priority';
 import { missingAddressFields } from '../../domain/address';
 import { promisedDeliveryDate } from '../../domain/delivery';
@@ -50,22 +51,86 @@ describe('pricing', () => {
       taxRates: rates,
       destination: { country: 'US', region: 'NY' },
     });
-    expect(priced.lines.map((line) => [line.sku, line.subtotal, line.tax, line.total])).toEqual([
-      ['MUG', 3750, 333, 4083],
-      ['BEANS', 3333, 0, 3333],
-      ['PEN', 1393, 124, 1517], // 1393 × 8.88% = 123.70 -> 124
+    expect(priced.lines.map((line) => [line.sku, line.subtotal, line.discount, line.tax, line.total])).toEqual([
+      ['MUG', 3750, 0, 333, 4083],
+      ['BEANS', 3333, 0, 0, 3333],
+      ['PEN', 1393, 0, 124, 1517], // 1393 × 8.88% = 123.70 -> 124
     ]);
     expect(priced.totals).toEqual({ currency: 'USD', subtotal: 8476, discount: 0, shipping: 0, tax: 457, total: 8933 });
   });
 
-  it('prices a subset of quantities at the same unit prices and rates', () => {
-    const priced = priceOrder({ currency: 'USD', lines: [{ sku: 'MUG', quantity: 3 }, { sku: 'PEN', quantity: 7 }], catalog, taxRates: rates, destination: { country: 'US', region: 'NY' } });
-    const part = priceQuantities(priced.lines, new Map([['MUG', 1], ['PEN', 0]]));
-    expect(part).toEqual([expect.objectContaining({ sku: 'MUG', quantity: 1, subtotal: 1250, tax: 111, total: 1361 })]);
+  it('takes the discount before tax and taxes shipping under SHIPPING', () => {
+    const priced = priceOrder({
+      currency: 'USD',
+      lines: [{ sku: 'MUG', quantity: 3 }, { sku: 'PEN', quantity: 7 }],
+      catalog,
+      taxRates: [...rates, { taxCode: 'SHIPPING', country: 'US', region: 'NY', rateBps: 888 }],
+      destination: { country: 'US', region: 'NY' },
+      promotion: { type: 'percent', value: 10 },
+      shipping: { service: 'ground', amount: 695 },
+    });
+    // MUG 3750 - 375 = 3375, tax 299.70 -> 300; PEN 1393 - 139.3 -> 139 = 1254, tax 111.36 -> 111; shipping 695, tax 61.72 -> 62
+    expect(priced.lines.map((line) => [line.discount, line.tax, line.total])).toEqual([[375, 300, 3675], [139, 111, 1365]]);
+    expect(priced.shipping).toEqual({ service: 'ground', amount: 695, tax: 62 });
+    expect(priced.totals).toEqual({ currency: 'USD', subtotal: 5143, discount: 514, shipping: 695, tax: 473, total: 5797 });
   });
 
+  it('bills partial shipments so that they add up to the order exactly', () => {
+    const priced = priceOrder({ currency: 'USD', lines: [{ sku: 'PEN', quantity: 7 }, { sku: 'MUG', quantity: 3 }], catalog, taxRates: rates, destination: { country: 'US', region: 'NY' }, promotion: { type: 'fixed', value: 100 }, shipping: { service: 'ground', amount: 500 } });
+    const order = { ...priced, currency: 'USD' };
+    const first = billFor(order, new Map(), [{ sku: 'PEN', quantity: 3 }, { sku: 'MUG', quantity: 1 }], true);
+    const second = billFor(order, new Map([['PEN', 3], ['MUG', 1]]), [{ sku: 'PEN', quantity: 2 }], false);
+    const third = billFor(order, new Map([['PEN', 5], ['MUG', 1]]), [{ sku: 'PEN', quantity: 2 }, { sku: 'MUG', quantity: 2 }], false);
+    expect(first.shipping).toBe(500);
+    expect(second.shipping).toBe(0);
+    expect(first.total + second.total + third.total).toBe(priced.totals.total);
+    expect(first.tax + second.tax + third.tax).toBe(priced.totals.tax);
+    expect(first.discount + second.discount + third.discount).toBe(100);
+  });
   it('refuses to price a SKU missing from the catalog', () => {
     expect(() => priceOrder({ currency: 'USD', lines: [{ sku: 'NOPE', quantity: 1 }], catalog, taxRates: rates, destination: { country: 'US', region: 'NY' } })).toThrow('NOPE');
+  });
+});
+
+describe('promotions', () => {
+  const promotion: Promotion = { code: 'P', type: 'fixed', value: 1000, validFrom: '2026-01-01T00:00:00Z', validTo: '2026-12-31T23:59:59Z', minOrderAmount: 5000, usageLimit: null };
+
+  it('applies only inside its validity window and above its minimum order', () => {
+    expect(promotionProblem(promotion, 5000, new Date('2026-06-01T00:00:00Z'))).toBeUndefined();
+    expect(promotionProblem(promotion, 4999, new Date('2026-06-01T00:00:00Z'))).toMatch(/at least 5000/);
+    expect(promotionProblem(promotion, 9000, new Date('2025-12-31T23:59:59Z'))).toMatch(/not valid before/);
+    expect(promotionProblem(promotion, 9000, new Date('2027-01-01T00:00:00Z'))).toMatch(/expired/);
+  });
+
+  it('spreads a fixed amount over the lines exactly, largest remainders first, and never beyond the subtotal', () => {
+    expect(lineDiscounts([1000, 1000, 1000], { type: 'fixed', value: 100 })).toEqual([34, 33, 33]);
+    expect(lineDiscounts([300, 100], { type: 'fixed', value: 1000 })).toEqual([300, 100]);
+    expect(lineDiscounts([999, 1], { type: 'percent', value: 15 })).toEqual([150, 0]);
+    expect(lineDiscounts([500], undefined)).toEqual([0]);
+  });
+});
+
+describe('shipping', () => {
+  const rates: ShippingRate[] = [
+    { service: 'ground', zone: 2, maxWeightGrams: 1000, amount: 695, transitDays: 4 },
+    { service: 'ground', zone: 2, maxWeightGrams: 5000, amount: 1195, transitDays: 4 },
+    { service: 'express', zone: 2, maxWeightGrams: 5000, amount: 2995, transitDays: 2 },
+    { service: 'ground', zone: 1, maxWeightGrams: 5000, amount: 895, transitDays: 2 },
+  ];
+
+  it('finds the zone from origin and destination', () => {
+    expect(shippingZone({ region: 'NJ', country: 'US' }, { region: 'NJ', country: 'US' })).toBe(1);
+    expect(shippingZone({ region: 'NJ', country: 'US' }, { region: 'NY', country: 'US' })).toBe(2);
+    expect(shippingZone({ region: 'NJ', country: 'US' }, { region: 'ON', country: 'CA' })).toBe(3);
+  });
+
+  it('quotes each service at its cheapest bracket for the weight, and picks by price or, expedited, by speed', () => {
+    const quotes = quoteShipping(rates, 2, 800);
+    expect(quotes).toEqual([{ service: 'ground', amount: 695, transitDays: 4 }, { service: 'express', amount: 2995, transitDays: 2 }]);
+    expect(quoteShipping(rates, 2, 2000)).toEqual([{ service: 'ground', amount: 1195, transitDays: 4 }, { service: 'express', amount: 2995, transitDays: 2 }]);
+    expect(quoteShipping(rates, 2, 6000)).toEqual([]);
+    expect(chooseService(quotes, false)?.service).toBe('ground');
+    expect(chooseService(quotes, true)?.service).toBe('express');
   });
 });
 
@@ -157,5 +222,44 @@ describe('addresses and promised dates', () => {
   it('ships the same day before the cutoff and the next day after it', () => {
     expect(promisedDeliveryDate(new Date('2026-03-02T10:00:00Z'), 16, 3)).toBe('2026-03-05');
     expect(promisedDeliveryDate(new Date('2026-03-02T17:00:00Z'), 16, 3)).toBe('2026-03-06');
+  });
+});
+
+describe('allocation plan', () => {
+  const stock = (entries: Record<string, Record<string, number>>) => new Map(Object.entries(entries).map(([warehouse, skus]) => [warehouse, new Map(Object.entries(skus))]));
+
+  it('uses the first ranked warehouse that can ship everything', () => {
+    const plan = planAllocation([{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }], ['W1', 'W2', 'W3'], stock({ W1: { A: 5 }, W2: { A: 2, B: 1 }, W3: { A: 9, B: 9 } }));
+    expect(plan).toEqual({ shipments: [{ warehouse: 'W2', lines: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }] }], unallocated: [] });
+  });
+
+  it('splits with the fewest shipments when no warehouse has everything', () => {
+    // W1 has a little of everything, W2 has all of A and B, W3 has all of C: two shipments beat three.
+    const plan = planAllocation(
+      [{ sku: 'A', quantity: 4 }, { sku: 'B', quantity: 4 }, { sku: 'C', quantity: 4 }],
+      ['W1', 'W2', 'W3'],
+      stock({ W1: { A: 1, B: 1, C: 1 }, W2: { A: 4, B: 4 }, W3: { C: 4 } }),
+    );
+    expect(plan.shipments).toEqual([
+      { warehouse: 'W2', lines: [{ sku: 'A', quantity: 4 }, { sku: 'B', quantity: 4 }] },
+      { warehouse: 'W3', lines: [{ sku: 'C', quantity: 4 }] },
+    ]);
+    expect(plan.unallocated).toEqual([]);
+  });
+
+  it('splits one line across warehouses and reports what nobody has', () => {
+    const plan = planAllocation([{ sku: 'A', quantity: 10 }, { sku: 'Z', quantity: 1 }], ['W1', 'W2'], stock({ W1: { A: 6 }, W2: { A: 3 } }));
+    expect(plan.shipments).toEqual([
+      { warehouse: 'W1', lines: [{ sku: 'A', quantity: 6 }] },
+      { warehouse: 'W2', lines: [{ sku: 'A', quantity: 3 }] },
+    ]);
+    expect(plan.unallocated).toEqual([{ sku: 'A', quantity: 1 }, { sku: 'Z', quantity: 1 }]);
+    const planned = plan.shipments.flatMap((shipment) => shipment.lines).reduce((sum, line) => sum + line.quantity, 0);
+    expect(planned + plan.unallocated.reduce((sum, line) => sum + line.quantity, 0)).toBe(11);
+  });
+
+  it('prefers the better-ranked warehouse when two are equally good', () => {
+    const plan = planAllocation([{ sku: 'A', quantity: 3 }, { sku: 'B', quantity: 3 }], ['W2', 'W1', 'W3'], stock({ W1: { A: 3 }, W2: { A: 3 }, W3: { B: 3 } }));
+    expect(plan.shipments.map((shipment) => shipment.warehouse)).toEqual(['W2', 'W3']);
   });
 });

@@ -10,6 +10,7 @@ import type {
   OrderTotals,
   PaymentRequest,
   RejectReason,
+  ShipmentEventStatus,
 } from '../../domain/order';
 
 /** The order workflow's name, IDs and messages: everything a client needs to talk to a running order. */
@@ -36,11 +37,13 @@ export interface OrderLineState extends LineQuantities {
   sku: string;
 }
 
+export type ShipmentStatus = 'allocated' | 'picking' | 'shipped' | 'in_transit' | 'out_for_delivery' | 'exception' | 'delivered' | 'cancelled';
+
 export interface ShipmentState {
   id: string;
   warehouse: string;
   lines: { sku: string; quantity: number }[];
-  status: 'allocated' | 'picking' | 'shipped' | 'delivered' | 'cancelled';
+  status: ShipmentStatus;
   pickListId?: string;
   carrier?: string;
   carrierTrackingNumber?: string;
@@ -56,9 +59,10 @@ export interface OrderState {
   cancelReason?: CancelReason;
   reasons: string[];
   waitingFor?: 'approval' | 'stock' | 'pick' | 'carrier';
+  promisedDeliveryDate?: string | null;
   lines: OrderLineState[];
   totals?: OrderTotals;
-  authorization?: { id: string; amount: number };
+  authorization?: { id: string; amount: number; voided?: boolean };
   shipments: ShipmentState[];
 }
 
@@ -79,8 +83,25 @@ export interface CancelRequest {
   reason: string;
 }
 
+export interface ConfirmPickRequest {
+  pickListId: string;
+  lines: { sku: string; pickedQuantity: number }[];
+}
+
+export interface CarrierEventRequest {
+  shipmentId: string;
+  status: ShipmentEventStatus;
+  /** ISO time the carrier reports; defaults to when it is recorded. */
+  at?: string;
+  detail?: string;
+}
+
 export const orderStateQuery = defineQuery<OrderState>('orderState');
 export const approveOrderUpdate = defineUpdate<StatusReply, [ApproveRequest]>('approveOrder');
 export const rejectOrderUpdate = defineUpdate<StatusReply, [RejectRequest]>('rejectOrder');
 export const cancelOrderUpdate = defineUpdate<StatusReply, [CancelRequest]>('cancelOrder');
 export const resumeBackorderUpdate = defineUpdate<StatusReply, []>('resumeBackorder');
+/** Manual mode: warehouse staff confirm what they picked. */
+export const confirmPickUpdate = defineUpdate<StatusReply, [ConfirmPickRequest]>('confirmPick');
+/** Manual mode: a carrier's tracking event for one of the order's shipments. */
+export const carrierEventUpdate = defineUpdate<StatusReply, [CarrierEventRequest]>('carrierEvent');

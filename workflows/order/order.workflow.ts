@@ -1,6 +1,8 @@
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -12,20 +14,25 @@ import type { OrderActivities } from '../../activities';
 import type { AllocatedShipment } from '../../activities/inventory';
 import type { OrderProgress } from '../../activities/order-record';
 import type { ValidatedOrder } from '../../activities/pricing';
+import type { QuantityLine } from '../../domain/allocation';
 import { applyApproval, approvalReasons } from '../../domain/approval';
 import { formatDuration } from '../../domain/duration';
 import { toMajorUnits } from '../../domain/money';
-import { NOTHING_LEFT_TO_SHIP, isTerminal, type CancelReason, type OrderStatus, type RejectReason } from '../../domain/order';
-import { priceQuantities, sum } from '../../domain/pricing';
+import { isTerminal, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../../domain/order';
+import { billFor } from '../../domain/pricing';
 import {
   INVALID_ORDER_REQUEST,
   ORDER_STATE_CONFLICT,
   approveOrderUpdate,
   cancelOrderUpdate,
+  carrierEventUpdate,
+  confirmPickUpdate,
   orderStateQuery,
   rejectOrderUpdate,
   resumeBackorderUpdate,
   type ApproveRequest,
+  type CarrierEventRequest,
+  type ConfirmPickRequest,
   type OrderState,
   type OrderWorkflowInput,
   type ShipmentState,
@@ -39,6 +46,8 @@ const steps = proxyActivities<OrderActivities>({
 // Read-model writes are quick database statements: local activities spare them a round trip to the server.
 const readModel = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '10s' });
 
+type PricedOrder = Extract<ValidatedOrder, { valid: true }>;
+
 /** Thrown inside the workflow to end the order early; compensations run before the final status is written. */
 class OrderStopped extends Error {
   constructor(
@@ -50,24 +59,34 @@ class OrderStopped extends Error {
   }
 }
 
+const IN_CARRIER_HANDS: readonly ShipmentState['status'][] = ['shipped', 'in_transit', 'out_for_delivery', 'exception', 'delivered'];
+
 /**
  * One order, from entry to the end of its return window (SPEC section 1):
- * validate & price -> approval quota -> authorize payment -> reserve stock -> pick -> ship -> capture
- * -> invoice -> delivery -> return window closes. Cancellation, rejection and payment failure stop it and
- * undo what was done, newest first.
+ * validate & price -> approval quota -> authorize payment -> allocate stock (split across warehouses,
+ * backorders by policy) -> per shipment: pick -> ship -> capture -> invoice -> delivery -> return window.
+ * Cancellation, rejection and payment failure stop it and undo what was done, newest first.
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const { orderId, settings } = input;
   const state: OrderState = { orderId, status: 'PENDING', reasons: [], lines: [], shipments: [] };
   const compensations: { description: string; undo: () => Promise<void> }[] = [];
+  /** Approved units not yet on a live shipment, per SKU. */
+  const toAllocate = new Map<string, number>();
+  const pickConfirmations = new Map<string, ConfirmPickRequest['lines']>();
   let eventSeq = 0;
+  let allocationRound = 0;
   let cancelRequest: { reason: string } | undefined;
   let approvalDecision: ({ approved: true } & ApproveRequest) | { approved: false; reason: string } | undefined;
   let resumeRequested = false;
   let allocationAttempts = 0;
-  let handingToCarrier = false;
+  let backorderExpired = false;
+  let backorderTimer: CancellationScope | undefined;
+  let billing: Promise<unknown> = Promise.resolve();
+  let shippingBilled = false;
+  const handingOver = new Set<string>();
 
-  // ---- What people can ask of a running order -------------------------------------------------------
+  // ---- What people and carriers can ask of a running order ---------------------------------------------
 
   setHandler(orderStateQuery, () => state);
 
@@ -82,7 +101,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       validator: (request) => {
         requireAwaitingApproval();
         const result = applyApproval(state.lines, request.lines);
-        if (!result.ok) throw ApplicationFailure.create({ type: INVALID_ORDER_REQUEST, message: result.errors.join('; '), nonRetryable: true });
+        if (!result.ok) invalid(result.errors.join('; '));
       },
     },
   );
@@ -120,7 +139,44 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       await condition(() => allocationAttempts > attempt || isTerminal(state.status));
       return { status: state.status };
     },
-    { validator: () => (state.status === 'BACKORDERED' ? undefined : conflict(`order is ${state.status}, not BACKORDERED`)) },
+    { validator: () => (state.waitingFor === 'stock' ? undefined : conflict(`order is ${state.status} and not waiting for stock`)) },
+  );
+
+  setHandler(
+    confirmPickUpdate,
+    async (request) => {
+      pickConfirmations.set(request.pickListId, request.lines);
+      const shipment = state.shipments.find((candidate) => candidate.pickListId === request.pickListId)!;
+      await condition(() => shipment.status !== 'picking' || isTerminal(state.status));
+      return { status: state.status };
+    },
+    {
+      validator: (request) => {
+        const shipment = state.shipments.find((candidate) => candidate.pickListId === request.pickListId);
+        if (!shipment || shipment.status !== 'picking' || pickConfirmations.has(request.pickListId)) conflict(`pick list ${request.pickListId} is not open for picking`);
+        for (const line of request.lines) {
+          const planned = shipment.lines.find((candidate) => candidate.sku === line.sku);
+          if (!planned) invalid(`${line.sku} is not on pick list ${request.pickListId}`);
+          if (!Number.isInteger(line.pickedQuantity) || line.pickedQuantity < 0 || line.pickedQuantity > planned.quantity) {
+            invalid(`${line.sku}: pickedQuantity must be a whole number from 0 to ${planned.quantity}`);
+          }
+        }
+      },
+    },
+  );
+
+  setHandler(
+    carrierEventUpdate,
+    async (event) => {
+      await applyCarrierEvent(event, `${event.shipmentId}:${event.status}:${event.at ?? eventSeq}`);
+      return { status: state.status };
+    },
+    {
+      validator: (event) => {
+        const shipment = state.shipments.find((candidate) => candidate.id === event.shipmentId);
+        if (!shipment || !IN_CARRIER_HANDS.includes(shipment.status)) conflict(`shipment ${event.shipmentId} is not with a carrier`);
+      },
+    },
   );
 
   // ---- The business process ----------------------------------------------------------------------------
@@ -129,10 +185,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const priced = await validateAndPrice();
     await obtainApproval(priced);
     await authorizePayment(priced);
-    const shipments = await reserveStock();
-    for (const shipment of shipments) await fulfil(shipment);
-    await setStatus('SHIPPED', 'Every line is with the carrier, captured and invoiced');
-    await awaitDelivery();
+    await fulfilApprovedQuantities(priced);
+    await releaseUncapturedAmount(priced);
+    await setStatus('SHIPPED', 'Every shippable line is with a carrier, captured and invoiced');
+    await awaitDeliveries();
     await setStatus('DELIVERED', 'Every shipment is delivered');
     setCurrentDetails(`Return window open for ${formatDuration(settings.returnWindowMs)}`);
     await sleep(settings.returnWindowMs);
@@ -150,10 +206,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   // ---- Steps, each next to what undoes it --------------------------------------------------------------
 
-  async function validateAndPrice(): Promise<Extract<ValidatedOrder, { valid: true }>> {
+  async function validateAndPrice(): Promise<PricedOrder> {
     const result = await steps.validateAndPriceOrder({ orderId });
     if (!result.valid) throw new OrderStopped('REJECTED', 'invalid', result.reasons);
     state.totals = result.totals;
+    state.promisedDeliveryDate = result.promisedDeliveryDate;
     state.lines = result.lines.map((line) => ({
       sku: line.sku,
       quantity: line.quantity,
@@ -165,13 +222,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       returnedQuantity: 0,
       cancelledQuantity: 0,
     }));
+    compensations.push({
+      description: 'give back the promotion use',
+      undo: async () => {
+        if (!state.shipments.some(isWithCarrier)) await steps.releasePromotion({ orderId });
+      },
+    });
     upsertSearchAttributes([{ key: OrderTotalKey, value: toMajorUnits(result.totals.total, result.totals.currency) }]);
-    await recordEvent({ type: 'priced', message: `Priced: total ${result.totals.total} ${result.totals.currency}`, detail: { totals: result.totals } });
+    await recordEvent({ type: 'priced', message: `Priced: total ${result.totals.total} ${result.totals.currency}`, detail: { totals: result.totals, promisedDeliveryDate: result.promisedDeliveryDate } });
     stopIfCancelled();
     return result;
   }
 
-  async function obtainApproval(priced: Extract<ValidatedOrder, { valid: true }>): Promise<void> {
+  async function obtainApproval(priced: PricedOrder): Promise<void> {
     const reasons = approvalReasons(priced.approval);
     if (reasons.length > 0) {
       await setStatus('AWAITING_APPROVAL', `Needs approval: ${reasons.join('; ')}`, { reasons });
@@ -187,6 +250,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     for (const line of state.lines) {
       line.approvedQuantity = approved.approved.get(line.sku) ?? 0;
       line.cancelledQuantity = line.quantity - line.approvedQuantity;
+      if (line.approvedQuantity > 0) toAllocate.set(line.sku, line.approvedQuantity);
     }
     await recordEvent({
       type: 'approved',
@@ -195,10 +259,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     });
   }
 
-  async function authorizePayment(priced: Extract<ValidatedOrder, { valid: true }>): Promise<void> {
+  async function authorizePayment(priced: PricedOrder): Promise<void> {
     await setStatus('AUTHORIZING', 'Authorizing payment');
-    const approvedLines = priceQuantities(priced.lines, new Map(state.lines.map((line) => [line.sku, line.approvedQuantity])));
-    const amount = sum(approvedLines.map((line) => line.total));
+    const approvedUnits = state.lines.map((line) => ({ sku: line.sku, quantity: line.approvedQuantity }));
+    const amount = billFor({ ...priced, currency: priced.totals.currency }, new Map(), approvedUnits, true).total;
     if (input.payment.method === 'invoice') {
       await recordEvent({ type: 'payment', message: `Invoice terms: ${amount} ${priced.totals.currency} billed per shipment` });
       return;
@@ -206,56 +270,67 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const result = await steps.authorizePayment({ orderId, amount, currency: priced.totals.currency, token: input.payment.token ?? '' });
     if (result.status === 'declined') throw new OrderStopped('CANCELLED', 'payment_declined', [`payment declined: ${result.reason}`]);
     state.authorization = { id: result.authorizationId, amount };
-    compensations.push({
-      description: 'void the payment authorization',
-      undo: () => steps.voidAuthorization({ orderId, authorizationId: result.authorizationId, amount, currency: priced.totals.currency }),
-    });
+    compensations.push({ description: 'void the payment authorization', undo: () => releaseUncapturedAmount(priced) });
     await recordEvent({ type: 'payment', message: `Authorized ${amount} ${priced.totals.currency}`, detail: { authorizationId: result.authorizationId } });
     stopIfCancelled();
   }
 
-  async function reserveStock(): Promise<AllocatedShipment[]> {
-    const lines = state.lines.filter((line) => line.approvedQuantity > 0).map((line) => ({ sku: line.sku, quantity: line.approvedQuantity }));
+  /**
+   * Allocation rounds until every approved unit is shipped or cancelled: reserve what the policy allows,
+   * fulfil those shipments, and wait for stock (receipts and support resume a waiting order) for the rest.
+   */
+  async function fulfilApprovedQuantities(priced: PricedOrder): Promise<void> {
     for (;;) {
-      const shipment = await steps.reserveStock({ orderId, seq: state.shipments.length + 1, lines, destination: input.shippingAddress });
+      const wanted = openQuantities();
+      if (wanted.length === 0) break;
+      allocationRound += 1;
+      const result = await steps.allocateStock({ orderId, round: allocationRound, lines: wanted, destination: input.shippingAddress, allOrNothing: input.backorderPolicy === 'wait_all' });
       allocationAttempts += 1;
-      if (shipment) {
-        state.shipments.push({ id: shipment.id, warehouse: shipment.warehouse, lines: shipment.lines, status: 'allocated' });
-        for (const line of shipment.lines) lineOf(line.sku).reservedQuantity += line.quantity;
-        compensations.push({ description: `release stock reserved for ${shipment.id}`, undo: () => steps.releaseReservations({ orderId, shipmentId: shipment.id }) });
-        upsertSearchAttributes([{ key: BackorderedSkusKey, value: [] }]);
-        await setStatus('ALLOCATED', `Reserved in warehouse ${shipment.warehouse}`, { detail: { shipmentId: shipment.id } });
-        stopIfCancelled();
-        return [shipment];
+      for (const shipment of result.shipments) allocated(shipment);
+      if (result.shipments.length > 0 && !anythingShipped()) {
+        await setStatus('ALLOCATED', `Reserved in ${result.shipments.map((shipment) => `${shipment.warehouse} (${shipment.id})`).join(', ')}`);
       }
-      const skus = lines.map((line) => line.sku);
-      upsertSearchAttributes([{ key: BackorderedSkusKey, value: skus }]);
-      if (state.status !== 'BACKORDERED') await setStatus('BACKORDERED', 'No warehouse can ship every line now', { detail: { skus } });
-      waitFor('stock', `Waiting for stock of ${skus.join(', ')}; cancelled after ${formatDuration(settings.backorderTimeoutMs)}`);
-      const resumed = await condition(() => resumeRequested || cancelRequest !== undefined, settings.backorderTimeoutMs);
       stopIfCancelled();
-      if (!resumed) throw new OrderStopped('CANCELLED', 'backorder_expired', [`no stock within ${formatDuration(settings.backorderTimeoutMs)}`]);
-      resumeRequested = false;
+      if (result.unallocated.length > 0 && input.backorderPolicy === 'cancel_unavailable') {
+        await cancelUnits(result.unallocated, 'unavailable');
+      }
+      await Promise.all(result.shipments.map((shipment) => fulfil(priced, shipment)));
+      if (openQuantities().length > 0 && result.unallocated.length > 0) await awaitStock();
+    }
+    backorderTimer?.cancel();
+    if (!anythingShipped()) {
+      throw new OrderStopped('CANCELLED', backorderExpired ? 'backorder_expired' : 'unavailable', state.reasons.length ? state.reasons : ['nothing could be shipped']);
     }
   }
 
-  async function fulfil(allocated: AllocatedShipment): Promise<void> {
-    const shipment = shipmentOf(allocated.id);
+  async function fulfil(priced: PricedOrder, allocatedShipment: AllocatedShipment): Promise<void> {
+    const shipment = shipmentOf(allocatedShipment.id);
     const { pickListId } = await steps.createPickList({ orderId, shipmentId: shipment.id, priority: input.priority });
     shipment.pickListId = pickListId;
     shipment.status = 'picking';
     compensations.push({ description: `cancel pick list ${pickListId}`, undo: () => steps.cancelPickList({ pickListId }) });
-    await setStatus('PICKING', `Pick list ${pickListId} sent to warehouse ${shipment.warehouse}`);
+    if (!anythingShipped()) await setStatus('PICKING', `Pick list ${pickListId} sent to warehouse ${shipment.warehouse}`);
+    else await recordEvent({ type: 'picking', message: `Pick list ${pickListId} sent to warehouse ${shipment.warehouse}` });
     stopIfCancelled();
 
-    // Auto mode: the simulated warehouse confirms every line as picked.
-    const picked = await steps.confirmPickList({ orderId, pickListId });
-    for (const line of picked) lineOf(line.sku).pickedQuantity += line.pickedQuantity;
-    await recordEvent({ type: 'picked', message: `Picked ${pickListId}` });
+    let reported: ConfirmPickRequest['lines'] | undefined;
+    if (settings.fulfillmentMode === 'manual') {
+      waitFor('pick', `Waiting for warehouse ${shipment.warehouse} to confirm pick list ${pickListId}`);
+      await condition(() => pickConfirmations.has(pickListId) || cancelRequest !== undefined);
+      stopIfCancelled();
+      reported = pickConfirmations.get(pickListId);
+    }
+    const picked = await steps.confirmPickList({ orderId, pickListId, lines: reported });
+    await recordPick(shipment, picked);
     stopIfCancelled();
+    if (shipment.lines.length === 0) {
+      shipment.status = 'cancelled';
+      return;
+    }
 
-    handingToCarrier = true;
-    const booking = await steps.shipShipment({ orderId, shipmentId: shipment.id, destination: input.shippingAddress });
+    handingOver.add(shipment.id);
+    const booking = await steps.shipShipment({ orderId, shipmentId: shipment.id, destination: input.shippingAddress, service: priced.shipping.service });
+    handingOver.delete(shipment.id);
     shipment.status = 'shipped';
     shipment.carrier = booking.carrier;
     shipment.carrierTrackingNumber = booking.trackingNumber;
@@ -263,26 +338,112 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       lineOf(line.sku).shippedQuantity += line.quantity;
       lineOf(line.sku).reservedQuantity -= line.quantity;
     }
-    await recordEvent({ type: 'shipped', message: `${shipment.id} shipped with ${booking.carrier} ${booking.trackingNumber}` });
-
-    if (state.authorization) {
-      const { amount } = await steps.capturePayment({ orderId, shipmentId: shipment.id, authorizationId: state.authorization.id });
-      shipment.capturedAmount = amount;
-      await recordEvent({ type: 'payment', message: `Captured ${amount} for ${shipment.id}` });
+    await recordEvent({ type: 'shipped', message: `${shipment.id} shipped from ${shipment.warehouse} with ${booking.carrier} ${booking.service} ${booking.trackingNumber}` });
+    if (openQuantities().length > 0 || state.shipments.some((other) => other.status === 'allocated' || other.status === 'picking')) {
+      if (state.status !== 'PARTIALLY_SHIPPED') await setStatus('PARTIALLY_SHIPPED', `${shipment.id} shipped; other lines still wait`);
     }
-    const invoice = await steps.issueInvoice({ orderId, shipmentId: shipment.id });
-    shipment.invoiceNumber = invoice.number;
-    await recordEvent({ type: 'invoiced', message: `Invoice ${invoice.number} issued for ${shipment.id}` });
+    if (settings.fulfillmentMode === 'auto') void simulateDelivery(shipment);
+    await bill(priced, shipment);
   }
 
-  async function awaitDelivery(): Promise<void> {
-    waitFor('carrier', `Simulated carrier delivers in ${formatDuration(settings.carrierDeliveryDelayMs)}`);
-    await sleep(settings.carrierDeliveryDelayMs);
-    for (const shipment of state.shipments.filter((candidate) => candidate.status === 'shipped')) {
-      await steps.recordShipmentEvent({ orderId, shipmentId: shipment.id, status: 'delivered', detail: 'simulated carrier', eventKey: `${shipment.id}:simulated:delivered` });
-      shipment.status = 'delivered';
-      for (const line of shipment.lines) lineOf(line.sku).deliveredQuantity += line.quantity;
+  /** Capture and invoice one shipment; bills are made one at a time so each knows what was billed before. */
+  function bill(priced: PricedOrder, shipment: ShipmentState): Promise<unknown> {
+    billing = billing.then(async () => {
+      const billedBefore = new Map<string, number>();
+      for (const other of state.shipments) {
+        if (other.invoiceNumber) for (const line of other.lines) billedBefore.set(line.sku, (billedBefore.get(line.sku) ?? 0) + line.quantity);
+      }
+      const charge = billFor({ ...priced, currency: priced.totals.currency }, billedBefore, shipment.lines, !shippingBilled);
+      shippingBilled = true;
+      if (state.authorization) {
+        await steps.capturePayment({ orderId, shipmentId: shipment.id, authorizationId: state.authorization.id, amount: charge.total, currency: charge.currency });
+        shipment.capturedAmount = charge.total;
+        await recordEvent({ type: 'payment', message: `Captured ${charge.total} for ${shipment.id}` });
+      }
+      const invoice = await steps.issueInvoice({ orderId, shipmentId: shipment.id, bill: charge });
+      shipment.invoiceNumber = invoice.number;
+      await recordEvent({ type: 'invoiced', message: `Invoice ${invoice.number} issued for ${shipment.id}: ${invoice.total}` });
+    });
+    return billing;
+  }
+
+  /** Waits for a receipt or support to resume allocation, or for OMS_BACKORDER_TIMEOUT to cancel what is missing. */
+  async function awaitStock(): Promise<void> {
+    const skus = openQuantities().map((line) => line.sku);
+    upsertSearchAttributes([{ key: BackorderedSkusKey, value: skus }]);
+    if (!anythingShipped()) {
+      if (state.status !== 'BACKORDERED') await setStatus('BACKORDERED', `Waiting for stock of ${skus.join(', ')}`, { detail: { skus } });
+    } else if (state.status !== 'PARTIALLY_SHIPPED') {
+      await setStatus('PARTIALLY_SHIPPED', `Shipped what was available; waiting for ${skus.join(', ')}`, { detail: { skus } });
     }
+    if (!backorderTimer) {
+      backorderTimer = new CancellationScope();
+      backorderTimer.run(() => sleep(settings.backorderTimeoutMs)).then(
+        () => (backorderExpired = true),
+        (error) => {
+          if (!isCancellation(error)) throw error;
+        },
+      );
+    }
+    waitFor('stock', `Waiting for stock of ${skus.join(', ')}; cancelled after ${formatDuration(settings.backorderTimeoutMs)}`);
+    await condition(() => resumeRequested || backorderExpired || cancelRequest !== undefined);
+    state.waitingFor = undefined;
+    resumeRequested = false;
+    stopIfCancelled();
+    upsertSearchAttributes([{ key: BackorderedSkusKey, value: [] }]);
+    if (backorderExpired) {
+      await cancelUnits(openQuantities(), 'backorder_expired');
+      allocationAttempts += 1;
+    }
+  }
+
+  /** Units that will never ship (unavailable, expired backorder): cancelled on their lines. */
+  async function cancelUnits(lines: readonly QuantityLine[], reason: CancelReason): Promise<void> {
+    if (lines.length === 0) return;
+    for (const line of lines) {
+      lineOf(line.sku).cancelledQuantity += line.quantity;
+      toAllocate.set(line.sku, (toAllocate.get(line.sku) ?? 0) - line.quantity);
+    }
+    const text = lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
+    state.reasons = [`${reason}: ${text}`];
+    await recordEvent({ type: 'lines_cancelled', message: `Cancelled ${text} (${reason})`, cancelledUnits: Object.fromEntries(lines.map((line) => [line.sku, line.quantity])) });
+  }
+
+  /** After the last shipment: the part of the authorization that will never be captured is voided. */
+  async function releaseUncapturedAmount(priced: PricedOrder): Promise<void> {
+    if (!state.authorization) return;
+    const captured = state.shipments.reduce((total, shipment) => total + (shipment.capturedAmount ?? 0), 0);
+    const remainder = state.authorization.amount - captured;
+    if (remainder <= 0 || state.authorization.voided) return;
+    await steps.voidAuthorization({ orderId, authorizationId: state.authorization.id, amount: remainder, currency: priced.totals.currency });
+    state.authorization.voided = true;
+    await recordEvent({ type: 'payment', message: `Voided the uncaptured ${remainder} ${priced.totals.currency} of the authorization` });
+  }
+
+  async function awaitDeliveries(): Promise<void> {
+    const delivered = () => state.shipments.filter(isWithCarrier).every((shipment) => shipment.status === 'delivered');
+    if (!delivered()) {
+      waitFor('carrier', settings.fulfillmentMode === 'auto' ? `Simulated carrier delivers ${formatDuration(settings.carrierDeliveryDelayMs)} after shipment` : 'Waiting for carrier delivery events');
+      await condition(delivered);
+    }
+  }
+
+  /** Auto mode: the simulated carrier delivers each shipment OMS_CARRIER_DELIVERY_DELAY after it ships. */
+  async function simulateDelivery(shipment: ShipmentState): Promise<void> {
+    await sleep(settings.carrierDeliveryDelayMs);
+    await applyCarrierEvent({ shipmentId: shipment.id, status: 'delivered', detail: 'simulated carrier' }, `${shipment.id}:simulated:delivered`);
+  }
+
+  async function applyCarrierEvent(event: CarrierEventRequest, eventKey: string): Promise<void> {
+    const shipment = shipmentOf(event.shipmentId);
+    await steps.recordShipmentEvent({ orderId, shipmentId: shipment.id, status: event.status, occurredAt: event.at, detail: event.detail, eventKey });
+    if (shipment.status === 'delivered') return;
+    shipment.status = event.status as ShipmentEventStatus;
+    if (event.status === 'delivered') for (const line of shipment.lines) lineOf(line.sku).deliveredQuantity += line.quantity;
+    await recordEvent({
+      type: event.status === 'exception' ? 'carrier_exception' : 'carrier',
+      message: `${shipment.id}: ${event.status.replace(/_/g, ' ')}${event.detail ? ` (${event.detail})` : ''}`,
+    });
   }
 
   async function compensate(): Promise<void> {
@@ -290,23 +451,70 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       await compensation.undo();
       await recordEvent({ type: 'compensated', message: `Compensation: ${compensation.description}` });
     }
-    for (const shipment of state.shipments) if (shipment.status !== 'shipped' && shipment.status !== 'delivered') shipment.status = 'cancelled';
+    for (const shipment of state.shipments) if (!isWithCarrier(shipment)) shipment.status = 'cancelled';
     for (const line of state.lines) {
       line.reservedQuantity = 0;
       line.cancelledQuantity = line.quantity - line.shippedQuantity;
     }
+    toAllocate.clear();
   }
 
   // ---- Bookkeeping -------------------------------------------------------------------------------------
+
+  function allocated(shipment: AllocatedShipment): void {
+    state.shipments.push({ id: shipment.id, warehouse: shipment.warehouse, lines: shipment.lines.map((line) => ({ ...line })), status: 'allocated' });
+    for (const line of shipment.lines) {
+      lineOf(line.sku).reservedQuantity += line.quantity;
+      toAllocate.set(line.sku, (toAllocate.get(line.sku) ?? 0) - line.quantity);
+    }
+    compensations.push({ description: `release stock reserved for ${shipment.id}`, undo: () => steps.releaseReservations({ orderId, shipmentId: shipment.id }) });
+  }
+
+  /** A short pick shrinks the shipment; the missing units go back to be allocated again. */
+  async function recordPick(shipment: ShipmentState, picked: { sku: string; pickedQuantity: number }[]): Promise<void> {
+    const shorts: string[] = [];
+    for (const line of picked) {
+      const planned = shipment.lines.find((candidate) => candidate.sku === line.sku)!;
+      const short = planned.quantity - line.pickedQuantity;
+      lineOf(line.sku).pickedQuantity += line.pickedQuantity;
+      if (short > 0) {
+        shorts.push(`${short} × ${line.sku}`);
+        lineOf(line.sku).reservedQuantity -= short;
+        toAllocate.set(line.sku, (toAllocate.get(line.sku) ?? 0) + short);
+        planned.quantity = line.pickedQuantity;
+      }
+    }
+    shipment.lines = shipment.lines.filter((line) => line.quantity > 0);
+    const summary = picked.map((line) => `${line.pickedQuantity} × ${line.sku}`).join(', ');
+    await recordEvent({ type: 'picked', message: `Picked ${shipment.pickListId}: ${summary}${shorts.length ? `; short ${shorts.join(', ')}, re-allocated` : ''}` });
+  }
+
+  function openQuantities(): QuantityLine[] {
+    return [...toAllocate].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
+  }
+
+  function anythingShipped(): boolean {
+    return state.shipments.some(isWithCarrier);
+  }
+
+  function isWithCarrier(shipment: ShipmentState): boolean {
+    return IN_CARRIER_HANDS.includes(shipment.status);
+  }
 
   function stopIfCancelled(): void {
     if (cancelRequest) throw new OrderStopped('CANCELLED', 'requested', [cancelRequest.reason]);
   }
 
+  /** Cancellation is refused once nothing is left to ship (SPEC section 3): shipped or being handed over. */
   function cancellationBlocker(): string | undefined {
-    if (NOTHING_LEFT_TO_SHIP.includes(state.status)) return `order is ${state.status}: nothing is left to ship, use a return instead`;
     if (isTerminal(state.status)) return `order is already ${state.status}`;
-    if (handingToCarrier) return 'order is being handed to the carrier: use a return once it has shipped';
+    const stillToShip = openQuantities().length > 0 || state.shipments.some((shipment) => !isWithCarrier(shipment) && shipment.status !== 'cancelled' && !handingOver.has(shipment.id));
+    if (state.status === 'PENDING' || state.status === 'AWAITING_APPROVAL' || state.status === 'AUTHORIZING') return undefined;
+    if (!stillToShip) {
+      return handingOver.size > 0
+        ? 'order is being handed to the carrier: use a return once it has shipped'
+        : `order is ${state.status}: nothing is left to ship, use a return instead`;
+    }
     return undefined;
   }
 
@@ -350,4 +558,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
 function conflict(message: string): never {
   throw ApplicationFailure.create({ type: ORDER_STATE_CONFLICT, message, nonRetryable: true });
+}
+
+function invalid(message: string): never {
+  throw ApplicationFailure.create({ type: INVALID_ORDER_REQUEST, message, nonRetryable: true });
 }

@@ -1,0 +1,19 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { OrderActivities } from '../../activities';
+
+const { resumeBackorders } = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+/** Workflow ID of the restock run that follows one stock receipt (one per ledger movement). */
+export const restockWorkflowId = (movementKey: string) => `restock/${movementKey}`;
+
+/**
+ * After a stock receipt: offers the new stock to the orders waiting for the SKU, highest priority first,
+ * then oldest first (SPEC section 3, backorders). Durable, so a crash mid-way still resumes everyone.
+ */
+export async function restockWorkflow(input: { sku: string }): Promise<{ resumed: string[] }> {
+  return resumeBackorders(input);
+}
