@@ -89,12 +89,23 @@ export function createInventoryActivities({ db }: ActivityDeps) {
      * With `allOrNothing` (policy wait_all) it keeps nothing unless everything is reserved. A retry of the same
      * round continues from the shipments that round already holds.
      */
-    async allocateStock(input: { orderId: string; round: number; lines: QuantityLine[]; destination: Address; allOrNothing: boolean }): Promise<AllocationResult> {
+    async allocateStock(input: {
+      orderId: string;
+      round: number;
+      lines: QuantityLine[];
+      destination: Address;
+      allOrNothing: boolean;
+      /** Warehouses not to use this round (they just came up short on a pick). */
+      excludeWarehouses?: string[];
+    }): Promise<AllocationResult> {
       const remaining = new Map(input.lines.map((line) => [line.sku, line.quantity]));
       for (const shipment of await shipmentsOfRound(input.orderId, input.round)) {
         for (const line of shipment.lines) remaining.set(line.sku, (remaining.get(line.sku) ?? 0) - line.quantity);
       }
-      const warehouses = rankWarehouses(await activeWarehouses(db), input.destination).map((warehouse) => warehouse.code);
+      const excluded = new Set(input.excludeWarehouses ?? []);
+      const warehouses = rankWarehouses(await activeWarehouses(db), input.destination)
+        .map((warehouse) => warehouse.code)
+        .filter((code) => !excluded.has(code));
       for (let attempt = 0; attempt < MAX_PLANNING_ATTEMPTS; attempt++) {
         const wanted = [...remaining].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
         if (wanted.length === 0) break;

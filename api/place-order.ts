@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { missingAddressFields } from '../domain/address';
 import type { OrderSettings } from '../domain/order';
 import { orderPriority, type OrderSource } from '../domain/priority';
-import { findCustomer, findProducts } from '../db/catalog';
+import { findCustomer, findProducts, findPromotion } from '../db/catalog';
 import type { Db } from '../db/connection';
 import { findOrderSummary, insertOrder } from '../db/orders';
 import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowInput } from '../workflows/order/messages';
@@ -171,6 +171,13 @@ async function checkReferences(db: Db, request: PlaceOrderRequest) {
   }
   if (customer && request.payment.method === 'invoice' && customer.paymentTerms !== 'net30') {
     errors.push({ path: 'body.payment.method', message: `customer ${customer.id} has ${customer.paymentTerms} terms; invoice payment needs net30` });
+  }
+  if (request.promotionCode) {
+    const promotion = await findPromotion(db, request.promotionCode);
+    const now = new Date();
+    if (!promotion) errors.push({ path: 'body.promotionCode', message: `promotion ${request.promotionCode} does not exist` });
+    else if (promotion.validTo && now > new Date(promotion.validTo)) errors.push({ path: 'body.promotionCode', message: `promotion ${promotion.code} expired at ${promotion.validTo}` });
+    else if (promotion.validFrom && now < new Date(promotion.validFrom)) errors.push({ path: 'body.promotionCode', message: `promotion ${promotion.code} is not valid before ${promotion.validFrom}` });
   }
   if (customer && !request.shippingAddress) {
     for (const field of missingAddressFields(customer.address)) {

@@ -26,17 +26,24 @@ export const addressSchema = z.strictObject({
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US'),
 });
 
-export const productSchema = z.strictObject({
+// Fields without defaults: a PATCH names only what changes (a default inside .partial() would reset fields).
+const productFields = {
   sku: code,
   name: text(),
   unitPrice: minorUnits,
   currency,
   taxCode: code,
-  weightGrams: z.number().int().min(0).max(10_000_000).default(0),
-  active: z.boolean().default(true),
-  maxOrderQuantity: quantity.nullable().optional(),
+  weightGrams: z.number().int().min(0).max(10_000_000),
+  active: z.boolean(),
+  maxOrderQuantity: quantity.nullable(),
+};
+export const productSchema = z.strictObject({
+  ...productFields,
+  weightGrams: productFields.weightGrams.default(0),
+  active: productFields.active.default(true),
+  maxOrderQuantity: productFields.maxOrderQuantity.optional(),
 });
-export const productPatchSchema = productSchema.omit({ sku: true }).partial();
+export const productPatchSchema = z.strictObject(productFields).omit({ sku: true }).partial();
 
 export const warehouseSchema = z.strictObject({
   code,
@@ -48,19 +55,26 @@ export const warehouseSchema = z.strictObject({
   active: z.boolean().default(true),
 });
 
-export const customerSchema = z.strictObject({
-  id: code.optional(),
+const customerFields = {
   name: text(),
   email: z.email().max(254),
-  active: z.boolean().default(true),
-  tier: z.enum(CUSTOMER_TIERS).default('standard'),
+  active: z.boolean(),
+  tier: z.enum(CUSTOMER_TIERS),
   currency,
   approvalLimit: minorUnits,
-  creditLimit: minorUnits.default(0),
-  paymentTerms: z.enum(PAYMENT_TERMS).default('prepaid'),
+  creditLimit: minorUnits,
+  paymentTerms: z.enum(PAYMENT_TERMS),
   address: addressSchema,
+};
+export const customerSchema = z.strictObject({
+  ...customerFields,
+  id: code.optional(),
+  active: customerFields.active.default(true),
+  tier: customerFields.tier.default('standard'),
+  creditLimit: customerFields.creditLimit.default(0),
+  paymentTerms: customerFields.paymentTerms.default('prepaid'),
 });
-export const customerPatchSchema = customerSchema.omit({ id: true }).partial();
+export const customerPatchSchema = z.strictObject(customerFields).partial();
 
 export const promotionSchema = z
   .strictObject({

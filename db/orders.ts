@@ -50,6 +50,7 @@ const lineView = (row: Row) => ({
   unitPrice: row.unit_price,
   taxRateBps: row.tax_rate_bps,
   subtotal: row.subtotal,
+  discount: row.discount,
   tax: row.tax,
   total: row.total,
 });
@@ -142,6 +143,8 @@ export const invoiceSummaryView = (row: Row) => ({
   shipmentId: row.shipment_id,
   currency: row.currency,
   subtotal: row.subtotal,
+  discount: row.discount,
+  shipping: row.shipping,
   tax: row.tax,
   total: row.total,
   amountPaid: row.amount_paid,

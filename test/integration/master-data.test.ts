@@ -40,6 +40,11 @@ describe('master data and inventory API', () => {
     expect(customer.body.id).toMatch(/^CUST-/);
     const patched = await oms.request('PATCH', `/v1/customers/${customer.body.id}`, { body: { tier: 'critical', active: false } });
     expect(patched.body).toMatchObject({ tier: 'critical', active: false });
+    // A patch changes only what it names.
+    const terms = await oms.request('PATCH', `/v1/customers/${customer.body.id}`, { body: { paymentTerms: 'net30', creditLimit: 50_000 } });
+    expect(terms.body).toMatchObject({ tier: 'critical', active: false, paymentTerms: 'net30', creditLimit: 50_000, approvalLimit: 100_000 });
+    const renamed = await oms.request('PATCH', '/v1/products/WIDGET-1', { body: { name: 'Widget v2' } });
+    expect(renamed.body).toMatchObject({ name: 'Widget v2', weightGrams: 120, maxOrderQuantity: 10, active: true });
     expect((await oms.request('GET', `/v1/customers/${customer.body.id}`, { as: 'sales' })).body.tier).toBe('critical');
   });
 

@@ -85,6 +85,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   let billing: Promise<unknown> = Promise.resolve();
   let shippingBilled = false;
   const handingOver = new Set<string>();
+  /** Warehouses that came up short on a pick: the shortfall is allocated elsewhere until stock is resumed. */
+  const shortWarehouses = new Set<string>();
 
   // ---- What people and carriers can ask of a running order ---------------------------------------------
 
@@ -147,7 +149,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     async (request) => {
       pickConfirmations.set(request.pickListId, request.lines);
       const shipment = state.shipments.find((candidate) => candidate.pickListId === request.pickListId)!;
-      await condition(() => shipment.status !== 'picking' || isTerminal(state.status));
+      // Answer once the pick is acted on: the shipment billed (or dropped, when nothing was picked) and the
+      // order's status moved on, unless other shipments of the order are still being picked.
+      const handled = () => shipment.invoiceNumber !== undefined || shipment.status === 'cancelled';
+      const othersPicking = () => state.shipments.some((other) => other !== shipment && other.status === 'picking');
+      await condition(() => isTerminal(state.status) || (handled() && (state.status !== 'PICKING' || othersPicking())));
       return { status: state.status };
     },
     {
@@ -284,7 +290,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const wanted = openQuantities();
       if (wanted.length === 0) break;
       allocationRound += 1;
-      const result = await steps.allocateStock({ orderId, round: allocationRound, lines: wanted, destination: input.shippingAddress, allOrNothing: input.backorderPolicy === 'wait_all' });
+      const result = await steps.allocateStock({
+        orderId,
+        round: allocationRound,
+        lines: wanted,
+        destination: input.shippingAddress,
+        allOrNothing: input.backorderPolicy === 'wait_all',
+        excludeWarehouses: [...shortWarehouses],
+      });
       allocationAttempts += 1;
       for (const shipment of result.shipments) allocated(shipment);
       if (result.shipments.length > 0 && !anythingShipped()) {
@@ -389,6 +402,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await condition(() => resumeRequested || backorderExpired || cancelRequest !== undefined);
     state.waitingFor = undefined;
     resumeRequested = false;
+    shortWarehouses.clear();
     stopIfCancelled();
     upsertSearchAttributes([{ key: BackorderedSkusKey, value: [] }]);
     if (backorderExpired) {
@@ -479,6 +493,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       lineOf(line.sku).pickedQuantity += line.pickedQuantity;
       if (short > 0) {
         shorts.push(`${short} × ${line.sku}`);
+        shortWarehouses.add(shipment.warehouse);
         lineOf(line.sku).reservedQuantity -= short;
         toAllocate.set(line.sku, (toAllocate.get(line.sku) ?? 0) + short);
         planned.quantity = line.pickedQuantity;
