@@ -128,6 +128,8 @@ async function startOrderWorkflow(deps: OrderPlacementDeps, input: OrderWorkflow
       args: [input],
       // An order ID names one order forever: never start a second run for it.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // Order priority 1..5 is Temporal's priority key 1..5: workers take urgent orders' tasks first.
+      priority: { priorityKey: input.priority },
       typedSearchAttributes: [
         { key: OrderStatusKey, value: 'PENDING' },
         { key: CustomerIdKey, value: input.customerId },

@@ -42,6 +42,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.headless ? ['--headless'] : []),
     ...Object.entries(ORDER_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    // Task priority (orders pass theirs as the priority key): server 1.29 dispatches by priority only with the
+    // new matcher, and only within a task queue partition; test/integration/task-priority.test.ts shows both
+    // are needed. One partition is plenty for a development server.
+    '--dynamic-config-value', 'matching.useNewMatcher=true',
+    '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
+    '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
     ...(options.extraArgs ?? []),
   ];
   if (options.pidFile) await stopOrphanedServer(options.pidFile);

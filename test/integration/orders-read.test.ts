@@ -46,6 +46,7 @@ describe('reading orders', () => {
     expect(attributes.OrderStatus).toEqual([expect.stringMatching(/^(SHIPPED|DELIVERED)$/)]);
     expect(attributes.CustomerId).toEqual(['CUST-INITECH']);
     expect(attributes.OrderPriority).toEqual([1]);
+    expect(description.raw.workflowExecutionInfo?.priority?.priorityKey).toBe(1);
     expect(attributes.OrderTotal).toEqual([33.2]); // 2 × 12.50 + 5% Texas tax + 700 g ground, zone 2 (6.95)
     expect(await description.staticSummary()).toContain('2 × MUG-BLK');
   });
