@@ -5,9 +5,12 @@ import type { Db } from '../db/connection';
 import { createAuthenticator, type Authenticator } from './auth';
 import { errorHandler, HttpProblem, notFoundHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
-import { fulfillmentRoutes } from './routes/fulfillment';
 import { inventoryRoutes } from './routes/inventory';
+import { invoiceRoutes } from './routes/invoices';
 import { orderRoutes } from './routes/orders';
+import { pickListRoutes } from './routes/pick-lists';
+import { shipmentRoutes } from './routes/shipments';
+import { trackingRoutes } from './routes/tracking';
 
 export interface ApiDeps {
   db: Db;
@@ -64,7 +67,10 @@ export function createApp(options: ApiOptions): express.Express {
   app.use('/v1', catalogRoutes(deps));
   app.use('/v1/inventory', inventoryRoutes(deps));
   app.use('/v1/orders', orderRoutes(deps));
-  app.use('/v1', fulfillmentRoutes(deps));
+  app.use('/v1', pickListRoutes(deps));
+  app.use('/v1', shipmentRoutes(deps));
+  app.use('/v1', invoiceRoutes(deps));
+  app.use('/v1', trackingRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

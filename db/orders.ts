@@ -78,7 +78,7 @@ export async function orderDetail(db: Knex, id: string) {
   const [lines, shipments, shipmentLines, events, pickLists, payments, invoices, timeline] = await Promise.all([
     db('order_lines').where({ order_id: id }).orderBy('line_no'),
     db('shipments').where({ order_id: id }).orderBy('seq'),
-    db('shipment_lines as l').join('shipments as s', 's.id', 'l.shipment_id').where('s.order_id', id).select('l.*'),
+    db('shipment_lines as l').join('shipments as s', 's.id', 'l.shipment_id').where('s.order_id', id).orderBy('l.sku').select('l.*'),
     db('shipment_events as e').join('shipments as s', 's.id', 'e.shipment_id').where('s.order_id', id).orderBy('e.occurred_at').select('e.*'),
     db('pick_lists').where({ order_id: id }),
     db('payment_transactions').where({ order_id: id }).orderBy('created_at'),

@@ -32,6 +32,25 @@ describe('business rules', () => {
     expect(order.promisedDeliveryDate).toMatch(/^\d{4}-\d\d-\d\d$/);
   });
 
+  it('splits an order no warehouse can ship alone: a pick list, shipment, capture and invoice per warehouse, adding up', async () => {
+    // Neither warehouse holds 350 tees: EWR ships the mugs and all its tees, RNO the rest — two shipments.
+    const ewrTees = (await oms.db('stock').where({ warehouse_code: 'EWR', sku: 'TEE-M' }).first()).on_hand;
+    const id = await place(orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'TEE-M', quantity: 350 }, { sku: 'MUG-BLK', quantity: 3 }] }));
+    const order = await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED']);
+    expect(order.shipments.map((shipment: { warehouse: string; lines: unknown[]; pickList: { status: string } }) => [shipment.warehouse, shipment.lines, shipment.pickList.status])).toEqual([
+      ['EWR', [{ sku: 'MUG-BLK', quantity: 3 }, { sku: 'TEE-M', quantity: ewrTees }], 'confirmed'],
+      ['RNO', [{ sku: 'TEE-M', quantity: 350 - ewrTees }], 'confirmed'],
+    ]);
+    expect(order.lines.map((line: Record<string, number>) => [line.shippedQuantity, line.reservedQuantity])).toEqual([[350, 0], [3, 0]]);
+    const captures = order.payments.filter((payment: { kind: string }) => payment.kind === 'capture');
+    expect(captures).toHaveLength(2);
+    expect(captures.reduce((total: number, payment: { amount: number }) => total + payment.amount, 0)).toBe(order.totals.total);
+    expect(order.invoices).toHaveLength(2);
+    expect(order.invoices.reduce((total: number, invoice: { total: number }) => total + invoice.total, 0)).toBe(order.totals.total);
+    expect(order.invoices.reduce((total: number, invoice: { tax: number }) => total + invoice.tax, 0)).toBe(order.totals.tax);
+    expect(order.payments.map((payment: { kind: string }) => payment.kind)).not.toContain('void');
+  });
+
   it('counts a promotion usage limit atomically: 8 concurrent orders, limit 3', async () => {
     expect((await oms.request('POST', '/v1/promotions', { body: { code: 'THREE', type: 'percent', value: 10, usageLimit: 3 } })).status).toBe(201);
     const ids = await Promise.all(Array.from({ length: 8 }, () => place(orderBody({ lines: [{ sku: 'TEE-M', quantity: 1 }], promotionCode: 'THREE' }))));

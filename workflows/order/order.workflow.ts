@@ -206,6 +206,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       ...(error.status === 'CANCELLED' ? { cancelReason: error.reason as CancelReason } : { rejectReason: error.reason as RejectReason }),
       reasons: error.reasons,
     });
+    // What shipped before the cancellation is still on its way: keep taking its carrier events.
+    await awaitDeliveries();
   }
   setCurrentDetails('');
   return state;
