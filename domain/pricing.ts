@@ -135,7 +135,8 @@ export function priceOrder(input: {
   });
   const shippingAmount = input.shipping?.amount ?? 0;
   const shipping: ShippingCharge = {
-    service: input.shipping?.service ?? 'none',
+    // No rate bracket takes the parcel: it ships without a quoted charge, and the service says so.
+    service: input.shipping?.service ?? 'unrated',
     amount: shippingAmount,
     tax: mulDivRound(shippingAmount, findTaxRateBps(input.taxRates, SHIPPING_TAX_CODE, input.destination), 10_000),
   };
