@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { planAllocation, rankWarehouses, type QuantityLine } from '../domain/allocation';
+import { shipmentIdFor } from '../domain/ids';
 import type { Address } from '../domain/order';
 import { activeWarehouses } from '../db/catalog';
 import { moveStock, stockLevels } from '../db/stock';
@@ -16,7 +17,6 @@ export interface AllocationResult {
   unallocated: QuantityLine[];
 }
 
-export const shipmentId = (orderId: string, seq: number) => `${orderId}-S${seq}`;
 
 class InsufficientStock extends Error {}
 
@@ -40,7 +40,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
 
   async function reserveIn(trx: Knex.Transaction, orderId: string, round: number, warehouse: string, lines: readonly QuantityLine[]): Promise<AllocatedShipment> {
     const [{ next }] = await trx('shipments').where({ order_id: orderId }).select(trx.raw('coalesce(max(seq), 0) + 1 AS next'));
-    const id = shipmentId(orderId, next);
+    const id = shipmentIdFor(orderId, next);
     await trx('shipments').insert({ id, order_id: orderId, seq: next, allocation_round: round, warehouse_code: warehouse, status: 'allocated' });
     for (const line of lines) {
       await trx('shipment_lines').insert({ shipment_id: id, sku: line.sku, quantity: line.quantity });

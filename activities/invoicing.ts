@@ -45,7 +45,9 @@ export function createInvoicingActivities({ db }: ActivityDeps) {
           tax: bill.tax,
           total: bill.total,
           lines: JSON.stringify(bill.lines),
+          // net30: a receivable due in 30 days; a card payment was captured with the shipment, so it is paid.
           due_date: netTerms ? trx.raw(`(now() + interval '30 days')::date`) : null,
+          amount_paid: netTerms ? 0 : bill.total,
         });
         return { number, total: bill.total };
       });

@@ -1,4 +1,5 @@
 import { moveStock } from '../db/stock';
+import { pickListIdFor } from '../domain/ids';
 import type { ActivityDeps } from './deps';
 
 export interface PickedLine {
@@ -6,7 +7,6 @@ export interface PickedLine {
   pickedQuantity: number;
 }
 
-export const pickListId = (shipmentId: string) => `PL-${shipmentId}`;
 
 /** Pick lists of one warehouse created in the same UTC hour form a wave: `W-<warehouse>-<yyyymmddhh>`. */
 export function waveOf(warehouse: string, at: Date): string {
@@ -17,7 +17,7 @@ export function waveOf(warehouse: string, at: Date): string {
 export function createPickingActivities({ db }: ActivityDeps) {
   return {
     async createPickList(input: { orderId: string; shipmentId: string; priority: number }): Promise<{ pickListId: string; wave: string }> {
-      const id = pickListId(input.shipmentId);
+      const id = pickListIdFor(input.shipmentId);
       return db.transaction(async (trx) => {
         const existing = await trx('pick_lists').where({ id }).first('wave');
         if (existing) return { pickListId: id, wave: existing.wave };

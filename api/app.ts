@@ -9,6 +9,7 @@ import { inventoryRoutes } from './routes/inventory';
 import { invoiceRoutes } from './routes/invoices';
 import { orderRoutes } from './routes/orders';
 import { pickListRoutes } from './routes/pick-lists';
+import { reportRoutes } from './routes/reports';
 import { shipmentRoutes } from './routes/shipments';
 import { trackingRoutes } from './routes/tracking';
 
@@ -71,6 +72,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.use('/v1', shipmentRoutes(deps));
   app.use('/v1', invoiceRoutes(deps));
   app.use('/v1', trackingRoutes(deps));
+  app.use('/v1', reportRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

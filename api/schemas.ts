@@ -156,4 +156,6 @@ export const carrierEventSchema = z.strictObject({
   at: z.iso.datetime({ offset: true }).optional(),
   detail: z.string().max(500).optional(),
 });
+export const invoicePaymentSchema = z.strictObject({ amount: minorUnits.refine((value) => value > 0, 'must be positive'), reference: text(120) });
+
 export const batchOrdersSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(1000) });

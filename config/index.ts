@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseSandboxFaults, type SandboxFaults } from '../adapters/payments/sandbox';
 import { parseDuration } from '../domain/duration';
 import { FULFILLMENT_MODES, type FulfillmentMode, type OrderSettings } from '../domain/order';
 
@@ -28,6 +29,8 @@ export interface OmsConfig {
   temporalUiUrl: string;
   apiKeys: ApiKey[];
   carrierWebhookSecret: string;
+  /** `OMS_SANDBOX_FAULTS`: the sandbox payment provider's fault mode (chaos runs); none by default. */
+  sandboxFaults: SandboxFaults;
   orderSettings: OrderSettings;
 }
 
@@ -53,6 +56,7 @@ export function loadConfig(env: Env = process.env): OmsConfig {
     temporalUiUrl: (env.TEMPORAL_UI_URL || `http://localhost:${temporalUiPort}`).replace(/\/$/, ''),
     apiKeys: env.OMS_API_KEYS ? parseApiKeys(env.OMS_API_KEYS) : secrets!.apiKeys,
     carrierWebhookSecret: env.OMS_CARRIER_WEBHOOK_SECRET || secrets!.carrierWebhookSecret,
+    sandboxFaults: configValue(() => parseSandboxFaults(env.OMS_SANDBOX_FAULTS)),
     orderSettings: {
       fulfillmentMode: fulfillmentMode(env.OMS_FULFILLMENT_MODE ?? 'auto'),
       carrierDeliveryDelayMs: duration(env, 'OMS_CARRIER_DELIVERY_DELAY', '10s'),
@@ -96,6 +100,14 @@ function loadOrCreateSecrets(dataDir: string): Secrets {
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+function configValue<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function integer(env: Env, name: string, fallback: number): number {

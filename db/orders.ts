@@ -136,8 +136,16 @@ export const shipmentView = (row: Row) => ({
 
 export const eventView = (row: Row) => ({ status: row.status, at: row.occurred_at, detail: row.detail });
 
+/** open / paid / overdue: a receivable's state; a credit note is `credit`. */
+export function invoiceStatus(row: Row, today = new Date().toISOString().slice(0, 10)): 'credit' | 'paid' | 'overdue' | 'open' {
+  if (row.kind === 'credit_note') return 'credit';
+  if (row.amount_paid >= row.total) return 'paid';
+  return row.due_date && row.due_date < today ? 'overdue' : 'open';
+}
+
 export const invoiceSummaryView = (row: Row) => ({
   number: row.number,
+  status: invoiceStatus(row),
   kind: row.kind,
   orderId: row.order_id,
   shipmentId: row.shipment_id,

@@ -23,7 +23,7 @@ export async function runWorker(config: OmsConfig, targets: { databaseUrl: strin
   await ensureSearchAttributes(clientConnection, config.temporalNamespace);
   const temporal = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
   const connection = await NativeConnection.connect({ address: targets.temporalAddress });
-  const worker = await createOmsWorker({ connection, namespace: config.temporalNamespace, taskQueue: ORDER_TASK_QUEUE, db, temporal });
+  const worker = await createOmsWorker({ connection, namespace: config.temporalNamespace, taskQueue: ORDER_TASK_QUEUE, db, temporal, sandboxFaults: config.sandboxFaults });
   const done = worker.run().finally(async () => {
     await connection.close();
     await clientConnection.close();

@@ -14,11 +14,38 @@ export const SANDBOX_TOKENS = ['tok_ok', 'tok_decline', 'tok_flaky'] as const;
 const FLAKY_FAILURES = 2;
 
 /**
+ * Fault mode, for chaos runs: a share of calls fails before doing anything (`transient`), and a share fails
+ * *after* the operation succeeded (`timeoutAfterSuccess`, as a lost response would). Which calls fail is a
+ * function of the idempotency key and attempt, so a run can be repeated exactly.
+ */
+export interface SandboxFaults {
+  transient: number;
+  timeoutAfterSuccess: number;
+}
+
+export const NO_FAULTS: SandboxFaults = { transient: 0, timeoutAfterSuccess: 0 };
+
+/** `transient=0.2,timeoutAfterSuccess=0.05` as in `OMS_SANDBOX_FAULTS`. */
+export function parseSandboxFaults(text: string | undefined): SandboxFaults {
+  const faults = { ...NO_FAULTS };
+  for (const part of (text ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)) {
+    const [name, value] = part.split('=');
+    const rate = Number(value);
+    if (!(name in faults) || !(rate >= 0 && rate <= 1)) throw new Error(`OMS_SANDBOX_FAULTS: "${part}" must be transient=<0..1> or timeoutAfterSuccess=<0..1>`);
+    faults[name as keyof SandboxFaults] = rate;
+  }
+  return faults;
+}
+
+/**
  * The built-in sandbox provider. It keeps its own books in `sandbox_payment_*` tables, standing in for an
  * outside system: a repeated idempotency key gets the first answer back, and captures can never exceed
  * what was authorized.
  */
-export function createSandboxPaymentProvider(db: Knex): PaymentProvider {
+export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = NO_FAULTS): PaymentProvider {
+  const strikes = (key: string, attempt: number, kind: keyof SandboxFaults) =>
+    faults[kind] > 0 && createHash('sha256').update(`${kind}:${key}:${attempt}`).digest().readUInt32BE(0) / 2 ** 32 < faults[kind];
+
   /** Runs an operation once per idempotency key; later calls with the key return the stored answer. */
   async function once<T>(idempotencyKey: string, operation: string, flaky: boolean, run: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     const [{ attempts, response }] = await db('sandbox_payment_operations')
@@ -30,11 +57,16 @@ export function createSandboxPaymentProvider(db: Knex): PaymentProvider {
     if (flaky && attempts <= FLAKY_FAILURES) {
       throw new TransientPaymentError(`sandbox: simulated transient failure ${attempts} of ${FLAKY_FAILURES} (tok_flaky)`);
     }
-    return db.transaction(async (trx) => {
-      const result = await run(trx);
-      await trx('sandbox_payment_operations').where({ idempotency_key: idempotencyKey }).update({ response: JSON.stringify(result) });
-      return result;
+    if (strikes(idempotencyKey, attempts, 'transient')) throw new TransientPaymentError(`sandbox fault mode: transient failure (attempt ${attempts})`);
+    const result = await db.transaction(async (trx) => {
+      const outcome = await run(trx);
+      await trx('sandbox_payment_operations').where({ idempotency_key: idempotencyKey }).update({ response: JSON.stringify(outcome) });
+      return outcome;
     });
+    if (strikes(idempotencyKey, attempts, 'timeoutAfterSuccess')) {
+      throw new TransientPaymentError(`sandbox fault mode: timed out after ${operation} succeeded (attempt ${attempts})`);
+    }
+    return result;
   }
 
   async function flakyAuthorization(authorizationId: string): Promise<boolean> {

@@ -1,22 +1,77 @@
 import { Router } from 'express';
+import { z } from 'zod';
+import { findCustomer } from '../../db/catalog';
 import { invoiceSummaryView } from '../../db/orders';
+import { recordInvoicePayment } from '../../db/receivables';
+import { renderInvoicePdf } from '../../documents/invoice-pdf';
 import type { ApiDeps } from '../app';
-import { notFound } from '../problem';
+import { conflict, notFound, parse, unprocessable } from '../problem';
+import { invoicePaymentSchema } from '../schemas';
 
-/** Invoices and credit notes. */
+const listQuerySchema = z.strictObject({
+  orderId: z.string().max(64).optional(),
+  status: z.enum(['open', 'paid', 'overdue', 'credit']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+/** Invoices and credit notes: JSON, PDF, and payments against net30 receivables. */
 export function invoiceRoutes({ db, auth }: ApiDeps): Router {
   const router = Router();
 
   router.get('/invoices', auth.anyRole, async (req, res) => {
-    const query = db('invoices').orderBy([{ column: 'issued_at', order: 'desc' }, { column: 'number', order: 'desc' }]).limit(200);
-    if (typeof req.query.orderId === 'string') query.where({ order_id: req.query.orderId });
+    const filter = parse(listQuerySchema, req.query, 'query');
+    const query = db('invoices').orderBy([{ column: 'issued_at', order: 'desc' }, { column: 'number', order: 'desc' }]).limit(filter.limit);
+    if (filter.orderId) query.where({ order_id: filter.orderId });
+    if (filter.status === 'credit') query.where({ kind: 'credit_note' });
+    if (filter.status === 'paid') query.where({ kind: 'invoice' }).whereRaw('amount_paid >= total');
+    if (filter.status === 'open') query.where({ kind: 'invoice' }).whereRaw('amount_paid < total').where((q) => q.whereNull('due_date').orWhere('due_date', '>=', db.raw('current_date')));
+    if (filter.status === 'overdue') query.where({ kind: 'invoice' }).whereRaw('amount_paid < total').where('due_date', '<', db.raw('current_date'));
     res.json({ items: (await query).map(invoiceSummaryView) });
   });
 
-  router.get('/invoices/:number', auth.anyRole, async (req, res) => {
-    const invoice = await db('invoices').where({ number: String(req.params.number) }).first();
-    if (!invoice) throw notFound(`no invoice ${req.params.number}`);
-    res.json({ ...invoiceSummaryView(invoice), lines: invoice.lines });
+  /** `/v1/invoices/INV-2026-000001` is JSON; `/v1/invoices/INV-2026-000001.pdf` is the document. */
+  router.get('/invoices/:reference', auth.anyRole, async (req, res) => {
+    const reference = String(req.params.reference);
+    const pdf = reference.endsWith('.pdf');
+    const number = pdf ? reference.slice(0, -4) : reference;
+    const invoice = await db('invoices').where({ number }).first();
+    if (!invoice) throw notFound(`no invoice ${number}`);
+    if (!pdf) return void res.json({ ...invoiceSummaryView(invoice), lines: invoice.lines });
+    const order = await db('orders').where({ id: invoice.order_id }).first('customer_id', 'shipping_address');
+    const customer = await findCustomer(db, order.customer_id);
+    const document = await renderInvoicePdf({
+      number: invoice.number,
+      kind: invoice.kind,
+      issuedAt: new Date(invoice.issued_at),
+      dueDate: invoice.due_date,
+      orderId: invoice.order_id,
+      customer: { id: order.customer_id, name: customer?.name ?? order.customer_id, address: customer?.address ?? order.shipping_address },
+      currency: invoice.currency,
+      lines: invoice.lines,
+      subtotal: invoice.subtotal,
+      discount: invoice.discount,
+      shipping: invoice.shipping,
+      tax: invoice.tax,
+      total: invoice.total,
+      amountPaid: invoice.amount_paid,
+    });
+    res.type('application/pdf').setHeader('Content-Disposition', `inline; filename="${invoice.number}.pdf"`);
+    res.send(document);
+  });
+
+  /** A payment received against a net30 invoice; the same reference twice is recorded once (200). */
+  router.post('/invoices/:number/payments', auth.requireRole('admin'), async (req, res) => {
+    const payment = parse(invoicePaymentSchema, req.body);
+    const number = String(req.params.number);
+    const invoice = await db('invoices').where({ number }).first('kind', 'total', 'amount_paid');
+    if (!invoice) throw notFound(`no invoice ${number}`);
+    if (invoice.kind !== 'invoice') throw unprocessable(`${number} is a credit note; payments go against invoices`, [{ path: 'params.number', message: 'not an invoice' }]);
+    const outcome = await recordInvoicePayment(db, number, payment.amount, payment.reference);
+    if (outcome === 'exceeds_balance') {
+      throw conflict(`${payment.amount} is more than the ${invoice.total - invoice.amount_paid} still open on ${number}`, [{ path: 'body.amount', message: 'exceeds the balance' }]);
+    }
+    const updated = await db('invoices').where({ number }).first();
+    res.status(outcome === 'recorded' ? 201 : 200).json({ duplicate: outcome === 'duplicate', invoice: invoiceSummaryView(updated) });
   });
 
   return router;

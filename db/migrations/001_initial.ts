@@ -336,10 +336,22 @@ export async function up(db: Knex): Promise<void> {
     // Receivables (net30): what has been paid against the invoice and when it falls due.
     t.bigInteger('amount_paid').notNullable().defaultTo(0);
     t.date('due_date');
+    t.check('amount_paid BETWEEN 0 AND total', [], 'invoices_paid_within_total');
     t.timestamp('issued_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
     t.unique(['series', 'year', 'seq']);
     t.index(['order_id']);
     t.check(`kind IN ('invoice', 'credit_note')`, [], 'invoices_kind_known');
+  });
+
+  await db.schema.createTable('invoice_payments', (t) => {
+    t.bigIncrements('id');
+    t.text('invoice_number').notNullable().references('invoices.number');
+    // The payer's reference (bank transfer, cheque): recording it twice is a retry, not a second payment.
+    t.text('reference').notNullable();
+    t.bigInteger('amount').notNullable();
+    t.timestamp('received_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
+    t.unique(['invoice_number', 'reference']);
+    t.check('amount > 0', [], 'invoice_payments_amount_positive');
   });
 
   // The sandbox payment provider's own books: it stands in for an outside system, so it keeps its state
@@ -366,7 +378,7 @@ export async function up(db: Knex): Promise<void> {
 
 export async function down(db: Knex): Promise<void> {
   for (const table of [
-    'sandbox_payment_authorizations', 'sandbox_payment_operations', 'invoices', 'document_sequences',
+    'sandbox_payment_authorizations', 'sandbox_payment_operations', 'invoice_payments', 'invoices', 'document_sequences',
     'payment_transactions', 'shipment_events', 'pick_list_lines', 'pick_lists', 'reservations', 'shipment_lines',
     'shipments', 'idempotency_keys', 'promotion_redemptions', 'order_events', 'order_lines', 'orders', 'stock_ledger', 'stock',
     'promotions', 'shipping_rates', 'tax_rates',

@@ -87,7 +87,7 @@ describe('manual fulfillment', () => {
     const second = await eventually(() => openPickList(id), (list) => list.id !== first.id);
     expect(second.warehouse).toBe('RNO');
     expect(second.lines).toEqual([{ sku: 'LAPTOP-14', quantity: 3, pickedQuantity: null }]);
-    await oms.request('POST', `/v1/pick-lists/${second.id}/confirm`, { as: 'warehouse', body: {} });
+    expect((await oms.request('POST', `/v1/pick-lists/${second.id}/confirm`, { as: 'warehouse', body: {} })).status).toBe(200);
     const order = await oms.waitForStatus(id, 'SHIPPED');
     expect(order.lines[0]).toMatchObject({ quantity: 4, pickedQuantity: 4, shippedQuantity: 4, reservedQuantity: 0 });
     expect(order.shipments.map((shipment: { warehouse: string; lines: { quantity: number }[] }) => [shipment.warehouse, shipment.lines[0].quantity])).toEqual([

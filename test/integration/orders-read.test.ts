@@ -1,3 +1,4 @@
+import { eventually } from '../support/helpers';
 import { orderBody, startOms, type TestOms } from '../support/oms';
 
 /** Reading orders: lists with filters and cursor paging, history with its Temporal UI link, search attributes. */
@@ -41,7 +42,8 @@ describe('reading orders', () => {
   });
 
   it('keeps the search attributes current on the workflow', async () => {
-    const description = await oms.temporal.workflow.getHandle(ids[1]).describe();
+    const handle = oms.temporal.workflow.getHandle(ids[1]);
+    const description = await eventually(() => handle.describe(), (found) => /^(SHIPPED|DELIVERED)$/.test(String((found.searchAttributes as Record<string, unknown[]>).OrderStatus?.[0])));
     const attributes = description.searchAttributes as Record<string, unknown[]>;
     expect(attributes.OrderStatus).toEqual([expect.stringMatching(/^(SHIPPED|DELIVERED)$/)]);
     expect(attributes.CustomerId).toEqual(['CUST-INITECH']);
@@ -63,8 +65,12 @@ describe('backorders', () => {
     const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'BEANS-1KG', quantity: 250 }], backorderPolicy: 'wait_all' }) });
     const waiting = await oms.waitForStatus(placed.body.id, 'BACKORDERED');
     expect(waiting.lines[0]).toMatchObject({ approvedQuantity: 250, reservedQuantity: 0 });
-    const description = await oms.temporal.workflow.getHandle(placed.body.id).describe();
-    expect((description.searchAttributes as Record<string, unknown[]>).BackorderedSkus).toEqual(['BEANS-1KG']);
+    // Visibility follows the workflow's commands, a moment after the read model: poll.
+    const backordered = await eventually(
+      async () => ((await oms.temporal.workflow.getHandle(placed.body.id).describe()).searchAttributes as Record<string, unknown[]>).BackorderedSkus,
+      (skus) => skus?.length === 1,
+    );
+    expect(backordered).toEqual(['BEANS-1KG']);
 
     const tooEarly = await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' });
     expect(tooEarly.body).toEqual({ status: 'BACKORDERED' });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { SandboxFaults } from '../../adapters/payments/sandbox';
 import { createApp } from '../../api/app';
 import type { ApiKey, Role } from '../../config';
 import { ROLES } from '../../config';
@@ -41,7 +42,7 @@ export const TEST_SETTINGS: OrderSettings = {
  * A whole OMS for one test file, on the shared real servers: its own database (migrated and seeded with the
  * demo data), its own task queue and worker, and the API on a free port.
  */
-export async function startOms(options: { settings?: Partial<OrderSettings>; seed?: boolean } = {}) {
+export async function startOms(options: { settings?: Partial<OrderSettings>; seed?: boolean; sandboxFaults?: SandboxFaults } = {}) {
   const servers = sharedServers();
   const suffix = randomBytes(4).toString('hex');
   const databaseName = `oms_test_${suffix}`;
@@ -66,6 +67,7 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
     taskQueue,
     db,
     temporal,
+    sandboxFaults: options.sandboxFaults,
     workflowBundle: { codePath: servers.workflowBundlePath },
     interceptors: { activity: [gate.interceptor] },
   });

@@ -7,6 +7,7 @@ import { chooseService, quoteShipping, shippingZone, type ShippingRate } from '.
 import { orderPriority } from '../../domain/priority';
 import { missingAddressFields } from '../../domain/address';
 import { promisedDeliveryDate } from '../../domain/delivery';
+import { moneyDiscrepancies } from '../../domain/reconciliation';
 
 describe('money', () => {
   it('rounds half away from zero exactly, even beyond float precision', () => {
@@ -261,5 +262,23 @@ describe('allocation plan', () => {
   it('prefers the better-ranked warehouse when two are equally good', () => {
     const plan = planAllocation([{ sku: 'A', quantity: 3 }, { sku: 'B', quantity: 3 }], ['W2', 'W1', 'W3'], stock({ W1: { A: 3 }, W2: { A: 3 }, W3: { B: 3 } }));
     expect(plan.shipments.map((shipment) => shipment.warehouse)).toEqual(['W2', 'W3']);
+  });
+});
+
+describe('payment reconciliation', () => {
+  const settled = { orderId: 'O', status: 'SHIPPED' as const, paymentMethod: 'card' as const, authorized: 1000, captured: 800, voided: 200, refunded: 0, invoiced: 800, credited: 0 };
+
+  it('finds nothing wrong when every amount adds up', () => {
+    expect(moneyDiscrepancies(settled)).toEqual([]);
+    expect(moneyDiscrepancies({ ...settled, status: 'PARTIALLY_SHIPPED', voided: 0 })).toEqual([]);
+    expect(moneyDiscrepancies({ ...settled, paymentMethod: 'invoice', authorized: 0, captured: 0, voided: 0, invoiced: 5000 })).toEqual([]);
+  });
+
+  it('reports over-capture, uninvoiced captures, open authorizations, over-refunds and missing credit notes', () => {
+    expect(moneyDiscrepancies({ ...settled, captured: 1200, invoiced: 1200, voided: 0 })).toContain('captured 1200 exceeds authorized 1000');
+    expect(moneyDiscrepancies({ ...settled, invoiced: 700 })).toEqual(['invoiced 700 differs from captured 800']);
+    expect(moneyDiscrepancies({ ...settled, voided: 0 })).toEqual(['200 of the authorization is neither captured nor voided']);
+    expect(moneyDiscrepancies({ ...settled, refunded: 900, credited: 900 })).toEqual(['refunded 900 exceeds what was charged']);
+    expect(moneyDiscrepancies({ ...settled, refunded: 100 })).toEqual(['credit notes 0 differ from refunds 100']);
   });
 });

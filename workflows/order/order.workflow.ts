@@ -17,6 +17,7 @@ import type { ValidatedOrder } from '../../activities/pricing';
 import type { QuantityLine } from '../../domain/allocation';
 import { applyApproval, approvalReasons } from '../../domain/approval';
 import { formatDuration } from '../../domain/duration';
+import { pickListIdFor } from '../../domain/ids';
 import { toMajorUnits } from '../../domain/money';
 import { isTerminal, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../../domain/order';
 import { billFor } from '../../domain/pricing';
@@ -148,7 +149,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     confirmPickUpdate,
     async (request) => {
       pickConfirmations.set(request.pickListId, request.lines);
-      const shipment = state.shipments.find((candidate) => candidate.pickListId === request.pickListId)!;
+      const shipment = shipmentOfPickList(request.pickListId)!;
       // Answer once the pick is acted on: the shipment billed (or dropped, when nothing was picked) and the
       // order's status moved on, unless other shipments of the order are still being picked.
       const handled = () => shipment.invoiceNumber !== undefined || shipment.status === 'cancelled';
@@ -158,8 +159,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     },
     {
       validator: (request) => {
-        const shipment = state.shipments.find((candidate) => candidate.pickListId === request.pickListId);
-        if (!shipment || shipment.status !== 'picking' || pickConfirmations.has(request.pickListId)) conflict(`pick list ${request.pickListId} is not open for picking`);
+        // Staff may confirm as soon as the pick list is listed, even before the workflow has heard it was created.
+        const shipment = shipmentOfPickList(request.pickListId);
+        const open = shipment?.status === 'allocated' || shipment?.status === 'picking';
+        if (!shipment || !open || pickConfirmations.has(request.pickListId)) conflict(`pick list ${request.pickListId} is not open for picking`);
         for (const line of request.lines) {
           const planned = shipment.lines.find((candidate) => candidate.sku === line.sku);
           if (!planned) invalid(`${line.sku} is not on pick list ${request.pickListId}`);
@@ -543,6 +546,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const line = state.lines.find((candidate) => candidate.sku === sku);
     if (!line) throw new Error(`order ${orderId} has no line ${sku}`);
     return line;
+  }
+
+  function shipmentOfPickList(pickListId: string): ShipmentState | undefined {
+    return state.shipments.find((candidate) => pickListIdFor(candidate.id) === pickListId);
   }
 
   function shipmentOf(id: string): ShipmentState {

@@ -1,0 +1,3 @@
+/** Identifiers derived from others, shared by workflows and activities (pure: safe in workflow code). */
+export const shipmentIdFor = (orderId: string, seq: number) => `${orderId}-S${seq}`;
+export const pickListIdFor = (shipmentId: string) => `PL-${shipmentId}`;
