@@ -76,6 +76,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   const toAllocate = new Map<string, number>();
   const pickConfirmations = new Map<string, ConfirmPickRequest['lines']>();
   let eventSeq = 0;
+  /** Numbers carrier events that carry no time of their own, so each is recorded once and none is merged. */
+  let carrierEventCount = 0;
   let allocationRound = 0;
   let cancelRequest: { reason: string } | undefined;
   let approvalDecision: ({ approved: true } & ApproveRequest) | { approved: false; reason: string } | undefined;
@@ -177,7 +179,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   setHandler(
     carrierEventUpdate,
     async (event) => {
-      await applyCarrierEvent(event, `${event.shipmentId}:${event.status}:${event.at ?? eventSeq}`);
+      carrierEventCount += 1;
+      await applyCarrierEvent(event, `${event.shipmentId}:${event.status}:${event.at ?? `untimed-${carrierEventCount}`}`);
       return { status: state.status };
     },
     {
@@ -312,7 +315,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       if (result.unallocated.length > 0 && input.backorderPolicy === 'cancel_unavailable') {
         await cancelUnits(result.unallocated, 'unavailable');
       }
-      await Promise.all(result.shipments.map((shipment) => fulfil(priced, shipment)));
+      // Every shipment runs to a safe point (shipped and billed, or stopped) before a failure or a
+      // cancellation is acted on, so compensation never races a shipment still being handed over.
+      const outcomes = await Promise.allSettled(result.shipments.map((shipment) => fulfil(priced, shipment)));
+      const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
       if (openQuantities().length > 0 && result.unallocated.length > 0) await awaitStock();
     }
     backorderTimer?.cancel();
