@@ -52,5 +52,46 @@ export function createInvoicingActivities({ db }: ActivityDeps) {
         return { number, total: bill.total };
       });
     },
+
+    /**
+     * A credit note for a refund (numbered in the CN series). For net30 orders it also reduces what the customer
+     * owes: the credit is applied to the order's open invoices, oldest first.
+     */
+    async issueCreditNote(input: { orderId: string; refundId: string; bill: Bill; reason: string }): Promise<{ number: string; total: number }> {
+      const { bill } = input;
+      const sourceKey = `credit:${input.refundId}`;
+      const issued = await db('invoices').where({ source_key: sourceKey }).first('number', 'total');
+      if (issued) return issued;
+      return db.transaction(async (trx) => {
+        const year = new Date().getUTCFullYear();
+        const { number, seq } = await nextDocumentNumber(trx, 'CN', year);
+        await trx('invoices').insert({
+          number,
+          kind: 'credit_note',
+          series: 'CN',
+          year,
+          seq,
+          order_id: input.orderId,
+          source_key: sourceKey,
+          currency: bill.currency,
+          subtotal: bill.subtotal,
+          discount: bill.discount,
+          shipping: bill.shipping,
+          tax: bill.tax,
+          total: bill.total,
+          lines: JSON.stringify(bill.lines),
+        });
+        const netTerms = (await trx('orders').where({ id: input.orderId }).first('payment_method')).payment_method === 'invoice';
+        let credit = netTerms ? bill.total : 0;
+        const open = credit > 0 ? await trx('invoices').where({ order_id: input.orderId, kind: 'invoice' }).orderBy('seq').forUpdate() : [];
+        for (const invoice of open) {
+          const applied = Math.min(credit, invoice.total - invoice.amount_paid - invoice.amount_credited);
+          if (applied <= 0) continue;
+          await trx('invoices').where({ number: invoice.number }).increment('amount_credited', applied);
+          credit -= applied;
+        }
+        return { number, total: bill.total };
+      });
+    },
   };
 }

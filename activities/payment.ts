@@ -71,6 +71,14 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
       });
     },
 
+    /** Gives captured money back (a support refund); keyed on the refund, so it happens once. */
+    async refundPayment(input: { orderId: string; refundId: string; authorizationId: string; amount: number; currency: string; reason: string }): Promise<void> {
+      const { refundId } = await callProvider(() =>
+        payments.refund({ idempotencyKey: input.refundId, authorizationId: input.authorizationId, amount: input.amount, currency: input.currency }),
+      );
+      await record({ id: input.refundId, orderId: input.orderId, kind: 'refund', amount: input.amount, currency: input.currency, status: 'succeeded', reference: refundId, detail: input.reason });
+    },
+
     /** Releases the part of the authorization that will never be captured. */
     async voidAuthorization(input: { orderId: string; authorizationId: string; amount: number; currency: string }): Promise<void> {
       await callProvider(() => payments.void({ idempotencyKey: `${input.orderId}:void`, authorizationId: input.authorizationId }));

@@ -9,11 +9,11 @@ import { conflict, notFound, unprocessable } from './problem';
  * Sends a Temporal Update to a running order and answers with the workflow's own decision: its validator's
  * refusal becomes 409 (state) or 422 (request), a finished workflow becomes 409.
  */
-export async function updateOrder(
+export async function updateOrder<Reply extends StatusReply>(
   deps: { db: Db; temporal: Client },
   orderId: string,
-  send: (handle: WorkflowHandle) => Promise<StatusReply>,
-): Promise<StatusReply> {
+  send: (handle: WorkflowHandle) => Promise<Reply>,
+): Promise<Reply> {
   const order = await findOrderSummary(deps.db, orderId);
   if (!order) throw notFound(`no order ${orderId}`);
   try {

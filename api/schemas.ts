@@ -156,6 +156,12 @@ export const carrierEventSchema = z.strictObject({
   at: z.iso.datetime({ offset: true }).optional(),
   detail: z.string().max(500).optional(),
 });
+export const refundSchema = z.strictObject({
+  amount: minorUnits.refine((value) => value > 0, 'must be positive').optional(),
+  lines: z.array(z.strictObject({ sku: code, quantity })).min(1).max(200).optional(),
+  reason: text(1000),
+}).refine((refund) => (refund.amount === undefined) !== (refund.lines === undefined), { message: 'give either amount or lines', path: ['amount'] });
+
 export const invoicePaymentSchema = z.strictObject({ amount: minorUnits.refine((value) => value > 0, 'must be positive'), reference: text(120) });
 
 export const batchOrdersSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(1000) });

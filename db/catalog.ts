@@ -156,7 +156,7 @@ export async function outstandingReceivables(db: Knex, customerId: string): Prom
   const row = await db('invoices as i')
     .join('orders as o', 'o.id', 'i.order_id')
     .where({ 'o.customer_id': customerId, 'o.payment_method': 'invoice', 'i.kind': 'invoice' })
-    .sum({ open: db.raw('i.total - i.amount_paid') })
+    .sum({ open: db.raw('i.total - i.amount_paid - i.amount_credited') })
     .first();
   return Number(row?.open ?? 0);
 }

@@ -139,7 +139,7 @@ export const eventView = (row: Row) => ({ status: row.status, at: row.occurred_a
 /** open / paid / overdue: a receivable's state; a credit note is `credit`. */
 export function invoiceStatus(row: Row, today = new Date().toISOString().slice(0, 10)): 'credit' | 'paid' | 'overdue' | 'open' {
   if (row.kind === 'credit_note') return 'credit';
-  if (row.amount_paid >= row.total) return 'paid';
+  if (row.amount_paid + row.amount_credited >= row.total) return 'paid';
   return row.due_date && row.due_date < today ? 'overdue' : 'open';
 }
 
@@ -156,6 +156,7 @@ export const invoiceSummaryView = (row: Row) => ({
   tax: row.tax,
   total: row.total,
   amountPaid: row.amount_paid,
+  amountCredited: row.amount_credited,
   dueDate: row.due_date,
   issuedAt: row.issued_at,
 });

@@ -13,7 +13,7 @@ export async function recordInvoicePayment(db: Knex, number: string, amount: num
     return await db.transaction(async (trx) => {
       const inserted = await trx('invoice_payments').insert({ invoice_number: number, reference, amount }).onConflict(['invoice_number', 'reference']).ignore().returning('id');
       if (inserted.length === 0) return 'duplicate' as const;
-      const updated = await trx('invoices').where({ number }).whereRaw('amount_paid + ? <= total', [amount]).increment('amount_paid', amount);
+      const updated = await trx('invoices').where({ number }).whereRaw('amount_paid + amount_credited + ? <= total', [amount]).increment('amount_paid', amount);
       if (updated === 0) throw new ExceedsBalance(); // rolls the payment row back too
       return 'recorded' as const;
     });

@@ -17,6 +17,7 @@ export interface InvoiceDocument {
   tax: number;
   total: number;
   amountPaid: number;
+  amountCredited: number;
 }
 
 /**
@@ -61,7 +62,9 @@ export function renderInvoicePdf(invoice: InvoiceDocument): Promise<Buffer> {
     ['Shipping', invoice.shipping],
     ['Tax', invoice.tax],
     ['Total', invoice.total],
-    ...(invoice.kind === 'invoice' ? ([['Paid', invoice.amountPaid], ['Balance due', invoice.total - invoice.amountPaid]] as const) : []),
+    ...(invoice.kind === 'invoice'
+      ? ([['Paid', invoice.amountPaid], ['Credited', invoice.amountCredited], ['Balance due', invoice.total - invoice.amountPaid - invoice.amountCredited]] as const)
+      : []),
   ] as const) {
     row(['', '', '', '', label, money(amount)], label === 'Total');
   }

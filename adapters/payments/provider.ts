@@ -7,6 +7,8 @@ export interface PaymentProvider {
   authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
   capture(request: CaptureRequest): Promise<{ captureId: string }>;
   void(request: VoidRequest): Promise<void>;
+  /** Gives back captured money; never more than was captured. */
+  refund(request: RefundRequest): Promise<{ refundId: string }>;
 }
 
 export interface AuthorizeRequest {
@@ -31,6 +33,13 @@ export interface CaptureRequest {
 export interface VoidRequest {
   idempotencyKey: string;
   authorizationId: string;
+}
+
+export interface RefundRequest {
+  idempotencyKey: string;
+  authorizationId: string;
+  amount: number;
+  currency: string;
 }
 
 /** A failure worth retrying (network, provider outage); anything else is a bug or a business answer. */

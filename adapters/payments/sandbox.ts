@@ -6,6 +6,7 @@ import {
   type AuthorizeResult,
   type CaptureRequest,
   type PaymentProvider,
+  type RefundRequest,
   type VoidRequest,
 } from './provider';
 
@@ -103,6 +104,17 @@ export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = N
           .increment('captured', request.amount);
         if (updated === 0) throw new Error(`sandbox: capture of ${request.amount} exceeds what ${request.authorizationId} has left`);
         return { captureId: `sbx_cap_${digest(request.idempotencyKey)}` };
+      });
+    },
+
+    async refund(request: RefundRequest) {
+      return once(request.idempotencyKey, 'refund', await flakyAuthorization(request.authorizationId), async (trx) => {
+        const updated = await trx('sandbox_payment_authorizations')
+          .where({ id: request.authorizationId })
+          .whereRaw('refunded + ? <= captured', [request.amount])
+          .increment('refunded', request.amount);
+        if (updated === 0) throw new Error(`sandbox: refund of ${request.amount} exceeds what ${request.authorizationId} has captured and not refunded`);
+        return { refundId: `sbx_ref_${digest(request.idempotencyKey)}` };
       });
     },
 

@@ -23,9 +23,9 @@ export function invoiceRoutes({ db, auth }: ApiDeps): Router {
     const query = db('invoices').orderBy([{ column: 'issued_at', order: 'desc' }, { column: 'number', order: 'desc' }]).limit(filter.limit);
     if (filter.orderId) query.where({ order_id: filter.orderId });
     if (filter.status === 'credit') query.where({ kind: 'credit_note' });
-    if (filter.status === 'paid') query.where({ kind: 'invoice' }).whereRaw('amount_paid >= total');
-    if (filter.status === 'open') query.where({ kind: 'invoice' }).whereRaw('amount_paid < total').where((q) => q.whereNull('due_date').orWhere('due_date', '>=', db.raw('current_date')));
-    if (filter.status === 'overdue') query.where({ kind: 'invoice' }).whereRaw('amount_paid < total').where('due_date', '<', db.raw('current_date'));
+    if (filter.status === 'paid') query.where({ kind: 'invoice' }).whereRaw('amount_paid + amount_credited >= total');
+    if (filter.status === 'open') query.where({ kind: 'invoice' }).whereRaw('amount_paid + amount_credited < total').where((q) => q.whereNull('due_date').orWhere('due_date', '>=', db.raw('current_date')));
+    if (filter.status === 'overdue') query.where({ kind: 'invoice' }).whereRaw('amount_paid + amount_credited < total').where('due_date', '<', db.raw('current_date'));
     res.json({ items: (await query).map(invoiceSummaryView) });
   });
 
@@ -54,6 +54,7 @@ export function invoiceRoutes({ db, auth }: ApiDeps): Router {
       tax: invoice.tax,
       total: invoice.total,
       amountPaid: invoice.amount_paid,
+      amountCredited: invoice.amount_credited,
     });
     res.type('application/pdf').setHeader('Content-Disposition', `inline; filename="${invoice.number}.pdf"`);
     res.send(document);
@@ -63,12 +64,12 @@ export function invoiceRoutes({ db, auth }: ApiDeps): Router {
   router.post('/invoices/:number/payments', auth.requireRole('admin'), async (req, res) => {
     const payment = parse(invoicePaymentSchema, req.body);
     const number = String(req.params.number);
-    const invoice = await db('invoices').where({ number }).first('kind', 'total', 'amount_paid');
+    const invoice = await db('invoices').where({ number }).first('kind', 'total', 'amount_paid', 'amount_credited');
     if (!invoice) throw notFound(`no invoice ${number}`);
     if (invoice.kind !== 'invoice') throw unprocessable(`${number} is a credit note; payments go against invoices`, [{ path: 'params.number', message: 'not an invoice' }]);
     const outcome = await recordInvoicePayment(db, number, payment.amount, payment.reference);
     if (outcome === 'exceeds_balance') {
-      throw conflict(`${payment.amount} is more than the ${invoice.total - invoice.amount_paid} still open on ${number}`, [{ path: 'body.amount', message: 'exceeds the balance' }]);
+      throw conflict(`${payment.amount} is more than the ${invoice.total - invoice.amount_paid - invoice.amount_credited} still open on ${number}`, [{ path: 'body.amount', message: 'exceeds the balance' }]);
     }
     const updated = await db('invoices').where({ number }).first();
     res.status(outcome === 'recorded' ? 201 : 200).json({ duplicate: outcome === 'duplicate', invoice: invoiceSummaryView(updated) });

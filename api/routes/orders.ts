@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { InvalidCursor, listOrders, orderDetail } from '../../db/orders';
-import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, rejectOrderUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
+import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, refundOrderUpdate, rejectOrderUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
 import type { ApiDeps } from '../app';
 import { principalOf } from '../auth';
 import { updateOrder } from '../order-updates';
 import { ordersFromCsv, placeBatch } from '../batch-orders';
 import { placeOrder } from '../place-order';
 import { badRequest, notFound, parse } from '../problem';
-import { approveSchema, batchOrdersSchema, cancelSchema, emptySchema, listOrdersQuerySchema, placeOrderSchema, rejectSchema } from '../schemas';
+import { approveSchema, batchOrdersSchema, cancelSchema, emptySchema, listOrdersQuerySchema, placeOrderSchema, refundSchema, rejectSchema } from '../schemas';
 
 /** Orders (SPEC section 4): placing starts a workflow; changes to a running order are Temporal Updates. */
 export function orderRoutes(deps: ApiDeps): Router {
@@ -78,6 +78,12 @@ export function orderRoutes(deps: ApiDeps): Router {
   router.post('/:id/resume-backorder', auth.requireRole('support'), async (req, res) => {
     parse(emptySchema, req.body ?? {});
     res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(resumeBackorderUpdate)));
+  });
+
+  /** A refund of an amount or of shipped units, with its credit note; 409 beyond what was charged. */
+  router.post('/:id/refunds', auth.requireRole('support'), async (req, res) => {
+    const request = parse(refundSchema, req.body);
+    res.status(201).json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(refundOrderUpdate, { args: [request] })));
   });
 
   return router;

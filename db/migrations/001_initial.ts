@@ -335,8 +335,10 @@ export async function up(db: Knex): Promise<void> {
     t.jsonb('lines').notNullable();
     // Receivables (net30): what has been paid against the invoice and when it falls due.
     t.bigInteger('amount_paid').notNullable().defaultTo(0);
+    // Credit notes applied against a receivable (net30 refunds reduce what the customer owes).
+    t.bigInteger('amount_credited').notNullable().defaultTo(0);
     t.date('due_date');
-    t.check('amount_paid BETWEEN 0 AND total', [], 'invoices_paid_within_total');
+    t.check('amount_paid >= 0 AND amount_credited >= 0 AND amount_paid + amount_credited <= total', [], 'invoices_settled_within_total');
     t.timestamp('issued_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
     t.unique(['series', 'year', 'seq']);
     t.index(['order_id']);
@@ -368,11 +370,13 @@ export async function up(db: Knex): Promise<void> {
     t.bigInteger('amount').notNullable();
     t.specificType('currency', 'char(3)').notNullable();
     t.bigInteger('captured').notNullable().defaultTo(0);
+    t.bigInteger('refunded').notNullable().defaultTo(0);
     t.text('status').notNullable();
     // Authorized with tok_flaky: its captures fail transiently too.
     t.boolean('flaky').notNullable().defaultTo(false);
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
     t.check('captured BETWEEN 0 AND amount', [], 'sandbox_capture_within_authorization');
+    t.check('refunded BETWEEN 0 AND captured', [], 'sandbox_refund_within_capture');
   });
 }
 

@@ -48,7 +48,15 @@ export interface ShipmentState {
   carrier?: string;
   carrierTrackingNumber?: string;
   invoiceNumber?: string;
+  invoiceTotal?: number;
   capturedAmount?: number;
+}
+
+export interface RefundState {
+  id: string;
+  amount: number;
+  creditNote: string;
+  reason: string;
 }
 
 /** The live state of an order, as the workflow sees it (returned by `orderState` and as the result). */
@@ -64,6 +72,7 @@ export interface OrderState {
   totals?: OrderTotals;
   authorization?: { id: string; amount: number; voided?: boolean };
   shipments: ShipmentState[];
+  refunds: RefundState[];
 }
 
 export interface StatusReply {
@@ -96,11 +105,25 @@ export interface CarrierEventRequest {
   detail?: string;
 }
 
+/** A support refund: an amount, or units of shipped lines (priced as they were billed). */
+export interface RefundRequest {
+  amount?: number;
+  lines?: { sku: string; quantity: number }[];
+  reason: string;
+}
+
+export interface RefundReply extends StatusReply {
+  refundId: string;
+  amount: number;
+  creditNote: string;
+}
+
 export const orderStateQuery = defineQuery<OrderState>('orderState');
 export const approveOrderUpdate = defineUpdate<StatusReply, [ApproveRequest]>('approveOrder');
 export const rejectOrderUpdate = defineUpdate<StatusReply, [RejectRequest]>('rejectOrder');
 export const cancelOrderUpdate = defineUpdate<StatusReply, [CancelRequest]>('cancelOrder');
 export const resumeBackorderUpdate = defineUpdate<StatusReply, []>('resumeBackorder');
+export const refundOrderUpdate = defineUpdate<RefundReply, [RefundRequest]>('refundOrder');
 /** Manual mode: warehouse staff confirm what they picked. */
 export const confirmPickUpdate = defineUpdate<StatusReply, [ConfirmPickRequest]>('confirmPick');
 /** Manual mode: a carrier's tracking event for one of the order's shipments. */

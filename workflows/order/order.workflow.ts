@@ -20,7 +20,7 @@ import { formatDuration } from '../../domain/duration';
 import { pickListIdFor } from '../../domain/ids';
 import { toMajorUnits } from '../../domain/money';
 import { isTerminal, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../../domain/order';
-import { billFor } from '../../domain/pricing';
+import { billFor, type Bill } from '../../domain/pricing';
 import {
   INVALID_ORDER_REQUEST,
   ORDER_STATE_CONFLICT,
@@ -29,6 +29,7 @@ import {
   carrierEventUpdate,
   confirmPickUpdate,
   orderStateQuery,
+  refundOrderUpdate,
   rejectOrderUpdate,
   resumeBackorderUpdate,
   type ApproveRequest,
@@ -70,7 +71,7 @@ const IN_CARRIER_HANDS: readonly ShipmentState['status'][] = ['shipped', 'in_tra
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const { orderId, settings } = input;
-  const state: OrderState = { orderId, status: 'PENDING', reasons: [], lines: [], shipments: [] };
+  const state: OrderState = { orderId, status: 'PENDING', reasons: [], lines: [], shipments: [], refunds: [] };
   const compensations: { description: string; undo: () => Promise<void> }[] = [];
   /** Approved units not yet on a live shipment, per SKU. */
   const toAllocate = new Map<string, number>();
@@ -88,6 +89,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   let billing: Promise<unknown> = Promise.resolve();
   let shippingBilled = false;
   const handingOver = new Set<string>();
+  let pricedOrder: PricedOrder | undefined;
+  /** Units refunded per SKU, and money promised to refunds still running: both count before they finish. */
+  const refundedUnits = new Map<string, number>();
+  let refundCount = 0;
+  let pendingRefundAmount = 0;
   /** Warehouses that came up short on a pick: the shortfall is allocated elsewhere until stock is resumed. */
   const shortWarehouses = new Set<string>();
 
@@ -177,6 +183,32 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   );
 
   setHandler(
+    refundOrderUpdate,
+    async (request) => {
+      const charge = refundCharge(request);
+      refundCount += 1;
+      const refundId = `${orderId}:refund:${refundCount}`;
+      for (const line of request.lines ?? []) refundedUnits.set(line.sku, (refundedUnits.get(line.sku) ?? 0) + line.quantity);
+      pendingRefundAmount += charge.total;
+      try {
+        if (state.authorization) {
+          await steps.refundPayment({ orderId, refundId, authorizationId: state.authorization.id, amount: charge.total, currency: charge.currency, reason: request.reason });
+        }
+        const creditNote = await steps.issueCreditNote({ orderId, refundId, bill: charge, reason: request.reason });
+        state.refunds.push({ id: refundId, amount: charge.total, creditNote: creditNote.number, reason: request.reason });
+        await recordEvent({ type: 'refund', message: `Refunded ${charge.total} ${charge.currency} (${request.reason}); credit note ${creditNote.number}` });
+        return { status: state.status, refundId, amount: charge.total, creditNote: creditNote.number };
+      } catch (error) {
+        for (const line of request.lines ?? []) refundedUnits.set(line.sku, refundedUnits.get(line.sku)! - line.quantity);
+        throw error;
+      } finally {
+        pendingRefundAmount -= charge.total;
+      }
+    },
+    { validator: (request) => void refundCharge(request) },
+  );
+
+  setHandler(
     carrierEventUpdate,
     async (event) => {
       carrierEventCount += 1;
@@ -223,6 +255,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   async function validateAndPrice(): Promise<PricedOrder> {
     const result = await steps.validateAndPriceOrder({ orderId });
     if (!result.valid) throw new OrderStopped('REJECTED', 'invalid', result.reasons);
+    pricedOrder = result;
     state.totals = result.totals;
     state.promisedDeliveryDate = result.promisedDeliveryDate;
     state.lines = result.lines.map((line) => ({
@@ -387,6 +420,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       }
       const invoice = await steps.issueInvoice({ orderId, shipmentId: shipment.id, bill: charge });
       shipment.invoiceNumber = invoice.number;
+      shipment.invoiceTotal = invoice.total;
       await recordEvent({ type: 'invoiced', message: `Invoice ${invoice.number} issued for ${shipment.id}: ${invoice.total}` });
     });
     return billing;
@@ -486,6 +520,35 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   }
 
   // ---- Bookkeeping -------------------------------------------------------------------------------------
+
+  /**
+   * What a refund request gives back, or why it cannot be given (SPEC section 3, refunds): an amount, or units
+   * of shipped lines at the prices they were billed; never more than was charged and not yet refunded.
+   */
+  function refundCharge(request: { amount?: number; lines?: { sku: string; quantity: number }[] }): Bill {
+    if (!pricedOrder) conflict('nothing has been charged yet');
+    const currency = pricedOrder.totals.currency;
+    const charged = state.shipments.reduce((total, shipment) => total + (state.authorization ? shipment.capturedAmount ?? 0 : shipment.invoiceTotal ?? 0), 0);
+    if (charged === 0) conflict('nothing has been charged yet: cancel the order instead');
+    if ((request.amount === undefined) === (request.lines === undefined)) invalid('give either an amount or lines to refund');
+    let charge: Bill;
+    if (request.lines) {
+      for (const line of request.lines) {
+        const shipped = state.lines.find((candidate) => candidate.sku === line.sku)?.shippedQuantity ?? 0;
+        const left = shipped - (refundedUnits.get(line.sku) ?? 0);
+        if (line.quantity > left) conflict(`${line.sku}: ${line.quantity} to refund but only ${left} shipped and not refunded`);
+      }
+      charge = billFor({ ...pricedOrder, currency }, refundedUnits, request.lines, false);
+    } else {
+      // An amount off the order as a whole: a goodwill adjustment without a tax breakdown.
+      const amount = request.amount!;
+      charge = { currency, lines: [], subtotal: amount, discount: 0, shipping: 0, tax: 0, total: amount };
+    }
+    const refundable = charged - state.refunds.reduce((total, refund) => total + refund.amount, 0) - pendingRefundAmount;
+    if (charge.total > refundable) conflict(`a refund of ${charge.total} exceeds the ${refundable} ${currency} charged and not yet refunded`);
+    if (charge.total <= 0) invalid('a refund must be more than 0');
+    return charge;
+  }
 
   function allocated(shipment: AllocatedShipment): void {
     state.shipments.push({ id: shipment.id, warehouse: shipment.warehouse, lines: shipment.lines.map((line) => ({ ...line })), status: 'allocated' });

@@ -1,0 +1,70 @@
+import { orderBody, startOms, type TestOms } from '../support/oms';
+
+/** Refunds by support (SPEC section 3): by amount or lines, never beyond what was charged, each with a credit note. */
+describe('refunds', () => {
+  let oms: TestOms;
+  beforeAll(async () => {
+    oms = await startOms();
+  });
+  afterAll(() => oms.close());
+
+  async function shippedOrder(body: Record<string, unknown>) {
+    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
+    return oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED']);
+  }
+  const refund = (orderId: string, body: Record<string, unknown>, as: 'support' | 'sales' = 'support') => oms.request('POST', `/v1/orders/${orderId}/refunds`, { as, body });
+
+  it('refunds shipped units at their billed price with a credit note, and never more than was captured', async () => {
+    const order = await shippedOrder(orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }] }));
+    expect((await refund(order.id, { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'chipped' }, 'sales')).status).toBe(403);
+    expect((await refund(order.id, { reason: 'nothing said' })).status).toBe(400);
+
+    const first = await refund(order.id, { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'chipped' });
+    expect(first.status).toBe(201);
+    // One of three mugs: 1250 + a third of the line's 333 tax (111), no shipping.
+    expect(first.body).toMatchObject({ amount: 1361, refundId: `${order.id}:refund:1` });
+    expect(first.body.creditNote).toMatch(/^CN-\d{4}-\d{6}$/);
+    const creditNote = await oms.request('GET', `/v1/invoices/${first.body.creditNote}`);
+    expect(creditNote.body).toMatchObject({ kind: 'credit_note', status: 'credit', total: 1361, tax: 111, orderId: order.id });
+
+    expect((await refund(order.id, { lines: [{ sku: 'MUG-BLK', quantity: 3 }], reason: 'too many' })).status).toBe(409);
+    const left = order.totals.total - 1361;
+    const tooMuch = await refund(order.id, { amount: left + 1, reason: 'too much' });
+    expect(tooMuch.status).toBe(409);
+    expect(tooMuch.body.detail).toBe(`a refund of ${left + 1} exceeds the ${left} USD charged and not yet refunded`);
+    expect((await refund(order.id, { amount: left, reason: 'goodwill' })).status).toBe(201);
+
+    const after = (await oms.request('GET', `/v1/orders/${order.id}`)).body;
+    expect(after.payments.filter((payment: { kind: string }) => payment.kind === 'refund').map((payment: { amount: number }) => payment.amount)).toEqual([1361, left]);
+    expect(after.invoices.filter((invoice: { kind: string }) => invoice.kind === 'credit_note')).toHaveLength(2);
+    const sandbox = await oms.db('sandbox_payment_authorizations').where({ id: after.payments[0].providerReference }).first('captured', 'refunded');
+    expect(sandbox).toEqual({ captured: order.totals.total, refunded: order.totals.total });
+    expect((await oms.request('GET', `/v1/reports/payments?orderId=${order.id}`)).body.discrepancies).toEqual([]);
+  });
+
+  it('lets exactly one of two racing refunds through when both together would exceed the capture', async () => {
+    const order = await shippedOrder(orderBody({ lines: [{ sku: 'TEE-M', quantity: 2 }] }));
+    const amount = Math.ceil(order.totals.total * 0.6);
+    const answers = await Promise.all([refund(order.id, { amount, reason: 'race A' }), refund(order.id, { amount, reason: 'race B' })]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409]);
+    const refunds = await oms.db('payment_transactions').where({ order_id: order.id, kind: 'refund' });
+    expect(refunds.map((row) => row.amount)).toEqual([amount]);
+  });
+
+  it('reduces a net30 receivable by the credit note, and refuses refunds before anything was charged', async () => {
+    const order = await shippedOrder(orderBody({ customerId: 'CUST-GLOBEX', lines: [{ sku: 'TEE-M', quantity: 2 }], payment: { method: 'invoice' } }));
+    const answer = await refund(order.id, { lines: [{ sku: 'TEE-M', quantity: 1 }], reason: 'wrong size' });
+    expect(answer.status).toBe(201);
+    const invoice = (await oms.request('GET', `/v1/invoices/${order.invoices[0].number}`)).body;
+    expect(invoice.amountCredited).toBe(answer.body.amount);
+    expect(invoice.status).toBe('open');
+    expect(await oms.db('payment_transactions').where({ order_id: order.id })).toEqual([]);
+
+    const waiting = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }) });
+    await oms.waitForStatus(waiting.body.id, 'AWAITING_APPROVAL');
+    const early = await refund(waiting.body.id, { amount: 100, reason: 'too early' });
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toMatch(/nothing has been charged yet/);
+    await oms.request('POST', `/v1/orders/${waiting.body.id}/reject`, { as: 'approver', body: { reason: 'test done' } });
+  });
+});
