@@ -157,6 +157,7 @@ export const invoiceSummaryView = (row: Row) => ({
   total: row.total,
   amountPaid: row.amount_paid,
   amountCredited: row.amount_credited,
+  note: row.note,
   dueDate: row.due_date,
   issuedAt: row.issued_at,
 });

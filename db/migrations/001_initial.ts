@@ -333,6 +333,8 @@ export async function up(db: Knex): Promise<void> {
     t.bigInteger('tax').notNullable();
     t.bigInteger('total').notNullable();
     t.jsonb('lines').notNullable();
+    // Why a credit note was issued (the refund's reason).
+    t.text('note');
     // Receivables (net30): what has been paid against the invoice and when it falls due.
     t.bigInteger('amount_paid').notNullable().defaultTo(0);
     // Credit notes applied against a receivable (net30 refunds reduce what the customer owes).

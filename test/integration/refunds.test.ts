@@ -25,7 +25,7 @@ describe('refunds', () => {
     expect(first.body).toMatchObject({ amount: 1361, refundId: `${order.id}:refund:1` });
     expect(first.body.creditNote).toMatch(/^CN-\d{4}-\d{6}$/);
     const creditNote = await oms.request('GET', `/v1/invoices/${first.body.creditNote}`);
-    expect(creditNote.body).toMatchObject({ kind: 'credit_note', status: 'credit', total: 1361, tax: 111, orderId: order.id });
+    expect(creditNote.body).toMatchObject({ kind: 'credit_note', status: 'credit', total: 1361, tax: 111, orderId: order.id, note: 'chipped' });
 
     expect((await refund(order.id, { lines: [{ sku: 'MUG-BLK', quantity: 3 }], reason: 'too many' })).status).toBe(409);
     const left = order.totals.total - 1361;
