@@ -6,6 +6,7 @@ import { createOrderRecordActivities } from './order-record';
 import { createPaymentActivities } from './payment';
 import { createPickingActivities } from './picking';
 import { createPricingActivities } from './pricing';
+import { createReturnActivities } from './returns';
 import { createShippingActivities } from './shipping';
 
 export type { ActivityDeps } from './deps';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createShippingActivities(deps),
     ...createInvoicingActivities(deps),
     ...createBackorderActivities(deps),
+    ...createReturnActivities(deps),
   };
 }
 

@@ -20,6 +20,11 @@ export interface AllocationResult {
 
 class InsufficientStock extends Error {}
 
+/** An exchange's replacement shipment moves stock but not the order's line quantities. */
+export async function isReplacement(db: Knex | Knex.Transaction, shipmentId: string): Promise<boolean> {
+  return (await db('shipments').where({ id: shipmentId }).first('purpose'))?.purpose === 'replacement';
+}
+
 const MAX_PLANNING_ATTEMPTS = 5;
 
 /**
@@ -38,10 +43,10 @@ export function createInventoryActivities({ db }: ActivityDeps) {
     }));
   }
 
-  async function reserveIn(trx: Knex.Transaction, orderId: string, round: number, warehouse: string, lines: readonly QuantityLine[]): Promise<AllocatedShipment> {
+  async function reserveIn(trx: Knex.Transaction, orderId: string, round: number, warehouse: string, lines: readonly QuantityLine[], replacement: boolean): Promise<AllocatedShipment> {
     const [{ next }] = await trx('shipments').where({ order_id: orderId }).select(trx.raw('coalesce(max(seq), 0) + 1 AS next'));
     const id = shipmentIdFor(orderId, next);
-    await trx('shipments').insert({ id, order_id: orderId, seq: next, allocation_round: round, warehouse_code: warehouse, status: 'allocated' });
+    await trx('shipments').insert({ id, order_id: orderId, seq: next, allocation_round: round, warehouse_code: warehouse, status: 'allocated', purpose: replacement ? 'replacement' : 'order' });
     for (const line of lines) {
       await trx('shipment_lines').insert({ shipment_id: id, sku: line.sku, quantity: line.quantity });
       const result = await moveStock(trx, {
@@ -56,7 +61,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
       });
       if (result === 'insufficient') throw new InsufficientStock();
       await trx('reservations').insert({ shipment_id: id, sku: line.sku, order_id: orderId, warehouse_code: warehouse, quantity: line.quantity });
-      await trx('order_lines').where({ order_id: orderId, sku: line.sku }).increment('reserved_quantity', line.quantity);
+      if (!replacement) await trx('order_lines').where({ order_id: orderId, sku: line.sku }).increment('reserved_quantity', line.quantity);
     }
     return { id, warehouse, lines: lines.map((line) => ({ ...line })) };
   }
@@ -76,7 +81,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
           movementKey: `release:${id}:${reservation.sku}`,
         });
         await trx('reservations').where({ shipment_id: id, sku: reservation.sku }).update({ status: 'released', updated_at: trx.fn.now() });
-        await trx('order_lines').where({ order_id: orderId, sku: reservation.sku }).decrement('reserved_quantity', reservation.quantity);
+        if (!(await isReplacement(trx, id))) await trx('order_lines').where({ order_id: orderId, sku: reservation.sku }).decrement('reserved_quantity', reservation.quantity);
       }
       await trx('shipments').where({ id }).whereNotIn('status', ['shipped', 'in_transit', 'out_for_delivery', 'delivered', 'exception']).update({ status: 'cancelled', updated_at: trx.fn.now() });
     });
@@ -97,6 +102,8 @@ export function createInventoryActivities({ db }: ActivityDeps) {
       allOrNothing: boolean;
       /** Warehouses not to use this round (they just came up short on a pick). */
       excludeWarehouses?: string[];
+      /** An exchange's replacement: reserves stock without counting toward the order's line quantities. */
+      replacement?: boolean;
     }): Promise<AllocationResult> {
       const remaining = new Map(input.lines.map((line) => [line.sku, line.quantity]));
       for (const shipment of await shipmentsOfRound(input.orderId, input.round)) {
@@ -121,7 +128,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         let raced = false;
         for (const planned of plan.shipments) {
           try {
-            const shipment = await db.transaction((trx) => reserveIn(trx, input.orderId, input.round, planned.warehouse, planned.lines));
+            const shipment = await db.transaction((trx) => reserveIn(trx, input.orderId, input.round, planned.warehouse, planned.lines, input.replacement ?? false));
             for (const line of shipment.lines) remaining.set(line.sku, remaining.get(line.sku)! - line.quantity);
           } catch (error) {
             if (!(error instanceof InsufficientStock)) throw error;

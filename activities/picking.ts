@@ -1,4 +1,5 @@
 import { moveStock } from '../db/stock';
+import { isReplacement } from './inventory';
 import { pickListIdFor } from '../domain/ids';
 import type { ActivityDeps } from './deps';
 
@@ -47,18 +48,19 @@ export function createPickingActivities({ db }: ActivityDeps) {
         if (!confirmed) return lines.map((line: { sku: string; picked_quantity: number }) => ({ sku: line.sku, pickedQuantity: line.picked_quantity }));
 
         const reported = new Map((input.lines ?? []).map((line) => [line.sku, line.pickedQuantity]));
+        const countsOnOrder = !(await isReplacement(trx, confirmed.shipment_id));
         const picked: PickedLine[] = [];
         for (const line of lines) {
           const pickedQuantity = Math.min(line.quantity, reported.get(line.sku) ?? line.quantity);
           const short = line.quantity - pickedQuantity;
           await trx('pick_list_lines').where({ pick_list_id: input.pickListId, sku: line.sku }).update({ picked_quantity: pickedQuantity });
-          await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).increment('picked_quantity', pickedQuantity);
+          if (countsOnOrder) await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).increment('picked_quantity', pickedQuantity);
           picked.push({ sku: line.sku, pickedQuantity });
           if (short === 0) continue;
           const movement = { warehouse: confirmed.warehouse_code, sku: line.sku, orderId: input.orderId, reference: `short pick ${input.pickListId}` };
           await moveStock(trx, { ...movement, reason: 'release', onHandDelta: 0, reservedDelta: -short, movementKey: `short-release:${input.pickListId}:${line.sku}` });
           await moveStock(trx, { ...movement, reason: 'adjustment', onHandDelta: -short, reservedDelta: 0, movementKey: `short-adjust:${input.pickListId}:${line.sku}` });
-          await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).decrement('reserved_quantity', short);
+          if (countsOnOrder) await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).decrement('reserved_quantity', short);
           if (pickedQuantity === 0) {
             await trx('shipment_lines').where({ shipment_id: confirmed.shipment_id, sku: line.sku }).delete();
             await trx('reservations').where({ shipment_id: confirmed.shipment_id, sku: line.sku }).update({ status: 'released', updated_at: trx.fn.now() });

@@ -1,6 +1,7 @@
 import type { CarrierBooking } from '../adapters/carrier/carrier';
 import type { Address, ShipmentEventStatus } from '../domain/order';
 import { moveStock } from '../db/stock';
+import { isReplacement } from './inventory';
 import type { ActivityDeps } from './deps';
 
 /** Hands a picked shipment to the carrier (stock leaves the warehouse) and records its tracking events. */
@@ -36,6 +37,7 @@ export function createShippingActivities({ db, carrier }: ActivityDeps) {
           });
         if (handedOver === 0) return; // shipped by an earlier attempt
         const reservations = await trx('reservations').where({ shipment_id: input.shipmentId, status: 'active' });
+        const countsOnOrder = !(await isReplacement(trx, input.shipmentId));
         for (const reservation of reservations) {
           const moved = await moveStock(trx, {
             warehouse: reservation.warehouse_code,
@@ -49,6 +51,7 @@ export function createShippingActivities({ db, carrier }: ActivityDeps) {
           });
           if (moved === 'insufficient') throw new Error(`stock for ${reservation.sku} in ${reservation.warehouse_code} no longer covers reservation ${input.shipmentId}`);
           await trx('reservations').where({ shipment_id: input.shipmentId, sku: reservation.sku }).update({ status: 'shipped', updated_at: trx.fn.now() });
+          if (!countsOnOrder) continue;
           await trx('order_lines')
             .where({ order_id: input.orderId, sku: reservation.sku })
             .update({ shipped_quantity: trx.raw('shipped_quantity + ?', [reservation.quantity]), reserved_quantity: trx.raw('reserved_quantity - ?', [reservation.quantity]) });
@@ -76,7 +79,7 @@ export function createShippingActivities({ db, carrier }: ActivityDeps) {
           .where({ id: input.shipmentId })
           .whereNot('status', 'delivered')
           .update({ status: input.status, ...(delivered ? { delivered_at: occurredAt } : {}), updated_at: trx.fn.now() });
-        if (!delivered || changed === 0) return;
+        if (!delivered || changed === 0 || (await isReplacement(trx, input.shipmentId))) return;
         const lines = await trx('shipment_lines').where({ shipment_id: input.shipmentId });
         for (const line of lines) {
           await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).increment('delivered_quantity', line.quantity);

@@ -10,6 +10,7 @@ import { invoiceRoutes } from './routes/invoices';
 import { orderRoutes } from './routes/orders';
 import { pickListRoutes } from './routes/pick-lists';
 import { reportRoutes } from './routes/reports';
+import { returnRoutes } from './routes/returns';
 import { shipmentRoutes } from './routes/shipments';
 import { trackingRoutes } from './routes/tracking';
 
@@ -73,6 +74,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.use('/v1', invoiceRoutes(deps));
   app.use('/v1', trackingRoutes(deps));
   app.use('/v1', reportRoutes(deps));
+  app.use('/v1', returnRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

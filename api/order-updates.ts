@@ -2,31 +2,36 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/connection';
 import { findOrderSummary } from '../db/orders';
-import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, orderWorkflowId, type StatusReply } from '../workflows/order/messages';
+import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, orderWorkflowId } from '../workflows/order/messages';
 import { conflict, notFound, unprocessable } from './problem';
 
 /**
  * Sends a Temporal Update to a running order and answers with the workflow's own decision: its validator's
  * refusal becomes 409 (state) or 422 (request), a finished workflow becomes 409.
  */
-export async function updateOrder<Reply extends StatusReply>(
+export async function updateOrder<Reply>(
   deps: { db: Db; temporal: Client },
   orderId: string,
   send: (handle: WorkflowHandle) => Promise<Reply>,
 ): Promise<Reply> {
   const order = await findOrderSummary(deps.db, orderId);
   if (!order) throw notFound(`no order ${orderId}`);
+  return sendUpdate(deps.temporal.workflow.getHandle(orderWorkflowId(orderId)), send, async () => {
+    const current = await findOrderSummary(deps.db, orderId);
+    return `order ${orderId} is ${current?.status ?? order.status} and no longer accepts changes`;
+  });
+}
+
+/** Sends an Update to any workflow, mapping its validator's refusals to 409/422 (see updateOrder). */
+export async function sendUpdate<Reply>(handle: WorkflowHandle, send: (handle: WorkflowHandle) => Promise<Reply>, closedMessage: () => Promise<string>): Promise<Reply> {
   try {
-    return await send(deps.temporal.workflow.getHandle(orderWorkflowId(orderId)));
+    return await send(handle);
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
       if (error.cause.type === ORDER_STATE_CONFLICT) throw conflict(error.cause.message);
       if (error.cause.type === INVALID_ORDER_REQUEST) throw unprocessable(error.cause.message, [{ path: 'body', message: error.cause.message }]);
     }
-    if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) {
-      const current = await findOrderSummary(deps.db, orderId);
-      throw conflict(`order ${orderId} is ${current?.status ?? order.status} and no longer accepts changes`);
-    }
+    if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) throw conflict(await closedMessage());
     throw error;
   }
 }

@@ -162,6 +162,15 @@ export const refundSchema = z.strictObject({
   reason: text(1000),
 }).refine((refund) => (refund.amount === undefined) !== (refund.lines === undefined), { message: 'give either amount or lines', path: ['amount'] });
 
+export const returnSchema = z.strictObject({
+  lines: z.array(z.strictObject({ sku: code, quantity })).min(1).max(200),
+  reason: text(1000),
+  resolution: z.enum(['refund', 'exchange']),
+});
+export const receiveReturnSchema = z.strictObject({
+  lines: z.array(z.strictObject({ sku: code, quantity: z.number().int().min(0).max(1_000_000), condition: z.enum(['resellable', 'damaged']) })).min(1).max(400),
+});
+
 export const invoicePaymentSchema = z.strictObject({ amount: minorUnits.refine((value) => value > 0, 'must be positive'), reference: text(120) });
 
 export const batchOrdersSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(1000) });

@@ -1,3 +1,4 @@
 /** Everything the worker's workflow bundle contains. */
 export { orderWorkflow } from './order/order.workflow';
 export { restockWorkflow } from './restock/restock.workflow';
+export { returnWorkflow } from './return/return.workflow';

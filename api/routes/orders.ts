@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { InvalidCursor, listOrders, orderDetail } from '../../db/orders';
-import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, refundOrderUpdate, rejectOrderUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
+import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, refundOrderUpdate, rejectOrderUpdate, requestReturnUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
 import type { ApiDeps } from '../app';
 import { principalOf } from '../auth';
 import { updateOrder } from '../order-updates';
 import { ordersFromCsv, placeBatch } from '../batch-orders';
 import { placeOrder } from '../place-order';
 import { badRequest, notFound, parse } from '../problem';
-import { approveSchema, batchOrdersSchema, cancelSchema, emptySchema, listOrdersQuerySchema, placeOrderSchema, refundSchema, rejectSchema } from '../schemas';
+import { approveSchema, batchOrdersSchema, cancelSchema, emptySchema, listOrdersQuerySchema, placeOrderSchema, refundSchema, rejectSchema, returnSchema } from '../schemas';
 
 /** Orders (SPEC section 4): placing starts a workflow; changes to a running order are Temporal Updates. */
 export function orderRoutes(deps: ApiDeps): Router {
@@ -84,6 +84,13 @@ export function orderRoutes(deps: ApiDeps): Router {
   router.post('/:id/refunds', auth.requireRole('support'), async (req, res) => {
     const request = parse(refundSchema, req.body);
     res.status(201).json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(refundOrderUpdate, { args: [request] })));
+  });
+
+  /** An RMA for shipped units within the return window: 201 `{id, status}`; 409 once the window has closed. */
+  router.post('/:id/returns', auth.requireRole('support'), async (req, res) => {
+    const request = parse(returnSchema, req.body);
+    const opened = await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(requestReturnUpdate, { args: [request] }));
+    res.status(201).location(`/v1/returns/${encodeURIComponent(opened.id)}`).json(opened);
   });
 
   return router;

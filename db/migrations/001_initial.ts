@@ -220,6 +220,8 @@ export async function up(db: Knex): Promise<void> {
     t.integer('seq').notNullable();
     // The workflow's allocation round that created it: a retried allocation finds what it already reserved.
     t.integer('allocation_round').notNullable().defaultTo(1);
+    // 'replacement': an exchange's shipment; it moves stock but does not count toward the order's quantities.
+    t.text('purpose').notNullable().defaultTo('order');
     t.text('warehouse_code').notNullable().references('warehouses.code');
     t.text('status').notNullable().defaultTo('allocated');
     t.text('carrier');
@@ -309,6 +311,24 @@ export async function up(db: Knex): Promise<void> {
     t.check('amount >= 0', [], 'payment_transactions_amount_non_negative');
   });
 
+  await db.schema.createTable('returns', (t) => {
+    // `<orderId>/return-<n>`: also the ID of the return's child workflow.
+    t.text('id').primary();
+    t.text('order_id').notNullable().references('orders.id');
+    t.text('status').notNullable().defaultTo('AWAITING_RECEIPT');
+    t.text('resolution').notNullable();
+    t.text('reason').notNullable();
+    t.jsonb('lines').notNullable();
+    t.jsonb('received_lines');
+    t.text('refund_id');
+    t.text('credit_note');
+    t.text('replacement_shipment_id');
+    t.timestamps(true, true);
+    t.index(['order_id']);
+    t.check(`status IN ('AWAITING_RECEIPT', 'RECEIVED', 'REFUNDED', 'EXCHANGED', 'CLOSED')`, [], 'returns_status_known');
+    t.check(`resolution IN ('refund', 'exchange')`, [], 'returns_resolution_known');
+  });
+
   await db.schema.createTable('document_sequences', (t) => {
     t.text('series').notNullable();
     t.integer('year').notNullable();
@@ -385,7 +405,7 @@ export async function up(db: Knex): Promise<void> {
 export async function down(db: Knex): Promise<void> {
   for (const table of [
     'sandbox_payment_authorizations', 'sandbox_payment_operations', 'invoice_payments', 'invoices', 'document_sequences',
-    'payment_transactions', 'shipment_events', 'pick_list_lines', 'pick_lists', 'reservations', 'shipment_lines',
+    'payment_transactions', 'returns', 'shipment_events', 'pick_list_lines', 'pick_lists', 'reservations', 'shipment_lines',
     'shipments', 'idempotency_keys', 'promotion_redemptions', 'order_events', 'order_lines', 'orders', 'stock_ledger', 'stock',
     'promotions', 'shipping_rates', 'tax_rates',
     'customers', 'warehouses', 'products',

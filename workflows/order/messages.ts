@@ -50,6 +50,14 @@ export interface ShipmentState {
   invoiceNumber?: string;
   invoiceTotal?: number;
   capturedAmount?: number;
+  /** An exchange's replacement: shipped at no charge, not counted on the order's lines. */
+  replacement?: boolean;
+}
+
+export interface ReturnState {
+  id: string;
+  status: 'AWAITING_RECEIPT' | 'RECEIVED' | 'REFUNDED' | 'EXCHANGED' | 'CLOSED';
+  resolution: 'refund' | 'exchange';
 }
 
 export interface RefundState {
@@ -73,6 +81,7 @@ export interface OrderState {
   authorization?: { id: string; amount: number; voided?: boolean };
   shipments: ShipmentState[];
   refunds: RefundState[];
+  returns: ReturnState[];
 }
 
 export interface StatusReply {
@@ -118,12 +127,20 @@ export interface RefundReply extends StatusReply {
   creditNote: string;
 }
 
+/** A return (RMA) of shipped units, within the return window. */
+export interface ReturnRequest {
+  lines: { sku: string; quantity: number }[];
+  reason: string;
+  resolution: 'refund' | 'exchange';
+}
+
 export const orderStateQuery = defineQuery<OrderState>('orderState');
 export const approveOrderUpdate = defineUpdate<StatusReply, [ApproveRequest]>('approveOrder');
 export const rejectOrderUpdate = defineUpdate<StatusReply, [RejectRequest]>('rejectOrder');
 export const cancelOrderUpdate = defineUpdate<StatusReply, [CancelRequest]>('cancelOrder');
 export const resumeBackorderUpdate = defineUpdate<StatusReply, []>('resumeBackorder');
 export const refundOrderUpdate = defineUpdate<RefundReply, [RefundRequest]>('refundOrder');
+export const requestReturnUpdate = defineUpdate<{ id: string; status: 'AWAITING_RECEIPT' }, [ReturnRequest]>('requestReturn');
 /** Manual mode: warehouse staff confirm what they picked. */
 export const confirmPickUpdate = defineUpdate<StatusReply, [ConfirmPickRequest]>('confirmPick');
 /** Manual mode: a carrier's tracking event for one of the order's shipments. */

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  ParentClosePolicy,
   condition,
   isCancellation,
   proxyActivities,
@@ -8,7 +9,9 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
+  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities';
 import type { AllocatedShipment } from '../../activities/inventory';
@@ -31,15 +34,19 @@ import {
   orderStateQuery,
   refundOrderUpdate,
   rejectOrderUpdate,
+  requestReturnUpdate,
   resumeBackorderUpdate,
   type ApproveRequest,
   type CarrierEventRequest,
   type ConfirmPickRequest,
+  type ReturnRequest,
   type OrderState,
   type OrderWorkflowInput,
   type ShipmentState,
 } from './messages';
 import { BackorderedSkusKey, OrderStatusKey, OrderTotalKey } from './search-attributes';
+import { returnWorkflowId } from '../return/messages';
+import { returnWorkflow } from '../return/return.workflow';
 
 const steps = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30s',
@@ -71,7 +78,7 @@ const IN_CARRIER_HANDS: readonly ShipmentState['status'][] = ['shipped', 'in_tra
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const { orderId, settings } = input;
-  const state: OrderState = { orderId, status: 'PENDING', reasons: [], lines: [], shipments: [], refunds: [] };
+  const state: OrderState = { orderId, status: 'PENDING', reasons: [], lines: [], shipments: [], refunds: [], returns: [] };
   const compensations: { description: string; undo: () => Promise<void> }[] = [];
   /** Approved units not yet on a live shipment, per SKU. */
   const toAllocate = new Map<string, number>();
@@ -94,6 +101,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   const refundedUnits = new Map<string, number>();
   let refundCount = 0;
   let pendingRefundAmount = 0;
+  /** Units on returns per SKU (requested), returns not yet settled, and whether returns are accepted now. */
+  const unitsOnReturns = new Map<string, number>();
+  let openReturns = 0;
+  let returnWindowOpen = false;
   /** Warehouses that came up short on a pick: the shortfall is allocated elsewhere until stock is resumed. */
   const shortWarehouses = new Set<string>();
 
@@ -185,27 +196,41 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   setHandler(
     refundOrderUpdate,
     async (request) => {
-      const charge = refundCharge(request);
-      refundCount += 1;
-      const refundId = `${orderId}:refund:${refundCount}`;
-      for (const line of request.lines ?? []) refundedUnits.set(line.sku, (refundedUnits.get(line.sku) ?? 0) + line.quantity);
-      pendingRefundAmount += charge.total;
-      try {
-        if (state.authorization) {
-          await steps.refundPayment({ orderId, refundId, authorizationId: state.authorization.id, amount: charge.total, currency: charge.currency, reason: request.reason });
-        }
-        const creditNote = await steps.issueCreditNote({ orderId, refundId, bill: charge, reason: request.reason });
-        state.refunds.push({ id: refundId, amount: charge.total, creditNote: creditNote.number, reason: request.reason });
-        await recordEvent({ type: 'refund', message: `Refunded ${charge.total} ${charge.currency} (${request.reason}); credit note ${creditNote.number}` });
-        return { status: state.status, refundId, amount: charge.total, creditNote: creditNote.number };
-      } catch (error) {
-        for (const line of request.lines ?? []) refundedUnits.set(line.sku, refundedUnits.get(line.sku)! - line.quantity);
-        throw error;
-      } finally {
-        pendingRefundAmount -= charge.total;
-      }
+      const refund = await performRefund(refundCharge(request), request.reason, request.lines);
+      return { status: state.status, ...refund };
     },
     { validator: (request) => void refundCharge(request) },
+  );
+
+  setHandler(
+    requestReturnUpdate,
+    async (request) => {
+      const id = returnWorkflowId(orderId, state.returns.length + 1);
+      for (const line of request.lines) unitsOnReturns.set(line.sku, (unitsOnReturns.get(line.sku) ?? 0) + line.quantity);
+      state.returns.push({ id, status: 'AWAITING_RECEIPT', resolution: request.resolution });
+      openReturns += 1;
+      const rma = { returnId: id, orderId, lines: request.lines, reason: request.reason, resolution: request.resolution };
+      // Recorded before the child starts, so the RMA can be read as soon as this Update answers.
+      await steps.recordReturn(rma);
+      const child = await startChild(returnWorkflow, {
+        workflowId: id,
+        args: [rma],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      await recordEvent({ type: 'return', message: `Return ${id} opened for ${request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ')} (${request.resolution}): ${request.reason}` });
+      void settleReturn(id, child, request);
+      return { id, status: 'AWAITING_RECEIPT' as const };
+    },
+    {
+      validator: (request) => {
+        if (!returnWindowOpen) conflict(`order is ${state.status}: returns are accepted during the return window after delivery`);
+        for (const line of request.lines) {
+          const shipped = state.lines.find((candidate) => candidate.sku === line.sku)?.shippedQuantity ?? 0;
+          const returnable = shipped - (unitsOnReturns.get(line.sku) ?? 0);
+          if (line.quantity > returnable) conflict(`${line.sku}: ${line.quantity} to return but ${returnable} shipped and not already on a return`);
+        }
+      },
+    },
   );
 
   setHandler(
@@ -235,7 +260,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await awaitDeliveries();
     await setStatus('DELIVERED', 'Every shipment is delivered');
     setCurrentDetails(`Return window open for ${formatDuration(settings.returnWindowMs)}`);
+    returnWindowOpen = true;
     await sleep(settings.returnWindowMs);
+    returnWindowOpen = false;
+    if (openReturns > 0) {
+      setCurrentDetails(`Return window closed; waiting for ${openReturns} open return(s)`);
+      await condition(() => openReturns === 0);
+    }
     await setStatus('COMPLETED', 'Return window closed');
   } catch (error) {
     if (!(error instanceof OrderStopped)) throw error;
@@ -379,7 +410,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       reported = pickConfirmations.get(pickListId);
     }
     const picked = await steps.confirmPickList({ orderId, pickListId, lines: reported });
-    await recordPick(shipment, picked);
+    if (!shipment.replacement) await recordPick(shipment, picked);
     stopIfCancelled();
     if (shipment.lines.length === 0) {
       shipment.status = 'cancelled';
@@ -392,6 +423,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     shipment.status = 'shipped';
     shipment.carrier = booking.carrier;
     shipment.carrierTrackingNumber = booking.trackingNumber;
+    if (shipment.replacement) {
+      await recordEvent({ type: 'shipped', message: `Replacement ${shipment.id} shipped from ${shipment.warehouse} with ${booking.carrier} ${booking.trackingNumber}` });
+      if (settings.fulfillmentMode === 'auto') void simulateDelivery(shipment);
+      return;
+    }
     for (const line of shipment.lines) {
       lineOf(line.sku).shippedQuantity += line.quantity;
       lineOf(line.sku).reservedQuantity -= line.quantity;
@@ -499,7 +535,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await steps.recordShipmentEvent({ orderId, shipmentId: shipment.id, status: event.status, occurredAt: event.at, detail: event.detail, eventKey });
     if (shipment.status === 'delivered') return;
     shipment.status = event.status as ShipmentEventStatus;
-    if (event.status === 'delivered') for (const line of shipment.lines) lineOf(line.sku).deliveredQuantity += line.quantity;
+    if (event.status === 'delivered' && !shipment.replacement) for (const line of shipment.lines) lineOf(line.sku).deliveredQuantity += line.quantity;
     await recordEvent({
       type: event.status === 'exception' ? 'carrier_exception' : 'carrier',
       message: `${shipment.id}: ${event.status.replace(/_/g, ' ')}${event.detail ? ` (${event.detail})` : ''}`,
@@ -517,6 +553,84 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       line.cancelledQuantity = line.quantity - line.shippedQuantity;
     }
     toAllocate.clear();
+  }
+
+  /** Refund money (card) and issue the credit note; the amount counts as refunded from the start. */
+  async function performRefund(charge: Bill, reason: string, lines?: { sku: string; quantity: number }[]) {
+    refundCount += 1;
+    const refundId = `${orderId}:refund:${refundCount}`;
+    for (const line of lines ?? []) refundedUnits.set(line.sku, (refundedUnits.get(line.sku) ?? 0) + line.quantity);
+    pendingRefundAmount += charge.total;
+    try {
+      if (state.authorization) {
+        await steps.refundPayment({ orderId, refundId, authorizationId: state.authorization.id, amount: charge.total, currency: charge.currency, reason });
+      }
+      const creditNote = await steps.issueCreditNote({ orderId, refundId, bill: charge, reason });
+      state.refunds.push({ id: refundId, amount: charge.total, creditNote: creditNote.number, reason });
+      await recordEvent({ type: 'refund', message: `Refunded ${charge.total} ${charge.currency} (${reason}); credit note ${creditNote.number}` });
+      return { refundId, amount: charge.total, creditNote: creditNote.number };
+    } catch (error) {
+      for (const line of lines ?? []) refundedUnits.set(line.sku, refundedUnits.get(line.sku)! - line.quantity);
+      throw error;
+    } finally {
+      pendingRefundAmount -= charge.total;
+    }
+  }
+
+  /**
+   * When a return's goods are in: refund them with a credit note, or send the same SKUs again through
+   * allocation, picking and shipping at no charge (refunded instead when the replacement is out of stock).
+   */
+  async function settleReturn(id: string, child: ChildWorkflowHandle<typeof returnWorkflow>, request: ReturnRequest): Promise<void> {
+    const record = state.returns.find((candidate) => candidate.id === id)!;
+    const { received } = await child.result();
+    record.status = 'RECEIVED';
+    const units = new Map<string, number>();
+    for (const line of received) units.set(line.sku, (units.get(line.sku) ?? 0) + line.quantity);
+    for (const [sku, quantity] of units) lineOf(sku).returnedQuantity += quantity;
+    const lines = [...units].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
+    try {
+      if (lines.length > 0 && request.resolution === 'exchange') {
+        const replacement = await shipReplacement(lines);
+        if (replacement) {
+          record.status = 'EXCHANGED';
+          await steps.settleReturn({ returnId: id, status: 'EXCHANGED', replacementShipmentId: replacement });
+          return;
+        }
+      }
+      const charge = lines.length > 0 ? tryRefundCharge(lines) : undefined;
+      if (!charge) {
+        record.status = 'CLOSED';
+        await steps.settleReturn({ returnId: id, status: 'CLOSED' });
+        return;
+      }
+      const refund = await performRefund(charge, `return ${id}: ${request.reason}`, lines);
+      record.status = 'REFUNDED';
+      await steps.settleReturn({ returnId: id, status: 'REFUNDED', refundId: refund.refundId, creditNote: refund.creditNote });
+    } finally {
+      openReturns -= 1;
+    }
+  }
+
+  /** An exchange: the same SKUs allocated, picked and shipped again, unbilled. */
+  async function shipReplacement(lines: QuantityLine[]): Promise<string | undefined> {
+    allocationRound += 1;
+    const result = await steps.allocateStock({ orderId, round: allocationRound, lines, destination: input.shippingAddress, allOrNothing: true, replacement: true });
+    if (result.shipments.length === 0) return undefined;
+    for (const shipment of result.shipments) {
+      state.shipments.push({ id: shipment.id, warehouse: shipment.warehouse, lines: shipment.lines.map((line) => ({ ...line })), status: 'allocated', replacement: true });
+    }
+    await Promise.all(result.shipments.map((shipment) => fulfil(pricedOrder!, shipment)));
+    return result.shipments.map((shipment) => shipment.id).join(',');
+  }
+
+  /** The refund for returned units, or undefined when nothing is owed (already refunded by support). */
+  function tryRefundCharge(lines: QuantityLine[]): Bill | undefined {
+    try {
+      return refundCharge({ lines });
+    } catch {
+      return undefined;
+    }
   }
 
   // ---- Bookkeeping -------------------------------------------------------------------------------------

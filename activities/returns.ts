@@ -1,0 +1,61 @@
+import { ensureStockRow, moveStock } from '../db/stock';
+import type { ReceivedLine, ReturnStatus, ReturnWorkflowInput } from '../workflows/return/messages';
+import type { ActivityDeps } from './deps';
+
+/** Returns (RMAs): their record, the goods coming back, and how each was settled. */
+export function createReturnActivities({ db }: ActivityDeps) {
+  return {
+    async recordReturn(input: ReturnWorkflowInput): Promise<void> {
+      await db('returns')
+        .insert({ id: input.returnId, order_id: input.orderId, resolution: input.resolution, reason: input.reason, lines: JSON.stringify(input.lines) })
+        .onConflict('id')
+        .ignore();
+    },
+
+    /**
+     * Goods back: resellable units are restocked, through the ledger, in the warehouse that shipped them;
+     * damaged ones are written off (a ledger row that moves nothing, for the record). Once per return.
+     */
+    async receiveReturnGoods(input: { returnId: string; orderId: string; lines: ReceivedLine[] }): Promise<void> {
+      await db.transaction(async (trx) => {
+        const [received] = await trx('returns')
+          .where({ id: input.returnId, status: 'AWAITING_RECEIPT' })
+          .update({ status: 'RECEIVED', received_lines: JSON.stringify(input.lines), updated_at: trx.fn.now() })
+          .returning('id');
+        if (!received) return;
+        for (const [index, line] of input.lines.entries()) {
+          if (line.quantity === 0) continue;
+          const origin = await trx('shipments as s')
+            .join('shipment_lines as l', 'l.shipment_id', 's.id')
+            .where({ 's.order_id': input.orderId, 'l.sku': line.sku })
+            .whereNotNull('s.shipped_at')
+            .orderBy('s.seq')
+            .first('s.warehouse_code');
+          await ensureStockRow(trx, origin.warehouse_code, line.sku);
+          const resellable = line.condition === 'resellable';
+          await moveStock(trx, {
+            warehouse: origin.warehouse_code,
+            sku: line.sku,
+            reason: resellable ? 'restock' : 'write_off',
+            onHandDelta: resellable ? line.quantity : 0,
+            reservedDelta: 0,
+            orderId: input.orderId,
+            reference: `${input.returnId}: ${line.quantity} ${line.condition}`,
+            movementKey: `return:${input.returnId}:${index}`,
+          });
+          await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).increment('returned_quantity', line.quantity);
+        }
+      });
+    },
+
+    async settleReturn(input: { returnId: string; status: ReturnStatus; refundId?: string; creditNote?: string; replacementShipmentId?: string }): Promise<void> {
+      await db('returns').where({ id: input.returnId }).update({
+        status: input.status,
+        refund_id: input.refundId ?? null,
+        credit_note: input.creditNote ?? null,
+        replacement_shipment_id: input.replacementShipmentId ?? null,
+        updated_at: db.fn.now(),
+      });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { OrderActivities } from '../../activities';
+import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT } from '../order/messages';
+import { receiveReturnUpdate, type ReceivedLine, type ReturnStatus, type ReturnWorkflowInput } from './messages';
+
+const steps = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/**
+ * One RMA (SPEC section 3, returns), recorded by the order that opened it: waits for the goods, restocks what is resellable and writes
+ * off what is damaged. It returns what was received; the order workflow, its parent, settles the money
+ * (refund and credit note) or ships the exchange, since those belong to the order's books.
+ */
+export async function returnWorkflow(input: ReturnWorkflowInput): Promise<{ received: ReceivedLine[] }> {
+  let status: ReturnStatus = 'AWAITING_RECEIPT';
+  let received: ReceivedLine[] | undefined;
+
+  setHandler(
+    receiveReturnUpdate,
+    async (request) => {
+      received = request.lines;
+      await condition(() => status !== 'AWAITING_RECEIPT');
+      return { status };
+    },
+    {
+      validator: (request) => {
+        if (status !== 'AWAITING_RECEIPT' || received) {
+          throw ApplicationFailure.create({ type: ORDER_STATE_CONFLICT, message: `return ${input.returnId} is ${status}`, nonRetryable: true });
+        }
+        const expected = new Map(input.lines.map((line) => [line.sku, line.quantity]));
+        const counted = new Map<string, number>();
+        for (const line of request.lines) counted.set(line.sku, (counted.get(line.sku) ?? 0) + line.quantity);
+        for (const [sku, quantity] of counted) {
+          if (quantity > (expected.get(sku) ?? 0)) {
+            throw ApplicationFailure.create({ type: INVALID_ORDER_REQUEST, message: `${sku}: ${quantity} received but ${expected.get(sku) ?? 0} on the return`, nonRetryable: true });
+          }
+        }
+      },
+    },
+  );
+
+  await condition(() => received !== undefined);
+  await steps.receiveReturnGoods({ returnId: input.returnId, orderId: input.orderId, lines: received! });
+  status = 'RECEIVED';
+  return { received: received! };
+}
