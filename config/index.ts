@@ -31,6 +31,8 @@ export interface OmsConfig {
   carrierWebhookSecret: string;
   /** `OMS_SANDBOX_FAULTS`: the sandbox payment provider's fault mode (chaos runs); none by default. */
   sandboxFaults: SandboxFaults;
+  /** `OMS_PAYMENT_PROVIDER`: `sandbox` (default) or `stripe` (with `STRIPE_SECRET_KEY`, optional `STRIPE_API_BASE`). */
+  paymentProvider: { kind: 'sandbox' } | { kind: 'stripe'; secretKey: string; apiBase?: string };
   orderSettings: OrderSettings;
 }
 
@@ -57,6 +59,7 @@ export function loadConfig(env: Env = process.env): OmsConfig {
     apiKeys: env.OMS_API_KEYS ? parseApiKeys(env.OMS_API_KEYS) : secrets!.apiKeys,
     carrierWebhookSecret: env.OMS_CARRIER_WEBHOOK_SECRET || secrets!.carrierWebhookSecret,
     sandboxFaults: configValue(() => parseSandboxFaults(env.OMS_SANDBOX_FAULTS)),
+    paymentProvider: paymentProvider(env),
     orderSettings: {
       fulfillmentMode: fulfillmentMode(env.OMS_FULFILLMENT_MODE ?? 'auto'),
       carrierDeliveryDelayMs: duration(env, 'OMS_CARRIER_DELIVERY_DELAY', '10s'),
@@ -100,6 +103,14 @@ function loadOrCreateSecrets(dataDir: string): Secrets {
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+function paymentProvider(env: Env): OmsConfig['paymentProvider'] {
+  const kind = env.OMS_PAYMENT_PROVIDER || 'sandbox';
+  if (kind === 'sandbox') return { kind };
+  if (kind !== 'stripe') throw new ConfigError(`OMS_PAYMENT_PROVIDER must be sandbox or stripe, got "${kind}"`);
+  if (!env.STRIPE_SECRET_KEY) throw new ConfigError('OMS_PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY');
+  return { kind, secretKey: env.STRIPE_SECRET_KEY, apiBase: env.STRIPE_API_BASE || undefined };
 }
 
 function configValue<T>(read: () => T): T {

@@ -1,7 +1,6 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { findOnPath, goInstall, isExecutable, toolCacheDir } from '../tools/go-binaries';
 
 /** The one place the Temporal CLI version is pinned (later versions carry `replace` directives that break `go install`). */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -9,8 +8,7 @@ export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
 /** Outside the clone, so every checkout and CI run on this machine reuses one build. */
 export function cachedCliPath(env: NodeJS.ProcessEnv = process.env): string {
-  const cacheRoot = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cacheRoot, 'oms', `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'temporal');
+  return path.join(toolCacheDir('temporal-cli', TEMPORAL_CLI_VERSION, env), 'temporal');
 }
 
 export type CliSource = 'TEMPORAL_CLI' | 'PATH' | 'cache' | 'go install';
@@ -33,55 +31,8 @@ export async function resolveTemporalCli(
   const cached = cachedCliPath(env);
   if (isExecutable(cached)) return { path: cached, source: 'cache' };
   if (options.build === false || !findOnPath('go', env)) return undefined;
-  await goInstall(cached, options.onProgress ?? (() => undefined));
+  await goInstall(`${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`, cached, options.onProgress ?? (() => undefined));
   return { path: cached, source: 'go install' };
-}
-
-async function goInstall(target: string, onProgress: (message: string) => void): Promise<void> {
-  const binDir = path.dirname(target);
-  mkdirSync(binDir, { recursive: true });
-  onProgress(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first run only, a few minutes)...`);
-  const started = Date.now();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('go', ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
-      env: { ...process.env, GOBIN: binDir, GOFLAGS: '-mod=mod' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let downloads = 0;
-    const ticker = setInterval(() => onProgress(`  ...still building (${Math.round((Date.now() - started) / 1000)}s, ${downloads} modules fetched)`), 15_000);
-    const collect = (chunk: Buffer) => {
-      const text = chunk.toString();
-      downloads += (text.match(/go: downloading/g) ?? []).length;
-      output = (output + text).slice(-4000);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(ticker);
-      if (code === 0) resolve();
-      else reject(new Error(`go install ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} failed (exit ${code}):\n${output}`));
-    });
-  });
-  onProgress(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)}s: ${target}`);
-}
-
-function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, command);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function cliVersion(cliPath: string): string {

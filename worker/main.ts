@@ -5,6 +5,7 @@ import { migrateToLatest } from '../db/migrate';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { Client, Connection } from '@temporalio/client';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
+import { createStripePaymentProvider } from '../adapters/payments/stripe';
 import { createOmsWorker, installWorkerLogging } from './worker';
 
 export interface RunningWorker {
@@ -23,7 +24,7 @@ export async function runWorker(config: OmsConfig, targets: { databaseUrl: strin
   await ensureSearchAttributes(clientConnection, config.temporalNamespace);
   const temporal = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
   const connection = await NativeConnection.connect({ address: targets.temporalAddress });
-  const worker = await createOmsWorker({ connection, namespace: config.temporalNamespace, taskQueue: ORDER_TASK_QUEUE, db, temporal, sandboxFaults: config.sandboxFaults });
+  const worker = await createOmsWorker({ connection, namespace: config.temporalNamespace, taskQueue: ORDER_TASK_QUEUE, db, temporal, sandboxFaults: config.sandboxFaults, payments: config.paymentProvider.kind === 'stripe' ? createStripePaymentProvider(config.paymentProvider) : undefined });
   const done = worker.run().finally(async () => {
     await connection.close();
     await clientConnection.close();

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createSimulatedCarrier } from '../adapters/carrier/simulated';
+import type { PaymentProvider } from '../adapters/payments/provider';
 import { createSandboxPaymentProvider, type SandboxFaults } from '../adapters/payments/sandbox';
 import type { Db } from '../db/connection';
 
@@ -13,6 +14,8 @@ export interface OmsWorkerOptions {
   /** A client of the same namespace, for activities that message other workflows. */
   temporal: Client;
   sandboxFaults?: SandboxFaults;
+  /** The payment provider; the built-in sandbox (with `sandboxFaults`) when not given. */
+  payments?: PaymentProvider;
   /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra worker interceptors (tests use one to hold an order at a chosen step). */
@@ -38,7 +41,7 @@ export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker
     interceptors: options.interceptors,
     activities: createActivities({
       db: options.db,
-      payments: createSandboxPaymentProvider(options.db, options.sandboxFaults),
+      payments: options.payments ?? createSandboxPaymentProvider(options.db, options.sandboxFaults),
       carrier: createSimulatedCarrier(),
       temporal: options.temporal,
     }),

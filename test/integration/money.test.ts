@@ -10,19 +10,19 @@ describe('invoices, receivables and reconciliation', () => {
   });
   afterAll(() => oms.close());
 
-  it('numbers 100 concurrent invoices 1..100 without gap or duplicate, and gives back the numbers of rolled-back ones', async () => {
+  it('numbers 100 concurrent invoices 1..100 without gap or duplicate, even with 10 more rolled back among them', async () => {
     const year = 2099;
     const issue = (index: number) =>
       oms.db
         .transaction(async (trx) => {
           const { number } = await nextDocumentNumber(trx, 'INV', year);
-          if (index % 10 === 9) throw new Error('rolled back'); // a failed invoice insert
+          if (index % 11 === 10) throw new Error('rolled back'); // a failed invoice insert gives its number back
           return number;
         })
         .catch(() => undefined);
-    const numbers = (await Promise.all(Array.from({ length: 100 }, (_, index) => issue(index)))).filter((number): number is string => Boolean(number));
-    expect(numbers).toHaveLength(90);
-    expect(numbers.map((number) => Number(number.slice(-6))).sort((a, b) => a - b)).toEqual(Array.from({ length: 90 }, (_, index) => index + 1));
+    const numbers = (await Promise.all(Array.from({ length: 110 }, (_, index) => issue(index)))).filter((number): number is string => Boolean(number));
+    expect(numbers).toHaveLength(100);
+    expect(numbers.map((number) => Number(number.slice(-6))).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, index) => index + 1));
     expect(numbers.every((number) => /^INV-2099-\d{6}$/.test(number))).toBe(true);
   });
 

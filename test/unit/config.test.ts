@@ -31,6 +31,16 @@ describe('configuration', () => {
     expect(() => parseApiKeys('a:boss')).toThrow(/OMS_API_KEYS/);
   });
 
+  it('chooses the payment provider: sandbox by default, stripe only with a key', () => {
+    const env = { OMS_DATA_DIR: dataDir() };
+    expect(loadConfig(env).paymentProvider).toEqual({ kind: 'sandbox' });
+    expect(loadConfig({ ...env, OMS_PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_API_BASE: 'http://127.0.0.1:12111' }).paymentProvider).toEqual({ kind: 'stripe', secretKey: 'sk_test_1', apiBase: 'http://127.0.0.1:12111' });
+    expect(() => loadConfig({ ...env, OMS_PAYMENT_PROVIDER: 'stripe' })).toThrow(/STRIPE_SECRET_KEY/);
+    expect(() => loadConfig({ ...env, OMS_PAYMENT_PROVIDER: 'paypal' })).toThrow(ConfigError);
+    expect(loadConfig({ ...env, OMS_SANDBOX_FAULTS: 'transient=0.2,timeoutAfterSuccess=0.05' }).sandboxFaults).toEqual({ transient: 0.2, timeoutAfterSuccess: 0.05 });
+    expect(() => loadConfig({ ...env, OMS_SANDBOX_FAULTS: 'transient=2' })).toThrow(/OMS_SANDBOX_FAULTS/);
+  });
+
   it('rejects bad durations, modes and ports with the variable name', () => {
     const env = { OMS_DATA_DIR: dataDir() };
     expect(() => loadConfig({ ...env, OMS_APPROVAL_TIMEOUT: '48' })).toThrow(/OMS_APPROVAL_TIMEOUT/);
