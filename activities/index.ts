@@ -6,6 +6,7 @@ import { createOrderRecordActivities } from './order-record';
 import { createPaymentActivities } from './payment';
 import { createPickingActivities } from './picking';
 import { createPricingActivities } from './pricing';
+import { createRefundActivities } from './refunds';
 import { createReturnActivities } from './returns';
 import { createShippingActivities } from './shipping';
 
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoicingActivities(deps),
     ...createBackorderActivities(deps),
     ...createReturnActivities(deps),
+    ...createRefundActivities(deps),
   };
 }
 

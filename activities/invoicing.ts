@@ -62,6 +62,35 @@ async function paysOnInvoice(trx: Knex.Transaction, orderId: string): Promise<bo
   return (await trx('orders').where({ id: orderId }).first('payment_method')).payment_method === 'invoice';
 }
 
+/**
+ * Issues a refund's credit note; for net30 orders it reduces what the customer owes (open invoices, oldest
+ * first). `guard` runs first in the same transaction and may refuse by throwing.
+ */
+export function creditNoteFor(
+  db: Knex,
+  input: { orderId: string; refundId: string; bill: Bill; reason: string },
+  guard: (trx: Knex.Transaction) => Promise<void> = async () => undefined,
+): Promise<{ number: string; total: number }> {
+  return issueDocument(
+    db,
+    { kind: 'credit_note', orderId: input.orderId, sourceKey: `credit:${input.refundId}`, bill: input.bill },
+    async (trx) => {
+      await guard(trx);
+      return { note: input.reason };
+    },
+    async (trx) => {
+      if (!(await paysOnInvoice(trx, input.orderId))) return;
+      let credit = input.bill.total;
+      for (const invoice of await trx('invoices').where({ order_id: input.orderId, kind: 'invoice' }).orderBy('seq').forUpdate()) {
+        const applied = Math.min(credit, invoice.total - invoice.amount_paid - invoice.amount_credited);
+        if (applied <= 0) continue;
+        await trx('invoices').where({ number: invoice.number }).increment('amount_credited', applied);
+        credit -= applied;
+      }
+    },
+  );
+}
+
 /** Invoices (one per shipment) and credit notes (one per refund), numbered gaplessly per series and year. */
 export function createInvoicingActivities({ db }: ActivityDeps) {
   return {
@@ -73,23 +102,9 @@ export function createInvoicingActivities({ db }: ActivityDeps) {
       });
     },
 
-    /** A credit note for a refund. For net30 orders it reduces what the customer owes: open invoices, oldest first. */
+    /** A credit note for a refund (see creditNoteFor). */
     async issueCreditNote(input: { orderId: string; refundId: string; bill: Bill; reason: string }): Promise<{ number: string; total: number }> {
-      return issueDocument(
-        db,
-        { kind: 'credit_note', orderId: input.orderId, sourceKey: `credit:${input.refundId}`, bill: input.bill },
-        async () => ({ note: input.reason }),
-        async (trx) => {
-          if (!(await paysOnInvoice(trx, input.orderId))) return;
-          let credit = input.bill.total;
-          for (const invoice of await trx('invoices').where({ order_id: input.orderId, kind: 'invoice' }).orderBy('seq').forUpdate()) {
-            const applied = Math.min(credit, invoice.total - invoice.amount_paid - invoice.amount_credited);
-            if (applied <= 0) continue;
-            await trx('invoices').where({ number: invoice.number }).increment('amount_credited', applied);
-            credit -= applied;
-          }
-        },
-      );
+      return creditNoteFor(db, input);
     },
   };
 }

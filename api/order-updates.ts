@@ -13,17 +13,24 @@ export async function updateOrder<Reply>(
   deps: { db: Db; temporal: Client },
   orderId: string,
   send: (handle: WorkflowHandle) => Promise<Reply>,
+  /** What to do instead when the order's workflow has completed; by default 409. */
+  whenClosed?: () => Promise<Reply>,
 ): Promise<Reply> {
   const order = await findOrderSummary(deps.db, orderId);
   if (!order) throw notFound(`no order ${orderId}`);
-  return sendUpdate(deps.temporal.workflow.getHandle(orderWorkflowId(orderId)), send, async () => {
-    const current = await findOrderSummary(deps.db, orderId);
-    return `order ${orderId} is ${current?.status ?? order.status} and no longer accepts changes`;
-  });
+  return sendUpdate(
+    deps.temporal.workflow.getHandle(orderWorkflowId(orderId)),
+    send,
+    whenClosed ??
+      (async () => {
+        const current = await findOrderSummary(deps.db, orderId);
+        throw conflict(`order ${orderId} is ${current?.status ?? order.status} and no longer accepts changes`);
+      }),
+  );
 }
 
 /** Sends an Update to any workflow, mapping its validator's refusals to 409/422 (see updateOrder). */
-export async function sendUpdate<Reply>(handle: WorkflowHandle, send: (handle: WorkflowHandle) => Promise<Reply>, closedMessage: () => Promise<string>): Promise<Reply> {
+export async function sendUpdate<Reply>(handle: WorkflowHandle, send: (handle: WorkflowHandle) => Promise<Reply>, whenClosed: () => Promise<Reply>): Promise<Reply> {
   try {
     return await send(handle);
   } catch (error) {
@@ -31,9 +38,18 @@ export async function sendUpdate<Reply>(handle: WorkflowHandle, send: (handle: W
       if (error.cause.type === ORDER_STATE_CONFLICT) throw conflict(error.cause.message);
       if (error.cause.type === INVALID_ORDER_REQUEST) throw unprocessable(error.cause.message, [{ path: 'body', message: error.cause.message }]);
     }
-    if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) throw conflict(await closedMessage());
+    if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) return whenClosed();
     throw error;
   }
+}
+
+/** A failure a workflow or activity reported with one of our types, as 409 or 422. */
+export function problemFromFailure(error: unknown): Error {
+  let cause: unknown = error;
+  while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
+  if (cause instanceof ApplicationFailure && cause.type === ORDER_STATE_CONFLICT) return conflict(cause.message);
+  if (cause instanceof ApplicationFailure && cause.type === INVALID_ORDER_REQUEST) return unprocessable(cause.message, [{ path: 'body', message: cause.message }]);
+  return error as Error;
 }
 
 function isCompletedWorkflowError(error: unknown): boolean {

@@ -1,11 +1,12 @@
 import { Router } from 'express';
-import { InvalidCursor, listOrders, orderDetail } from '../../db/orders';
+import { findOrderSummary, InvalidCursor, listOrders, orderDetail } from '../../db/orders';
 import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, refundOrderUpdate, rejectOrderUpdate, requestReturnUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
 import type { ApiDeps } from '../app';
 import { principalOf } from '../auth';
-import { updateOrder } from '../order-updates';
+import { problemFromFailure, updateOrder } from '../order-updates';
 import { ordersFromCsv, placeBatch } from '../batch-orders';
-import { placeOrder } from '../place-order';
+import { placeOrder, randomCode } from '../place-order';
+import { completedOrderRefundId, refundWorkflow } from '../../workflows/refund/refund.workflow';
 import { badRequest, notFound, parse } from '../problem';
 import { approveSchema, batchOrdersSchema, cancelSchema, emptySchema, listOrdersQuerySchema, placeOrderSchema, refundSchema, rejectSchema, returnSchema } from '../schemas';
 
@@ -80,10 +81,24 @@ export function orderRoutes(deps: ApiDeps): Router {
     res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(resumeBackorderUpdate)));
   });
 
-  /** A refund of an amount or of shipped units, with its credit note; 409 beyond what was charged. */
+  /**
+   * A refund of an amount or of shipped units, with its credit note; 409 beyond what was charged. A running
+   * order decides it itself (an Update); once its workflow has completed, a refund workflow does.
+   */
   router.post('/:id/refunds', auth.requireRole('support'), async (req, res) => {
     const request = parse(refundSchema, req.body);
-    res.status(201).json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(refundOrderUpdate, { args: [request] })));
+    const orderId = String(req.params.id);
+    const refundAfterCompletion = async () => {
+      const refundId = completedOrderRefundId(orderId, randomCode(8));
+      try {
+        const refund = await deps.temporal.workflow.execute(refundWorkflow, { taskQueue: deps.taskQueue, workflowId: refundId, args: [{ orderId, refundId, ...request }] });
+        const current = await findOrderSummary(db, orderId);
+        return { status: current!.status, ...refund };
+      } catch (error) {
+        throw problemFromFailure(error);
+      }
+    };
+    res.status(201).json(await updateOrder(deps, orderId, (order) => order.executeUpdate(refundOrderUpdate, { args: [request] }), refundAfterCompletion));
   });
 
   /** An RMA for shipped units within the return window: 201 `{id, status}`; 409 once the window has closed. */

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { receiveReturnUpdate } from '../../workflows/return/messages';
 import type { ApiDeps } from '../app';
 import { sendUpdate } from '../order-updates';
-import { notFound, parse } from '../problem';
+import { conflict, notFound, parse } from '../problem';
 import { receiveReturnSchema } from '../schemas';
 
 type Row = Record<string, any>;
@@ -38,7 +38,9 @@ export function returnRoutes({ db, auth, temporal }: ApiDeps): Router {
     const id = String(req.params.id);
     const row = await db('returns').where({ id }).first('status');
     if (!row) throw notFound(`no return ${id}`);
-    const reply = await sendUpdate(temporal.workflow.getHandle(id), (handle) => handle.executeUpdate(receiveReturnUpdate, { args: [request] }), async () => `return ${id} is ${row.status}`);
+    const reply = await sendUpdate(temporal.workflow.getHandle(id), (handle) => handle.executeUpdate(receiveReturnUpdate, { args: [request] }), async () => {
+      throw conflict(`return ${id} is ${row.status}`);
+    });
     res.json(reply);
   });
 

@@ -68,3 +68,30 @@ describe('refunds', () => {
     await oms.request('POST', `/v1/orders/${waiting.body.id}/reject`, { as: 'approver', body: { reason: 'test done' } });
   });
 });
+
+describe('refunds after the order completed', () => {
+  let oms: TestOms;
+  beforeAll(async () => {
+    oms = await startOms({ settings: { carrierDeliveryDelayMs: 100, returnWindowMs: 300 } });
+  });
+  afterAll(() => oms.close());
+
+  it('still refunds at any time after capture, with a credit note, and never beyond what was charged', async () => {
+    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }] }) });
+    const order = await oms.waitForStatus(placed.body.id, 'COMPLETED');
+    const byLines = await oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', body: { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'late complaint' } });
+    expect(byLines.status).toBe(201);
+    expect(byLines.body).toMatchObject({ status: 'COMPLETED', amount: 1361, creditNote: expect.stringMatching(/^CN-/) });
+    expect(byLines.body.refundId).toMatch(new RegExp(`^${order.id}/refund-`));
+    expect((await oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', body: { lines: [{ sku: 'MUG-BLK', quantity: 3 }], reason: 'too many' } })).status).toBe(409);
+
+    // Two racing refunds that together would exceed what is left: exactly one passes.
+    const left = order.totals.total - 1361;
+    const amount = Math.ceil(left * 0.6);
+    const answers = await Promise.all([1, 2].map((n) => oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', body: { amount, reason: `race ${n}` } })));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409]);
+    const refunds = await oms.db('payment_transactions').where({ order_id: order.id, kind: 'refund' }).orderBy('created_at');
+    expect(refunds.map((row) => row.amount)).toEqual([1361, amount]);
+    expect((await oms.request('GET', `/v1/reports/payments?orderId=${order.id}`)).body.discrepancies).toEqual([]);
+  });
+});
