@@ -15,7 +15,15 @@ type Row = Record<string, any>;
 export function createRefundActivities({ db }: ActivityDeps) {
   return {
     async creditCompletedOrder(input: { orderId: string; refundId: string; amount?: number; lines?: { sku: string; quantity: number }[]; reason: string }): Promise<{ bill: Bill; creditNote: string; authorizationId: string | null }> {
-      const order = await db('orders').where({ id: input.orderId }).first('currency', 'payment_method', 'shipping', 'shipping_tax', 'shipping_service');
+      const order = await db('orders').where({ id: input.orderId }).first('currency', 'payment_method');
+      const authorization = await db('payment_transactions').where({ order_id: input.orderId, kind: 'authorization', status: 'succeeded' }).first('provider_reference');
+      const authorizationId: string | null = authorization?.provider_reference ?? null;
+      // A retry after the credit note committed: answer with it, not with a bill that now counts itself as refunded.
+      const issued = await db('invoices').where({ source_key: `credit:${input.refundId}` }).first();
+      if (issued) {
+        const bill: Bill = { currency: issued.currency, lines: issued.lines, subtotal: issued.subtotal, discount: issued.discount, shipping: issued.shipping, tax: issued.tax, total: issued.total };
+        return { bill, creditNote: issued.number, authorizationId };
+      }
       const bill = input.lines ? await billForLines(db, input.orderId, order.currency, input.lines) : { currency: order.currency, lines: [], subtotal: input.amount!, discount: 0, shipping: 0, tax: 0, total: input.amount! };
       const creditNote = await creditNoteFor(db, { orderId: input.orderId, refundId: input.refundId, bill, reason: input.reason }, async (trx) => {
         await trx('orders').where({ id: input.orderId }).forUpdate().first('id');
@@ -26,8 +34,7 @@ export function createRefundActivities({ db }: ActivityDeps) {
           throw ApplicationFailure.nonRetryable(`a refund of ${bill.total} exceeds the ${charged - refunded} ${order.currency} charged and not yet refunded`, ORDER_STATE_CONFLICT);
         }
       });
-      const authorization = await db('payment_transactions').where({ order_id: input.orderId, kind: 'authorization', status: 'succeeded' }).first('provider_reference');
-      return { bill, creditNote: creditNote.number, authorizationId: authorization?.provider_reference ?? null };
+      return { bill, creditNote: creditNote.number, authorizationId };
     },
   };
 }

@@ -1,3 +1,6 @@
+import { createActivities } from '../../activities';
+import { createSimulatedCarrier } from '../../adapters/carrier/simulated';
+import { createSandboxPaymentProvider } from '../../adapters/payments/sandbox';
 import { orderBody, startOms, type TestOms } from '../support/oms';
 
 /** Refunds by support (SPEC section 3): by amount or lines, never beyond what was charged, each with a credit note. */
@@ -93,5 +96,16 @@ describe('refunds after the order completed', () => {
     const refunds = await oms.db('payment_transactions').where({ order_id: order.id, kind: 'refund' }).orderBy('created_at');
     expect(refunds.map((row) => row.amount)).toEqual([1361, amount]);
     expect((await oms.request('GET', `/v1/reports/payments?orderId=${order.id}`)).body.discrepancies).toEqual([]);
+  });
+
+  it('answers a retried credit with the credit note it already issued', async () => {
+    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 2 }] }) });
+    const order = await oms.waitForStatus(placed.body.id, 'COMPLETED');
+    const activities = createActivities({ db: oms.db, payments: createSandboxPaymentProvider(oms.db), carrier: createSimulatedCarrier(), temporal: oms.temporal });
+    const request = { orderId: order.id, refundId: `${order.id}/refund-retry`, lines: [{ sku: 'MUG-BLK', quantity: 2 }], reason: 'retried' };
+    const first = await activities.creditCompletedOrder(request);
+    const retry = await activities.creditCompletedOrder(request);
+    expect(retry).toEqual(first);
+    expect(await oms.db('invoices').where({ order_id: order.id, kind: 'credit_note' }).count({ n: '*' }).first()).toEqual({ n: 1 });
   });
 });
