@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { missingAddressFields } from '../domain/address';
+import { formatMoney } from '../domain/money';
 import type { OrderSettings } from '../domain/order';
 import { orderPriority, type OrderSource } from '../domain/priority';
-import { findCustomer, findProducts, findPromotion } from '../db/catalog';
+import { findCustomer, findProducts, findPromotion, type Product } from '../db/catalog';
 import type { Db } from '../db/connection';
 import { findOrderSummary, insertOrder } from '../db/orders';
 import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowInput } from '../workflows/order/messages';
@@ -52,7 +53,7 @@ export async function placeOrder(
     if (replay) return replay;
   }
 
-  const { customer, errors } = await checkReferences(deps.db, request);
+  const { customer, products, errors } = await checkReferences(deps.db, request);
   if (errors.length > 0 || !customer) throw unprocessable(`the order cannot be accepted: ${errors.map((error) => error.message).join('; ')}`, errors);
 
   const input: OrderWorkflowInput = {
@@ -95,7 +96,7 @@ export async function placeOrder(
   }
 
   try {
-    await startOrderWorkflow(deps, input, request);
+    await startOrderWorkflow(deps, input, request, products);
   } catch (error) {
     // Take the order back so nothing half-written remains; a retry (with the same key, if any) places it anew.
     await deps.db.transaction(async (trx) => {
@@ -119,8 +120,16 @@ async function findReplay(deps: OrderPlacementDeps, scope: string, key: string, 
   return { id: order.id, trackingNumber: order.trackingNumber, status: order.status, replayed: true };
 }
 
-async function startOrderWorkflow(deps: OrderPlacementDeps, input: OrderWorkflowInput, request: PlaceOrderRequest): Promise<void> {
+/**
+ * Starts the order's workflow with the static summary and details the Temporal UI shows: customer (by ID: no
+ * personal data leaves the database), lines and the catalog value. The priced total (discounts, tax, shipping)
+ * is only known once the workflow has priced the order: it is the OrderTotal search attribute.
+ */
+async function startOrderWorkflow(deps: OrderPlacementDeps, input: OrderWorkflowInput, request: PlaceOrderRequest, products: Map<string, Product>): Promise<void> {
   const lines = request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
+  const currency = products.get(request.lines[0].sku)!.currency;
+  const lineValue = (line: PlaceOrderRequest['lines'][number]) => products.get(line.sku)!.unitPrice * line.quantity;
+  const catalogValue = formatMoney(request.lines.reduce((total, line) => total + lineValue(line), 0), currency);
   try {
     await deps.temporal.workflow.start(ORDER_WORKFLOW_TYPE, {
       taskQueue: deps.taskQueue,
@@ -135,13 +144,16 @@ async function startOrderWorkflow(deps: OrderPlacementDeps, input: OrderWorkflow
         { key: CustomerIdKey, value: input.customerId },
         { key: OrderPriorityKey, value: input.priority },
       ],
-      staticSummary: `Order ${input.orderId} · customer ${input.customerId} · ${lines}`,
+      staticSummary: `Order ${input.orderId} · customer ${input.customerId} · ${lines} · ${catalogValue} before discount, tax and shipping`,
       staticDetails: [
         `**Customer** ${input.customerId} · **priority** ${input.priority} · **payment** ${request.payment.method} · **backorders** ${request.backorderPolicy}`,
         '',
-        '| SKU | Quantity |',
-        '| --- | ---: |',
-        ...request.lines.map((line) => `| ${line.sku} | ${line.quantity} |`),
+        '| SKU | Quantity | Catalog value |',
+        '| --- | ---: | ---: |',
+        ...request.lines.map((line) => `| ${line.sku} | ${line.quantity} | ${formatMoney(lineValue(line), currency)} |`),
+        `| **Total** | | **${catalogValue}** |`,
+        '',
+        'Priced total (discount, tax, shipping): the `OrderTotal` search attribute once validated.',
       ].join('\n'),
     });
   } catch (error) {
@@ -186,7 +198,7 @@ async function checkReferences(db: Db, request: PlaceOrderRequest) {
       errors.push({ path: 'body.shippingAddress', message: `no shipping address given and the customer's address lacks ${field}` });
     }
   }
-  return { customer: customer?.active ? customer : undefined, errors };
+  return { customer: customer?.active ? customer : undefined, products, errors };
 }
 
 /** JSON with sorted keys, so the same request always hashes the same. */

@@ -21,7 +21,7 @@ import type { QuantityLine } from '../../domain/allocation';
 import { applyApproval, approvalReasons } from '../../domain/approval';
 import { formatDuration } from '../../domain/duration';
 import { pickListIdFor } from '../../domain/ids';
-import { toMajorUnits } from '../../domain/money';
+import { formatMoney, toMajorUnits } from '../../domain/money';
 import { isTerminal, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../../domain/order';
 import { billFor, type Bill } from '../../domain/pricing';
 import {
@@ -211,13 +211,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       openReturns += 1;
       const rma = { returnId: id, orderId, lines: request.lines, reason: request.reason, resolution: request.resolution };
       // Recorded before the child starts, so the RMA can be read as soon as this Update answers.
-      await steps.recordReturn(rma);
+      await steps.recordReturn.executeWithOptions(summary(`Record RMA ${id}: ${unitsText(request.lines)} for ${request.resolution}`), [rma]);
       const child = await startChild(returnWorkflow, {
         workflowId: id,
         args: [rma],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
-      await recordEvent({ type: 'return', message: `Return ${id} opened for ${request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ')} (${request.resolution}): ${request.reason}` });
+      await recordEvent({ type: 'return', message: `Return ${id} opened for ${unitsText(request.lines)} (${request.resolution}): ${request.reason}` });
       void settleReturn(id, child, request);
       return { id, status: 'AWAITING_RECEIPT' as const };
     },
@@ -284,7 +284,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   // ---- Steps, each next to what undoes it --------------------------------------------------------------
 
   async function validateAndPrice(): Promise<PricedOrder> {
-    const result = await steps.validateAndPriceOrder({ orderId });
+    const result = await steps.validateAndPriceOrder.executeWithOptions(summary(`Validate ${orderId} against master data and price it`), [{ orderId }]);
     if (!result.valid) throw new OrderStopped('REJECTED', 'invalid', result.reasons);
     pricedOrder = result;
     state.totals = result.totals;
@@ -303,7 +303,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     compensations.push({
       description: 'give back the promotion use',
       undo: async () => {
-        if (!state.shipments.some(isWithCarrier)) await steps.releasePromotion({ orderId });
+        if (!state.shipments.some(isWithCarrier)) await steps.releasePromotion.executeWithOptions(summary('Give the promotion use back'), [{ orderId }]);
       },
     });
     upsertSearchAttributes([{ key: OrderTotalKey, value: toMajorUnits(result.totals.total, result.totals.currency) }]);
@@ -345,7 +345,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       await recordEvent({ type: 'payment', message: `Invoice terms: ${amount} ${priced.totals.currency} billed per shipment` });
       return;
     }
-    const result = await steps.authorizePayment({ orderId, amount, currency: priced.totals.currency, token: input.payment.token ?? '' });
+    const result = await steps.authorizePayment.executeWithOptions(summary(`Authorize ${formatMoney(amount, priced.totals.currency)} on the card`), [
+      { orderId, amount, currency: priced.totals.currency, token: input.payment.token ?? '' },
+    ]);
     if (result.status === 'declined') throw new OrderStopped('CANCELLED', 'payment_declined', [`payment declined: ${result.reason}`]);
     state.authorization = { id: result.authorizationId, amount };
     compensations.push({ description: 'void the payment authorization', undo: () => releaseUncapturedAmount(priced) });
@@ -362,14 +364,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const wanted = openQuantities();
       if (wanted.length === 0) break;
       allocationRound += 1;
-      const result = await steps.allocateStock({
+      const result = await steps.allocateStock.executeWithOptions(summary(`Reserve ${unitsText(wanted)} (round ${allocationRound}, ${input.backorderPolicy})`), [{
         orderId,
         round: allocationRound,
         lines: wanted,
         destination: input.shippingAddress,
         allOrNothing: input.backorderPolicy === 'wait_all',
         excludeWarehouses: [...shortWarehouses],
-      });
+      }]);
       allocationAttempts += 1;
       for (const shipment of result.shipments) allocated(shipment);
       if (result.shipments.length > 0 && !anythingShipped()) {
@@ -394,10 +396,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   async function fulfil(priced: PricedOrder, allocatedShipment: AllocatedShipment): Promise<void> {
     const shipment = shipmentOf(allocatedShipment.id);
-    const { pickListId } = await steps.createPickList({ orderId, shipmentId: shipment.id, priority: input.priority });
+    const { pickListId } = await steps.createPickList.executeWithOptions(summary(`Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`), [
+      { orderId, shipmentId: shipment.id, priority: input.priority },
+    ]);
     shipment.pickListId = pickListId;
     shipment.status = 'picking';
-    compensations.push({ description: `cancel pick list ${pickListId}`, undo: () => steps.cancelPickList({ pickListId }) });
+    compensations.push({ description: `cancel pick list ${pickListId}`, undo: () => steps.cancelPickList.executeWithOptions(summary(`Cancel pick list ${pickListId}`), [{ pickListId }]) });
     if (!anythingShipped()) await setStatus('PICKING', `Pick list ${pickListId} sent to warehouse ${shipment.warehouse}`);
     else await recordEvent({ type: 'picking', message: `Pick list ${pickListId} sent to warehouse ${shipment.warehouse}` });
     stopIfCancelled();
@@ -409,7 +413,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       stopIfCancelled();
       reported = pickConfirmations.get(pickListId);
     }
-    const picked = await steps.confirmPickList({ orderId, pickListId, lines: reported });
+    const picked = await steps.confirmPickList.executeWithOptions(summary(reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`), [
+      { orderId, pickListId, lines: reported },
+    ]);
     if (!shipment.replacement) await recordPick(shipment, picked);
     stopIfCancelled();
     if (shipment.lines.length === 0) {
@@ -418,7 +424,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
 
     handingOver.add(shipment.id);
-    const booking = await steps.shipShipment({ orderId, shipmentId: shipment.id, destination: input.shippingAddress, service: priced.shipping.service });
+    const booking = await steps.shipShipment.executeWithOptions(summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`), [
+      { orderId, shipmentId: shipment.id, destination: input.shippingAddress, service: priced.shipping.service },
+    ]);
     handingOver.delete(shipment.id);
     shipment.status = 'shipped';
     shipment.carrier = booking.carrier;
@@ -450,11 +458,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const charge = billFor({ ...priced, currency: priced.totals.currency }, billedBefore, shipment.lines, !shippingBilled);
       shippingBilled = true;
       if (state.authorization) {
-        await steps.capturePayment({ orderId, shipmentId: shipment.id, authorizationId: state.authorization.id, amount: charge.total, currency: charge.currency });
+        await steps.capturePayment.executeWithOptions(summary(`Capture ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`), [
+          { orderId, shipmentId: shipment.id, authorizationId: state.authorization.id, amount: charge.total, currency: charge.currency },
+        ]);
         shipment.capturedAmount = charge.total;
         await recordEvent({ type: 'payment', message: `Captured ${charge.total} for ${shipment.id}` });
       }
-      const invoice = await steps.issueInvoice({ orderId, shipmentId: shipment.id, bill: charge });
+      const invoice = await steps.issueInvoice.executeWithOptions(summary(`Invoice ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`), [{ orderId, shipmentId: shipment.id, bill: charge }]);
       shipment.invoiceNumber = invoice.number;
       shipment.invoiceTotal = invoice.total;
       await recordEvent({ type: 'invoiced', message: `Invoice ${invoice.number} issued for ${shipment.id}: ${invoice.total}` });
@@ -483,6 +493,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     waitFor('stock', `Waiting for stock of ${skus.join(', ')}; cancelled after ${formatDuration(settings.backorderTimeoutMs)}`);
     await condition(() => resumeRequested || backorderExpired || cancelRequest !== undefined);
     state.waitingFor = undefined;
+    setCurrentDetails(backorderExpired ? 'Backorder expired: cancelling what is missing' : `Allocating ${skus.join(', ')} again`);
     resumeRequested = false;
     shortWarehouses.clear();
     stopIfCancelled();
@@ -500,7 +511,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       lineOf(line.sku).cancelledQuantity += line.quantity;
       toAllocate.set(line.sku, (toAllocate.get(line.sku) ?? 0) - line.quantity);
     }
-    const text = lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
+    const text = unitsText(lines);
     state.reasons = [`${reason}: ${text}`];
     await recordEvent({ type: 'lines_cancelled', message: `Cancelled ${text} (${reason})`, cancelledUnits: Object.fromEntries(lines.map((line) => [line.sku, line.quantity])) });
   }
@@ -511,7 +522,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const captured = state.shipments.reduce((total, shipment) => total + (shipment.capturedAmount ?? 0), 0);
     const remainder = state.authorization.amount - captured;
     if (remainder <= 0 || state.authorization.voided) return;
-    await steps.voidAuthorization({ orderId, authorizationId: state.authorization.id, amount: remainder, currency: priced.totals.currency });
+    await steps.voidAuthorization.executeWithOptions(summary(`Void the uncaptured ${formatMoney(remainder, priced.totals.currency)}`), [
+      { orderId, authorizationId: state.authorization.id, amount: remainder, currency: priced.totals.currency },
+    ]);
     state.authorization.voided = true;
     await recordEvent({ type: 'payment', message: `Voided the uncaptured ${remainder} ${priced.totals.currency} of the authorization` });
   }
@@ -532,7 +545,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   async function applyCarrierEvent(event: CarrierEventRequest, eventKey: string): Promise<void> {
     const shipment = shipmentOf(event.shipmentId);
-    await steps.recordShipmentEvent({ orderId, shipmentId: shipment.id, status: event.status, occurredAt: event.at, detail: event.detail, eventKey });
+    await steps.recordShipmentEvent.executeWithOptions(summary(`Carrier: ${shipment.id} ${event.status.replace(/_/g, ' ')}`), [
+      { orderId, shipmentId: shipment.id, status: event.status, occurredAt: event.at, detail: event.detail, eventKey },
+    ]);
     if (shipment.status === 'delivered') return;
     shipment.status = event.status as ShipmentEventStatus;
     if (event.status === 'delivered' && !shipment.replacement) for (const line of shipment.lines) lineOf(line.sku).deliveredQuantity += line.quantity;
@@ -563,9 +578,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     pendingRefundAmount += charge.total;
     try {
       if (state.authorization) {
-        await steps.refundPayment({ orderId, refundId, authorizationId: state.authorization.id, amount: charge.total, currency: charge.currency, reason });
+        await steps.refundPayment.executeWithOptions(summary(`Refund ${formatMoney(charge.total, charge.currency)} to the card`), [
+          { orderId, refundId, authorizationId: state.authorization.id, amount: charge.total, currency: charge.currency, reason },
+        ]);
       }
-      const creditNote = await steps.issueCreditNote({ orderId, refundId, bill: charge, reason });
+      const creditNote = await steps.issueCreditNote.executeWithOptions(summary(`Credit note for ${formatMoney(charge.total, charge.currency)}`), [{ orderId, refundId, bill: charge, reason }]);
       state.refunds.push({ id: refundId, amount: charge.total, creditNote: creditNote.number, reason });
       await recordEvent({ type: 'refund', message: `Refunded ${charge.total} ${charge.currency} (${reason}); credit note ${creditNote.number}` });
       return { refundId, amount: charge.total, creditNote: creditNote.number };
@@ -594,19 +611,21 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         const replacement = await shipReplacement(lines);
         if (replacement) {
           record.status = 'EXCHANGED';
-          await steps.settleReturn({ returnId: id, status: 'EXCHANGED', replacementShipmentId: replacement });
+          await steps.settleReturn.executeWithOptions(summary(`Return ${id} exchanged: replacement ${replacement}`), [{ returnId: id, status: 'EXCHANGED', replacementShipmentId: replacement }]);
           return;
         }
       }
       const charge = lines.length > 0 ? tryRefundCharge(lines) : undefined;
       if (!charge) {
         record.status = 'CLOSED';
-        await steps.settleReturn({ returnId: id, status: 'CLOSED' });
+        await steps.settleReturn.executeWithOptions(summary(`Return ${id} closed: nothing owed`), [{ returnId: id, status: 'CLOSED' }]);
         return;
       }
       const refund = await performRefund(charge, `return ${id}: ${request.reason}`, lines);
       record.status = 'REFUNDED';
-      await steps.settleReturn({ returnId: id, status: 'REFUNDED', refundId: refund.refundId, creditNote: refund.creditNote });
+      await steps.settleReturn.executeWithOptions(summary(`Return ${id} refunded: credit note ${refund.creditNote}`), [
+        { returnId: id, status: 'REFUNDED', refundId: refund.refundId, creditNote: refund.creditNote },
+      ]);
     } finally {
       openReturns -= 1;
     }
@@ -615,7 +634,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   /** An exchange: the same SKUs allocated, picked and shipped again, unbilled. */
   async function shipReplacement(lines: QuantityLine[]): Promise<string | undefined> {
     allocationRound += 1;
-    const result = await steps.allocateStock({ orderId, round: allocationRound, lines, destination: input.shippingAddress, allOrNothing: true, replacement: true });
+    const result = await steps.allocateStock.executeWithOptions(summary(`Reserve the replacement ${unitsText(lines)}`), [
+      { orderId, round: allocationRound, lines, destination: input.shippingAddress, allOrNothing: true, replacement: true },
+    ]);
     if (result.shipments.length === 0) return undefined;
     for (const shipment of result.shipments) {
       state.shipments.push({ id: shipment.id, warehouse: shipment.warehouse, lines: shipment.lines.map((line) => ({ ...line })), status: 'allocated', replacement: true });
@@ -670,7 +691,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       lineOf(line.sku).reservedQuantity += line.quantity;
       toAllocate.set(line.sku, (toAllocate.get(line.sku) ?? 0) - line.quantity);
     }
-    compensations.push({ description: `release stock reserved for ${shipment.id}`, undo: () => steps.releaseReservations({ orderId, shipmentId: shipment.id }) });
+    compensations.push({
+      description: `release stock reserved for ${shipment.id}`,
+      undo: () => steps.releaseReservations.executeWithOptions(summary(`Release the stock reserved for ${shipment.id}`), [{ orderId, shipmentId: shipment.id }]),
+    });
   }
 
   /** A short pick shrinks the shipment; the missing units go back to be allocated again. */
@@ -751,6 +775,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   async function setStatus(status: OrderStatus, message: string, extra: Partial<OrderProgress> = {}): Promise<void> {
     state.status = status;
     state.waitingFor = undefined;
+    // The Temporal UI's current details always say where the order is; a wait replaces them with what it waits for.
+    setCurrentDetails(`**${status}** · ${message}`);
     if (extra.reasons) state.reasons = extra.reasons;
     if (extra.cancelReason) state.cancelReason = extra.cancelReason;
     if (extra.rejectReason) state.rejectReason = extra.rejectReason;
@@ -760,8 +786,17 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   async function recordEvent(event: Omit<OrderProgress, 'orderId' | 'seq'>): Promise<void> {
     eventSeq += 1;
-    await readModel.recordOrderProgress({ orderId, seq: eventSeq, ...event });
+    await readModel.recordOrderProgress.executeWithOptions(summary(event.message), [{ orderId, seq: eventSeq, ...event }]);
   }
+}
+
+/** A one-line summary the Temporal UI shows on a step's activity: what this call does, with its figures. */
+function summary(text: string): { summary: string } {
+  return { summary: text };
+}
+
+function unitsText(lines: readonly QuantityLine[]): string {
+  return lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
 }
 
 function conflict(message: string): never {
