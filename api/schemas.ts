@@ -7,6 +7,8 @@ import {
   PAYMENT_TERMS,
   SHIPMENT_EVENT_STATUSES,
 } from '../domain/order';
+import { CUSTOMER_SORT_KEYS } from '../domain/customer-ranking';
+import { REPORT_PERIODS } from '../domain/periods';
 
 /** Request schemas: the single description of what each route accepts (400 when a request does not fit). */
 
@@ -174,3 +176,33 @@ export const receiveReturnSchema = z.strictObject({
 export const invoicePaymentSchema = z.strictObject({ amount: minorUnits.refine((value) => value > 0, 'must be positive'), reference: text(120) });
 
 export const batchOrdersSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(1000) });
+
+// Reports (SPEC section 4): date ranges are calendar days in UTC, both ends included.
+const reportDay = z.iso.date('must be a calendar date YYYY-MM-DD');
+const dateRange = { from: reportDay.optional(), to: reportDay.optional() };
+const fromNotAfterTo = (range: { from?: string; to?: string }) => !range.from || !range.to || range.from <= range.to;
+const toAfterFrom = { message: 'must not be before from', path: ['to'] };
+
+export const productsReportQuerySchema = z.strictObject({ ...dateRange, sku: code.optional() }).refine(fromNotAfterTo, toAfterFrom);
+
+export const salesReportQuerySchema = z
+  .strictObject({
+    ...dateRange,
+    period: z.enum(REPORT_PERIODS).default('day'),
+    currency: currency.optional(),
+    lookback: z.coerce.number().int('must be a whole number').min(1).max(52).optional(),
+    asOf: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-07T12:00:00Z' }).optional(),
+  })
+  .refine(fromNotAfterTo, toAfterFrom)
+  .refine((query) => !query.asOf || Date.parse(query.asOf) <= Date.now(), { message: 'must not be in the future', path: ['asOf'] });
+
+export const customersReportQuerySchema = z
+  .strictObject({
+    ...dateRange,
+    customerId: code.optional(),
+    currency: currency.optional(),
+    sort: z.enum(CUSTOMER_SORT_KEYS).default('revenue'),
+    direction: z.enum(['asc', 'desc']).default('desc'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .refine(fromNotAfterTo, toAfterFrom);
