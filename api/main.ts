@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
+import { connectClient } from '../temporal/connect';
 import { loadConfig, type OmsConfig } from '../config';
 import { createDb } from '../db/connection';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
@@ -13,8 +13,7 @@ export interface RunningApi {
 /** Serves the REST API on `config.port` against the given PostgreSQL and Temporal. */
 export async function runApi(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningApi> {
   const db = createDb(targets.databaseUrl);
-  const connection = await Connection.connect({ address: targets.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const { connection, client: temporal } = await connectClient(config, targets.temporalAddress);
   const app = createApp({ db, temporal, taskQueue: ORDER_TASK_QUEUE, config });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, () => resolve(listening));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseSandboxFaults, type SandboxFaults } from '../adapters/payments/sandbox';
 import { parseDuration } from '../domain/duration';
 import { FULFILLMENT_MODES, type FulfillmentMode, type OrderSettings } from '../domain/order';
+import { formatCodecKeys, generateCodecKey, parseCodecKeys, type CodecKey } from '../temporal/codec';
 
 export const ROLES = ['admin', 'sales', 'approver', 'support', 'warehouse', 'carrier'] as const;
 export type Role = (typeof ROLES)[number];
@@ -34,6 +35,21 @@ export interface OmsConfig {
   /** `OMS_PAYMENT_PROVIDER`: `sandbox` (default) or `stripe` (with `STRIPE_SECRET_KEY`, optional `STRIPE_API_BASE`). */
   paymentProvider: { kind: 'sandbox' } | { kind: 'stripe'; secretKey: string; apiBase?: string };
   orderSettings: OrderSettings;
+  /** `OMS_CODEC_KEYS`: payload encryption keys, the current one first; generated once per data dir when unset. */
+  codecKeys: CodecKey[];
+  /** The codec server that decodes payloads for the Temporal UI (`OMS_CODEC_HOST`, `OMS_CODEC_PORT`, `OMS_CODEC_CORS_ORIGINS`). */
+  codecServer: { host: string; port: number; corsOrigins: string[] };
+  /** `TEMPORAL_API_KEY`: Temporal Cloud API key (turns TLS on). */
+  temporalApiKey?: string;
+  /** `TEMPORAL_TLS_*`: TLS to an external cluster; any of them turns TLS on, cert and key together give mTLS. */
+  temporalTls?: TemporalTlsSettings;
+}
+
+export interface TemporalTlsSettings {
+  certPath?: string;
+  keyPath?: string;
+  caPath?: string;
+  serverName?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -67,6 +83,14 @@ export function loadConfig(env: Env = process.env): OmsConfig {
       backorderTimeoutMs: duration(env, 'OMS_BACKORDER_TIMEOUT', '14d'),
       returnWindowMs: duration(env, 'OMS_RETURN_WINDOW', '30d'),
     },
+    codecKeys: env.OMS_CODEC_KEYS ? configValue(() => parseCodecKeys(env.OMS_CODEC_KEYS!)) : loadOrCreateCodecKeys(dataDir),
+    codecServer: {
+      host: env.OMS_CODEC_HOST || '127.0.0.1',
+      port: integer(env, 'OMS_CODEC_PORT', 8234),
+      corsOrigins: env.OMS_CODEC_CORS_ORIGINS ? env.OMS_CODEC_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean) : uiOrigins(env.TEMPORAL_UI_URL || `http://localhost:${temporalUiPort}`),
+    },
+    temporalApiKey: env.TEMPORAL_API_KEY || undefined,
+    temporalTls: temporalTls(env),
   };
 }
 
@@ -103,6 +127,42 @@ function loadOrCreateSecrets(dataDir: string): Secrets {
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+/**
+ * The payload codec keys stored beside the other generated secrets (added to an existing file, whatever else
+ * it holds). Every process of one data directory shares them; separate machines need `OMS_CODEC_KEYS`.
+ */
+function loadOrCreateCodecKeys(dataDir: string): CodecKey[] {
+  const file = path.join(dataDir, 'secrets.json');
+  if (!existsSync(file)) loadOrCreateSecrets(dataDir);
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (typeof stored.codecKeys === 'string') return configValue(() => parseCodecKeys(stored.codecKeys as string));
+  const keys = [generateCodecKey()];
+  writeFileSync(file, JSON.stringify({ ...stored, codecKeys: formatCodecKeys(keys) }, null, 2), { mode: 0o600 });
+  return keys;
+}
+
+/** The Temporal UI's origin, under both names of the loopback host, for the codec server's CORS. */
+function uiOrigins(uiUrl: string): string[] {
+  const origin = configValue(() => new URL(uiUrl).origin);
+  const alias = origin.includes('//localhost') ? origin.replace('//localhost', '//127.0.0.1') : origin.replace('//127.0.0.1', '//localhost');
+  return [...new Set([origin, alias])];
+}
+
+function temporalTls(env: Env): TemporalTlsSettings | undefined {
+  const settings: TemporalTlsSettings = {
+    certPath: env.TEMPORAL_TLS_CERT_PATH || undefined,
+    keyPath: env.TEMPORAL_TLS_KEY_PATH || undefined,
+    caPath: env.TEMPORAL_TLS_CA_PATH || undefined,
+    serverName: env.TEMPORAL_TLS_SERVER_NAME || undefined,
+  };
+  if (!Object.values(settings).some(Boolean)) return undefined;
+  if (!settings.certPath !== !settings.keyPath) throw new ConfigError('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together (mTLS client certificate and its key)');
+  for (const [name, file] of [['TEMPORAL_TLS_CERT_PATH', settings.certPath], ['TEMPORAL_TLS_KEY_PATH', settings.keyPath], ['TEMPORAL_TLS_CA_PATH', settings.caPath]]) {
+    if (file && !existsSync(file)) throw new ConfigError(`${name}: no file at ${file}`);
+  }
+  return settings;
 }
 
 function paymentProvider(env: Env): OmsConfig['paymentProvider'] {

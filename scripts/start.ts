@@ -7,6 +7,7 @@ import { seedDemo } from '../db/seed-demo';
 import { runApi } from '../api/main';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../temporal/cli';
 import { startDevServer } from '../temporal/dev-server';
+import { startCodecServer } from '../temporal/codec-server';
 import { runWorker } from '../worker/main';
 
 /**
@@ -46,6 +47,10 @@ async function main(): Promise<void> {
     databaseUrl = postgres.url;
   }
 
+  // Before the dev server, whose Web UI is pointed at it.
+  const codecServer = await startCodecServer(config);
+  stops.push({ name: 'codec server', stop: codecServer.close });
+
   let temporalAddress = config.temporalAddress;
   let temporalUi = config.temporalUiUrl;
   if (!temporalAddress) {
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
       dbFile: path.join(config.dataDir, 'temporal.db'),
       logFile: path.join(config.dataDir, 'temporal.log'),
       pidFile: path.join(config.dataDir, 'temporal.pid'),
+      codecEndpoint: codecServer.url,
     });
     stops.push({ name: 'Temporal dev server', stop: server.stop });
     temporalAddress = server.address;
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
     API           ${api.url}/v1          health ${api.url}/health, readiness ${api.url}/ready
     Temporal UI   ${temporalUi}/namespaces/${config.temporalNamespace}/workflows
     Temporal      ${temporalAddress} (namespace ${config.temporalNamespace})
+    Codec server  ${codecServer.url}   decrypts payloads for the Temporal UI (operators only)
     PostgreSQL    ${databaseUrl.replace(/\/\/[^@]*@/, '//***@')}
     Data          ${config.dataDir}
 

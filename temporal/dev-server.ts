@@ -15,6 +15,8 @@ export interface DevServerOptions {
   /** Records the server's pid, so a server orphaned by a killed run is stopped at the next start. */
   pidFile?: string;
   headless?: boolean;
+  /** The codec server the Web UI uses to show decrypted payloads (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
   extraArgs?: string[];
 }
 
@@ -41,6 +43,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(namespace !== 'default' ? ['--namespace', namespace] : []),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.headless ? ['--headless'] : []),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     ...Object.entries(ORDER_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     // Task priority (orders pass theirs as the priority key): server 1.29 dispatches by priority only with the
     // new matcher, and only within a task queue partition; test/integration/task-priority.test.ts shows both

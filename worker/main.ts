@@ -1,9 +1,9 @@
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { loadConfig, type OmsConfig } from '../config';
 import { createDb, type Db } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
-import { Client, Connection } from '@temporalio/client';
+import { connectClient, connectWorker, omsDataConverter } from '../temporal/connect';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createStripePaymentProvider } from '../adapters/payments/stripe';
 import { createOmsWorker, installWorkerLogging } from './worker';
@@ -20,11 +20,10 @@ export async function runWorker(config: OmsConfig, targets: { databaseUrl: strin
   installWorkerLogging(process.env.OMS_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN');
   const db: Db = createDb(targets.databaseUrl);
   await migrateToLatest(db);
-  const clientConnection = await Connection.connect({ address: targets.temporalAddress });
+  const { connection: clientConnection, client: temporal } = await connectClient(config, targets.temporalAddress);
   await ensureSearchAttributes(clientConnection, config.temporalNamespace);
-  const temporal = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
-  const connection = await NativeConnection.connect({ address: targets.temporalAddress });
-  const worker = await createOmsWorker({ connection, namespace: config.temporalNamespace, taskQueue: ORDER_TASK_QUEUE, db, temporal, sandboxFaults: config.sandboxFaults, payments: config.paymentProvider.kind === 'stripe' ? createStripePaymentProvider(config.paymentProvider) : undefined });
+  const connection = await connectWorker(config, targets.temporalAddress);
+  const worker = await createOmsWorker({ connection, namespace: config.temporalNamespace, taskQueue: ORDER_TASK_QUEUE, db, temporal, dataConverter: omsDataConverter(config), sandboxFaults: config.sandboxFaults, payments: config.paymentProvider.kind === 'stripe' ? createStripePaymentProvider(config.paymentProvider) : undefined });
   const done = worker.run().finally(async () => {
     await connection.close();
     await clientConnection.close();

@@ -13,6 +13,8 @@ export interface OmsWorkerOptions {
   db: Db;
   /** A client of the same namespace, for activities that message other workflows. */
   temporal: Client;
+  /** The OMS data converter (`omsDataConverter` in temporal/connect.ts): payloads are encrypted. */
+  dataConverter: WorkerOptions['dataConverter'];
   sandboxFaults?: SandboxFaults;
   /** The payment provider; the built-in sandbox (with `sandboxFaults`) when not given. */
   payments?: PaymentProvider;
@@ -37,6 +39,7 @@ export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     interceptors: options.interceptors,
     activities: createActivities({

@@ -13,11 +13,11 @@ import { sharedServers } from '../support/servers';
 describe('npm start', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'oms-start-'));
   chmodSync(dataDir, 0o755);
-  let ports: { api: number; temporal: number; ui: number; pg: number };
+  let ports: { api: number; temporal: number; ui: number; pg: number; codec: number };
   let child: ChildProcess | undefined;
 
   beforeAll(async () => {
-    ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
+    ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort(), codec: await freePort() };
   });
   afterAll(async () => {
     if (child && child.exitCode === null) await stop(child);
@@ -31,6 +31,7 @@ describe('npm start', () => {
       TEMPORAL_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.ui),
       OMS_PG_PORT: String(ports.pg),
+      OMS_CODEC_PORT: String(ports.codec),
       TEMPORAL_CLI: sharedServers().cliPath,
       OMS_CARRIER_DELIVERY_DELAY: '30s',
     };
@@ -71,10 +72,16 @@ describe('npm start', () => {
     const shipped = await eventually(async () => (await (await api(`/v1/orders/${placed.id}`)).json()).status, (status) => status === 'SHIPPED', 30_000);
     expect(shipped).toBe('SHIPPED');
     expect((await fetch(`http://localhost:${ports.ui}/`)).status).toBe(200);
+    // The codec server runs, is printed, and the dev server's UI decodes payloads through it.
+    const codecUrl = `http://127.0.0.1:${ports.codec}`;
+    expect(first.output).toContain(codecUrl);
+    const uiSettings = (await (await fetch(`http://localhost:${ports.ui}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
+    expect(uiSettings.Codec.Endpoint).toBe(codecUrl);
+    expect((await fetch(`${codecUrl}/decode`, { method: 'POST', body: '{"payloads":[]}' })).status).toBe(200);
 
     await stop(first.process);
     expect(first.process.exitCode).toBe(0);
-    for (const port of [ports.api, ports.temporal, ports.ui, ports.pg]) expect(await isListening(port)).toBe(false);
+    for (const port of [ports.api, ports.temporal, ports.ui, ports.pg, ports.codec]) expect(await isListening(port)).toBe(false);
 
     const second = await start();
     expect(/sales\s+(\S+)/.exec(second.output)![1]).toBe(salesKey);

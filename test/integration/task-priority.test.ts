@@ -32,6 +32,7 @@ describe('Temporal task priority on the pinned server', () => {
       const worker = await Worker.create({
         connection,
         taskQueue,
+        dataConverter: oms.dataConverter,
         workflowBundle: { codePath: sharedServers().workflowBundlePath },
         activities: createActivities({ db: oms.db, payments: createSandboxPaymentProvider(oms.db), carrier: createSimulatedCarrier(), temporal: oms.temporal }),
         // One task at a time, no sticky queue: the server's dispatch order is the order of execution.

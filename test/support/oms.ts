@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import type { SandboxFaults } from '../../adapters/payments/sandbox';
 import { createApp } from '../../api/app';
 import type { ApiKey, Role } from '../../config';
@@ -11,6 +10,8 @@ import { migrateToLatest } from '../../db/migrate';
 import { seedDemo } from '../../db/seed-demo';
 import type { OrderSettings, OrderStatus } from '../../domain/order';
 import { createOmsWorker, installWorkerLogging } from '../../worker/worker';
+import { generateCodecKey } from '../../temporal/codec';
+import { connectClient, connectWorker, omsDataConverter, type TemporalSettings } from '../../temporal/connect';
 import { ActivityGate } from './activity-gate';
 import { sharedServers } from './servers';
 
@@ -58,15 +59,18 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
   const taskQueue = `orders-test-${suffix}`;
   const gate = new ActivityGate();
   installWorkerLogging('ERROR'); // retried activity failures are expected in these tests
-  const connection = await Connection.connect({ address: servers.temporalAddress });
-  const temporal = new Client({ connection, namespace: 'default' });
-  const nativeConnection = await NativeConnection.connect({ address: servers.temporalAddress });
+  // Payloads are encrypted as in production, with a key of this test file's own.
+  const temporalSettings: TemporalSettings = { temporalNamespace: 'default', codecKeys: [generateCodecKey()] };
+  const dataConverter = omsDataConverter(temporalSettings);
+  const { connection, client: temporal } = await connectClient(temporalSettings, servers.temporalAddress);
+  const nativeConnection = await connectWorker(temporalSettings, servers.temporalAddress);
   const worker: Worker = await createOmsWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
     db,
     temporal,
+    dataConverter,
     sandboxFaults: options.sandboxFaults,
     workflowBundle: { codePath: servers.workflowBundlePath },
     interceptors: { activity: [gate.interceptor] },
@@ -121,6 +125,8 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
     baseUrl,
     db,
     temporal,
+    temporalSettings,
+    dataConverter,
     taskQueue,
     gate,
     settings,
