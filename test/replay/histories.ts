@@ -1,9 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
+import { parseCodecKeys } from '../../temporal/codec';
 
 /** Recorded workflow histories, one file per scenario and recording date: `<scenario>.<yyyy-mm-dd>.json`. */
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
+
+/**
+ * The payload key the recorded histories are encrypted with, as production histories are. A test key, not a
+ * secret: it protects nothing but demo data.
+ */
+export const RECORDING_CODEC_KEYS = parseCodecKeys('replay-fixture:cmVwbGF5LWZpeHR1cmUta2V5LW5vdC1hLXNlY3JldCE=');
 
 type History = temporal.api.history.v1.History;
 const { History } = temporal.api.history.v1;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { orderBody, startOms, type TestOms } from '../support/oms';
-import { HISTORIES_DIR, historyToText } from './histories';
+import { HISTORIES_DIR, RECORDING_CODEC_KEYS, historyToText } from './histories';
 
 /**
  * Records the histories that `replay.test.ts` replays: one per scenario of the order process, driven through
@@ -14,7 +14,7 @@ const VERSION = process.env.OMS_HISTORY_VERSION ?? new Date().toISOString().slic
 describe('record workflow histories', () => {
   let oms: TestOms;
   beforeAll(async () => {
-    oms = await startOms({ settings: { carrierDeliveryDelayMs: 200, returnWindowMs: 3_000, approvalTimeoutMs: 60_000, backorderTimeoutMs: 60_000 } });
+    oms = await startOms({ codecKeys: RECORDING_CODEC_KEYS, settings: { carrierDeliveryDelayMs: 200, returnWindowMs: 3_000, approvalTimeoutMs: 60_000, backorderTimeoutMs: 60_000 } });
   });
   afterAll(() => oms.close());
 

@@ -1,6 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import { sharedServers } from '../support/servers';
-import { loadRecordedHistories } from './histories';
+import { omsDataConverter } from '../../temporal/connect';
+import { RECORDING_CODEC_KEYS, loadRecordedHistories } from './histories';
 
 /**
  * Replay safety: every recorded history (test/replay/histories, recorded by `npm run record-histories`) must
@@ -18,6 +19,7 @@ describe('replaying recorded histories', () => {
   });
 
   it.each(histories.map((recorded) => [recorded.file, recorded] as const))('%s replays deterministically', async (_file, recorded) => {
-    await Worker.runReplayHistory({ workflowBundle: { codePath: sharedServers().workflowBundlePath } }, recorded.history, recorded.workflowId);
+    const replayOptions = { workflowBundle: { codePath: sharedServers().workflowBundlePath }, dataConverter: omsDataConverter({ codecKeys: RECORDING_CODEC_KEYS }) };
+    await Worker.runReplayHistory(replayOptions, recorded.history, recorded.workflowId);
   });
 });

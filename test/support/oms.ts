@@ -10,7 +10,7 @@ import { migrateToLatest } from '../../db/migrate';
 import { seedDemo } from '../../db/seed-demo';
 import type { OrderSettings, OrderStatus } from '../../domain/order';
 import { createOmsWorker, installWorkerLogging } from '../../worker/worker';
-import { generateCodecKey } from '../../temporal/codec';
+import { generateCodecKey, type CodecKey } from '../../temporal/codec';
 import { connectClient, connectWorker, omsDataConverter, type TemporalSettings } from '../../temporal/connect';
 import { ActivityGate } from './activity-gate';
 import { sharedServers } from './servers';
@@ -43,7 +43,7 @@ export const TEST_SETTINGS: OrderSettings = {
  * A whole OMS for one test file, on the shared real servers: its own database (migrated and seeded with the
  * demo data), its own task queue and worker, and the API on a free port.
  */
-export async function startOms(options: { settings?: Partial<OrderSettings>; seed?: boolean; sandboxFaults?: SandboxFaults } = {}) {
+export async function startOms(options: { settings?: Partial<OrderSettings>; seed?: boolean; sandboxFaults?: SandboxFaults; codecKeys?: CodecKey[] } = {}) {
   const servers = sharedServers();
   const suffix = randomBytes(4).toString('hex');
   const databaseName = `oms_test_${suffix}`;
@@ -59,8 +59,8 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
   const taskQueue = `orders-test-${suffix}`;
   const gate = new ActivityGate();
   installWorkerLogging('ERROR'); // retried activity failures are expected in these tests
-  // Payloads are encrypted as in production, with a key of this test file's own.
-  const temporalSettings: TemporalSettings = { temporalNamespace: 'default', codecKeys: [generateCodecKey()] };
+  // Payloads are encrypted as in production, with a key of this test file's own (or the given ones).
+  const temporalSettings: TemporalSettings = { temporalNamespace: 'default', codecKeys: options.codecKeys ?? [generateCodecKey()] };
   const dataConverter = omsDataConverter(temporalSettings);
   const { connection, client: temporal } = await connectClient(temporalSettings, servers.temporalAddress);
   const nativeConnection = await connectWorker(temporalSettings, servers.temporalAddress);
