@@ -8,6 +8,7 @@ import { catalogRoutes } from './routes/catalog';
 import { inventoryRoutes } from './routes/inventory';
 import { invoiceRoutes } from './routes/invoices';
 import { orderRoutes } from './routes/orders';
+import { pageRoutes } from './routes/pages';
 import { pickListRoutes } from './routes/pick-lists';
 import { reportRoutes } from './routes/reports';
 import { returnRoutes } from './routes/returns';
@@ -75,6 +76,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.use('/v1', trackingRoutes(deps));
   app.use('/v1', reportRoutes(deps));
   app.use('/v1', returnRoutes(deps));
+  app.use(pageRoutes()); // /console and /track/:trackingNumber
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import {
   BACKORDER_POLICIES,
+  CANCEL_REASONS,
   CUSTOMER_TIERS,
   ORDER_STATUSES,
   PAYMENT_METHODS,
   PAYMENT_TERMS,
+  REJECT_REASONS,
   SHIPMENT_EVENT_STATUSES,
 } from '../domain/order';
 import { CUSTOMER_SORT_KEYS } from '../domain/customer-ranking';
@@ -135,6 +137,10 @@ export const listOrdersQuerySchema = z.strictObject({
   sku: code.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
+  // Orders with a shipment in this carrier status (`exception`: the console's carrier exception queue).
+  shipmentStatus: z.enum(SHIPMENT_EVENT_STATUSES).optional(),
+  // Orders rejected or cancelled for one of these comma-separated reasons (the console's failed queue).
+  reason: z.string().transform((value) => value.split(',')).pipe(z.array(z.enum([...REJECT_REASONS, ...CANCEL_REASONS])).max(10)).optional(),
 });
 
 export const approveSchema = z.strictObject({

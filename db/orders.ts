@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { WAITING_STATUSES, type Address, type OrderStatus } from '../domain/order';
+import { WAITING_STATUSES, type Address, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../domain/order';
 
 /** The order read model: what the API shows. The workflow writes it through its activities. */
 
@@ -65,6 +65,9 @@ const summaryView = (row: Row) => ({
   total: row.total,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  rejectReason: row.reject_reason,
+  cancelReason: row.cancel_reason,
+  statusReasons: row.status_reasons,
 });
 
 export async function findOrderSummary(db: Knex, id: string) {
@@ -87,9 +90,6 @@ export async function orderDetail(db: Knex, id: string) {
   ]);
   return {
     ...summaryView(order),
-    rejectReason: order.reject_reason,
-    cancelReason: order.cancel_reason,
-    statusReasons: order.status_reasons,
     source: order.source,
     totals: { subtotal: order.subtotal, discount: order.discount, shipping: order.shipping, tax: order.tax, total: order.total },
     shippingAddress: order.shipping_address,
@@ -166,6 +166,8 @@ export interface OrderListFilter {
   status?: OrderStatus;
   customerId?: string;
   sku?: string;
+  shipmentStatus?: ShipmentEventStatus;
+  reason?: (RejectReason | CancelReason)[];
   limit: number;
   cursor?: string;
 }
@@ -180,6 +182,9 @@ export async function listOrders(db: Knex, filter: OrderListFilter) {
   if (filter.status) query.where('status', filter.status);
   if (filter.customerId) query.where('customer_id', filter.customerId);
   if (filter.sku) query.whereExists(db('order_lines').whereRaw('order_lines.order_id = orders.id').where('order_lines.sku', filter.sku));
+  if (filter.shipmentStatus) query.whereExists(db('shipments').whereRaw('shipments.order_id = orders.id').where('shipments.status', filter.shipmentStatus));
+  const reasons = filter.reason;
+  if (reasons) query.where((any) => any.whereIn('reject_reason', reasons).orWhereIn('cancel_reason', reasons));
   const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
   if (queue) {
     if (after) query.whereRaw('(priority, created_at, id) > (?, ?::timestamptz, ?)', [after.priority, after.created, after.id]);

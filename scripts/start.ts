@@ -98,6 +98,7 @@ async function main(): Promise<void> {
 
     API           ${api.url}/v1          health ${api.url}/health, readiness ${api.url}/ready
     Temporal UI   ${temporalUi}/namespaces/${config.temporalNamespace}/workflows
+    Console       ${api.url}/console    support queues and order actions (sign in with an API key)
     Temporal      ${temporalAddress} (namespace ${config.temporalNamespace})
     Codec server  ${codecServer.url}   decrypts payloads for the Temporal UI (operators only)
     PostgreSQL    ${databaseUrl.replace(/\/\/[^@]*@/, '//***@')}

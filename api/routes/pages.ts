@@ -1,0 +1,26 @@
+import path from 'node:path';
+import express, { Router, type RequestHandler } from 'express';
+
+const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+
+/**
+ * The pages are plain clients of `/v1`: scripts and data only from this origin, and no referrer, so a
+ * tracking number in the address never leaks to another site.
+ */
+const pageHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  next();
+};
+
+const page = (file: string): RequestHandler => (_req, res) => res.sendFile(path.join(PUBLIC_DIR, file));
+
+/** The support console (`/console`, data through `/v1` with the user's key) and the public tracking page. */
+export function pageRoutes(): Router {
+  const router = Router();
+  router.use('/static', pageHeaders, express.static(PUBLIC_DIR, { index: false }));
+  router.get('/console', pageHeaders, page('console.html'));
+  router.get('/track/:trackingNumber', pageHeaders, page('track.html'));
+  return router;
+}

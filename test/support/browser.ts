@@ -1,0 +1,47 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Where browser tests put their screenshots (git-ignored). */
+export const SCREENSHOT_DIR = path.join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
+
+/** Debian's Chromium (CI installs it); `CHROMIUM_PATH` points elsewhere. playwright-core downloads nothing. */
+export function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((candidate): candidate is string => Boolean(candidate));
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) throw new Error(`browser tests need Chromium: install Debian's chromium or set CHROMIUM_PATH (looked at ${candidates.join(', ')})`);
+  return found;
+}
+
+/** Headless Chromium as the tests need it: no sandbox (CI runs as root), no GPU, no /dev/shm, no background traffic. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+  });
+}
+
+export interface WatchedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Uncaught exceptions in the page's scripts: a test expects none. */
+  errors: string[];
+}
+
+/** A fresh context (its own sessionStorage) and page that records the page's uncaught script errors. */
+export async function openPage(browser: Browser, url?: string): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  if (url) await page.goto(url);
+  return { page, context, errors };
+}
+
+/** A full-page PNG under test-artifacts/screenshots; answers its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
