@@ -34,6 +34,8 @@ export interface OmsConfig {
   /** `OMS_PAYMENT_PROVIDER`: `sandbox` (default) or `stripe` (with `STRIPE_SECRET_KEY`, optional `STRIPE_API_BASE`). */
   paymentProvider: { kind: 'sandbox' } | { kind: 'stripe'; secretKey: string; apiBase?: string };
   orderSettings: OrderSettings;
+  /** `OMS_WORKER_METRICS_PORT`: where `npm run worker` serves its Prometheus `/metrics` (`npm start` has them on the API's). */
+  workerMetricsPort: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -67,6 +69,7 @@ export function loadConfig(env: Env = process.env): OmsConfig {
       backorderTimeoutMs: duration(env, 'OMS_BACKORDER_TIMEOUT', '14d'),
       returnWindowMs: duration(env, 'OMS_RETURN_WINDOW', '30d'),
     },
+    workerMetricsPort: integer(env, 'OMS_WORKER_METRICS_PORT', 9464),
   };
 }
 
