@@ -2,6 +2,8 @@ import express from 'express';
 import type { Client } from '@temporalio/client';
 import type { OmsConfig } from '../config';
 import type { Db } from '../db/connection';
+import { createHttpObservability } from '../observability/http';
+import { logger as processLogger, type Logger } from '../observability/logger';
 import { createAuthenticator, type Authenticator } from './auth';
 import { errorHandler, HttpProblem, notFoundHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
@@ -38,18 +40,23 @@ const requireBodyTypes: express.RequestHandler = (req, _res, next) => {
   next();
 };
 
-export type ApiOptions = Omit<ApiDeps, 'auth' | 'log'> & { log?: (error: unknown) => void };
+export type ApiOptions = Omit<ApiDeps, 'auth' | 'log'> & { log?: (error: unknown) => void } & {
+  /** Where request logs go (tests capture them); the process's JSON logger by default. */
+  logger?: Logger;
+};
 
 /** The REST API (SPEC section 4): thin routes over the database and the order workflows. */
 export function createApp(options: ApiOptions): express.Express {
+  const observability = createHttpObservability({ db: options.db, logger: options.logger ?? processLogger });
   const deps: ApiDeps = {
     ...options,
     auth: createAuthenticator(options.config.apiKeys),
-    log: options.log ?? ((error) => console.error(error)),
+    log: options.log ?? observability.logError,
   };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(observability.requests);
   app.use(requireBodyTypes);
   // The raw bytes are kept for webhook signatures (HMAC over the body exactly as sent).
   app.use(express.json({ limit: '1mb', strict: true, verify: (req, _res, raw) => ((req as RawBodyRequest).rawBody = raw) }));
@@ -66,6 +73,7 @@ export function createApp(options: ApiOptions): express.Express {
     const ready = checks.every((check) => check === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres: checks[0], temporal: checks[1] });
   });
+  app.get('/metrics', observability.metrics);
 
   app.use('/v1', catalogRoutes(deps));
   app.use('/v1/inventory', inventoryRoutes(deps));
@@ -79,6 +87,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.use(pageRoutes()); // /console and /track/:trackingNumber
 
   app.use(notFoundHandler);
+  app.use(observability.unexpectedErrors);
   app.use(errorHandler(deps.log));
   return app;
 }

@@ -43,6 +43,8 @@ export interface OmsConfig {
   temporalApiKey?: string;
   /** `TEMPORAL_TLS_*`: TLS to an external cluster; any of them turns TLS on, cert and key together give mTLS. */
   temporalTls?: TemporalTlsSettings;
+  /** `OMS_WORKER_METRICS_PORT`: where `npm run worker` serves its Prometheus `/metrics` (`npm start` has them on the API's). */
+  workerMetricsPort: number;
 }
 
 export interface TemporalTlsSettings {
@@ -91,6 +93,7 @@ export function loadConfig(env: Env = process.env): OmsConfig {
     },
     temporalApiKey: env.TEMPORAL_API_KEY || undefined,
     temporalTls: temporalTls(env),
+    workerMetricsPort: integer(env, 'OMS_WORKER_METRICS_PORT', 9464),
   };
 }
 

@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   OMS is running (${config.orderSettings.fulfillmentMode} fulfillment).
 
     API           ${api.url}/v1          health ${api.url}/health, readiness ${api.url}/ready
+    Metrics       ${api.url}/metrics     Prometheus: HTTP, orders, steps, Temporal SDK worker
     Temporal UI   ${temporalUi}/namespaces/${config.temporalNamespace}/workflows
     Console       ${api.url}/console    support queues and order actions (sign in with an API key)
     Temporal      ${temporalAddress} (namespace ${config.temporalNamespace})

@@ -7,6 +7,7 @@ import { connectClient, connectWorker, omsDataConverter } from '../temporal/conn
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createStripePaymentProvider } from '../adapters/payments/stripe';
 import { createOmsWorker, installWorkerLogging } from './worker';
+import { serveProcessMetrics } from '../observability/metrics-server';
 
 export interface RunningWorker {
   worker: Worker;
@@ -17,7 +18,7 @@ export interface RunningWorker {
 
 /** Connects, makes sure the schema and search attributes exist, and starts polling the order task queue. */
 export async function runWorker(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningWorker> {
-  installWorkerLogging(process.env.OMS_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN');
+  await installWorkerLogging(process.env.OMS_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN');
   const db: Db = createDb(targets.databaseUrl);
   await migrateToLatest(db);
   const { connection: clientConnection, client: temporal } = await connectClient(config, targets.temporalAddress);
@@ -46,9 +47,10 @@ if (require.main === module) {
     process.exit(2);
   }
   runWorker(config, { databaseUrl: config.databaseUrl, temporalAddress: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}` })
-    .then((running) => {
-      console.log(`worker polling task queue "${ORDER_TASK_QUEUE}" in namespace "${config.temporalNamespace}"`);
-      return running.done;
+    .then(async (running) => {
+      const metrics = await serveProcessMetrics(config.workerMetricsPort);
+      console.log(`worker polling task queue "${ORDER_TASK_QUEUE}" in namespace "${config.temporalNamespace}"; metrics at ${metrics.url}`);
+      return running.done.finally(() => metrics.close());
     })
     .catch((error) => {
       console.error(error);

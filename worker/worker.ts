@@ -1,10 +1,13 @@
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createSimulatedCarrier } from '../adapters/carrier/simulated';
 import type { PaymentProvider } from '../adapters/payments/provider';
 import { createSandboxPaymentProvider, type SandboxFaults } from '../adapters/payments/sandbox';
 import type { Db } from '../db/connection';
+import { activityObservability } from '../observability/activity-interceptor';
+import { logger as processLogger, type Logger } from '../observability/logger';
+import { installTemporalRuntime } from '../observability/temporal-runtime';
 
 export interface OmsWorkerOptions {
   connection: NativeConnection;
@@ -22,15 +25,17 @@ export interface OmsWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra worker interceptors (tests use one to hold an order at a chosen step). */
   interceptors?: WorkerOptions['interceptors'];
+  /** Where activity logs go (tests capture them); the process's JSON logger by default. */
+  logger?: Logger;
 }
 
-/** The SDK logs every bundle build at INFO; a person running the system wants warnings and errors. */
-export function installWorkerLogging(level: LogLevel = 'WARN'): void {
-  try {
-    Runtime.install({ logger: new DefaultLogger(level) });
-  } catch {
-    // Already installed by an earlier worker in this process.
-  }
+/**
+ * The SDK logs every bundle build at INFO; a person running the system wants warnings and errors. They go to
+ * the JSON log, and the SDK's worker metrics to the Prometheus exporter `/metrics` reads. Await it before the
+ * first connection: the Runtime is installed once per process, and a connection made first installs the default.
+ */
+export async function installWorkerLogging(level: LogLevel = 'WARN'): Promise<void> {
+  await installTemporalRuntime(level);
 }
 
 /** The worker that runs order workflows and their activities, wired to the built-in adapters. */
@@ -41,7 +46,8 @@ export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    interceptors: options.interceptors,
+    // Ours innermost: a test's gate holding an activity does not count as the step's duration.
+    interceptors: { ...options.interceptors, activity: [...(options.interceptors?.activity ?? []), activityObservability((options.logger ?? processLogger).child({ component: 'worker' }))] },
     activities: createActivities({
       db: options.db,
       payments: options.payments ?? createSandboxPaymentProvider(options.db, options.sandboxFaults),

@@ -12,6 +12,7 @@ import type { OrderSettings, OrderStatus } from '../../domain/order';
 import { createOmsWorker, installWorkerLogging } from '../../worker/worker';
 import { generateCodecKey, type CodecKey } from '../../temporal/codec';
 import { connectClient, connectWorker, omsDataConverter, type TemporalSettings } from '../../temporal/connect';
+import { createLogger, logLevelFromEnv, type Logger } from '../../observability/logger';
 import { ActivityGate } from './activity-gate';
 import { sharedServers } from './servers';
 
@@ -43,7 +44,9 @@ export const TEST_SETTINGS: OrderSettings = {
  * A whole OMS for one test file, on the shared real servers: its own database (migrated and seeded with the
  * demo data), its own task queue and worker, and the API on a free port.
  */
-export async function startOms(options: { settings?: Partial<OrderSettings>; seed?: boolean; sandboxFaults?: SandboxFaults; codecKeys?: CodecKey[] } = {}) {
+export async function startOms(options: { settings?: Partial<OrderSettings>; seed?: boolean; sandboxFaults?: SandboxFaults; codecKeys?: CodecKey[]; logger?: Logger } = {}) {
+  // The API's and the worker's JSON logs: silent unless OMS_LOG_LEVEL asks, or a test captures them.
+  const logger = options.logger ?? createLogger({ level: logLevelFromEnv('silent') });
   const servers = sharedServers();
   const suffix = randomBytes(4).toString('hex');
   const databaseName = `oms_test_${suffix}`;
@@ -58,7 +61,7 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
   const settings: OrderSettings = { ...TEST_SETTINGS, ...options.settings };
   const taskQueue = `orders-test-${suffix}`;
   const gate = new ActivityGate();
-  installWorkerLogging('ERROR'); // retried activity failures are expected in these tests
+  await installWorkerLogging('ERROR'); // retried activity failures are expected in these tests
   // Payloads are encrypted as in production, with a key of this test file's own (or the given ones).
   const temporalSettings: TemporalSettings = { temporalNamespace: 'default', codecKeys: options.codecKeys ?? [generateCodecKey()] };
   const dataConverter = omsDataConverter(temporalSettings);
@@ -74,6 +77,7 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
     sandboxFaults: options.sandboxFaults,
     workflowBundle: { codePath: servers.workflowBundlePath },
     interceptors: { activity: [gate.interceptor] },
+    logger,
   });
   const workerRun = worker.run();
 
@@ -86,6 +90,7 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
     taskQueue,
     config: { apiKeys, orderSettings: settings, temporalUiUrl: servers.temporalUiUrl, temporalNamespace: 'default', carrierWebhookSecret },
     log: (error) => errors.push(error),
+    logger,
   });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));

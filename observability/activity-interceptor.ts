@@ -1,0 +1,50 @@
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { errorSummary, findOrderId, type Logger } from './logger';
+import { orderStatusChanges, ordersPlaced, stepDuration } from './process-metrics';
+
+/** The order an activity works for: its input's `orderId`, else the one in its workflow ID (`ORD-…/return-1`). */
+function orderIdOf(args: unknown[], workflowId: string | undefined): string | undefined {
+  const input = args[0];
+  if (input && typeof input === 'object' && 'orderId' in input && typeof input.orderId === 'string') return input.orderId;
+  return findOrderId(workflowId);
+}
+
+/** The read-model write carries the order's status changes; its first event means the order entered the pipeline. */
+function countOrderProgress(activityType: string, args: unknown[]): void {
+  if (activityType !== 'recordOrderProgress') return;
+  const progress = args[0] as { seq?: unknown; status?: unknown } | undefined;
+  if (progress?.seq === 1) ordersPlaced.inc();
+  if (typeof progress?.status === 'string') orderStatusChanges.inc({ status: progress.status });
+}
+
+/**
+ * Logs every activity attempt (step, workflow, order, attempt, duration; never the input, which may hold
+ * personal data) and records its duration per step. Registered innermost, so time a test holds an activity
+ * before it starts is not counted.
+ */
+export function activityObservability(logger: Logger): ActivityInterceptorsFactory {
+  return (context) => ({
+    inbound: {
+      execute: async (input, next) => {
+        const { activityType, attempt, isLocal, workflowExecution, workflowType } = context.info;
+        const workflowId = workflowExecution?.workflowId;
+        const log = logger.child({ activityType, workflowId, workflowType, orderId: orderIdOf(input.args, workflowId), attempt, ...(isLocal ? { local: true } : {}) });
+        const started = performance.now();
+        const elapsed = () => (performance.now() - started) / 1000;
+        try {
+          const result = await next(input);
+          const seconds = elapsed();
+          stepDuration.observe({ step: activityType, outcome: 'completed' }, seconds);
+          countOrderProgress(activityType, input.args);
+          log.info({ durationMs: Math.round(seconds * 1000) }, `activity ${activityType} completed`);
+          return result;
+        } catch (error) {
+          const seconds = elapsed();
+          stepDuration.observe({ step: activityType, outcome: 'failed' }, seconds);
+          log.warn({ durationMs: Math.round(seconds * 1000), err: error }, `activity ${activityType} failed`);
+          throw error;
+        }
+      },
+    },
+  });
+}
