@@ -1,6 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import { sharedServers } from '../support/servers';
 import { omsDataConverter } from '../../temporal/connect';
+import { installWorkerLogging } from '../../worker/worker';
 import { RECORDING_CODEC_KEYS, loadRecordedHistories } from './histories';
 
 /**
@@ -12,6 +13,7 @@ const SCENARIOS = ['happy-path', 'approval', 'rejection', 'backorder', 'restock'
 
 describe('replaying recorded histories', () => {
   const histories = loadRecordedHistories();
+  beforeAll(() => installWorkerLogging('WARN'));
 
   it('has a recorded history for every scenario', () => {
     const recorded = new Set(histories.map(({ file }) => file.replace(/\.[^.]+\.json$/, '')));
