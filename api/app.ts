@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { OmsConfig } from '../config';
 import type { Db } from '../db/connection';
 import { createAuthenticator, type Authenticator } from './auth';
+import { findApiKey } from '../db/api-keys';
 import { errorHandler, HttpProblem, notFoundHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
 import { inventoryRoutes } from './routes/inventory';
@@ -43,7 +44,7 @@ export type ApiOptions = Omit<ApiDeps, 'auth' | 'log'> & { log?: (error: unknown
 export function createApp(options: ApiOptions): express.Express {
   const deps: ApiDeps = {
     ...options,
-    auth: createAuthenticator(options.config.apiKeys),
+    auth: createAuthenticator(options.config.apiKeys, (sha256) => findApiKey(options.db, sha256)),
     log: options.log ?? ((error) => console.error(error)),
   };
   const app = express();
