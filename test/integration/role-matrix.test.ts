@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type express from 'express';
 import { createApp } from '../../api/app';
 import { ROLES, type Role } from '../../config';
-import { createApiKey, revokeApiKey } from '../../db/api-keys';
+import { createApiKey, digestKeyId, importApiKeys, revokeApiKey } from '../../db/api-keys';
 import { startOms, type TestOms } from '../support/oms';
 
 /**
@@ -123,6 +123,15 @@ describe('roles (SPEC section 4)', () => {
     const revoked = await createApiKey(oms.db, 'sales');
     expect(await revokeApiKey(oms.db, revoked.id)).toBe(true);
     expect((await call('POST /v1/orders', null, revoked.key)).status).toBe(401);
+  });
+
+  it('keeps plain keys from an old secrets.json working once their digests are imported, under their old ids', async () => {
+    const plain = 'oms_support_0123456789abcdef01234567';
+    expect((await call('POST /v1/orders/:id/cancel', null, plain)).status).toBe(401);
+    expect(await importApiKeys(oms.db, [{ key: plain, role: 'support' }], 'secrets.json')).toBe(1);
+    expect(await importApiKeys(oms.db, [{ key: plain, role: 'support' }], 'secrets.json')).toBe(0);
+    expect(PASSED_AUTH).toContain((await call('POST /v1/orders/:id/cancel', null, plain)).status);
+    expect(await oms.db('api_keys').where({ id: digestKeyId(plain) }).first('role', 'label')).toEqual({ role: 'support', label: 'secrets.json' });
   });
 });
 
