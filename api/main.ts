@@ -13,7 +13,7 @@ export interface RunningApi {
 
 /** Serves the REST API on `config.port` against the given PostgreSQL and Temporal. */
 export async function runApi(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningApi> {
-  const db = createDb(targets.databaseUrl);
+  const db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax });
   const connection = await Connection.connect({ address: targets.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
   const app = createApp({ db, temporal, taskQueue: ORDER_TASK_QUEUE, config });

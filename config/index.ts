@@ -20,6 +20,8 @@ export interface OmsConfig {
   /** Unset: `npm start` runs an embedded PostgreSQL on `pgPort`. */
   databaseUrl?: string;
   pgPort: number;
+  /** `OMS_DB_POOL_MAX`: PostgreSQL connections per API or worker process. */
+  dbPoolMax: number;
   /** Unset: `npm start` runs a Temporal dev server on `temporalPort`. */
   temporalAddress?: string;
   temporalNamespace: string;
@@ -52,6 +54,7 @@ export function loadConfig(env: Env = process.env): OmsConfig {
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     pgPort: integer(env, 'OMS_PG_PORT', 54320),
+    dbPoolMax: poolSize(env),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     temporalPort,
@@ -140,6 +143,14 @@ function integer(env: Env, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new ConfigError(`${name} must be a port number, got "${raw}"`);
+  return value;
+}
+
+function poolSize(env: Env): number {
+  const raw = env.OMS_DB_POOL_MAX;
+  if (raw === undefined || raw === '') return 10;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 1000) throw new ConfigError(`OMS_DB_POOL_MAX must be a whole number from 1 to 1000, got "${raw}"`);
   return value;
 }
 

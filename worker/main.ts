@@ -18,7 +18,7 @@ export interface RunningWorker {
 /** Connects, makes sure the schema and search attributes exist, and starts polling the order task queue. */
 export async function runWorker(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningWorker> {
   installWorkerLogging(process.env.OMS_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN');
-  const db: Db = createDb(targets.databaseUrl);
+  const db: Db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax });
   await migrateToLatest(db);
   const clientConnection = await Connection.connect({ address: targets.temporalAddress });
   await ensureSearchAttributes(clientConnection, config.temporalNamespace);

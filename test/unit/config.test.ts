@@ -60,6 +60,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...env, OMS_APPROVAL_TIMEOUT: '48' })).toThrow(/OMS_APPROVAL_TIMEOUT/);
     expect(() => loadConfig({ ...env, OMS_FULFILLMENT_MODE: 'robots' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...env, PORT: 'eighty' })).toThrow(/PORT/);
+    expect(loadConfig(env).dbPoolMax).toBe(10);
+    expect(loadConfig({ ...env, OMS_DB_POOL_MAX: '25' }).dbPoolMax).toBe(25);
+    expect(() => loadConfig({ ...env, OMS_DB_POOL_MAX: '0' })).toThrow(/OMS_DB_POOL_MAX/);
   });
 });
 
