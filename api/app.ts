@@ -5,6 +5,7 @@ import type { Db } from '../db/connection';
 import { createHttpObservability } from '../observability/http';
 import { logger as processLogger, type Logger } from '../observability/logger';
 import { createAuthenticator, type Authenticator } from './auth';
+import { findApiKey } from '../db/api-keys';
 import { errorHandler, HttpProblem, notFoundHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
 import { inventoryRoutes } from './routes/inventory';
@@ -50,7 +51,7 @@ export function createApp(options: ApiOptions): express.Express {
   const observability = createHttpObservability({ db: options.db, logger: options.logger ?? processLogger });
   const deps: ApiDeps = {
     ...options,
-    auth: createAuthenticator(options.config.apiKeys),
+    auth: createAuthenticator(options.config.apiKeys, (sha256) => findApiKey(options.db, sha256)),
     log: options.log ?? observability.logError,
   };
   const app = express();

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { connectClient } from '../temporal/connect';
 import { loadConfig, type OmsConfig } from '../config';
 import { createDb } from '../db/connection';
+import { hasActiveApiKeys } from '../db/api-keys';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createApp } from './app';
 
@@ -12,9 +13,12 @@ export interface RunningApi {
 
 /** Serves the REST API on `config.port` against the given PostgreSQL and Temporal. */
 export async function runApi(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningApi> {
-  const db = createDb(targets.databaseUrl);
+  const db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax });
   const { connection, client: temporal } = await connectClient(config, targets.temporalAddress);
   const app = createApp({ db, temporal, taskQueue: ORDER_TASK_QUEUE, config });
+  if (config.apiKeys.length === 0 && !(await hasActiveApiKeys(db).catch(() => true))) {
+    console.warn('[oms] no API keys yet: every /v1 request gets 401. Create one with "npx oms keys create --role admin" (DATABASE_URL set) or set OMS_API_KEYS.');
+  }
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, () => resolve(listening));
     listening.once('error', reject);

@@ -21,6 +21,8 @@ export interface OmsConfig {
   /** Unset: `npm start` runs an embedded PostgreSQL on `pgPort`. */
   databaseUrl?: string;
   pgPort: number;
+  /** `OMS_DB_POOL_MAX`: PostgreSQL connections per API or worker process. */
+  dbPoolMax: number;
   /** Unset: `npm start` runs a Temporal dev server on `temporalPort`. */
   temporalAddress?: string;
   temporalNamespace: string;
@@ -28,6 +30,7 @@ export interface OmsConfig {
   temporalUiPort: number;
   /** Where operators open an order's history; defaults to the dev server's UI. */
   temporalUiUrl: string;
+  /** `OMS_API_KEYS` only; generated and created keys are stored hashed in the database (db/api-keys.ts). */
   apiKeys: ApiKey[];
   carrierWebhookSecret: string;
   /** `OMS_SANDBOX_FAULTS`: the sandbox payment provider's fault mode (chaos runs); none by default. */
@@ -62,19 +65,20 @@ export function loadConfig(env: Env = process.env): OmsConfig {
   const dataDir = path.resolve(env.OMS_DATA_DIR ?? '.oms-data');
   const temporalPort = integer(env, 'TEMPORAL_PORT', 7233);
   const temporalUiPort = integer(env, 'TEMPORAL_UI_PORT', 8233);
-  const needsSecrets = !env.OMS_API_KEYS || !env.OMS_CARRIER_WEBHOOK_SECRET;
+  const needsSecrets = !env.OMS_CARRIER_WEBHOOK_SECRET;
   const secrets = needsSecrets ? loadOrCreateSecrets(dataDir) : undefined;
   return {
     port: integer(env, 'PORT', 3000),
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     pgPort: integer(env, 'OMS_PG_PORT', 54320),
+    dbPoolMax: poolSize(env),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     temporalPort,
     temporalUiPort,
     temporalUiUrl: (env.TEMPORAL_UI_URL || `http://localhost:${temporalUiPort}`).replace(/\/$/, ''),
-    apiKeys: env.OMS_API_KEYS ? parseApiKeys(env.OMS_API_KEYS) : secrets!.apiKeys,
+    apiKeys: env.OMS_API_KEYS ? parseApiKeys(env.OMS_API_KEYS) : [],
     carrierWebhookSecret: env.OMS_CARRIER_WEBHOOK_SECRET || secrets!.carrierWebhookSecret,
     sandboxFaults: configValue(() => parseSandboxFaults(env.OMS_SANDBOX_FAULTS)),
     paymentProvider: paymentProvider(env),
@@ -115,16 +119,16 @@ export function parseApiKeys(text: string): ApiKey[] {
 }
 
 interface Secrets {
-  apiKeys: ApiKey[];
+  /** Only in data dirs from before API keys were stored hashed (in the database, db/api-keys.ts). */
+  apiKeys?: ApiKey[];
   carrierWebhookSecret: string;
 }
 
-/** API keys (one per role) and the carrier webhook secret, generated once per data directory. */
+/** The carrier webhook secret, generated once per data directory. */
 function loadOrCreateSecrets(dataDir: string): Secrets {
   const file = path.join(dataDir, 'secrets.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
   const secrets: Secrets = {
-    apiKeys: ROLES.map((role) => ({ key: `oms_${role}_${randomBytes(12).toString('hex')}`, role })),
     carrierWebhookSecret: randomBytes(32).toString('hex'),
   };
   mkdirSync(dataDir, { recursive: true });
@@ -168,6 +172,19 @@ function temporalTls(env: Env): TemporalTlsSettings | undefined {
   return settings;
 }
 
+/** Plain API keys an older version kept in secrets.json; `npm start` moves their digests into the database. */
+export function legacyApiKeys(dataDir: string): ApiKey[] {
+  const file = path.join(dataDir, 'secrets.json');
+  return existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as Secrets).apiKeys ?? []) : [];
+}
+
+/** Removes the plain keys from secrets.json once their digests are stored. */
+export function forgetLegacyApiKeys(dataDir: string): void {
+  const file = path.join(dataDir, 'secrets.json');
+  const { apiKeys: _plain, ...rest } = JSON.parse(readFileSync(file, 'utf8')) as Secrets;
+  writeFileSync(file, JSON.stringify(rest, null, 2), { mode: 0o600 });
+}
+
 function paymentProvider(env: Env): OmsConfig['paymentProvider'] {
   const kind = env.OMS_PAYMENT_PROVIDER || 'sandbox';
   if (kind === 'sandbox') return { kind };
@@ -189,6 +206,14 @@ function integer(env: Env, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new ConfigError(`${name} must be a port number, got "${raw}"`);
+  return value;
+}
+
+function poolSize(env: Env): number {
+  const raw = env.OMS_DB_POOL_MAX;
+  if (raw === undefined || raw === '') return 10;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 1000) throw new ConfigError(`OMS_DB_POOL_MAX must be a whole number from 1 to 1000, got "${raw}"`);
   return value;
 }
 

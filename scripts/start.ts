@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, forgetLegacyApiKeys, legacyApiKeys, loadConfig, ROLES } from '../config';
+import { createInitialApiKeys, importApiKeys } from '../db/api-keys';
 import { createDb } from '../db/connection';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { migrateToLatest } from '../db/migrate';
@@ -80,6 +81,14 @@ async function main(): Promise<void> {
   const db = createDb(databaseUrl, { poolMax: 2 });
   await migrateToLatest(db);
   await seedDemo(db);
+  // Keys are stored hashed in the database; a data dir from before that kept them in plain in secrets.json.
+  const legacy = legacyApiKeys(config.dataDir);
+  if (legacy.length > 0) {
+    await importApiKeys(db, legacy, 'secrets.json');
+    forgetLegacyApiKeys(config.dataDir);
+    step(`moved ${legacy.length} API keys from secrets.json into the database (hashed; the keys themselves still work)`);
+  }
+  const newKeys = config.apiKeys.length > 0 ? [] : await createInitialApiKeys(db);
   await db.destroy();
 
   const worker = await runWorker(config, { databaseUrl, temporalAddress });
@@ -92,7 +101,17 @@ async function main(): Promise<void> {
   stops.push({ name: 'API', stop: api.close });
   step('ready');
 
-  const keys = config.apiKeys.map(({ key, role }) => `    ${role.padEnd(10)} ${key}`).join('\n');
+  const keysHelp = `A new key (e.g. when one is lost): npx oms keys create --role <${ROLES.join('|')}>; npx oms keys list / revoke <id>`;
+  const keys = newKeys.length > 0
+    ? `  API keys (Authorization: Bearer <key>), shown only this once: the database keeps their SHA-256, not the keys.
+${newKeys.map(({ key, role }) => `    ${role.padEnd(10)} ${key}`).join('\n')}
+  ${keysHelp}`
+    : config.apiKeys.length > 0
+      ? `  API keys: from OMS_API_KEYS (${[...new Set(config.apiKeys.map((entry) => entry.role))].join(', ')}), plus any created with the CLI.
+  ${keysHelp}`
+      : `  API keys (Authorization: Bearer <key>) were shown when ${config.dataDir} first started; only their hashes are kept.
+  ${keysHelp}`;
+  const salesKey = (newKeys.find((entry) => entry.role === 'sales') ?? newKeys.find((entry) => entry.role === 'admin'))?.key ?? '$SALES_KEY';
   console.log(`
   OMS is running (${config.orderSettings.fulfillmentMode} fulfillment).
 
@@ -105,11 +124,10 @@ async function main(): Promise<void> {
     PostgreSQL    ${databaseUrl.replace(/\/\/[^@]*@/, '//***@')}
     Data          ${config.dataDir}
 
-  API keys (Authorization: Bearer <key>):
 ${keys}
 
   Try it:
-    curl -s -X POST ${api.url}/v1/orders -H 'Authorization: Bearer ${(config.apiKeys.find((entry) => entry.role === 'sales') ?? config.apiKeys.find((entry) => entry.role === 'admin'))?.key ?? '<sales key>'}' \\
+    curl -s -X POST ${api.url}/v1/orders -H "Authorization: Bearer ${salesKey}" \\
       -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-1' \\
       -d '{"customerId":"CUST-ACME","lines":[{"sku":"MUG-BLK","quantity":2}],"payment":{"method":"card","token":"tok_ok"}}'
 

@@ -19,7 +19,7 @@ export interface RunningWorker {
 /** Connects, makes sure the schema and search attributes exist, and starts polling the order task queue. */
 export async function runWorker(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningWorker> {
   await installWorkerLogging(process.env.OMS_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN');
-  const db: Db = createDb(targets.databaseUrl);
+  const db: Db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax });
   await migrateToLatest(db);
   const { connection: clientConnection, client: temporal } = await connectClient(config, targets.temporalAddress);
   await ensureSearchAttributes(clientConnection, config.temporalNamespace);

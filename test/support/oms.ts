@@ -128,6 +128,8 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
 
   return {
     baseUrl,
+    /** This test file's database, for tools that connect themselves (the CLI's seed and keys). */
+    databaseUrl,
     db,
     temporal,
     temporalSettings,

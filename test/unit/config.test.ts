@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { canonicalJson } from '../../api/place-order';
-import { ConfigError, loadConfig, parseApiKeys } from '../../config';
+import { ConfigError, forgetLegacyApiKeys, legacyApiKeys, loadConfig, parseApiKeys } from '../../config';
 
 describe('configuration', () => {
   const dataDir = () => mkdtempSync(path.join(os.tmpdir(), 'oms-config-'));
@@ -17,13 +17,27 @@ describe('configuration', () => {
       backorderTimeoutMs: 14 * 86_400_000,
       returnWindowMs: 30 * 86_400_000,
     });
-    expect(config.apiKeys.map((key) => key.role)).toEqual(['admin', 'sales', 'approver', 'support', 'warehouse', 'carrier']);
+    // Generated keys live hashed in the database (npm start creates them); the config holds OMS_API_KEYS only.
+    expect(config.apiKeys).toEqual([]);
   });
 
-  it('generates keys once per data directory and reuses them', () => {
+  it('generates the webhook secret once per data directory and keeps no API key in the secrets file', () => {
     const dir = dataDir();
-    expect(loadConfig({ OMS_DATA_DIR: dir }).apiKeys).toEqual(loadConfig({ OMS_DATA_DIR: dir }).apiKeys);
-    expect(loadConfig({ OMS_DATA_DIR: dir }).apiKeys).not.toEqual(loadConfig({ OMS_DATA_DIR: dataDir() }).apiKeys);
+    expect(loadConfig({ OMS_DATA_DIR: dir }).carrierWebhookSecret).toEqual(loadConfig({ OMS_DATA_DIR: dir }).carrierWebhookSecret);
+    expect(loadConfig({ OMS_DATA_DIR: dir }).carrierWebhookSecret).not.toEqual(loadConfig({ OMS_DATA_DIR: dataDir() }).carrierWebhookSecret);
+    expect(JSON.parse(readFileSync(path.join(dir, 'secrets.json'), 'utf8'))).not.toHaveProperty('apiKeys');
+    expect(legacyApiKeys(dir)).toEqual([]);
+  });
+
+  it('finds the plain keys an older data directory kept, and forgets them without touching the other secrets', () => {
+    const dir = dataDir();
+    const secrets = { apiKeys: [{ key: 'oms_sales_0123', role: 'sales' }], carrierWebhookSecret: 'hook' };
+    writeFileSync(path.join(dir, 'secrets.json'), JSON.stringify(secrets));
+    expect(legacyApiKeys(dir)).toEqual(secrets.apiKeys);
+    forgetLegacyApiKeys(dir);
+    expect(legacyApiKeys(dir)).toEqual([]);
+    expect(readFileSync(path.join(dir, 'secrets.json'), 'utf8')).not.toContain('oms_sales_0123');
+    expect(loadConfig({ OMS_DATA_DIR: dir }).carrierWebhookSecret).toBe('hook');
   });
 
   it('parses OMS_API_KEYS and rejects unknown roles with a message naming the variable', () => {
@@ -46,6 +60,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...env, OMS_APPROVAL_TIMEOUT: '48' })).toThrow(/OMS_APPROVAL_TIMEOUT/);
     expect(() => loadConfig({ ...env, OMS_FULFILLMENT_MODE: 'robots' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...env, PORT: 'eighty' })).toThrow(/PORT/);
+    expect(loadConfig(env).dbPoolMax).toBe(10);
+    expect(loadConfig({ ...env, OMS_DB_POOL_MAX: '25' }).dbPoolMax).toBe(25);
+    expect(() => loadConfig({ ...env, OMS_DB_POOL_MAX: '0' })).toThrow(/OMS_DB_POOL_MAX/);
   });
 });
 

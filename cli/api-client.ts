@@ -1,0 +1,88 @@
+import { CliError, stringOption, type OptionSpec, type OptionValues } from './command';
+
+export const DEFAULT_API_URL = 'http://localhost:3000';
+
+/** Options every command that talks to the API takes. */
+export const API_OPTIONS: OptionSpec = {
+  url: { type: 'string' },
+  key: { type: 'string' },
+  json: { type: 'boolean' },
+};
+
+export const API_OPTIONS_HELP = `  --url URL       the API (default: OMS_API_URL, else ${DEFAULT_API_URL})
+  --key KEY       the API key (default: OMS_API_KEY)
+  --json          print the API's JSON answer instead of a summary`;
+
+interface Problem {
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: { path: string; message: string }[];
+}
+
+/** The API answered with an error: printed readably (problem+json), with what to do for 401/403. */
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(formatProblem(status, problem));
+  }
+}
+
+export function formatProblem(status: number, problem: Problem): string {
+  const lines = [`The API answered ${status}${problem.title ? ` ${problem.title}` : ''}${problem.detail ? `: ${problem.detail}` : ''}`];
+  for (const error of problem.errors ?? []) lines.push(`  ${error.path}: ${error.message}`);
+  if (status === 401) lines.push('Check OMS_API_KEY or --key. Lost your key? Make a new one: npx oms keys create --role <role>');
+  if (status === 403) lines.push("This key's role may not do this: use a key with the role named above (npx oms keys create --role <role>).");
+  return lines.join('\n');
+}
+
+/** A thin fetch wrapper for the OMS API: JSON or CSV in, JSON out, errors as CliErrors that say what to do. */
+export class ApiClient {
+  constructor(
+    readonly url: string,
+    private readonly key: string,
+  ) {}
+
+  static from(values: OptionValues, env: NodeJS.ProcessEnv = process.env): ApiClient {
+    const url = (stringOption(values, 'url') ?? env.OMS_API_URL ?? DEFAULT_API_URL).replace(/\/+$/, '');
+    const key = stringOption(values, 'key') ?? env.OMS_API_KEY;
+    if (!key) throw new CliError('No API key: set OMS_API_KEY or pass --key. npm start prints the keys at its first start; a new one: npx oms keys create --role <role>', 2);
+    return new ApiClient(url, key);
+  }
+
+  async request<T>(method: string, path: string, options: { json?: unknown; csv?: string; headers?: Record<string, string> } = {}): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, accept: 'application/json', ...options.headers };
+    let body: string | undefined;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.csv !== undefined) {
+      headers['content-type'] = 'text/csv';
+      body = options.csv;
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}${path}`, { method, headers, body });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(
+        `Cannot reach the OMS API at ${this.url} (${cause?.code ?? cause?.message ?? (error as Error).message}). Is npm start running? ` +
+          'If the API runs elsewhere, set OMS_API_URL or pass --url.',
+      );
+    }
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      throw new ApiError(response.status, (parsed as Problem | undefined) ?? { detail: text.slice(0, 300) || response.statusText });
+    }
+    if (parsed === undefined) throw new CliError(`${method} ${path}: the API answered ${response.status} without JSON; is ${this.url} the OMS API?`);
+    return parsed as T;
+  }
+}
