@@ -53,10 +53,17 @@ const READS = table(`
   GET    /v1/invoices                       |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/invoices/:reference            |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/reports/payments               |   y   |   y   |    y     |    y    |     y     |    y
+  GET    /v1/reports/products               |   y   |   y   |    y     |    y    |     y     |    y
+  GET    /v1/reports/sales                  |   y   |   y   |    y     |    y    |     y     |    y
+  GET    /v1/reports/customers              |   y   |   y   |    y     |    y    |     y     |    y
 `);
 
 /** No key needed (SPEC section 4 "none"); some are served only once their issue lands. */
-const PUBLIC = ['GET /health', 'GET /ready', 'GET /metrics', 'GET /openapi.json', 'GET /docs', 'GET /v1/track/:trackingNumber'];
+const PUBLIC = [
+  ...['GET /health', 'GET /ready', 'GET /metrics', 'GET /openapi.json', 'GET /docs', 'GET /v1/track/:trackingNumber'],
+  // HTML pages: the console asks for a key and calls /v1 with it; the tracking page is the customer's.
+  ...['GET /console', 'GET /track/:trackingNumber'],
+];
 
 /** An answer that got past authorization: the route looked at the request (no such order, bad body, ...). */
 const PASSED_AUTH = [200, 201, 202, 400, 404, 409, 422];
