@@ -1,4 +1,3 @@
-import net from 'node:net';
 
 /**
  * Where this process's Temporal Runtime serves its Prometheus text (the Rust core's exporter on a loopback
@@ -20,16 +19,4 @@ export async function sdkMetricsText(): Promise<string> {
   } catch {
     return ''; // the Runtime shuts down once its last worker and connection close
   }
-}
-
-/** A loopback port nothing listens on right now, for the exporter (the Runtime cannot report a port it chose). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

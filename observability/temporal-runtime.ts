@@ -1,7 +1,8 @@
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import { findOrderId, logger as processLogger, type Logger } from './logger';
-import { freeLoopbackPort, setSdkMetricsAddress } from './sdk-metrics';
+import { freePort } from '../tools/free-port';
+import { setSdkMetricsAddress } from './sdk-metrics';
 
 const SDK_LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 const PINO_LEVEL = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
@@ -49,7 +50,7 @@ export class PinoSdkLogger implements SdkLogger {
  */
 export async function installTemporalRuntime(level: LogLevel, logger: Logger = processLogger): Promise<void> {
   if (Runtime._instance) return;
-  const bindAddress = `127.0.0.1:${await freeLoopbackPort()}`;
+  const bindAddress = `127.0.0.1:${await freePort()}`;
   try {
     Runtime.install({
       logger: new PinoSdkLogger(logger.child({ component: 'temporal-sdk' }), level),
