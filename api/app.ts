@@ -5,6 +5,7 @@ import type { Db } from '../db/connection';
 import { createAuthenticator, type Authenticator } from './auth';
 import { errorHandler, HttpProblem, notFoundHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
+import { docsRoutes } from './routes/docs';
 import { inventoryRoutes } from './routes/inventory';
 import { invoiceRoutes } from './routes/invoices';
 import { orderRoutes } from './routes/orders';
@@ -66,6 +67,7 @@ export function createApp(options: ApiOptions): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres: checks[0], temporal: checks[1] });
   });
 
+  app.use(docsRoutes());
   app.use('/v1', catalogRoutes(deps));
   app.use('/v1/inventory', inventoryRoutes(deps));
   app.use('/v1/orders', orderRoutes(deps));

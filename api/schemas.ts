@@ -1,3 +1,4 @@
+import './zod-openapi';
 import { z } from 'zod';
 import {
   BACKORDER_POLICIES,
@@ -127,6 +128,9 @@ export const placeOrderSchema = z.strictObject({
 });
 export type PlaceOrderRequest = z.infer<typeof placeOrderSchema>;
 
+/** `Idempotency-Key` header: visible ASCII, so it can be stored and compared as sent. */
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
+
 export const listOrdersQuerySchema = z.strictObject({
   status: z.enum(ORDER_STATUSES).optional(),
   customerId: code.optional(),
@@ -174,3 +178,5 @@ export const receiveReturnSchema = z.strictObject({
 export const invoicePaymentSchema = z.strictObject({ amount: minorUnits.refine((value) => value > 0, 'must be positive'), reference: text(120) });
 
 export const batchOrdersSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(1000) });
+
+export const paymentReportQuerySchema = z.strictObject({ orderId: z.string().max(64).optional() });

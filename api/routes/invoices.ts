@@ -8,7 +8,7 @@ import type { ApiDeps } from '../app';
 import { conflict, notFound, parse, unprocessable } from '../problem';
 import { invoicePaymentSchema } from '../schemas';
 
-const listQuerySchema = z.strictObject({
+export const listQuerySchema = z.strictObject({
   orderId: z.string().max(64).optional(),
   status: z.enum(['open', 'paid', 'overdue', 'credit']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(200),

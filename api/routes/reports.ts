@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { paymentReconciliation } from '../../db/reports';
 import type { ApiDeps } from '../app';
 import { parse } from '../problem';
+import { paymentReportQuerySchema } from '../schemas';
 
 /** Reports (SPEC section 4). */
 export function reportRoutes({ db, auth }: ApiDeps): Router {
@@ -10,7 +10,7 @@ export function reportRoutes({ db, auth }: ApiDeps): Router {
 
   /** Payment reconciliation: every order's money, and every discrepancy found (none expected). */
   router.get('/reports/payments', auth.anyRole, async (req, res) => {
-    const filter = parse(z.strictObject({ orderId: z.string().max(64).optional() }), req.query, 'query');
+    const filter = parse(paymentReportQuerySchema, req.query, 'query');
     res.json(await paymentReconciliation(db, filter));
   });
 
