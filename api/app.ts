@@ -14,6 +14,7 @@ import { reportRoutes } from './routes/reports';
 import { returnRoutes } from './routes/returns';
 import { shipmentRoutes } from './routes/shipments';
 import { trackingRoutes } from './routes/tracking';
+import { rejectNulInUrl } from './url-guard';
 
 export interface ApiDeps {
   db: Db;
@@ -51,6 +52,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requireBodyTypes);
+  app.use(rejectNulInUrl);
   // The raw bytes are kept for webhook signatures (HMAC over the body exactly as sent).
   app.use(express.json({ limit: '1mb', strict: true, verify: (req, _res, raw) => ((req as RawBodyRequest).rawBody = raw) }));
   app.use(express.text({ type: 'text/csv', limit: '5mb' }));

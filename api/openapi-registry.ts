@@ -15,6 +15,8 @@ interface ResponseSpec {
   /** Other media types than application/json, e.g. `{ 'application/pdf': binary }`. */
   content?: Record<string, z.ZodType>;
   headers?: ObjectSchema;
+  /** Operations this answer's values feed, e.g. `{ getOrder: { id: '$response.body#/id' } }` (also used by the fuzzer's stateful phase). */
+  links?: Record<string, Record<string, string>>;
 }
 
 /** An error the route itself answers (404, 409, 422, 503): when it happens. */
@@ -22,6 +24,8 @@ type ErrorStatus = 404 | 409 | 422 | 503;
 
 export interface OperationSpec {
   method: 'get' | 'post' | 'patch';
+  /** Unique, e.g. `placeOrder`; links refer to it. */
+  operationId: string;
   /** OpenAPI form, e.g. `/v1/products/{sku}` (express `:sku`). */
   path: string;
   tag: string;
@@ -70,7 +74,12 @@ export class ApiDocRegistry {
       const content: Record<string, { schema: z.ZodType }> = {};
       if (response.schema) content['application/json'] = { schema: response.schema };
       for (const [type, schema] of Object.entries(response.content ?? {})) content[type] = { schema };
-      responses[status] = { description: response.description, ...(Object.keys(content).length ? { content } : {}), ...(response.headers ? { headers: response.headers } : {}) };
+      responses[status] = {
+        description: response.description,
+        ...(Object.keys(content).length ? { content } : {}),
+        ...(response.headers ? { headers: response.headers } : {}),
+        ...(response.links ? { links: Object.fromEntries(Object.entries(response.links).map(([operationId, parameters]) => [operationId, { operationId, parameters }])) } : {}),
+      };
     }
     if (spec.body || spec.query || spec.params) responses[400] = problem('Malformed request: a body, query or path value that does not fit the schema (each offending field in `errors`)');
     if (spec.access !== 'public') responses[401] = problem('No valid API key' + (spec.extraSecurity ? ' (and no valid signature)' : ''));
@@ -96,6 +105,7 @@ export class ApiDocRegistry {
     this.registry.registerPath({
       method: spec.method,
       path: spec.path,
+      operationId: spec.operationId,
       tags: [spec.tag],
       summary: spec.summary,
       description: [accessText(spec.access), spec.description].filter(Boolean).join('\n\n'),

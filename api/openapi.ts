@@ -19,7 +19,7 @@ const ROUTE_DOCS = [catalogDocs, inventoryDocs, orderDocs, pickListDocs, shipmen
 
 function operationalDocs(doc: ApiDocRegistry): void {
   doc.operation({
-    method: 'get', path: '/health', tag: 'Operations', summary: 'Liveness', access: 'public',
+    method: 'get', operationId: 'health', path: '/health', tag: 'Operations', summary: 'Liveness', access: 'public',
     responses: { 200: { description: 'The process is up', schema: z.object({ status: z.literal('ok') }) } },
   });
   const readiness = z.object({
@@ -28,7 +28,7 @@ function operationalDocs(doc: ApiDocRegistry): void {
     temporal: z.string().openapi({ description: '`ok` or the error' }),
   });
   doc.operation({
-    method: 'get', path: '/ready', tag: 'Operations', summary: 'Readiness: PostgreSQL and Temporal reachable', access: 'public',
+    method: 'get', operationId: 'ready', path: '/ready', tag: 'Operations', summary: 'Readiness: PostgreSQL and Temporal reachable', access: 'public',
     responses: {
       200: { description: 'Ready', schema: readiness },
       503: { description: 'Not ready: a dependency is unreachable (a readiness report, not a problem)', schema: readiness },

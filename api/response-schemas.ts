@@ -32,6 +32,7 @@ export const problemSchema = z
   })
   .openapi('Problem', { description: 'RFC 9457 problem details; `errors` names each offending field' });
 
+// A registered schema made nullable renders as allOf [$ref, null-type] (wrong): nullable uses are inlined instead.
 export const orderStatusSchema = z.enum(ORDER_STATUSES).openapi('OrderStatus');
 export const statusReplySchema = z.object({ status: orderStatusSchema }).openapi('StatusReply', { description: "the order's status after the workflow applied the change" });
 
@@ -248,7 +249,7 @@ export const orderDetailView = orderSummaryView
       }),
     ),
     invoices: z.array(invoiceSummaryView),
-    timeline: z.array(z.object({ seq: z.number().int(), type: z.string(), status: orderStatusSchema.nullable(), message: z.string(), detail: z.unknown(), at: timestamp })),
+    timeline: z.array(z.object({ seq: z.number().int(), type: z.string(), status: z.enum(ORDER_STATUSES).nullable(), message: z.string(), detail: z.unknown(), at: timestamp })),
   })
   .openapi('Order');
 

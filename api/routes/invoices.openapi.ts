@@ -8,11 +8,17 @@ import { listQuerySchema as invoiceListQuerySchema } from './invoices';
 export function invoiceDocs(doc: ApiDocRegistry): void {
   const tag = 'Invoices';
   doc.operation({
-    method: 'get', path: '/v1/invoices', tag, summary: 'Invoices and credit notes', access: 'any', query: invoiceListQuerySchema,
-    responses: { 200: { description: 'Newest first', schema: itemsOf(invoiceSummaryView) } },
+    method: 'get', operationId: 'listInvoices', path: '/v1/invoices', tag, summary: 'Invoices and credit notes', access: 'any', query: invoiceListQuerySchema,
+    responses: {
+      200: {
+        description: 'Newest first',
+        schema: itemsOf(invoiceSummaryView),
+        links: { getInvoice: { reference: '$response.body#/items/0/number' }, recordInvoicePayment: { number: '$response.body#/items/0/number' } },
+      },
+    },
   });
   doc.operation({
-    method: 'get', path: '/v1/invoices/{reference}', tag, summary: 'An invoice or credit note (JSON), or its PDF',
+    method: 'get', operationId: 'getInvoice', path: '/v1/invoices/{reference}', tag, summary: 'An invoice or credit note (JSON), or its PDF',
     description: '`INV-2026-000001` answers JSON; `INV-2026-000001.pdf` answers the document as application/pdf.',
     access: 'any',
     params: z.object({ reference: z.string().min(1).openapi({ example: 'INV-2026-000001' }) }),
@@ -20,7 +26,7 @@ export function invoiceDocs(doc: ApiDocRegistry): void {
     errors: { 404: 'No such invoice' },
   });
   doc.operation({
-    method: 'post', path: '/v1/invoices/{number}/payments', tag, summary: 'Record a payment against a net30 invoice', access: ['admin'],
+    method: 'post', operationId: 'recordInvoicePayment', path: '/v1/invoices/{number}/payments', tag, summary: 'Record a payment against a net30 invoice', access: ['admin'],
     description: 'The same reference twice is one payment (200, `duplicate: true`); never above the open balance (409).',
     params: z.object({ number: z.string().min(1).openapi({ example: 'INV-2026-000001' }) }),
     body: { schema: doc.registry.register('InvoicePayment', invoicePaymentSchema) },

@@ -9,12 +9,12 @@ export function returnDocs(doc: ApiDocRegistry): void {
   const tag = 'Returns';
   const id = z.object({ id: z.string().min(1).openapi({ description: '`<orderId>/return-<n>`, URL-encoded (%2F)', example: 'ORD-0123456789AB/return-1' }) });
   doc.operation({
-    method: 'get', path: '/v1/returns/{id}', tag, summary: 'Get a return', access: 'any', params: id,
+    method: 'get', operationId: 'getReturn', path: '/v1/returns/{id}', tag, summary: 'Get a return', access: 'any', params: id,
     responses: { 200: { description: 'With its status, lines, refund or replacement', schema: returnView } },
     errors: { 404: 'No such return' },
   });
   doc.operation({
-    method: 'post', path: '/v1/returns/{id}/receive', tag, summary: 'Goods back at the warehouse', access: ['warehouse'],
+    method: 'post', operationId: 'receiveReturn', path: '/v1/returns/{id}/receive', tag, summary: 'Goods back at the warehouse', access: ['warehouse'],
     description: 'Resellable units are restocked, damaged ones written off.',
     params: id,
     body: { schema: doc.registry.register('ReturnReceipt', receiveReturnSchema) },
