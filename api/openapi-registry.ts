@@ -109,6 +109,8 @@ export class ApiDocRegistry {
       tags: [spec.tag],
       summary: spec.summary,
       description: [accessText(spec.access), spec.description].filter(Boolean).join('\n\n'),
+      // Machine-readable access for tools (e.g. a role-matrix test): 'public', 'any', or the roles besides admin.
+      'x-access': spec.access,
       security: spec.access === 'public' ? [] : [{ [BEARER]: [] }, ...(spec.extraSecurity ?? []).map((scheme) => ({ [scheme]: [] }))],
       ...(Object.keys(request).length ? { request } : {}),
       responses,

@@ -47,6 +47,21 @@ function ensureSchemathesis(): string {
   return bin;
 }
 
+/** Runs a command with its output shown as it comes and kept for reading afterwards. */
+function runTee(command: string, commandArgs: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, commandArgs, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status: status ?? 1, output }));
+  });
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -140,7 +155,12 @@ async function main(): Promise<number> {
   const started = Date.now();
   log(`starting an isolated system (data ${dataDir}, API port ${api}); its log: ${path.join(reportDir, 'system.log')}`);
   const system = await startSystem(env, path.join(reportDir, 'system.log'));
+  // Stopped from outside: stop the system too, so nothing is left running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopSystem(system).finally(() => process.exit(130)));
+  }
   let code = 1;
+  let summary = '';
   try {
     await seedOrders(`http://127.0.0.1:${api}`, adminKey);
     log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s; schemathesis ${SCHEMATHESIS_VERSION}, ${maxExamples} examples per operation`);
@@ -157,14 +177,22 @@ async function main(): Promise<number> {
       ...(seed ? ['--seed', seed] : []),
     ];
     // cwd: its cache (.schemathesis/) stays with the reports, out of the clone.
-    const result = spawnSync(schemathesis, runArgs, { cwd: reportDir, stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_HOOKS: '', NO_COLOR: process.env.CI ? '1' : process.env.NO_COLOR ?? '' } });
-    code = result.status ?? 1;
+    const { status, output } = await runTee(schemathesis, runArgs, { cwd: reportDir, env: { ...process.env, ...(process.env.CI ? { NO_COLOR: '1' } : {}) } });
+    code = status;
+    // A plain closing line CI can read: schemathesis's own summary says "N generated, M passed" (or "K found …").
+    const cases = /Test cases:\s*(\d+) generated(?:, (\d+) passed)?/.exec(output);
+    if (cases) {
+      const generated = Number(cases[1]);
+      const passed = code === 0 ? generated : Number(cases[2] ?? 0);
+      summary = `fuzz: ${passed} passed, ${generated - passed} failed`;
+    }
   } finally {
     log('stopping the system');
     await stopSystem(system);
     rmSync(dataDir, { recursive: true, force: true });
   }
   log(`${code === 0 ? 'passed' : `failed (schemathesis exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+  if (summary) console.log(summary);
   return code;
 }
 

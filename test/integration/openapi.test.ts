@@ -43,7 +43,7 @@ describe('OpenAPI document and /docs', () => {
     }
   });
 
-  it('is OpenAPI 3.1 with responses, declared path parameters and resolvable references', () => {
+  it('is OpenAPI 3.1 with responses, declared path parameters, unique operation IDs and resolvable references', () => {
     expect(document.openapi).toMatch(/^3\.1\.\d+$/);
     expect(document.info.title).toBeTruthy();
     const schemes = Object.keys(document.components.securitySchemes);
@@ -55,6 +55,11 @@ describe('OpenAPI document and /docs', () => {
       expect([key, declared]).toEqual([key, templated]);
       for (const requirement of operation.security ?? []) for (const scheme of Object.keys(requirement)) expect(schemes).toContain(scheme);
       if (route.startsWith('/v1/') && operation.security?.length) expect([key, operation.responses['401']?.content['application/problem+json']]).toEqual([key, expect.anything()]);
+    }
+    const operationIds = operations().map((entry) => entry.operation.operationId);
+    expect(new Set(operationIds).size).toBe(operations().length);
+    for (const { operation } of operations()) {
+      for (const response of Object.values<any>(operation.responses)) for (const link of Object.values<any>(response.links ?? {})) expect(operationIds).toContain(link.operationId);
     }
     const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((match) => match[1]);
     expect(refs.length).toBeGreaterThan(20);
