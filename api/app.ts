@@ -8,6 +8,7 @@ import { createAuthenticator, type Authenticator } from './auth';
 import { findApiKey } from '../db/api-keys';
 import { errorHandler, HttpProblem, notFoundHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
+import { docsRoutes } from './routes/docs';
 import { inventoryRoutes } from './routes/inventory';
 import { invoiceRoutes } from './routes/invoices';
 import { orderRoutes } from './routes/orders';
@@ -17,6 +18,7 @@ import { reportRoutes } from './routes/reports';
 import { returnRoutes } from './routes/returns';
 import { shipmentRoutes } from './routes/shipments';
 import { trackingRoutes } from './routes/tracking';
+import { rejectNulInUrl } from './url-guard';
 
 export interface ApiDeps {
   db: Db;
@@ -59,6 +61,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.set('etag', false);
   app.use(observability.requests);
   app.use(requireBodyTypes);
+  app.use(rejectNulInUrl);
   // The raw bytes are kept for webhook signatures (HMAC over the body exactly as sent).
   app.use(express.json({ limit: '1mb', strict: true, verify: (req, _res, raw) => ((req as RawBodyRequest).rawBody = raw) }));
   app.use(express.text({ type: 'text/csv', limit: '5mb' }));
@@ -76,6 +79,7 @@ export function createApp(options: ApiOptions): express.Express {
   });
   app.get('/metrics', observability.metrics);
 
+  app.use(docsRoutes());
   app.use('/v1', catalogRoutes(deps));
   app.use('/v1/inventory', inventoryRoutes(deps));
   app.use('/v1/orders', orderRoutes(deps));

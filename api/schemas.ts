@@ -1,3 +1,4 @@
+import './zod-openapi';
 import { z } from 'zod';
 import {
   BACKORDER_POLICIES,
@@ -14,16 +15,28 @@ import { REPORT_PERIODS } from '../domain/periods';
 
 /** Request schemas: the single description of what each route accepts (400 when a request does not fit). */
 
-const text = (max = 200) => z.string().trim().min(1).max(max);
+// PostgreSQL text cannot hold NUL: refused here (400) rather than failing in a query or, worse, in an activity.
+const NO_NUL = /^[^\u0000]*$/;
+const noNulMessage = 'must not contain NUL characters';
+/** Free text up to `max` characters (no NUL). */
+export const plainText = (max: number) => z.string().max(max).regex(NO_NUL, noNulMessage);
+const text = (max = 200) => z.string().trim().min(1).max(max).regex(NO_NUL, noNulMessage);
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD');
 const minorUnits = z.number().int('must be a whole number of minor units').min(0).max(Number.MAX_SAFE_INTEGER);
 const quantity = z.number().int('must be a whole number').positive('must be at least 1').max(1_000_000);
+// A PostgreSQL integer column holds at most 2^31 - 1.
+const MAX_INT4 = 2_147_483_647;
+/** An ISO time with offset in years PostgreSQL and JSON dates both hold (year 0000 fails in PostgreSQL). */
+const isoTime = z.iso.datetime({ offset: true }).refine((value) => {
+  const year = new Date(value).getUTCFullYear();
+  return year >= 1970 && year <= 9999;
+}, 'must be between the years 1970 and 9999');
 const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore (max 64)');
 
 export const addressSchema = z.strictObject({
   name: text(),
   line1: text(),
-  line2: z.string().trim().max(200).optional(),
+  line2: z.string().trim().max(200).regex(NO_NUL, noNulMessage).optional(),
   city: text(),
   region: text(64),
   postalCode: text(32),
@@ -85,13 +98,13 @@ export const promotionSchema = z
     code: code,
     type: z.enum(['percent', 'fixed']),
     value: z.number().int().positive(),
-    validFrom: z.iso.datetime({ offset: true }).optional(),
-    validTo: z.iso.datetime({ offset: true }).optional(),
+    validFrom: isoTime.optional(),
+    validTo: isoTime.optional(),
     minOrderAmount: minorUnits.optional(),
-    usageLimit: z.number().int().positive().optional(),
+    usageLimit: z.number().int().positive().max(MAX_INT4).optional(),
   })
   .refine((promotion) => promotion.type !== 'percent' || promotion.value <= 100, { message: 'a percent promotion is at most 100', path: ['value'] })
-  .refine((promotion) => !promotion.validFrom || !promotion.validTo || promotion.validFrom < promotion.validTo, { message: 'must be after validFrom', path: ['validTo'] });
+  .refine((promotion) => !promotion.validFrom || !promotion.validTo || Date.parse(promotion.validFrom) < Date.parse(promotion.validTo), { message: 'must be after validFrom', path: ['validTo'] });
 
 export const receiptSchema = z.strictObject({
   warehouse: code,
@@ -126,17 +139,20 @@ export const placeOrderSchema = z.strictObject({
   backorderPolicy: z.enum(BACKORDER_POLICIES).default('ship_available'),
   payment: z.strictObject({
     method: z.enum(PAYMENT_METHODS),
-    token: z.string().min(1).max(200).optional(),
+    token: plainText(200).min(1).optional(),
   }),
 });
 export type PlaceOrderRequest = z.infer<typeof placeOrderSchema>;
+
+/** `Idempotency-Key` header: visible ASCII, so it can be stored and compared as sent. */
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
 
 export const listOrdersQuerySchema = z.strictObject({
   status: z.enum(ORDER_STATUSES).optional(),
   customerId: code.optional(),
   sku: code.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
+  cursor: plainText(500).optional(),
   // Orders with a shipment in this carrier status (`exception`: the console's carrier exception queue).
   shipmentStatus: z.enum(SHIPMENT_EVENT_STATUSES).optional(),
   // Orders rejected or cancelled for one of these comma-separated reasons (the console's failed queue).
@@ -145,7 +161,7 @@ export const listOrdersQuerySchema = z.strictObject({
 
 export const approveSchema = z.strictObject({
   lines: z.array(z.strictObject({ sku: code, approvedQuantity: z.number().int().min(0) })).max(200).optional(),
-  note: z.string().max(1000).optional(),
+  note: plainText(1000).optional(),
 });
 export const rejectSchema = z.strictObject({ reason: text(1000) });
 export const cancelSchema = z.strictObject({ reason: text(1000) });
@@ -161,8 +177,8 @@ export const confirmPickSchema = z.strictObject({
 });
 export const carrierEventSchema = z.strictObject({
   status: z.enum(SHIPMENT_EVENT_STATUSES),
-  at: z.iso.datetime({ offset: true }).optional(),
-  detail: z.string().max(500).optional(),
+  at: isoTime.optional(),
+  detail: plainText(500).optional(),
 });
 export const refundSchema = z.strictObject({
   amount: minorUnits.refine((value) => value > 0, 'must be positive').optional(),
@@ -212,3 +228,5 @@ export const customersReportQuerySchema = z
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .refine(fromNotAfterTo, toAfterFrom);
+
+export const paymentReportQuerySchema = z.strictObject({ orderId: plainText(64).optional() });

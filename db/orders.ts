@@ -217,7 +217,11 @@ export class InvalidCursor extends Error {}
 function decodeCursor(text: string): Cursor {
   try {
     const cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    if (typeof cursor.id !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(String(cursor.created)) || !Number.isInteger(cursor.priority)) throw new Error();
+    // Every value goes into a query: a priority outside 1..5, an impossible date or an ID with NUL would fail there.
+    const created = String(cursor.created);
+    if (typeof cursor.id !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(cursor.id)) throw new Error();
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(created) || created < '1970' || new Date(`${created.slice(0, 23)}Z`).toISOString().slice(0, 23) !== created.slice(0, 23)) throw new Error();
+    if (!Number.isInteger(cursor.priority) || cursor.priority < 1 || cursor.priority > 5) throw new Error();
     return cursor;
   } catch {
     throw new InvalidCursor('cursor is not one this API returned');

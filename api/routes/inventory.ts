@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Router } from 'express';
-import { ensureStockRow, moveStock, stockLevels } from '../../db/stock';
+import { ensureStockRow, moveStock, stockLevels, type StockLevel } from '../../db/stock';
 import { restockWorkflowId } from '../../workflows/restock/restock.workflow';
 import type { ApiDeps } from '../app';
+import { idempotencyKeyOf } from '../idempotency-key';
 import { conflict, parse, unprocessable, type ProblemFieldError } from '../problem';
 import { adjustmentSchema, inventoryQuerySchema, ledgerQuerySchema, receiptSchema } from '../schemas';
+
+const NUMERIC_OUT_OF_RANGE = '22003';
 
 /** Stock in, corrections, levels and the ledger (SPEC section 4). Every change is one ledger row. */
 export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Router {
@@ -19,9 +22,20 @@ export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Rou
     if (errors.length > 0) throw unprocessable(errors.map((error) => error.message).join('; '), errors);
   }
 
-  async function levelOf(warehouse: string, sku: string) {
+  /** A movement beyond what a stock row can count (2^31 - 1 units) is refused as a conflict with the level, not a 500. */
+  async function withinStockRange<T>(sku: string, warehouse: string, move: () => Promise<T>): Promise<T> {
+    try {
+      return await move();
+    } catch (error) {
+      if ((error as { code?: string }).code !== NUMERIC_OUT_OF_RANGE) throw error;
+      throw conflict(`stock of ${sku} in ${warehouse} would exceed 2147483647 units`, [{ path: 'body', message: 'too much stock for one warehouse' }]);
+    }
+  }
+
+  /** A pair that never had stock has no row (a refused first movement leaves none): its level is zero. */
+  async function levelOf(warehouse: string, sku: string): Promise<StockLevel> {
     const [level] = await stockLevels(db, { warehouse, sku });
-    return level;
+    return level ?? { sku, warehouse, onHand: 0, reserved: 0, available: 0 };
   }
 
   /**
@@ -32,10 +46,12 @@ export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Rou
     const receipt = parse(receiptSchema, req.body);
     await requireKnown(receipt.warehouse, receipt.sku);
     const movementKey = `receipt:${receipt.warehouse}:${receipt.sku}:${receipt.reference}`;
-    const result = await db.transaction(async (trx) => {
-      await ensureStockRow(trx, receipt.warehouse, receipt.sku);
-      return moveStock(trx, { warehouse: receipt.warehouse, sku: receipt.sku, reason: 'receipt', onHandDelta: receipt.quantity, reservedDelta: 0, reference: receipt.reference, movementKey });
-    });
+    const result = await withinStockRange(receipt.sku, receipt.warehouse, () =>
+      db.transaction(async (trx) => {
+        await ensureStockRow(trx, receipt.warehouse, receipt.sku);
+        return moveStock(trx, { warehouse: receipt.warehouse, sku: receipt.sku, reason: 'receipt', onHandDelta: receipt.quantity, reservedDelta: 0, reference: receipt.reference, movementKey });
+      }),
+    );
     const restockWorkflow = restockWorkflowId(movementKey);
     try {
       await temporal.workflow.start('restockWorkflow', { taskQueue, workflowId: restockWorkflow, args: [{ sku: receipt.sku }], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
@@ -49,8 +65,8 @@ export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Rou
   router.post('/adjustments', auth.requireRole('warehouse'), async (req, res) => {
     const adjustment = parse(adjustmentSchema, req.body);
     await requireKnown(adjustment.warehouse, adjustment.sku);
-    const key = req.header('idempotency-key');
-    const result = await db.transaction(async (trx) => {
+    const key = idempotencyKeyOf(req);
+    const result = await withinStockRange(adjustment.sku, adjustment.warehouse, () => db.transaction(async (trx) => {
       await ensureStockRow(trx, adjustment.warehouse, adjustment.sku);
       return moveStock(trx, {
         warehouse: adjustment.warehouse,
@@ -61,7 +77,7 @@ export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Rou
         reference: adjustment.reason,
         movementKey: `adjustment:${key ?? randomUUID()}`,
       });
-    });
+    }));
     if (result === 'insufficient') {
       const level = await levelOf(adjustment.warehouse, adjustment.sku);
       throw conflict(`adjusting by ${adjustment.delta} would leave ${level.onHand + adjustment.delta} on hand against ${level.reserved} reserved`, [

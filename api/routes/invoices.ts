@@ -6,10 +6,10 @@ import { recordInvoicePayment } from '../../db/receivables';
 import { renderInvoicePdf } from '../../documents/invoice-pdf';
 import type { ApiDeps } from '../app';
 import { conflict, notFound, parse, unprocessable } from '../problem';
-import { invoicePaymentSchema } from '../schemas';
+import { invoicePaymentSchema, plainText } from '../schemas';
 
-const listQuerySchema = z.strictObject({
-  orderId: z.string().max(64).optional(),
+export const listQuerySchema = z.strictObject({
+  orderId: plainText(64).optional(),
   status: z.enum(['open', 'paid', 'overdue', 'credit']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(200),
 });

@@ -3,6 +3,7 @@ import { findOrderSummary, InvalidCursor, listOrders, orderDetail } from '../../
 import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, refundOrderUpdate, rejectOrderUpdate, requestReturnUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
 import type { ApiDeps } from '../app';
 import { principalOf } from '../auth';
+import { idempotencyKeyOf } from '../idempotency-key';
 import { problemFromFailure, updateOrder } from '../order-updates';
 import { ordersFromCsv, placeBatch } from '../batch-orders';
 import { placeOrder, randomCode } from '../place-order';
@@ -17,10 +18,7 @@ export function orderRoutes(deps: ApiDeps): Router {
 
   router.post('/', auth.requireRole('sales'), async (req, res) => {
     const request = parse(placeOrderSchema, req.body);
-    const idempotencyKey = req.header('idempotency-key');
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-      throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'header.Idempotency-Key', message: 'invalid' }]);
-    }
+    const idempotencyKey = idempotencyKeyOf(req);
     const placed = await placeOrder(deps, request, { idempotencyKey, scope: `orders:${principalOf(res).keyId}` });
     if (placed.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(202).location(`/v1/orders/${placed.id}`).json({ id: placed.id, trackingNumber: placed.trackingNumber, status: placed.status });
@@ -31,7 +29,7 @@ export function orderRoutes(deps: ApiDeps): Router {
     const csv = req.is('text/csv') === 'text/csv';
     const orders = csv ? ordersFromCsv(typeof req.body === 'string' ? req.body : '') : parse(batchOrdersSchema, req.body).orders;
     if (orders.length > 1000) throw badRequest('a batch holds at most 1000 orders', [{ path: 'body', message: 'too many rows' }]);
-    const results = await placeBatch(deps, orders, { idempotencyKey: req.header('idempotency-key'), scope: `orders:${principalOf(res).keyId}`, csv });
+    const results = await placeBatch(deps, orders, { idempotencyKey: idempotencyKeyOf(req), scope: `orders:${principalOf(res).keyId}`, csv });
     res.json({ accepted: results.filter((row) => row.id).length, rejected: results.filter((row) => row.errors).length, results });
   });
 

@@ -4,7 +4,7 @@ import { customersReport, paymentReconciliation, productsReport, salesReport } f
 import { DAY_MS, dayOf, dayStartMs, defaultSalesRange, periodLengthMs, wholePeriodRange, type ReportPeriod } from '../../domain/periods';
 import type { ApiDeps } from '../app';
 import { badRequest, parse } from '../problem';
-import { customersReportQuerySchema, productsReportQuerySchema, salesReportQuerySchema } from '../schemas';
+import { customersReportQuerySchema, paymentReportQuerySchema, productsReportQuerySchema, salesReportQuerySchema } from '../schemas';
 
 /** Sales defaults: four weeks of days or twelve weeks, averaging a week of days or four weeks. */
 const SALES_DEFAULTS: Record<ReportPeriod, { periods: number; lookback: number; maxPeriods: number }> = {
@@ -24,7 +24,7 @@ export function reportRoutes({ db, auth }: ApiDeps): Router {
 
   /** Payment reconciliation: every order's money, and every discrepancy found (none expected). */
   router.get('/reports/payments', auth.anyRole, async (req, res) => {
-    const filter = parse(z.strictObject({ orderId: z.string().max(64).optional() }), req.query, 'query');
+    const filter = parse(paymentReportQuerySchema, req.query, 'query');
     res.json(await paymentReconciliation(db, filter));
   });
 

@@ -1,0 +1,15 @@
+import type { Request } from 'express';
+import { badRequest } from './problem';
+import { idempotencyKeySchema } from './schemas';
+
+/**
+ * The optional `Idempotency-Key` header, checked before it is stored: a key is a database key, so an empty
+ * one or one longer than an index row can hold must be refused (400), not fail on insert.
+ */
+export function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.header('idempotency-key');
+  if (key !== undefined && !idempotencyKeySchema.safeParse(key).success) {
+    throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'header.Idempotency-Key', message: 'invalid' }]);
+  }
+  return key;
+}

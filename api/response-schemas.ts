@@ -1,0 +1,360 @@
+import './zod-openapi';
+import { z } from 'zod';
+import {
+  BACKORDER_POLICIES,
+  CANCEL_REASONS,
+  CUSTOMER_TIERS,
+  ORDER_STATUSES,
+  PAYMENT_METHODS,
+  PAYMENT_TERMS,
+  REJECT_REASONS,
+} from '../domain/order';
+import { RETURN_STATUSES } from '../workflows/return/messages';
+
+/**
+ * What the API answers, for the OpenAPI document only (responses are built by the routes and db views; the
+ * fuzzer checks every answer against these). Objects are open (extra fields allowed) but list every field
+ * the API sends; nullable where the column is.
+ */
+
+const minor = z.number().int().openapi({ description: 'money in minor units (cents)' });
+const timestamp = z.iso.datetime();
+const date = z.iso.date();
+const currency = z.string().length(3);
+
+export const problemSchema = z
+  .object({
+    type: z.string().openapi({ example: '/problems/400' }),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string().openapi({ example: 'body.lines.0.quantity' }), message: z.string() })),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details; `errors` names each offending field' });
+
+// A registered schema made nullable renders as allOf [$ref, null-type] (wrong): nullable uses are inlined instead.
+export const orderStatusSchema = z.enum(ORDER_STATUSES).openapi('OrderStatus');
+export const statusReplySchema = z.object({ status: orderStatusSchema }).openapi('StatusReply', { description: "the order's status after the workflow applied the change" });
+
+export const addressView = z
+  .object({
+    name: z.string(),
+    line1: z.string(),
+    line2: z.string().optional(),
+    city: z.string(),
+    region: z.string(),
+    postalCode: z.string(),
+    country: z.string(),
+  })
+  .openapi('Address');
+
+export const productView = z
+  .object({
+    sku: z.string(),
+    name: z.string(),
+    unitPrice: minor,
+    currency,
+    taxCode: z.string(),
+    weightGrams: z.number().int(),
+    active: z.boolean(),
+    maxOrderQuantity: z.number().int().nullable(),
+  })
+  .openapi('Product');
+
+export const warehouseView = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    region: z.string(),
+    country: z.string(),
+    priority: z.number().int(),
+    cutoffHour: z.number().int().min(0).max(23),
+    active: z.boolean(),
+  })
+  .openapi('Warehouse');
+
+export const customerView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    email: z.string(),
+    active: z.boolean(),
+    tier: z.enum(CUSTOMER_TIERS),
+    currency,
+    approvalLimit: minor,
+    creditLimit: minor,
+    paymentTerms: z.enum(PAYMENT_TERMS),
+    address: addressView,
+  })
+  .openapi('Customer');
+
+export const promotionView = z
+  .object({
+    code: z.string(),
+    type: z.enum(['percent', 'fixed']),
+    value: z.number().int(),
+    validFrom: timestamp.nullable(),
+    validTo: timestamp.nullable(),
+    minOrderAmount: minor.nullable(),
+    usageLimit: z.number().int().nullable(),
+    timesUsed: z.number().int(),
+  })
+  .openapi('Promotion');
+
+export const stockLevelView = z
+  .object({
+    sku: z.string(),
+    warehouse: z.string(),
+    onHand: z.number().int(),
+    reserved: z.number().int(),
+    available: z.number().int(),
+  })
+  .openapi('StockLevel');
+
+export const stockMoveView = z
+  .object({ duplicate: z.boolean().openapi({ description: 'true when this was a retry that moved nothing' }), level: stockLevelView })
+  .openapi('StockMove');
+
+export const ledgerEntryView = z
+  .object({
+    id: z.number().int(),
+    sku: z.string(),
+    warehouse: z.string(),
+    reason: z.enum(['receipt', 'adjustment', 'reserve', 'release', 'ship', 'restock', 'write_off']),
+    onHandDelta: z.number().int(),
+    reservedDelta: z.number().int(),
+    orderId: z.string().nullable(),
+    reference: z.string().nullable(),
+    at: timestamp,
+  })
+  .openapi('LedgerEntry');
+
+export const orderSummaryView = z
+  .object({
+    id: z.string(),
+    trackingNumber: z.string(),
+    customerId: z.string(),
+    status: orderStatusSchema,
+    priority: z.number().int().min(1).max(5),
+    currency,
+    total: minor.nullable().openapi({ description: 'null until the order is priced' }),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .openapi('OrderSummary');
+
+export const placedOrderView = z
+  .object({ id: z.string(), trackingNumber: z.string(), status: orderStatusSchema })
+  .openapi('PlacedOrder', { description: 'PENDING for a new order; the current status for an idempotent replay' });
+
+const shipmentStatus = z.enum(['allocated', 'picking', 'picked', 'shipped', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'cancelled']);
+const shipmentEventView = z.object({ status: z.string(), at: timestamp, detail: z.string().nullable() }).openapi('ShipmentEvent');
+const quantityLine = z.object({ sku: z.string(), quantity: z.number().int() });
+
+const shipmentFields = {
+  id: z.string(),
+  orderId: z.string(),
+  warehouse: z.string(),
+  status: shipmentStatus,
+  carrier: z.string().nullable(),
+  service: z.string().nullable(),
+  carrierTrackingNumber: z.string().nullable(),
+  shippedAt: timestamp.nullable(),
+  deliveredAt: timestamp.nullable(),
+  lines: z.array(quantityLine),
+  events: z.array(shipmentEventView),
+};
+export const shipmentView = z.object(shipmentFields).openapi('Shipment');
+
+export const invoiceSummaryView = z
+  .object({
+    number: z.string().openapi({ example: 'INV-2026-000001' }),
+    status: z.enum(['open', 'paid', 'overdue', 'credit']),
+    kind: z.enum(['invoice', 'credit_note']),
+    orderId: z.string(),
+    shipmentId: z.string().nullable(),
+    currency,
+    subtotal: minor,
+    discount: minor,
+    shipping: minor,
+    tax: minor,
+    total: minor,
+    amountPaid: minor,
+    amountCredited: minor,
+    note: z.string().nullable(),
+    dueDate: date.nullable().openapi({ description: 'net30 invoices only' }),
+    issuedAt: timestamp,
+  })
+  .openapi('InvoiceSummary');
+
+export const invoiceView = invoiceSummaryView
+  .extend({
+    lines: z.array(
+      z.object({ sku: z.string(), quantity: z.number().int(), unitPrice: minor, taxRateBps: z.number().int(), subtotal: minor, discount: minor, tax: minor, total: minor }),
+    ),
+  })
+  .openapi('Invoice');
+
+const nullableMinor = minor.nullable();
+export const orderDetailView = orderSummaryView
+  .extend({
+    rejectReason: z.enum(REJECT_REASONS).nullable(),
+    cancelReason: z.enum(CANCEL_REASONS).nullable(),
+    statusReasons: z.array(z.string()),
+    source: z.enum(['api', 'batch']),
+    totals: z.object({ subtotal: nullableMinor, discount: nullableMinor, shipping: nullableMinor, tax: nullableMinor, total: nullableMinor }),
+    shippingAddress: addressView,
+    payment: z.object({ method: z.enum(PAYMENT_METHODS) }),
+    backorderPolicy: z.enum(BACKORDER_POLICIES),
+    expedite: z.boolean(),
+    promotionCode: z.string().nullable(),
+    promisedDeliveryDate: date.nullable(),
+    lines: z.array(
+      z.object({
+        sku: z.string(),
+        quantity: z.number().int(),
+        approvedQuantity: z.number().int(),
+        reservedQuantity: z.number().int(),
+        pickedQuantity: z.number().int(),
+        shippedQuantity: z.number().int(),
+        deliveredQuantity: z.number().int(),
+        returnedQuantity: z.number().int(),
+        cancelledQuantity: z.number().int(),
+        unitPrice: nullableMinor,
+        taxRateBps: z.number().int().nullable(),
+        subtotal: nullableMinor,
+        discount: nullableMinor,
+        tax: nullableMinor,
+        total: nullableMinor,
+      }),
+    ),
+    shipments: z.array(
+      z.object({
+        ...shipmentFields,
+        pickList: z.object({ id: z.string(), status: z.enum(['open', 'confirmed', 'cancelled']) }).nullable(),
+      }),
+    ),
+    payments: z.array(
+      z.object({
+        id: z.string(),
+        kind: z.enum(['authorization', 'capture', 'void', 'refund']),
+        provider: z.string(),
+        amount: minor,
+        currency,
+        status: z.enum(['succeeded', 'declined']),
+        providerReference: z.string().nullable(),
+        shipmentId: z.string().nullable(),
+        detail: z.string().nullable(),
+        createdAt: timestamp,
+      }),
+    ),
+    invoices: z.array(invoiceSummaryView),
+    timeline: z.array(z.object({ seq: z.number().int(), type: z.string(), status: z.enum(ORDER_STATUSES).nullable(), message: z.string(), detail: z.unknown(), at: timestamp })),
+  })
+  .openapi('Order');
+
+export const orderHistoryView = z
+  .object({
+    orderId: z.string(),
+    status: orderStatusSchema,
+    workflowId: z.string(),
+    temporalUiUrl: z.string().openapi({ description: "the order's workflow in the Temporal Web UI" }),
+    timeline: orderDetailView.shape.timeline,
+  })
+  .openapi('OrderHistory');
+
+export const batchResultView = z
+  .object({
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    results: z.array(
+      z.object({
+        index: z.number().int(),
+        line: z.number().int().optional().openapi({ description: 'CSV only: the line of the file (the header is line 1)' }),
+        id: z.string().optional(),
+        trackingNumber: z.string().optional(),
+        status: orderStatusSchema.optional(),
+        errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      }),
+    ),
+  })
+  .openapi('BatchResult');
+
+export const refundReplyView = z
+  .object({ status: orderStatusSchema, refundId: z.string(), amount: minor, creditNote: z.string() })
+  .openapi('RefundReply');
+
+export const returnOpenedView = z.object({ id: z.string().openapi({ example: 'ORD-0123456789AB/return-1' }), status: z.literal('AWAITING_RECEIPT') }).openapi('ReturnOpened');
+
+export const returnView = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    status: z.enum(RETURN_STATUSES),
+    resolution: z.enum(['refund', 'exchange']),
+    reason: z.string(),
+    lines: z.array(quantityLine),
+    receivedLines: z.array(quantityLine.extend({ condition: z.enum(['resellable', 'damaged']) })).nullable(),
+    refundId: z.string().nullable(),
+    creditNote: z.string().nullable(),
+    replacementShipmentId: z.string().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .openapi('Return');
+
+export const pickListView = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    shipmentId: z.string(),
+    warehouse: z.string(),
+    wave: z.string(),
+    priority: z.number().int(),
+    status: z.enum(['open', 'confirmed', 'cancelled']),
+    createdAt: timestamp,
+    confirmedAt: timestamp.nullable(),
+    lines: z.array(z.object({ sku: z.string(), quantity: z.number().int(), pickedQuantity: z.number().int().nullable() })),
+  })
+  .openapi('PickList');
+
+export const trackingView = z
+  .object({
+    trackingNumber: z.string(),
+    status: orderStatusSchema,
+    placedAt: timestamp,
+    promisedDeliveryDate: date.nullable(),
+    items: z.array(
+      z.object({
+        sku: z.string(),
+        name: z.string(),
+        quantity: z.number().int(),
+        shippedQuantity: z.number().int(),
+        deliveredQuantity: z.number().int(),
+        cancelledQuantity: z.number().int(),
+      }),
+    ),
+    shipments: z.array(
+      z.object({
+        carrier: z.string().nullable(),
+        service: z.string().nullable(),
+        carrierTrackingNumber: z.string(),
+        status: shipmentStatus,
+        shippedAt: timestamp.nullable(),
+        deliveredAt: timestamp.nullable(),
+        events: z.array(shipmentEventView),
+      }),
+    ),
+  })
+  .openapi('Tracking', { description: 'customer-safe: no names, emails or addresses' });
+
+const moneyTotals = { authorized: minor, captured: minor, voided: minor, refunded: minor, invoiced: minor, credited: minor };
+export const paymentReportView = z
+  .object({
+    orders: z.array(z.object({ orderId: z.string(), status: orderStatusSchema, paymentMethod: z.enum(PAYMENT_METHODS), currency, ...moneyTotals })),
+    totals: z.object(moneyTotals),
+    discrepancies: z.array(z.object({ orderId: z.string(), problem: z.string() })),
+  })
+  .openapi('PaymentReconciliation');
+
+export const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
