@@ -138,6 +138,9 @@ export const orderSummaryView = z
     priority: z.number().int().min(1).max(5),
     currency,
     total: minor.nullable().openapi({ description: 'null until the order is priced' }),
+    rejectReason: z.enum(REJECT_REASONS).nullable(),
+    cancelReason: z.enum(CANCEL_REASONS).nullable(),
+    statusReasons: z.array(z.string()),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -198,9 +201,6 @@ export const invoiceView = invoiceSummaryView
 const nullableMinor = minor.nullable();
 export const orderDetailView = orderSummaryView
   .extend({
-    rejectReason: z.enum(REJECT_REASONS).nullable(),
-    cancelReason: z.enum(CANCEL_REASONS).nullable(),
-    statusReasons: z.array(z.string()),
     source: z.enum(['api', 'batch']),
     totals: z.object({ subtotal: nullableMinor, discount: nullableMinor, shipping: nullableMinor, tax: nullableMinor, total: nullableMinor }),
     shippingAddress: addressView,

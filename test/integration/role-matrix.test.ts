@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type express from 'express';
 import { createApp } from '../../api/app';
+import { routeTable } from '../../api/route-table';
 import { ROLES, type Role } from '../../config';
 import { createApiKey, digestKeyId, importApiKeys, revokeApiKey } from '../../db/api-keys';
 import { startOms, type TestOms } from '../support/oms';
@@ -63,6 +64,8 @@ const PUBLIC = [
   ...['GET /health', 'GET /ready', 'GET /metrics', 'GET /openapi.json', 'GET /docs', 'GET /v1/track/:trackingNumber'],
   // HTML pages: the console asks for a key and calls /v1 with it; the tracking page is the customer's.
   ...['GET /console', 'GET /track/:trackingNumber'],
+  // Swagger UI's start-up script for /docs.
+  'GET /docs/init.js',
 ];
 
 /** An answer that got past authorization: the route looked at the request (no such order, bad body, ...). */
@@ -155,24 +158,7 @@ function table(text: string): MatrixRow[] {
   return rows.map(([route, ...cells]) => ({ route: route.replace(/\s+/, ' '), allowed: roles.filter((_role, index) => cells[index] === 'y') }));
 }
 
-/** `METHOD /path` of every route the express app serves, read from its router (mounted routers included). */
+/** `METHOD /path` of every route the express app serves, read from its router (api/route-table.ts). */
 function servedRoutes(app: express.Express): string[] {
-  interface Layer {
-    rawPath?: string;
-    route?: { path: string; methods: Record<string, boolean> };
-    handle: { stack?: Layer[] };
-  }
-  const routes: string[] = [];
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const path = `${prefix}${layer.route.path}`.replace(/(.)\/$/, '$1');
-        for (const method of Object.keys(layer.route.methods).filter((name) => layer.route!.methods[name] && name !== '_all')) routes.push(`${method.toUpperCase()} ${path}`);
-      } else if (layer.handle.stack) {
-        walk(layer.handle.stack, `${prefix}${layer.rawPath === '/' ? '' : (layer.rawPath ?? '')}`);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  return [...new Set(routes)];
+  return [...new Set(routeTable(app).map((route) => `${route.method} ${route.path}`))];
 }
