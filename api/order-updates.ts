@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/connection';
 import { findOrderSummary } from '../db/orders';
 import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, orderWorkflowId } from '../workflows/order/messages';
-import { conflict, notFound, unprocessable } from './problem';
+import { conflict, HttpProblem, notFound, unprocessable } from './problem';
 
 /**
  * Sends a Temporal Update to a running order and answers with the workflow's own decision: its validator's
@@ -39,6 +39,7 @@ export async function sendUpdate<Reply>(handle: WorkflowHandle, send: (handle: W
       if (error.cause.type === INVALID_ORDER_REQUEST) throw unprocessable(error.cause.message, [{ path: 'body', message: error.cause.message }]);
     }
     if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) return whenClosed();
+    if (isRecoveringWorkflowError(error)) throw new HttpProblem(503, 'the order is recovering from a worker failure (its workflow task is being retried); send the request again shortly');
     throw error;
   }
 }
@@ -50,6 +51,14 @@ export function problemFromFailure(error: unknown): Error {
   if (cause instanceof ApplicationFailure && cause.type === ORDER_STATE_CONFLICT) return conflict(cause.message);
   if (cause instanceof ApplicationFailure && cause.type === INVALID_ORDER_REQUEST) return unprocessable(cause.message, [{ path: 'body', message: cause.message }]);
   return error as Error;
+}
+
+/** Temporal refuses Updates while the workflow's last task failed or timed out (e.g. its worker was killed mid-task). */
+function isRecoveringWorkflowError(error: unknown): boolean {
+  for (let cause = error as { message?: string; cause?: unknown } | undefined; cause; cause = cause.cause as typeof cause) {
+    if (/Workflow Task in failed state/i.test(String(cause.message ?? ''))) return true;
+  }
+  return false;
 }
 
 function isCompletedWorkflowError(error: unknown): boolean {

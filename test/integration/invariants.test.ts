@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { nextDocumentNumber } from '../../activities/invoicing';
 import { checkInvariants, type InvariantReport } from '../../db/invariants';
@@ -181,6 +183,28 @@ describe('invariant checks', () => {
     const report = await checkInvariants(oms.db, { requireSettled: true });
     expect(violationsOf(report, 'order-states').examples).toEqual(expect.arrayContaining([`${card.id} DELIVERED: has not settled`, `${net30} DELIVERED: has not settled`]));
     expect(violationsOf(report, 'order-states').violations).toBe(2);
+  });
+
+  it('npm run check-invariants prints each check and exits 0, then 1 once an invariant is broken', async () => {
+    const databaseUrl = (oms.db.client.config.connection as { connectionString: string }).connectionString;
+    const run = (...args: string[]) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check-invariants.ts', '--database-url', databaseUrl, '--no-temporal', ...args], { cwd: path.resolve(__dirname, '../..') });
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.on('exit', (code) => resolve({ code, output }));
+      });
+    const clean = await run();
+    expect(clean.output).toMatch(/^ok {3}stock-non-negative +\d+ checked, 0 violations$/m);
+    expect(clean.output).toContain('all invariants hold');
+    expect(clean.code).toBe(0);
+    await oms.db('promotions').where({ code: 'FIVEOFF' }).increment('times_used', 1); // left broken: the tests after this one do not look
+    const broken = await run('--json');
+    expect(broken.code).toBe(1);
+    const report = JSON.parse(broken.output);
+    expect(report.results.find((result: { name: string }) => result.name === 'promotion-uses')).toMatchObject({ violations: 1, examples: ['FIVEOFF: counted 1 uses, 0 orders hold one'] });
+    expect((await run('--bogus')).code).toBe(2);
   });
 
   it('reports an order in flight whose workflow is gone', async () => {
