@@ -34,7 +34,8 @@ Exits 0 when every order settled and every invariant holds, 1 otherwise.
 Options:
   --orders N           orders to place (default 500)
   --concurrency N      orders placed at once (default 8)
-  --kill-every DUR     how long the worker runs once ready before its next kill -9, +-50% (default 3s)
+  --kill-every DUR     how long the worker runs once ready before its next kill -9, +-50%, and at least until
+                       it has moved an order on (a new timeline entry), so the run cannot livelock (default 3s)
   --kills N            at most N worker kills (default: no limit)
   --pg-restarts N      PostgreSQL restarts, spread over the placing (default 1)
   --pg-down DUR        how long PostgreSQL stays down at each restart (default 2s)
@@ -254,10 +255,17 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
   // ---- the run ---------------------------------------------------------------------------------------------
   const plans = planOrders(options.orders, seededRandom(options.seed));
   const tracked: TrackedOrder[] = [];
-  const pending = new Set<Promise<void>>();
-  const track = (work: Promise<void>) => {
-    pending.add(work);
-    void work.finally(() => pending.delete(work));
+  /** Work under way (an order's follow-up step, a PostgreSQL restart), by what it is. */
+  const pending = new Map<Promise<void>, string>();
+  const track = (work: Promise<void>, what: string) => {
+    pending.set(work, what);
+    work.then(
+      () => pending.delete(work),
+      (error: Error) => {
+        pending.delete(work);
+        errors.push(`${what}: ${error.message}`);
+      },
+    );
   };
   let settled = false;
   let placingDone = 0;
@@ -283,26 +291,31 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
           const plan = plans[next++];
           try {
             const id = await actors.place(plan, runId);
-            const order: TrackedOrder = { plan, id, status: 'PENDING', done: new Set(), failures: new Map() };
+            const order: TrackedOrder = { plan, id, status: 'PENDING', actedOn: 'PENDING', done: new Set(), failures: new Map() };
             tracked.push(order);
-            track(actors.act(order));
+            track(actors.act(order), `${order.id} (${order.plan.scenario})`);
           } catch (error) {
             errors.push(`order ${plan.index} (${plan.scenario}) was not placed: ${(error as Error).message}`);
           }
           placingDone += 1;
           if (pgRestartsAt.length > 0 && placingDone >= pgRestartsAt[0]) {
             pgRestartsAt.shift();
-            track(restartPostgres());
+            track(restartPostgres(), 'PostgreSQL restart');
           }
         }
       }),
     );
   })();
 
+  // Each restarted worker runs ~--kill-every, and at least until it has moved some order on (a new timeline entry):
+  // a worker killed before it finishes any workflow task would leave every order waiting forever.
+  const timelineEntries = async () => Number((await db('order_events').count({ n: '*' }).first())?.n ?? 0);
   const killing = (async () => {
     const random = seededRandom(options.seed + 1);
     while (!settled && !interrupted && worker.kills < options.maxKills) {
+      const before = await timelineEntries().catch(() => 0);
       await sleep(options.killEveryMs * (0.5 + random()));
+      while (!settled && !interrupted && (await timelineEntries().catch(() => -1)) <= before) await sleep(500);
       if (settled || interrupted) break;
       await worker.kill9();
       await ensureRunning(worker);
@@ -343,7 +356,10 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
       const statuses = new Map<string, OrderStatus>((await db('orders').select('id', 'status')).map((row: { id: string; status: OrderStatus }) => [row.id, row.status]));
       for (const order of tracked) {
         order.status = statuses.get(order.id) ?? 'UNKNOWN';
-        track(actors.act(order));
+        // Act on a new status, and again while a step that failed waits to be retried.
+        if (order.status === order.actedOn && order.failures.size === 0) continue;
+        order.actedOn = order.status;
+        track(actors.act(order), `${order.id} (${order.plan.scenario})`);
       }
     } catch {
       // PostgreSQL is restarting: read again next second.
@@ -358,16 +374,21 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
       lastProgress = Date.now();
       log(`placed ${placingDone}/${plans.length}, settled ${tracked.length - unsettled.length} (${tally(tracked.filter((order) => !unsettled.includes(order)).map((order) => order.status))}), in flight ${unsettled.length} (${tally(unsettled.map((order) => order.status))}); worker kills ${worker.kills}, PostgreSQL restarts ${pgRestarts.length}, load ${os.loadavg()[0].toFixed(1)}`);
     }
+    if (allPlaced && unsettled.length === 0 && pending.size > 0 && Date.now() - lastProgress < 1_100) {
+      log(`waiting for ${pending.size} steps under way: ${[...new Set(pending.values())].slice(0, 5).join(', ')}`);
+    }
     if (allPlaced && unsettled.length === 0 && pending.size === 0) {
       // Settled orders may still run (a cancelled order's parcels in transit), and so may restock workflows.
       const running = await runningWorkflows(temporalClient);
       if (running.length === 0) break;
-      if (Date.now() - lastProgress >= 4_000) log(`waiting for ${running.length} workflows still running: ${running.slice(0, 5).join(', ')}`);
+      if (Date.now() - lastProgress < 1_100) log(`waiting for ${running.length} workflows still running: ${running.slice(0, 5).join(', ')}`);
     }
     if (placedAt !== undefined && Date.now() - placedAt > options.timeoutMs) {
       timedOut = true;
       log(`!! not settled ${formatDuration(options.timeoutMs)} after the last order was placed`);
       await reportStuck(db, temporalClient, unsettled, log);
+      const running = await runningWorkflows(temporalClient);
+      if (running.length > 0) log(`workflows still running: ${running.length}: ${running.slice(0, 10).join(', ')}`);
       break;
     }
   }

@@ -35,6 +35,8 @@ export interface TrackedOrder {
   plan: PlannedOrder;
   id: string;
   status: OrderStatus | 'UNKNOWN';
+  /** The status the follow-up steps last looked at. */
+  actedOn?: OrderStatus | 'UNKNOWN';
   /** Follow-up steps taken (approve, return, ...), so each is taken once. */
   done: Set<string>;
   failures: Map<string, number>;
@@ -123,11 +125,13 @@ export class OrderActors {
       order.done.add(step);
       try {
         await run();
+        order.failures.delete(step);
       } catch (error) {
         const failures = (order.failures.get(step) ?? 0) + 1;
         order.failures.set(step, failures);
-        if (failures < 5) order.done.delete(step);
-        else this.errors.push(`${order.id} (${scenario}) ${step} failed ${failures} times: ${(error as Error).message}`);
+        if (failures < 5) return void order.done.delete(step);
+        order.failures.delete(step);
+        this.errors.push(`${order.id} (${scenario}) ${step} failed ${failures} times: ${(error as Error).message}`);
       }
     };
     if (scenario === 'cancel') await once('cancel', () => this.cancel(order));
