@@ -22,7 +22,6 @@ describe('chaos, short', () => {
       '--timeout', '100s',
       '--temporal', servers.temporalAddress,
       '--workflow-bundle', servers.workflowBundlePath,
-      '--data-dir', path.join(servers.workDir, 'chaos'),
     ]);
     expect(output).toMatch(/worker\s+2 kill -9/);
     expect(output).toMatch(/PostgreSQL\s+1 restart\(s\)/);
