@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { OrderStatus } from '../../domain/order';
+import type { Role } from '../../config';
 import type { ChaosApi } from './api-client';
 
 /** A SKU the chaos run creates without stock: its orders backorder until the run's receipts bring units in. */
@@ -97,8 +98,8 @@ export const count = (tally: Tally, what: string, by = 1) => tally.set(what, (ta
 
 /**
  * The people around the orders: approvers, support (cancel, refund, returns) and the warehouse receiving
- * returned goods. Each step is taken once per order; requests that may have gone through before a failure are
- * checked in the records before they are sent again, so a retry never doubles a refund or a return.
+ * returned goods. Each step is taken once per order, with an Idempotency-Key, so a retry never doubles a refund
+ * or a return.
  */
 export class OrderActors {
   constructor(
@@ -144,55 +145,49 @@ export class OrderActors {
     if ((scenario === 'return-refund' || scenario === 'return-exchange') && status === 'DELIVERED') await once('return', () => this.returnGoods(order));
   }
 
+  /**
+   * Sends an order's step with an Idempotency-Key (the API makes it the Temporal Update ID), so the retries after
+   * a 5xx apply it once. A 409 while the order still shows `whileStatus` is retried too: the read model can be a
+   * step ahead of the workflow when the worker died in the middle of the workflow task that wrote it.
+   */
+  private async step<T = Record<string, unknown>>(order: TrackedOrder, step: string, path: string, as: Role, body: unknown, whileStatus?: OrderStatus) {
+    const headers = { 'idempotency-key': `chaos-${order.id}-${step}` };
+    for (let attempt = 1; ; attempt++) {
+      const reply = await this.api.send<T>('POST', path, { as, body, headers });
+      if (reply.status !== 409 || !whileStatus || attempt >= 30) return reply;
+      const now = (await this.db('orders').where({ id: order.id }).first('status'))?.status;
+      if (now !== whileStatus) return reply;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
+
   private async cancel(order: TrackedOrder): Promise<void> {
     // Cancel at different stages: at once, or after the pipeline has had a moment.
     await new Promise((resolve) => setTimeout(resolve, (order.plan.index % 4) * 700));
-    const reply = await this.api.send('POST', `/v1/orders/${order.id}/cancel`, { as: 'support', body: { reason: 'chaos: customer changed their mind' } });
+    const reply = await this.step(order, 'cancel', `/v1/orders/${order.id}/cancel`, 'support', { reason: 'chaos: customer changed their mind' });
     count(this.actions, reply.status === 200 ? 'cancel accepted' : `cancel refused (${reply.status})`);
   }
 
   private async decide(order: TrackedOrder, decision: 'approve' | 'reject', body: Record<string, unknown>): Promise<void> {
-    const reply = await this.api.send('POST', `/v1/orders/${order.id}/${decision}`, { as: 'approver', body });
+    const reply = await this.step(order, decision, `/v1/orders/${order.id}/${decision}`, 'approver', body, 'AWAITING_APPROVAL');
     count(this.actions, reply.status === 200 ? `${decision}d` : `${decision} answered ${reply.status}`);
   }
 
   /** A goodwill refund: by Update while the order runs, by a refund workflow once it has completed. */
   private async refund(order: TrackedOrder): Promise<void> {
-    const path = `/v1/orders/${order.id}/refunds`;
-    const refunded = async () => Boolean(await this.db('invoices').where({ order_id: order.id, kind: 'credit_note' }).first('number'));
-    for (let attempt = 1; ; attempt++) {
-      if (await refunded()) return void count(this.actions, 'refund (found after a failed answer)');
-      try {
-        const reply = await this.api.send('POST', path, { as: 'support', body: { amount: 100, reason: 'chaos: goodwill' }, retryForMs: 0 });
-        count(this.actions, reply.status === 201 ? `refund (${order.status === 'COMPLETED' ? 'completed order' : 'running order'})` : `refund answered ${reply.status}`);
-        return;
-      } catch (error) {
-        if (attempt >= 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
-      }
-    }
+    const reply = await this.step(order, 'refund', `/v1/orders/${order.id}/refunds`, 'support', { amount: 100, reason: 'chaos: goodwill' });
+    count(this.actions, reply.status === 201 ? `refund (${order.status === 'COMPLETED' ? 'completed order' : 'running order'})` : `refund answered ${reply.status}`);
   }
 
   /** An RMA for one unit, then the goods arrive at the warehouse. */
   private async returnGoods(order: TrackedOrder): Promise<void> {
     const line = (order.plan.body.lines as { sku: string }[])[0];
     const resolution = order.plan.scenario === 'return-exchange' ? 'exchange' : 'refund';
-    let returnId: string | undefined;
-    for (let attempt = 1; !returnId; attempt++) {
-      returnId = (await this.db('returns').where({ order_id: order.id }).first('id'))?.id;
-      if (returnId) break;
-      try {
-        const reply = await this.api.send<{ id: string }>('POST', `/v1/orders/${order.id}/returns`, { as: 'support', body: { lines: [{ sku: line.sku, quantity: 1 }], reason: 'chaos: not as pictured', resolution }, retryForMs: 0 });
-        if (reply.status !== 201) return void count(this.actions, `return refused (${reply.status}: window closed)`);
-        returnId = reply.body.id;
-      } catch (error) {
-        if (attempt >= 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
-      }
-    }
+    const opened = await this.step<{ id: string }>(order, 'return', `/v1/orders/${order.id}/returns`, 'support', { lines: [{ sku: line.sku, quantity: 1 }], reason: 'chaos: not as pictured', resolution }, 'DELIVERED');
+    if (opened.status !== 201) return void count(this.actions, `return refused (${opened.status}: window closed)`);
     count(this.actions, `return opened (${resolution})`);
     const condition = resolution === 'exchange' ? 'damaged' : 'resellable';
-    const received = await this.api.send('POST', `/v1/returns/${encodeURIComponent(returnId)}/receive`, { as: 'warehouse', body: { lines: [{ sku: line.sku, quantity: 1, condition }] } });
+    const received = await this.step(order, 'receive', `/v1/returns/${encodeURIComponent(opened.body.id)}/receive`, 'warehouse', { lines: [{ sku: line.sku, quantity: 1, condition }] });
     count(this.actions, received.status === 200 ? 'return received' : `return receipt answered ${received.status}`);
   }
 }
