@@ -170,7 +170,7 @@ export class OrderActors {
 
   private async decide(order: TrackedOrder, decision: 'approve' | 'reject', body: Record<string, unknown>): Promise<void> {
     const reply = await this.step(order, decision, `/v1/orders/${order.id}/${decision}`, 'approver', body, 'AWAITING_APPROVAL');
-    count(this.actions, reply.status === 200 ? `${decision}d` : `${decision} answered ${reply.status}`);
+    count(this.actions, reply.status === 200 ? (decision === 'approve' ? 'approved' : 'rejected') : `${decision} answered ${reply.status}`);
   }
 
   /** A goodwill refund: by Update while the order runs, by a refund workflow once it has completed. */
