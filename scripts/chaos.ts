@@ -37,7 +37,8 @@ Options:
   --kill-every DUR     how long the worker runs once ready before its next kill -9, +-50%, and at least until
                        it has moved an order on (a new timeline entry), so the run cannot livelock (default 3s)
   --kills N            at most N worker kills (default: no limit)
-  --pg-restarts N      PostgreSQL restarts, spread over the placing (default 1)
+  --pg-restarts N      PostgreSQL restarts, spread over the run: when 1/(N+1), 2/(N+1), ... of the
+                       orders have settled (default 1)
   --pg-down DUR        how long PostgreSQL stays down at each restart (default 2s)
   --faults SPEC        sandbox fault mode (default transient=0.2,timeoutAfterSuccess=0.05)
   --return-window DUR  OMS_RETURN_WINDOW of the orders (default 30s)
@@ -298,10 +299,6 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
             errors.push(`order ${plan.index} (${plan.scenario}) was not placed: ${(error as Error).message}`);
           }
           placingDone += 1;
-          if (pgRestartsAt.length > 0 && placingDone >= pgRestartsAt[0]) {
-            pgRestartsAt.shift();
-            track(restartPostgres(), 'PostgreSQL restart');
-          }
         }
       }),
     );
@@ -370,6 +367,11 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
       log(`all ${plans.length} orders placed in ${seconds(placedAt - started)}`);
     }
     const unsettled = tracked.filter((order) => !TERMINAL_STATUSES.includes(order.status as OrderStatus));
+    // PostgreSQL restarts mid-run, while many orders are deep in the pipeline (payments, refunds, returns).
+    if (pgRestartsAt.length > 0 && tracked.length - unsettled.length >= pgRestartsAt[0]) {
+      pgRestartsAt.shift();
+      track(restartPostgres(), 'PostgreSQL restart');
+    }
     if (Date.now() - lastProgress >= 5_000) {
       lastProgress = Date.now();
       log(`placed ${placingDone}/${plans.length}, settled ${tracked.length - unsettled.length} (${tally(tracked.filter((order) => !unsettled.includes(order)).map((order) => order.status))}), in flight ${unsettled.length} (${tally(unsettled.map((order) => order.status))}); worker kills ${worker.kills}, PostgreSQL restarts ${pgRestarts.length}, load ${os.loadavg()[0].toFixed(1)}`);
