@@ -47,7 +47,8 @@ export function createInventoryActivities({ db }: ActivityDeps) {
     const [{ next }] = await trx('shipments').where({ order_id: orderId }).select(trx.raw('coalesce(max(seq), 0) + 1 AS next'));
     const id = shipmentIdFor(orderId, next);
     await trx('shipments').insert({ id, order_id: orderId, seq: next, allocation_round: round, warehouse_code: warehouse, status: 'allocated', purpose: replacement ? 'replacement' : 'order' });
-    for (const line of lines) {
+    // Stock rows are locked in SKU order, as every other movement does, so two allocations never deadlock.
+    for (const line of [...lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))) {
       await trx('shipment_lines').insert({ shipment_id: id, sku: line.sku, quantity: line.quantity });
       const result = await moveStock(trx, {
         warehouse,
@@ -68,7 +69,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
 
   async function release(orderId: string, id: string): Promise<void> {
     await db.transaction(async (trx) => {
-      const active = await trx('reservations').where({ shipment_id: id, status: 'active' }).forUpdate();
+      const active = await trx('reservations').where({ shipment_id: id, status: 'active' }).orderBy('sku').forUpdate();
       for (const reservation of active) {
         await moveStock(trx, {
           warehouse: reservation.warehouse_code,

@@ -36,7 +36,7 @@ export function createShippingActivities({ db, carrier }: ActivityDeps) {
             updated_at: trx.fn.now(),
           });
         if (handedOver === 0) return; // shipped by an earlier attempt
-        const reservations = await trx('reservations').where({ shipment_id: input.shipmentId, status: 'active' });
+        const reservations = await trx('reservations').where({ shipment_id: input.shipmentId, status: 'active' }).orderBy('sku'); // lock order: by SKU
         const countsOnOrder = !(await isReplacement(trx, input.shipmentId));
         for (const reservation of reservations) {
           const moved = await moveStock(trx, {

@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/connection';
 import { findOrderSummary } from '../db/orders';
 import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, orderWorkflowId } from '../workflows/order/messages';
-import { conflict, notFound, unprocessable } from './problem';
+import type { Request } from 'express';
+import { badRequest, conflict, HttpProblem, notFound, unprocessable } from './problem';
 
 /**
  * Sends a Temporal Update to a running order and answers with the workflow's own decision: its validator's
@@ -39,6 +40,8 @@ export async function sendUpdate<Reply>(handle: WorkflowHandle, send: (handle: W
       if (error.cause.type === INVALID_ORDER_REQUEST) throw unprocessable(error.cause.message, [{ path: 'body', message: error.cause.message }]);
     }
     if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) return whenClosed();
+    // The request may still be applied once the workflow recovers: retry with the same Idempotency-Key to apply it once.
+    if (isRecoveringWorkflowError(error)) throw new HttpProblem(503, 'the order is recovering from a worker failure (its workflow task is being retried); retry shortly with the same Idempotency-Key');
     throw error;
   }
 }
@@ -50,6 +53,26 @@ export function problemFromFailure(error: unknown): Error {
   if (cause instanceof ApplicationFailure && cause.type === ORDER_STATE_CONFLICT) return conflict(cause.message);
   if (cause instanceof ApplicationFailure && cause.type === INVALID_ORDER_REQUEST) return unprocessable(cause.message, [{ path: 'body', message: cause.message }]);
   return error as Error;
+}
+
+/**
+ * The Update's ID from the request's Idempotency-Key, scoped by action: Temporal applies an Update ID once per
+ * workflow run and answers a repeat with the first outcome, so a client retrying after a lost answer (a worker
+ * died mid-request, a 503) gets one refund or return, not two. Without the header each request is a new Update.
+ */
+export function updateIdFrom(req: Request, action: string): string | undefined {
+  const key = req.header('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'header.Idempotency-Key', message: 'invalid' }]);
+  return `${action}:${key}`;
+}
+
+/** Temporal refuses Updates while the workflow's last task failed or timed out (e.g. its worker was killed mid-task). */
+function isRecoveringWorkflowError(error: unknown): boolean {
+  for (let cause = error as { message?: string; cause?: unknown } | undefined; cause; cause = cause.cause as typeof cause) {
+    if (/Workflow Task in failed state/i.test(String(cause.message ?? ''))) return true;
+  }
+  return false;
 }
 
 function isCompletedWorkflowError(error: unknown): boolean {

@@ -71,7 +71,18 @@ export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler
     if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
       return sendProblem(res, new HttpProblem(parserError.status, parserError.message ?? 'bad request', [{ path: 'body', message: parserError.message ?? 'rejected' }]));
     }
+    if (isDatabaseUnavailable(error)) return sendProblem(res, new HttpProblem(503, 'the database is unavailable; retry shortly'));
     log(error);
     return sendProblem(res, new HttpProblem(500, 'an unexpected error occurred; it has been logged'));
   };
+}
+
+/**
+ * PostgreSQL down or restarting (refused or dropped connections, shutting down, starting up, no connection
+ * from the pool in time): a 503 to retry, not a 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const { code, name, message } = (error ?? {}) as { code?: string; name?: string; message?: string };
+  if (code && ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(code)) return true;
+  return name === 'KnexTimeoutError' || /Connection terminated|Connection ended unexpectedly/i.test(message ?? '');
 }

@@ -24,7 +24,18 @@ export async function runWorker(config: OmsConfig, targets: { databaseUrl: strin
   const { connection: clientConnection, client: temporal } = await connectClient(config, targets.temporalAddress);
   await ensureSearchAttributes(clientConnection, config.temporalNamespace);
   const connection = await connectWorker(config, targets.temporalAddress);
-  const worker = await createOmsWorker({ connection, namespace: config.temporalNamespace, taskQueue: ORDER_TASK_QUEUE, db, temporal, dataConverter: omsDataConverter(config), sandboxFaults: config.sandboxFaults, payments: config.paymentProvider.kind === 'stripe' ? createStripePaymentProvider(config.paymentProvider) : undefined });
+  const worker = await createOmsWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: ORDER_TASK_QUEUE,
+    db,
+    temporal,
+    dataConverter: omsDataConverter(config),
+    sandboxFaults: config.sandboxFaults,
+    payments: config.paymentProvider.kind === 'stripe' ? createStripePaymentProvider(config.paymentProvider) : undefined,
+    // OMS_WORKFLOW_BUNDLE: a prebuilt workflow bundle (bundleWorkflowCode), so a restart skips the bundling (chaos runs restart often).
+    workflowBundle: process.env.OMS_WORKFLOW_BUNDLE ? { codePath: process.env.OMS_WORKFLOW_BUNDLE } : undefined,
+  });
   const done = worker.run().finally(async () => {
     await connection.close();
     await clientConnection.close();

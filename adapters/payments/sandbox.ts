@@ -38,42 +38,53 @@ export function parseSandboxFaults(text: string | undefined): SandboxFaults {
   return faults;
 }
 
+/** Whether fault mode fails this attempt of this idempotency key (a chaos run replays it to count the faults). */
+export function faultStrikes(faults: SandboxFaults, kind: keyof SandboxFaults, idempotencyKey: string, attempt: number): boolean {
+  return faults[kind] > 0 && createHash('sha256').update(`${kind}:${idempotencyKey}:${attempt}`).digest().readUInt32BE(0) / 2 ** 32 < faults[kind];
+}
+
 /**
  * The built-in sandbox provider. It keeps its own books in `sandbox_payment_*` tables, standing in for an
  * outside system: a repeated idempotency key gets the first answer back, and captures can never exceed
  * what was authorized.
  */
 export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = NO_FAULTS): PaymentProvider {
-  const strikes = (key: string, attempt: number, kind: keyof SandboxFaults) =>
-    faults[kind] > 0 && createHash('sha256').update(`${kind}:${key}:${attempt}`).digest().readUInt32BE(0) / 2 ** 32 < faults[kind];
+  const strikes = (key: string, attempt: number, kind: keyof SandboxFaults) => faultStrikes(faults, kind, key, attempt);
 
   /** Runs an operation once per idempotency key; later calls with the key return the stored answer. */
-  async function once<T>(idempotencyKey: string, operation: string, flaky: boolean, run: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    const [{ attempts, response }] = await db('sandbox_payment_operations')
-      .insert({ idempotency_key: idempotencyKey, operation, attempts: 1 })
-      .onConflict('idempotency_key')
-      .merge({ attempts: db.raw('sandbox_payment_operations.attempts + 1') })
-      .returning(['attempts', 'response']);
-    if (response !== null) return response as T;
-    if (flaky && attempts <= FLAKY_FAILURES) {
-      throw new TransientPaymentError(`sandbox: simulated transient failure ${attempts} of ${FLAKY_FAILURES} (tok_flaky)`);
-    }
-    if (strikes(idempotencyKey, attempts, 'transient')) throw new TransientPaymentError(`sandbox fault mode: transient failure (attempt ${attempts})`);
-    const result = await db.transaction(async (trx) => {
-      const outcome = await run(trx);
-      await trx('sandbox_payment_operations').where({ idempotency_key: idempotencyKey }).update({ response: JSON.stringify(outcome) });
+  function once<T>(idempotencyKey: string, operation: string, flaky: boolean, run: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return reachable(async () => {
+      const [{ attempts, response }] = await db('sandbox_payment_operations')
+        .insert({ idempotency_key: idempotencyKey, operation, attempts: 1 })
+        .onConflict('idempotency_key')
+        .merge({ attempts: db.raw('sandbox_payment_operations.attempts + 1') })
+        .returning(['attempts', 'response']);
+      if (response !== null) return response as T;
+      if (flaky && attempts <= FLAKY_FAILURES) {
+        throw new TransientPaymentError(`sandbox: simulated transient failure ${attempts} of ${FLAKY_FAILURES} (tok_flaky)`);
+      }
+      if (strikes(idempotencyKey, attempts, 'transient')) throw new TransientPaymentError(`sandbox fault mode: transient failure (attempt ${attempts})`);
+      const { outcome, replayed } = await db.transaction(async (trx) => {
+        // A call with the same key still running (an attempt given up on) holds the row: wait for it, then answer as it did.
+        const { response: answered } = await trx('sandbox_payment_operations').where({ idempotency_key: idempotencyKey }).forUpdate().first('response');
+        if (answered !== null) return { outcome: answered as T, replayed: true };
+        const result = await run(trx);
+        await trx('sandbox_payment_operations').where({ idempotency_key: idempotencyKey }).update({ response: JSON.stringify(result) });
+        return { outcome: result, replayed: false };
+      });
+      if (!replayed && strikes(idempotencyKey, attempts, 'timeoutAfterSuccess')) {
+        throw new TransientPaymentError(`sandbox fault mode: timed out after ${operation} succeeded (attempt ${attempts})`);
+      }
       return outcome;
     });
-    if (strikes(idempotencyKey, attempts, 'timeoutAfterSuccess')) {
-      throw new TransientPaymentError(`sandbox fault mode: timed out after ${operation} succeeded (attempt ${attempts})`);
-    }
-    return result;
   }
 
-  async function flakyAuthorization(authorizationId: string): Promise<boolean> {
-    const row = await db('sandbox_payment_authorizations').where({ id: authorizationId }).first('flaky');
-    if (!row) throw new Error(`sandbox: no authorization ${authorizationId}`);
-    return row.flaky;
+  function flakyAuthorization(authorizationId: string): Promise<boolean> {
+    return reachable(async () => {
+      const row = await db('sandbox_payment_authorizations').where({ id: authorizationId }).first('flaky');
+      if (!row) throw new SandboxRefusal(`sandbox: no authorization ${authorizationId}`);
+      return row.flaky;
+    });
   }
 
   return {
@@ -102,7 +113,7 @@ export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = N
           .whereRaw('captured + ? <= amount', [request.amount])
           .whereNot('status', 'voided')
           .increment('captured', request.amount);
-        if (updated === 0) throw new Error(`sandbox: capture of ${request.amount} exceeds what ${request.authorizationId} has left`);
+        if (updated === 0) throw new SandboxRefusal(`sandbox: capture of ${request.amount} exceeds what ${request.authorizationId} has left`);
         return { captureId: `sbx_cap_${digest(request.idempotencyKey)}` };
       });
     },
@@ -113,7 +124,7 @@ export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = N
           .where({ id: request.authorizationId })
           .whereRaw('refunded + ? <= captured', [request.amount])
           .increment('refunded', request.amount);
-        if (updated === 0) throw new Error(`sandbox: refund of ${request.amount} exceeds what ${request.authorizationId} has captured and not refunded`);
+        if (updated === 0) throw new SandboxRefusal(`sandbox: refund of ${request.amount} exceeds what ${request.authorizationId} has captured and not refunded`);
         return { refundId: `sbx_ref_${digest(request.idempotencyKey)}` };
       });
     },
@@ -125,6 +136,22 @@ export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = N
       });
     },
   };
+}
+
+/** What the sandbox refuses (a capture beyond the authorization, an unknown authorization): an answer, not an outage. */
+class SandboxRefusal extends Error {}
+
+/**
+ * The sandbox's books live in PostgreSQL: when it cannot reach them (restarting, connections dropped, a
+ * deadlock victim) that is a provider outage to the OMS, worth retrying, never a final answer.
+ */
+async function reachable<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof SandboxRefusal || error instanceof TransientPaymentError) throw error;
+    throw new TransientPaymentError(`sandbox unavailable: ${(error as Error).message}`);
+  }
 }
 
 function digest(text: string): string {

@@ -1,10 +1,11 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Router } from 'express';
 import { findOrderSummary, InvalidCursor, listOrders, orderDetail } from '../../db/orders';
 import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, refundOrderUpdate, rejectOrderUpdate, requestReturnUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
 import type { ApiDeps } from '../app';
 import { principalOf } from '../auth';
 import { idempotencyKeyOf } from '../idempotency-key';
-import { problemFromFailure, updateOrder } from '../order-updates';
+import { problemFromFailure, updateIdFrom, updateOrder } from '../order-updates';
 import { ordersFromCsv, placeBatch } from '../batch-orders';
 import { placeOrder, randomCode } from '../place-order';
 import { completedOrderRefundId, refundWorkflow } from '../../workflows/refund/refund.workflow';
@@ -64,15 +65,15 @@ export function orderRoutes(deps: ApiDeps): Router {
 
   router.post('/:id/approve', auth.requireRole('approver'), async (req, res) => {
     const request = parse(approveSchema, req.body ?? {});
-    res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(approveOrderUpdate, { args: [request] })));
+    res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(approveOrderUpdate, { args: [request], updateId: updateIdFrom(req, 'approve') })));
   });
   router.post('/:id/reject', auth.requireRole('approver'), async (req, res) => {
     const request = parse(rejectSchema, req.body);
-    res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(rejectOrderUpdate, { args: [request] })));
+    res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(rejectOrderUpdate, { args: [request], updateId: updateIdFrom(req, 'reject') })));
   });
   router.post('/:id/cancel', auth.requireRole('support'), async (req, res) => {
     const request = parse(cancelSchema, req.body);
-    res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(cancelOrderUpdate, { args: [request] })));
+    res.json(await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(cancelOrderUpdate, { args: [request], updateId: updateIdFrom(req, 'cancel') })));
   });
   router.post('/:id/resume-backorder', auth.requireRole('support'), async (req, res) => {
     parse(emptySchema, req.body ?? {});
@@ -87,22 +88,26 @@ export function orderRoutes(deps: ApiDeps): Router {
     const request = parse(refundSchema, req.body);
     const orderId = String(req.params.id);
     const refundAfterCompletion = async () => {
-      const refundId = completedOrderRefundId(orderId, randomCode(8));
+      // With an Idempotency-Key the refund's ID comes from it: a retry joins (or repeats, harmlessly) the same refund.
+      const key = updateIdFrom(req, 'refund');
+      const refundId = completedOrderRefundId(orderId, key ? key.slice('refund:'.length) : randomCode(8));
       try {
-        const refund = await deps.temporal.workflow.execute(refundWorkflow, { taskQueue: deps.taskQueue, workflowId: refundId, args: [{ orderId, refundId, ...request }] });
+        const refund = await deps.temporal.workflow
+          .execute(refundWorkflow, { taskQueue: deps.taskQueue, workflowId: refundId, args: [{ orderId, refundId, ...request }] })
+          .catch((error) => (error instanceof WorkflowExecutionAlreadyStartedError ? deps.temporal.workflow.getHandle<typeof refundWorkflow>(refundId).result() : Promise.reject(error)));
         const current = await findOrderSummary(db, orderId);
         return { status: current!.status, ...refund };
       } catch (error) {
         throw problemFromFailure(error);
       }
     };
-    res.status(201).json(await updateOrder(deps, orderId, (order) => order.executeUpdate(refundOrderUpdate, { args: [request] }), refundAfterCompletion));
+    res.status(201).json(await updateOrder(deps, orderId, (order) => order.executeUpdate(refundOrderUpdate, { args: [request], updateId: updateIdFrom(req, 'refund') }), refundAfterCompletion));
   });
 
   /** An RMA for shipped units within the return window: 201 `{id, status}`; 409 once the window has closed. */
   router.post('/:id/returns', auth.requireRole('support'), async (req, res) => {
     const request = parse(returnSchema, req.body);
-    const opened = await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(requestReturnUpdate, { args: [request] }));
+    const opened = await updateOrder(deps, String(req.params.id), (order) => order.executeUpdate(requestReturnUpdate, { args: [request], updateId: updateIdFrom(req, 'return') }));
     res.status(201).location(`/v1/returns/${encodeURIComponent(opened.id)}`).json(opened);
   });
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { receiveReturnUpdate } from '../../workflows/return/messages';
 import type { ApiDeps } from '../app';
-import { sendUpdate } from '../order-updates';
+import { sendUpdate, updateIdFrom } from '../order-updates';
 import { conflict, notFound, parse } from '../problem';
 import { receiveReturnSchema } from '../schemas';
 
@@ -38,7 +38,7 @@ export function returnRoutes({ db, auth, temporal }: ApiDeps): Router {
     const id = String(req.params.id);
     const row = await db('returns').where({ id }).first('status');
     if (!row) throw notFound(`no return ${id}`);
-    const reply = await sendUpdate(temporal.workflow.getHandle(id), (handle) => handle.executeUpdate(receiveReturnUpdate, { args: [request] }), async () => {
+    const reply = await sendUpdate(temporal.workflow.getHandle(id), (handle) => handle.executeUpdate(receiveReturnUpdate, { args: [request], updateId: updateIdFrom(req, 'receive') }), async () => {
       throw conflict(`return ${id} is ${row.status}`);
     });
     res.json(reply);

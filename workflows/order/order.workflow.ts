@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  allHandlersFinished,
   CancellationScope,
   ParentClosePolicy,
   condition,
@@ -278,6 +279,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     // What shipped before the cancellation is still on its way: keep taking its carrier events.
     await awaitDeliveries();
   }
+  // An Update still running (a refund between its provider call and its credit note) must finish: completing now
+  // would abandon it half done.
+  await condition(allHandlersFinished);
   setCurrentDetails('');
   return state;
 

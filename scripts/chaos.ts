@@ -1,0 +1,551 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { faultStrikes, parseSandboxFaults, type SandboxFaults } from '../adapters/payments/sandbox';
+import { ROLES, type Role } from '../config';
+import { createDb } from '../db/connection';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../db/embedded-postgres';
+import { checkInvariants, formatInvariantReport, type InvariantReport } from '../db/invariants';
+import { migrateToLatest } from '../db/migrate';
+import { seedDemo } from '../db/seed-demo';
+import { formatDuration, parseDuration } from '../domain/duration';
+import { TERMINAL_STATUSES, type OrderStatus } from '../domain/order';
+import { resolveTemporalCli } from '../temporal/cli';
+import { startDevServer } from '../temporal/dev-server';
+import { orderWorkflowLookup } from '../temporal/workflow-states';
+import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
+import { ChaosApi } from './chaos/api-client';
+import { ChildRole, freePort } from './chaos/processes';
+import { count, OrderActors, planOrders, SCARCE_SKU, seededRandom, type Tally, type TrackedOrder } from './chaos/scenarios';
+
+const HELP = `npm run chaos [-- options]
+
+Runs an isolated OMS (its own data directory and ports: embedded PostgreSQL, Temporal dev server, the API and
+the worker as child processes) in auto fulfillment mode, places orders through the API in a mix of scenarios
+(approvals, rejections, cancellations, backorders and restocks, refunds, returns and exchanges, net30), and
+meanwhile kill -9s and restarts the worker, restarts PostgreSQL, and makes the sandbox payment provider fail.
+Once every order has settled it runs the invariant checks (npm run check-invariants) and prints the figures.
+Exits 0 when every order settled and every invariant holds, 1 otherwise.
+
+Options:
+  --orders N           orders to place (default 500)
+  --concurrency N      orders placed at once (default 8)
+  --kill-every DUR     how long the worker runs once ready before its next kill -9, +-50%, and at least until
+                       it has moved an order on (a new timeline entry), so the run cannot livelock (default 3s)
+  --kills N            at most N worker kills (default: no limit)
+  --pg-restarts N      PostgreSQL restarts, spread over the run: when 1/(N+1), 2/(N+1), ... of the
+                       orders have settled (default 1)
+  --pg-down DUR        how long PostgreSQL stays down at each restart (default 2s)
+  --faults SPEC        sandbox fault mode (default transient=0.2,timeoutAfterSuccess=0.05)
+  --return-window DUR  OMS_RETURN_WINDOW of the orders (default 30s)
+  --delivery-delay DUR OMS_CARRIER_DELIVERY_DELAY (default 1s)
+  --timeout DUR        how long orders may take to settle after the last one is placed (default 20m)
+  --seed N             the order mix's random seed (default 1)
+  --temporal ADDRESS   use this Temporal server instead of starting a dev server (the run owns its task
+                       queue "orders" there; the CI test passes the test suite's server)
+  --workflow-bundle F  a prebuilt workflow bundle (bundleWorkflowCode) instead of building one
+  --data-dir DIR       where to keep the run's data and logs (default: a new temporary directory)
+  --keep               keep the data directory after a passing run (a failing run always keeps it)
+  --help               this text`;
+
+interface Options {
+  orders: number;
+  concurrency: number;
+  killEveryMs: number;
+  maxKills: number;
+  pgRestarts: number;
+  pgDownMs: number;
+  faults: SandboxFaults;
+  faultSpec: string;
+  returnWindow: string;
+  deliveryDelay: string;
+  timeoutMs: number;
+  seed: number;
+  dataDir?: string;
+  keep: boolean;
+  temporalAddress?: string;
+  workflowBundle?: string;
+}
+
+function parseOptions(): Options | undefined {
+  const { values } = parseArgs({
+    options: {
+      orders: { type: 'string', default: '500' },
+      concurrency: { type: 'string', default: '8' },
+      'kill-every': { type: 'string', default: '3s' },
+      kills: { type: 'string' },
+      'pg-restarts': { type: 'string', default: '1' },
+      'pg-down': { type: 'string', default: '2s' },
+      faults: { type: 'string', default: 'transient=0.2,timeoutAfterSuccess=0.05' },
+      'return-window': { type: 'string', default: '30s' },
+      'delivery-delay': { type: 'string', default: '1s' },
+      timeout: { type: 'string', default: '20m' },
+      seed: { type: 'string', default: '1' },
+      'data-dir': { type: 'string' },
+      temporal: { type: 'string' },
+      'workflow-bundle': { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return undefined;
+  }
+  const whole = (name: string, raw: string | undefined, min: number) => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number of at least ${min}`);
+    return value;
+  };
+  parseDuration(values['return-window']);
+  parseDuration(values['delivery-delay']);
+  return {
+    orders: whole('orders', values.orders, 1),
+    concurrency: whole('concurrency', values.concurrency, 1),
+    killEveryMs: parseDuration(values['kill-every']),
+    maxKills: values.kills === undefined ? Infinity : whole('kills', values.kills, 0),
+    pgRestarts: whole('pg-restarts', values['pg-restarts'], 0),
+    pgDownMs: parseDuration(values['pg-down']),
+    faults: parseSandboxFaults(values.faults),
+    faultSpec: values.faults,
+    returnWindow: values['return-window'],
+    deliveryDelay: values['delivery-delay'],
+    timeoutMs: parseDuration(values.timeout),
+    seed: whole('seed', values.seed, 0),
+    dataDir: values['data-dir'],
+    keep: values.keep,
+    temporalAddress: values.temporal,
+    workflowBundle: values['workflow-bundle'] && path.resolve(values['workflow-bundle']),
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+async function main(): Promise<number> {
+  const options = parseOptions();
+  if (!options) return 0;
+  // Stops what the run started, newest first, however the run ends.
+  const cleanups: (() => Promise<void>)[] = [];
+  let outcome: { ok: boolean; dataDir: string; remove: boolean } | undefined;
+  try {
+    outcome = await run(options, cleanups);
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch((error) => console.error(`cleanup: ${(error as Error).message}`));
+  }
+  if (outcome.remove) rmSync(outcome.dataDir, { recursive: true, force: true });
+  else console.log(`data and logs kept in ${outcome.dataDir}`);
+  console.log(outcome.ok ? 'chaos: PASS' : 'chaos: FAIL');
+  return outcome.ok ? 0 : 1;
+}
+
+async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise<{ ok: boolean; dataDir: string; remove: boolean }> {
+  const started = Date.now();
+  const log = (message: string) => console.log(`[chaos ${seconds(Date.now() - started).padStart(7)}] ${message}`);
+  const loadSamples: number[] = [os.loadavg()[0]];
+  const dataDir = options.dataDir ? path.resolve(options.dataDir) : mkdtempSync(path.join(os.tmpdir(), 'oms-chaos-'));
+  mkdirSync(dataDir, { recursive: true });
+  chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when this runs as root
+  const runId = randomBytes(4).toString('hex');
+  log(`run ${runId}: ${options.orders} orders, concurrency ${options.concurrency}, worker kill -9 every ~${formatDuration(options.killEveryMs)}${Number.isFinite(options.maxKills) ? ` (at most ${options.maxKills})` : ''}, ${options.pgRestarts} PostgreSQL restart(s), faults ${options.faultSpec}; data in ${dataDir}`);
+
+  const children: ChildRole[] = [];
+  const killChildren = () => children.forEach((child) => child.killNow());
+  process.on('exit', killChildren);
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    log('interrupted: stopping');
+  };
+
+  const [pgPort, temporalPort, uiPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const pgOptions = { dataDir: path.join(dataDir, 'postgres'), port: pgPort, database: 'oms' };
+  // embedded-postgres ends the process on SIGINT/SIGTERM by itself; this run stops everything in order instead.
+  const takeSignals = () => {
+    process.removeAllListeners('SIGINT');
+    process.removeAllListeners('SIGTERM');
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  };
+  let postgres!: EmbeddedPostgresServer;
+  const bundlePath = options.workflowBundle ?? path.join(dataDir, 'workflow-bundle.js');
+  const startTemporal = async () => {
+    if (options.temporalAddress) return { address: options.temporalAddress, uiUrl: '' };
+    const cli = await resolveTemporalCli({ onProgress: log });
+    if (!cli) throw new Error('no Temporal CLI: set TEMPORAL_CLI or install Go so the pinned version can be built (npm run temporal-cli)');
+    const server = await startDevServer({ cliPath: cli.path, port: temporalPort, uiPort, headless: true, logFile: path.join(dataDir, 'temporal.log') });
+    cleanups.unshift(() => server.stop());
+    process.on('exit', () => server.process.kill('SIGKILL'));
+    return server;
+  };
+  const [, temporal] = await Promise.all([
+    startEmbeddedPostgres(pgOptions).then((server) => {
+      postgres = server;
+      cleanups.push(() => postgres.stop()); // PostgreSQL stops last
+    }),
+    startTemporal(),
+    options.workflowBundle ? undefined : bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger }).then((bundle) => writeFileSync(bundlePath, bundle.code)),
+  ]);
+  takeSignals();
+  log(`PostgreSQL on ${pgPort}, Temporal ${options.temporalAddress ? 'at' : 'dev server on'} ${temporal.address}, workflow bundle ${options.workflowBundle ? 'given' : 'built'}`);
+
+  const db = createDb(postgres.url, { poolMax: 4 });
+  cleanups.unshift(() => db.destroy());
+  await migrateToLatest(db);
+  await seedDemo(db);
+
+  const keys = Object.fromEntries(ROLES.map((role) => [role, `chaos-${role}-${runId}`])) as Record<Role, string>;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OMS_DATA_DIR: dataDir,
+    DATABASE_URL: postgres.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: 'default',
+    ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+    PORT: String(apiPort),
+    OMS_API_KEYS: ROLES.map((role) => `${keys[role]}:${role}`).join(','),
+    OMS_CARRIER_WEBHOOK_SECRET: `chaos-${runId}`,
+    OMS_FULFILLMENT_MODE: 'auto',
+    OMS_CARRIER_DELIVERY_DELAY: options.deliveryDelay,
+    OMS_RETURN_WINDOW: options.returnWindow,
+    OMS_APPROVAL_TIMEOUT: '1h',
+    OMS_BACKORDER_TIMEOUT: '1h',
+    OMS_SANDBOX_FAULTS: options.faultSpec,
+    OMS_PAYMENT_PROVIDER: 'sandbox',
+    OMS_WORKFLOW_BUNDLE: bundlePath,
+  };
+  let stopping = false;
+  const crashLines: string[] = [];
+  const restartAfterCrash = (role: ChildRole) => {
+    crashLines.push(`${role.lastCrash} (${new Date().toISOString()})`);
+    log(`!! ${role.lastCrash}: restarting it`);
+    if (!stopping) void ensureRunning(role);
+  };
+  const worker = new ChildRole('worker', 'worker/main.ts', env, path.join(dataDir, 'worker.log'), /worker polling task queue/, restartAfterCrash);
+  const api = new ChildRole('API', 'api/main.ts', env, path.join(dataDir, 'api.log'), /API listening on/, restartAfterCrash);
+  children.push(worker, api);
+  /** Starts the role, trying again while it cannot (e.g. PostgreSQL is down at that moment). */
+  async function ensureRunning(role: ChildRole): Promise<void> {
+    for (let attempt = 1; !role.running && !stopping; attempt++) {
+      try {
+        await role.start();
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        log(`${role.name} did not start (attempt ${attempt}): ${String((error as Error).message).split('\n')[0]}; trying again`);
+        await sleep(1_000);
+      }
+    }
+  }
+  await Promise.all([ensureRunning(worker), ensureRunning(api)]);
+  cleanups.unshift(async () => {
+    stopping = true;
+    await Promise.all([worker.stop(), api.stop()]);
+  });
+  log(`API on http://127.0.0.1:${apiPort}, worker running (logs: ${dataDir}/{api,worker}.log)`);
+
+  const client = { api: new ChaosApi(`http://127.0.0.1:${apiPort}`, keys) };
+  const errors: string[] = [];
+  const actions: Tally = new Map();
+  const actors = new OrderActors(client.api, db, actions, errors);
+  await prepareStock(client.api, options.orders);
+
+  // ---- the run ---------------------------------------------------------------------------------------------
+  const plans = planOrders(options.orders, seededRandom(options.seed));
+  const tracked: TrackedOrder[] = [];
+  /** Work under way (an order's follow-up step, a PostgreSQL restart), by what it is. */
+  const pending = new Map<Promise<void>, string>();
+  const track = (work: Promise<void>, what: string) => {
+    pending.set(work, what);
+    work.then(
+      () => pending.delete(work),
+      (error: Error) => {
+        pending.delete(work);
+        errors.push(`${what}: ${error.message}`);
+      },
+    );
+  };
+  let settled = false;
+  let placingDone = 0;
+  const pgRestartsAt = Array.from({ length: options.pgRestarts }, (_, index) => Math.ceil((options.orders * (index + 1)) / (options.pgRestarts + 1)));
+  const pgRestarts: { at: number; downMs: number }[] = [];
+
+  async function restartPostgres(): Promise<void> {
+    const at = Date.now();
+    log(`restarting PostgreSQL (stop, ${formatDuration(options.pgDownMs)} down, start on the same data directory and port)`);
+    await postgres.stop();
+    await sleep(options.pgDownMs);
+    postgres = await startEmbeddedPostgres(pgOptions);
+    takeSignals();
+    pgRestarts.push({ at: at - started, downMs: Date.now() - at });
+    log(`PostgreSQL is back after ${seconds(Date.now() - at)}`);
+  }
+
+  const placing = (async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (next < plans.length && !interrupted) {
+          const plan = plans[next++];
+          try {
+            const id = await actors.place(plan, runId);
+            const order: TrackedOrder = { plan, id, status: 'PENDING', actedOn: 'PENDING', done: new Set(), failures: new Map() };
+            tracked.push(order);
+            track(actors.act(order), `${order.id} (${order.plan.scenario})`);
+          } catch (error) {
+            errors.push(`order ${plan.index} (${plan.scenario}) was not placed: ${(error as Error).message}`);
+          }
+          placingDone += 1;
+        }
+      }),
+    );
+  })();
+
+  // Each restarted worker runs ~--kill-every, and at least until it has moved some order on (a new timeline entry):
+  // a worker killed before it finishes any workflow task would leave every order waiting forever.
+  const timelineEntries = async () => Number((await db('order_events').count({ n: '*' }).first())?.n ?? 0);
+  const killing = (async () => {
+    const random = seededRandom(options.seed + 1);
+    while (!settled && !interrupted && worker.kills < options.maxKills) {
+      const before = await timelineEntries().catch(() => 0);
+      await sleep(options.killEveryMs * (0.5 + random()));
+      while (!settled && !interrupted && (await timelineEntries().catch(() => -1)) <= before) await sleep(500);
+      if (settled || interrupted) break;
+      await worker.kill9();
+      await ensureRunning(worker);
+    }
+  })();
+
+  // The warehouse receives what waiting orders miss beyond the stock on hand; when stock is there but orders
+  // still wait (they began waiting after the last receipt's restock run), one unit nudges a new restock run.
+  const restocking = (async () => {
+    let receipts = 0;
+    const lastReceipt = new Map<string, number>();
+    while (!settled && !interrupted) {
+      await sleep(3_000);
+      try {
+        for (const { sku, missing, available } of await missingUnits(db)) {
+          const quantity = missing > available ? missing - available : Date.now() - (lastReceipt.get(sku) ?? 0) > 20_000 ? 1 : 0;
+          if (quantity === 0) continue;
+          receipts += 1;
+          lastReceipt.set(sku, Date.now());
+          const reply = await client.api.send('POST', '/v1/inventory/receipts', { as: 'warehouse', body: { warehouse: 'EWR', sku, quantity, reference: `chaos-${runId}-restock-${receipts}` } });
+          if (reply.status < 300) count(actions, `restock receipts (${sku})`);
+        }
+      } catch {
+        count(actions, 'restock rounds failed (PostgreSQL down), retried'); // the next round tries again
+      }
+    }
+  })();
+
+  const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: 'default' });
+  cleanups.unshift(() => temporalClient.connection.close());
+  let placedAt: number | undefined;
+  let lastProgress = 0;
+  let timedOut = false;
+  while (!interrupted) {
+    await sleep(1_000);
+    loadSamples.push(os.loadavg()[0]);
+    try {
+      const statuses = new Map<string, OrderStatus>((await db('orders').select('id', 'status')).map((row: { id: string; status: OrderStatus }) => [row.id, row.status]));
+      for (const order of tracked) {
+        order.status = statuses.get(order.id) ?? 'UNKNOWN';
+        // Act on a new status, and again while a step that failed waits to be retried.
+        if (order.status === order.actedOn && order.failures.size === 0) continue;
+        order.actedOn = order.status;
+        track(actors.act(order), `${order.id} (${order.plan.scenario})`);
+      }
+    } catch {
+      // PostgreSQL is restarting: read again next second.
+    }
+    const allPlaced = placingDone === plans.length;
+    if (allPlaced && placedAt === undefined) {
+      placedAt = Date.now();
+      log(`all ${plans.length} orders placed in ${seconds(placedAt - started)}`);
+    }
+    const unsettled = tracked.filter((order) => !TERMINAL_STATUSES.includes(order.status as OrderStatus));
+    // PostgreSQL restarts mid-run, while many orders are deep in the pipeline (payments, refunds, returns).
+    if (pgRestartsAt.length > 0 && tracked.length - unsettled.length >= pgRestartsAt[0]) {
+      pgRestartsAt.shift();
+      track(restartPostgres(), 'PostgreSQL restart');
+    }
+    if (Date.now() - lastProgress >= 5_000) {
+      lastProgress = Date.now();
+      log(`placed ${placingDone}/${plans.length}, settled ${tracked.length - unsettled.length} (${tally(tracked.filter((order) => !unsettled.includes(order)).map((order) => order.status))}), in flight ${unsettled.length} (${tally(unsettled.map((order) => order.status))}); worker kills ${worker.kills}, PostgreSQL restarts ${pgRestarts.length}, load ${os.loadavg()[0].toFixed(1)}`);
+    }
+    if (allPlaced && unsettled.length === 0 && pending.size > 0 && Date.now() - lastProgress < 1_100) {
+      log(`waiting for ${pending.size} steps under way: ${[...new Set(pending.values())].slice(0, 5).join(', ')}`);
+    }
+    if (allPlaced && unsettled.length === 0 && pending.size === 0) {
+      // Settled orders may still run (a cancelled order's parcels in transit), and so may restock workflows.
+      const running = await runningWorkflows(temporalClient);
+      if (running.length === 0) break;
+      if (Date.now() - lastProgress < 1_100) log(`waiting for ${running.length} workflows still running: ${running.slice(0, 5).join(', ')}`);
+    }
+    if (placedAt !== undefined && Date.now() - placedAt > options.timeoutMs) {
+      timedOut = true;
+      log(`!! not settled ${formatDuration(options.timeoutMs)} after the last order was placed`);
+      await reportStuck(db, temporalClient, unsettled, log);
+      const running = await runningWorkflows(temporalClient);
+      if (running.length > 0) log(`workflows still running: ${running.length}: ${running.slice(0, 10).join(', ')}`);
+      break;
+    }
+  }
+  settled = true;
+  await Promise.all([placing, killing, restocking]);
+  await ensureRunning(worker);
+  const settleMs = Date.now() - started;
+  log(interrupted ? 'interrupted' : timedOut ? 'timed out' : `every order settled after ${seconds(settleMs)}; checking invariants`);
+
+  // ---- the verdict -----------------------------------------------------------------------------------------
+  let report: InvariantReport | undefined;
+  for (let attempt = 1; !report; attempt++) {
+    try {
+      report = await checkInvariants(db, { requireSettled: true, workflows: orderWorkflowLookup(temporalClient, { taskQueue: ORDER_TASK_QUEUE }), exampleLimit: 10 });
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await sleep(2_000);
+    }
+  }
+  const faults = await faultFigures(db, options.faults);
+  const figures = {
+    runId,
+    orders: options.orders,
+    placed: tracked.length,
+    durationMs: settleMs,
+    placingMs: (placedAt ?? Date.now()) - started,
+    byScenario: Object.fromEntries(Object.keys(Object.fromEntries(plans.map((plan) => [plan.scenario, 1]))).sort().map((scenario) => [scenario, tallyObject(tracked.filter((order) => order.plan.scenario === scenario).map((order) => order.status))])),
+    workerKills: worker.kills,
+    workerStarts: worker.starts,
+    crashes: crashLines,
+    pgRestarts,
+    faults,
+    apiRetries: client.api.retries,
+    apiServerErrors: client.api.serverErrors,
+    actions: Object.fromEntries([...actions].sort()),
+    errors,
+    load: { start: loadSamples[0], max: Math.max(...loadSamples), end: os.loadavg()[0], cores: os.cpus().length },
+  };
+  writeFileSync(path.join(dataDir, 'chaos-report.json'), JSON.stringify({ figures, invariants: report }, null, 2));
+
+  console.log(`
+== chaos run ${runId}: ${options.orders} orders, concurrency ${options.concurrency}, faults ${options.faultSpec}
+duration          ${seconds(settleMs)} (placing ${seconds(figures.placingMs)})${timedOut ? ' — TIMED OUT' : ''}
+orders by status  ${tally(tracked.map((order) => order.status))}
+by scenario       ${Object.entries(figures.byScenario).map(([scenario, statuses]) => `${scenario}: ${Object.entries(statuses).map(([status, n]) => `${status} ${n}`).join(' ')}`).join('; ')}
+worker            ${worker.kills} kill -9, ${worker.starts} starts, ${worker.crashes} crashes; API ${api.crashes} crashes
+PostgreSQL        ${pgRestarts.length} restart(s)${pgRestarts.map((restart) => ` at ${seconds(restart.at)} (down ${seconds(restart.downMs)})`).join(',')}
+payment faults    ${faults.transient} transient failures + ${faults.lostResponses} lost responses injected over ${faults.operations} provider operations (${faults.retried} retried)
+API requests      ${client.api.retries} retried (${client.api.serverErrors} 5xx answers)
+actions           ${[...actions].sort().map(([what, n]) => `${what} ${n}`).join(', ') || 'none'}
+machine load      ${figures.load.start.toFixed(1)} at start, ${figures.load.max.toFixed(1)} at most, ${figures.load.end.toFixed(1)} at the end (1-minute load average, ${figures.load.cores} cores)
+${crashLines.length ? `crashes:\n  ${crashLines.join('\n  ')}\n` : ''}${errors.length ? `driver errors (${errors.length}):\n  ${errors.slice(0, 10).join('\n  ')}\n` : ''}
+== invariants
+${formatInvariantReport(report)}
+`);
+
+  const ok = report.ok && !timedOut && !interrupted && errors.length === 0 && crashLines.length === 0 && tracked.length === options.orders;
+  return { ok, dataDir, remove: ok && !options.keep && !options.dataDir };
+}
+
+async function runningWorkflows(temporal: Client): Promise<string[]> {
+  const running: string[] = [];
+  try {
+    for await (const execution of temporal.workflow.list({ query: `TaskQueue = '${ORDER_TASK_QUEUE}' AND ExecutionStatus = 'Running'` })) running.push(`${execution.workflowId} (${execution.type})`);
+  } catch (error) {
+    running.push(`(listing failed: ${(error as Error).message})`);
+  }
+  return running;
+}
+
+/** Plenty of everyday stock, so only the scarce SKU backorders; the scarce SKU exists without stock. */
+async function prepareStock(api: ChaosApi, orders: number): Promise<void> {
+  const product = await api.send('POST', '/v1/products', { as: 'admin', body: { sku: SCARCE_SKU, name: 'Chaos: scarce gadget', unitPrice: 1999, currency: 'USD', taxCode: 'GENERAL', weightGrams: 200 } });
+  if (product.status !== 201) throw new Error(`creating ${SCARCE_SKU} answered ${product.status}: ${JSON.stringify(product.body)}`);
+  for (const sku of ['MUG-BLK', 'TEE-M', 'BEANS-1KG', 'LAPTOP-14']) {
+    const receipt = await api.send('POST', '/v1/inventory/receipts', { as: 'warehouse', body: { warehouse: 'EWR', sku, quantity: orders * 8, reference: 'chaos-initial-stock' } });
+    if (receipt.status >= 300) throw new Error(`receiving ${sku} answered ${receipt.status}: ${JSON.stringify(receipt.body)}`);
+  }
+}
+
+/** Units that waiting orders still miss, per SKU (as the restock workflow counts them). */
+async function missingUnits(db: ReturnType<typeof createDb>): Promise<{ sku: string; missing: number; available: number }[]> {
+  const { rows } = await db.raw<{ rows: { sku: string; missing: number; available: number }[] }>(
+    `SELECT l.sku, sum(l.approved_quantity - l.shipped_quantity - l.reserved_quantity - (l.cancelled_quantity - (l.quantity - l.approved_quantity)))::int AS missing,
+            (SELECT coalesce(sum(s.on_hand - s.reserved), 0) FROM stock s WHERE s.sku = l.sku)::int AS available
+     FROM orders o JOIN order_lines l ON l.order_id = o.id
+     WHERE o.status IN ('BACKORDERED', 'PARTIALLY_SHIPPED')
+       AND l.approved_quantity > l.shipped_quantity + l.reserved_quantity + (l.cancelled_quantity - (l.quantity - l.approved_quantity))
+     GROUP BY l.sku ORDER BY l.sku`,
+  );
+  return rows;
+}
+
+/**
+ * The sandbox's fault draws are a function of the idempotency key and attempt, so the faults it injected can be
+ * counted from its books: attempts that drew a transient failure, and the attempt that succeeded but whose
+ * response was lost.
+ */
+async function faultFigures(db: ReturnType<typeof createDb>, faults: SandboxFaults) {
+  const operations: { idempotency_key: string; attempts: number; succeeded: boolean }[] = await db('sandbox_payment_operations').select('idempotency_key', 'attempts', db.raw('response IS NOT NULL AS succeeded'));
+  let transient = 0;
+  let lostResponses = 0;
+  for (const operation of operations) {
+    for (let attempt = 1; attempt <= operation.attempts; attempt++) {
+      if (faultStrikes(faults, 'transient', operation.idempotency_key, attempt)) {
+        transient += 1;
+        continue;
+      }
+      if (operation.succeeded && faultStrikes(faults, 'timeoutAfterSuccess', operation.idempotency_key, attempt)) lostResponses += 1;
+      break;
+    }
+  }
+  return { operations: operations.length, retried: operations.filter((operation) => operation.attempts > 1).length, transient, lostResponses };
+}
+
+/** What holds the orders that did not settle: their status, last timeline entry, and the workflow's pending activities. */
+async function reportStuck(db: ReturnType<typeof createDb>, temporal: Client, unsettled: TrackedOrder[], log: (message: string) => void): Promise<void> {
+  const byStatus = new Map<string, TrackedOrder[]>();
+  for (const order of unsettled) byStatus.set(order.status, [...(byStatus.get(order.status) ?? []), order]);
+  for (const [status, orders] of byStatus) {
+    log(`stuck in ${status}: ${orders.length}`);
+    for (const order of orders.slice(0, 5)) {
+      const last = await db('order_events').where({ order_id: order.id }).orderBy('seq', 'desc').first('message').catch(() => undefined);
+      const described = await temporal.workflow.getHandle(order.id).describe().catch((error: Error) => ({ error }));
+      const workflow = 'error' in described
+        ? `describe failed: ${described.error.message}`
+        : `workflow ${described.status.name}; pending: ${(described.raw.pendingActivities ?? []).map((activity) => `${activity.activityType?.name} attempt ${activity.attempt}${activity.lastFailure?.message ? ` (${activity.lastFailure.message})` : ''}`).join(', ') || 'no activity'}`;
+      log(`  ${order.id} (${order.plan.scenario}): last "${last?.message ?? '-'}"; ${workflow}`);
+    }
+  }
+}
+
+function tallyObject(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([, a], [, b]) => b - a));
+}
+
+function tally(values: string[]): string {
+  return Object.entries(tallyObject(values)).map(([value, n]) => `${value} ${n}`).join(', ') || 'none';
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error('chaos:', error);
+    process.exit(2);
+  },
+);

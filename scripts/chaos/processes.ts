@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * One OMS role (`worker/main.ts`, `api/main.ts`) run as a child process, so a chaos run can `kill -9` it. Its
+ * output goes to a log file; it is ready once it prints `ready`. An exit nobody asked for counts as a crash.
+ */
+export class ChildRole {
+  private child?: ChildProcess;
+  private expectingExit = false;
+  private readonly log: WriteStream;
+  crashes = 0;
+  starts = 0;
+  kills = 0;
+  lastCrash?: string;
+
+  constructor(
+    readonly name: string,
+    private readonly script: string,
+    private readonly env: NodeJS.ProcessEnv,
+    logFile: string,
+    private readonly ready: RegExp,
+    private readonly onCrash: (role: ChildRole) => void = () => undefined,
+  ) {
+    this.log = createWriteStream(logFile, { flags: 'a' });
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts the process and waits until it says it is ready (or fails with the end of its output). */
+  async start(timeoutMs = 120_000): Promise<void> {
+    this.starts += 1;
+    this.expectingExit = false;
+    const child = spawn(process.execPath, ['--import', 'tsx', this.script], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.log.write(`\n--- ${new Date().toISOString()} start #${this.starts} (pid ${child.pid})\n`);
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} not ready after ${timeoutMs} ms:\n${output.slice(-2000)}`)), timeoutMs);
+      const watch = (chunk: Buffer) => {
+        this.log.write(chunk);
+        if (output.length < 20_000) output += chunk.toString();
+        if (this.ready.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', watch);
+      child.stderr!.on('data', watch);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        this.log.write(`--- ${new Date().toISOString()} exited (${signal ?? code})\n`);
+        reject(new Error(`${this.name} exited (${signal ?? code}) before it was ready:\n${output.slice(-2000)}`));
+      });
+    });
+    child.once('exit', (code, signal) => {
+      if (this.expectingExit) return;
+      this.crashes += 1;
+      this.lastCrash = `${this.name} exited by itself (${signal ?? code}); see its log`;
+      this.onCrash(this);
+    });
+  }
+
+  /** `kill -9`: no shutdown, in-flight work is lost mid-step. */
+  async kill9(): Promise<void> {
+    await this.end('SIGKILL');
+    this.kills += 1;
+  }
+
+  /** A graceful stop (SIGTERM, then SIGKILL after a grace period). */
+  async stop(graceMs = 10_000): Promise<void> {
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    await this.end('SIGTERM');
+    clearTimeout(timer);
+  }
+
+  /** Synchronous last resort when the chaos run itself is exiting. */
+  killNow(): void {
+    this.expectingExit = true;
+    if (this.running) this.child!.kill('SIGKILL');
+  }
+
+  private async end(signal: NodeJS.Signals): Promise<void> {
+    this.expectingExit = true;
+    const child = this.child;
+    if (!child || !this.running) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+}
+
+/** A TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

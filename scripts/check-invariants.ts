@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../config';
+import { createDb } from '../db/connection';
+import { postgresUrl } from '../db/embedded-postgres';
+import { checkInvariants, formatInvariantReport, ORDER_STATE_RULES } from '../db/invariants';
+import { orderWorkflowLookup } from '../temporal/workflow-states';
+
+const HELP = `npm run check-invariants [-- options]
+
+Checks the business records for what must always hold (stock, reservations, ledger, payments against the
+payment provider's books, invoices and credit notes, shipments, order states), prints each check with the
+number of things it checked and its violations, then the figures. Exits 0 when every invariant holds,
+1 on any violation, 2 when it cannot connect.
+
+Which database:
+  1. --database-url URL, else DATABASE_URL;
+  2. else the embedded PostgreSQL of \`npm start\` while it is running: the data directory OMS_DATA_DIR
+     (default ./.oms-data), its postgres/postmaster.pid giving the port, database "oms".
+Which Temporal (optional: non-terminal orders must have a running workflow, no OMS workflow may have failed):
+  --temporal ADDRESS, else TEMPORAL_ADDRESS, else the dev server of \`npm start\` while it is running
+  (OMS_DATA_DIR/temporal.pid, port TEMPORAL_PORT, default 7233); --no-temporal skips it.
+  Namespace: TEMPORAL_NAMESPACE (default "default").
+
+Options:
+  --settled        every order must also be in a terminal status (COMPLETED, REJECTED, CANCELLED)
+  --examples N     examples listed per check (default 5)
+  --json           print the report as JSON
+  --help           this text
+
+Run it on a quiet system for exact results: an order in flight can be between two steps of a stage
+(e.g. captured, not yet invoiced) for a moment.
+
+Order states (what each status requires):
+${Object.entries(ORDER_STATE_RULES).map(([status, rule]) => `  ${status.padEnd(17)} ${rule}`).join('\n')}`;
+
+class UsageError extends Error {}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'database-url': { type: 'string' },
+      temporal: { type: 'string' },
+      'no-temporal': { type: 'boolean' },
+      settled: { type: 'boolean' },
+      examples: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const exampleLimit = values.examples === undefined ? 5 : Number(values.examples);
+  if (!Number.isInteger(exampleLimit) || exampleLimit < 0) throw new UsageError('--examples must be a whole number');
+  const target = resolveTargets(values);
+  const db = createDb(target.databaseUrl, { poolMax: 2 });
+  const connection = target.temporalAddress ? await Connection.connect({ address: target.temporalAddress, connectTimeout: 5_000 }) : undefined;
+  try {
+    const report = await checkInvariants(db, {
+      requireSettled: values.settled,
+      exampleLimit,
+      workflows: connection ? orderWorkflowLookup(new Client({ connection, namespace: target.namespace })) : undefined,
+    });
+    if (values.json) console.log(JSON.stringify({ database: target.label, temporal: target.temporalAddress ?? null, ...report }, null, 2));
+    else console.log(`database: ${target.label}\ntemporal: ${target.temporalAddress ?? 'not checked'}\n\n${formatInvariantReport(report)}`);
+    return report.ok ? 0 : 1;
+  } finally {
+    await connection?.close();
+    await db.destroy();
+  }
+}
+
+function resolveTargets(values: { 'database-url'?: string; temporal?: string; 'no-temporal'?: boolean }) {
+  const config = loadConfig({ ...process.env, OMS_API_KEYS: 'unused:admin', OMS_CARRIER_WEBHOOK_SECRET: 'unused' });
+  const namespace = config.temporalNamespace;
+  const explicitTemporal = values['no-temporal'] ? undefined : values.temporal ?? config.temporalAddress;
+  const explicit = values['database-url'] ?? config.databaseUrl;
+  if (explicit) return { databaseUrl: explicit, label: redact(explicit), temporalAddress: explicitTemporal, namespace };
+  const pidFile = path.join(config.dataDir, 'postgres', 'postmaster.pid');
+  if (!existsSync(pidFile)) {
+    throw new UsageError(`no database: set DATABASE_URL (or --database-url), or start the system with npm start (no PostgreSQL is running on ${config.dataDir})`);
+  }
+  // postmaster.pid: pid, data directory, start time, port, ...
+  const port = Number(readFileSync(pidFile, 'utf8').split('\n')[3]);
+  const devServer = existsSync(path.join(config.dataDir, 'temporal.pid')) && !values['no-temporal'] ? `127.0.0.1:${config.temporalPort}` : undefined;
+  const url = postgresUrl(port, 'oms');
+  return { databaseUrl: url, label: `${redact(url)} (npm start, ${config.dataDir})`, temporalAddress: explicitTemporal ?? devServer, namespace };
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    const usage = error instanceof UsageError || error instanceof ConfigError || String(error?.code).startsWith('ERR_PARSE_ARGS');
+    console.error(usage ? `check-invariants: ${error.message} (see --help)` : error);
+    process.exit(2);
+  },
+);
