@@ -44,13 +44,15 @@ export function cpuSeconds(named: Record<string, number | undefined>): CpuSecond
     if (stat) stats.set(pid, stat);
   }
   const names = new Map(Object.entries(named).filter((entry): entry is [string, number] => entry[1] !== undefined).map(([name, pid]) => [pid, name]));
+  // The part is named by the nearest ancestor that names one; a process not under this one is someone else's
+  // (other PostgreSQL and Temporal servers may run on the machine).
   const partOf = (stat: ProcStat): string | undefined => {
+    let part: string | undefined;
     for (let current: ProcStat | undefined = stat; current; current = stats.get(current.ppid)) {
-      if (names.has(current.pid)) return names.get(current.pid);
-      if (current.comm === 'postgres' || current.comm === 'temporal') return current.comm;
-      if (current.pid === process.pid) return 'bench';
+      if (current.pid === process.pid) return part ?? 'bench';
+      part ??= names.get(current.pid) ?? (current.comm === 'postgres' || current.comm === 'temporal' ? current.comm : undefined);
     }
-    return undefined; // not ours
+    return undefined;
   };
   const totals: CpuSeconds = {};
   for (const stat of stats.values()) {

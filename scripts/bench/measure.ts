@@ -27,31 +27,22 @@ export function latencySummary(values: readonly number[]): LatencySummary {
 export interface Throughput {
   /** How many reached the milestone. */
   count: number;
-  /** count / (last arrival - phase start). */
-  overallPerSecond: number | null;
   /**
-   * The steady rate: arrivals between the 10th and the 90th percentile of arrival times over the time between
-   * them, leaving out the ramp-up and the tail.
+   * count / seconds from the phase start to the last arrival: the rate the system kept up over the whole batch.
+   * (Under a backlog a workflow queue serves orders round-robin, so arrivals come late and in a burst; a rate
+   * taken over the burst alone would overstate what is sustained.)
    */
-  sustainedPerSecond: number | null;
-  /** Seconds from the phase start to the last arrival. */
-  spanSeconds: number | null;
+  perSecond: number | null;
+  /** Seconds from the phase start to the first and to the last arrival. */
+  firstSeconds: number | null;
+  lastSeconds: number | null;
 }
 
 export function throughput(arrivals: readonly number[], startedAt: number): Throughput {
-  const sorted = [...arrivals].sort((a, b) => a - b);
-  const count = sorted.length;
-  if (count === 0) return { count, overallPerSecond: null, sustainedPerSecond: null, spanSeconds: null };
-  const span = (sorted[count - 1] - startedAt) / 1000;
-  const low = Math.floor(count * 0.1);
-  const high = Math.max(low, Math.ceil(count * 0.9) - 1);
-  const steady = (sorted[high] - sorted[low]) / 1000;
-  return {
-    count,
-    overallPerSecond: round(span > 0 ? count / span : null),
-    sustainedPerSecond: round(steady > 0 ? (high - low) / steady : null),
-    spanSeconds: round(span),
-  };
+  if (arrivals.length === 0) return { count: 0, perSecond: null, firstSeconds: null, lastSeconds: null };
+  const first = (Math.min(...arrivals) - startedAt) / 1000;
+  const last = (Math.max(...arrivals) - startedAt) / 1000;
+  return { count: arrivals.length, perSecond: round(last > 0 ? arrivals.length / last : null), firstSeconds: round(first), lastSeconds: round(last) };
 }
 
 /** How many arrivals fell in each second since `startedAt`: the throughput-over-time series. */

@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import type { CeilingShape } from '../../workflows/bench/ceiling.workflow';
 import { cpuMsPer, cpuSeconds } from './cpu';
 import { historyLengths, historyShape, type HistoryShape } from './history';
 import { postAtRate, postClosedLoop, type PostResult } from './load';
@@ -203,10 +202,11 @@ export async function runHotSkuPhase(system: BenchSystem, options: PhaseOptions 
 }
 
 /**
- * The ceiling: as many no-op workflows as orders, with an order's count of activities, local activities and
- * timers, started at the same concurrency on the same server by a worker tuned like the order worker.
+ * The ceiling: as many no-op workflows as orders, replaying an order's commands per workflow task (activities,
+ * local activities, upserts, timers), started at the same concurrency on the same server by a worker tuned like
+ * the order worker.
  */
-export async function runCeilingPhase(system: BenchSystem, options: PhaseOptions & { workflows: number; concurrency: number; shape: CeilingShape; runId: string }) {
+export async function runCeilingPhase(system: BenchSystem, options: PhaseOptions & { workflows: number; concurrency: number; orderShape: HistoryShape; runId: string }) {
   const worker: RoleChild = await system.start('ceiling');
   await worker.stats({ resetPeak: true });
   const client: Client = system.temporal;
@@ -220,7 +220,7 @@ export async function runCeilingPhase(system: BenchSystem, options: PhaseOptions
     Array.from({ length: Math.min(options.concurrency, options.workflows) }, async () => {
       while (next < options.workflows) {
         const index = next++;
-        await client.workflow.start('ceilingWorkflow', { taskQueue: CEILING_TASK_QUEUE, workflowId: `${prefix}${index}`, args: [options.shape] });
+        await client.workflow.start('ceilingWorkflow', { taskQueue: CEILING_TASK_QUEUE, workflowId: `${prefix}${index}`, args: [options.orderShape.script] });
       }
     }),
   );
@@ -242,11 +242,10 @@ export async function runCeilingPhase(system: BenchSystem, options: PhaseOptions
   return {
     workflows: options.workflows,
     concurrency: options.concurrency,
-    shape: options.shape,
+    shape: { ...shape, script: undefined },
     finished,
     loadAverage: { before: loadBefore, after: loadAverage() },
     completed: throughput(closedAt, startedAt),
-    historyEvents: shape.events,
     cpuMsPerWorkflow: cpuMsPer(options.workflows, cpuBefore, cpuAfter),
     workerMemory: memory(stats),
     series: { completedPerSecond: perSecond(closedAt, startedAt) },

@@ -25,7 +25,7 @@ export interface BenchResults {
 
 
 export function describeMain(main: MainResult): string {
-  return `${main.shipped.sustainedPerSecond} orders/s to SHIPPED, ${main.completed.sustainedPerSecond} to COMPLETED (sustained)`;
+  return `${main.shipped.perSecond} orders/s to SHIPPED, ${main.completed.perSecond} to COMPLETED`;
 }
 
 export function benchChart(results: BenchResults): string {
@@ -52,11 +52,11 @@ export function benchReport(results: BenchResults): string {
   if (main) {
     lines.push(
       `main: ${main.orders} orders at concurrency ${main.concurrency}${main.finished ? '' : ' (DID NOT FINISH)'}, load ${main.loadAverage.before.join(' ')} -> ${main.loadAverage.after.join(' ')}`,
-      `  throughput to SHIPPED    ${main.shipped.sustainedPerSecond} orders/s sustained, ${main.shipped.overallPerSecond} overall (last after ${main.shipped.spanSeconds}s)`,
-      `  throughput to COMPLETED  ${main.completed.sustainedPerSecond} orders/s sustained, ${main.completed.overallPerSecond} overall (last after ${main.completed.spanSeconds}s)`,
+      `  throughput to SHIPPED    ${main.shipped.perSecond} orders/s (first after ${main.shipped.firstSeconds}s, last after ${main.shipped.lastSeconds}s)`,
+      `  throughput to COMPLETED  ${main.completed.perSecond} orders/s (first after ${main.completed.firstSeconds}s, last after ${main.completed.lastSeconds}s)`,
       `  POST /v1/orders          ${ms(main.postLatencyMs)}; ${main.failedPosts.count} failed`,
       `  order to SHIPPED         p50 ${main.orderToShippedMs.p50} / p95 ${main.orderToShippedMs.p95} ms`,
-      `  history events / order   ${main.historyEventsPerOrder.mean} (${main.historyShape?.activities} activities, ${main.historyShape?.localActivities} local activities, ${main.historyShape?.timerMs.length} timers, ${main.historyShape?.workflowTasks} workflow tasks)`,
+      `  history events / order   ${main.historyEventsPerOrder.mean} (min ${main.historyEventsPerOrder.min}, max ${main.historyEventsPerOrder.max}; one order: ${main.historyShape?.activities} activities, ${main.historyShape?.localActivities} local activities, ${main.historyShape?.searchAttributeUpserts} upserts, ${main.historyShape?.timerMs.length} timers, ${main.historyShape?.workflowTasks} workflow tasks)`,
       `  SQL round trips / order  worker ${main.sqlPerOrder.worker.total} (${main.sqlPerOrder.worker.transactionControl} BEGIN/COMMIT), API ${main.sqlPerOrder.api.total} (${main.sqlPerOrder.api.transactionControl} BEGIN/COMMIT)`,
       `  CPU ms / order           ${cpuParts(main.cpuMsPerOrder)}`,
       `  worker memory            RSS ${main.workerMemory.rssMb} MB (peak ${main.workerMemory.peakRssMb} MB), heap ${main.workerMemory.heapUsedMb} MB`,
@@ -78,8 +78,8 @@ export function benchReport(results: BenchResults): string {
   }
   if (ceiling) {
     lines.push(
-      `ceiling: ${ceiling.workflows} no-op workflows (${ceiling.shape.activities} activities, ${ceiling.shape.localActivities} local activities, ${ceiling.shape.timerMs.length} timers; ${ceiling.historyEvents} history events)${ceiling.finished ? '' : ' (DID NOT FINISH)'}, load ${ceiling.loadAverage.before.join(' ')} -> ${ceiling.loadAverage.after.join(' ')}`,
-      `  throughput               ${ceiling.completed.sustainedPerSecond} workflows/s sustained, ${ceiling.completed.overallPerSecond} overall; worker RSS peak ${ceiling.workerMemory.peakRssMb} MB`,
+      `ceiling: ${ceiling.workflows} no-op workflows (${ceiling.shape.activities} activities, ${ceiling.shape.localActivities} local activities, ${ceiling.shape.searchAttributeUpserts} upserts, ${ceiling.shape.timerMs.length} timers, ${ceiling.shape.workflowTasks} workflow tasks; ${ceiling.shape.events} history events)${ceiling.finished ? '' : ' (DID NOT FINISH)'}, load ${ceiling.loadAverage.before.join(' ')} -> ${ceiling.loadAverage.after.join(' ')}`,
+      `  throughput               ${ceiling.completed.perSecond} workflows/s (last after ${ceiling.completed.lastSeconds}s); worker RSS peak ${ceiling.workerMemory.peakRssMb} MB`,
       `  CPU ms / workflow        ${cpuParts(ceiling.cpuMsPerWorkflow)}`,
       `ratio ours/ceiling: ${results.ratio?.value} (${results.ratio?.basis}); by CPU cost ${results.ratio?.byCpu ?? '-'} (ceiling CPU per workflow ÷ ours per order)`,
     );
