@@ -38,9 +38,16 @@ export async function installWorkerLogging(level: LogLevel = 'WARN'): Promise<vo
   await installTemporalRuntime(level);
 }
 
+/**
+ * Slots, pollers and cache of the order worker. The bench's ceiling worker (`npm run bench`) uses the same, so
+ * the two are compared on equal terms.
+ */
+export const WORKER_TUNING = {} satisfies Partial<WorkerOptions>;
+
 /** The worker that runs order workflows and their activities, wired to the built-in adapters. */
 export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker> {
   return Worker.create({
+    ...WORKER_TUNING,
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,

