@@ -121,12 +121,14 @@ describe('personal data in Temporal payloads', () => {
     const payloads = payloadsIn(history.events);
     expect(payloads.length).toBeGreaterThan(20);
     // Left plain by design: search attributes (the server indexes them; they hold the customer ID only) and
-    // the local-activity markers' bookkeeping that Core writes itself (sequence, attempt, activity type, times).
+    // the markers' bookkeeping that Core writes itself: local activities (sequence, attempt, activity type,
+    // times) and patches (the patch ID, e.g. "database-steps-as-local-activities").
     const plainByDesign = payloadsIn(
       history.events!.map((event) => [
         event.workflowExecutionStartedEventAttributes?.searchAttributes,
         event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes,
         event.markerRecordedEventAttributes?.details?.data,
+        event.markerRecordedEventAttributes?.details?.['patch-data'],
       ]),
     );
     const encoded = payloads.filter((payload) => !plainByDesign.includes(payload));
