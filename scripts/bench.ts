@@ -26,7 +26,7 @@ const USAGE = `npm run bench -- [options]
   --phases LIST         which of main,rate,hot,ceiling to run (all; ceiling needs main)
   --timeout S           how long a phase may take to settle (900)
   --server-config K=V   extra Temporal dev server dynamic config (repeatable)
-  --profile             node --cpu-prof the worker and API; prints where their time goes
+  --profile             node --cpu-prof the worker; prints where its time goes (per thread)
   --label TEXT          a note stored with the results (e.g. "before tuning")
   --out DIR             where results go (bench-results)`;
 

@@ -46,7 +46,12 @@ async function postAndWait(
   total: number,
   post: (onPosted: (result: PostResult) => void) => Promise<PostResult[]>,
   statuses: string[],
-  options: { startedAt: number; timeoutMs: number },
+  options: {
+    startedAt: number;
+    timeoutMs: number;
+    /** What else must hold once every order is in `statuses`, and what to read for it. */
+    also?: { read: (accepted: string[]) => Promise<Record<string, number>>; done: (counts: Record<string, number>) => boolean };
+  },
 ) {
   const accepted: string[] = [];
   let posted = 0;
@@ -59,10 +64,11 @@ async function postAndWait(
     results = all;
     postedAt = Date.now();
   });
+  const { also } = options;
   const finished = await waitWithProgress(
     label,
-    () => statusCounts(system.db, accepted),
-    (counts) => results !== undefined && statuses.reduce((sum, status) => sum + (counts[status] ?? 0), 0) >= accepted.length,
+    async () => ({ ...(await statusCounts(system.db, accepted)), ...(also ? await also.read(accepted) : {}) }),
+    (counts) => results !== undefined && statuses.reduce((sum, status) => sum + (counts[status] ?? 0), 0) >= accepted.length && (!also || also.done(counts)),
     { timeoutMs: options.timeoutMs, startedAt: options.startedAt, extra: () => `posted ${posted}/${total} | ` },
   );
   await posting;
@@ -164,15 +170,19 @@ export async function runHotSkuPhase(system: BenchSystem, options: PhaseOptions 
   await addBenchProduct(system.db, HOT_SKU, { EWR: options.units });
   const loadBefore = loadAverage();
   const startedAt = Date.now();
-  const results = await postClosedLoop({ url: system.apiUrl, key: system.salesKey }, options.orders, options.orders, () => orderBody(HOT_SKU));
-  const accepted = results.map((result) => result.orderId).filter((id): id is string => id !== undefined);
-  const openReservations = async () =>
-    Number((await system.db('reservations').where({ status: 'active' }).whereIn('order_id', accepted).count({ n: '*' }).first())?.n ?? 0);
-  const finished = await waitWithProgress(
+  const openReservations = async (ids: string[]) =>
+    Number((await system.db('reservations').where({ status: 'active' }).whereIn('order_id', ids).count({ n: '*' }).first())?.n ?? 0);
+  const { results, accepted, finished } = await postAndWait(
+    system,
     `hot SKU (${options.orders} orders, ${options.units} units)`,
-    async () => ({ ...(await statusCounts(system.db, accepted)), 'open reservations': await openReservations() }),
-    (counts) => SETTLED.reduce((sum, status) => sum + (counts[status] ?? 0), 0) >= accepted.length && counts['open reservations'] === 0,
-    { timeoutMs: options.timeoutMs, startedAt },
+    options.orders,
+    (onPosted) => postClosedLoop({ url: system.apiUrl, key: system.salesKey }, options.orders, options.orders, () => orderBody(HOT_SKU), onPosted),
+    SETTLED,
+    {
+      startedAt,
+      timeoutMs: options.timeoutMs,
+      also: { read: async (ids) => ({ 'open reservations': await openReservations(ids) }), done: (counts) => counts['open reservations'] === 0 },
+    },
   );
   const times = await statusTimes(system.db, accepted);
   const settledAt = accepted.map((id) => Math.min(...SETTLED.map((status) => times.get(id)?.[status] ?? Infinity)));

@@ -84,9 +84,10 @@ export function benchReport(results: BenchResults): string {
       `ratio ours/ceiling: ${results.ratio?.value} (${results.ratio?.basis}); by CPU cost ${results.ratio?.byCpu ?? '-'} (ceiling CPU per workflow ÷ ours per order)`,
     );
   }
-  for (const profile of results.profiles ?? []) {
-    lines.push(`profile ${path.basename(profile.file)} (${profile.sampledMs} ms): ${profile.byArea.slice(0, 8).map((entry) => `${entry.area} ${entry.share}%`).join(', ')}`);
-    for (const entry of profile.topFunctions.slice(0, 10)) lines.push(`    ${String(entry.share).padStart(5)}%  ${entry.name}`);
+  // Threads that did next to nothing (an idle thread pool) are left out of the summary.
+  for (const profile of (results.profiles ?? []).filter((entry) => entry.busyMs >= 1_000)) {
+    lines.push(`profile ${path.basename(profile.file)}: busy ${(profile.busyMs / 1000).toFixed(1)} s; under each area: ${profile.inclusiveByArea.slice(0, 8).map((entry) => `${entry.area} ${entry.share}%`).join(', ')}`);
+    for (const entry of profile.topFunctions.slice(0, 8)) lines.push(`    ${String(entry.share).padStart(5)}%  ${entry.name}`);
   }
   return lines.join('\n');
 }
