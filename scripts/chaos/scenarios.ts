@@ -135,14 +135,21 @@ export class OrderActors {
         this.errors.push(`${order.id} (${scenario}) ${step} failed ${failures} times: ${(error as Error).message}`);
       }
     };
-    if (scenario === 'cancel') await once('cancel', () => this.cancel(order));
-    if (status === 'AWAITING_APPROVAL') {
-      if (scenario === 'reject') await once('reject', () => this.decide(order, 'reject', { reason: 'chaos: over budget' }));
-      else if (scenario === 'approve-reduced') await once('approve', () => this.decide(order, 'approve', { lines: [{ sku: 'LAPTOP-14', approvedQuantity: 1 }], note: 'chaos: one will do' }));
-      else await once('approve', () => this.decide(order, 'approve', {}));
-    }
-    if (scenario === 'refund' && (status === 'DELIVERED' || status === 'COMPLETED')) await once('refund', () => this.refund(order));
-    if ((scenario === 'return-refund' || scenario === 'return-exchange') && status === 'DELIVERED') await once('return', () => this.returnGoods(order));
+    const steps: Record<string, () => Promise<void>> = {
+      cancel: () => this.cancel(order),
+      reject: () => this.decide(order, 'reject', { reason: 'chaos: over budget' }),
+      approve: () => this.decide(order, 'approve', scenario === 'approve-reduced' ? { lines: [{ sku: 'LAPTOP-14', approvedQuantity: 1 }], note: 'chaos: one will do' } : {}),
+      refund: () => this.refund(order),
+      return: () => this.returnGoods(order),
+    };
+    // A step whose outcome is unknown (5xx until the deadline) is sent again whatever the order shows now: the read
+    // model may show progress of a workflow task that died with the worker, taking the request with it. The same
+    // Idempotency-Key makes the repeat harmless when the first did land.
+    for (const step of order.failures.keys()) await once(step, steps[step]);
+    if (scenario === 'cancel') await once('cancel', steps.cancel);
+    if (status === 'AWAITING_APPROVAL') await once(scenario === 'reject' ? 'reject' : 'approve', steps[scenario === 'reject' ? 'reject' : 'approve']);
+    if (scenario === 'refund' && (status === 'DELIVERED' || status === 'COMPLETED')) await once('refund', steps.refund);
+    if ((scenario === 'return-refund' || scenario === 'return-exchange') && status === 'DELIVERED') await once('return', steps.return);
   }
 
   /**
