@@ -123,13 +123,8 @@ async function main(): Promise<void> {
       results.main = main;
       log(`main: ${describeMain(main)}`);
     }
-    if (phases.has('rate')) {
-      results.rate = await runRatePhase(system, { rate, orders: rateOrders, timeoutMs });
-    }
-    if (phases.has('hot')) {
-      results.hot = await runHotSkuPhase(system, { orders: hotOrders, units: hotUnits, timeoutMs });
-    }
-    await Promise.all([system.stopRole('worker'), system.stopRole('api')]);
+    // Right after the main phase, so both run under much the same load from whatever else shares the machine;
+    // the order worker and API stay up meanwhile, idle.
     if (phases.has('ceiling') && main?.historyShape) {
       const ceiling = await runCeilingPhase(system, { workflows: orders, concurrency, orderShape: main.historyShape, runId: stamp, timeoutMs });
       results.ceiling = ceiling;
@@ -142,6 +137,13 @@ async function main(): Promise<void> {
         byCpu: round(ceiling.cpuMsPerWorkflow.system / main.cpuMsPerOrder.system),
       };
     }
+    if (phases.has('rate')) {
+      results.rate = await runRatePhase(system, { rate, orders: rateOrders, timeoutMs });
+    }
+    if (phases.has('hot')) {
+      results.hot = await runHotSkuPhase(system, { orders: hotOrders, units: hotUnits, timeoutMs });
+    }
+    await Promise.all([system.stopRole('worker'), system.stopRole('api')]);
     if (values.profile) {
       results.profiles = readdirSync(profileDir)
         .filter((file) => file.endsWith('.cpuprofile'))

@@ -62,6 +62,14 @@ export function benchReport(results: BenchResults): string {
       `  worker memory            RSS ${main.workerMemory.rssMb} MB (peak ${main.workerMemory.peakRssMb} MB), heap ${main.workerMemory.heapUsedMb} MB`,
     );
   }
+  if (ceiling) {
+    lines.push(
+      `ceiling: ${ceiling.workflows} no-op workflows (${ceiling.shape.activities} activities, ${ceiling.shape.localActivities} local activities, ${ceiling.shape.searchAttributeUpserts} upserts, ${ceiling.shape.timerMs.length} timers, ${ceiling.shape.workflowTasks} workflow tasks; ${ceiling.shape.events} history events)${ceiling.finished ? '' : ' (DID NOT FINISH)'}, load ${ceiling.loadAverage.before.join(' ')} -> ${ceiling.loadAverage.after.join(' ')}`,
+      `  throughput               ${ceiling.completed.perSecond} workflows/s (last after ${ceiling.completed.lastSeconds}s); worker RSS peak ${ceiling.workerMemory.peakRssMb} MB`,
+      `  CPU ms / workflow        ${cpuParts(ceiling.cpuMsPerWorkflow)}`,
+      `ratio ours/ceiling: ${results.ratio?.value} (${results.ratio?.basis}); by CPU cost ${results.ratio?.byCpu ?? '-'} (ceiling CPU per workflow ÷ ours per order)`,
+    );
+  }
   if (rate) {
     lines.push(
       `rate: ${rate.orders} orders at ${rate.rate}/s (achieved ${rate.achievedRate}/s)${rate.finished ? '' : ' (DID NOT FINISH)'}, load ${rate.loadAverage.before.join(' ')} -> ${rate.loadAverage.after.join(' ')}`,
@@ -74,14 +82,6 @@ export function benchReport(results: BenchResults): string {
       `hot SKU: ${hot.orders} orders at once for ${hot.units} units${hot.finished ? '' : ' (DID NOT SETTLE)'}, load ${hot.loadAverage.before.join(' ')} -> ${hot.loadAverage.after.join(' ')}`,
       `  settled after ${hot.settleSeconds}s: ${Object.entries(hot.statuses).map(([status, n]) => `${status} ${n}`).join(', ')}; ${hot.failedPosts.count} posts failed`,
       `  ledger: received ${hot.ledger.received}, shipped ${hot.ledger.shipped}, still reserved ${hot.ledger.reserved} -> oversold ${hot.oversoldUnits} units`,
-    );
-  }
-  if (ceiling) {
-    lines.push(
-      `ceiling: ${ceiling.workflows} no-op workflows (${ceiling.shape.activities} activities, ${ceiling.shape.localActivities} local activities, ${ceiling.shape.searchAttributeUpserts} upserts, ${ceiling.shape.timerMs.length} timers, ${ceiling.shape.workflowTasks} workflow tasks; ${ceiling.shape.events} history events)${ceiling.finished ? '' : ' (DID NOT FINISH)'}, load ${ceiling.loadAverage.before.join(' ')} -> ${ceiling.loadAverage.after.join(' ')}`,
-      `  throughput               ${ceiling.completed.perSecond} workflows/s (last after ${ceiling.completed.lastSeconds}s); worker RSS peak ${ceiling.workerMemory.peakRssMb} MB`,
-      `  CPU ms / workflow        ${cpuParts(ceiling.cpuMsPerWorkflow)}`,
-      `ratio ours/ceiling: ${results.ratio?.value} (${results.ratio?.basis}); by CPU cost ${results.ratio?.byCpu ?? '-'} (ceiling CPU per workflow ÷ ours per order)`,
     );
   }
   // Threads that did next to nothing (an idle thread pool) are left out of the summary.
