@@ -5,6 +5,7 @@ import type { Db } from '../db/connection';
 import { createHttpObservability } from '../observability/http';
 import { logger as processLogger, type Logger } from '../observability/logger';
 import { createAuthenticator, type Authenticator } from './auth';
+import { createOrderStarts, type OrderStarts } from './order-starts';
 import { findApiKey } from '../db/api-keys';
 import { errorHandler, HttpProblem, notFoundHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   taskQueue: string;
   config: Pick<OmsConfig, 'apiKeys' | 'orderSettings' | 'temporalUiUrl' | 'temporalNamespace' | 'carrierWebhookSecret'>;
   auth: Authenticator;
+  /** Starts accepted orders' workflows (api/order-starts.ts). */
+  orderStarts: OrderStarts;
   log: (error: unknown) => void;
 }
 
@@ -43,9 +46,11 @@ const requireBodyTypes: express.RequestHandler = (req, _res, next) => {
   next();
 };
 
-export type ApiOptions = Omit<ApiDeps, 'auth' | 'log'> & { log?: (error: unknown) => void } & {
+export type ApiOptions = Omit<ApiDeps, 'auth' | 'log' | 'orderStarts'> & { log?: (error: unknown) => void } & {
   /** Where request logs go (tests capture them); the process's JSON logger by default. */
   logger?: Logger;
+  /** The order starter whose sweeper the caller runs; one of the app's own (no sweeper) by default. */
+  orderStarts?: OrderStarts;
 };
 
 /** The REST API (SPEC section 4): thin routes over the database and the order workflows. */
@@ -53,6 +58,7 @@ export function createApp(options: ApiOptions): express.Express {
   const observability = createHttpObservability({ db: options.db, logger: options.logger ?? processLogger });
   const deps: ApiDeps = {
     ...options,
+    orderStarts: options.orderStarts ?? createOrderStarts({ db: options.db, temporal: options.temporal, taskQueue: options.taskQueue, logger: options.logger ?? processLogger }),
     auth: createAuthenticator(options.config.apiKeys, (sha256) => findApiKey(options.db, sha256)),
     log: options.log ?? observability.logError,
   };

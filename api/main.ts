@@ -5,6 +5,8 @@ import { createDb } from '../db/connection';
 import { hasActiveApiKeys } from '../db/api-keys';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createApp } from './app';
+import { createOrderStarts } from './order-starts';
+import { logger } from '../observability/logger';
 
 export interface RunningApi {
   url: string;
@@ -15,7 +17,10 @@ export interface RunningApi {
 export async function runApi(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningApi> {
   const db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax });
   const { connection, client: temporal } = await connectClient(config, targets.temporalAddress);
-  const app = createApp({ db, temporal, taskQueue: ORDER_TASK_QUEUE, config });
+  const orderStarts = createOrderStarts({ db, temporal, taskQueue: ORDER_TASK_QUEUE, logger });
+  const app = createApp({ db, temporal, taskQueue: ORDER_TASK_QUEUE, config, orderStarts });
+  // Starts orders whose workflow did not start when they were accepted (Temporal away, an API stopped in between).
+  const sweeper = orderStarts.runSweeper();
   if (config.apiKeys.length === 0 && !(await hasActiveApiKeys(db).catch(() => true))) {
     console.warn('[oms] no API keys yet: every /v1 request gets 401. Create one with "npx oms keys create --role admin" (DATABASE_URL set) or set OMS_API_KEYS.');
   }
@@ -29,6 +34,7 @@ export async function runApi(config: OmsConfig, targets: { databaseUrl: string; 
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      await sweeper.stop();
       await connection.close();
       await db.destroy();
     },

@@ -4,6 +4,7 @@ import type { Db } from '../db/connection';
 import { findOrderSummary } from '../db/orders';
 import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, orderWorkflowId } from '../workflows/order/messages';
 import type { Request } from 'express';
+import type { OrderStarts } from './order-starts';
 import { badRequest, conflict, HttpProblem, notFound, unprocessable } from './problem';
 
 /**
@@ -11,7 +12,7 @@ import { badRequest, conflict, HttpProblem, notFound, unprocessable } from './pr
  * refusal becomes 409 (state) or 422 (request), a finished workflow becomes 409.
  */
 export async function updateOrder<Reply>(
-  deps: { db: Db; temporal: Client },
+  deps: { db: Db; temporal: Client; orderStarts: OrderStarts },
   orderId: string,
   send: (handle: WorkflowHandle) => Promise<Reply>,
   /** What to do instead when the order's workflow has completed; by default 409. */
@@ -19,9 +20,19 @@ export async function updateOrder<Reply>(
 ): Promise<Reply> {
   const order = await findOrderSummary(deps.db, orderId);
   if (!order) throw notFound(`no order ${orderId}`);
+  const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
+  // An order accepted a moment ago (or while Temporal was away) may not have its workflow yet: start it first.
+  const sendToStarted = async (workflow: WorkflowHandle) => {
+    try {
+      return await send(workflow);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError && (await deps.orderStarts.ensureStarted(orderId))) return send(workflow);
+      throw error;
+    }
+  };
   return sendUpdate(
-    deps.temporal.workflow.getHandle(orderWorkflowId(orderId)),
-    send,
+    handle,
+    sendToStarted,
     whenClosed ??
       (async () => {
         const current = await findOrderSummary(deps.db, orderId);

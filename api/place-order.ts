@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { missingAddressFields } from '../domain/address';
 import { formatMoney } from '../domain/money';
 import type { OrderSettings } from '../domain/order';
@@ -7,15 +6,14 @@ import { orderPriority, type OrderSource } from '../domain/priority';
 import { findCustomer, findProducts, findPromotion, type Product } from '../db/catalog';
 import type { Db } from '../db/connection';
 import { findOrderSummary, insertOrder } from '../db/orders';
-import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowInput } from '../workflows/order/messages';
-import { CustomerIdKey, OrderPriorityKey, OrderStatusKey } from '../workflows/order/search-attributes';
-import { HttpProblem, unprocessable, type ProblemFieldError } from './problem';
+import type { OrderWorkflowInput } from '../workflows/order/messages';
+import { recordOrderStart, type OrderStart, type OrderStarts } from './order-starts';
+import { unprocessable, type ProblemFieldError } from './problem';
 import type { PlaceOrderRequest } from './schemas';
 
 export interface OrderPlacementDeps {
   db: Db;
-  temporal: Client;
-  taskQueue: string;
+  orderStarts: OrderStarts;
   config: { orderSettings: OrderSettings };
 }
 
@@ -38,9 +36,9 @@ export const newOrderId = () => `ORD-${randomCode(12)}`;
 export const newTrackingNumber = () => `TRK-${randomCode(20)}`;
 
 /**
- * Entry of one order: every check that can be made now (422 listing each reason), the order row and its
- * idempotency key in one transaction, then its workflow (ID = order ID). Nothing is written when a check
- * fails.
+ * Entry of one order: every check that can be made now (422 listing each reason), then the order row, its
+ * idempotency key and its workflow's start request in one transaction; the workflow (ID = order ID) is started
+ * right after, outside the request (api/order-starts.ts). Nothing is written when a check fails.
  */
 export async function placeOrder(
   deps: OrderPlacementDeps,
@@ -66,6 +64,7 @@ export async function placeOrder(
     settings: deps.config.orderSettings,
   };
   const trackingNumber = newTrackingNumber();
+  const start = orderStartFor(input, request, products);
   try {
     await deps.db.transaction(async (trx) => {
       await insertOrder(trx, {
@@ -82,6 +81,7 @@ export async function placeOrder(
         promotionCode: request.promotionCode,
         lines: request.lines,
       });
+      await recordOrderStart(trx, start);
       if (options.idempotencyKey) {
         await trx('idempotency_keys').insert({ scope: options.scope, key: options.idempotencyKey, request_hash: requestHash, resource_id: input.orderId });
       }
@@ -94,18 +94,7 @@ export async function placeOrder(
     }
     throw error;
   }
-
-  try {
-    await startOrderWorkflow(deps, input, request, products);
-  } catch (error) {
-    // Take the order back so nothing half-written remains; a retry (with the same key, if any) places it anew.
-    await deps.db.transaction(async (trx) => {
-      if (options.idempotencyKey) await trx('idempotency_keys').where({ scope: options.scope, key: options.idempotencyKey }).delete();
-      await trx('order_lines').where({ order_id: input.orderId }).delete();
-      await trx('orders').where({ id: input.orderId }).delete();
-    });
-    throw new HttpProblem(503, `the order could not be started (${(error as Error).message}); nothing was kept, retry${options.idempotencyKey ? ' with the same Idempotency-Key' : ''}`);
-  }
+  deps.orderStarts.startSoon(start);
   return { id: input.orderId, trackingNumber, status: 'PENDING', replayed: false };
 }
 
@@ -121,44 +110,29 @@ async function findReplay(deps: OrderPlacementDeps, scope: string, key: string, 
 }
 
 /**
- * Starts the order's workflow with the static summary and details the Temporal UI shows: customer (by ID: no
- * personal data leaves the database), lines and the catalog value. The priced total (discounts, tax, shipping)
- * is only known once the workflow has priced the order: it is the OrderTotal search attribute.
+ * The start of the order's workflow, with the static summary and details the Temporal UI shows: customer (by ID: no
+ * personal data leaves the database), lines and the catalog value. The priced total (discounts, tax, shipping) is
+ * only known once the workflow has priced the order: it is the OrderTotal search attribute.
  */
-async function startOrderWorkflow(deps: OrderPlacementDeps, input: OrderWorkflowInput, request: PlaceOrderRequest, products: Map<string, Product>): Promise<void> {
+function orderStartFor(input: OrderWorkflowInput, request: PlaceOrderRequest, products: Map<string, Product>): OrderStart {
   const lines = request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
   const currency = products.get(request.lines[0].sku)!.currency;
   const lineValue = (line: PlaceOrderRequest['lines'][number]) => products.get(line.sku)!.unitPrice * line.quantity;
   const catalogValue = formatMoney(request.lines.reduce((total, line) => total + lineValue(line), 0), currency);
-  try {
-    await deps.temporal.workflow.start(ORDER_WORKFLOW_TYPE, {
-      taskQueue: deps.taskQueue,
-      workflowId: orderWorkflowId(input.orderId),
-      args: [input],
-      // An order ID names one order forever: never start a second run for it.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      // Order priority 1..5 is Temporal's priority key 1..5: workers take urgent orders' tasks first.
-      priority: { priorityKey: input.priority },
-      typedSearchAttributes: [
-        { key: OrderStatusKey, value: 'PENDING' },
-        { key: CustomerIdKey, value: input.customerId },
-        { key: OrderPriorityKey, value: input.priority },
-      ],
-      staticSummary: `Order ${input.orderId} · customer ${input.customerId} · ${lines} · ${catalogValue} before discount, tax and shipping`,
-      staticDetails: [
-        `**Customer** ${input.customerId} · **priority** ${input.priority} · **payment** ${request.payment.method} · **backorders** ${request.backorderPolicy}`,
-        '',
-        '| SKU | Quantity | Catalog value |',
-        '| --- | ---: | ---: |',
-        ...request.lines.map((line) => `| ${line.sku} | ${line.quantity} | ${formatMoney(lineValue(line), currency)} |`),
-        `| **Total** | | **${catalogValue}** |`,
-        '',
-        'Priced total (discount, tax, shipping): the `OrderTotal` search attribute once validated.',
-      ].join('\n'),
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+  return {
+    input,
+    staticSummary: `Order ${input.orderId} · customer ${input.customerId} · ${lines} · ${catalogValue} before discount, tax and shipping`,
+    staticDetails: [
+      `**Customer** ${input.customerId} · **priority** ${input.priority} · **payment** ${request.payment.method} · **backorders** ${request.backorderPolicy}`,
+      '',
+      '| SKU | Quantity | Catalog value |',
+      '| --- | ---: | ---: |',
+      ...request.lines.map((line) => `| ${line.sku} | ${line.quantity} | ${formatMoney(lineValue(line), currency)} |`),
+      `| **Total** | | **${catalogValue}** |`,
+      '',
+      'Priced total (discount, tax, shipping): the `OrderTotal` search attribute once validated.',
+    ].join('\n'),
+  };
 }
 
 /** The checks the API can make on arrival (SPEC section 3, validation): each failing one becomes an error. */

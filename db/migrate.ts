@@ -2,11 +2,13 @@ import type { Knex } from 'knex';
 import type { Db } from './connection';
 import * as initial from './migrations/001_initial';
 import * as apiKeys from './migrations/002_api_keys';
+import * as orderWorkflowStarts from './migrations/003_order_workflow_starts';
 
 /** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '001_initial': initial,
   '002_api_keys': apiKeys,
+  '003_order_workflow_starts': orderWorkflowStarts,
 };
 
 const source: Knex.MigrationSource<string> = {

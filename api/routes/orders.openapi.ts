@@ -44,12 +44,12 @@ export function orderDocs(doc: ApiDocRegistry): void {
 
   doc.operation({
     method: 'post', operationId: 'placeOrder', path: '/v1/orders', tag, summary: 'Place an order', access: ['sales'],
-    description: 'Starts the order workflow (workflow ID = order ID). Unknown or inactive customer, products or promotion: 422 with every reason.',
+    description: 'Accepts the order and starts its workflow (workflow ID = order ID) right after the answer; an order accepted while Temporal is unreachable is started when it is back. Unknown or inactive customer, products or promotion: 422 with every reason.',
     headers: idempotencyKey('a retry with the same key and body answers 202 with the same order (`Idempotent-Replayed: true`); with another body 422'),
     body: { schema: placeOrder },
     responses: {
       202: {
-        description: 'Accepted: the workflow runs',
+        description: 'Accepted: the order is kept and its workflow starts',
         schema: placedOrderView,
         links: { ...orderLinks('$response.body#/id'), trackOrder: { trackingNumber: '$response.body#/trackingNumber' } },
         headers: z.object({
@@ -60,7 +60,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     },
     errors: {
       422: 'Unknown or inactive references, an entry rule broken, or the Idempotency-Key reused with another body',
-      503: 'The workflow could not be started; nothing was kept, retry',
+      503: 'The database is unavailable; nothing was kept, retry (with the same Idempotency-Key)',
     },
   });
   doc.operation({

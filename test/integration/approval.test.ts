@@ -49,6 +49,23 @@ describe('approval quotas', () => {
     expect((await oms.request('POST', `/v1/orders/${id}/approve`, { as: 'approver', body: {} })).status).toBe(409);
   });
 
+  it('writes what an approval causes only once the approval is in the history', async () => {
+    // A local activity would run inside the workflow task that accepts the Update, before the Update is recorded:
+    // a worker dying then would leave the read model showing an approval the workflow never got.
+    const id = await place(laptops(4));
+    await oms.waitForStatus(id, 'AWAITING_APPROVAL');
+    expect((await oms.request('POST', `/v1/orders/${id}/approve`, { as: 'approver', body: {} })).status).toBe(200);
+    await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED', 'COMPLETED']);
+
+    const events = (await oms.temporal.workflow.getHandle(id).fetchHistory()).events ?? [];
+    const acceptedAt = events.findIndex((event) => event.workflowExecutionUpdateAcceptedEventAttributes);
+    const before = events.slice(0, acceptedAt);
+    const after = events.slice(acceptedAt + 1);
+    const firstWrite = after.find((event) => event.markerRecordedEventAttributes || event.activityTaskScheduledEventAttributes);
+    expect(before.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toBe(true);
+    expect(firstWrite?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('recordOrderProgress');
+  });
+
   it('approves reduced quantities: the rest is cancelled and nothing downstream exceeds the approval', async () => {
     const id = await place(laptops(6)); // above maxOrderQuantity 5 and the limit
     const waiting = await oms.waitForStatus(id, 'AWAITING_APPROVAL');

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
 import type { SandboxFaults } from '../../adapters/payments/sandbox';
 import { createApp } from '../../api/app';
+import { createOrderStarts } from '../../api/order-starts';
 import type { ApiKey, Role } from '../../config';
 import { ROLES } from '../../config';
 import { createDb, type Db } from '../../db/connection';
@@ -84,10 +85,13 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
   const apiKeys: ApiKey[] = ROLES.map((role) => ({ key: `test-${role}-${suffix}`, role }));
   const carrierWebhookSecret = `test-webhook-secret-${suffix}`;
   const errors: unknown[] = [];
+  const orderStarts = createOrderStarts({ db, temporal, taskQueue, logger });
+  const sweeper = orderStarts.runSweeper(1_000);
   const app = createApp({
     db,
     temporal,
     taskQueue,
+    orderStarts,
     config: { apiKeys, orderSettings: settings, temporalUiUrl: servers.temporalUiUrl, temporalNamespace: 'default', carrierWebhookSecret },
     log: (error) => errors.push(error),
     logger,
@@ -139,6 +143,7 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
     settings,
     carrierWebhookSecret,
     errors,
+    orderStarts,
     keyOf,
     request,
     waitForStatus,
@@ -146,6 +151,7 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      await sweeper.stop();
       worker.shutdown();
       await workerRun;
       await nativeConnection.close();

@@ -93,6 +93,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   const { orderId, settings } = input;
   // An order started before these steps became local activities replays, and finishes, with activities.
   const inWorker = patched('database-steps-as-local-activities') ? databaseSteps : steps;
+  // Orders started before writes waited for Updates to be recorded replay without it (see `databaseWrite`).
+  const writesWaitForUpdates = patched('writes-after-updates-wait-for-history');
+  /** Updates accepted by this order, and how many of them are known to be in its history. */
+  let acceptedUpdates = 0;
+  let recordedUpdates = 0;
   const state: OrderState = { orderId, status: 'PENDING', reasons: [], lines: [], shipments: [], refunds: [], returns: [] };
   const compensations: { description: string; undo: () => Promise<void> }[] = [];
   /** Approved units not yet on a live shipment, per SKU. */
@@ -129,11 +134,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   setHandler(
     approveOrderUpdate,
-    async (request) => {
+    accepted(async (request) => {
       approvalDecision = { approved: true, ...request };
       await condition(() => state.status !== 'AWAITING_APPROVAL');
       return { status: state.status };
-    },
+    }),
     {
       validator: (request) => {
         requireAwaitingApproval();
@@ -145,21 +150,21 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   setHandler(
     rejectOrderUpdate,
-    async ({ reason }) => {
+    accepted(async ({ reason }) => {
       approvalDecision = { approved: false, reason };
       await condition(() => state.status !== 'AWAITING_APPROVAL');
       return { status: state.status };
-    },
+    }),
     { validator: (_request) => requireAwaitingApproval() },
   );
 
   setHandler(
     cancelOrderUpdate,
-    async ({ reason }) => {
+    accepted(async ({ reason }) => {
       cancelRequest ??= { reason };
       await condition(() => isTerminal(state.status));
       return { status: state.status };
-    },
+    }),
     {
       validator: (_request) => {
         const blocker = cancellationBlocker();
@@ -170,18 +175,18 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   setHandler(
     resumeBackorderUpdate,
-    async () => {
+    accepted(async () => {
       const attempt = allocationAttempts;
       resumeRequested = true;
       await condition(() => allocationAttempts > attempt || isTerminal(state.status));
       return { status: state.status };
-    },
+    }),
     { validator: () => (state.waitingFor === 'stock' ? undefined : conflict(`order is ${state.status} and not waiting for stock`)) },
   );
 
   setHandler(
     confirmPickUpdate,
-    async (request) => {
+    accepted(async (request) => {
       pickConfirmations.set(request.pickListId, request.lines);
       const shipment = shipmentOfPickList(request.pickListId)!;
       // Answer once the pick is acted on: the shipment billed (or dropped, when nothing was picked) and the
@@ -190,7 +195,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const othersPicking = () => state.shipments.some((other) => other !== shipment && other.status === 'picking');
       await condition(() => isTerminal(state.status) || (handled() && (state.status !== 'PICKING' || othersPicking())));
       return { status: state.status };
-    },
+    }),
     {
       validator: (request) => {
         // Staff may confirm as soon as the pick list is listed, even before the workflow has heard it was created.
@@ -210,16 +215,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   setHandler(
     refundOrderUpdate,
-    async (request) => {
+    accepted(async (request) => {
       const refund = await performRefund(refundCharge(request), request.reason, request.lines);
       return { status: state.status, ...refund };
-    },
+    }),
     { validator: (request) => void refundCharge(request) },
   );
 
   setHandler(
     requestReturnUpdate,
-    async (request) => {
+    accepted(async (request) => {
       const id = returnWorkflowId(orderId, state.returns.length + 1);
       for (const line of request.lines) unitsOnReturns.set(line.sku, (unitsOnReturns.get(line.sku) ?? 0) + line.quantity);
       state.returns.push({ id, status: 'AWAITING_RECEIPT', resolution: request.resolution });
@@ -235,7 +240,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       await recordEvent({ type: 'return', message: `Return ${id} opened for ${unitsText(request.lines)} (${request.resolution}): ${request.reason}` });
       void settleReturn(id, child, request);
       return { id, status: 'AWAITING_RECEIPT' as const };
-    },
+    }),
     {
       validator: (request) => {
         if (!returnWindowOpen) conflict(`order is ${state.status}: returns are accepted during the return window after delivery`);
@@ -250,11 +255,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   setHandler(
     carrierEventUpdate,
-    async (event) => {
+    accepted(async (event) => {
       carrierEventCount += 1;
       await applyCarrierEvent(event, `${event.shipmentId}:${event.status}:${event.at ?? `untimed-${carrierEventCount}`}`);
       return { status: state.status };
-    },
+    }),
     {
       validator: (event) => {
         const shipment = state.shipments.find((candidate) => candidate.id === event.shipmentId);
@@ -382,14 +387,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const wanted = openQuantities();
       if (wanted.length === 0) break;
       allocationRound += 1;
-      const result = await inWorker.allocateStock.executeWithOptions(summary(`Reserve ${unitsText(wanted)} (round ${allocationRound}, ${input.backorderPolicy})`), [{
+      const allocation = {
         orderId,
         round: allocationRound,
         lines: wanted,
         destination: input.shippingAddress,
         allOrNothing: input.backorderPolicy === 'wait_all',
         excludeWarehouses: [...shortWarehouses],
-      }]);
+      };
+      const reserving = summary(`Reserve ${unitsText(wanted)} (round ${allocationRound}, ${input.backorderPolicy})`);
+      const result = await databaseWrite(inWorker, (proxy) => proxy.allocateStock.executeWithOptions(reserving, [allocation]));
       allocationAttempts += 1;
       for (const shipment of result.shipments) allocated(shipment);
       if (result.shipments.length > 0 && !anythingShipped()) {
@@ -482,7 +489,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         shipment.capturedAmount = charge.total;
         await recordEvent({ type: 'payment', message: `Captured ${charge.total} for ${shipment.id}` });
       }
-      const invoice = await inWorker.issueInvoice.executeWithOptions(summary(`Invoice ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`), [{ orderId, shipmentId: shipment.id, bill: charge }]);
+      const invoicing = summary(`Invoice ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`);
+      const invoice = await databaseWrite(inWorker, (proxy) => proxy.issueInvoice.executeWithOptions(invoicing, [{ orderId, shipmentId: shipment.id, bill: charge }]));
       shipment.invoiceNumber = invoice.number;
       shipment.invoiceTotal = invoice.total;
       await recordEvent({ type: 'invoiced', message: `Invoice ${invoice.number} issued for ${shipment.id}: ${invoice.total}` });
@@ -563,9 +571,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   async function applyCarrierEvent(event: CarrierEventRequest, eventKey: string): Promise<void> {
     const shipment = shipmentOf(event.shipmentId);
-    await inWorker.recordShipmentEvent.executeWithOptions(summary(`Carrier: ${shipment.id} ${event.status.replace(/_/g, ' ')}`), [
-      { orderId, shipmentId: shipment.id, status: event.status, occurredAt: event.at, detail: event.detail, eventKey },
-    ]);
+    const recording = summary(`Carrier: ${shipment.id} ${event.status.replace(/_/g, ' ')}`);
+    const shipmentEvent = { orderId, shipmentId: shipment.id, status: event.status, occurredAt: event.at, detail: event.detail, eventKey };
+    await databaseWrite(inWorker, (proxy) => proxy.recordShipmentEvent.executeWithOptions(recording, [shipmentEvent]));
     if (shipment.status === 'delivered') return;
     shipment.status = event.status as ShipmentEventStatus;
     if (event.status === 'delivered' && !shipment.replacement) for (const line of shipment.lines) lineOf(line.sku).deliveredQuantity += line.quantity;
@@ -652,9 +660,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   /** An exchange: the same SKUs allocated, picked and shipped again, unbilled. */
   async function shipReplacement(lines: QuantityLine[]): Promise<string | undefined> {
     allocationRound += 1;
-    const result = await inWorker.allocateStock.executeWithOptions(summary(`Reserve the replacement ${unitsText(lines)}`), [
-      { orderId, round: allocationRound, lines, destination: input.shippingAddress, allOrNothing: true, replacement: true },
-    ]);
+    const replacement = { orderId, round: allocationRound, lines, destination: input.shippingAddress, allOrNothing: true, replacement: true };
+    const result = await databaseWrite(inWorker, (proxy) => proxy.allocateStock.executeWithOptions(summary(`Reserve the replacement ${unitsText(lines)}`), [replacement]));
     if (result.shipments.length === 0) return undefined;
     for (const shipment of result.shipments) {
       state.shipments.push({ id: shipment.id, warehouse: shipment.warehouse, lines: shipment.lines.map((line) => ({ ...line })), status: 'allocated', replacement: true });
@@ -804,7 +811,31 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   async function recordEvent(event: Omit<OrderProgress, 'orderId' | 'seq'>): Promise<void> {
     eventSeq += 1;
-    await readModel.recordOrderProgress.executeWithOptions(summary(event.message), [{ orderId, seq: eventSeq, ...event }]);
+    const progress = { orderId, seq: eventSeq, ...event };
+    await databaseWrite(readModel, (proxy) => proxy.recordOrderProgress.executeWithOptions(summary(event.message), [progress]));
+  }
+
+  /** Wraps an Update handler: counts the Update as accepted but not yet known to be in the history. */
+  function accepted<Args extends unknown[], Reply>(handler: (...args: Args) => Promise<Reply>): (...args: Args) => Promise<Reply> {
+    return (...args) => {
+      acceptedUpdates += 1;
+      return handler(...args);
+    };
+  }
+
+  /**
+   * Runs a database write as the local activity `local`, except while an Update this order accepted is not yet
+   * known to be in its history: then as an activity. An Update is recorded only when the workflow task that accepted
+   * it completes, and a local activity runs inside that task, so a worker dying in between would leave a write
+   * standing for an Update the workflow never got (the read model showing an approval while the order still
+   * awaits it). An activity is only scheduled once that task, and the Update with it, are recorded.
+   */
+  async function databaseWrite<Result>(local: typeof steps, write: (proxy: typeof steps) => Promise<Result>): Promise<Result> {
+    if (!writesWaitForUpdates || acceptedUpdates === recordedUpdates) return write(local);
+    const pending = acceptedUpdates;
+    const result = await write(steps);
+    recordedUpdates = pending;
+    return result;
   }
 }
 

@@ -1,0 +1,128 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { Db } from '../db/connection';
+import { errorSummary, type Logger } from '../observability/logger';
+import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowInput } from '../workflows/order/messages';
+import { CustomerIdKey, OrderPriorityKey, OrderStatusKey } from '../workflows/order/search-attributes';
+
+/** What starting an order's workflow needs, kept with the order until the workflow has started. */
+export interface OrderStart {
+  input: OrderWorkflowInput;
+  /** What the Temporal UI shows for the order (see api/place-order.ts). */
+  staticSummary: string;
+  staticDetails: string;
+}
+
+/** Writes the start request in the transaction that accepts the order: no order without its start, ever. */
+export async function recordOrderStart(trx: Knex.Transaction, start: OrderStart): Promise<void> {
+  await trx('order_workflow_starts').insert({ order_id: start.input.orderId, start: JSON.stringify(start) });
+}
+
+export interface OrderStarts {
+  /** Starts the order's workflow now, without waiting; a failure leaves it to the sweeper. */
+  startSoon(start: OrderStart): void;
+  /** Starts the order's workflow if it has not started yet; false when there was nothing to start. */
+  ensureStarted(orderId: string): Promise<boolean>;
+  /** Starts every order accepted more than `olderThanMs` ago whose workflow has not started; answers how many. */
+  sweep(olderThanMs?: number): Promise<number>;
+  /** Sweeps every `intervalMs` until stopped; stopping waits for the starts under way. */
+  runSweeper(intervalMs?: number): { stop(): Promise<void> };
+  /** Waits for the starts under way to succeed or fail. */
+  settled(): Promise<void>;
+}
+
+/**
+ * Starting order workflows, apart from accepting orders (a transactional outbox): `POST /v1/orders` answers once the
+ * order and its start request are committed, so its latency does not include Temporal's, and an order accepted while
+ * Temporal is unreachable is kept and started when it is back. The workflow ID is the order ID and a second start is
+ * refused, so starting the same order twice (the API and the sweeper, or two API replicas) is harmless.
+ */
+export function createOrderStarts(deps: { db: Db; temporal: Client; taskQueue: string; logger: Logger }): OrderStarts {
+  const underWay = new Map<string, Promise<void>>();
+
+  async function start(orderStart: OrderStart): Promise<void> {
+    const { input } = orderStart;
+    try {
+      await deps.temporal.workflow.start(ORDER_WORKFLOW_TYPE, {
+        taskQueue: deps.taskQueue,
+        workflowId: orderWorkflowId(input.orderId),
+        args: [input],
+        // An order ID names one order forever: never start a second run for it.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // Order priority 1..5 is Temporal's priority key 1..5: workers take urgent orders' tasks first.
+        priority: { priorityKey: input.priority },
+        typedSearchAttributes: [
+          { key: OrderStatusKey, value: 'PENDING' },
+          { key: CustomerIdKey, value: input.customerId },
+          { key: OrderPriorityKey, value: input.priority },
+        ],
+        staticSummary: orderStart.staticSummary,
+        staticDetails: orderStart.staticDetails,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    await deps.db('order_workflow_starts').where({ order_id: input.orderId }).delete();
+  }
+
+  /** One start per order at a time in this process; a failed one is counted on its row for the sweeper. */
+  function startOnce(orderStart: OrderStart): Promise<void> {
+    const orderId = orderStart.input.orderId;
+    const running = underWay.get(orderId);
+    if (running) return running;
+    const attempt = start(orderStart)
+      .catch(async (error: unknown) => {
+        deps.logger.warn({ orderId, err: errorSummary(error) }, 'order workflow not started yet; the sweeper retries');
+        await deps.db('order_workflow_starts')
+          .where({ order_id: orderId })
+          .update({ attempts: deps.db.raw('attempts + 1'), last_error: String((error as Error).message ?? error).slice(0, 500) })
+          .catch(() => undefined);
+        throw error;
+      })
+      .finally(() => underWay.delete(orderId));
+    underWay.set(orderId, attempt);
+    return attempt;
+  }
+
+  const pendingStart = async (orderId: string): Promise<OrderStart | undefined> =>
+    (await deps.db('order_workflow_starts').where({ order_id: orderId }).first('start'))?.start as OrderStart | undefined;
+
+  const starts: OrderStarts = {
+    startSoon(orderStart) {
+      startOnce(orderStart).catch(() => undefined);
+    },
+    async ensureStarted(orderId) {
+      const orderStart = await pendingStart(orderId);
+      if (!orderStart) return false;
+      await startOnce(orderStart);
+      return true;
+    },
+    async sweep(olderThanMs = 10_000) {
+      const due: { start: OrderStart }[] = await deps.db('order_workflow_starts')
+        .where('created_at', '<', deps.db.raw(`now() - make_interval(secs => ?)`, [olderThanMs / 1000]))
+        .orderBy('created_at')
+        .limit(200)
+        .select('start');
+      const results = await Promise.allSettled(due.map((row) => startOnce(row.start)));
+      return results.filter((result) => result.status === 'fulfilled').length;
+    },
+    runSweeper(intervalMs = 5_000) {
+      let sweeping: Promise<unknown> = Promise.resolve();
+      const timer = setInterval(() => {
+        sweeping = sweeping.then(() => starts.sweep()).catch((error: unknown) => deps.logger.warn({ err: errorSummary(error) }, 'sweeping unstarted orders failed'));
+      }, intervalMs);
+      timer.unref();
+      return {
+        async stop() {
+          clearInterval(timer);
+          await sweeping;
+          await starts.settled();
+        },
+      };
+    },
+    async settled() {
+      await Promise.allSettled([...underWay.values()]);
+    },
+  };
+  return starts;
+}
