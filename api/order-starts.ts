@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Knex } from 'knex';
 import type { Db } from '../db/connection';
+import type { CompanionRow } from '../db/orders';
 import { errorSummary, type Logger } from '../observability/logger';
 import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowInput } from '../workflows/order/messages';
 import { CustomerIdKey, OrderPriorityKey, OrderStatusKey } from '../workflows/order/search-attributes';
@@ -13,9 +13,9 @@ export interface OrderStart {
   staticDetails: string;
 }
 
-/** Writes the start request in the transaction that accepts the order: no order without its start, ever. */
-export async function recordOrderStart(trx: Knex.Transaction, start: OrderStart): Promise<void> {
-  await trx('order_workflow_starts').insert({ order_id: start.input.orderId, start: JSON.stringify(start) });
+/** The start request, written with the order (`insertOrder`): no order without its start, ever. */
+export function orderStartRow(start: OrderStart): CompanionRow {
+  return { table: 'order_workflow_starts', row: { order_id: start.input.orderId, start: JSON.stringify(start) } };
 }
 
 export interface OrderStarts {

@@ -7,7 +7,7 @@ import { findCustomer, findProducts, findPromotion, type Product } from '../db/c
 import type { Db } from '../db/connection';
 import { findOrderSummary, insertOrder } from '../db/orders';
 import type { OrderWorkflowInput } from '../workflows/order/messages';
-import { recordOrderStart, type OrderStart, type OrderStarts } from './order-starts';
+import { orderStartRow, type OrderStart, type OrderStarts } from './order-starts';
 import { unprocessable, type ProblemFieldError } from './problem';
 import type { PlaceOrderRequest } from './schemas';
 
@@ -37,7 +37,7 @@ export const newTrackingNumber = () => `TRK-${randomCode(20)}`;
 
 /**
  * Entry of one order: every check that can be made now (422 listing each reason), then the order row, its
- * idempotency key and its workflow's start request in one transaction; the workflow (ID = order ID) is started
+ * idempotency key and its workflow's start request in one statement; the workflow (ID = order ID) is started
  * right after, outside the request (api/order-starts.ts). Nothing is written when a check fails.
  */
 export async function placeOrder(
@@ -66,8 +66,10 @@ export async function placeOrder(
   const trackingNumber = newTrackingNumber();
   const start = orderStartFor(input, request, products);
   try {
-    await deps.db.transaction(async (trx) => {
-      await insertOrder(trx, {
+    const idempotencyKey = options.idempotencyKey && { table: 'idempotency_keys', row: { scope: options.scope, key: options.idempotencyKey, request_hash: requestHash, resource_id: input.orderId } };
+    await insertOrder(
+      deps.db,
+      {
         id: input.orderId,
         trackingNumber,
         customerId: customer.id,
@@ -80,12 +82,9 @@ export async function placeOrder(
         expedite: request.expedite,
         promotionCode: request.promotionCode,
         lines: request.lines,
-      });
-      await recordOrderStart(trx, start);
-      if (options.idempotencyKey) {
-        await trx('idempotency_keys').insert({ scope: options.scope, key: options.idempotencyKey, request_hash: requestHash, resource_id: input.orderId });
-      }
-    });
+      },
+      [orderStartRow(start), ...(idempotencyKey ? [idempotencyKey] : [])],
+    );
   } catch (error) {
     // A concurrent request with the same key won the race: answer as it did.
     if ((error as { code?: string }).code === '23505' && options.idempotencyKey) {

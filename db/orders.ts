@@ -18,21 +18,36 @@ export interface NewOrder {
   lines: { sku: string; quantity: number }[];
 }
 
-export async function insertOrder(trx: Knex.Transaction, order: NewOrder): Promise<void> {
-  await trx('orders').insert({
-    id: order.id,
-    tracking_number: order.trackingNumber,
-    customer_id: order.customerId,
-    priority: order.priority,
-    source: order.source,
-    currency: order.currency,
-    shipping_address: JSON.stringify(order.shippingAddress),
-    payment_method: order.paymentMethod,
-    backorder_policy: order.backorderPolicy,
-    expedite: order.expedite,
-    promotion_code: order.promotionCode ?? null,
-  });
-  await trx('order_lines').insert(order.lines.map((line, index) => ({ order_id: order.id, line_no: index + 1, sku: line.sku, quantity: line.quantity })));
+/** A row written together with a new order (its workflow's start request, its idempotency key). */
+export interface CompanionRow {
+  table: string;
+  row: Record<string, unknown>;
+}
+
+/**
+ * The order, its lines and `companions` in ONE statement (data-modifying CTEs): all or nothing without a
+ * transaction's BEGIN and COMMIT, one round trip on the path of `POST /v1/orders`.
+ */
+export async function insertOrder(db: Knex, order: NewOrder, companions: CompanionRow[] = []): Promise<void> {
+  const inserts = [
+    db('orders').insert({
+      id: order.id,
+      tracking_number: order.trackingNumber,
+      customer_id: order.customerId,
+      priority: order.priority,
+      source: order.source,
+      currency: order.currency,
+      shipping_address: JSON.stringify(order.shippingAddress),
+      payment_method: order.paymentMethod,
+      backorder_policy: order.backorderPolicy,
+      expedite: order.expedite,
+      promotion_code: order.promotionCode ?? null,
+    }),
+    db('order_lines').insert(order.lines.map((line, index) => ({ order_id: order.id, line_no: index + 1, sku: line.sku, quantity: line.quantity }))),
+    ...companions.map((companion) => db(companion.table).insert(companion.row)),
+  ];
+  // Lines and companions reference the order: PostgreSQL checks those foreign keys at the end of the statement.
+  await inserts.reduce((query, insert, index) => query.with(`write_${index}`, insert), db.queryBuilder()).select(db.raw('1'));
 }
 
 type Row = Record<string, any>;

@@ -15,8 +15,7 @@ describe('recording order progress', () => {
 
   beforeAll(async () => {
     oms = await startOms();
-    await oms.db.transaction((trx) =>
-      insertOrder(trx, {
+    await insertOrder(oms.db, {
         id: orderId,
         trackingNumber: 'TRK-RECORD-TEST',
         customerId: 'CUST-ACME',
@@ -28,8 +27,7 @@ describe('recording order progress', () => {
         backorderPolicy: 'ship_available',
         expedite: false,
         lines: [{ sku: 'MUG-BLK', quantity: 2 }],
-      }),
-    );
+      });
     const { recordOrderProgress } = createOrderRecordActivities({ db: oms.db } as ActivityDeps);
     record = (progress) => recordOrderProgress({ orderId, type: 'status', ...progress });
   });
