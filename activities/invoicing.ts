@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { creditNoteSourceKey } from '../domain/ids';
 import type { Bill } from '../domain/pricing';
 import type { ActivityDeps } from './deps';
 
@@ -73,7 +74,7 @@ export function creditNoteFor(
 ): Promise<{ number: string; total: number }> {
   return issueDocument(
     db,
-    { kind: 'credit_note', orderId: input.orderId, sourceKey: `credit:${input.refundId}`, bill: input.bill },
+    { kind: 'credit_note', orderId: input.orderId, sourceKey: creditNoteSourceKey(input.refundId), bill: input.bill },
     async (trx) => {
       await guard(trx);
       return { note: input.reason };

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
+import { creditNoteSourceKey } from '../domain/ids';
 import { billFor, type Bill, type PricedLine } from '../domain/pricing';
 import { ORDER_STATE_CONFLICT, INVALID_ORDER_REQUEST } from '../workflows/order/messages';
 import { creditNoteFor } from './invoicing';
@@ -19,7 +20,7 @@ export function createRefundActivities({ db }: ActivityDeps) {
       const authorization = await db('payment_transactions').where({ order_id: input.orderId, kind: 'authorization', status: 'succeeded' }).first('provider_reference');
       const authorizationId: string | null = authorization?.provider_reference ?? null;
       // A retry after the credit note committed: answer with it, not with a bill that now counts itself as refunded.
-      const issued = await db('invoices').where({ source_key: `credit:${input.refundId}` }).first();
+      const issued = await db('invoices').where({ source_key: creditNoteSourceKey(input.refundId) }).first();
       if (issued) {
         const bill: Bill = { currency: issued.currency, lines: issued.lines, subtotal: issued.subtotal, discount: issued.discount, shipping: issued.shipping, tax: issued.tax, total: issued.total };
         return { bill, creditNote: issued.number, authorizationId };

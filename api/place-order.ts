@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { missingAddressFields } from '../domain/address';
 import { formatMoney } from '../domain/money';
 import type { OrderSettings } from '../domain/order';
@@ -7,6 +7,7 @@ import { findCustomer, findProducts, findPromotion, type Product } from '../db/c
 import type { Db } from '../db/connection';
 import { findOrderSummary, insertOrder } from '../db/orders';
 import type { OrderWorkflowInput } from '../workflows/order/messages';
+import { findIdempotencyKey, idempotencyKeyRow, requestHashOf } from './idempotency-key';
 import { orderStartRow, type OrderStart, type OrderStarts } from './order-starts';
 import { unprocessable, type ProblemFieldError } from './problem';
 import type { PlaceOrderRequest } from './schemas';
@@ -45,7 +46,7 @@ export async function placeOrder(
   request: PlaceOrderRequest,
   options: { idempotencyKey?: string; scope: string; source?: OrderSource },
 ): Promise<PlacedOrder> {
-  const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+  const requestHash = requestHashOf(request);
   if (options.idempotencyKey) {
     const replay = await findReplay(deps, options.scope, options.idempotencyKey, requestHash);
     if (replay) return replay;
@@ -66,7 +67,7 @@ export async function placeOrder(
   const trackingNumber = newTrackingNumber();
   const start = orderStartFor(input, request, products);
   try {
-    const idempotencyKey = options.idempotencyKey && { table: 'idempotency_keys', row: { scope: options.scope, key: options.idempotencyKey, request_hash: requestHash, resource_id: input.orderId } };
+    const idempotencyKey = options.idempotencyKey && idempotencyKeyRow(options.scope, options.idempotencyKey, requestHash, input.orderId);
     await insertOrder(
       deps.db,
       {
@@ -98,13 +99,10 @@ export async function placeOrder(
 }
 
 async function findReplay(deps: OrderPlacementDeps, scope: string, key: string, requestHash: string): Promise<PlacedOrder | undefined> {
-  const stored = await deps.db('idempotency_keys').where({ scope, key }).first();
-  if (!stored) return undefined;
-  if (stored.request_hash !== requestHash) {
-    throw unprocessable('this Idempotency-Key was used with a different request body', [{ path: 'header.Idempotency-Key', message: 'reused with another body' }]);
-  }
-  const order = await findOrderSummary(deps.db, stored.resource_id);
-  if (!order) throw new Error(`idempotency key ${key} points to missing order ${stored.resource_id}`);
+  const orderId = await findIdempotencyKey(deps.db, scope, key, requestHash);
+  if (orderId === undefined) return undefined;
+  const order = await findOrderSummary(deps.db, orderId);
+  if (!order) throw new Error(`idempotency key ${key} points to missing order ${orderId}`);
   return { id: order.id, trackingNumber: order.trackingNumber, status: order.status, replayed: true };
 }
 
@@ -172,17 +170,4 @@ async function checkReferences(db: Db, request: PlaceOrderRequest) {
     }
   }
   return { customer: customer?.active ? customer : undefined, products, errors };
-}
-
-/** JSON with sorted keys, so the same request always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>)
-      .filter(([, entry]) => entry !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

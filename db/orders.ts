@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { creditNoteSourceKey } from '../domain/ids';
 import { WAITING_STATUSES, type Address, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../domain/order';
 
 /** The order read model: what the API shows. The workflow writes it through its activities. */
@@ -88,6 +89,12 @@ const summaryView = (row: Row) => ({
 export async function findOrderSummary(db: Knex, id: string) {
   const row = await db('orders').where({ id }).first();
   return row ? summaryView(row) : undefined;
+}
+
+/** A refund by its ID, from its credit note (every refund has exactly one); undefined if none was issued. */
+export async function findRefund(db: Knex, refundId: string): Promise<{ refundId: string; amount: number; creditNote: string } | undefined> {
+  const note = await db('invoices').where({ kind: 'credit_note', source_key: creditNoteSourceKey(refundId) }).first('number', 'total');
+  return note ? { refundId, amount: note.total, creditNote: note.number } : undefined;
 }
 
 export async function orderDetail(db: Knex, id: string) {

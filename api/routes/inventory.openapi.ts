@@ -21,13 +21,13 @@ export function inventoryDocs(doc: ApiDocRegistry): void {
   doc.operation({
     method: 'post', operationId: 'adjustStock', path: '/v1/inventory/adjustments', tag, summary: 'Correct stock', access: ['warehouse'],
     description: 'Idempotent by the optional `Idempotency-Key` header.',
-    headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional().openapi({ description: 'the same key again moves nothing (200, `duplicate: true`)' }) }),
+    headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional().openapi({ description: 'the same key and body again moves nothing (200, `duplicate: true`); with another body 422' }) }),
     body: { schema: doc.registry.register('Adjustment', adjustmentSchema) },
     responses: {
       201: { description: 'Adjusted', schema: stockMoveView },
       200: { description: 'Already applied with this Idempotency-Key: nothing moved', schema: stockMoveView },
     },
-    errors: { 409: 'The adjustment would take on-hand stock below what is reserved, or beyond 2147483647 units', 422: unknownReference },
+    errors: { 409: 'The adjustment would take on-hand stock below what is reserved, or beyond 2147483647 units', 422: `${unknownReference}, or the Idempotency-Key was used with another body` },
   });
   doc.operation({
     method: 'get', operationId: 'listStockLevels', path: '/v1/inventory', tag, summary: 'Stock levels', access: 'any', query: inventoryQuerySchema,

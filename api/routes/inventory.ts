@@ -4,11 +4,13 @@ import { Router } from 'express';
 import { ensureStockRow, moveStock, stockLevels, type StockLevel } from '../../db/stock';
 import { restockWorkflowId } from '../../workflows/restock/restock.workflow';
 import type { ApiDeps } from '../app';
-import { idempotencyKeyOf } from '../idempotency-key';
+import { findIdempotencyKey, idempotencyKeyOf, requestHashOf, storeIdempotencyKey } from '../idempotency-key';
 import { conflict, parse, unprocessable, type ProblemFieldError } from '../problem';
 import { adjustmentSchema, inventoryQuerySchema, ledgerQuerySchema, receiptSchema } from '../schemas';
 
 const NUMERIC_OUT_OF_RANGE = '22003';
+/** Adjustment keys are one namespace for every caller, as their movement keys (`adjustment:<key>`) are. */
+const ADJUSTMENT_KEYS = 'inventory-adjustments';
 
 /** Stock in, corrections, levels and the ledger (SPEC section 4). Every change is one ledger row. */
 export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Router {
@@ -61,23 +63,33 @@ export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Rou
     res.status(result === 'applied' ? 201 : 200).json({ duplicate: result === 'duplicate', level: await levelOf(receipt.warehouse, receipt.sku), restockWorkflow });
   });
 
-  /** A negative adjustment may not take on-hand stock below what is reserved for orders (409). */
+  /**
+   * A negative adjustment may not take on-hand stock below what is reserved for orders (409). The same
+   * Idempotency-Key again moves nothing (200 `duplicate`); with another body it is refused (422).
+   */
   router.post('/adjustments', auth.requireRole('warehouse'), async (req, res) => {
     const adjustment = parse(adjustmentSchema, req.body);
     await requireKnown(adjustment.warehouse, adjustment.sku);
     const key = idempotencyKeyOf(req);
-    const result = await withinStockRange(adjustment.sku, adjustment.warehouse, () => db.transaction(async (trx) => {
+    const requestHash = requestHashOf(adjustment);
+    const movementKey = `adjustment:${key ?? randomUUID()}`;
+    const seen = key !== undefined && (await findIdempotencyKey(db, ADJUSTMENT_KEYS, key, requestHash)) !== undefined;
+    const result = seen ? 'duplicate' : await withinStockRange(adjustment.sku, adjustment.warehouse, () => db.transaction(async (trx) => {
       await ensureStockRow(trx, adjustment.warehouse, adjustment.sku);
-      return moveStock(trx, {
+      const moved = await moveStock(trx, {
         warehouse: adjustment.warehouse,
         sku: adjustment.sku,
         reason: 'adjustment',
         onHandDelta: adjustment.delta,
         reservedDelta: 0,
         reference: adjustment.reason,
-        movementKey: `adjustment:${key ?? randomUUID()}`,
+        movementKey,
       });
+      if (moved === 'applied' && key !== undefined) await storeIdempotencyKey(trx, ADJUSTMENT_KEYS, key, requestHash, movementKey);
+      return moved;
     }));
+    // A concurrent first use of the key won the race: the body rule applies to its request too.
+    if (result === 'duplicate' && key !== undefined && !seen) await findIdempotencyKey(db, ADJUSTMENT_KEYS, key, requestHash);
     if (result === 'insufficient') {
       const level = await levelOf(adjustment.warehouse, adjustment.sku);
       throw conflict(`adjusting by ${adjustment.delta} would leave ${level.onHand + adjustment.delta} on hand against ${level.reserved} reserved`, [

@@ -129,6 +129,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
   doc.operation({
     method: 'post', operationId: 'refundOrder', path: '/v1/orders/{id}/refunds', tag, summary: 'Refund an amount or shipped units', access: ['support'], params: id,
     description: 'Give either `amount` (positive) or `lines`. Never more than was charged and not refunded (409). Issues a credit note.',
+    headers: idempotencyKey('a retry with the same key answers 201 with the first refund (`refundId` `<orderId>/refund-<key>`), also after the order has completed; it never refunds twice'),
     body: { schema: doc.registry.register('Refund', refundSchema) },
     responses: { 201: { description: 'Refunded', schema: refundReplyView } },
     errors: updateErrors,

@@ -1,14 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Router } from 'express';
-import { findOrderSummary, InvalidCursor, listOrders, orderDetail } from '../../db/orders';
-import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, refundOrderUpdate, rejectOrderUpdate, requestReturnUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
+import { findOrderSummary, findRefund, InvalidCursor, listOrders, orderDetail } from '../../db/orders';
+import { approveOrderUpdate, cancelOrderUpdate, orderWorkflowId, refundIdFor, refundOrderUpdate, refundUpdateId, rejectOrderUpdate, requestReturnUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
 import type { ApiDeps } from '../app';
 import { principalOf } from '../auth';
 import { idempotencyKeyOf } from '../idempotency-key';
 import { problemFromFailure, updateIdFrom, updateOrder } from '../order-updates';
 import { ordersFromCsv, placeBatch } from '../batch-orders';
 import { placeOrder, randomCode } from '../place-order';
-import { completedOrderRefundId, refundWorkflow } from '../../workflows/refund/refund.workflow';
+import { refundWorkflow } from '../../workflows/refund/refund.workflow';
 import { badRequest, notFound, parse } from '../problem';
 import { approveSchema, batchOrdersSchema, cancelSchema, emptySchema, listOrdersQuerySchema, placeOrderSchema, refundSchema, rejectSchema, returnSchema } from '../schemas';
 
@@ -87,10 +87,13 @@ export function orderRoutes(deps: ApiDeps): Router {
   router.post('/:id/refunds', auth.requireRole('support'), async (req, res) => {
     const request = parse(refundSchema, req.body);
     const orderId = String(req.params.id);
+    const key = idempotencyKeyOf(req);
     const refundAfterCompletion = async () => {
-      // With an Idempotency-Key the refund's ID comes from it: a retry joins (or repeats, harmlessly) the same refund.
-      const key = updateIdFrom(req, 'refund');
-      const refundId = completedOrderRefundId(orderId, key ? key.slice('refund:'.length) : randomCode(8));
+      // With an Idempotency-Key the refund's ID comes from it, as it did while the order ran (refundIdFor): a retry
+      // answers with the refund already made, or joins the one under way; it never makes a second one.
+      const refundId = refundIdFor(orderId, key ?? randomCode(8));
+      const made = key === undefined ? undefined : await findRefund(db, refundId);
+      if (made) return { status: (await findOrderSummary(db, orderId))!.status, ...made };
       try {
         const refund = await deps.temporal.workflow
           .execute(refundWorkflow, { taskQueue: deps.taskQueue, workflowId: refundId, args: [{ orderId, refundId, ...request }] })
@@ -101,7 +104,7 @@ export function orderRoutes(deps: ApiDeps): Router {
         throw problemFromFailure(error);
       }
     };
-    res.status(201).json(await updateOrder(deps, orderId, (order) => order.executeUpdate(refundOrderUpdate, { args: [request], updateId: updateIdFrom(req, 'refund') }), refundAfterCompletion));
+    res.status(201).json(await updateOrder(deps, orderId, (order) => order.executeUpdate(refundOrderUpdate, { args: [request], updateId: key === undefined ? undefined : refundUpdateId(key) }), refundAfterCompletion));
   });
 
   /** An RMA for shipped units within the return window: 201 `{id, status}`; 409 once the window has closed. */

@@ -88,6 +88,26 @@ describe('master data and inventory API', () => {
     expect((await oms.request('GET', '/v1/inventory?sku=WIDGET-1')).body.items[0].onHand).toBe(1);
   });
 
+  it('refuses an adjustment Idempotency-Key reused with another body, as every keyed route does', async () => {
+    const adjust = (key: string, delta: number) =>
+      oms.request('POST', '/v1/inventory/adjustments', { as: 'warehouse', headers: { 'idempotency-key': key }, body: { warehouse: 'ORD1', sku: 'WIDGET-1', delta, reason: 'recount' } });
+    const onHand = async () => (await oms.request('GET', '/v1/inventory?sku=WIDGET-1')).body.items[0].onHand as number;
+    const before = await onHand();
+    expect((await adjust('count-2026-11', 3)).status).toBe(201);
+    expect(await adjust('count-2026-11', 3)).toMatchObject({ status: 200, body: { duplicate: true, level: { onHand: before + 3 } } });
+    const reused = await adjust('count-2026-11', 5);
+    expect(reused.status).toBe(422);
+    expect(reused.body.detail).toBe('this Idempotency-Key was used with a different request body');
+    expect(reused.body.errors.map((error: { path: string }) => error.path)).toEqual(['header.Idempotency-Key']);
+
+    // Racing first uses of one key with two bodies: one applies, the other is refused, never answered `duplicate`.
+    const racing = await Promise.all([adjust('count-2026-12', 2), adjust('count-2026-12', 4)]);
+    expect(racing.map((answer) => answer.status).sort()).toEqual([201, 422]);
+    const applied = racing.find((answer) => answer.status === 201)!;
+    expect([before + 5, before + 7]).toContain(applied.body.level.onHand);
+    expect(await onHand()).toBe(applied.body.level.onHand);
+  });
+
   it('serves health and readiness without a key', async () => {
     expect((await oms.request('GET', '/health', { as: null })).body).toEqual({ status: 'ok' });
     expect((await oms.request('GET', '/ready', { as: null })).body).toEqual({ status: 'ready', postgres: 'ok', temporal: 'ok' });

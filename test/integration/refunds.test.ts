@@ -1,7 +1,10 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createSimulatedCarrier } from '../../adapters/carrier/simulated';
 import { createSandboxPaymentProvider } from '../../adapters/payments/sandbox';
 import { orderBody, startOms, type TestOms } from '../support/oms';
+import { orderStateQuery } from '../../workflows/order/messages';
+import { eventually } from '../support/helpers';
 
 /** Refunds by support (SPEC section 3): by amount or lines, never beyond what was charged, each with a credit note. */
 describe('refunds', () => {
@@ -108,4 +111,56 @@ describe('refunds after the order completed', () => {
     expect(retry).toEqual(first);
     expect(await oms.db('invoices').where({ order_id: order.id, kind: 'credit_note' }).count({ n: '*' }).first()).toEqual({ n: 1 });
   });
+});
+
+describe('a refund retried with its Idempotency-Key once the order has completed', () => {
+  let oms: TestOms;
+  beforeAll(async () => {
+    // A return window long enough to refund the running order, short enough to wait for it to close.
+    oms = await startOms({ settings: { carrierDeliveryDelayMs: 100, returnWindowMs: 2000 } });
+  });
+  afterAll(() => oms.close());
+
+  it('answers with the refund the running order made, also once its history is gone, and never refunds twice', async () => {
+    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }] }) });
+    const order = await oms.waitForStatus(placed.body.id, 'DELIVERED');
+    const send = () => oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', headers: { 'idempotency-key': 'goodwill-7f3a' }, body: { amount: 500, reason: 'answer lost' } });
+    const refunded = async () => {
+      const detail = (await oms.request('GET', `/v1/orders/${order.id}`)).body;
+      const authorization = detail.payments.find((payment: { kind: string }) => payment.kind === 'authorization');
+      const creditNotes = detail.invoices.filter((invoice: { kind: string }) => invoice.kind === 'credit_note');
+      return {
+        creditNotes: creditNotes.map((invoice: { number: string }) => invoice.number),
+        creditedTotal: creditNotes.reduce((total: number, invoice: { total: number }) => total + invoice.total, 0),
+        refundPayments: detail.payments.filter((payment: { kind: string }) => payment.kind === 'refund').map((payment: { amount: number }) => payment.amount),
+        providerRefunded: (await oms.db('sandbox_payment_authorizations').where({ id: authorization.providerReference }).first('refunded')).refunded,
+      };
+    };
+
+    const first = await send();
+    expect(first.status).toBe(201);
+    // Decided by the running order (an Update), the case this test is about.
+    expect(first.body).toMatchObject({ status: 'DELIVERED', amount: 500, creditNote: expect.stringMatching(/^CN-/) });
+    const once = await refunded();
+    expect(once).toEqual({ creditNotes: [first.body.creditNote], creditedTotal: 500, refundPayments: [500], providerRefunded: 500 });
+
+    // The read model says COMPLETED a moment before the workflow ends: wait for the end itself.
+    const workflow = oms.temporal.workflow.getHandle(order.id);
+    await workflow.result();
+    // While Temporal keeps the completed order's history it answers the Update ID with the first outcome.
+    expect(await send()).toMatchObject({ status: 201, body: first.body });
+    // A query of the completed order replays its history: the refund keeps the name it was answered with.
+    expect((await workflow.query(orderStateQuery)).refunds.map((refund) => refund.id)).toEqual([first.body.refundId]);
+
+    // The namespace's retention deletes the history in the end (the order and its refund stay in the database):
+    // now the route itself must find the refund by the key, not make a second one.
+    await oms.temporal.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: order.id } });
+    // Deletion is asynchronous: 10 s on an idle dev server, over 30 s on a loaded one.
+    const gone = () => workflow.describe().then(() => false, (error) => error instanceof WorkflowNotFoundError);
+    expect(await eventually(gone, (isGone) => isGone, 90_000)).toBe(true);
+    const late = await send();
+    expect(late.status).toBe(201);
+    expect(late.body).toEqual({ ...first.body, status: 'COMPLETED' });
+    expect(await refunded()).toEqual(once);
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalJson } from '../../api/place-order';
+import { canonicalJson } from '../../api/idempotency-key';
 import { ConfigError, forgetLegacyApiKeys, legacyApiKeys, loadConfig, parseApiKeys } from '../../config';
 
 describe('configuration', () => {

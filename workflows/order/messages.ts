@@ -127,6 +127,19 @@ export interface RefundReply extends StatusReply {
   creditNote: string;
 }
 
+/**
+ * A support refund sent with an Idempotency-Key is named by it: `<orderId>/refund-<key>`, whether the running
+ * order decides it (the Update `refundUpdateId(key)`) or, once the order's workflow has completed, a refund
+ * workflow does (its workflow ID). So a retry whose first answer was lost finds the first refund, before or
+ * after completion, and never makes a second one. A refund without a key gets a random code instead.
+ */
+export const refundIdFor = (orderId: string, key: string) => `${orderId}/refund-${key}`;
+const REFUND_UPDATE_PREFIX = 'refund:';
+export const refundUpdateId = (idempotencyKey: string) => `${REFUND_UPDATE_PREFIX}${idempotencyKey}`;
+/** The Idempotency-Key a refund Update's ID was made from (see refundUpdateId); undefined for a client-generated ID. */
+export const idempotencyKeyOfRefundUpdate = (updateId: string | undefined): string | undefined =>
+  updateId?.startsWith(REFUND_UPDATE_PREFIX) ? updateId.slice(REFUND_UPDATE_PREFIX.length) : undefined;
+
 /** A return (RMA) of shipped units, within the return window. */
 export interface ReturnRequest {
   lines: { sku: string; quantity: number }[];

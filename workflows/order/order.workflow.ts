@@ -4,6 +4,7 @@ import {
   CancellationScope,
   ParentClosePolicy,
   condition,
+  currentUpdateInfo,
   isCancellation,
   patched,
   proxyActivities,
@@ -33,7 +34,9 @@ import {
   cancelOrderUpdate,
   carrierEventUpdate,
   confirmPickUpdate,
+  idempotencyKeyOfRefundUpdate,
   orderStateQuery,
+  refundIdFor,
   refundOrderUpdate,
   rejectOrderUpdate,
   requestReturnUpdate,
@@ -216,7 +219,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   setHandler(
     refundOrderUpdate,
     accepted(async (request) => {
-      const refund = await performRefund(refundCharge(request), request.reason, request.lines);
+      // Named by the request's Idempotency-Key, as it would be once the order has completed, so a retry then
+      // finds this refund. Refunds made before this change keep their numbered IDs on replay.
+      const key = idempotencyKeyOfRefundUpdate(currentUpdateInfo()?.id);
+      const refundId = key !== undefined && patched('refund-id-from-update') ? refundIdFor(orderId, key) : undefined;
+      const refund = await performRefund(refundCharge(request), request.reason, request.lines, refundId);
       return { status: state.status, ...refund };
     }),
     { validator: (request) => void refundCharge(request) },
@@ -596,10 +603,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     toAllocate.clear();
   }
 
-  /** Refund money (card) and issue the credit note; the amount counts as refunded from the start. */
-  async function performRefund(charge: Bill, reason: string, lines?: { sku: string; quantity: number }[]) {
+  /** Refund money (card) and issue the credit note; the amount counts as refunded from the start. Numbered unless named. */
+  async function performRefund(charge: Bill, reason: string, lines?: { sku: string; quantity: number }[], namedId?: string) {
     refundCount += 1;
-    const refundId = `${orderId}:refund:${refundCount}`;
+    const refundId = namedId ?? `${orderId}:refund:${refundCount}`;
     for (const line of lines ?? []) refundedUnits.set(line.sku, (refundedUnits.get(line.sku) ?? 0) + line.quantity);
     pendingRefundAmount += charge.total;
     try {

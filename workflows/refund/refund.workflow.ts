@@ -7,11 +7,8 @@ const steps = proxyActivities<OrderActivities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['OrderStateConflict', 'InvalidOrderRequest'] },
 });
 
-/** A refund of an order whose own workflow has completed: ID `<orderId>/refund-<code>`, also the refund's ID. */
-export const completedOrderRefundId = (orderId: string, code: string) => `${orderId}/refund-${code}`;
-
 /**
- * Refund after the order's workflow completed (support may refund at any time after capture): the credit note
+ * Refund after the order's workflow completed (workflow ID = the refund's ID, see `refundIdFor`) (support may refund at any time after capture): the credit note
  * first (it also holds the amount against what was charged), then the money back through the provider.
  */
 export async function refundWorkflow(input: { orderId: string; refundId: string } & RefundRequest): Promise<{ refundId: string; amount: number; creditNote: string }> {
