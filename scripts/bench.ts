@@ -5,25 +5,26 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WORKER_TUNING } from '../worker/worker';
 import { round } from './bench/measure';
-import { BENCH_SKU, runCeilingPhase, runHotSkuPhase, runMainPhase, runRatePhase } from './bench/phases';
+import { BENCH_SKU, runApiAlonePhase, runCeilingPhase, runHotSkuPhase, runMainPhase, runRatePhase } from './bench/phases';
 import { loadAverage } from './bench/progress';
 import { summarizeProfile } from './bench/profile-summary';
 import { benchChart, benchReport, describeMain, type BenchResults } from './bench/report';
 import { addBenchProduct, startBenchSystem, type BenchSystem } from './bench/system';
 
-const PHASES = ['main', 'rate', 'hot', 'ceiling'] as const;
+const PHASES = ['main', 'rate', 'api', 'hot', 'ceiling'] as const;
 type Phase = (typeof PHASES)[number];
 
 const USAGE = `npm run bench -- [options]
 
   --orders N            orders in the main phase and ceiling workflows (1000)
   --concurrency C       requests in flight in the main phase and the ceiling (50)
-  --rate R              orders per second in the fixed-rate phase (50)
-  --rate-seconds S      length of the fixed-rate phase (20)
+  --rate R              orders per second in the fixed-rate phases (50)
+  --rate-seconds S      length of each fixed-rate phase (20)
   --hot-orders N        orders posted at once for the hot SKU (1000)
   --hot-units N         units of the hot SKU in stock (100)
   --return-window D     OMS_RETURN_WINDOW of the bench orders (1s)
-  --phases LIST         which of main,rate,hot,ceiling to run (all; ceiling needs main)
+  --phases LIST         which of main,rate,api,hot,ceiling to run (all; ceiling needs main)
+                        rate: fixed rate with everything running; api: the same with the worker stopped while posting
   --timeout S           how long a phase may take to settle (900)
   --server-config K=V   extra Temporal dev server dynamic config (repeatable)
   --profile             node --cpu-prof the worker; prints where its time goes (per thread)
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
       workerNodeFlags: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       log,
     });
-    await addBenchProduct(system.db, BENCH_SKU, { EWR: orders + rateOrders + 1_000 });
+    await addBenchProduct(system.db, BENCH_SKU, { EWR: orders + 2 * rateOrders + 1_000 });
     log('starting the worker (bundles the workflows) and the API');
     await Promise.all([system.start('worker'), system.start('api')]);
 
@@ -139,6 +140,9 @@ async function main(): Promise<void> {
     }
     if (phases.has('rate')) {
       results.rate = await runRatePhase(system, { rate, orders: rateOrders, timeoutMs });
+    }
+    if (phases.has('api')) {
+      results.apiAlone = await runApiAlonePhase(system, { rate, orders: rateOrders, timeoutMs });
     }
     if (phases.has('hot')) {
       results.hot = await runHotSkuPhase(system, { orders: hotOrders, units: hotUnits, timeoutMs });

@@ -159,6 +159,45 @@ export async function runRatePhase(system: BenchSystem, options: PhaseOptions & 
   };
 }
 
+/**
+ * The API alone at a fixed rate: the order worker is stopped while the orders are posted, as if it ran on other
+ * hosts (on this one machine it otherwise takes the CPU the API needs), then started to work the backlog off.
+ * POST latency is the API's own: with the workflow start out of the request, nothing in it waits for the worker.
+ */
+export async function runApiAlonePhase(system: BenchSystem, options: PhaseOptions & { rate: number; orders: number }) {
+  await system.stopRole('worker');
+  const parts = { api: system.api?.pid };
+  const cpuBefore = cpuSeconds(parts);
+  const loadBefore = loadAverage();
+  const startedAt = Date.now();
+  let postedAt = startedAt;
+  let loadAfterPosting = loadBefore;
+  const { results, accepted, finished } = await postAndWait(
+    system,
+    `API alone (${options.rate} orders/s, worker stopped while posting)`,
+    options.orders,
+    async (onPosted) => {
+      const all = await postAtRate({ url: system.apiUrl, key: system.salesKey }, options.orders, options.rate, () => orderBody(BENCH_SKU), onPosted);
+      postedAt = Date.now();
+      loadAfterPosting = loadAverage();
+      await system.start('worker');
+      return all;
+    },
+    TERMINAL,
+    { startedAt, timeoutMs: options.timeoutMs },
+  );
+  return {
+    rate: options.rate,
+    orders: options.orders,
+    finished,
+    achievedRate: round(results.length / ((postedAt - startedAt) / 1000)),
+    failedPosts: failures(results),
+    loadAverage: { before: loadBefore, after: loadAfterPosting },
+    postLatencyMs: latencySummary(results.map((result) => result.latencyMs)),
+    apiCpuMsPerOrder: cpuMsPer(accepted.length, cpuBefore, cpuSeconds(parts)),
+  };
+}
+
 const SETTLED = ['SHIPPED', 'DELIVERED', 'COMPLETED', 'BACKORDERED', 'CANCELLED', 'REJECTED'];
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { throughputChart, type ChartSeries } from './chart';
 import type { LatencySummary } from './measure';
-import type { runCeilingPhase, runHotSkuPhase, runMainPhase, runRatePhase } from './phases';
+import type { runApiAlonePhase, runCeilingPhase, runHotSkuPhase, runMainPhase, runRatePhase } from './phases';
 import type { ProfileSummary } from './profile-summary';
 
 export type MainResult = Awaited<ReturnType<typeof runMainPhase>>;
@@ -17,6 +17,7 @@ export interface BenchResults {
   settings: Record<string, unknown>;
   main?: MainResult;
   rate?: Awaited<ReturnType<typeof runRatePhase>>;
+  apiAlone?: Awaited<ReturnType<typeof runApiAlonePhase>>;
   hot?: Awaited<ReturnType<typeof runHotSkuPhase>>;
   ceiling?: Awaited<ReturnType<typeof runCeilingPhase>>;
   ratio?: { basis: string; value: number | null; byCpu: number | null };
@@ -48,7 +49,7 @@ const cpuParts = (parts: Record<string, number>) =>
 export function benchReport(results: BenchResults): string {
   const lines: string[] = [`OMS bench ${results.startedAt}${results.label ? ` (${results.label})` : ''}, commit ${results.commit}`];
   const ms = (summary: LatencySummary) => `p50 ${summary.p50} / p95 ${summary.p95} / p99 ${summary.p99} ms (max ${summary.max})`;
-  const { main, rate, hot, ceiling } = results;
+  const { main, rate, apiAlone, hot, ceiling } = results;
   if (main) {
     lines.push(
       `main: ${main.orders} orders at concurrency ${main.concurrency}${main.finished ? '' : ' (DID NOT FINISH)'}, load ${main.loadAverage.before.join(' ')} -> ${main.loadAverage.after.join(' ')}`,
@@ -75,6 +76,12 @@ export function benchReport(results: BenchResults): string {
       `rate: ${rate.orders} orders at ${rate.rate}/s (achieved ${rate.achievedRate}/s)${rate.finished ? '' : ' (DID NOT FINISH)'}, load ${rate.loadAverage.before.join(' ')} -> ${rate.loadAverage.after.join(' ')}`,
       `  POST /v1/orders          ${ms(rate.postLatencyMs)}; ${rate.failedPosts.count} failed`,
       `  order to SHIPPED         p50 ${rate.orderToShippedMs.p50} / p95 ${rate.orderToShippedMs.p95} ms`,
+    );
+  }
+  if (apiAlone) {
+    lines.push(
+      `API alone: ${apiAlone.orders} orders at ${apiAlone.rate}/s with the worker stopped while posting (achieved ${apiAlone.achievedRate}/s)${apiAlone.finished ? '' : ' (DID NOT FINISH)'}, load ${apiAlone.loadAverage.before.join(' ')} -> ${apiAlone.loadAverage.after.join(' ')}`,
+      `  POST /v1/orders          ${ms(apiAlone.postLatencyMs)}; ${apiAlone.failedPosts.count} failed; then all worked off by the restarted worker`,
     );
   }
   if (hot) {
