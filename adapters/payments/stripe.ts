@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import { TransientPaymentError, type PaymentProvider } from './provider';
 
@@ -54,7 +55,7 @@ export function createStripePaymentProvider(settings: StripeSettings): PaymentPr
               confirm: true,
               metadata: { order_id: request.orderId },
             },
-            { idempotencyKey: request.idempotencyKey },
+            { idempotencyKey: stripeKey(request.idempotencyKey) },
           ),
         );
         if (intent.status !== 'requires_capture') return { status: 'declined', reason: `payment intent is ${intent.status}` };
@@ -66,17 +67,25 @@ export function createStripePaymentProvider(settings: StripeSettings): PaymentPr
     },
 
     async capture(request) {
-      const intent = await call(() => stripe.paymentIntents.capture(request.authorizationId, { amount_to_capture: request.amount }, { idempotencyKey: request.idempotencyKey }));
+      const intent = await call(() => stripe.paymentIntents.capture(request.authorizationId, { amount_to_capture: request.amount }, { idempotencyKey: stripeKey(request.idempotencyKey) }));
       return { captureId: typeof intent.latest_charge === 'string' ? intent.latest_charge : intent.id };
     },
 
     async void(request) {
-      await call(() => stripe.paymentIntents.cancel(request.authorizationId, { cancellation_reason: 'abandoned' }, { idempotencyKey: request.idempotencyKey }));
+      await call(() => stripe.paymentIntents.cancel(request.authorizationId, { cancellation_reason: 'abandoned' }, { idempotencyKey: stripeKey(request.idempotencyKey) }));
     },
 
     async refund(request) {
-      const refund = await call(() => stripe.refunds.create({ payment_intent: request.authorizationId, amount: request.amount }, { idempotencyKey: request.idempotencyKey }));
+      const refund = await call(() => stripe.refunds.create({ payment_intent: request.authorizationId, amount: request.amount }, { idempotencyKey: stripeKey(request.idempotencyKey) }));
       return { refundId: refund.id };
     },
   };
+}
+
+/**
+ * Stripe takes idempotency keys of up to 255 characters; ours can be longer (an order ID plus a client's own
+ * Idempotency-Key of up to 255). A longer key is sent as its SHA-256, which is as unique and as stable.
+ */
+export function stripeKey(idempotencyKey: string): string {
+  return idempotencyKey.length <= 255 ? idempotencyKey : `sha256:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
 }

@@ -96,6 +96,19 @@ describe('Stripe adapter (stripe-mock)', () => {
     expect(keys).toEqual(['ORD-2:capture:ORD-2-S1', 'ORD-2:capture:ORD-2-S1']);
   });
 
+  it('sends a key longer than Stripe takes (255) as its hash, the same on every retry', async () => {
+    const stripe = createStripePaymentProvider({ secretKey: 'sk_test_123', apiBase });
+    const longKey = `ORD-3/refund-${'k'.repeat(255)}`;
+    const request = { idempotencyKey: longKey, authorizationId: 'pi_789', amount: 100, currency: 'USD' };
+    await stripe.refund(request);
+    await stripe.refund(request);
+    const keys = recorded.filter((entry) => entry.body.get('payment_intent') === 'pi_789').map((entry) => entry.idempotencyKey);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(recorded.every((entry) => (entry.idempotencyKey ?? '').length <= 255)).toBe(true);
+  });
+
   it('reports an unreachable Stripe as a transient failure for Temporal to retry', async () => {
     const stripe = createStripePaymentProvider({ secretKey: 'sk_test_123', apiBase: `http://127.0.0.1:${await freePort()}` });
     await expect(stripe.capture({ idempotencyKey: 'k', authorizationId: 'pi_1', amount: 1, currency: 'USD' })).rejects.toBeInstanceOf(TransientPaymentError);
