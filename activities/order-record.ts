@@ -1,4 +1,4 @@
-import type { CancelReason, OrderStatus, RejectReason } from '../domain/order';
+import { isTerminal, type CancelReason, type OrderStatus, type RejectReason } from '../domain/order';
 import type { ActivityDeps } from './deps';
 
 export interface OrderProgress {
@@ -18,27 +18,27 @@ export interface OrderProgress {
   detail?: Record<string, unknown>;
 }
 
-/** The workflow owns its read model: every status change and timeline entry is written through here. */
+/**
+ * The workflow owns its read model: every status change and timeline entry is written through here, keyed on the
+ * workflow's own event counter `seq`.
+ *
+ * Most writes are local activities, which run inside a workflow task before it is recorded. When a worker dies
+ * mid-task, the retried task can take another path (an Update or a carrier event arrived in between: a cancellation
+ * instead of the payment the dead task went on to), so the same `seq` can come with other content. The recorded path
+ * is always the one written last, so an entry that differs from the stored one replaces it (a plain retry, with the
+ * same content, changes nothing), and the status it carries applies at its own `seq` too. A final status
+ * (COMPLETED, CANCELLED, REJECTED) also removes entries past it that only the dead task wrote.
+ */
 export function createOrderRecordActivities({ db }: ActivityDeps) {
   return {
     async recordOrderProgress(progress: OrderProgress): Promise<void> {
-      // Most entries touch no order line: one statement then, instead of a transaction of four round trips.
+      // Most entries touch no order line and end nothing: one statement then, instead of a transaction.
+      const final = progress.status !== undefined && isTerminal(progress.status);
       const touchesLines = progress.approvedQuantities || progress.cancelledUnits || progress.status === 'CANCELLED' || progress.status === 'REJECTED';
-      if (!touchesLines) return recordInOneStatement(db, progress);
+      if (!touchesLines) return recordInOneStatement(db, progress, final);
       await db.transaction(async (trx) => {
-        const recorded = await trx('order_events')
-          .insert({
-            order_id: progress.orderId,
-            seq: progress.seq,
-            type: progress.type,
-            status: progress.status ?? null,
-            message: progress.message,
-            detail: progress.detail ? JSON.stringify(progress.detail) : null,
-          })
-          .onConflict(['order_id', 'seq'])
-          .ignore()
-          .returning('seq');
-        if (recorded.length === 0) return; // an earlier attempt already applied this event
+        const recorded = await trx.raw(`${UPSERT_EVENT} RETURNING seq`, eventRow(progress));
+        if (recorded.rows.length === 0) return; // an earlier attempt already applied this very entry
         for (const [sku, approved] of Object.entries(progress.approvedQuantities ?? {})) {
           await trx('order_lines')
             .where({ order_id: progress.orderId, sku })
@@ -52,10 +52,11 @@ export function createOrderRecordActivities({ db }: ActivityDeps) {
           await trx('order_lines').where({ order_id: progress.orderId }).update({ cancelled_quantity: trx.raw('quantity - shipped_quantity') });
         }
         if (!progress.status) return;
-        // A stale retry (older seq) never overwrites a newer status.
+        if (final) await trx('order_events').where({ order_id: progress.orderId }).where('seq', '>', progress.seq).delete();
         await trx('orders')
           .where({ id: progress.orderId })
-          .where('version', '<', progress.seq)
+          // A stale retry (older seq) never overwrites a newer status; a final one removed whatever was past it.
+          .modify((query) => (final ? query : query.where('version', '<=', progress.seq)))
           .update({
             status: progress.status,
             reject_reason: progress.rejectReason ?? null,
@@ -69,33 +70,39 @@ export function createOrderRecordActivities({ db }: ActivityDeps) {
   };
 }
 
+/** Inserts an entry, or replaces a different one at the same `seq`; returns no row when the same entry is there. */
+const UPSERT_EVENT = `INSERT INTO order_events (order_id, seq, type, status, message, detail)
+    VALUES (:orderId, :seq, :type, :status, :message, CAST(:detail AS jsonb))
+    ON CONFLICT (order_id, seq) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status, message = EXCLUDED.message, detail = EXCLUDED.detail, created_at = now()
+    WHERE (order_events.type, order_events.status, order_events.message, order_events.detail) IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.status, EXCLUDED.message, EXCLUDED.detail)`;
+
+const eventRow = (progress: OrderProgress) => ({
+  orderId: progress.orderId,
+  seq: progress.seq,
+  type: progress.type,
+  status: progress.status ?? null,
+  message: progress.message,
+  detail: progress.detail ? JSON.stringify(progress.detail) : null,
+});
+
 /**
  * A timeline entry, and the order's new status if it has one, in one SQL statement: the status is written only
- * when the entry is new (a retry finds its `(order_id, seq)` taken) and only over an older status.
+ * when the entry is new or replaced (a retry finds the same entry) and never over a newer status, unless `final`.
  */
-async function recordInOneStatement(db: ActivityDeps['db'], progress: OrderProgress): Promise<void> {
-  const event = {
-    orderId: progress.orderId,
-    seq: progress.seq,
-    type: progress.type,
-    status: progress.status ?? null,
-    message: progress.message,
-    detail: progress.detail ? JSON.stringify(progress.detail) : null,
-  };
-  const insert = `INSERT INTO order_events (order_id, seq, type, status, message, detail)
-    VALUES (:orderId, :seq, :type, :status, :message, :detail)
-    ON CONFLICT (order_id, seq) DO NOTHING`;
+async function recordInOneStatement(db: ActivityDeps['db'], progress: OrderProgress, final: boolean): Promise<void> {
   if (!progress.status) {
-    await db.raw(insert, event);
+    await db.raw(UPSERT_EVENT, eventRow(progress));
     return;
   }
   await db.raw(
-    `WITH recorded AS (${insert} RETURNING seq)
+    `WITH recorded AS (${UPSERT_EVENT} RETURNING seq),
+     pruned AS (DELETE FROM order_events WHERE :final AND order_id = :orderId AND seq > :seq AND EXISTS (SELECT 1 FROM recorded))
      UPDATE orders SET status = :status, reject_reason = :rejectReason, cancel_reason = :cancelReason,
        status_reasons = coalesce(CAST(:reasons AS jsonb), status_reasons), version = :seq, updated_at = now()
-     WHERE id = :orderId AND version < :seq AND EXISTS (SELECT 1 FROM recorded)`,
+     WHERE id = :orderId AND (:final OR version <= :seq) AND EXISTS (SELECT 1 FROM recorded)`,
     {
-      ...event,
+      ...eventRow(progress),
+      final,
       rejectReason: progress.rejectReason ?? null,
       cancelReason: progress.cancelReason ?? null,
       reasons: progress.reasons ? JSON.stringify(progress.reasons) : null,

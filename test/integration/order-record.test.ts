@@ -39,7 +39,16 @@ describe('recording order progress', () => {
   it('writes the entry and the status together, and a retry of the same entry changes nothing', async () => {
     await record({ seq: 10, status: 'PICKING', message: 'picking', reasons: ['why'] });
     expect(await order()).toEqual({ status: 'PICKING', version: 10, status_reasons: ['why'] });
-    await record({ seq: 10, status: 'SHIPPED', message: 'a retry that says something else' });
+    await record({ seq: 10, status: 'PICKING', message: 'picking' });
+    expect(await order()).toEqual({ status: 'PICKING', version: 10, status_reasons: ['why'] });
+    expect(await timeline()).toEqual([[10, 'PICKING', 'picking']]);
+  });
+
+  it('replaces an entry that a dead workflow task wrote with the one its retried task writes at the same seq', async () => {
+    // The dead task went on to SHIPPED; the retried one (an Update arrived in between) recorded ALLOCATED there.
+    await record({ seq: 10, status: 'SHIPPED', message: 'what the dead task wrote' });
+    expect(await order()).toMatchObject({ status: 'SHIPPED', version: 10 });
+    await record({ seq: 10, status: 'PICKING', message: 'picking' });
     expect(await order()).toEqual({ status: 'PICKING', version: 10, status_reasons: ['why'] });
     expect(await timeline()).toEqual([[10, 'PICKING', 'picking']]);
   });
@@ -58,9 +67,20 @@ describe('recording order progress', () => {
     ]);
   });
 
-  it('still cancels the unshipped units of a cancelled order', async () => {
+  it('still cancels the unshipped units of a cancelled order, and a final status removes what only a dead task wrote past it', async () => {
+    // A dead task's entries past the cancellation the retried task ends with (seq 15, 16 were never recorded).
+    await record({ seq: 15, status: 'PICKING', message: 'phantom picking' });
+    await record({ seq: 16, type: 'payment', message: 'phantom payment' });
     await record({ seq: 14, status: 'CANCELLED', cancelReason: 'requested', message: 'cancelled', reasons: ['customer asked'] });
     expect(await order()).toEqual({ status: 'CANCELLED', version: 14, status_reasons: ['customer asked'] });
     expect(await oms.db('order_lines').where({ order_id: orderId }).first('cancelled_quantity')).toEqual({ cancelled_quantity: 2 });
+    expect((await timeline()).map(([seq]) => seq)).toEqual([10, 11, 12, 13, 14]);
+  });
+
+  it('lets COMPLETED win over entries past it as well, in one statement', async () => {
+    await record({ seq: 16, status: 'DELIVERED', message: 'phantom delivered' });
+    await record({ seq: 15, status: 'COMPLETED', message: 'Return window closed' });
+    expect(await order()).toMatchObject({ status: 'COMPLETED', version: 15 });
+    expect((await timeline()).map(([seq]) => seq)).toEqual([10, 11, 12, 13, 14, 15]);
   });
 });

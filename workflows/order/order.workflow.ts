@@ -98,6 +98,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   const inWorker = patched('database-steps-as-local-activities') ? databaseSteps : steps;
   // Orders started before writes waited for Updates to be recorded replay without it (see `databaseWrite`).
   const writesWaitForUpdates = patched('writes-after-updates-wait-for-history');
+  // ... and before local activities ran one at a time (see `oneLocalActivityAtATime`).
+  const localActivitiesInTurn = patched('one-local-activity-at-a-time');
+  let localActivityTurn: Promise<unknown> = Promise.resolve();
   /** Updates accepted by this order, and how many of them are known to be in its history. */
   let acceptedUpdates = 0;
   let recordedUpdates = 0;
@@ -822,6 +825,21 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await databaseWrite(readModel, (proxy) => proxy.recordOrderProgress.executeWithOptions(summary(event.message), [progress]));
   }
 
+  /**
+   * Local activities of this order, one at a time. A worker replaying a workflow task (its cache lost, e.g. after a
+   * kill -9) resolves that task's local activities in the order they were started, while the first run resolved them
+   * as they finished; with two coroutines each waiting on one (billing, a carrier event), the next steps were then
+   * started in another order and took each other's recorded results (chaos run: an invoice step handed a timeline
+   * write's empty result, and the order stuck on a failing workflow task). With one in flight at a time, both runs
+   * resolve them in the same order.
+   */
+  function oneLocalActivityAtATime<Result>(run: () => Promise<Result>): Promise<Result> {
+    if (!localActivitiesInTurn) return run();
+    const result = localActivityTurn.then(run);
+    localActivityTurn = result.catch(() => undefined);
+    return result;
+  }
+
   /** Wraps an Update handler: counts the Update as accepted but not yet known to be in the history. */
   function accepted<Args extends unknown[], Reply>(handler: (...args: Args) => Promise<Reply>): (...args: Args) => Promise<Reply> {
     return (...args) => {
@@ -838,7 +856,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
    * awaits it). An activity is only scheduled once that task, and the Update with it, are recorded.
    */
   async function databaseWrite<Result>(local: typeof steps, write: (proxy: typeof steps) => Promise<Result>): Promise<Result> {
-    if (!writesWaitForUpdates || acceptedUpdates === recordedUpdates) return write(local);
+    if (!writesWaitForUpdates || acceptedUpdates === recordedUpdates) return oneLocalActivityAtATime(() => write(local));
     const pending = acceptedUpdates;
     const result = await write(steps);
     recordedUpdates = pending;
