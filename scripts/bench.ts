@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WORKER_TUNING } from '../worker/worker';
 import { round } from './bench/measure';
-import { BENCH_SKU, runApiAlonePhase, runCeilingPhase, runHotSkuPhase, runMainPhase, runRatePhase } from './bench/phases';
+import { BENCH_SKU, runCeilingPhase, runHotSkuPhase, runMainPhase, runRatePhase } from './bench/phases';
 import { loadAverage } from './bench/progress';
 import { summarizeProfile } from './bench/profile-summary';
 import { benchChart, benchReport, describeMain, type BenchResults } from './bench/report';
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       results.rate = await runRatePhase(system, { rate, orders: rateOrders, timeoutMs });
     }
     if (phases.has('api')) {
-      results.apiAlone = await runApiAlonePhase(system, { rate, orders: rateOrders, timeoutMs });
+      results.apiAlone = await runRatePhase(system, { rate, orders: rateOrders, timeoutMs, workerStoppedWhilePosting: true });
     }
     if (phases.has('hot')) {
       results.hot = await runHotSkuPhase(system, { orders: hotOrders, units: hotUnits, timeoutMs });

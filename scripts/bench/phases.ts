@@ -130,43 +130,16 @@ export async function runMainPhase(system: BenchSystem, options: PhaseOptions & 
   };
 }
 
-/** Orders at a fixed rate (open loop) for the POST latency target; latency counts from each order's slot. */
-export async function runRatePhase(system: BenchSystem, options: PhaseOptions & { rate: number; orders: number }) {
-  const parts = { worker: system.worker?.pid, api: system.api?.pid };
-  const cpuBefore = cpuSeconds(parts);
-  const loadBefore = loadAverage();
-  const startedAt = Date.now();
-  const { results, accepted, postedAt, finished } = await postAndWait(
-    system,
-    `rate (${options.rate} orders/s)`,
-    options.orders,
-    (onPosted) => postAtRate({ url: system.apiUrl, key: system.salesKey }, options.orders, options.rate, () => orderBody(BENCH_SKU), onPosted),
-    TERMINAL,
-    { startedAt, timeoutMs: options.timeoutMs },
-  );
-  const times = await statusTimes(system.db, accepted);
-  const toShipped = results.filter((result) => result.orderId && times.get(result.orderId)?.SHIPPED).map((result) => times.get(result.orderId!)!.SHIPPED! - result.dueAt);
-  return {
-    rate: options.rate,
-    orders: options.orders,
-    finished,
-    achievedRate: round(results.length / ((postedAt - startedAt) / 1000)),
-    failedPosts: failures(results),
-    loadAverage: { before: loadBefore, after: loadAverage() },
-    postLatencyMs: latencySummary(results.map((result) => result.latencyMs)),
-    orderToShippedMs: latencySummary(toShipped),
-    cpuMsPerOrder: cpuMsPer(accepted.length, cpuBefore, cpuSeconds(parts)),
-  };
-}
-
 /**
- * The API alone at a fixed rate: the order worker is stopped while the orders are posted, as if it ran on other
- * hosts (on this one machine it otherwise takes the CPU the API needs), then started to work the backlog off.
- * POST latency is the API's own: with the workflow start out of the request, nothing in it waits for the worker.
+ * Orders at a fixed rate (open loop) for the POST latency target; latency counts from each order's slot. With
+ * `workerStoppedWhilePosting` the order worker is stopped while the orders are posted, as if it ran on other hosts
+ * (on this one machine it otherwise takes the CPU the API needs), then started to work the backlog off: the API's
+ * own latency, since nothing in the request waits for the worker.
  */
-export async function runApiAlonePhase(system: BenchSystem, options: PhaseOptions & { rate: number; orders: number }) {
-  await system.stopRole('worker');
-  const parts = { api: system.api?.pid };
+export async function runRatePhase(system: BenchSystem, options: PhaseOptions & { rate: number; orders: number; workerStoppedWhilePosting?: boolean }) {
+  const alone = options.workerStoppedWhilePosting ?? false;
+  if (alone) await system.stopRole('worker');
+  const parts = alone ? { api: system.api?.pid } : { worker: system.worker?.pid, api: system.api?.pid };
   const cpuBefore = cpuSeconds(parts);
   const loadBefore = loadAverage();
   const startedAt = Date.now();
@@ -174,27 +147,32 @@ export async function runApiAlonePhase(system: BenchSystem, options: PhaseOption
   let loadAfterPosting = loadBefore;
   const { results, accepted, finished } = await postAndWait(
     system,
-    `API alone (${options.rate} orders/s, worker stopped while posting)`,
+    alone ? `API alone (${options.rate} orders/s, worker stopped while posting)` : `rate (${options.rate} orders/s)`,
     options.orders,
     async (onPosted) => {
       const all = await postAtRate({ url: system.apiUrl, key: system.salesKey }, options.orders, options.rate, () => orderBody(BENCH_SKU), onPosted);
       postedAt = Date.now();
       loadAfterPosting = loadAverage();
-      await system.start('worker');
+      if (alone) await system.start('worker');
       return all;
     },
     TERMINAL,
     { startedAt, timeoutMs: options.timeoutMs },
   );
+  const cpuAfter = cpuSeconds(parts);
+  const times = await statusTimes(system.db, accepted);
+  const toShipped = results.filter((result) => result.orderId && times.get(result.orderId)?.SHIPPED).map((result) => times.get(result.orderId!)!.SHIPPED! - result.dueAt);
   return {
     rate: options.rate,
     orders: options.orders,
+    workerStoppedWhilePosting: alone,
     finished,
     achievedRate: round(results.length / ((postedAt - startedAt) / 1000)),
     failedPosts: failures(results),
     loadAverage: { before: loadBefore, after: loadAfterPosting },
     postLatencyMs: latencySummary(results.map((result) => result.latencyMs)),
-    apiCpuMsPerOrder: cpuMsPer(accepted.length, cpuBefore, cpuSeconds(parts)),
+    orderToShippedMs: latencySummary(toShipped),
+    cpuMsPerOrder: cpuMsPer(accepted.length, cpuBefore, cpuAfter),
   };
 }
 

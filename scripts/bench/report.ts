@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { throughputChart, type ChartSeries } from './chart';
 import type { LatencySummary } from './measure';
-import type { runApiAlonePhase, runCeilingPhase, runHotSkuPhase, runMainPhase, runRatePhase } from './phases';
+import type { runCeilingPhase, runHotSkuPhase, runMainPhase, runRatePhase } from './phases';
 import type { ProfileSummary } from './profile-summary';
 
 export type MainResult = Awaited<ReturnType<typeof runMainPhase>>;
@@ -17,7 +17,7 @@ export interface BenchResults {
   settings: Record<string, unknown>;
   main?: MainResult;
   rate?: Awaited<ReturnType<typeof runRatePhase>>;
-  apiAlone?: Awaited<ReturnType<typeof runApiAlonePhase>>;
+  apiAlone?: Awaited<ReturnType<typeof runRatePhase>>;
   hot?: Awaited<ReturnType<typeof runHotSkuPhase>>;
   ceiling?: Awaited<ReturnType<typeof runCeilingPhase>>;
   ratio?: { basis: string; value: number | null; byCpu: number | null };
