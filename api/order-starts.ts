@@ -40,6 +40,24 @@ export interface OrderStarts {
 export function createOrderStarts(deps: { db: Db; temporal: Client; taskQueue: string; logger: Logger }): OrderStarts {
   const underWay = new Map<string, Promise<void>>();
 
+  // Started orders' rows are removed together, one statement every few milliseconds rather than one per order: a
+  // row left behind by a crash only makes the sweeper try a start that Temporal refuses as a duplicate.
+  let startedOrders: string[] = [];
+  let removal: Promise<void> | undefined;
+  function forgetStart(orderId: string): Promise<void> {
+    startedOrders.push(orderId);
+    removal ??= new Promise<void>((resolve) => setTimeout(resolve, 10)).then(async () => {
+      const orderIds = startedOrders;
+      startedOrders = [];
+      removal = undefined;
+      await deps.db('order_workflow_starts')
+        .whereIn('order_id', orderIds)
+        .delete()
+        .catch((error: unknown) => deps.logger.warn({ err: errorSummary(error), orders: orderIds.length }, 'started orders keep their start requests for now; the sweeper finds them started'));
+    });
+    return removal;
+  }
+
   async function start(orderStart: OrderStart): Promise<void> {
     const { input } = orderStart;
     try {
@@ -62,7 +80,7 @@ export function createOrderStarts(deps: { db: Db; temporal: Client; taskQueue: s
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
-    await deps.db('order_workflow_starts').where({ order_id: input.orderId }).delete();
+    await forgetStart(input.orderId);
   }
 
   /** One start per order at a time in this process; a failed one is counted on its row for the sweeper. */

@@ -135,11 +135,15 @@ function orderStartFor(input: OrderWorkflowInput, request: PlaceOrderRequest, pr
 /** The checks the API can make on arrival (SPEC section 3, validation): each failing one becomes an error. */
 async function checkReferences(db: Db, request: PlaceOrderRequest) {
   const errors: ProblemFieldError[] = [];
-  const customer = await findCustomer(db, request.customerId);
+  // In parallel: the time to accept an order is what a caller waits for.
+  const [customer, products, promotion] = await Promise.all([
+    findCustomer(db, request.customerId),
+    findProducts(db, request.lines.map((line) => line.sku)),
+    request.promotionCode ? findPromotion(db, request.promotionCode) : undefined,
+  ]);
   if (!customer) errors.push({ path: 'body.customerId', message: `customer ${request.customerId} does not exist` });
   else if (!customer.active) errors.push({ path: 'body.customerId', message: `customer ${request.customerId} is inactive` });
 
-  const products = await findProducts(db, request.lines.map((line) => line.sku));
   const seen = new Set<string>();
   request.lines.forEach((line, index) => {
     const path = `body.lines.${index}.sku`;
@@ -158,7 +162,6 @@ async function checkReferences(db: Db, request: PlaceOrderRequest) {
     errors.push({ path: 'body.payment.method', message: `customer ${customer.id} has ${customer.paymentTerms} terms; invoice payment needs net30` });
   }
   if (request.promotionCode) {
-    const promotion = await findPromotion(db, request.promotionCode);
     const now = new Date();
     if (!promotion) errors.push({ path: 'body.promotionCode', message: `promotion ${request.promotionCode} does not exist` });
     else if (promotion.validTo && now > new Date(promotion.validTo)) errors.push({ path: 'body.promotionCode', message: `promotion ${promotion.code} expired at ${promotion.validTo}` });
