@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSandboxFaults, type SandboxFaults } from '../adapters/payments/sandbox';
 import { parseDuration } from '../domain/duration';
@@ -124,29 +124,46 @@ interface Secrets {
   carrierWebhookSecret: string;
 }
 
+/**
+ * The generated secrets of a data directory (carrier webhook secret, payload codec keys), made once. Processes that
+ * start together on a fresh directory (the bench's worker and API) race to make them: each writes its own to a file
+ * of its own and links it into place, which only one can do, and everyone reads the one that won.
+ */
+function loadOrCreateSecretsFile(dataDir: string): Record<string, unknown> {
+  const file = path.join(dataDir, 'secrets.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    const fresh = { carrierWebhookSecret: randomBytes(32).toString('hex'), codecKeys: formatCodecKeys([generateCodecKey()]) };
+    const mine = `${file}.${process.pid}.tmp`;
+    writeFileSync(mine, JSON.stringify(fresh, null, 2), { mode: 0o600 });
+    try {
+      linkSync(mine, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(mine);
+    }
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
 /** The carrier webhook secret, generated once per data directory. */
 function loadOrCreateSecrets(dataDir: string): Secrets {
-  const file = path.join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
-  const secrets: Secrets = {
-    carrierWebhookSecret: randomBytes(32).toString('hex'),
-  };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  return secrets;
+  return loadOrCreateSecretsFile(dataDir) as unknown as Secrets;
 }
 
 /**
- * The payload codec keys stored beside the other generated secrets (added to an existing file, whatever else
- * it holds). Every process of one data directory shares them; separate machines need `OMS_CODEC_KEYS`.
+ * The payload codec keys stored beside the other generated secrets. Every process of one data directory shares
+ * them; separate machines need `OMS_CODEC_KEYS`. A file from before codec keys gets them added (replaced whole).
  */
 function loadOrCreateCodecKeys(dataDir: string): CodecKey[] {
   const file = path.join(dataDir, 'secrets.json');
-  if (!existsSync(file)) loadOrCreateSecrets(dataDir);
-  const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const stored = loadOrCreateSecretsFile(dataDir);
   if (typeof stored.codecKeys === 'string') return configValue(() => parseCodecKeys(stored.codecKeys as string));
   const keys = [generateCodecKey()];
-  writeFileSync(file, JSON.stringify({ ...stored, codecKeys: formatCodecKeys(keys) }, null, 2), { mode: 0o600 });
+  const mine = `${file}.${process.pid}.tmp`;
+  writeFileSync(mine, JSON.stringify({ ...stored, codecKeys: formatCodecKeys(keys) }, null, 2), { mode: 0o600 });
+  renameSync(mine, file);
   return keys;
 }
 
