@@ -27,7 +27,7 @@ const USAGE = `npm run bench -- [options]
                         rate: fixed rate with everything running; api: the same with the worker stopped while posting
   --timeout S           how long a phase may take to settle (900)
   --server-config K=V   extra Temporal dev server dynamic config (repeatable)
-  --profile             node --cpu-prof the worker; prints where its time goes (per thread)
+  --profile             node --cpu-prof the worker and the API; prints where their time goes (per thread)
   --label TEXT          a note stored with the results (e.g. "before tuning")
   --out DIR             where results go (bench-results)`;
 
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     system = await startBenchSystem({
       returnWindow: values['return-window'],
       serverDynamicConfig: values['server-config'],
-      workerNodeFlags: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      nodeFlags: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       log,
     });
     await addBenchProduct(system.db, BENCH_SKU, { EWR: orders + 2 * rateOrders + 1_000 });

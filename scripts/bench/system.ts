@@ -18,8 +18,8 @@ export interface BenchSystemOptions {
   returnWindow: string;
   /** `--dynamic-config-value` pairs for the dev server (experiments, e.g. eager activity dispatch). */
   serverDynamicConfig: string[];
-  /** Node flags for the worker process (e.g. `--cpu-prof`). */
-  workerNodeFlags: string[];
+  /** Node flags for the worker and API processes (e.g. `--cpu-prof`). */
+  nodeFlags: string[];
   log: (message: string) => void;
 }
 
@@ -102,7 +102,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
       temporal,
       async start(role) {
         await system.stopRole(role);
-        const child = await startRole(role, env, { nodeFlags: role === 'api' ? [] : options.workerNodeFlags });
+        const child = await startRole(role, env, { nodeFlags: role === 'ceiling' ? [] : options.nodeFlags });
         roles.set(role, child);
         if (role === 'worker') system.worker = child;
         if (role === 'api') system.api = child;
