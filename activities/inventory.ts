@@ -35,6 +35,7 @@ const MAX_PLANNING_ATTEMPTS = 5;
 export function createInventoryActivities({ db }: ActivityDeps) {
   async function shipmentsOfRound(orderId: string, round: number): Promise<AllocatedShipment[]> {
     const rows = await db('shipments').where({ order_id: orderId, allocation_round: round }).whereNot('status', 'cancelled').orderBy('seq');
+    if (rows.length === 0) return []; // a round's first attempt: nothing to read lines of
     const lines = await db('shipment_lines').whereIn('shipment_id', rows.map((row: { id: string }) => row.id)).orderBy('sku');
     return rows.map((row: { id: string; warehouse_code: string }) => ({
       id: row.id,
@@ -107,7 +108,9 @@ export function createInventoryActivities({ db }: ActivityDeps) {
       replacement?: boolean;
     }): Promise<AllocationResult> {
       const remaining = new Map(input.lines.map((line) => [line.sku, line.quantity]));
-      for (const shipment of await shipmentsOfRound(input.orderId, input.round)) {
+      // What an earlier attempt of this round reserved, then what this one adds: the round's shipments in seq order.
+      const shipments = await shipmentsOfRound(input.orderId, input.round);
+      for (const shipment of shipments) {
         for (const line of shipment.lines) remaining.set(line.sku, (remaining.get(line.sku) ?? 0) - line.quantity);
       }
       const excluded = new Set(input.excludeWarehouses ?? []);
@@ -130,6 +133,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         for (const planned of plan.shipments) {
           try {
             const shipment = await db.transaction((trx) => reserveIn(trx, input.orderId, input.round, planned.warehouse, planned.lines, input.replacement ?? false));
+            shipments.push({ ...shipment, lines: [...shipment.lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)) });
             for (const line of shipment.lines) remaining.set(line.sku, remaining.get(line.sku)! - line.quantity);
           } catch (error) {
             if (!(error instanceof InsufficientStock)) throw error;
@@ -140,7 +144,6 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         if (!raced && plan.unallocated.length > 0) break;
       }
       const unallocated = [...remaining].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
-      const shipments = await shipmentsOfRound(input.orderId, input.round);
       if (input.allOrNothing && unallocated.length > 0) {
         for (const shipment of shipments) await release(input.orderId, shipment.id);
         return { shipments: [], unallocated: input.lines };

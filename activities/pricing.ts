@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Knex } from 'knex';
 import { missingAddressFields } from '../domain/address';
 import { coversAllLines, rankWarehouses } from '../domain/allocation';
 import type { ApprovalContext } from '../domain/approval';
@@ -65,29 +66,15 @@ export function createPricingActivities({ db }: ActivityDeps) {
       const priced = promotion ? priceOrder({ currency: order.currency, lines, catalog: products, taxRates, destination: address, shipping: quote, promotion }) : unpromoted;
       const promised = origin && quote ? promisedDeliveryDate(placedAt, origin.cutoffHour, quote.transitDays) : null;
 
-      const redeemed = await db.transaction(async (trx) => {
-        if (promotion && !(await redeemPromotion(trx, orderId, promotion.code))) return false;
-        for (const line of priced.lines) {
-          await trx('order_lines').where({ order_id: orderId, sku: line.sku }).update({
-            unit_price: line.unitPrice,
-            tax_code: line.taxCode,
-            tax_rate_bps: line.taxRateBps,
-            subtotal: line.subtotal,
-            discount: line.discount,
-            tax: line.tax,
-            total: line.total,
-          });
-        }
-        const { subtotal, discount, shipping, tax, total } = priced.totals;
-        await trx('orders').where({ id: orderId }).update({
-          subtotal, discount, shipping, tax, total,
-          shipping_service: priced.shipping.service,
-          shipping_tax: priced.shipping.tax,
-          promised_delivery_date: promised,
-          updated_at: trx.fn.now(),
-        });
-        return true;
-      });
+      // The prices and totals in one statement; with a promotion, in the transaction that counts its use.
+      const storePrices = (query: Knex | Knex.Transaction) => storePricedOrder(query, orderId, priced, promised);
+      const redeemed = promotion
+        ? await db.transaction(async (trx) => {
+            if (!(await redeemPromotion(trx, orderId, promotion.code))) return false;
+            await storePrices(trx);
+            return true;
+          })
+        : (await storePrices(db), true);
       if (!redeemed) return { valid: false, reasons: [`promotion ${promotion!.code} has reached its usage limit`] };
 
       const approval: ApprovalContext = {
@@ -111,11 +98,38 @@ export function createPricingActivities({ db }: ActivityDeps) {
   };
 }
 
+/** The priced lines and the order's totals, shipping service and promised date, in one statement. */
+async function storePricedOrder(db: Knex | Knex.Transaction, orderId: string, priced: PricedOrder, promised: string | null): Promise<void> {
+  const lines = priced.lines.map((line) => ({
+    sku: line.sku,
+    unit_price: line.unitPrice,
+    tax_code: line.taxCode,
+    tax_rate_bps: line.taxRateBps,
+    subtotal: line.subtotal,
+    discount: line.discount,
+    tax: line.tax,
+    total: line.total,
+  }));
+  const { subtotal, discount, shipping, tax, total } = priced.totals;
+  await db.raw(
+    `WITH priced_lines AS (
+       UPDATE order_lines SET unit_price = v.unit_price, tax_code = v.tax_code, tax_rate_bps = v.tax_rate_bps, subtotal = v.subtotal,
+         discount = v.discount, tax = v.tax, total = v.total
+       FROM jsonb_to_recordset(CAST(:lines AS jsonb)) AS v(sku text, unit_price bigint, tax_code text, tax_rate_bps integer,
+         subtotal bigint, discount bigint, tax bigint, total bigint)
+       WHERE order_lines.order_id = :orderId AND order_lines.sku = v.sku)
+     UPDATE orders SET subtotal = :subtotal, discount = :discount, shipping = :shipping, tax = :tax, total = :total,
+       shipping_service = :service, shipping_tax = :shippingTax, promised_delivery_date = :promised, updated_at = now()
+     WHERE id = :orderId`,
+    { lines: JSON.stringify(lines), orderId, subtotal, discount, shipping, tax, total, service: priced.shipping.service, shippingTax: priced.shipping.tax, promised },
+  );
+}
+
 /**
  * Counts one use of a promotion for an order, atomically against its usage limit; true when the order holds
  * a use (also when an earlier attempt of this activity took it).
  */
-async function redeemPromotion(trx: import('knex').Knex.Transaction, orderId: string, code: string): Promise<boolean> {
+async function redeemPromotion(trx: Knex.Transaction, orderId: string, code: string): Promise<boolean> {
   if (await trx('promotion_redemptions').where({ order_id: orderId }).first()) return true;
   const counted = await trx('promotions')
     .where({ code })
