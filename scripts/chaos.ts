@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { faultStrikes, parseSandboxFaults, type SandboxFaults } from '../adapters/payments/sandbox';
 import { ROLES, type Role } from '../config';
 import { createDb } from '../db/connection';
@@ -19,7 +18,9 @@ import { startDevServer } from '../temporal/dev-server';
 import { orderWorkflowLookup } from '../temporal/workflow-states';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { ChaosApi } from './chaos/api-client';
-import { ChildRole, freePort } from './chaos/processes';
+import { freePort } from '../tools/free-port';
+import { writeWorkflowBundle } from '../worker/bundle';
+import { ChildRole } from './chaos/processes';
 import { count, OrderActors, planOrders, SCARCE_SKU, seededRandom, type Tally, type TrackedOrder } from './chaos/scenarios';
 
 const HELP = `npm run chaos [-- options]
@@ -188,7 +189,7 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
       cleanups.push(() => postgres.stop()); // PostgreSQL stops last
     }),
     startTemporal(),
-    options.workflowBundle ? undefined : bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger }).then((bundle) => writeFileSync(bundlePath, bundle.code)),
+    options.workflowBundle ? undefined : writeWorkflowBundle(bundlePath),
   ]);
   takeSignals();
   log(`PostgreSQL on ${pgPort}, Temporal ${options.temporalAddress ? 'at' : 'dev server on'} ${temporal.address}, workflow bundle ${options.workflowBundle ? 'given' : 'built'}`);
@@ -532,15 +533,6 @@ function tallyObject(values: string[]): Record<string, number> {
 function tally(values: string[]): string {
   return Object.entries(tallyObject(values)).map(([value, n]) => `${value} ${n}`).join(', ') || 'none';
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
 
 main().then(
   (code) => process.exit(code),

@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROLES } from '../config';
+import { freePort } from '../tools/free-port';
 
 /**
  * `npm run fuzz`: API fuzzing with schemathesis against a real, isolated system. Starts everything the way
@@ -59,17 +59,6 @@ function runTee(command: string, commandArgs: string[], options: { cwd: string; 
     child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     child.once('error', reject);
     child.once('close', (status) => resolve({ status: status ?? 1, output }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -10,7 +10,7 @@ import { seedDemo } from '../../db/seed-demo';
 import { ensureStockRow, moveStock } from '../../db/stock';
 import { resolveTemporalCli } from '../../temporal/cli';
 import { startDevServer } from '../../temporal/dev-server';
-import { freePort } from '../../test/support/helpers';
+import { freePort } from '../../tools/free-port';
 import type { BenchRole } from './protocol';
 import { startRole, type RoleChild } from './role-child';
 

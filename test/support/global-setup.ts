@@ -1,11 +1,11 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { resolveTemporalCli } from '../../temporal/cli';
 import { startDevServer } from '../../temporal/dev-server';
-import { freePort } from './helpers';
+import { writeWorkflowBundle } from '../../worker/bundle';
+import { freePort } from '../../tools/free-port';
 import { setSharedServers } from './servers';
 
 /**
@@ -21,25 +21,15 @@ export default async function globalSetup(): Promise<void> {
   if (!cli) throw new Error('integration tests need the Temporal CLI: set TEMPORAL_CLI, or install Go so the pinned version can be built');
 
   const [pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const [postgres, temporal, bundle] = await Promise.all([
+  const bundlePath = path.join(workDir, 'workflow-bundle.js');
+  const [postgres, temporal] = await Promise.all([
     startEmbeddedPostgres({ dataDir: path.join(workDir, 'postgres'), port: pgPort, database: 'postgres', persistent: false }),
     startDevServer({ cliPath: cli.path, port: temporalPort, uiPort, logFile: path.join(workDir, 'temporal.log') }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
+    writeWorkflowBundle(bundlePath),
   ]);
-  const bundlePath = path.join(workDir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
 
   setSharedServers({ postgresUrl: postgres.url, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, workflowBundlePath: bundlePath, cliPath: cli.path, workDir });
   (globalThis as Record<string, unknown>).__OMS_TEST_SERVERS__ = { postgres, temporal };
   console.log(`\nTest servers ready in ${((Date.now() - started) / 1000).toFixed(1)}s: PostgreSQL :${pgPort}, Temporal ${temporal.address} (logs in ${workDir})`);
 }
 
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
