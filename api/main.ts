@@ -15,7 +15,8 @@ export interface RunningApi {
 
 /** Serves the REST API on `config.port` against the given PostgreSQL and Temporal. */
 export async function runApi(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningApi> {
-  const db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax });
+  // Placing an order runs its lookups in parallel: keep that many connections open for the first request after a lull.
+  const db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax, poolMin: Math.min(3, config.dbPoolMax) });
   const { connection, client: temporal } = await connectClient(config, targets.temporalAddress);
   const orderStarts = createOrderStarts({ db, temporal, taskQueue: ORDER_TASK_QUEUE, logger });
   const app = createApp({ db, temporal, taskQueue: ORDER_TASK_QUEUE, config, orderStarts });

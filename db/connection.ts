@@ -16,11 +16,12 @@ export type Db = Knex;
 /** knex's own messages (e.g. "Acquire connection error" while PostgreSQL restarts) go to the JSON log, not the console. */
 const knexLog = logger.child({ component: 'knex' });
 
-export function createDb(connectionString: string, options: { poolMax?: number } = {}): Db {
+/** `poolMin` connections stay open while idle: a request after a quiet spell then does not wait for a new one. */
+export function createDb(connectionString: string, options: { poolMax?: number; poolMin?: number } = {}): Db {
   return knex({
     client: 'pg',
     connection: { connectionString, application_name: 'oms' },
-    pool: { min: 0, max: options.poolMax ?? 10 },
+    pool: { min: options.poolMin ?? 0, max: options.poolMax ?? 10 },
     log: {
       warn: (message: unknown) => knexLog.warn(String(message)),
       error: (message: unknown) => knexLog.error(String(message)),

@@ -20,6 +20,8 @@ const USAGE = `npm run bench -- [options]
   --concurrency C       requests in flight in the main phase and the ceiling (50)
   --rate R              orders per second in the fixed-rate phases (50)
   --rate-seconds S      length of each fixed-rate phase (20)
+  --rounds R            main phase and ceiling, alternated R times; the ratio is the median round's (1)
+  --warm-up-seconds S   posted at the rate just before each fixed-rate phase, latency reported apart (2)
   --hot-orders N        orders posted at once for the hot SKU (1000)
   --hot-units N         units of the hot SKU in stock (100)
   --return-window D     OMS_RETURN_WINDOW of the bench orders (1s)
@@ -43,6 +45,8 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '50' },
       rate: { type: 'string', default: '50' },
       'rate-seconds': { type: 'string', default: '20' },
+      'warm-up-seconds': { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '1' },
       'hot-orders': { type: 'string', default: '1000' },
       'hot-units': { type: 'string', default: '100' },
       'return-window': { type: 'string', default: '1s' },
@@ -68,6 +72,8 @@ async function main(): Promise<void> {
   const concurrency = count('concurrency');
   const rate = count('rate');
   const rateOrders = rate * count('rate-seconds');
+  const warmUpOrders = rate * count('warm-up-seconds');
+  const rounds = count('rounds');
   const hotOrders = count('hot-orders');
   const hotUnits = count('hot-units');
   const timeoutMs = count('timeout') * 1000;
@@ -105,7 +111,7 @@ async function main(): Promise<void> {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     commit: gitCommit(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryMb: Math.round(os.totalmem() / 1024 / 1024), node: process.version },
-    settings: { orders, concurrency, rate, rateOrders, hotOrders, hotUnits, returnWindow: values['return-window'], carrierDeliveryDelay: '0s', serverDynamicConfig: values['server-config'], workerTuning: WORKER_TUNING },
+    settings: { orders, concurrency, rounds, rate, rateOrders, warmUpOrders, hotOrders, hotUnits, returnWindow: values['return-window'], carrierDeliveryDelay: '0s', serverDynamicConfig: values['server-config'], workerTuning: WORKER_TUNING },
   };
   try {
     system = await startBenchSystem({
@@ -114,35 +120,50 @@ async function main(): Promise<void> {
       nodeFlags: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       log,
     });
-    await addBenchProduct(system.db, BENCH_SKU, { EWR: orders + 2 * rateOrders + 1_000 });
+    await addBenchProduct(system.db, BENCH_SKU, { EWR: rounds * orders + 2 * (warmUpOrders + rateOrders) + 1_000 });
     log('starting the worker (bundles the workflows) and the API');
     await Promise.all([system.start('worker'), system.start('api')]);
 
-    let main: Awaited<ReturnType<typeof runMainPhase>> | undefined;
-    if (phases.has('main')) {
-      main = await runMainPhase(system, { orders, concurrency, timeoutMs });
-      results.main = main;
-      log(`main: ${describeMain(main)}`);
-    }
-    // Right after the main phase, so both run under much the same load from whatever else shares the machine;
-    // the order worker and API stay up meanwhile, idle.
-    if (phases.has('ceiling') && main?.historyShape) {
-      const ceiling = await runCeilingPhase(system, { workflows: orders, concurrency, orderShape: main.historyShape, runId: stamp, timeoutMs });
-      results.ceiling = ceiling;
+    // Main phase and ceiling in turn, so each pair runs under much the same load from whatever else shares the
+    // machine (the order worker and API stay up, idle, during the ceiling). The ceiling's throughput moves more
+    // between runs than ours, so with several rounds the ratio is the median round's.
+    for (let roundNumber = 1; roundNumber <= rounds && phases.has('main'); roundNumber++) {
+      const label = rounds > 1 ? ` (round ${roundNumber} of ${rounds})` : '';
+      const main = await runMainPhase(system, { orders, concurrency, timeoutMs });
+      results.main ??= main;
+      log(`main${label}: ${describeMain(main)}`);
+      if (!phases.has('ceiling') || !results.main.historyShape) continue;
+      const ceiling = await runCeilingPhase(system, { workflows: orders, concurrency, orderShape: results.main.historyShape, runId: `${stamp}-${roundNumber}`, timeoutMs });
+      results.ceiling ??= ceiling;
       const ours = main.completed.perSecond;
       const theirs = ceiling.completed.perSecond;
-      results.ratio = {
-        basis: 'orders/s to COMPLETED ÷ ceiling workflows/s completed',
-        value: ours && theirs ? round(ours / theirs) : null,
+      (results.rounds ??= []).push({
+        ordersPerSecond: ours,
+        ceilingPerSecond: theirs,
+        ratio: ours && theirs ? round(ours / theirs) : null,
         // The same comparison by CPU cost, which the other work on a shared machine disturbs far less.
         byCpu: round(ceiling.cpuMsPerWorkflow.system / main.cpuMsPerOrder.system),
+        cpuMsPerOrder: main.cpuMsPerOrder.system,
+        cpuMsPerCeilingWorkflow: ceiling.cpuMsPerWorkflow.system,
+      });
+      log(`ceiling${label}: ${theirs} workflows/s; ratio ${results.rounds.at(-1)?.ratio}`);
+    }
+    if (results.rounds?.length) {
+      const median = (values: (number | null)[]) => {
+        const sorted = values.filter((value): value is number => value !== null).sort((a, b) => a - b);
+        return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null;
+      };
+      results.ratio = {
+        basis: `orders/s to COMPLETED ÷ ceiling workflows/s completed${results.rounds.length > 1 ? `, median of ${results.rounds.length} rounds` : ''}`,
+        value: median(results.rounds.map((entry) => entry.ratio)),
+        byCpu: median(results.rounds.map((entry) => entry.byCpu)),
       };
     }
     if (phases.has('rate')) {
-      results.rate = await runRatePhase(system, { rate, orders: rateOrders, timeoutMs });
+      results.rate = await runRatePhase(system, { rate, orders: rateOrders, warmUpOrders, timeoutMs });
     }
     if (phases.has('api')) {
-      results.apiAlone = await runRatePhase(system, { rate, orders: rateOrders, timeoutMs, workerStoppedWhilePosting: true });
+      results.apiAlone = await runRatePhase(system, { rate, orders: rateOrders, warmUpOrders, timeoutMs, workerStoppedWhilePosting: true });
     }
     if (phases.has('hot')) {
       results.hot = await runHotSkuPhase(system, { orders: hotOrders, units: hotUnits, timeoutMs });

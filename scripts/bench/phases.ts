@@ -131,13 +131,16 @@ export async function runMainPhase(system: BenchSystem, options: PhaseOptions & 
 }
 
 /**
- * Orders at a fixed rate (open loop) for the POST latency target; latency counts from each order's slot. With
+ * Orders at a fixed rate (open loop) for the POST latency target; latency counts from each order's slot. The first
+ * `warmUpOrders` go at the same rate just before, and their latency is reported apart, as a service's first
+ * seconds after a quiet spell (cold JIT paths, database connections to open) are not its latency at a rate. With
  * `workerStoppedWhilePosting` the order worker is stopped while the orders are posted, as if it ran on other hosts
  * (on this one machine it otherwise takes the CPU the API needs), then started to work the backlog off: the API's
  * own latency, since nothing in the request waits for the worker.
  */
-export async function runRatePhase(system: BenchSystem, options: PhaseOptions & { rate: number; orders: number; workerStoppedWhilePosting?: boolean }) {
+export async function runRatePhase(system: BenchSystem, options: PhaseOptions & { rate: number; orders: number; warmUpOrders: number; workerStoppedWhilePosting?: boolean }) {
   const alone = options.workerStoppedWhilePosting ?? false;
+  const warmUp = options.warmUpOrders;
   if (alone) await system.stopRole('worker');
   const parts = alone ? { api: system.api?.pid } : { worker: system.worker?.pid, api: system.api?.pid };
   const cpuBefore = cpuSeconds(parts);
@@ -148,9 +151,9 @@ export async function runRatePhase(system: BenchSystem, options: PhaseOptions & 
   const { results, accepted, finished } = await postAndWait(
     system,
     alone ? `API alone (${options.rate} orders/s, worker stopped while posting)` : `rate (${options.rate} orders/s)`,
-    options.orders,
+    warmUp + options.orders,
     async (onPosted) => {
-      const all = await postAtRate({ url: system.apiUrl, key: system.salesKey }, options.orders, options.rate, () => orderBody(BENCH_SKU), onPosted);
+      const all = await postAtRate({ url: system.apiUrl, key: system.salesKey }, warmUp + options.orders, options.rate, () => orderBody(BENCH_SKU), onPosted);
       postedAt = Date.now();
       loadAfterPosting = loadAverage();
       if (alone) await system.start('worker');
@@ -159,9 +162,13 @@ export async function runRatePhase(system: BenchSystem, options: PhaseOptions & 
     TERMINAL,
     { startedAt, timeoutMs: options.timeoutMs },
   );
-  const cpuAfter = cpuSeconds(parts);
+  // The worker restarted after posting is a new process: name it, or its CPU would count as the bench's own.
+  const cpuAfter = cpuSeconds({ ...parts, worker: system.worker?.pid });
   const times = await statusTimes(system.db, accepted);
-  const toShipped = results.filter((result) => result.orderId && times.get(result.orderId)?.SHIPPED).map((result) => times.get(result.orderId!)!.SHIPPED! - result.dueAt);
+  // The first seconds at the rate warm the API up (JIT, connections); they are reported apart, not measured.
+  const warming = results.filter((result) => result.index < warmUp);
+  const measured = results.filter((result) => result.index >= warmUp);
+  const toShipped = measured.filter((result) => result.orderId && times.get(result.orderId)?.SHIPPED).map((result) => times.get(result.orderId!)!.SHIPPED! - result.dueAt);
   return {
     rate: options.rate,
     orders: options.orders,
@@ -170,7 +177,8 @@ export async function runRatePhase(system: BenchSystem, options: PhaseOptions & 
     achievedRate: round(results.length / ((postedAt - startedAt) / 1000)),
     failedPosts: failures(results),
     loadAverage: { before: loadBefore, after: loadAfterPosting },
-    postLatencyMs: latencySummary(results.map((result) => result.latencyMs)),
+    warmUp: { orders: warming.length, postLatencyMs: latencySummary(warming.map((result) => result.latencyMs)) },
+    postLatencyMs: latencySummary(measured.map((result) => result.latencyMs)),
     orderToShippedMs: latencySummary(toShipped),
     cpuMsPerOrder: cpuMsPer(accepted.length, cpuBefore, cpuAfter),
   };

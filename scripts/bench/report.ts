@@ -21,6 +21,8 @@ export interface BenchResults {
   hot?: Awaited<ReturnType<typeof runHotSkuPhase>>;
   ceiling?: Awaited<ReturnType<typeof runCeilingPhase>>;
   ratio?: { basis: string; value: number | null; byCpu: number | null };
+  /** Each main phase and the ceiling run right after it (`--rounds`); `main` and `ceiling` are the first round's. */
+  rounds?: { ordersPerSecond: number | null; ceilingPerSecond: number | null; ratio: number | null; byCpu: number | null; cpuMsPerOrder: number; cpuMsPerCeilingWorkflow: number }[];
   profiles?: ProfileSummary[];
 }
 
@@ -70,18 +72,23 @@ export function benchReport(results: BenchResults): string {
       `  CPU ms / workflow        ${cpuParts(ceiling.cpuMsPerWorkflow)}`,
       `ratio ours/ceiling: ${results.ratio?.value} (${results.ratio?.basis}); by CPU cost ${results.ratio?.byCpu ?? '-'} (ceiling CPU per workflow ÷ ours per order)`,
     );
+    if ((results.rounds?.length ?? 0) > 1) {
+      for (const [index, entry] of (results.rounds ?? []).entries()) {
+        lines.push(`  round ${index + 1}: ours ${entry.ordersPerSecond} orders/s (${entry.cpuMsPerOrder} CPU ms), ceiling ${entry.ceilingPerSecond} workflows/s (${entry.cpuMsPerCeilingWorkflow} CPU ms): ratio ${entry.ratio}, by CPU ${entry.byCpu}`);
+      }
+    }
   }
   if (rate) {
     lines.push(
       `rate: ${rate.orders} orders at ${rate.rate}/s (achieved ${rate.achievedRate}/s)${rate.finished ? '' : ' (DID NOT FINISH)'}, load ${rate.loadAverage.before.join(' ')} -> ${rate.loadAverage.after.join(' ')}`,
-      `  POST /v1/orders          ${ms(rate.postLatencyMs)}; ${rate.failedPosts.count} failed`,
+      `  POST /v1/orders          ${ms(rate.postLatencyMs)}; ${rate.failedPosts.count} failed (warm-up, first ${rate.warmUp.orders}: ${ms(rate.warmUp.postLatencyMs)})`,
       `  order to SHIPPED         p50 ${rate.orderToShippedMs.p50} / p95 ${rate.orderToShippedMs.p95} ms`,
     );
   }
   if (apiAlone) {
     lines.push(
       `API alone: ${apiAlone.orders} orders at ${apiAlone.rate}/s with the worker stopped while posting (achieved ${apiAlone.achievedRate}/s)${apiAlone.finished ? '' : ' (DID NOT FINISH)'}, load ${apiAlone.loadAverage.before.join(' ')} -> ${apiAlone.loadAverage.after.join(' ')}`,
-      `  POST /v1/orders          ${ms(apiAlone.postLatencyMs)}; ${apiAlone.failedPosts.count} failed; then all worked off by the restarted worker`,
+      `  POST /v1/orders          ${ms(apiAlone.postLatencyMs)}; ${apiAlone.failedPosts.count} failed (warm-up, first ${apiAlone.warmUp.orders}: ${ms(apiAlone.warmUp.postLatencyMs)}); then all worked off by the restarted worker`,
     );
   }
   if (hot) {
