@@ -9,27 +9,26 @@ export interface PickedLine {
 }
 
 
-/** Pick lists of one warehouse created in the same UTC hour form a wave: `W-<warehouse>-<yyyymmddhh>`. */
-export function waveOf(warehouse: string, at: Date): string {
-  return `W-${warehouse}-${at.toISOString().slice(0, 13).replace(/[-T]/g, '')}`;
-}
+/** Pick lists of one warehouse created in the same UTC hour form a wave, `W-<warehouse>-<yyyymmddhh>`: this is its hour. */
+const waveHourOf = (at: Date) => at.toISOString().slice(0, 13).replace(/[-T]/g, '');
 
 /** Warehouse picking: one pick list per shipment, confirmed by warehouse staff or the auto-mode simulator. */
 export function createPickingActivities({ db }: ActivityDeps) {
   return {
     async createPickList(input: { orderId: string; shipmentId: string; priority: number }): Promise<{ pickListId: string; wave: string }> {
       const id = pickListIdFor(input.shipmentId);
-      return db.transaction(async (trx) => {
-        const existing = await trx('pick_lists').where({ id }).first('wave');
-        if (existing) return { pickListId: id, wave: existing.wave };
-        const shipment = await trx('shipments').where({ id: input.shipmentId }).first('warehouse_code');
-        const wave = waveOf(shipment.warehouse_code, new Date());
-        await trx('pick_lists').insert({ id, shipment_id: input.shipmentId, order_id: input.orderId, warehouse_code: shipment.warehouse_code, priority: input.priority, wave });
-        const lines = await trx('shipment_lines').where({ shipment_id: input.shipmentId });
-        await trx('pick_list_lines').insert(lines.map((line: { sku: string; quantity: number }) => ({ pick_list_id: id, sku: line.sku, quantity: line.quantity })));
-        await trx('shipments').where({ id: input.shipmentId, status: 'allocated' }).update({ status: 'picking', updated_at: trx.fn.now() });
-        return { pickListId: id, wave };
+      const { rows } = await db.raw<{ rows: { wave: string }[] }>(CREATE_PICK_LIST, {
+        id,
+        orderId: input.orderId,
+        shipmentId: input.shipmentId,
+        priority: input.priority,
+        waveHour: waveHourOf(new Date()),
       });
+      if (rows[0]) return { pickListId: id, wave: rows[0].wave };
+      // A concurrent attempt created it after this statement's snapshot was taken: read what it wrote.
+      const created = await db('pick_lists').where({ id }).first('wave');
+      if (!created) throw new Error(`shipment ${input.shipmentId} does not exist: no pick list for it`);
+      return { pickListId: id, wave: created.wave };
     },
 
     /**
@@ -81,3 +80,24 @@ export function createPickingActivities({ db }: ActivityDeps) {
     },
   };
 }
+
+/**
+ * The pick list of a shipment, its lines (the shipment's) and the shipment moved to picking, in one statement;
+ * a repeated call changes nothing and answers with the wave the first call gave it.
+ */
+const CREATE_PICK_LIST = `
+  WITH shipment AS (SELECT id, warehouse_code FROM shipments WHERE id = :shipmentId),
+  created AS (
+    INSERT INTO pick_lists (id, shipment_id, order_id, warehouse_code, priority, wave)
+    SELECT :id, id, :orderId, warehouse_code, :priority, 'W-' || warehouse_code || '-' || :waveHour FROM shipment
+    ON CONFLICT (id) DO NOTHING
+    RETURNING wave),
+  lines AS (
+    INSERT INTO pick_list_lines (pick_list_id, sku, quantity)
+    SELECT :id, sku, quantity FROM shipment_lines WHERE shipment_id = :shipmentId AND EXISTS (SELECT 1 FROM created)),
+  picking AS (
+    UPDATE shipments SET status = 'picking', updated_at = now()
+    WHERE id = :shipmentId AND status = 'allocated' AND EXISTS (SELECT 1 FROM created))
+  SELECT wave FROM created
+  UNION ALL
+  SELECT wave FROM pick_lists WHERE id = :id`;
