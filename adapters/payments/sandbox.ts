@@ -43,6 +43,81 @@ export function faultStrikes(faults: SandboxFaults, kind: keyof SandboxFaults, i
   return faults[kind] > 0 && createHash('sha256').update(`${kind}:${idempotencyKey}:${attempt}`).digest().readUInt32BE(0) / 2 ** 32 < faults[kind];
 }
 
+/*
+ * The sandbox's SQL. A call is two statements: COUNT_ATTEMPT (committed on its own, so tok_flaky's and fault
+ * mode's attempts count even when the attempt then fails), then one statement that claims the operation and
+ * changes the books together, or neither.
+ *
+ * Why one statement is safe under READ COMMITTED, with calls of the same key racing: `operation` locks the
+ * operation's row (FOR UPDATE) before anything else in the statement can happen, since `books` reads it and
+ * `claim` reads `books`. A second call with the key waits for that lock; when the first commits, PostgreSQL
+ * re-reads the locked row's newest version, so the second sees the stored response: its `books` (guarded by
+ * `response IS NULL` on that re-read row) changes nothing, its `claim` stores nothing, and it answers with the
+ * first call's response. The claim's own UPDATE finds the row we hold locked, so its `response IS NULL` cannot
+ * disagree with the lock's. Calls on the same authorization with different keys serialize on the
+ * authorization's row instead: an UPDATE that waited re-checks its WHERE (the limits below) on the newest
+ * version. `claim` only stores the answer if `books` returned a row, so a refusal stores nothing.
+ */
+
+/** Counts an attempt; returns the stored answer, if any, and whether the authorization is tok_flaky (null: no such authorization). */
+const COUNT_ATTEMPT = `
+  INSERT INTO sandbox_payment_operations (idempotency_key, operation, attempts) VALUES (:key, :operation, 1)
+  ON CONFLICT (idempotency_key) DO UPDATE SET attempts = sandbox_payment_operations.attempts + 1
+  RETURNING attempts, response, (SELECT flaky FROM sandbox_payment_authorizations WHERE id = :authorizationId) AS flaky`;
+
+/** Locks the operation's row (a call with the same key waits here) and reads its newest stored answer. */
+const LOCK_OPERATION = `operation AS MATERIALIZED (SELECT response FROM sandbox_payment_operations WHERE idempotency_key = :key FOR UPDATE)`;
+
+/** True while no call has answered the operation: every books change is conditional on it. */
+const UNANSWERED = `EXISTS (SELECT 1 FROM operation WHERE response IS NULL)`;
+
+/** Stores the answer if (and only if) the books change returned a row. */
+const CLAIM = `claim AS (
+  UPDATE sandbox_payment_operations SET response = CAST(:answer AS jsonb)
+  WHERE idempotency_key = :key AND response IS NULL AND EXISTS (SELECT 1 FROM books) RETURNING 1)`;
+
+/** One statement per operation: lock, `books` (its CTEs, the last named `books`), claim; says what happened. */
+function claimingWith(books: string): string {
+  return `WITH ${LOCK_OPERATION}, ${books}, ${CLAIM}
+  SELECT (SELECT response FROM operation) AS answered, EXISTS (SELECT 1 FROM claim) AS stored`;
+}
+
+/** Records a new authorization. */
+const AUTHORIZE = claimingWith(`books AS (
+  INSERT INTO sandbox_payment_authorizations (id, amount, currency, status, flaky)
+  SELECT :authorizationId, CAST(:amount AS bigint), :currency, 'authorized', CAST(:flaky AS boolean) WHERE ${UNANSWERED}
+  RETURNING id)`);
+
+/** Stores an answer that changes no books (a decline). */
+const ANSWER_ONLY = claimingWith(`books AS (SELECT 1 FROM operation WHERE response IS NULL)`);
+
+/** Captures, never beyond the authorization and never after a void. */
+const CAPTURE = claimingWith(`books AS (
+  UPDATE sandbox_payment_authorizations SET captured = captured + CAST(:amount AS bigint)
+  WHERE id = :authorizationId AND captured + CAST(:amount AS bigint) <= amount AND status <> 'voided' AND ${UNANSWERED}
+  RETURNING id)`);
+
+/** Refunds, never beyond what was captured and not yet refunded. */
+const REFUND = claimingWith(`books AS (
+  UPDATE sandbox_payment_authorizations SET refunded = refunded + CAST(:amount AS bigint)
+  WHERE id = :authorizationId AND refunded + CAST(:amount AS bigint) <= captured AND ${UNANSWERED}
+  RETURNING id)`);
+
+/** Voids; answers alike whether or not there was an authorization to void (as a provider's void does). */
+const VOID = claimingWith(`voided AS (
+  UPDATE sandbox_payment_authorizations SET status = 'voided' WHERE id = :authorizationId AND ${UNANSWERED} RETURNING id
+), books AS (SELECT 1 FROM operation WHERE response IS NULL)`);
+
+type Bindings = Record<string, string | number | boolean | null>;
+
+/** One operation as `once` runs it: its statement, the answer it stores, and what to say if the books refuse it. */
+interface Operation<T> {
+  statement: string;
+  bindings: Bindings;
+  answer: T;
+  refusal: string;
+}
+
 /**
  * The built-in sandbox provider. It keeps its own books in `sandbox_payment_*` tables, standing in for an
  * outside system: a repeated idempotency key gets the first answer back, and captures can never exceed
@@ -51,39 +126,31 @@ export function faultStrikes(faults: SandboxFaults, kind: keyof SandboxFaults, i
 export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = NO_FAULTS): PaymentProvider {
   const strikes = (key: string, attempt: number, kind: keyof SandboxFaults) => faultStrikes(faults, kind, key, attempt);
 
-  /** Runs an operation once per idempotency key; later calls with the key return the stored answer. */
-  function once<T>(idempotencyKey: string, operation: string, flaky: boolean, run: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  /**
+   * Runs an operation once per idempotency key; later calls with the key return the stored answer. `flaky` is
+   * the token's flakiness, or the authorization whose flakiness counts (refused if there is none).
+   */
+  function once<T>(idempotencyKey: string, operation: string, flaky: boolean | { authorizationId: string }, run: () => Operation<T>): Promise<T> {
     return reachable(async () => {
-      const [{ attempts, response }] = await db('sandbox_payment_operations')
-        .insert({ idempotency_key: idempotencyKey, operation, attempts: 1 })
-        .onConflict('idempotency_key')
-        .merge({ attempts: db.raw('sandbox_payment_operations.attempts + 1') })
-        .returning(['attempts', 'response']);
-      if (response !== null) return response as T;
-      if (flaky && attempts <= FLAKY_FAILURES) {
+      const authorizationId = typeof flaky === 'boolean' ? null : flaky.authorizationId;
+      const counted = await db.raw<{ rows: { attempts: number; response: T | null; flaky: boolean | null }[] }>(COUNT_ATTEMPT, { key: idempotencyKey, operation, authorizationId });
+      const [{ attempts, response, flaky: authorizationFlaky }] = counted.rows;
+      if (response !== null) return response;
+      if (authorizationId !== null && authorizationFlaky === null) throw new SandboxRefusal(`sandbox: no authorization ${authorizationId}`);
+      if ((typeof flaky === 'boolean' ? flaky : authorizationFlaky) && attempts <= FLAKY_FAILURES) {
         throw new TransientPaymentError(`sandbox: simulated transient failure ${attempts} of ${FLAKY_FAILURES} (tok_flaky)`);
       }
       if (strikes(idempotencyKey, attempts, 'transient')) throw new TransientPaymentError(`sandbox fault mode: transient failure (attempt ${attempts})`);
-      const { outcome, replayed } = await db.transaction(async (trx) => {
-        // A call with the same key still running (an attempt given up on) holds the row: wait for it, then answer as it did.
-        const { response: answered } = await trx('sandbox_payment_operations').where({ idempotency_key: idempotencyKey }).forUpdate().first('response');
-        if (answered !== null) return { outcome: answered as T, replayed: true };
-        const result = await run(trx);
-        await trx('sandbox_payment_operations').where({ idempotency_key: idempotencyKey }).update({ response: JSON.stringify(result) });
-        return { outcome: result, replayed: false };
-      });
-      if (!replayed && strikes(idempotencyKey, attempts, 'timeoutAfterSuccess')) {
+      const { statement, bindings, answer, refusal } = run();
+      const claimed = await db.raw<{ rows: { answered: T | null; stored: boolean }[] }>(statement, { ...bindings, key: idempotencyKey, answer: JSON.stringify(answer) });
+      const [{ answered, stored }] = claimed.rows;
+      // A call with the same key that was still running (an attempt given up on) answered first: answer as it did.
+      if (answered !== null) return answered;
+      if (!stored) throw new SandboxRefusal(refusal);
+      if (strikes(idempotencyKey, attempts, 'timeoutAfterSuccess')) {
         throw new TransientPaymentError(`sandbox fault mode: timed out after ${operation} succeeded (attempt ${attempts})`);
       }
-      return outcome;
-    });
-  }
-
-  function flakyAuthorization(authorizationId: string): Promise<boolean> {
-    return reachable(async () => {
-      const row = await db('sandbox_payment_authorizations').where({ id: authorizationId }).first('flaky');
-      if (!row) throw new SandboxRefusal(`sandbox: no authorization ${authorizationId}`);
-      return row.flaky;
+      return answer;
     });
   }
 
@@ -91,49 +158,46 @@ export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = N
     name: 'sandbox',
 
     authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
-      return once(request.idempotencyKey, 'authorize', request.token === 'tok_flaky', async (trx) => {
-        if (request.token === 'tok_decline') return { status: 'declined', reason: 'card_declined' };
-        if (request.token !== 'tok_ok' && request.token !== 'tok_flaky') return { status: 'declined', reason: 'unknown_test_token' };
+      const flaky = request.token === 'tok_flaky';
+      return once(request.idempotencyKey, 'authorize', flaky, (): Operation<AuthorizeResult> => {
+        const refusal = `sandbox: authorization ${request.idempotencyKey} was not recorded`;
+        if (request.token === 'tok_decline') return { statement: ANSWER_ONLY, bindings: {}, answer: { status: 'declined', reason: 'card_declined' }, refusal };
+        if (request.token !== 'tok_ok' && !flaky) return { statement: ANSWER_ONLY, bindings: {}, answer: { status: 'declined', reason: 'unknown_test_token' }, refusal };
         const authorizationId = `sbx_auth_${digest(request.idempotencyKey)}`;
-        await trx('sandbox_payment_authorizations').insert({
-          id: authorizationId,
-          amount: request.amount,
-          currency: request.currency,
-          status: 'authorized',
-          flaky: request.token === 'tok_flaky',
-        });
-        return { status: 'authorized', authorizationId };
+        return {
+          statement: AUTHORIZE,
+          bindings: { authorizationId, amount: request.amount, currency: request.currency, flaky },
+          answer: { status: 'authorized', authorizationId },
+          refusal,
+        };
       });
     },
 
-    async capture(request: CaptureRequest) {
-      return once(request.idempotencyKey, 'capture', await flakyAuthorization(request.authorizationId), async (trx) => {
-        const updated = await trx('sandbox_payment_authorizations')
-          .where({ id: request.authorizationId })
-          .whereRaw('captured + ? <= amount', [request.amount])
-          .whereNot('status', 'voided')
-          .increment('captured', request.amount);
-        if (updated === 0) throw new SandboxRefusal(`sandbox: capture of ${request.amount} exceeds what ${request.authorizationId} has left`);
-        return { captureId: `sbx_cap_${digest(request.idempotencyKey)}` };
-      });
+    capture(request: CaptureRequest) {
+      return once(request.idempotencyKey, 'capture', { authorizationId: request.authorizationId }, () => ({
+        statement: CAPTURE,
+        bindings: { authorizationId: request.authorizationId, amount: request.amount },
+        answer: { captureId: `sbx_cap_${digest(request.idempotencyKey)}` },
+        refusal: `sandbox: capture of ${request.amount} exceeds what ${request.authorizationId} has left`,
+      }));
     },
 
-    async refund(request: RefundRequest) {
-      return once(request.idempotencyKey, 'refund', await flakyAuthorization(request.authorizationId), async (trx) => {
-        const updated = await trx('sandbox_payment_authorizations')
-          .where({ id: request.authorizationId })
-          .whereRaw('refunded + ? <= captured', [request.amount])
-          .increment('refunded', request.amount);
-        if (updated === 0) throw new SandboxRefusal(`sandbox: refund of ${request.amount} exceeds what ${request.authorizationId} has captured and not refunded`);
-        return { refundId: `sbx_ref_${digest(request.idempotencyKey)}` };
-      });
+    refund(request: RefundRequest) {
+      return once(request.idempotencyKey, 'refund', { authorizationId: request.authorizationId }, () => ({
+        statement: REFUND,
+        bindings: { authorizationId: request.authorizationId, amount: request.amount },
+        answer: { refundId: `sbx_ref_${digest(request.idempotencyKey)}` },
+        refusal: `sandbox: refund of ${request.amount} exceeds what ${request.authorizationId} has captured and not refunded`,
+      }));
     },
 
     async void(request: VoidRequest) {
-      await once(request.idempotencyKey, 'void', false, async (trx) => {
-        await trx('sandbox_payment_authorizations').where({ id: request.authorizationId }).update({ status: 'voided' });
-        return { voided: true };
-      });
+      await once(request.idempotencyKey, 'void', false, () => ({
+        statement: VOID,
+        bindings: { authorizationId: request.authorizationId },
+        answer: { voided: true },
+        refusal: `sandbox: void of ${request.authorizationId} was not recorded`,
+      }));
     },
   };
 }
