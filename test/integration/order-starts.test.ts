@@ -19,7 +19,8 @@ describe('order workflow starts', () => {
 
   /** An API on the same database whose Temporal is unreachable (a closed port). */
   async function apiWithoutTemporal() {
-    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    // No gRPC retries: a start fails at once, before the test API's sweeper (10 s) would take the order over.
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [] });
     const logger = createLogger({ level: 'silent' });
     const temporal = new Client({ connection });
     const orderStarts = createOrderStarts({ db: oms.db, temporal, taskQueue: oms.taskQueue, logger });
@@ -41,6 +42,8 @@ describe('order workflow starts', () => {
         expect(response.status).toBe(202);
         return ((await response.json()) as { id: string }).id;
       },
+      /** Waits for this API's starts under way to succeed or fail. */
+      settled: () => orderStarts.settled(),
       async close() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -65,6 +68,9 @@ describe('order workflow starts', () => {
       const id = await api.place();
       expect(await pendingStart(id)).toMatchObject({ order_id: id, start: { input: { orderId: id, customerId: 'CUST-ACME' } } });
       expect((await oms.request('GET', `/v1/orders/${id}`)).body.status).toBe('PENDING');
+      // The failed immediate start is counted on the request, with what went wrong, for an operator to see.
+      await api.settled();
+      expect(await pendingStart(id)).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/\S/) });
       await expect(oms.temporal.workflow.getHandle(id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
 
       // The sweeper (here: the test's API, whose Temporal answers) starts it, once.
