@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { planAllocation, rankWarehouses, type QuantityLine } from '../domain/allocation';
 import { shipmentIdFor } from '../domain/ids';
-import type { Address } from '../domain/order';
+import { WITH_CARRIER_STATUSES, type Address } from '../domain/order';
 import { activeWarehouses } from '../db/catalog';
 import { moveStock, stockLevels } from '../db/stock';
 import type { ActivityDeps } from './deps';
@@ -85,7 +85,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         await trx('reservations').where({ shipment_id: id, sku: reservation.sku }).update({ status: 'released', updated_at: trx.fn.now() });
         if (!(await isReplacement(trx, id))) await trx('order_lines').where({ order_id: orderId, sku: reservation.sku }).decrement('reserved_quantity', reservation.quantity);
       }
-      await trx('shipments').where({ id }).whereNotIn('status', ['shipped', 'in_transit', 'out_for_delivery', 'delivered', 'exception']).update({ status: 'cancelled', updated_at: trx.fn.now() });
+      await trx('shipments').where({ id }).whereNotIn('status', WITH_CARRIER_STATUSES).update({ status: 'cancelled', updated_at: trx.fn.now() });
     });
   }
 
@@ -154,6 +154,23 @@ export function createInventoryActivities({ db }: ActivityDeps) {
     /** Gives a shipment's reserved stock back (cancellation, expiry); safe to repeat. */
     async releaseReservations(input: { orderId: string; shipmentId: string }): Promise<void> {
       await release(input.orderId, input.shipmentId);
+    },
+
+    /**
+     * Releases the order's unshipped shipments that its workflow does not know (`knownShipmentIds`), and answers
+     * which. Allocation is a local activity: a worker that dies after it reserved but before its workflow task
+     * was recorded leaves reservations the history never heard of, and the retried task may take another path
+     * (a cancellation, an expired backorder) that never allocates that round again. Safe to repeat.
+     */
+    async releaseUnknownShipments(input: { orderId: string; knownShipmentIds: string[] }): Promise<string[]> {
+      const unknown: string[] = await db('shipments')
+        .where({ order_id: input.orderId })
+        .whereNotIn('id', input.knownShipmentIds)
+        .whereNotIn('status', ['cancelled', ...WITH_CARRIER_STATUSES])
+        .orderBy('seq')
+        .pluck('id');
+      for (const id of unknown) await release(input.orderId, id);
+      return unknown;
     },
   };
 }

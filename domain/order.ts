@@ -45,6 +45,8 @@ export type FulfillmentMode = (typeof FULFILLMENT_MODES)[number];
 
 export const SHIPMENT_EVENT_STATUSES = ['in_transit', 'out_for_delivery', 'delivered', 'exception'] as const;
 export type ShipmentEventStatus = (typeof SHIPMENT_EVENT_STATUSES)[number];
+/** A shipment in one of these has left the warehouse: its stock is no longer held, and it can no longer be cancelled. */
+export const WITH_CARRIER_STATUSES: readonly string[] = ['shipped', ...SHIPMENT_EVENT_STATUSES];
 
 export interface Address {
   name: string;

@@ -132,6 +132,24 @@ describe('cancellation at every stage before shipment', () => {
     expect(order.shipments[0].status).toBe('cancelled');
   });
 
+  it('releases stock that an allocation reserved in a workflow task the worker never reported', async () => {
+    // A worker that dies after a local allocation committed, before its workflow task was recorded, leaves
+    // reservations the history never heard of; the retried task, seeing the cancellation first, never allocates.
+    // The same state is made here by running the allocation outside the workflow while it is held at authorization.
+    const before = await reservedTotal();
+    oms.gate.hold('authorizePayment');
+    const id = await place();
+    await oms.gate.reached('authorizePayment');
+    const { shippingAddress } = (await oms.request('GET', `/v1/orders/${id}`)).body;
+    const lost = await oms.activities.allocateStock({ orderId: id, round: 1, lines: [{ sku: 'MUG-BLK', quantity: 2 }], destination: shippingAddress, allOrNothing: false });
+    expect(lost.shipments).toHaveLength(1);
+    expect(await reservedTotal()).toBe(before + 2);
+    await cancelWhileHeld(id, 'authorizePayment');
+    const order = await expectNothingHeld(id, before, { authorized: true });
+    expect(order.shipments.map((shipment: { id: string; status: string }) => [shipment.id, shipment.status])).toEqual([[lost.shipments[0].id, 'cancelled']]);
+    expect(order.timeline.map((event: { message: string }) => event.message)).toContain(`Released ${lost.shipments[0].id}: reserved by an allocation whose result was lost`);
+  });
+
   it('answers 409 while the shipment is being handed to the carrier, and after it shipped', async () => {
     oms.gate.hold('shipShipment');
     const id = await place();

@@ -100,4 +100,24 @@ describe('backorders', () => {
     expect(kinds.filter((kind: string) => kind === 'capture')).toHaveLength(2);
     expect(kinds[kinds.length - 1]).toBe('void');
   });
+
+  it('ship_available: an expired backorder releases what a lost allocation reserved for it', async () => {
+    // A resume's local allocation can commit in a workflow task that dies, and the retried task see the backorder
+    // expire instead: the order then never allocates that round again, so nothing it knows holds that stock. The
+    // same state is made here by allocating round 2 outside the workflow, from stock that no restock announces.
+    const receive = (delta: number) => oms.request('POST', '/v1/inventory/adjustments', { as: 'warehouse', body: { warehouse: 'RNO', sku: 'TEE-M', delta, reason: 'found in returns cage' } });
+    expect((await receive(50)).status).toBe(201);
+    const [{ available }] = await oms.db('stock').where({ sku: 'TEE-M' }).select(oms.db.raw('sum(on_hand - reserved)::int AS available'));
+    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'TEE-M', quantity: available + 100 }] }) });
+    const partial = await oms.waitForStatus(placed.body.id, 'PARTIALLY_SHIPPED');
+    expect((await receive(100)).status).toBe(201);
+    const lost = await oms.activities.allocateStock({ orderId: placed.body.id, round: 2, lines: [{ sku: 'TEE-M', quantity: 100 }], destination: partial.shippingAddress, allOrNothing: false });
+    expect(lost.shipments).toHaveLength(1);
+
+    const done = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED'], 10_000);
+    expect(done.lines[0]).toMatchObject({ shippedQuantity: available, cancelledQuantity: 100, reservedQuantity: 0 });
+    expect(await oms.db('reservations').where({ order_id: placed.body.id, status: 'active' })).toEqual([]);
+    expect(await oms.db('shipments').where({ id: lost.shipments[0].id }).first('status')).toEqual({ status: 'cancelled' });
+    expect(await oms.db('stock').where({ warehouse_code: 'RNO', sku: 'TEE-M' }).first('reserved')).toEqual({ reserved: 0 });
+  });
 });

@@ -1,7 +1,4 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { createActivities } from '../../activities';
-import { createSimulatedCarrier } from '../../adapters/carrier/simulated';
-import { createSandboxPaymentProvider } from '../../adapters/payments/sandbox';
 import { orderBody, startOms, type TestOms } from '../support/oms';
 import { orderStateQuery } from '../../workflows/order/messages';
 import { eventually } from '../support/helpers';
@@ -104,10 +101,9 @@ describe('refunds after the order completed', () => {
   it('answers a retried credit with the credit note it already issued', async () => {
     const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 2 }] }) });
     const order = await oms.waitForStatus(placed.body.id, 'COMPLETED');
-    const activities = createActivities({ db: oms.db, payments: createSandboxPaymentProvider(oms.db), carrier: createSimulatedCarrier(), temporal: oms.temporal });
     const request = { orderId: order.id, refundId: `${order.id}/refund-retry`, lines: [{ sku: 'MUG-BLK', quantity: 2 }], reason: 'retried' };
-    const first = await activities.creditCompletedOrder(request);
-    const retry = await activities.creditCompletedOrder(request);
+    const first = await oms.activities.creditCompletedOrder(request);
+    const retry = await oms.activities.creditCompletedOrder(request);
     expect(retry).toEqual(first);
     expect(await oms.db('invoices').where({ order_id: order.id, kind: 'credit_note' }).count({ n: '*' }).first()).toEqual({ n: 1 });
   });

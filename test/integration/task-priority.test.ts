@@ -1,8 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { createSimulatedCarrier } from '../../adapters/carrier/simulated';
-import { createSandboxPaymentProvider } from '../../adapters/payments/sandbox';
 import { sharedServers } from '../support/servers';
 import { startOms, type TestOms } from '../support/oms';
 
@@ -34,7 +31,7 @@ describe('Temporal task priority on the pinned server', () => {
         taskQueue,
         dataConverter: oms.dataConverter,
         workflowBundle: { codePath: sharedServers().workflowBundlePath },
-        activities: createActivities({ db: oms.db, payments: createSandboxPaymentProvider(oms.db), carrier: createSimulatedCarrier(), temporal: oms.temporal }),
+        activities: oms.activities,
         // One task at a time, no sticky queue: the server's dispatch order is the order of execution.
         maxConcurrentWorkflowTaskExecutions: 1,
         maxConcurrentWorkflowTaskPolls: 1,

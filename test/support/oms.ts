@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
-import type { SandboxFaults } from '../../adapters/payments/sandbox';
+import { createActivities } from '../../activities';
+import { createSimulatedCarrier } from '../../adapters/carrier/simulated';
+import { createSandboxPaymentProvider, type SandboxFaults } from '../../adapters/payments/sandbox';
 import { createApp } from '../../api/app';
 import { createOrderStarts } from '../../api/order-starts';
 import type { ApiKey, Role } from '../../config';
@@ -140,6 +142,8 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
     dataConverter,
     taskQueue,
     gate,
+    /** The worker's activities on this OMS's database, to call one directly (as a retry, or a task that was lost). */
+    activities: createActivities({ db, payments: createSandboxPaymentProvider(db), carrier: createSimulatedCarrier(), temporal }),
     settings,
     carrierWebhookSecret,
     errors,

@@ -25,7 +25,7 @@ import { applyApproval, approvalReasons } from '../../domain/approval';
 import { formatDuration } from '../../domain/duration';
 import { pickListIdFor } from '../../domain/ids';
 import { formatMoney, toMajorUnits } from '../../domain/money';
-import { isTerminal, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../../domain/order';
+import { WITH_CARRIER_STATUSES, isTerminal, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../../domain/order';
 import { billFor, type Bill } from '../../domain/pricing';
 import {
   INVALID_ORDER_REQUEST,
@@ -83,8 +83,6 @@ class OrderStopped extends Error {
     super(`${status}: ${reason}`);
   }
 }
-
-const IN_CARRIER_HANDS: readonly ShipmentState['status'][] = ['shipped', 'in_transit', 'out_for_delivery', 'exception', 'delivered'];
 
 /**
  * One order, from entry to the end of its return window (SPEC section 1):
@@ -273,7 +271,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     {
       validator: (event) => {
         const shipment = state.shipments.find((candidate) => candidate.id === event.shipmentId);
-        if (!shipment || !IN_CARRIER_HANDS.includes(shipment.status)) conflict(`shipment ${event.shipmentId} is not with a carrier`);
+        if (!shipment || !WITH_CARRIER_STATUSES.includes(shipment.status)) conflict(`shipment ${event.shipmentId} is not with a carrier`);
       },
     },
   );
@@ -427,6 +425,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     if (!anythingShipped()) {
       throw new OrderStopped('CANCELLED', backorderExpired ? 'backorder_expired' : 'unavailable', state.reasons.length ? state.reasons : ['nothing could be shipped']);
     }
+    // A wait for stock can end one way in a workflow task that dies (a resume, then a local allocation) and another
+    // in its retry (the backorder expired): the dead task's reservations must not outlive the order's need.
+    if (backorderTimer) await releaseUnknownShipments();
   }
 
   async function fulfil(priced: PricedOrder, allocatedShipment: AllocatedShipment): Promise<void> {
@@ -598,12 +599,25 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       await compensation.undo();
       await recordEvent({ type: 'compensated', message: `Compensation: ${compensation.description}` });
     }
+    await releaseUnknownShipments();
     for (const shipment of state.shipments) if (!isWithCarrier(shipment)) shipment.status = 'cancelled';
     for (const line of state.lines) {
       line.reservedQuantity = 0;
       line.cancelledQuantity = line.quantity - line.shippedQuantity;
     }
     toAllocate.clear();
+  }
+
+  /**
+   * Stock that a local allocation reserved in a workflow task that never got recorded (its worker died) goes back:
+   * the retried task may have taken another path and not know those shipments. Orders started before this
+   * replay without it.
+   */
+  async function releaseUnknownShipments(): Promise<void> {
+    if (!patched('release-unknown-shipments')) return;
+    const knownShipmentIds = state.shipments.map((shipment) => shipment.id);
+    const released = await steps.releaseUnknownShipments.executeWithOptions(summary('Release stock held by shipments this order does not know'), [{ orderId, knownShipmentIds }]);
+    if (released.length > 0) await recordEvent({ type: 'compensated', message: `Released ${released.join(', ')}: reserved by an allocation whose result was lost` });
   }
 
   /** Refund money (card) and issue the credit note; the amount counts as refunded from the start. Numbered unless named. */
@@ -761,7 +775,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   }
 
   function isWithCarrier(shipment: ShipmentState): boolean {
-    return IN_CARRIER_HANDS.includes(shipment.status);
+    return WITH_CARRIER_STATUSES.includes(shipment.status);
   }
 
   function stopIfCancelled(): void {
