@@ -3,7 +3,8 @@ import { planAllocation, rankWarehouses, type QuantityLine } from '../domain/all
 import { shipmentIdFor } from '../domain/ids';
 import { WITH_CARRIER_STATUSES, type Address } from '../domain/order';
 import { activeWarehouses } from '../db/catalog';
-import { moveStock, stockLevels } from '../db/stock';
+import { preparedStatement } from '../db/connection';
+import { isInsufficientStock, moveStock, stockLevels, stockMovementCtes } from '../db/stock';
 import type { ActivityDeps } from './deps';
 
 export interface AllocatedShipment {
@@ -28,44 +29,38 @@ export async function isReplacement(db: Knex | Knex.Transaction, shipmentId: str
 const MAX_PLANNING_ATTEMPTS = 5;
 
 /**
- * Reservation and release. A reservation belongs to a shipment (`<orderId>-S<n>`); its stock moves through
- * `moveStock`, whose CHECK constraints make overselling impossible, and each warehouse's part is one
- * transaction: either every line of that shipment is reserved there or none is.
+ * Reservation and release. A reservation belongs to a shipment (`<orderId>-S<n>`); its stock moves with the
+ * stock table's CHECK constraints as the guard, which make overselling impossible, and each warehouse's part is
+ * one statement: either every line of that shipment is reserved there or none is.
  */
 export function createInventoryActivities({ db }: ActivityDeps) {
-  async function shipmentsOfRound(orderId: string, round: number): Promise<AllocatedShipment[]> {
-    const rows = await db('shipments').where({ order_id: orderId, allocation_round: round }).whereNot('status', 'cancelled').orderBy('seq');
-    if (rows.length === 0) return []; // a round's first attempt: nothing to read lines of
-    const lines = await db('shipment_lines').whereIn('shipment_id', rows.map((row: { id: string }) => row.id)).orderBy('sku');
-    return rows.map((row: { id: string; warehouse_code: string }) => ({
-      id: row.id,
-      warehouse: row.warehouse_code,
-      lines: lines.filter((line: { shipment_id: string }) => line.shipment_id === row.id).map((line: QuantityLine) => ({ sku: line.sku, quantity: line.quantity })),
-    }));
+  /** The order's shipments so far (every round), each with its lines, in seq order: one statement. */
+  async function shipmentsOfOrder(orderId: string): Promise<(AllocatedShipment & { seq: number; round: number; status: string })[]> {
+    return SHIPMENTS_OF_ORDER.run(db, { orderId });
   }
 
-  async function reserveIn(trx: Knex.Transaction, orderId: string, round: number, warehouse: string, lines: readonly QuantityLine[], replacement: boolean): Promise<AllocatedShipment> {
-    const [{ next }] = await trx('shipments').where({ order_id: orderId }).select(trx.raw('coalesce(max(seq), 0) + 1 AS next'));
-    const id = shipmentIdFor(orderId, next);
-    await trx('shipments').insert({ id, order_id: orderId, seq: next, allocation_round: round, warehouse_code: warehouse, status: 'allocated', purpose: replacement ? 'replacement' : 'order' });
-    // Stock rows are locked in SKU order, as every other movement does, so two allocations never deadlock.
-    for (const line of [...lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))) {
-      await trx('shipment_lines').insert({ shipment_id: id, sku: line.sku, quantity: line.quantity });
-      const result = await moveStock(trx, {
-        warehouse,
-        sku: line.sku,
-        reason: 'reserve',
-        onHandDelta: 0,
-        reservedDelta: line.quantity,
+  /**
+   * Reserves one planned shipment in one statement: the shipment, its lines and reservations, the order lines'
+   * reserved units (not for a replacement) and the stock movements, or nothing when a line's stock ran out.
+   */
+  async function reserveIn(orderId: string, round: number, seq: number, warehouse: string, lines: readonly QuantityLine[], replacement: boolean): Promise<AllocatedShipment> {
+    const id = shipmentIdFor(orderId, seq);
+    try {
+      await RESERVE_SHIPMENT.run(db, {
+        id,
         orderId,
-        reference: id,
-        movementKey: `reserve:${id}:${line.sku}`,
+        seq,
+        round,
+        warehouse,
+        purpose: replacement ? 'replacement' : 'order',
+        countsOnOrder: !replacement,
+        lines: JSON.stringify(lines),
       });
-      if (result === 'insufficient') throw new InsufficientStock();
-      await trx('reservations').insert({ shipment_id: id, sku: line.sku, order_id: orderId, warehouse_code: warehouse, quantity: line.quantity });
-      if (!replacement) await trx('order_lines').where({ order_id: orderId, sku: line.sku }).increment('reserved_quantity', line.quantity);
+    } catch (error) {
+      if (isInsufficientStock(error)) throw new InsufficientStock();
+      throw error;
     }
-    return { id, warehouse, lines: lines.map((line) => ({ ...line })) };
+    return { id, warehouse, lines: [...lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)) };
   }
 
   async function release(orderId: string, id: string): Promise<void> {
@@ -109,7 +104,11 @@ export function createInventoryActivities({ db }: ActivityDeps) {
     }): Promise<AllocationResult> {
       const remaining = new Map(input.lines.map((line) => [line.sku, line.quantity]));
       // What an earlier attempt of this round reserved, then what this one adds: the round's shipments in seq order.
-      const shipments = await shipmentsOfRound(input.orderId, input.round);
+      const ofOrder = await shipmentsOfOrder(input.orderId);
+      let lastSeq = ofOrder.reduce((last, shipment) => Math.max(last, shipment.seq), 0);
+      const shipments: AllocatedShipment[] = ofOrder
+        .filter((shipment) => shipment.round === input.round && shipment.status !== 'cancelled')
+        .map(({ id, warehouse, lines }) => ({ id, warehouse, lines }));
       for (const shipment of shipments) {
         for (const line of shipment.lines) remaining.set(line.sku, (remaining.get(line.sku) ?? 0) - line.quantity);
       }
@@ -132,8 +131,9 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         let raced = false;
         for (const planned of plan.shipments) {
           try {
-            const shipment = await db.transaction((trx) => reserveIn(trx, input.orderId, input.round, planned.warehouse, planned.lines, input.replacement ?? false));
-            shipments.push({ ...shipment, lines: [...shipment.lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)) });
+            const shipment = await reserveIn(input.orderId, input.round, lastSeq + 1, planned.warehouse, planned.lines, input.replacement ?? false);
+            lastSeq += 1;
+            shipments.push(shipment);
             for (const line of shipment.lines) remaining.set(line.sku, remaining.get(line.sku)! - line.quantity);
           } catch (error) {
             if (!(error instanceof InsufficientStock)) throw error;
@@ -174,3 +174,35 @@ export function createInventoryActivities({ db }: ActivityDeps) {
     },
   };
 }
+
+/**
+ * A shipment reserved whole (see `reserveIn`): the stock movements come from its lines (`stockMovementCtes`), and
+ * a line whose stock ran out fails the statement, leaving nothing of the shipment behind.
+ */
+const RESERVE_SHIPMENT = preparedStatement(
+  'reserve-shipment',
+  `WITH wanted AS (SELECT * FROM jsonb_to_recordset(CAST(:lines AS jsonb)) AS w(sku text, quantity integer)),
+  shipment AS (
+    INSERT INTO shipments (id, order_id, seq, allocation_round, warehouse_code, status, purpose)
+    VALUES (:id, :orderId, :seq, :round, :warehouse, 'allocated', :purpose) RETURNING id),
+  listed AS (INSERT INTO shipment_lines (shipment_id, sku, quantity) SELECT shipment.id, sku, quantity FROM shipment, wanted),
+  reserved AS (
+    INSERT INTO reservations (shipment_id, sku, order_id, warehouse_code, quantity)
+    SELECT shipment.id, sku, :orderId, :warehouse, quantity FROM shipment, wanted),
+  counted AS (
+    UPDATE order_lines SET reserved_quantity = order_lines.reserved_quantity + wanted.quantity FROM wanted
+    WHERE CAST(:countsOnOrder AS boolean) AND order_lines.order_id = :orderId AND order_lines.sku = wanted.sku),
+  movement AS (
+    SELECT CAST(:warehouse AS text) AS warehouse_code, sku, 'reserve' AS reason, 0 AS on_hand_delta, quantity AS reserved_delta,
+      CAST(:orderId AS text) AS order_id, CAST(:id AS text) AS reference, 'reserve:' || :id || ':' || sku AS movement_key
+    FROM shipment, wanted),
+  ${stockMovementCtes('movement')}
+  SELECT (SELECT count(*) FROM moved)::int AS moved`,
+);
+
+const SHIPMENTS_OF_ORDER = preparedStatement<AllocatedShipment & { seq: number; round: number; status: string }>(
+  'shipments-of-order',
+  `SELECT s.id, s.seq, s.allocation_round AS round, s.status, s.warehouse_code AS warehouse,
+     coalesce((SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.sku) FROM shipment_lines l WHERE l.shipment_id = s.id), '[]') AS lines
+   FROM shipments s WHERE s.order_id = :orderId ORDER BY s.seq`,
+);

@@ -1,106 +1,88 @@
 import type { Knex } from 'knex';
 import { creditNoteSourceKey } from '../domain/ids';
 import type { Bill } from '../domain/pricing';
+import { preparedStatement } from '../db/connection';
 import type { ActivityDeps } from './deps';
 
 export type DocumentSeries = 'INV' | 'CN';
+
+/** A document's number from its series, year and place in the series: `INV-2026-000001`. */
+const DOCUMENT_NUMBER = `series || '-' || year || '-' || lpad(last_number::text, 6, '0')`;
+
+const NEXT_DOCUMENT_NUMBER = preparedStatement<{ number: string; seq: number }>(
+  'next-document-number',
+  `INSERT INTO document_sequences (series, year, last_number) VALUES (:series, :year, 1)
+   ON CONFLICT (series, year) DO UPDATE SET last_number = document_sequences.last_number + 1
+   RETURNING ${DOCUMENT_NUMBER} AS number, last_number AS seq`,
+);
 
 /**
  * Takes the next number of a series and year. The counter row is locked until the caller's transaction
  * ends, so numbers are handed out one at a time and a rolled-back document gives its number back: gapless.
  */
 export async function nextDocumentNumber(trx: Knex.Transaction, series: DocumentSeries, year: number): Promise<{ number: string; seq: number }> {
-  const [{ last_number: seq }] = await trx('document_sequences')
-    .insert({ series, year, last_number: 1 })
-    .onConflict(['series', 'year'])
-    .merge({ last_number: trx.raw('document_sequences.last_number + 1') })
-    .returning('last_number');
-  return { number: `${series}-${year}-${String(seq).padStart(6, '0')}`, seq };
+  const [taken] = await NEXT_DOCUMENT_NUMBER.run(trx, { series, year });
+  return taken;
 }
 
-const SERIES = { invoice: 'INV', credit_note: 'CN' } as const;
+/** A document's amounts and lines as its columns (invoices and credit notes alike). */
+const documentAmounts = ({ currency, subtotal, discount, shipping, tax, total, lines }: Bill) => ({ currency, subtotal, discount, shipping, tax, total, lines: JSON.stringify(lines) });
 
 /**
- * Issues a document once per `sourceKey` (what it is for: a shipment, a refund): a retried activity gets the
- * first one back. `extra` fills the kind's own columns; `after` runs in the same transaction.
+ * Issues a refund's credit note once per refund (a retried activity gets the first one back); for net30 orders it
+ * reduces what the customer owes (open invoices, oldest first). `guard` runs first in the same transaction and may
+ * refuse by throwing. A transaction, unlike an invoice's one statement: the guard and the credits read what they change.
  */
-async function issueDocument(
-  db: Knex,
-  input: { kind: keyof typeof SERIES; orderId: string; shipmentId?: string; sourceKey: string; bill: Bill },
-  extra: (trx: Knex.Transaction) => Promise<Record<string, unknown>>,
-  after: (trx: Knex.Transaction) => Promise<void> = async () => undefined,
-): Promise<{ number: string; total: number }> {
-  const issued = await db('invoices').where({ source_key: input.sourceKey }).first('number', 'total');
-  if (issued) return issued;
-  const { bill } = input;
-  return db.transaction(async (trx) => {
-    const year = new Date().getUTCFullYear();
-    const { number, seq } = await nextDocumentNumber(trx, SERIES[input.kind], year);
-    await trx('invoices').insert({
-      number,
-      kind: input.kind,
-      series: SERIES[input.kind],
-      year,
-      seq,
-      order_id: input.orderId,
-      shipment_id: input.shipmentId ?? null,
-      source_key: input.sourceKey,
-      currency: bill.currency,
-      subtotal: bill.subtotal,
-      discount: bill.discount,
-      shipping: bill.shipping,
-      tax: bill.tax,
-      total: bill.total,
-      lines: JSON.stringify(bill.lines),
-      ...(await extra(trx)),
-    });
-    await after(trx);
-    return { number, total: bill.total };
-  });
-}
-
-async function paysOnInvoice(trx: Knex.Transaction, orderId: string): Promise<boolean> {
-  return (await trx('orders').where({ id: orderId }).first('payment_method')).payment_method === 'invoice';
-}
-
-/**
- * Issues a refund's credit note; for net30 orders it reduces what the customer owes (open invoices, oldest
- * first). `guard` runs first in the same transaction and may refuse by throwing.
- */
-export function creditNoteFor(
+export async function creditNoteFor(
   db: Knex,
   input: { orderId: string; refundId: string; bill: Bill; reason: string },
   guard: (trx: Knex.Transaction) => Promise<void> = async () => undefined,
 ): Promise<{ number: string; total: number }> {
-  return issueDocument(
-    db,
-    { kind: 'credit_note', orderId: input.orderId, sourceKey: creditNoteSourceKey(input.refundId), bill: input.bill },
-    async (trx) => {
-      await guard(trx);
-      return { note: input.reason };
-    },
-    async (trx) => {
-      if (!(await paysOnInvoice(trx, input.orderId))) return;
-      let credit = input.bill.total;
+  const sourceKey = creditNoteSourceKey(input.refundId);
+  const issued = await db('invoices').where({ source_key: sourceKey }).first('number', 'total');
+  if (issued) return issued;
+  const { bill } = input;
+  return db.transaction(async (trx) => {
+    await guard(trx);
+    const year = new Date().getUTCFullYear();
+    const { number, seq } = await nextDocumentNumber(trx, 'CN', year);
+    await trx('invoices').insert({
+      number,
+      kind: 'credit_note',
+      series: 'CN',
+      year,
+      seq,
+      order_id: input.orderId,
+      source_key: sourceKey,
+      ...documentAmounts(bill),
+      note: input.reason,
+    });
+    if ((await trx('orders').where({ id: input.orderId }).first('payment_method')).payment_method === 'invoice') {
+      let credit = bill.total;
       for (const invoice of await trx('invoices').where({ order_id: input.orderId, kind: 'invoice' }).orderBy('seq').forUpdate()) {
         const applied = Math.min(credit, invoice.total - invoice.amount_paid - invoice.amount_credited);
         if (applied <= 0) continue;
         await trx('invoices').where({ number: invoice.number }).increment('amount_credited', applied);
         credit -= applied;
       }
-    },
-  );
+    }
+    return { number, total: bill.total };
+  });
 }
 
 /** Invoices (one per shipment) and credit notes (one per refund), numbered gaplessly per series and year. */
 export function createInvoicingActivities({ db }: ActivityDeps) {
   return {
     async issueInvoice(input: { orderId: string; shipmentId: string; bill: Bill }): Promise<{ number: string; total: number }> {
-      return issueDocument(db, { kind: 'invoice', orderId: input.orderId, shipmentId: input.shipmentId, sourceKey: `invoice:${input.shipmentId}`, bill: input.bill }, async (trx) => {
-        const netTerms = await paysOnInvoice(trx, input.orderId);
-        // net30: a receivable due in 30 days; a card payment was captured with the shipment, so it is paid.
-        return { due_date: netTerms ? trx.raw(`(now() + interval '30 days')::date`) : null, amount_paid: netTerms ? 0 : input.bill.total };
+      const rows = await ISSUE_INVOICE.run(db, {
+        orderId: input.orderId,
+        shipmentId: input.shipmentId,
+        sourceKey: `invoice:${input.shipmentId}`,
+        year: new Date().getUTCFullYear(),
+        ...documentAmounts(input.bill),
       });
+      if (!rows[0]) throw new Error(`order ${input.orderId} does not exist: no invoice for ${input.shipmentId}`);
+      return rows[0];
     },
 
     /** A credit note for a refund (see creditNoteFor). */
@@ -109,3 +91,29 @@ export function createInvoicingActivities({ db }: ActivityDeps) {
     },
   };
 }
+
+/**
+ * A shipment's invoice, issued once per `sourceKey` in one statement: a retry answers with the first invoice. The
+ * number is taken as `nextDocumentNumber` takes it; the counter row stays locked until the statement commits, and if
+ * the insert fails (a concurrent attempt issued it first) the whole statement rolls back with its number: gapless.
+ * net30: a receivable due in 30 days; a card payment was captured with the shipment, so it is paid.
+ */
+const ISSUE_INVOICE = preparedStatement<{ number: string; total: number }>(
+  'issue-invoice',
+  `WITH issued AS (SELECT number, total FROM invoices WHERE source_key = :sourceKey),
+  counter AS (
+    INSERT INTO document_sequences (series, year, last_number) SELECT 'INV', :year, 1
+    WHERE NOT EXISTS (SELECT 1 FROM issued) AND EXISTS (SELECT 1 FROM orders WHERE id = :orderId)
+    ON CONFLICT (series, year) DO UPDATE SET last_number = document_sequences.last_number + 1
+    RETURNING ${DOCUMENT_NUMBER} AS number, year, last_number AS seq),
+  created AS (
+    INSERT INTO invoices (number, kind, series, year, seq, order_id, shipment_id, source_key, currency, subtotal, discount,
+      shipping, tax, total, lines, due_date, amount_paid)
+    SELECT counter.number, 'invoice', 'INV', counter.year, counter.seq, orders.id, :shipmentId, :sourceKey, :currency,
+      :subtotal, :discount, :shipping, :tax, CAST(:total AS bigint), CAST(:lines AS jsonb),
+      CASE WHEN orders.payment_method = 'invoice' THEN (now() + interval '30 days')::date END,
+      CASE WHEN orders.payment_method = 'invoice' THEN 0 ELSE CAST(:total AS bigint) END
+    FROM counter, orders WHERE orders.id = :orderId
+    RETURNING number, total)
+  SELECT number, total FROM created UNION ALL SELECT number, total FROM issued`,
+);

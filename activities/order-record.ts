@@ -1,4 +1,5 @@
 import { isTerminal, type CancelReason, type OrderStatus, type RejectReason } from '../domain/order';
+import { preparedStatement } from '../db/connection';
 import type { ActivityDeps } from './deps';
 
 export interface OrderProgress {
@@ -32,18 +33,14 @@ export interface OrderProgress {
 export function createOrderRecordActivities({ db }: ActivityDeps) {
   return {
     async recordOrderProgress(progress: OrderProgress): Promise<void> {
-      // Most entries touch no order line and end nothing: one statement then, instead of a transaction.
+      // Entries that cancel units (rare) read and change several lines: a transaction. Every other one, an approval
+      // included, is one statement.
       const final = progress.status !== undefined && isTerminal(progress.status);
-      const touchesLines = progress.approvedQuantities || progress.cancelledUnits || progress.status === 'CANCELLED' || progress.status === 'REJECTED';
-      if (!touchesLines) return recordInOneStatement(db, progress, final);
+      const cancelsUnits = progress.cancelledUnits || progress.status === 'CANCELLED' || progress.status === 'REJECTED';
+      if (!cancelsUnits) return recordInOneStatement(db, progress, final);
       await db.transaction(async (trx) => {
         const recorded = await trx.raw(`${UPSERT_EVENT} RETURNING seq`, eventRow(progress));
         if (recorded.rows.length === 0) return; // an earlier attempt already applied this very entry
-        for (const [sku, approved] of Object.entries(progress.approvedQuantities ?? {})) {
-          await trx('order_lines')
-            .where({ order_id: progress.orderId, sku })
-            .update({ approved_quantity: approved, cancelled_quantity: trx.raw('quantity - ?', [approved]) });
-        }
         for (const [sku, units] of Object.entries(progress.cancelledUnits ?? {})) {
           await trx('order_lines').where({ order_id: progress.orderId, sku }).increment('cancelled_quantity', units);
         }
@@ -86,26 +83,30 @@ const eventRow = (progress: OrderProgress) => ({
 });
 
 /**
- * A timeline entry, and the order's new status if it has one, in one SQL statement: the status is written only
- * when the entry is new or replaced (a retry finds the same entry) and never over a newer status, unless `final`.
+ * A timeline entry, the approved quantities it carries and the order's new status if it has one, in one SQL
+ * statement: the lines and the status are written only when the entry is new or replaced (a retry finds the same
+ * entry), and the status never over a newer one, unless `final`.
  */
+const RECORD_PROGRESS = preparedStatement(
+  'record-order-progress',
+  `WITH recorded AS (${UPSERT_EVENT} RETURNING seq),
+   approved AS (
+     UPDATE order_lines SET approved_quantity = a.quantity, cancelled_quantity = order_lines.quantity - a.quantity
+     FROM jsonb_to_recordset(CAST(:approved AS jsonb)) AS a(sku text, quantity integer)
+     WHERE order_lines.order_id = :orderId AND order_lines.sku = a.sku AND EXISTS (SELECT 1 FROM recorded)),
+   pruned AS (DELETE FROM order_events WHERE :final AND order_id = :orderId AND seq > :seq AND EXISTS (SELECT 1 FROM recorded))
+   UPDATE orders SET status = :status, reject_reason = :rejectReason, cancel_reason = :cancelReason,
+     status_reasons = coalesce(CAST(:reasons AS jsonb), status_reasons), version = :seq, updated_at = now()
+   WHERE id = :orderId AND CAST(:status AS text) IS NOT NULL AND (:final OR version <= :seq) AND EXISTS (SELECT 1 FROM recorded)`,
+);
+
 async function recordInOneStatement(db: ActivityDeps['db'], progress: OrderProgress, final: boolean): Promise<void> {
-  if (!progress.status) {
-    await db.raw(UPSERT_EVENT, eventRow(progress));
-    return;
-  }
-  await db.raw(
-    `WITH recorded AS (${UPSERT_EVENT} RETURNING seq),
-     pruned AS (DELETE FROM order_events WHERE :final AND order_id = :orderId AND seq > :seq AND EXISTS (SELECT 1 FROM recorded))
-     UPDATE orders SET status = :status, reject_reason = :rejectReason, cancel_reason = :cancelReason,
-       status_reasons = coalesce(CAST(:reasons AS jsonb), status_reasons), version = :seq, updated_at = now()
-     WHERE id = :orderId AND (:final OR version <= :seq) AND EXISTS (SELECT 1 FROM recorded)`,
-    {
-      ...eventRow(progress),
-      final,
-      rejectReason: progress.rejectReason ?? null,
-      cancelReason: progress.cancelReason ?? null,
-      reasons: progress.reasons ? JSON.stringify(progress.reasons) : null,
-    },
-  );
+  await RECORD_PROGRESS.run(db, {
+    ...eventRow(progress),
+    final,
+    approved: JSON.stringify(Object.entries(progress.approvedQuantities ?? {}).map(([sku, quantity]) => ({ sku, quantity }))),
+    rejectReason: progress.rejectReason ?? null,
+    cancelReason: progress.cancelReason ?? null,
+    reasons: progress.reasons ? JSON.stringify(progress.reasons) : null,
+  });
 }

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { TransientPaymentError, type AuthorizeResult } from '../adapters/payments/provider';
+import { preparedStatement } from '../db/connection';
 import type { ActivityDeps } from './deps';
 
 /**
@@ -9,21 +10,18 @@ import type { ActivityDeps } from './deps';
  */
 export function createPaymentActivities({ db, payments }: ActivityDeps) {
   async function record(row: { id: string; orderId: string; kind: string; amount: number; currency: string; status: string; reference?: string; shipmentId?: string; detail?: string }) {
-    await db('payment_transactions')
-      .insert({
-        id: row.id,
-        order_id: row.orderId,
-        kind: row.kind,
-        provider: payments.name,
-        amount: row.amount,
-        currency: row.currency,
-        status: row.status,
-        provider_reference: row.reference ?? null,
-        shipment_id: row.shipmentId ?? null,
-        detail: row.detail ?? null,
-      })
-      .onConflict('id')
-      .ignore();
+    await RECORD_PAYMENT.run(db, {
+      id: row.id,
+      orderId: row.orderId,
+      kind: row.kind,
+      provider: payments.name,
+      amount: row.amount,
+      currency: row.currency,
+      status: row.status,
+      reference: row.reference ?? null,
+      shipmentId: row.shipmentId ?? null,
+      detail: row.detail ?? null,
+    });
   }
 
   /** Provider outages are retried by Temporal; anything else the provider throws is not worth retrying. */
@@ -94,3 +92,11 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
     },
   };
 }
+
+/** A provider call's outcome, recorded once under its key (a retry finds it there). */
+const RECORD_PAYMENT = preparedStatement(
+  'record-payment',
+  `INSERT INTO payment_transactions (id, order_id, kind, provider, amount, currency, status, provider_reference, shipment_id, detail)
+   VALUES (:id, :orderId, :kind, :provider, :amount, :currency, :status, :reference, :shipmentId, :detail)
+   ON CONFLICT (id) DO NOTHING`,
+);

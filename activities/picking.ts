@@ -1,3 +1,4 @@
+import { preparedStatement } from '../db/connection';
 import { moveStock } from '../db/stock';
 import { isReplacement } from './inventory';
 import { pickListIdFor } from '../domain/ids';
@@ -17,7 +18,7 @@ export function createPickingActivities({ db }: ActivityDeps) {
   return {
     async createPickList(input: { orderId: string; shipmentId: string; priority: number }): Promise<{ pickListId: string; wave: string }> {
       const id = pickListIdFor(input.shipmentId);
-      const { rows } = await db.raw<{ rows: { wave: string }[] }>(CREATE_PICK_LIST, {
+      const rows = await CREATE_PICK_LIST.run(db, {
         id,
         orderId: input.orderId,
         shipmentId: input.shipmentId,
@@ -38,6 +39,10 @@ export function createPickingActivities({ db }: ActivityDeps) {
      * them. Only an open pick list is confirmed; confirming again returns what was recorded the first time.
      */
     async confirmPickList(input: { orderId: string; pickListId: string; lines?: PickedLine[] }): Promise<PickedLine[]> {
+      // Nothing reported (the auto-mode simulator): everything picked in full, in one statement.
+      if (!input.lines?.length) {
+        return CONFIRM_FULL_PICK.run(db, { orderId: input.orderId, pickListId: input.pickListId });
+      }
       return db.transaction(async (trx) => {
         const [confirmed] = await trx('pick_lists')
           .where({ id: input.pickListId, status: 'open' })
@@ -85,7 +90,9 @@ export function createPickingActivities({ db }: ActivityDeps) {
  * The pick list of a shipment, its lines (the shipment's) and the shipment moved to picking, in one statement;
  * a repeated call changes nothing and answers with the wave the first call gave it.
  */
-const CREATE_PICK_LIST = `
+const CREATE_PICK_LIST = preparedStatement<{ wave: string }>(
+  'create-pick-list',
+  `
   WITH shipment AS (SELECT id, warehouse_code FROM shipments WHERE id = :shipmentId),
   created AS (
     INSERT INTO pick_lists (id, shipment_id, order_id, warehouse_code, priority, wave)
@@ -100,4 +107,30 @@ const CREATE_PICK_LIST = `
     WHERE id = :shipmentId AND status = 'allocated' AND EXISTS (SELECT 1 FROM created))
   SELECT wave FROM created
   UNION ALL
-  SELECT wave FROM pick_lists WHERE id = :id`;
+  SELECT wave FROM pick_lists WHERE id = :id`,
+);
+
+/**
+ * A pick list confirmed as picked in full, in one statement: its lines, the shipment (picked) and the order lines'
+ * picked units (not for an exchange's replacement). Only an open pick list is confirmed; confirming again answers
+ * with what was recorded the first time.
+ */
+const CONFIRM_FULL_PICK = preparedStatement<PickedLine>(
+  'confirm-full-pick',
+  `WITH confirmed AS (
+    UPDATE pick_lists SET status = 'confirmed', confirmed_at = now(), updated_at = now()
+    WHERE id = :pickListId AND status = 'open' RETURNING shipment_id),
+  picked AS (
+    UPDATE pick_list_lines SET picked_quantity = quantity FROM confirmed
+    WHERE pick_list_lines.pick_list_id = :pickListId RETURNING pick_list_lines.sku, pick_list_lines.quantity),
+  shipment AS (
+    UPDATE shipments SET status = 'picked', updated_at = now() FROM confirmed
+    WHERE shipments.id = confirmed.shipment_id RETURNING shipments.purpose),
+  counted AS (
+    UPDATE order_lines SET picked_quantity = order_lines.picked_quantity + picked.quantity FROM picked, shipment
+    WHERE shipment.purpose = 'order' AND order_lines.order_id = :orderId AND order_lines.sku = picked.sku)
+  SELECT sku, quantity AS "pickedQuantity" FROM picked
+  UNION ALL
+  SELECT sku, picked_quantity FROM pick_list_lines WHERE pick_list_id = :pickListId AND NOT EXISTS (SELECT 1 FROM confirmed)
+  ORDER BY sku`,
+);

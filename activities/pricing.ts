@@ -9,6 +9,7 @@ import { priceOrder, promotionProblem, sum, type PricedOrder } from '../domain/p
 import { chooseService, quoteShipping, shippingZone } from '../domain/shipping';
 import { activeWarehouses, findCustomer, findProducts, findPromotion, outstandingReceivables, shippingRates, taxRatesFor } from '../db/catalog';
 import { stockLevels } from '../db/stock';
+import { preparedStatement } from '../db/connection';
 import type { ActivityDeps } from './deps';
 
 export type ValidatedOrder =
@@ -111,8 +112,12 @@ async function storePricedOrder(db: Knex | Knex.Transaction, orderId: string, pr
     total: line.total,
   }));
   const { subtotal, discount, shipping, tax, total } = priced.totals;
-  await db.raw(
-    `WITH priced_lines AS (
+  await STORE_PRICES.run(db, { lines: JSON.stringify(lines), orderId, subtotal, discount, shipping, tax, total, service: priced.shipping.service, shippingTax: priced.shipping.tax, promised });
+}
+
+const STORE_PRICES = preparedStatement(
+  'store-order-prices',
+  `WITH priced_lines AS (
        UPDATE order_lines SET unit_price = v.unit_price, tax_code = v.tax_code, tax_rate_bps = v.tax_rate_bps, subtotal = v.subtotal,
          discount = v.discount, tax = v.tax, total = v.total
        FROM jsonb_to_recordset(CAST(:lines AS jsonb)) AS v(sku text, unit_price bigint, tax_code text, tax_rate_bps integer,
@@ -121,9 +126,7 @@ async function storePricedOrder(db: Knex | Knex.Transaction, orderId: string, pr
      UPDATE orders SET subtotal = :subtotal, discount = :discount, shipping = :shipping, tax = :tax, total = :total,
        shipping_service = :service, shipping_tax = :shippingTax, promised_delivery_date = :promised, updated_at = now()
      WHERE id = :orderId`,
-    { lines: JSON.stringify(lines), orderId, subtotal, discount, shipping, tax, total, service: priced.shipping.service, shippingTax: priced.shipping.tax, promised },
-  );
-}
+);
 
 /**
  * Counts one use of a promotion for an order, atomically against its usage limit; true when the order holds

@@ -1,62 +1,36 @@
 import type { CarrierBooking } from '../adapters/carrier/carrier';
 import type { Address, ShipmentEventStatus } from '../domain/order';
-import { moveStock } from '../db/stock';
-import { isReplacement } from './inventory';
+import { preparedStatement } from '../db/connection';
+import { isInsufficientStock, stockMovementCtes } from '../db/stock';
 import type { ActivityDeps } from './deps';
 
 /** Hands a picked shipment to the carrier (stock leaves the warehouse) and records its tracking events. */
 export function createShippingActivities({ db, carrier }: ActivityDeps) {
   return {
     async shipShipment(input: { orderId: string; shipmentId: string; destination: Address; service: string }): Promise<CarrierBooking> {
-      const weight = await db('shipment_lines as l')
-        .join('products as p', 'p.sku', 'l.sku')
-        .where('l.shipment_id', input.shipmentId)
-        .sum({ grams: db.raw('l.quantity * p.weight_grams') })
-        .first();
-      const shipment = await db('shipments').where({ id: input.shipmentId }).first('warehouse_code');
+      const rows = await PARCEL.run(db, { shipmentId: input.shipmentId });
+      if (!rows[0]) throw new Error(`shipment ${input.shipmentId} does not exist`);
       const booking = await carrier.bookShipment({
         idempotencyKey: `${input.shipmentId}:book`,
         shipmentId: input.shipmentId,
-        fromWarehouse: shipment.warehouse_code,
+        fromWarehouse: rows[0].warehouse,
         to: input.destination,
-        weightGrams: Number(weight?.grams ?? 0),
+        weightGrams: rows[0].grams,
         service: input.service,
       });
-      await db.transaction(async (trx) => {
-        const handedOver = await trx('shipments')
-          .where({ id: input.shipmentId })
-          .whereIn('status', ['allocated', 'picking', 'picked'])
-          .update({
-            status: 'shipped',
-            carrier: booking.carrier,
-            service: booking.service,
-            carrier_tracking_number: booking.trackingNumber,
-            label_ref: booking.labelRef,
-            shipped_at: trx.fn.now(),
-            updated_at: trx.fn.now(),
-          });
-        if (handedOver === 0) return; // shipped by an earlier attempt
-        const reservations = await trx('reservations').where({ shipment_id: input.shipmentId, status: 'active' }).orderBy('sku'); // lock order: by SKU
-        const countsOnOrder = !(await isReplacement(trx, input.shipmentId));
-        for (const reservation of reservations) {
-          const moved = await moveStock(trx, {
-            warehouse: reservation.warehouse_code,
-            sku: reservation.sku,
-            reason: 'ship',
-            onHandDelta: -reservation.quantity,
-            reservedDelta: -reservation.quantity,
-            orderId: input.orderId,
-            reference: input.shipmentId,
-            movementKey: `ship:${input.shipmentId}:${reservation.sku}`,
-          });
-          if (moved === 'insufficient') throw new Error(`stock for ${reservation.sku} in ${reservation.warehouse_code} no longer covers reservation ${input.shipmentId}`);
-          await trx('reservations').where({ shipment_id: input.shipmentId, sku: reservation.sku }).update({ status: 'shipped', updated_at: trx.fn.now() });
-          if (!countsOnOrder) continue;
-          await trx('order_lines')
-            .where({ order_id: input.orderId, sku: reservation.sku })
-            .update({ shipped_quantity: trx.raw('shipped_quantity + ?', [reservation.quantity]), reserved_quantity: trx.raw('reserved_quantity - ?', [reservation.quantity]) });
-        }
-      });
+      try {
+        await HAND_OVER.run(db, {
+          orderId: input.orderId,
+          shipmentId: input.shipmentId,
+          carrier: booking.carrier,
+          service: booking.service,
+          trackingNumber: booking.trackingNumber,
+          labelRef: booking.labelRef,
+        });
+      } catch (error) {
+        if (isInsufficientStock(error)) throw new Error(`stock in ${rows[0].warehouse} no longer covers the reservations of ${input.shipmentId}`);
+        throw error;
+      }
       return booking;
     },
 
@@ -65,26 +39,72 @@ export function createShippingActivities({ db, carrier }: ActivityDeps) {
      * Without `occurredAt` (the auto-mode simulator) the event happened now.
      */
     async recordShipmentEvent(input: { orderId: string; shipmentId: string; status: ShipmentEventStatus; occurredAt?: string; detail?: string; eventKey: string }): Promise<void> {
-      const occurredAt = input.occurredAt ?? new Date().toISOString();
-      await db.transaction(async (trx) => {
-        const inserted = await trx('shipment_events')
-          .insert({ shipment_id: input.shipmentId, status: input.status, detail: input.detail ?? null, occurred_at: occurredAt, event_key: input.eventKey })
-          .onConflict('event_key')
-          .ignore()
-          .returning('id');
-        if (inserted.length === 0) return;
-        const delivered = input.status === 'delivered';
-        // Events may arrive out of order; once delivered, a shipment stays delivered.
-        const changed = await trx('shipments')
-          .where({ id: input.shipmentId })
-          .whereNot('status', 'delivered')
-          .update({ status: input.status, ...(delivered ? { delivered_at: occurredAt } : {}), updated_at: trx.fn.now() });
-        if (!delivered || changed === 0 || (await isReplacement(trx, input.shipmentId))) return;
-        const lines = await trx('shipment_lines').where({ shipment_id: input.shipmentId });
-        for (const line of lines) {
-          await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).increment('delivered_quantity', line.quantity);
-        }
+      await RECORD_SHIPMENT_EVENT.run(db, {
+        orderId: input.orderId,
+        shipmentId: input.shipmentId,
+        status: input.status,
+        detail: input.detail ?? null,
+        occurredAt: input.occurredAt ?? new Date().toISOString(),
+        eventKey: input.eventKey,
       });
     },
   };
 }
+
+/** The shipment's warehouse and the parcel's weight. */
+const PARCEL = preparedStatement<{ warehouse: string; grams: number }>(
+  'shipment-parcel',
+  `SELECT s.warehouse_code AS warehouse, coalesce(sum(l.quantity * p.weight_grams), 0)::int AS grams
+  FROM shipments s LEFT JOIN shipment_lines l ON l.shipment_id = s.id LEFT JOIN products p ON p.sku = l.sku
+  WHERE s.id = :shipmentId GROUP BY s.warehouse_code`,
+);
+
+/**
+ * The shipment goes to the carrier in one statement: its status and booking, its reservations shipped, the stock
+ * leaving the warehouse (`stockMovementCtes`) and the order lines' shipped units (not for an exchange's
+ * replacement). Only a shipment not yet handed over changes: a retry after success finds it shipped and does nothing.
+ */
+const HAND_OVER = preparedStatement(
+  'hand-over-shipment',
+  `WITH handed AS (
+    UPDATE shipments SET status = 'shipped', carrier = :carrier, service = :service, carrier_tracking_number = :trackingNumber,
+      label_ref = :labelRef, shipped_at = now(), updated_at = now()
+    WHERE id = :shipmentId AND status IN ('allocated', 'picking', 'picked')
+    RETURNING id, purpose),
+  shipped AS (
+    UPDATE reservations SET status = 'shipped', updated_at = now() FROM handed
+    WHERE reservations.shipment_id = handed.id AND reservations.status = 'active'
+    RETURNING reservations.warehouse_code, reservations.sku, reservations.quantity, handed.purpose),
+  movement AS (
+    SELECT warehouse_code, sku, 'ship' AS reason, -quantity AS on_hand_delta, -quantity AS reserved_delta,
+      CAST(:orderId AS text) AS order_id, CAST(:shipmentId AS text) AS reference, 'ship:' || :shipmentId || ':' || sku AS movement_key
+    FROM shipped),
+  ${stockMovementCtes('movement')},
+  counted AS (
+    UPDATE order_lines SET shipped_quantity = order_lines.shipped_quantity + shipped.quantity,
+      reserved_quantity = order_lines.reserved_quantity - shipped.quantity
+    FROM shipped WHERE shipped.purpose = 'order' AND order_lines.order_id = :orderId AND order_lines.sku = shipped.sku)
+  SELECT (SELECT count(*) FROM moved)::int AS moved`,
+);
+
+/**
+ * A tracking event recorded once per `eventKey`, in one statement. Events may arrive out of order: once delivered,
+ * a shipment stays delivered. The first `delivered` also counts the shipment's units delivered on the order lines
+ * (not for an exchange's replacement).
+ */
+const RECORD_SHIPMENT_EVENT = preparedStatement(
+  'record-shipment-event',
+  `WITH event AS (
+    INSERT INTO shipment_events (shipment_id, status, detail, occurred_at, event_key)
+    VALUES (:shipmentId, :status, :detail, :occurredAt, :eventKey)
+    ON CONFLICT (event_key) DO NOTHING RETURNING id),
+  changed AS (
+    UPDATE shipments SET status = :status, updated_at = now(),
+      delivered_at = CASE WHEN :status = 'delivered' THEN CAST(:occurredAt AS timestamptz) ELSE delivered_at END
+    WHERE id = :shipmentId AND status <> 'delivered' AND EXISTS (SELECT 1 FROM event)
+    RETURNING purpose, status)
+  UPDATE order_lines SET delivered_quantity = order_lines.delivered_quantity + shipment_lines.quantity
+  FROM shipment_lines, changed
+  WHERE changed.status = 'delivered' AND changed.purpose = 'order'
+    AND shipment_lines.shipment_id = :shipmentId AND order_lines.order_id = :orderId AND order_lines.sku = shipment_lines.sku`,
+);

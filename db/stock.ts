@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { preparedStatement } from './connection';
 
 export type StockReason = 'receipt' | 'adjustment' | 'reserve' | 'release' | 'ship' | 'restock' | 'write_off';
 
@@ -20,34 +21,69 @@ const CHECK_VIOLATION = '23514';
 const FOREIGN_KEY_VIOLATION = '23503';
 
 /**
- * Moves stock and writes its ledger row in one SQL statement. The table's CHECK constraints
- * (`on_hand >= 0`, `reserved >= 0`, `reserved <= on_hand`) are the guard: under any concurrency, a
- * movement that would oversell fails whole and reports `insufficient`. Call it inside a transaction when
- * several movements must stand or fall together; after `insufficient` that transaction must roll back.
+ * The part of a statement that moves stock: CTEs applying the movements of the relation `source` (columns
+ * `warehouse_code, sku, reason, on_hand_delta, reserved_delta, order_id, reference, movement_key`) with their ledger
+ * rows. A step that changes stock together with its own records (reserve, ship) puts them in its one statement, so
+ * it is one round trip and stands or falls whole.
+ *
+ * - `locked` takes the stock rows first, in (warehouse, SKU) order as every movement does, so two statements never
+ *   deadlock; `ledger` and `moved` wait for it (a one-time filter on its count runs before they read a row).
+ * - `ledger` writes each movement once: a key already there (a retried step) moves nothing.
+ * - `moved` applies what `ledger` wrote, summed per stock row (one UPDATE changes a row once).
+ *
+ * The stock table's CHECK constraints (`on_hand >= 0`, `reserved >= 0`, `reserved <= on_hand`) are the guard: under
+ * any concurrency, a movement that would oversell fails the whole statement (`isInsufficientStock`).
+ */
+export function stockMovementCtes(source: string): string {
+  return `locked AS (
+    SELECT stock.sku FROM stock JOIN ${source} m ON m.warehouse_code = stock.warehouse_code AND m.sku = stock.sku
+    ORDER BY stock.warehouse_code, stock.sku FOR UPDATE OF stock),
+  ledger AS (
+    INSERT INTO stock_ledger (warehouse_code, sku, reason, on_hand_delta, reserved_delta, order_id, reference, movement_key)
+    SELECT warehouse_code, sku, reason, on_hand_delta, reserved_delta, order_id, reference, movement_key FROM ${source}
+    WHERE (SELECT count(*) FROM locked) >= 0
+    ON CONFLICT (movement_key) DO NOTHING
+    RETURNING warehouse_code, sku, on_hand_delta, reserved_delta),
+  moved AS (
+    UPDATE stock SET on_hand = stock.on_hand + delta.on_hand, reserved = stock.reserved + delta.reserved, updated_at = now()
+    FROM (SELECT warehouse_code, sku, sum(on_hand_delta) AS on_hand, sum(reserved_delta) AS reserved FROM ledger GROUP BY warehouse_code, sku) delta
+    WHERE stock.warehouse_code = delta.warehouse_code AND stock.sku = delta.sku AND (SELECT count(*) FROM locked) >= 0
+    RETURNING stock.sku)`;
+}
+
+/** Whether a statement failed because a movement would oversell (or named stock that does not exist). */
+export function isInsufficientStock(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === CHECK_VIOLATION || code === FOREIGN_KEY_VIOLATION;
+}
+
+const MOVE_ONE = preparedStatement<{ recorded: number; moved: number }>(
+  'move-stock',
+  `WITH movement AS (
+    SELECT CAST(:warehouse AS text) AS warehouse_code, CAST(:sku AS text) AS sku, CAST(:reason AS text) AS reason,
+      CAST(:onHandDelta AS integer) AS on_hand_delta, CAST(:reservedDelta AS integer) AS reserved_delta,
+      CAST(:orderId AS text) AS order_id, CAST(:reference AS text) AS reference, CAST(:movementKey AS text) AS movement_key),
+  ${stockMovementCtes('movement')}
+  SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM ledger)::int AS recorded`,
+);
+
+/**
+ * Moves stock and writes its ledger row in one SQL statement (see `stockMovementCtes`): a movement that would
+ * oversell reports `insufficient`. Call it inside a transaction when several movements must stand or fall together;
+ * after `insufficient` that transaction must roll back.
  */
 export async function moveStock(db: Knex | Knex.Transaction, movement: StockMovement): Promise<MovementResult> {
   try {
-    const { rows } = await db.raw<{ rows: { recorded: number; moved: number }[] }>(
-      `WITH ledger AS (
-         INSERT INTO stock_ledger (warehouse_code, sku, reason, on_hand_delta, reserved_delta, order_id, reference, movement_key)
-         VALUES (:warehouse, :sku, :reason, :onHandDelta, :reservedDelta, :orderId, :reference, :movementKey)
-         ON CONFLICT (movement_key) DO NOTHING
-         RETURNING id
-       ), moved AS (
-         UPDATE stock SET on_hand = on_hand + :onHandDelta, reserved = reserved + :reservedDelta, updated_at = now()
-         WHERE warehouse_code = :warehouse AND sku = :sku AND EXISTS (SELECT 1 FROM ledger)
-         RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM ledger)::int AS recorded, (SELECT count(*) FROM moved)::int AS moved`,
-      { ...movement, orderId: movement.orderId ?? null, reference: movement.reference ?? null },
-    );
-    const [{ recorded, moved }] = rows;
+    const [{ recorded, moved }] = await MOVE_ONE.run(db, {
+      ...movement,
+      orderId: movement.orderId ?? null,
+      reference: movement.reference ?? null,
+    });
     if (recorded === 0) return 'duplicate';
     if (moved === 0) throw new Error(`no stock row for ${movement.sku} in ${movement.warehouse}`);
     return 'applied';
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === CHECK_VIOLATION || code === FOREIGN_KEY_VIOLATION) return 'insufficient';
+    if (isInsufficientStock(error)) return 'insufficient';
     throw error;
   }
 }

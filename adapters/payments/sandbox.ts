@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { preparedStatement, type PreparedStatement } from '../../db/connection';
 import {
   TransientPaymentError,
   type AuthorizeRequest,
@@ -60,10 +61,12 @@ export function faultStrikes(faults: SandboxFaults, kind: keyof SandboxFaults, i
  */
 
 /** Counts an attempt; returns the stored answer, if any, and whether the authorization is tok_flaky (null: no such authorization). */
-const COUNT_ATTEMPT = `
-  INSERT INTO sandbox_payment_operations (idempotency_key, operation, attempts) VALUES (:key, :operation, 1)
+const COUNT_ATTEMPT = preparedStatement<{ attempts: number; response: unknown; flaky: boolean | null }>(
+  'sandbox-count-attempt',
+  `INSERT INTO sandbox_payment_operations (idempotency_key, operation, attempts) VALUES (:key, :operation, 1)
   ON CONFLICT (idempotency_key) DO UPDATE SET attempts = sandbox_payment_operations.attempts + 1
-  RETURNING attempts, response, (SELECT flaky FROM sandbox_payment_authorizations WHERE id = :authorizationId) AS flaky`;
+  RETURNING attempts, response, (SELECT flaky FROM sandbox_payment_authorizations WHERE id = :authorizationId) AS flaky`,
+);
 
 /** Locks the operation's row (a call with the same key waits here) and reads its newest stored answer. */
 const LOCK_OPERATION = `operation AS MATERIALIZED (SELECT response FROM sandbox_payment_operations WHERE idempotency_key = :key FOR UPDATE)`;
@@ -77,34 +80,37 @@ const CLAIM = `claim AS (
   WHERE idempotency_key = :key AND response IS NULL AND EXISTS (SELECT 1 FROM books) RETURNING 1)`;
 
 /** One statement per operation: lock, `books` (its CTEs, the last named `books`), claim; says what happened. */
-function claimingWith(books: string): string {
-  return `WITH ${LOCK_OPERATION}, ${books}, ${CLAIM}
-  SELECT (SELECT response FROM operation) AS answered, EXISTS (SELECT 1 FROM claim) AS stored`;
+function claimingWith(name: string, books: string): PreparedStatement<{ answered: unknown; stored: boolean }> {
+  return preparedStatement(
+    `sandbox-${name}`,
+    `WITH ${LOCK_OPERATION}, ${books}, ${CLAIM}
+  SELECT (SELECT response FROM operation) AS answered, EXISTS (SELECT 1 FROM claim) AS stored`,
+  );
 }
 
 /** Records a new authorization. */
-const AUTHORIZE = claimingWith(`books AS (
+const AUTHORIZE = claimingWith('authorize', `books AS (
   INSERT INTO sandbox_payment_authorizations (id, amount, currency, status, flaky)
   SELECT :authorizationId, CAST(:amount AS bigint), :currency, 'authorized', CAST(:flaky AS boolean) WHERE ${UNANSWERED}
   RETURNING id)`);
 
 /** Stores an answer that changes no books (a decline). */
-const ANSWER_ONLY = claimingWith(`books AS (SELECT 1 FROM operation WHERE response IS NULL)`);
+const ANSWER_ONLY = claimingWith('answer-only', `books AS (SELECT 1 FROM operation WHERE response IS NULL)`);
 
 /** Captures, never beyond the authorization and never after a void. */
-const CAPTURE = claimingWith(`books AS (
+const CAPTURE = claimingWith('capture', `books AS (
   UPDATE sandbox_payment_authorizations SET captured = captured + CAST(:amount AS bigint)
   WHERE id = :authorizationId AND captured + CAST(:amount AS bigint) <= amount AND status <> 'voided' AND ${UNANSWERED}
   RETURNING id)`);
 
 /** Refunds, never beyond what was captured and not yet refunded. */
-const REFUND = claimingWith(`books AS (
+const REFUND = claimingWith('refund', `books AS (
   UPDATE sandbox_payment_authorizations SET refunded = refunded + CAST(:amount AS bigint)
   WHERE id = :authorizationId AND refunded + CAST(:amount AS bigint) <= captured AND ${UNANSWERED}
   RETURNING id)`);
 
 /** Voids; answers alike whether or not there was an authorization to void (as a provider's void does). */
-const VOID = claimingWith(`voided AS (
+const VOID = claimingWith('void', `voided AS (
   UPDATE sandbox_payment_authorizations SET status = 'voided' WHERE id = :authorizationId AND ${UNANSWERED} RETURNING id
 ), books AS (SELECT 1 FROM operation WHERE response IS NULL)`);
 
@@ -112,7 +118,7 @@ type Bindings = Record<string, string | number | boolean | null>;
 
 /** One operation as `once` runs it: its statement, the answer it stores, and what to say if the books refuse it. */
 interface Operation<T> {
-  statement: string;
+  statement: PreparedStatement<{ answered: unknown; stored: boolean }>;
   bindings: Bindings;
   answer: T;
   refusal: string;
@@ -133,19 +139,17 @@ export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = N
   function once<T>(idempotencyKey: string, operation: string, flaky: boolean | { authorizationId: string }, run: () => Operation<T>): Promise<T> {
     return reachable(async () => {
       const authorizationId = typeof flaky === 'boolean' ? null : flaky.authorizationId;
-      const counted = await db.raw<{ rows: { attempts: number; response: T | null; flaky: boolean | null }[] }>(COUNT_ATTEMPT, { key: idempotencyKey, operation, authorizationId });
-      const [{ attempts, response, flaky: authorizationFlaky }] = counted.rows;
-      if (response !== null) return response;
+      const [{ attempts, response, flaky: authorizationFlaky }] = await COUNT_ATTEMPT.run(db, { key: idempotencyKey, operation, authorizationId });
+      if (response !== null) return response as T;
       if (authorizationId !== null && authorizationFlaky === null) throw new SandboxRefusal(`sandbox: no authorization ${authorizationId}`);
       if ((typeof flaky === 'boolean' ? flaky : authorizationFlaky) && attempts <= FLAKY_FAILURES) {
         throw new TransientPaymentError(`sandbox: simulated transient failure ${attempts} of ${FLAKY_FAILURES} (tok_flaky)`);
       }
       if (strikes(idempotencyKey, attempts, 'transient')) throw new TransientPaymentError(`sandbox fault mode: transient failure (attempt ${attempts})`);
       const { statement, bindings, answer, refusal } = run();
-      const claimed = await db.raw<{ rows: { answered: T | null; stored: boolean }[] }>(statement, { ...bindings, key: idempotencyKey, answer: JSON.stringify(answer) });
-      const [{ answered, stored }] = claimed.rows;
+      const [{ answered, stored }] = await statement.run(db, { ...bindings, key: idempotencyKey, answer: JSON.stringify(answer) });
       // A call with the same key that was still running (an attempt given up on) answered first: answer as it did.
-      if (answered !== null) return answered;
+      if (answered !== null) return answered as T;
       if (!stored) throw new SandboxRefusal(refusal);
       if (strikes(idempotencyKey, attempts, 'timeoutAfterSuccess')) {
         throw new TransientPaymentError(`sandbox fault mode: timed out after ${operation} succeeded (attempt ${attempts})`);
