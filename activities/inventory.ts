@@ -2,9 +2,9 @@ import type { Knex } from 'knex';
 import { planAllocation, rankWarehouses, type QuantityLine } from '../domain/allocation';
 import { shipmentIdFor } from '../domain/ids';
 import { WITH_CARRIER_STATUSES, type Address } from '../domain/order';
-import { activeWarehouses } from '../db/catalog';
+import { ACTIVE_WAREHOUSES_JSON, toWarehouse, type Row } from '../db/catalog';
 import { preparedStatement } from '../db/connection';
-import { isInsufficientStock, moveStock, stockLevels, stockMovementCtes } from '../db/stock';
+import { isInsufficientStock, moveStock, stockJson, stockLevels, stockMovementCtes, toStockLevel } from '../db/stock';
 import type { ActivityDeps } from './deps';
 
 export interface AllocatedShipment {
@@ -34,11 +34,6 @@ const MAX_PLANNING_ATTEMPTS = 5;
  * one statement: either every line of that shipment is reserved there or none is.
  */
 export function createInventoryActivities({ db }: ActivityDeps) {
-  /** The order's shipments so far (every round), each with its lines, in seq order: one statement. */
-  async function shipmentsOfOrder(orderId: string): Promise<(AllocatedShipment & { seq: number; round: number; status: string })[]> {
-    return SHIPMENTS_OF_ORDER.run(db, { orderId });
-  }
-
   /**
    * Reserves one planned shipment in one statement: the shipment, its lines and reservations, the order lines'
    * reserved units (not for a replacement) and the stock movements, or nothing when a line's stock ran out.
@@ -103,8 +98,9 @@ export function createInventoryActivities({ db }: ActivityDeps) {
       replacement?: boolean;
     }): Promise<AllocationResult> {
       const remaining = new Map(input.lines.map((line) => [line.sku, line.quantity]));
+      const [inputs] = await ALLOCATION_INPUTS.run(db, { orderId: input.orderId, skus: JSON.stringify(input.lines.map((line) => line.sku)) });
       // What an earlier attempt of this round reserved, then what this one adds: the round's shipments in seq order.
-      const ofOrder = await shipmentsOfOrder(input.orderId);
+      const ofOrder = inputs.shipments;
       let lastSeq = ofOrder.reduce((last, shipment) => Math.max(last, shipment.seq), 0);
       const shipments: AllocatedShipment[] = ofOrder
         .filter((shipment) => shipment.round === input.round && shipment.status !== 'cancelled')
@@ -113,13 +109,14 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         for (const line of shipment.lines) remaining.set(line.sku, (remaining.get(line.sku) ?? 0) - line.quantity);
       }
       const excluded = new Set(input.excludeWarehouses ?? []);
-      const warehouses = rankWarehouses(await activeWarehouses(db), input.destination)
+      const warehouses = rankWarehouses(inputs.warehouses.map(toWarehouse), input.destination)
         .map((warehouse) => warehouse.code)
         .filter((code) => !excluded.has(code));
       for (let attempt = 0; attempt < MAX_PLANNING_ATTEMPTS; attempt++) {
         const wanted = [...remaining].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
         if (wanted.length === 0) break;
-        const levels = await stockLevels(db, { skus: wanted.map((line) => line.sku) });
+        // Stock as read with the rest at first; after a race for it, as it is now.
+        const levels = attempt === 0 ? inputs.stock.map(toStockLevel) : await stockLevels(db, { skus: wanted.map((line) => line.sku) });
         const availability = new Map<string, Map<string, number>>();
         for (const level of levels) {
           if (!availability.has(level.warehouse)) availability.set(level.warehouse, new Map());
@@ -200,9 +197,21 @@ const RESERVE_SHIPMENT = preparedStatement(
   SELECT (SELECT count(*) FROM moved)::int AS moved`,
 );
 
-const SHIPMENTS_OF_ORDER = preparedStatement<AllocatedShipment & { seq: number; round: number; status: string }>(
-  'shipments-of-order',
-  `SELECT s.id, s.seq, s.allocation_round AS round, s.status, s.warehouse_code AS warehouse,
-     coalesce((SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.sku) FROM shipment_lines l WHERE l.shipment_id = s.id), '[]') AS lines
-   FROM shipments s WHERE s.order_id = :orderId ORDER BY s.seq`,
+/**
+ * What allocation reads, in one statement: the order's shipments so far (every round, each with its lines, in seq
+ * order), the active warehouses and the stock of the SKUs wanted.
+ */
+const ALLOCATION_INPUTS = preparedStatement<{
+  shipments: (AllocatedShipment & { seq: number; round: number; status: string })[];
+  warehouses: Row[];
+  stock: { sku: string; warehouse_code: string; on_hand: number; reserved: number }[];
+}>(
+  'allocation-inputs',
+  `SELECT
+     (SELECT coalesce(json_agg(json_build_object('id', s.id, 'seq', s.seq, 'round', s.allocation_round, 'status', s.status, 'warehouse', s.warehouse_code,
+        'lines', (SELECT coalesce(json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.sku), '[]') FROM shipment_lines l WHERE l.shipment_id = s.id))
+        ORDER BY s.seq), '[]')
+      FROM shipments s WHERE s.order_id = :orderId) AS shipments,
+     ${ACTIVE_WAREHOUSES_JSON} AS warehouses,
+     ${stockJson('SELECT jsonb_array_elements_text(CAST(:skus AS jsonb))')} AS stock`,
 );

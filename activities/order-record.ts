@@ -1,27 +1,12 @@
-import { isTerminal, type CancelReason, type OrderStatus, type RejectReason } from '../domain/order';
+import type { Knex } from 'knex';
+import { isTerminal } from '../domain/order';
+import { cancelsUnits, type OrderProgress } from '../domain/timeline';
 import { preparedStatement } from '../db/connection';
 import type { ActivityDeps } from './deps';
 
-export interface OrderProgress {
-  orderId: string;
-  /** The workflow's own event counter: the same event retried lands on the same timeline row. */
-  seq: number;
-  type: string;
-  message: string;
-  status?: OrderStatus;
-  rejectReason?: RejectReason;
-  cancelReason?: CancelReason;
-  reasons?: string[];
-  /** The approver's decision per SKU; the difference to the ordered quantity is cancelled. */
-  approvedQuantities?: Record<string, number>;
-  /** Units that will never ship (unavailable, backorder expired), per SKU. */
-  cancelledUnits?: Record<string, number>;
-  detail?: Record<string, unknown>;
-}
-
 /**
  * The workflow owns its read model: every status change and timeline entry is written through here, keyed on the
- * workflow's own event counter `seq`.
+ * workflow's own event counter `seq`, several entries at once when the workflow made them together.
  *
  * Most writes are local activities, which run inside a workflow task before it is recorded. When a worker dies
  * mid-task, the retried task can take another path (an Update or a carrier event arrived in between: a cancellation
@@ -31,82 +16,111 @@ export interface OrderProgress {
  * (COMPLETED, CANCELLED, REJECTED) also removes entries past it that only the dead task wrote.
  */
 export function createOrderRecordActivities({ db }: ActivityDeps) {
+  /** Entries in seq order: one statement, or a transaction when one of them cancels units (rare). */
+  async function recordOrderTimeline(entries: OrderProgress[]): Promise<void> {
+    if (!entries.some(cancelsUnits)) {
+      await recordTogether(db, entries);
+      return;
+    }
+    await db.transaction(async (trx) => {
+      for (const entry of entries) await (cancelsUnits(entry) ? recordCancellation(trx, entry) : recordTogether(trx, [entry]));
+    });
+  }
+
   return {
+    recordOrderTimeline,
+
+    /** One entry (orders started before entries were written together still call this). */
     async recordOrderProgress(progress: OrderProgress): Promise<void> {
-      // Entries that cancel units (rare) read and change several lines: a transaction. Every other one, an approval
-      // included, is one statement.
-      const final = progress.status !== undefined && isTerminal(progress.status);
-      const cancelsUnits = progress.cancelledUnits || progress.status === 'CANCELLED' || progress.status === 'REJECTED';
-      if (!cancelsUnits) return recordInOneStatement(db, progress, final);
-      await db.transaction(async (trx) => {
-        const recorded = await trx.raw(`${UPSERT_EVENT} RETURNING seq`, eventRow(progress));
-        if (recorded.rows.length === 0) return; // an earlier attempt already applied this very entry
-        for (const [sku, units] of Object.entries(progress.cancelledUnits ?? {})) {
-          await trx('order_lines').where({ order_id: progress.orderId, sku }).increment('cancelled_quantity', units);
-        }
-        if (progress.status === 'CANCELLED' || progress.status === 'REJECTED') {
-          // Whatever has not shipped never will.
-          await trx('order_lines').where({ order_id: progress.orderId }).update({ cancelled_quantity: trx.raw('quantity - shipped_quantity') });
-        }
-        if (!progress.status) return;
-        if (final) await trx('order_events').where({ order_id: progress.orderId }).where('seq', '>', progress.seq).delete();
-        await trx('orders')
-          .where({ id: progress.orderId })
-          // A stale retry (older seq) never overwrites a newer status; a final one removed whatever was past it.
-          .modify((query) => (final ? query : query.where('version', '<=', progress.seq)))
-          .update({
-            status: progress.status,
-            reject_reason: progress.rejectReason ?? null,
-            cancel_reason: progress.cancelReason ?? null,
-            ...(progress.reasons ? { status_reasons: JSON.stringify(progress.reasons) } : {}),
-            version: progress.seq,
-            updated_at: trx.fn.now(),
-          });
-      });
+      await recordOrderTimeline([progress]);
     },
   };
+}
+
+/**
+ * Entries (none cancelling units) in one statement: each is inserted or replaces a different one at its seq; of
+ * those that changed something, approvals set the lines' approved quantities, and the last status applies (with
+ * the last reasons given, else the reasons kept), never over a newer status unless final.
+ */
+const RECORD_TIMELINE = preparedStatement(
+  'record-order-timeline',
+  `WITH entry AS (
+     SELECT * FROM jsonb_to_recordset(CAST(:entries AS jsonb)) AS e(seq integer, type text, status text, message text, detail jsonb,
+       final boolean, reject_reason text, cancel_reason text, reasons jsonb, approved jsonb)),
+   recorded AS (
+     INSERT INTO order_events (order_id, seq, type, status, message, detail)
+     SELECT :orderId, seq, type, status, message, detail FROM entry
+     ON CONFLICT (order_id, seq) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status, message = EXCLUDED.message, detail = EXCLUDED.detail, created_at = now()
+     WHERE (order_events.type, order_events.status, order_events.message, order_events.detail) IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.status, EXCLUDED.message, EXCLUDED.detail)
+     RETURNING seq),
+   applied AS (SELECT entry.* FROM entry JOIN recorded USING (seq)),
+   approved AS (
+     UPDATE order_lines SET approved_quantity = a.quantity, cancelled_quantity = order_lines.quantity - a.quantity
+     FROM applied CROSS JOIN LATERAL jsonb_to_recordset(applied.approved) AS a(sku text, quantity integer)
+     WHERE order_lines.order_id = :orderId AND order_lines.sku = a.sku),
+   latest AS (SELECT * FROM applied WHERE status IS NOT NULL ORDER BY seq DESC LIMIT 1),
+   pruned AS (DELETE FROM order_events WHERE order_id = :orderId AND seq > (SELECT seq FROM latest WHERE final))
+   UPDATE orders SET status = latest.status, reject_reason = latest.reject_reason, cancel_reason = latest.cancel_reason,
+     status_reasons = coalesce((SELECT reasons FROM applied WHERE status IS NOT NULL AND reasons IS NOT NULL ORDER BY seq DESC LIMIT 1), orders.status_reasons),
+     version = latest.seq, updated_at = now()
+   FROM latest WHERE orders.id = :orderId AND (latest.final OR orders.version <= latest.seq)`,
+);
+
+async function recordTogether(db: Knex | Knex.Transaction, entries: OrderProgress[]): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = entries.map((entry) => ({
+    seq: entry.seq,
+    type: entry.type,
+    status: entry.status ?? null,
+    message: entry.message,
+    detail: entry.detail ?? null,
+    final: entry.status !== undefined && isTerminal(entry.status),
+    reject_reason: entry.rejectReason ?? null,
+    cancel_reason: entry.cancelReason ?? null,
+    reasons: entry.reasons ?? null,
+    approved: entry.approvedQuantities ? Object.entries(entry.approvedQuantities).map(([sku, quantity]) => ({ sku, quantity })) : null,
+  }));
+  await RECORD_TIMELINE.run(db, { orderId: entries[0].orderId, entries: JSON.stringify(rows) });
 }
 
 /** Inserts an entry, or replaces a different one at the same `seq`; returns no row when the same entry is there. */
 const UPSERT_EVENT = `INSERT INTO order_events (order_id, seq, type, status, message, detail)
     VALUES (:orderId, :seq, :type, :status, :message, CAST(:detail AS jsonb))
     ON CONFLICT (order_id, seq) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status, message = EXCLUDED.message, detail = EXCLUDED.detail, created_at = now()
-    WHERE (order_events.type, order_events.status, order_events.message, order_events.detail) IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.status, EXCLUDED.message, EXCLUDED.detail)`;
+    WHERE (order_events.type, order_events.status, order_events.message, order_events.detail) IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.status, EXCLUDED.message, EXCLUDED.detail)
+    RETURNING seq`;
 
-const eventRow = (progress: OrderProgress) => ({
-  orderId: progress.orderId,
-  seq: progress.seq,
-  type: progress.type,
-  status: progress.status ?? null,
-  message: progress.message,
-  detail: progress.detail ? JSON.stringify(progress.detail) : null,
-});
-
-/**
- * A timeline entry, the approved quantities it carries and the order's new status if it has one, in one SQL
- * statement: the lines and the status are written only when the entry is new or replaced (a retry finds the same
- * entry), and the status never over a newer one, unless `final`.
- */
-const RECORD_PROGRESS = preparedStatement(
-  'record-order-progress',
-  `WITH recorded AS (${UPSERT_EVENT} RETURNING seq),
-   approved AS (
-     UPDATE order_lines SET approved_quantity = a.quantity, cancelled_quantity = order_lines.quantity - a.quantity
-     FROM jsonb_to_recordset(CAST(:approved AS jsonb)) AS a(sku text, quantity integer)
-     WHERE order_lines.order_id = :orderId AND order_lines.sku = a.sku AND EXISTS (SELECT 1 FROM recorded)),
-   pruned AS (DELETE FROM order_events WHERE :final AND order_id = :orderId AND seq > :seq AND EXISTS (SELECT 1 FROM recorded))
-   UPDATE orders SET status = :status, reject_reason = :rejectReason, cancel_reason = :cancelReason,
-     status_reasons = coalesce(CAST(:reasons AS jsonb), status_reasons), version = :seq, updated_at = now()
-   WHERE id = :orderId AND CAST(:status AS text) IS NOT NULL AND (:final OR version <= :seq) AND EXISTS (SELECT 1 FROM recorded)`,
-);
-
-async function recordInOneStatement(db: ActivityDeps['db'], progress: OrderProgress, final: boolean): Promise<void> {
-  await RECORD_PROGRESS.run(db, {
-    ...eventRow(progress),
-    final,
-    approved: JSON.stringify(Object.entries(progress.approvedQuantities ?? {}).map(([sku, quantity]) => ({ sku, quantity }))),
-    rejectReason: progress.rejectReason ?? null,
-    cancelReason: progress.cancelReason ?? null,
-    reasons: progress.reasons ? JSON.stringify(progress.reasons) : null,
+/** An entry that cancels units (unavailable, backorder expired) or ends the order cancelled or rejected. */
+async function recordCancellation(trx: Knex.Transaction, progress: OrderProgress): Promise<void> {
+  const recorded = await trx.raw(UPSERT_EVENT, {
+    orderId: progress.orderId,
+    seq: progress.seq,
+    type: progress.type,
+    status: progress.status ?? null,
+    message: progress.message,
+    detail: progress.detail ? JSON.stringify(progress.detail) : null,
   });
+  if (recorded.rows.length === 0) return; // an earlier attempt already applied this very entry
+  for (const [sku, units] of Object.entries(progress.cancelledUnits ?? {})) {
+    await trx('order_lines').where({ order_id: progress.orderId, sku }).increment('cancelled_quantity', units);
+  }
+  if (progress.status === 'CANCELLED' || progress.status === 'REJECTED') {
+    // Whatever has not shipped never will.
+    await trx('order_lines').where({ order_id: progress.orderId }).update({ cancelled_quantity: trx.raw('quantity - shipped_quantity') });
+  }
+  if (!progress.status) return;
+  const final = isTerminal(progress.status);
+  if (final) await trx('order_events').where({ order_id: progress.orderId }).where('seq', '>', progress.seq).delete();
+  await trx('orders')
+    .where({ id: progress.orderId })
+    // A stale retry (older seq) never overwrites a newer status; a final one removed whatever was past it.
+    .modify((query) => (final ? query : query.where('version', '<=', progress.seq)))
+    .update({
+      status: progress.status,
+      reject_reason: progress.rejectReason ?? null,
+      cancel_reason: progress.cancelReason ?? null,
+      ...(progress.reasons ? { status_reasons: JSON.stringify(progress.reasons) } : {}),
+      version: progress.seq,
+      updated_at: trx.fn.now(),
+    });
 }

@@ -7,8 +7,8 @@ import { promisedDeliveryDate } from '../domain/delivery';
 import type { Address, OrderLineRequest } from '../domain/order';
 import { priceOrder, promotionProblem, sum, type PricedOrder } from '../domain/pricing';
 import { chooseService, quoteShipping, shippingZone } from '../domain/shipping';
-import { activeWarehouses, findCustomer, findProducts, findPromotion, outstandingReceivables, shippingRates, taxRatesFor } from '../db/catalog';
-import { stockLevels } from '../db/stock';
+import { ACTIVE_WAREHOUSES_JSON, outstandingReceivables, toCustomer, type Row, toProduct, toPromotion, toShippingRate, toTaxRate, toWarehouse } from '../db/catalog';
+import { stockJson, toStockLevel } from '../db/stock';
 import { preparedStatement } from '../db/connection';
 import type { ActivityDeps } from './deps';
 
@@ -24,17 +24,14 @@ export type ValidatedOrder =
 export function createPricingActivities({ db }: ActivityDeps) {
   return {
     async validateAndPriceOrder({ orderId }: { orderId: string }): Promise<ValidatedOrder> {
-      const order = await db('orders').where({ id: orderId }).first();
+      const [{ order, lines, customer: customerRow, products: productRows, promotion: promotionRow, warehouses, stock, shippingRates, taxRates }] = await PRICING_INPUTS.run(db, { orderId });
       // The API writes the record before it starts the workflow; without one there is nothing to process.
       if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} has no record`, 'OrderRecordMissing');
-      const lines: OrderLineRequest[] = await db('order_lines').where({ order_id: orderId }).orderBy('line_no').select('sku', 'quantity');
       const address: Address = order.shipping_address;
       const placedAt = new Date(order.created_at);
-      const [customer, products, promotion] = await Promise.all([
-        findCustomer(db, order.customer_id),
-        findProducts(db, lines.map((line) => line.sku)),
-        order.promotion_code ? findPromotion(db, order.promotion_code) : undefined,
-      ]);
+      const customer = customerRow ? toCustomer(customerRow) : undefined;
+      const products = new Map(productRows.map((row) => [row.sku, toProduct(row)]));
+      const promotion = promotionRow ? toPromotion(promotionRow) : undefined;
 
       const reasons: string[] = [];
       if (!customer) reasons.push(`customer ${order.customer_id} does not exist`);
@@ -55,16 +52,15 @@ export function createPricingActivities({ db }: ActivityDeps) {
 
       // Shipping is quoted from the warehouse expected to ship: the first that has everything, else the first.
       const weightGrams = sum(lines.map((line) => line.quantity * products.get(line.sku)!.weightGrams));
-      const ranked = rankWarehouses(await activeWarehouses(db), address);
-      const levels = await stockLevels(db, { skus: lines.map((line) => line.sku) });
+      const ranked = rankWarehouses(warehouses.map(toWarehouse), address);
+      const levels = stock.map(toStockLevel);
       const origin = ranked.find((warehouse) => coversAllLines(lines, new Map(levels.filter((level) => level.warehouse === warehouse.code).map((level) => [level.sku, level.available])))) ?? ranked[0];
-      const quote = origin ? chooseService(quoteShipping(await shippingRates(db), shippingZone(origin, address), weightGrams), order.expedite) : undefined;
+      const quote = origin ? chooseService(quoteShipping(shippingRates.map(toShippingRate), shippingZone(origin, address), weightGrams), order.expedite) : undefined;
 
-      const taxRates = await taxRatesFor(db, address.country);
-      const unpromoted = priceOrder({ currency: order.currency, lines, catalog: products, taxRates, destination: address, shipping: quote });
+      const unpromoted = priceOrder({ currency: order.currency, lines, catalog: products, taxRates: taxRates.map(toTaxRate), destination: address, shipping: quote });
       const promotionIssue = promotion && promotionProblem(promotion, unpromoted.totals.subtotal, placedAt);
       if (promotionIssue) return { valid: false, reasons: [promotionIssue] };
-      const priced = promotion ? priceOrder({ currency: order.currency, lines, catalog: products, taxRates, destination: address, shipping: quote, promotion }) : unpromoted;
+      const priced = promotion ? priceOrder({ currency: order.currency, lines, catalog: products, taxRates: taxRates.map(toTaxRate), destination: address, shipping: quote, promotion }) : unpromoted;
       const promised = origin && quote ? promisedDeliveryDate(placedAt, origin.cutoffHour, quote.transitDays) : null;
 
       // The prices and totals in one statement; with a promotion, in the transaction that counts its use.
@@ -142,3 +138,34 @@ async function redeemPromotion(trx: Knex.Transaction, orderId: string, code: str
   await trx('promotion_redemptions').insert({ order_id: orderId, code });
   return true;
 }
+
+/**
+ * Everything pricing reads, in one statement: the order and its lines, and the master data as it is now (customer,
+ * products, promotion, active warehouses, stock of the order's SKUs, shipping rates, tax rates of the destination).
+ * Rows come as JSON (`row_to_json`) and go through the same mappers as every other read of those tables.
+ */
+const PRICING_INPUTS = preparedStatement<{
+  order: Row | null;
+  lines: OrderLineRequest[];
+  customer: Row | null;
+  products: Row[];
+  promotion: Row | null;
+  warehouses: Row[];
+  stock: { sku: string; warehouse_code: string; on_hand: number; reserved: number }[];
+  shippingRates: Row[];
+  taxRates: Row[];
+}>(
+  'pricing-inputs',
+  `WITH o AS (SELECT * FROM orders WHERE id = :orderId),
+   l AS (SELECT sku, quantity, line_no FROM order_lines WHERE order_id = :orderId)
+   SELECT
+     (SELECT row_to_json(o) FROM o) AS "order",
+     (SELECT coalesce(json_agg(json_build_object('sku', sku, 'quantity', quantity) ORDER BY line_no), '[]') FROM l) AS lines,
+     (SELECT row_to_json(c) FROM customers c WHERE c.id = (SELECT customer_id FROM o)) AS customer,
+     (SELECT coalesce(json_agg(p), '[]') FROM products p WHERE p.sku IN (SELECT sku FROM l)) AS products,
+     (SELECT row_to_json(p) FROM promotions p WHERE p.code = (SELECT promotion_code FROM o)) AS promotion,
+     ${ACTIVE_WAREHOUSES_JSON} AS warehouses,
+     ${stockJson('SELECT sku FROM l')} AS stock,
+     (SELECT coalesce(json_agg(r), '[]') FROM shipping_rates r) AS "shippingRates",
+     (SELECT coalesce(json_agg(t), '[]') FROM tax_rates t WHERE t.country = (SELECT shipping_address->>'country' FROM o)) AS "taxRates"`,
+);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { preparedStatement } from './connection';
 import type { Promotion, TaxRate } from '../domain/pricing';
 import type { ShippingRate } from '../domain/shipping';
 import type { Address, CustomerTier, PaymentTerms } from '../domain/order';
@@ -38,7 +39,8 @@ export interface Customer {
   address: Address;
 }
 
-type Row = Record<string, any>;
+/** A table row as pg or PostgreSQL's JSON gives it; the mappers below are the one place that reads its columns. */
+export type Row = Record<string, any>;
 
 export const toProduct = (row: Row): Product => ({
   sku: row.sku,
@@ -111,29 +113,40 @@ export const fromCustomer = (customer: Partial<Customer>): Row =>
     address: customer.address ? JSON.stringify(customer.address) : undefined,
   });
 
+/*
+ * The lookups every order makes (the API on entry) are prepared statements. Rows come as JSON, so a column added by a
+ * later migration does not change a prepared statement's result type (which PostgreSQL refuses until it is prepared
+ * again).
+ */
+const CUSTOMER = preparedStatement<{ row: Row }>('find-customer', `SELECT row_to_json(c) AS row FROM customers c WHERE c.id = :id`);
+const PRODUCTS = preparedStatement<{ row: Row }>(
+  'find-products',
+  `SELECT row_to_json(p) AS row FROM products p WHERE p.sku IN (SELECT jsonb_array_elements_text(CAST(:skus AS jsonb)))`,
+);
+const PROMOTION = preparedStatement<{ row: Row }>('find-promotion', `SELECT row_to_json(p) AS row FROM promotions p WHERE p.code = :code`);
+
 export async function findCustomer(db: Knex, id: string): Promise<Customer | undefined> {
-  const row = await db('customers').where({ id }).first();
-  return row ? toCustomer(row) : undefined;
+  const [found] = await CUSTOMER.run(db, { id });
+  return found ? toCustomer(found.row) : undefined;
 }
 
 export async function findProducts(db: Knex, skus: readonly string[]): Promise<Map<string, Product>> {
-  const rows = await db('products').whereIn('sku', [...skus]);
-  return new Map(rows.map((row: Row) => [row.sku, toProduct(row)]));
+  const rows = await PRODUCTS.run(db, { skus: JSON.stringify(skus) });
+  return new Map(rows.map(({ row }) => [row.sku as string, toProduct(row)]));
 }
 
-export async function activeWarehouses(db: Knex): Promise<Warehouse[]> {
-  return (await db('warehouses').where({ active: true }).orderBy('code')).map(toWarehouse);
-}
+/** The active warehouses as a JSON array of rows (for `toWarehouse`), for statements that read them with other rows. */
+export const ACTIVE_WAREHOUSES_JSON = `(SELECT coalesce(json_agg(w ORDER BY w.code), '[]') FROM warehouses w WHERE w.active)`;
 
-export async function taxRatesFor(db: Knex, country: string): Promise<TaxRate[]> {
-  const rows = await db('tax_rates').where({ country });
-  return rows.map((row: Row) => ({ taxCode: row.tax_code, country: row.country, region: row.region, rateBps: row.rate_bps }));
-}
+export const toTaxRate = (row: Row): TaxRate => ({ taxCode: row.tax_code, country: row.country, region: row.region, rateBps: row.rate_bps });
 
-export async function shippingRates(db: Knex): Promise<ShippingRate[]> {
-  const rows = await db('shipping_rates');
-  return rows.map((row: Row) => ({ service: row.service, zone: row.zone, maxWeightGrams: row.max_weight_grams, amount: row.amount, transitDays: row.transit_days }));
-}
+export const toShippingRate = (row: Row): ShippingRate => ({
+  service: row.service,
+  zone: row.zone,
+  maxWeightGrams: row.max_weight_grams,
+  amount: row.amount,
+  transitDays: row.transit_days,
+});
 
 export const toPromotion = (row: Row): Promotion & { timesUsed: number } => ({
   code: row.code,
@@ -147,8 +160,8 @@ export const toPromotion = (row: Row): Promotion & { timesUsed: number } => ({
 });
 
 export async function findPromotion(db: Knex, code: string) {
-  const row = await db('promotions').where({ code }).first();
-  return row ? toPromotion(row) : undefined;
+  const [found] = await PROMOTION.run(db, { code });
+  return found ? toPromotion(found.row) : undefined;
 }
 
 /** Open receivables of a customer: net30 invoices less what has been paid on them. */

@@ -45,7 +45,9 @@ const preparedNames = new Map<string, string>();
  * A statement on a hot path, sent as a named prepared statement: each connection parses and plans it once instead of
  * on every call, which for the pipeline's multi-CTE statements is most of the server's work (bench: about 300 µs of
  * PostgreSQL CPU per call unprepared, 90 µs prepared). Its text must never vary (no arrays in the bindings: knex
- * would expand them); a name is bound to one text, checked here when the module defines it.
+ * would expand them; pass JSON); a name is bound to one text, checked here when the module defines it. Name the
+ * columns it returns (or return `row_to_json`): after a migration adds a column, a prepared `SELECT *` changes its
+ * result type, which PostgreSQL refuses on every connection that prepared it.
  */
 export function preparedStatement<Row = Record<string, unknown>>(name: string, sql: string): PreparedStatement<Row> {
   const known = preparedNames.get(name);

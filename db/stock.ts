@@ -106,12 +106,18 @@ export async function stockLevels(db: Knex, filter: { sku?: string; warehouse?: 
   if (filter.sku) query.where('sku', filter.sku);
   if (filter.skus) query.whereIn('sku', filter.skus);
   if (filter.warehouse) query.where('warehouse_code', filter.warehouse);
-  const rows = await query;
-  return rows.map((row) => ({
-    sku: row.sku,
-    warehouse: row.warehouse_code,
-    onHand: row.on_hand,
-    reserved: row.reserved,
-    available: row.on_hand - row.reserved,
-  }));
+  return (await query).map(toStockLevel);
 }
+
+/** The stock rows of the SKUs `skus` (an SQL expression) as a JSON array (for `toStockLevel`), for statements that read them with other rows. */
+export const stockJson = (skus: string) =>
+  `(SELECT coalesce(json_agg(json_build_object('sku', st.sku, 'warehouse_code', st.warehouse_code, 'on_hand', st.on_hand, 'reserved', st.reserved)), '[]')
+    FROM stock st WHERE st.sku IN (${skus}))`;
+
+export const toStockLevel = (row: { sku: string; warehouse_code: string; on_hand: number; reserved: number }): StockLevel => ({
+  sku: row.sku,
+  warehouse: row.warehouse_code,
+  onHand: row.on_hand,
+  reserved: row.reserved,
+  available: row.on_hand - row.reserved,
+});

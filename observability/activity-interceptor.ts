@@ -9,12 +9,14 @@ function orderIdOf(args: unknown[], workflowId: string | undefined): string | un
   return findOrderId(workflowId);
 }
 
-/** The read-model write carries the order's status changes; its first event means the order entered the pipeline. */
+/** The read-model writes carry the order's status changes; its first event means the order entered the pipeline. */
 function countOrderProgress(activityType: string, args: unknown[]): void {
-  if (activityType !== 'recordOrderProgress') return;
-  const progress = args[0] as { seq?: unknown; status?: unknown } | undefined;
-  if (progress?.seq === 1) ordersPlaced.inc();
-  if (typeof progress?.status === 'string') orderStatusChanges.inc({ status: progress.status });
+  type Entry = { seq?: unknown; status?: unknown } | undefined;
+  const entries = activityType === 'recordOrderTimeline' ? ((args[0] as Entry[] | undefined) ?? []) : activityType === 'recordOrderProgress' ? [args[0] as Entry] : [];
+  for (const progress of entries) {
+    if (progress?.seq === 1) ordersPlaced.inc();
+    if (typeof progress?.status === 'string') orderStatusChanges.inc({ status: progress.status });
+  }
 }
 
 /**

@@ -61,9 +61,9 @@ describe('approval quotas', () => {
     const acceptedAt = events.findIndex((event) => event.workflowExecutionUpdateAcceptedEventAttributes);
     const before = events.slice(0, acceptedAt);
     const after = events.slice(acceptedAt + 1);
-    const firstWrite = after.find((event) => event.markerRecordedEventAttributes || event.activityTaskScheduledEventAttributes);
+    const firstWrite = after.find((event) => event.markerRecordedEventAttributes || event.activityTaskScheduledEventAttributes?.activityType?.name === 'recordOrderTimeline');
     expect(before.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toBe(true);
-    expect(firstWrite?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('recordOrderProgress');
+    expect(firstWrite?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('recordOrderTimeline');
   });
 
   it('approves reduced quantities: the rest is cancelled and nothing downstream exceeds the approval', async () => {

@@ -45,7 +45,7 @@ const captured = () => {
 };
 
 const PRIVATE_ADDRESS = { name: 'Jane Privacy', line1: '77 Secret Lane', city: 'Brooklyn', region: 'NY', postalCode: '11201', country: 'US' };
-const STEPS = ['validateAndPriceOrder', 'authorizePayment', 'allocateStock', 'createPickList', 'confirmPickList', 'shipShipment', 'capturePayment', 'issueInvoice', 'recordOrderProgress'];
+const STEPS = ['validateAndPriceOrder', 'authorizePayment', 'allocateStock', 'createPickList', 'confirmPickList', 'shipShipment', 'capturePayment', 'issueInvoice', 'recordOrderTimeline'];
 
 describe('observability: metrics and JSON logs of an order driven through', () => {
   let oms: TestOms;

@@ -1,4 +1,5 @@
-import { createOrderRecordActivities, type OrderProgress } from '../../activities/order-record';
+import { createOrderRecordActivities } from '../../activities/order-record';
+import type { OrderProgress } from '../../domain/timeline';
 import type { ActivityDeps } from '../../activities/deps';
 import { insertOrder } from '../../db/orders';
 import { startOms, type TestOms } from '../support/oms';
@@ -10,14 +11,18 @@ import { startOms, type TestOms } from '../support/oms';
  */
 describe('recording order progress', () => {
   let oms: TestOms;
-  let record: (progress: Omit<OrderProgress, 'orderId' | 'type'> & { type?: string }) => Promise<void>;
+  type Entry = Omit<OrderProgress, 'orderId' | 'type'> & { type?: string };
+  let record: (progress: Entry) => Promise<void>;
+  let recordTogether: (entries: Entry[]) => Promise<void>;
   const orderId = 'ORD-RECORD-TEST';
+  const batchOrderId = 'ORD-RECORD-BATCH';
 
   beforeAll(async () => {
     oms = await startOms();
-    await insertOrder(oms.db, {
-        id: orderId,
-        trackingNumber: 'TRK-RECORD-TEST',
+    for (const id of [orderId, batchOrderId])
+      await insertOrder(oms.db, {
+        id,
+        trackingNumber: `TRK-${id}`,
         customerId: 'CUST-ACME',
         priority: 3,
         source: 'api',
@@ -28,8 +33,9 @@ describe('recording order progress', () => {
         expedite: false,
         lines: [{ sku: 'MUG-BLK', quantity: 2 }],
       });
-    const { recordOrderProgress } = createOrderRecordActivities({ db: oms.db } as ActivityDeps);
-    record = (progress) => recordOrderProgress({ orderId, type: 'status', ...progress });
+    const activities = createOrderRecordActivities({ db: oms.db } as ActivityDeps);
+    record = (progress) => activities.recordOrderProgress({ orderId, type: 'status', ...progress });
+    recordTogether = (entries) => activities.recordOrderTimeline(entries.map((entry) => ({ orderId: batchOrderId, type: 'status', ...entry })));
   });
   afterAll(() => oms.close());
 
@@ -82,5 +88,52 @@ describe('recording order progress', () => {
     await record({ seq: 15, status: 'COMPLETED', message: 'Return window closed' });
     expect(await order()).toMatchObject({ status: 'COMPLETED', version: 15 });
     expect((await timeline()).map(([seq]) => seq)).toEqual([10, 11, 12, 13, 14, 15]);
+  });
+
+  describe('entries written together (one write per workflow task)', () => {
+    const batchOrder = () => oms.db('orders').where({ id: batchOrderId }).first('status', 'version', 'status_reasons');
+    const batchTimeline = async () => (await oms.db('order_events').where({ order_id: batchOrderId }).orderBy('seq').select('seq', 'status', 'message')).map((row) => [row.seq, row.status, row.message]);
+    const line = () => oms.db('order_lines').where({ order_id: batchOrderId }).first('approved_quantity', 'cancelled_quantity');
+
+    it('writes every entry, the approval on the lines and the last status in one go; a retry changes nothing', async () => {
+      const entries: Entry[] = [
+        { seq: 1, type: 'priced', message: 'Priced' },
+        { seq: 2, type: 'approved', message: 'Approved', approvedQuantities: { 'MUG-BLK': 1 } },
+        { seq: 3, status: 'AUTHORIZING', message: 'Authorizing payment' },
+      ];
+      await recordTogether(entries);
+      expect(await batchOrder()).toMatchObject({ status: 'AUTHORIZING', version: 3 });
+      expect(await line()).toEqual({ approved_quantity: 1, cancelled_quantity: 1 });
+      expect(await batchTimeline()).toEqual([
+        [1, null, 'Priced'],
+        [2, null, 'Approved'],
+        [3, 'AUTHORIZING', 'Authorizing payment'],
+      ]);
+      await recordTogether(entries);
+      expect(await batchOrder()).toMatchObject({ status: 'AUTHORIZING', version: 3 });
+      expect(await line()).toEqual({ approved_quantity: 1, cancelled_quantity: 1 });
+    });
+
+    it('takes the last status of the entries it writes and the last reasons given, and keeps a newer status', async () => {
+      await recordTogether([
+        { seq: 4, status: 'AWAITING_APPROVAL', message: 'needs approval', reasons: ['over the limit'] },
+        { seq: 5, status: 'ALLOCATED', message: 'reserved' },
+      ]);
+      expect(await batchOrder()).toEqual({ status: 'ALLOCATED', version: 5, status_reasons: ['over the limit'] });
+      // A late write of entries the order is already past: written, but the status stays.
+      await recordTogether([{ seq: 4, status: 'AWAITING_APPROVAL', message: 'needs approval (retried task)' }]);
+      expect(await batchOrder()).toMatchObject({ status: 'ALLOCATED', version: 5 });
+      expect((await batchTimeline()).find(([seq]) => seq === 4)).toEqual([4, 'AWAITING_APPROVAL', 'needs approval (retried task)']);
+    });
+
+    it('writes a cancellation among other entries in order, in one transaction', async () => {
+      await recordTogether([
+        { seq: 6, type: 'compensated', message: 'Compensation: release stock' },
+        { seq: 7, status: 'CANCELLED', cancelReason: 'requested', message: 'Cancelled: requested', reasons: ['customer asked'] },
+      ]);
+      expect(await batchOrder()).toEqual({ status: 'CANCELLED', version: 7, status_reasons: ['customer asked'] });
+      expect(await line()).toEqual({ approved_quantity: 1, cancelled_quantity: 2 });
+      expect((await batchTimeline()).map(([seq]) => seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    });
   });
 });

@@ -18,7 +18,6 @@ import {
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities';
 import type { AllocatedShipment } from '../../activities/inventory';
-import type { OrderProgress } from '../../activities/order-record';
 import type { ValidatedOrder } from '../../activities/pricing';
 import type { QuantityLine } from '../../domain/allocation';
 import { applyApproval, approvalReasons } from '../../domain/approval';
@@ -27,6 +26,7 @@ import { pickListIdFor } from '../../domain/ids';
 import { formatMoney, toMajorUnits } from '../../domain/money';
 import { WITH_CARRIER_STATUSES, isTerminal, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../../domain/order';
 import { billFor, type Bill } from '../../domain/pricing';
+import { changesOrderLines, type OrderProgress } from '../../domain/timeline';
 import {
   INVALID_ORDER_REQUEST,
   ORDER_STATE_CONFLICT,
@@ -99,6 +99,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   // ... and before local activities ran one at a time (see `oneLocalActivityAtATime`).
   const localActivitiesInTurn = patched('one-local-activity-at-a-time');
   let localActivityTurn: Promise<unknown> = Promise.resolve();
+  let localActivitiesInFlight = 0;
+  // ... and before timeline entries were written together (see `writeTimelineWhenIdle`).
+  const timelineInBatches = patched('timeline-written-in-batches');
+  /** Timeline entries made and not yet written, and the write under way. */
+  const unwrittenTimeline: OrderProgress[] = [];
+  let timelineWrite: { changesLines: boolean; done: Promise<void> } | undefined;
   /** Updates accepted by this order, and how many of them are known to be in its history. */
   let acceptedUpdates = 0;
   let recordedUpdates = 0;
@@ -278,6 +284,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   // ---- The business process ----------------------------------------------------------------------------
 
+  if (timelineInBatches) void writeTimelineWhenIdle();
   try {
     const priced = await validateAndPrice();
     await obtainApproval(priced);
@@ -307,8 +314,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await awaitDeliveries();
   }
   // An Update still running (a refund between its provider call and its credit note) must finish: completing now
-  // would abandon it half done.
+  // would abandon it half done. So must the timeline.
   await condition(allHandlersFinished);
+  if (timelineInBatches) await condition(() => unwrittenTimeline.length === 0 && timelineWrite === undefined);
   setCurrentDetails('');
   return state;
 
@@ -836,7 +844,43 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   async function recordEvent(event: Omit<OrderProgress, 'orderId' | 'seq'>): Promise<void> {
     eventSeq += 1;
     const progress = { orderId, seq: eventSeq, ...event };
+    if (timelineInBatches) {
+      unwrittenTimeline.push(progress);
+      return;
+    }
     await databaseWrite(readModel, (proxy) => proxy.recordOrderProgress.executeWithOptions(summary(event.message), [progress]));
+  }
+
+  /**
+   * Timeline entries are written together: the ones made since the last write, as one local activity, once the order
+   * waits for anything but a local activity (a step, a timer, a person, the end). A workflow task does not complete
+   * while a local activity runs, so the read model still follows each task that changed the order, with about one
+   * write per task instead of one per entry.
+   */
+  async function writeTimelineWhenIdle(): Promise<void> {
+    for (;;) {
+      await condition(() => unwrittenTimeline.length > 0 && localActivitiesInFlight === 0 && timelineWrite === undefined);
+      await writeTimeline();
+    }
+  }
+
+  async function writeTimeline(): Promise<void> {
+    const entries = unwrittenTimeline.splice(0);
+    const recording = summary(entries.map((entry) => entry.message).join(' · '));
+    const done = databaseWrite(readModel, (proxy) => proxy.recordOrderTimeline.executeWithOptions(recording, [entries]), { timeline: true });
+    timelineWrite = { changesLines: entries.some(changesOrderLines), done };
+    try {
+      await done;
+    } finally {
+      timelineWrite = undefined;
+    }
+  }
+
+  /** Before a database step: the entries that change order lines (an approval, cancelled units) are written first. */
+  async function writeEntriesStepsCountOn(): Promise<void> {
+    while (timelineWrite?.changesLines || unwrittenTimeline.some(changesOrderLines)) {
+      await (timelineWrite ? timelineWrite.done.catch(() => undefined) : writeTimeline());
+    }
   }
 
   /**
@@ -849,8 +893,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
    */
   function oneLocalActivityAtATime<Result>(run: () => Promise<Result>): Promise<Result> {
     if (!localActivitiesInTurn) return run();
+    localActivitiesInFlight += 1;
     const result = localActivityTurn.then(run);
-    localActivityTurn = result.catch(() => undefined);
+    localActivityTurn = result.then(
+      () => void (localActivitiesInFlight -= 1),
+      () => void (localActivitiesInFlight -= 1),
+    );
     return result;
   }
 
@@ -867,9 +915,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
    * known to be in its history: then as an activity. An Update is recorded only when the workflow task that accepted
    * it completes, and a local activity runs inside that task, so a worker dying in between would leave a write
    * standing for an Update the workflow never got (the read model showing an approval while the order still
-   * awaits it). An activity is only scheduled once that task, and the Update with it, are recorded.
+   * awaits it). An activity is only scheduled once that task, and the Update with it, are recorded. A step (not the
+   * timeline's own write) first waits for the timeline entries it counts on.
    */
-  async function databaseWrite<Result>(local: typeof steps, write: (proxy: typeof steps) => Promise<Result>): Promise<Result> {
+  async function databaseWrite<Result>(local: typeof steps, write: (proxy: typeof steps) => Promise<Result>, options: { timeline?: boolean } = {}): Promise<Result> {
+    if (timelineInBatches && !options.timeline) await writeEntriesStepsCountOn();
     if (!writesWaitForUpdates || acceptedUpdates === recordedUpdates) return oneLocalActivityAtATime(() => write(local));
     const pending = acceptedUpdates;
     const result = await write(steps);
