@@ -64,6 +64,16 @@ export class EncryptionCodec implements PayloadCodec {
   private readonly keys: Map<string, Buffer>;
   private readonly current: CodecKey;
 
+  /** Random IVs are drawn a few hundred at a time: one call into the system's random source per batch, not per payload. */
+  private ivPool = Buffer.alloc(0);
+
+  private nextIv(): Buffer {
+    if (this.ivPool.length < IV_BYTES) this.ivPool = randomBytes(IV_BYTES * 256);
+    const iv = this.ivPool.subarray(0, IV_BYTES);
+    this.ivPool = this.ivPool.subarray(IV_BYTES);
+    return iv;
+  }
+
   constructor(keys: CodecKey[]) {
     if (keys.length === 0) throw new CodecKeyError('the payload codec needs at least one key');
     this.current = keys[0];
@@ -81,7 +91,7 @@ export class EncryptionCodec implements PayloadCodec {
   private encrypt(payload: Payload): Payload {
     const plaintext = temporal.api.common.v1.Payload.encode(payload).finish();
     const keyId = Buffer.from(this.current.id);
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.nextIv();
     const cipher = createCipheriv(ALGORITHM, this.current.key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(keyId);
     const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
