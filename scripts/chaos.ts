@@ -183,12 +183,13 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
     process.on('exit', () => server.process.kill('SIGKILL'));
     return server;
   };
-  const [, temporal] = await Promise.all([
+  // PostgreSQL before the dev server, which takes free ports of its own as it starts and could take PostgreSQL's.
+  const [temporal] = await Promise.all([
     startEmbeddedPostgres(pgOptions).then((server) => {
       postgres = server;
       cleanups.push(() => postgres.stop()); // PostgreSQL stops last
+      return startTemporal();
     }),
-    startTemporal(),
     options.workflowBundle ? undefined : writeWorkflowBundle(bundlePath),
   ]);
   takeSignals();

@@ -54,18 +54,18 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
     const cli = await resolveTemporalCli({ onProgress: options.log });
     if (!cli) throw new Error('the bench needs the Temporal CLI: set TEMPORAL_CLI, or install Go so the pinned version can be built');
     const [pgPort, temporalPort, uiPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const [postgres, server] = await Promise.all([
-      startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, database: 'oms', persistent: false }),
-      startDevServer({
-        cliPath: cli.path,
-        port: temporalPort,
-        uiPort,
-        headless: true,
-        logFile: path.join(dir, 'temporal.log'),
-        extraArgs: options.serverDynamicConfig.flatMap((value) => ['--dynamic-config-value', value]),
-      }),
-    ]);
-    stops.push(postgres.stop, server.stop);
+    // PostgreSQL first: the dev server takes free ports of its own as it starts, and could take PostgreSQL's.
+    const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, database: 'oms', persistent: false });
+    stops.push(postgres.stop);
+    const server = await startDevServer({
+      cliPath: cli.path,
+      port: temporalPort,
+      uiPort,
+      headless: true,
+      logFile: path.join(dir, 'temporal.log'),
+      extraArgs: options.serverDynamicConfig.flatMap((value) => ['--dynamic-config-value', value]),
+    });
+    stops.push(server.stop);
     options.log(`PostgreSQL :${pgPort}, Temporal ${server.address} (data in ${dir})`);
 
     const db = createDb(postgres.url, { poolMax: 4 });

@@ -22,11 +22,18 @@ export default async function globalSetup(): Promise<void> {
 
   const [pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const bundlePath = path.join(workDir, 'workflow-bundle.js');
-  const [postgres, temporal] = await Promise.all([
-    startEmbeddedPostgres({ dataDir: path.join(workDir, 'postgres'), port: pgPort, database: 'postgres', persistent: false }),
-    startDevServer({ cliPath: cli.path, port: temporalPort, uiPort, logFile: path.join(workDir, 'temporal.log') }),
-    writeWorkflowBundle(bundlePath),
-  ]);
+  const bundling = writeWorkflowBundle(bundlePath);
+  // PostgreSQL first: the dev server takes free ports of its own as it starts, and could take PostgreSQL's.
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(workDir, 'postgres'), port: pgPort, database: 'postgres', persistent: false });
+  // Jest runs no teardown after a failed setup: leave no server behind.
+  const temporal = await startDevServer({ cliPath: cli.path, port: temporalPort, uiPort, logFile: path.join(workDir, 'temporal.log') }).catch(async (error: unknown) => {
+    await postgres.stop();
+    throw error;
+  });
+  await bundling.catch(async (error: unknown) => {
+    await Promise.all([temporal.stop(), postgres.stop()]);
+    throw error;
+  });
 
   setSharedServers({ postgresUrl: postgres.url, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, workflowBundlePath: bundlePath, cliPath: cli.path, workDir });
   (globalThis as Record<string, unknown>).__OMS_TEST_SERVERS__ = { postgres, temporal };
