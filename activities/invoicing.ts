@@ -9,17 +9,19 @@ export type DocumentSeries = 'INV' | 'CN';
 /** A document's number from its series, year and place in the series: `INV-2026-000001`. */
 const DOCUMENT_NUMBER = `series || '-' || year || '-' || lpad(last_number::text, 6, '0')`;
 
-const NEXT_DOCUMENT_NUMBER = preparedStatement<{ number: string; seq: number }>(
-  'next-document-number',
-  `INSERT INTO document_sequences (series, year, last_number) VALUES (:series, :year, 1)
-   ON CONFLICT (series, year) DO UPDATE SET last_number = document_sequences.last_number + 1
-   RETURNING ${DOCUMENT_NUMBER} AS number, last_number AS seq`,
-);
-
 /**
- * Takes the next number of a series and year. The counter row is locked until the caller's transaction
- * ends, so numbers are handed out one at a time and a rolled-back document gives its number back: gapless.
+ * Takes the next number of series `:series` and year `:year` when `condition` holds: the counter row stays locked
+ * until the statement's transaction ends, so numbers are handed out one at a time and a rolled-back document gives
+ * its number back. A statement of its own (`nextDocumentNumber`) or a CTE of the invoice's one statement.
  */
+const takeDocumentNumber = (condition = 'TRUE') => `INSERT INTO document_sequences (series, year, last_number)
+    SELECT CAST(:series AS text), CAST(:year AS integer), 1 WHERE ${condition}
+    ON CONFLICT (series, year) DO UPDATE SET last_number = document_sequences.last_number + 1
+    RETURNING ${DOCUMENT_NUMBER} AS number, year, last_number AS seq`;
+
+const NEXT_DOCUMENT_NUMBER = preparedStatement<{ number: string; seq: number }>('next-document-number', takeDocumentNumber());
+
+/** Takes the next number of a series and year in the caller's transaction (see `takeDocumentNumber`): gapless. */
 export async function nextDocumentNumber(trx: Knex.Transaction, series: DocumentSeries, year: number): Promise<{ number: string; seq: number }> {
   const [taken] = await NEXT_DOCUMENT_NUMBER.run(trx, { series, year });
   return taken;
@@ -78,6 +80,7 @@ export function createInvoicingActivities({ db }: ActivityDeps) {
         orderId: input.orderId,
         shipmentId: input.shipmentId,
         sourceKey: `invoice:${input.shipmentId}`,
+        series: 'INV',
         year: new Date().getUTCFullYear(),
         ...documentAmounts(input.bill),
       });
@@ -94,22 +97,18 @@ export function createInvoicingActivities({ db }: ActivityDeps) {
 
 /**
  * A shipment's invoice, issued once per `sourceKey` in one statement: a retry answers with the first invoice. The
- * number is taken as `nextDocumentNumber` takes it; the counter row stays locked until the statement commits, and if
- * the insert fails (a concurrent attempt issued it first) the whole statement rolls back with its number: gapless.
+ * number is taken in the same statement (`takeDocumentNumber`); if the insert fails (a concurrent attempt issued it
+ * first) the whole statement rolls back with its number: gapless.
  * net30: a receivable due in 30 days; a card payment was captured with the shipment, so it is paid.
  */
 const ISSUE_INVOICE = preparedStatement<{ number: string; total: number }>(
   'issue-invoice',
   `WITH issued AS (SELECT number, total FROM invoices WHERE source_key = :sourceKey),
-  counter AS (
-    INSERT INTO document_sequences (series, year, last_number) SELECT 'INV', :year, 1
-    WHERE NOT EXISTS (SELECT 1 FROM issued) AND EXISTS (SELECT 1 FROM orders WHERE id = :orderId)
-    ON CONFLICT (series, year) DO UPDATE SET last_number = document_sequences.last_number + 1
-    RETURNING ${DOCUMENT_NUMBER} AS number, year, last_number AS seq),
+  counter AS (${takeDocumentNumber('NOT EXISTS (SELECT 1 FROM issued) AND EXISTS (SELECT 1 FROM orders WHERE id = :orderId)')}),
   created AS (
     INSERT INTO invoices (number, kind, series, year, seq, order_id, shipment_id, source_key, currency, subtotal, discount,
       shipping, tax, total, lines, due_date, amount_paid)
-    SELECT counter.number, 'invoice', 'INV', counter.year, counter.seq, orders.id, :shipmentId, :sourceKey, :currency,
+    SELECT counter.number, 'invoice', :series, counter.year, counter.seq, orders.id, :shipmentId, :sourceKey, :currency,
       :subtotal, :discount, :shipping, :tax, CAST(:total AS bigint), CAST(:lines AS jsonb),
       CASE WHEN orders.payment_method = 'invoice' THEN (now() + interval '30 days')::date END,
       CASE WHEN orders.payment_method = 'invoice' THEN 0 ELSE CAST(:total AS bigint) END

@@ -51,10 +51,14 @@ export function stockMovementCtes(source: string): string {
     RETURNING stock.sku)`;
 }
 
-/** Whether a statement failed because a movement would oversell (or named stock that does not exist). */
+/**
+ * Whether a statement failed because a movement would oversell (a stock CHECK constraint) or named stock that does not
+ * exist (the ledger's foreign key to stock). Any other violation in the same statement (an order line's quantities, a
+ * missing order) is an error to retry, not a shortage.
+ */
 export function isInsufficientStock(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === CHECK_VIOLATION || code === FOREIGN_KEY_VIOLATION;
+  const { code, table } = error as { code?: string; table?: string };
+  return (code === CHECK_VIOLATION && table === 'stock') || (code === FOREIGN_KEY_VIOLATION && table === 'stock_ledger');
 }
 
 const MOVE_ONE = preparedStatement<{ recorded: number; moved: number }>(
