@@ -1,5 +1,6 @@
 import { throughputChart } from '../../scripts/bench/chart';
 import { latencySummary, percentile, perSecond, throughput } from '../../scripts/bench/measure';
+import { cpuGap } from '../../scripts/bench/report';
 
 describe('bench statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -33,5 +34,15 @@ describe('bench statistics', () => {
     expect(svg).toContain('title &lt;&amp;&gt;');
     expect(svg.match(/<polyline /g)).toHaveLength(2);
     expect(svg).toContain('stroke-dasharray');
+  });
+
+  it('splits the CPU an order costs over a ceiling workflow by part, against the budget of the target ratio', () => {
+    const ours = { bench: 2.1, postgres: 12.8, temporal: 62.4, worker: 67.8, api: 4, system: 147 };
+    const ceiling = { ceiling: 41.2, bench: 3, postgres: 0, temporal: 61.2, system: 102.4 };
+    expect(cpuGap(ours, ceiling)).toEqual({
+      extraMs: 44.6,
+      parts: { postgres: 12.8, temporal: 1.2, worker: 26.6, api: 4 },
+      targetMs: 128,
+    });
   });
 });
