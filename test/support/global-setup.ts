@@ -23,6 +23,9 @@ export default async function globalSetup(): Promise<void> {
   const [pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const bundlePath = path.join(workDir, 'workflow-bundle.js');
   const bundling = writeWorkflowBundle(bundlePath);
+  // Awaited once the servers are up; until then a failed build must not count as an unhandled rejection, which would
+  // end the setup before it stops the servers it started.
+  bundling.catch(() => undefined);
   // PostgreSQL first: the dev server takes free ports of its own as it starts, and could take PostgreSQL's.
   const postgres = await startEmbeddedPostgres({ dataDir: path.join(workDir, 'postgres'), port: pgPort, database: 'postgres', persistent: false });
   // Jest runs no teardown after a failed setup: leave no server behind.

@@ -1,6 +1,7 @@
 import knex from 'knex';
-import { createActivities } from '../../activities';
-import { createSandboxPaymentProvider } from '../../adapters/payments/sandbox';
+// Loading the modules defines their statements.
+import '../../activities';
+import '../../adapters/payments/sandbox';
 import { positionalParameters, preparedStatements } from '../../db/connection';
 
 /**
@@ -12,8 +13,6 @@ describe('prepared statements', () => {
   afterAll(() => sqlOnly.destroy());
 
   it('numbers the parameters of every statement as knex does', () => {
-    // Importing the modules defines their statements.
-    expect([createActivities, createSandboxPaymentProvider]).toHaveLength(2);
     const statements = preparedStatements();
     expect(statements.map((statement) => statement.name)).toEqual(expect.arrayContaining(['reserve-shipment', 'hand-over-shipment', 'record-order-timeline', 'sandbox-capture', 'find-customer']));
     for (const statement of statements) {
