@@ -15,12 +15,17 @@ export function createBackorderActivities({ db, temporal }: ActivityDeps) {
         .join('order_lines as l', 'l.order_id', 'o.id')
         .whereIn('o.status', ['BACKORDERED', 'PARTIALLY_SHIPPED'])
         .where('l.sku', sku)
-        .whereRaw('l.approved_quantity > l.shipped_quantity + l.reserved_quantity + (l.cancelled_quantity - (l.quantity - l.approved_quantity))')
+        .whereRaw(
+          'l.approved_quantity > l.shipped_quantity + l.reserved_quantity + (l.cancelled_quantity - (l.quantity - l.approved_quantity))',
+        )
         .orderBy([{ column: 'o.priority' }, { column: 'o.created_at' }, { column: 'o.id' }])
         .select('o.id');
       const resumed: string[] = [];
       for (const { id } of waiting) {
-        const stock = await db('stock').where({ sku }).sum({ available: db.raw('on_hand - reserved') }).first();
+        const stock = await db('stock')
+          .where({ sku })
+          .sum({ available: db.raw('on_hand - reserved') })
+          .first();
         if (Number(stock?.available ?? 0) <= 0) break;
         Context.current().heartbeat(id);
         try {

@@ -18,7 +18,6 @@ export interface AllocationResult {
   unallocated: QuantityLine[];
 }
 
-
 class InsufficientStock extends Error {}
 
 /** An exchange's replacement shipment moves stock but not the order's line quantities. */
@@ -38,7 +37,14 @@ export function createInventoryActivities({ db }: ActivityDeps) {
    * Reserves one planned shipment in one statement: the shipment, its lines and reservations, the order lines'
    * reserved units (not for a replacement) and the stock movements, or nothing when a line's stock ran out.
    */
-  async function reserveIn(orderId: string, round: number, seq: number, warehouse: string, lines: readonly QuantityLine[], replacement: boolean): Promise<AllocatedShipment> {
+  async function reserveIn(
+    orderId: string,
+    round: number,
+    seq: number,
+    warehouse: string,
+    lines: readonly QuantityLine[],
+    replacement: boolean,
+  ): Promise<AllocatedShipment> {
     const id = shipmentIdFor(orderId, seq);
     try {
       await RESERVE_SHIPMENT.run(db, {
@@ -72,10 +78,18 @@ export function createInventoryActivities({ db }: ActivityDeps) {
           reference: id,
           movementKey: `release:${id}:${reservation.sku}`,
         });
-        await trx('reservations').where({ shipment_id: id, sku: reservation.sku }).update({ status: 'released', updated_at: trx.fn.now() });
-        if (!(await isReplacement(trx, id))) await trx('order_lines').where({ order_id: orderId, sku: reservation.sku }).decrement('reserved_quantity', reservation.quantity);
+        await trx('reservations')
+          .where({ shipment_id: id, sku: reservation.sku })
+          .update({ status: 'released', updated_at: trx.fn.now() });
+        if (!(await isReplacement(trx, id)))
+          await trx('order_lines')
+            .where({ order_id: orderId, sku: reservation.sku })
+            .decrement('reserved_quantity', reservation.quantity);
       }
-      await trx('shipments').where({ id }).whereNotIn('status', WITH_CARRIER_STATUSES).update({ status: 'cancelled', updated_at: trx.fn.now() });
+      await trx('shipments')
+        .where({ id })
+        .whereNotIn('status', WITH_CARRIER_STATUSES)
+        .update({ status: 'cancelled', updated_at: trx.fn.now() });
     });
   }
 
@@ -98,7 +112,10 @@ export function createInventoryActivities({ db }: ActivityDeps) {
       replacement?: boolean;
     }): Promise<AllocationResult> {
       const remaining = new Map(input.lines.map((line) => [line.sku, line.quantity]));
-      const [inputs] = await ALLOCATION_INPUTS.run(db, { orderId: input.orderId, skus: JSON.stringify(input.lines.map((line) => line.sku)) });
+      const [inputs] = await ALLOCATION_INPUTS.run(db, {
+        orderId: input.orderId,
+        skus: JSON.stringify(input.lines.map((line) => line.sku)),
+      });
       // What an earlier attempt of this round reserved, then what this one adds: the round's shipments in seq order.
       const ofOrder = inputs.shipments;
       let lastSeq = ofOrder.reduce((last, shipment) => Math.max(last, shipment.seq), 0);
@@ -113,10 +130,15 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         .map((warehouse) => warehouse.code)
         .filter((code) => !excluded.has(code));
       for (let attempt = 0; attempt < MAX_PLANNING_ATTEMPTS; attempt++) {
-        const wanted = [...remaining].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
+        const wanted = [...remaining]
+          .filter(([, quantity]) => quantity > 0)
+          .map(([sku, quantity]) => ({ sku, quantity }));
         if (wanted.length === 0) break;
         // Stock as read with the rest at first; after a race for it, as it is now.
-        const levels = attempt === 0 ? inputs.stock.map(toStockLevel) : await stockLevels(db, { skus: wanted.map((line) => line.sku) });
+        const levels =
+          attempt === 0
+            ? inputs.stock.map(toStockLevel)
+            : await stockLevels(db, { skus: wanted.map((line) => line.sku) });
         const availability = new Map<string, Map<string, number>>();
         for (const level of levels) {
           if (!availability.has(level.warehouse)) availability.set(level.warehouse, new Map());
@@ -128,7 +150,14 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         let raced = false;
         for (const planned of plan.shipments) {
           try {
-            const shipment = await reserveIn(input.orderId, input.round, lastSeq + 1, planned.warehouse, planned.lines, input.replacement ?? false);
+            const shipment = await reserveIn(
+              input.orderId,
+              input.round,
+              lastSeq + 1,
+              planned.warehouse,
+              planned.lines,
+              input.replacement ?? false,
+            );
             lastSeq += 1;
             shipments.push(shipment);
             for (const line of shipment.lines) remaining.set(line.sku, remaining.get(line.sku)! - line.quantity);
@@ -140,7 +169,9 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         }
         if (!raced && plan.unallocated.length > 0) break;
       }
-      const unallocated = [...remaining].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
+      const unallocated = [...remaining]
+        .filter(([, quantity]) => quantity > 0)
+        .map(([sku, quantity]) => ({ sku, quantity }));
       if (input.allOrNothing && unallocated.length > 0) {
         for (const shipment of shipments) await release(input.orderId, shipment.id);
         return { shipments: [], unallocated: input.lines };

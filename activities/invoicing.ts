@@ -19,16 +19,31 @@ const takeDocumentNumber = (condition = 'TRUE') => `INSERT INTO document_sequenc
     ON CONFLICT (series, year) DO UPDATE SET last_number = document_sequences.last_number + 1
     RETURNING ${DOCUMENT_NUMBER} AS number, year, last_number AS seq`;
 
-const NEXT_DOCUMENT_NUMBER = preparedStatement<{ number: string; seq: number }>('next-document-number', takeDocumentNumber());
+const NEXT_DOCUMENT_NUMBER = preparedStatement<{ number: string; seq: number }>(
+  'next-document-number',
+  takeDocumentNumber(),
+);
 
 /** Takes the next number of a series and year in the caller's transaction (see `takeDocumentNumber`): gapless. */
-export async function nextDocumentNumber(trx: Knex.Transaction, series: DocumentSeries, year: number): Promise<{ number: string; seq: number }> {
+export async function nextDocumentNumber(
+  trx: Knex.Transaction,
+  series: DocumentSeries,
+  year: number,
+): Promise<{ number: string; seq: number }> {
   const [taken] = await NEXT_DOCUMENT_NUMBER.run(trx, { series, year });
   return taken;
 }
 
 /** A document's amounts and lines as its columns (invoices and credit notes alike). */
-const documentAmounts = ({ currency, subtotal, discount, shipping, tax, total, lines }: Bill) => ({ currency, subtotal, discount, shipping, tax, total, lines: JSON.stringify(lines) });
+const documentAmounts = ({ currency, subtotal, discount, shipping, tax, total, lines }: Bill) => ({
+  currency,
+  subtotal,
+  discount,
+  shipping,
+  tax,
+  total,
+  lines: JSON.stringify(lines),
+});
 
 /**
  * Issues a refund's credit note once per refund (a retried activity gets the first one back); for net30 orders it
@@ -61,7 +76,10 @@ export async function creditNoteFor(
     });
     if ((await trx('orders').where({ id: input.orderId }).first('payment_method')).payment_method === 'invoice') {
       let credit = bill.total;
-      for (const invoice of await trx('invoices').where({ order_id: input.orderId, kind: 'invoice' }).orderBy('seq').forUpdate()) {
+      for (const invoice of await trx('invoices')
+        .where({ order_id: input.orderId, kind: 'invoice' })
+        .orderBy('seq')
+        .forUpdate()) {
         const applied = Math.min(credit, invoice.total - invoice.amount_paid - invoice.amount_credited);
         if (applied <= 0) continue;
         await trx('invoices').where({ number: invoice.number }).increment('amount_credited', applied);
@@ -75,7 +93,11 @@ export async function creditNoteFor(
 /** Invoices (one per shipment) and credit notes (one per refund), numbered gaplessly per series and year. */
 export function createInvoicingActivities({ db }: ActivityDeps) {
   return {
-    async issueInvoice(input: { orderId: string; shipmentId: string; bill: Bill }): Promise<{ number: string; total: number }> {
+    async issueInvoice(input: {
+      orderId: string;
+      shipmentId: string;
+      bill: Bill;
+    }): Promise<{ number: string; total: number }> {
       const rows = await ISSUE_INVOICE.run(db, {
         orderId: input.orderId,
         shipmentId: input.shipmentId,
@@ -89,7 +111,12 @@ export function createInvoicingActivities({ db }: ActivityDeps) {
     },
 
     /** A credit note for a refund (see creditNoteFor). */
-    async issueCreditNote(input: { orderId: string; refundId: string; bill: Bill; reason: string }): Promise<{ number: string; total: number }> {
+    async issueCreditNote(input: {
+      orderId: string;
+      refundId: string;
+      bill: Bill;
+      reason: string;
+    }): Promise<{ number: string; total: number }> {
       return creditNoteFor(db, input);
     },
   };

@@ -23,7 +23,8 @@ export function createOrderRecordActivities({ db }: ActivityDeps) {
       return;
     }
     await db.transaction(async (trx) => {
-      for (const entry of entries) await (cancelsUnits(entry) ? recordCancellation(trx, entry) : recordTogether(trx, [entry]));
+      for (const entry of entries)
+        await (cancelsUnits(entry) ? recordCancellation(trx, entry) : recordTogether(trx, [entry]));
     });
   }
 
@@ -78,7 +79,9 @@ async function recordTogether(db: Knex | Knex.Transaction, entries: OrderProgres
     reject_reason: entry.rejectReason ?? null,
     cancel_reason: entry.cancelReason ?? null,
     reasons: entry.reasons ?? null,
-    approved: entry.approvedQuantities ? Object.entries(entry.approvedQuantities).map(([sku, quantity]) => ({ sku, quantity })) : null,
+    approved: entry.approvedQuantities
+      ? Object.entries(entry.approvedQuantities).map(([sku, quantity]) => ({ sku, quantity }))
+      : null,
   }));
   await RECORD_TIMELINE.run(db, { orderId: entries[0].orderId, entries: JSON.stringify(rows) });
 }
@@ -106,7 +109,9 @@ async function recordCancellation(trx: Knex.Transaction, progress: OrderProgress
   }
   if (progress.status === 'CANCELLED' || progress.status === 'REJECTED') {
     // Whatever has not shipped never will.
-    await trx('order_lines').where({ order_id: progress.orderId }).update({ cancelled_quantity: trx.raw('quantity - shipped_quantity') });
+    await trx('order_lines')
+      .where({ order_id: progress.orderId })
+      .update({ cancelled_quantity: trx.raw('quantity - shipped_quantity') });
   }
   if (!progress.status) return;
   const final = isTerminal(progress.status);

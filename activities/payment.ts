@@ -9,7 +9,17 @@ import type { ActivityDeps } from './deps';
  * in `payment_transactions` under a key of the same shape.
  */
 export function createPaymentActivities({ db, payments }: ActivityDeps) {
-  async function record(row: { id: string; orderId: string; kind: string; amount: number; currency: string; status: string; reference?: string; shipmentId?: string; detail?: string }) {
+  async function record(row: {
+    id: string;
+    orderId: string;
+    kind: string;
+    amount: number;
+    currency: string;
+    status: string;
+    reference?: string;
+    shipmentId?: string;
+    detail?: string;
+  }) {
     await RECORD_PAYMENT.run(db, {
       id: row.id,
       orderId: row.orderId,
@@ -35,9 +45,20 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
   }
 
   return {
-    async authorizePayment(input: { orderId: string; amount: number; currency: string; token: string }): Promise<AuthorizeResult> {
+    async authorizePayment(input: {
+      orderId: string;
+      amount: number;
+      currency: string;
+      token: string;
+    }): Promise<AuthorizeResult> {
       const result = await callProvider(() =>
-        payments.authorize({ idempotencyKey: `${input.orderId}:authorize`, orderId: input.orderId, amount: input.amount, currency: input.currency, token: input.token }),
+        payments.authorize({
+          idempotencyKey: `${input.orderId}:authorize`,
+          orderId: input.orderId,
+          amount: input.amount,
+          currency: input.currency,
+          token: input.token,
+        }),
       );
       await record({
         id: `${input.orderId}:authorization`,
@@ -53,9 +74,20 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
     },
 
     /** Captures what one shipment costs (the workflow's bill for it). */
-    async capturePayment(input: { orderId: string; shipmentId: string; authorizationId: string; amount: number; currency: string }): Promise<void> {
+    async capturePayment(input: {
+      orderId: string;
+      shipmentId: string;
+      authorizationId: string;
+      amount: number;
+      currency: string;
+    }): Promise<void> {
       const { captureId } = await callProvider(() =>
-        payments.capture({ idempotencyKey: `${input.orderId}:capture:${input.shipmentId}`, authorizationId: input.authorizationId, amount: input.amount, currency: input.currency }),
+        payments.capture({
+          idempotencyKey: `${input.orderId}:capture:${input.shipmentId}`,
+          authorizationId: input.authorizationId,
+          amount: input.amount,
+          currency: input.currency,
+        }),
       );
       await record({
         id: `${input.orderId}:capture:${input.shipmentId}`,
@@ -70,16 +102,44 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
     },
 
     /** Gives captured money back (a support refund); keyed on the refund, so it happens once. */
-    async refundPayment(input: { orderId: string; refundId: string; authorizationId: string; amount: number; currency: string; reason: string }): Promise<void> {
+    async refundPayment(input: {
+      orderId: string;
+      refundId: string;
+      authorizationId: string;
+      amount: number;
+      currency: string;
+      reason: string;
+    }): Promise<void> {
       const { refundId } = await callProvider(() =>
-        payments.refund({ idempotencyKey: input.refundId, authorizationId: input.authorizationId, amount: input.amount, currency: input.currency }),
+        payments.refund({
+          idempotencyKey: input.refundId,
+          authorizationId: input.authorizationId,
+          amount: input.amount,
+          currency: input.currency,
+        }),
       );
-      await record({ id: input.refundId, orderId: input.orderId, kind: 'refund', amount: input.amount, currency: input.currency, status: 'succeeded', reference: refundId, detail: input.reason });
+      await record({
+        id: input.refundId,
+        orderId: input.orderId,
+        kind: 'refund',
+        amount: input.amount,
+        currency: input.currency,
+        status: 'succeeded',
+        reference: refundId,
+        detail: input.reason,
+      });
     },
 
     /** Releases the part of the authorization that will never be captured. */
-    async voidAuthorization(input: { orderId: string; authorizationId: string; amount: number; currency: string }): Promise<void> {
-      await callProvider(() => payments.void({ idempotencyKey: `${input.orderId}:void`, authorizationId: input.authorizationId }));
+    async voidAuthorization(input: {
+      orderId: string;
+      authorizationId: string;
+      amount: number;
+      currency: string;
+    }): Promise<void> {
+      await callProvider(() =>
+        payments.void({ idempotencyKey: `${input.orderId}:void`, authorizationId: input.authorizationId }),
+      );
       await record({
         id: `${input.orderId}:void`,
         orderId: input.orderId,

@@ -9,14 +9,17 @@ export interface PickedLine {
   pickedQuantity: number;
 }
 
-
 /** Pick lists of one warehouse created in the same UTC hour form a wave, `W-<warehouse>-<yyyymmddhh>`: this is its hour. */
 const waveHourOf = (at: Date) => at.toISOString().slice(0, 13).replace(/[-T]/g, '');
 
 /** Warehouse picking: one pick list per shipment, confirmed by warehouse staff or the auto-mode simulator. */
 export function createPickingActivities({ db }: ActivityDeps) {
   return {
-    async createPickList(input: { orderId: string; shipmentId: string; priority: number }): Promise<{ pickListId: string; wave: string }> {
+    async createPickList(input: {
+      orderId: string;
+      shipmentId: string;
+      priority: number;
+    }): Promise<{ pickListId: string; wave: string }> {
       const id = pickListIdFor(input.shipmentId);
       const rows = await CREATE_PICK_LIST.run(db, {
         id,
@@ -49,7 +52,11 @@ export function createPickingActivities({ db }: ActivityDeps) {
           .update({ status: 'confirmed', confirmed_at: trx.fn.now(), updated_at: trx.fn.now() })
           .returning(['shipment_id', 'warehouse_code']);
         const lines = await trx('pick_list_lines').where({ pick_list_id: input.pickListId }).orderBy('sku');
-        if (!confirmed) return lines.map((line: { sku: string; picked_quantity: number }) => ({ sku: line.sku, pickedQuantity: line.picked_quantity }));
+        if (!confirmed)
+          return lines.map((line: { sku: string; picked_quantity: number }) => ({
+            sku: line.sku,
+            pickedQuantity: line.picked_quantity,
+          }));
 
         const reported = new Map((input.lines ?? []).map((line) => [line.sku, line.pickedQuantity]));
         const countsOnOrder = !(await isReplacement(trx, confirmed.shipment_id));
@@ -57,31 +64,66 @@ export function createPickingActivities({ db }: ActivityDeps) {
         for (const line of lines) {
           const pickedQuantity = Math.min(line.quantity, reported.get(line.sku) ?? line.quantity);
           const short = line.quantity - pickedQuantity;
-          await trx('pick_list_lines').where({ pick_list_id: input.pickListId, sku: line.sku }).update({ picked_quantity: pickedQuantity });
-          if (countsOnOrder) await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).increment('picked_quantity', pickedQuantity);
+          await trx('pick_list_lines')
+            .where({ pick_list_id: input.pickListId, sku: line.sku })
+            .update({ picked_quantity: pickedQuantity });
+          if (countsOnOrder)
+            await trx('order_lines')
+              .where({ order_id: input.orderId, sku: line.sku })
+              .increment('picked_quantity', pickedQuantity);
           picked.push({ sku: line.sku, pickedQuantity });
           if (short === 0) continue;
-          const movement = { warehouse: confirmed.warehouse_code, sku: line.sku, orderId: input.orderId, reference: `short pick ${input.pickListId}` };
-          await moveStock(trx, { ...movement, reason: 'release', onHandDelta: 0, reservedDelta: -short, movementKey: `short-release:${input.pickListId}:${line.sku}` });
-          await moveStock(trx, { ...movement, reason: 'adjustment', onHandDelta: -short, reservedDelta: 0, movementKey: `short-adjust:${input.pickListId}:${line.sku}` });
-          if (countsOnOrder) await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).decrement('reserved_quantity', short);
+          const movement = {
+            warehouse: confirmed.warehouse_code,
+            sku: line.sku,
+            orderId: input.orderId,
+            reference: `short pick ${input.pickListId}`,
+          };
+          await moveStock(trx, {
+            ...movement,
+            reason: 'release',
+            onHandDelta: 0,
+            reservedDelta: -short,
+            movementKey: `short-release:${input.pickListId}:${line.sku}`,
+          });
+          await moveStock(trx, {
+            ...movement,
+            reason: 'adjustment',
+            onHandDelta: -short,
+            reservedDelta: 0,
+            movementKey: `short-adjust:${input.pickListId}:${line.sku}`,
+          });
+          if (countsOnOrder)
+            await trx('order_lines')
+              .where({ order_id: input.orderId, sku: line.sku })
+              .decrement('reserved_quantity', short);
           if (pickedQuantity === 0) {
             await trx('shipment_lines').where({ shipment_id: confirmed.shipment_id, sku: line.sku }).delete();
-            await trx('reservations').where({ shipment_id: confirmed.shipment_id, sku: line.sku }).update({ status: 'released', updated_at: trx.fn.now() });
+            await trx('reservations')
+              .where({ shipment_id: confirmed.shipment_id, sku: line.sku })
+              .update({ status: 'released', updated_at: trx.fn.now() });
           } else {
-            await trx('shipment_lines').where({ shipment_id: confirmed.shipment_id, sku: line.sku }).update({ quantity: pickedQuantity });
-            await trx('reservations').where({ shipment_id: confirmed.shipment_id, sku: line.sku }).update({ quantity: pickedQuantity, updated_at: trx.fn.now() });
+            await trx('shipment_lines')
+              .where({ shipment_id: confirmed.shipment_id, sku: line.sku })
+              .update({ quantity: pickedQuantity });
+            await trx('reservations')
+              .where({ shipment_id: confirmed.shipment_id, sku: line.sku })
+              .update({ quantity: pickedQuantity, updated_at: trx.fn.now() });
           }
         }
         const anything = picked.some((line) => line.pickedQuantity > 0);
-        await trx('shipments').where({ id: confirmed.shipment_id }).update({ status: anything ? 'picked' : 'cancelled', updated_at: trx.fn.now() });
+        await trx('shipments')
+          .where({ id: confirmed.shipment_id })
+          .update({ status: anything ? 'picked' : 'cancelled', updated_at: trx.fn.now() });
         return picked;
       });
     },
 
     /** Withdraws an open pick list (cancellation); a confirmed one is left as history. */
     async cancelPickList(input: { pickListId: string }): Promise<void> {
-      await db('pick_lists').where({ id: input.pickListId, status: 'open' }).update({ status: 'cancelled', updated_at: db.fn.now() });
+      await db('pick_lists')
+        .where({ id: input.pickListId, status: 'open' })
+        .update({ status: 'cancelled', updated_at: db.fn.now() });
     },
   };
 }

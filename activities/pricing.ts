@@ -7,7 +7,17 @@ import { promisedDeliveryDate } from '../domain/delivery';
 import type { Address, OrderLineRequest } from '../domain/order';
 import { priceOrder, promotionProblem, sum, type PricedOrder } from '../domain/pricing';
 import { chooseService, quoteShipping, shippingZone } from '../domain/shipping';
-import { ACTIVE_WAREHOUSES_JSON, outstandingReceivables, toCustomer, type Row, toProduct, toPromotion, toShippingRate, toTaxRate, toWarehouse } from '../db/catalog';
+import {
+  ACTIVE_WAREHOUSES_JSON,
+  outstandingReceivables,
+  toCustomer,
+  type Row,
+  toProduct,
+  toPromotion,
+  toShippingRate,
+  toTaxRate,
+  toWarehouse,
+} from '../db/catalog';
 import { stockJson, toStockLevel } from '../db/stock';
 import { preparedStatement } from '../db/connection';
 import type { ActivityDeps } from './deps';
@@ -24,7 +34,19 @@ export type ValidatedOrder =
 export function createPricingActivities({ db }: ActivityDeps) {
   return {
     async validateAndPriceOrder({ orderId }: { orderId: string }): Promise<ValidatedOrder> {
-      const [{ order, lines, customer: customerRow, products: productRows, promotion: promotionRow, warehouses, stock, shippingRates, taxRates }] = await PRICING_INPUTS.run(db, { orderId });
+      const [
+        {
+          order,
+          lines,
+          customer: customerRow,
+          products: productRows,
+          promotion: promotionRow,
+          warehouses,
+          stock,
+          shippingRates,
+          taxRates,
+        },
+      ] = await PRICING_INPUTS.run(db, { orderId });
       // The API writes the record before it starts the workflow; without one there is nothing to process.
       if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} has no record`, 'OrderRecordMissing');
       const address: Address = order.shipping_address;
@@ -36,7 +58,8 @@ export function createPricingActivities({ db }: ActivityDeps) {
       const reasons: string[] = [];
       if (!customer) reasons.push(`customer ${order.customer_id} does not exist`);
       else if (!customer.active) reasons.push(`customer ${customer.id} is inactive`);
-      if (customer && customer.currency !== order.currency) reasons.push(`order currency ${order.currency} differs from the customer's ${customer.currency}`);
+      if (customer && customer.currency !== order.currency)
+        reasons.push(`order currency ${order.currency} differs from the customer's ${customer.currency}`);
       if (customer && order.payment_method === 'invoice' && customer.paymentTerms !== 'net30') {
         reasons.push(`customer ${customer.id} pays ${customer.paymentTerms}: invoice payment needs net30 terms`);
       }
@@ -44,7 +67,8 @@ export function createPricingActivities({ db }: ActivityDeps) {
         const product = products.get(line.sku);
         if (!product) reasons.push(`${line.sku}: no such product`);
         else if (!product.active) reasons.push(`${line.sku}: product is inactive`);
-        else if (product.currency !== order.currency) reasons.push(`${line.sku}: priced in ${product.currency}, order is in ${order.currency}`);
+        else if (product.currency !== order.currency)
+          reasons.push(`${line.sku}: priced in ${product.currency}, order is in ${order.currency}`);
       }
       for (const field of missingAddressFields(address)) reasons.push(`shippingAddress.${field} is missing`);
       if (order.promotion_code && !promotion) reasons.push(`promotion ${order.promotion_code} does not exist`);
@@ -54,13 +78,43 @@ export function createPricingActivities({ db }: ActivityDeps) {
       const weightGrams = sum(lines.map((line) => line.quantity * products.get(line.sku)!.weightGrams));
       const ranked = rankWarehouses(warehouses.map(toWarehouse), address);
       const levels = stock.map(toStockLevel);
-      const origin = ranked.find((warehouse) => coversAllLines(lines, new Map(levels.filter((level) => level.warehouse === warehouse.code).map((level) => [level.sku, level.available])))) ?? ranked[0];
-      const quote = origin ? chooseService(quoteShipping(shippingRates.map(toShippingRate), shippingZone(origin, address), weightGrams), order.expedite) : undefined;
+      const origin =
+        ranked.find((warehouse) =>
+          coversAllLines(
+            lines,
+            new Map(
+              levels.filter((level) => level.warehouse === warehouse.code).map((level) => [level.sku, level.available]),
+            ),
+          ),
+        ) ?? ranked[0];
+      const quote = origin
+        ? chooseService(
+            quoteShipping(shippingRates.map(toShippingRate), shippingZone(origin, address), weightGrams),
+            order.expedite,
+          )
+        : undefined;
 
-      const unpromoted = priceOrder({ currency: order.currency, lines, catalog: products, taxRates: taxRates.map(toTaxRate), destination: address, shipping: quote });
+      const unpromoted = priceOrder({
+        currency: order.currency,
+        lines,
+        catalog: products,
+        taxRates: taxRates.map(toTaxRate),
+        destination: address,
+        shipping: quote,
+      });
       const promotionIssue = promotion && promotionProblem(promotion, unpromoted.totals.subtotal, placedAt);
       if (promotionIssue) return { valid: false, reasons: [promotionIssue] };
-      const priced = promotion ? priceOrder({ currency: order.currency, lines, catalog: products, taxRates: taxRates.map(toTaxRate), destination: address, shipping: quote, promotion }) : unpromoted;
+      const priced = promotion
+        ? priceOrder({
+            currency: order.currency,
+            lines,
+            catalog: products,
+            taxRates: taxRates.map(toTaxRate),
+            destination: address,
+            shipping: quote,
+            promotion,
+          })
+        : unpromoted;
       const promised = origin && quote ? promisedDeliveryDate(placedAt, origin.cutoffHour, quote.transitDays) : null;
 
       // The prices and totals in one statement; with a promotion, in the transaction that counts its use.
@@ -96,7 +150,12 @@ export function createPricingActivities({ db }: ActivityDeps) {
 }
 
 /** The priced lines and the order's totals, shipping service and promised date, in one statement. */
-async function storePricedOrder(db: Knex | Knex.Transaction, orderId: string, priced: PricedOrder, promised: string | null): Promise<void> {
+async function storePricedOrder(
+  db: Knex | Knex.Transaction,
+  orderId: string,
+  priced: PricedOrder,
+  promised: string | null,
+): Promise<void> {
   const lines = priced.lines.map((line) => ({
     sku: line.sku,
     unit_price: line.unitPrice,
@@ -108,7 +167,18 @@ async function storePricedOrder(db: Knex | Knex.Transaction, orderId: string, pr
     total: line.total,
   }));
   const { subtotal, discount, shipping, tax, total } = priced.totals;
-  await STORE_PRICES.run(db, { lines: JSON.stringify(lines), orderId, subtotal, discount, shipping, tax, total, service: priced.shipping.service, shippingTax: priced.shipping.tax, promised });
+  await STORE_PRICES.run(db, {
+    lines: JSON.stringify(lines),
+    orderId,
+    subtotal,
+    discount,
+    shipping,
+    tax,
+    total,
+    service: priced.shipping.service,
+    shippingTax: priced.shipping.tax,
+    promised,
+  });
 }
 
 const STORE_PRICES = preparedStatement(

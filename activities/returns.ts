@@ -7,7 +7,13 @@ export function createReturnActivities({ db }: ActivityDeps) {
   return {
     async recordReturn(input: ReturnWorkflowInput): Promise<void> {
       await db('returns')
-        .insert({ id: input.returnId, order_id: input.orderId, resolution: input.resolution, reason: input.reason, lines: JSON.stringify(input.lines) })
+        .insert({
+          id: input.returnId,
+          order_id: input.orderId,
+          resolution: input.resolution,
+          reason: input.reason,
+          lines: JSON.stringify(input.lines),
+        })
         .onConflict('id')
         .ignore();
     },
@@ -43,19 +49,29 @@ export function createReturnActivities({ db }: ActivityDeps) {
             reference: `${input.returnId}: ${line.quantity} ${line.condition}`,
             movementKey: `return:${input.returnId}:${index}`,
           });
-          await trx('order_lines').where({ order_id: input.orderId, sku: line.sku }).increment('returned_quantity', line.quantity);
+          await trx('order_lines')
+            .where({ order_id: input.orderId, sku: line.sku })
+            .increment('returned_quantity', line.quantity);
         }
       });
     },
 
-    async settleReturn(input: { returnId: string; status: ReturnStatus; refundId?: string; creditNote?: string; replacementShipmentId?: string }): Promise<void> {
-      await db('returns').where({ id: input.returnId }).update({
-        status: input.status,
-        refund_id: input.refundId ?? null,
-        credit_note: input.creditNote ?? null,
-        replacement_shipment_id: input.replacementShipmentId ?? null,
-        updated_at: db.fn.now(),
-      });
+    async settleReturn(input: {
+      returnId: string;
+      status: ReturnStatus;
+      refundId?: string;
+      creditNote?: string;
+      replacementShipmentId?: string;
+    }): Promise<void> {
+      await db('returns')
+        .where({ id: input.returnId })
+        .update({
+          status: input.status,
+          refund_id: input.refundId ?? null,
+          credit_note: input.creditNote ?? null,
+          replacement_shipment_id: input.replacementShipmentId ?? null,
+          updated_at: db.fn.now(),
+        });
     },
   };
 }

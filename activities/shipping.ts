@@ -7,7 +7,12 @@ import type { ActivityDeps } from './deps';
 /** Hands a picked shipment to the carrier (stock leaves the warehouse) and records its tracking events. */
 export function createShippingActivities({ db, carrier }: ActivityDeps) {
   return {
-    async shipShipment(input: { orderId: string; shipmentId: string; destination: Address; service: string }): Promise<CarrierBooking> {
+    async shipShipment(input: {
+      orderId: string;
+      shipmentId: string;
+      destination: Address;
+      service: string;
+    }): Promise<CarrierBooking> {
       const rows = await PARCEL.run(db, { shipmentId: input.shipmentId });
       if (!rows[0]) throw new Error(`shipment ${input.shipmentId} does not exist`);
       const booking = await carrier.bookShipment({
@@ -28,7 +33,8 @@ export function createShippingActivities({ db, carrier }: ActivityDeps) {
           labelRef: booking.labelRef,
         });
       } catch (error) {
-        if (isInsufficientStock(error)) throw new Error(`stock in ${rows[0].warehouse} no longer covers the reservations of ${input.shipmentId}`);
+        if (isInsufficientStock(error))
+          throw new Error(`stock in ${rows[0].warehouse} no longer covers the reservations of ${input.shipmentId}`);
         throw error;
       }
       return booking;
@@ -38,7 +44,14 @@ export function createShippingActivities({ db, carrier }: ActivityDeps) {
      * A carrier tracking event; `delivered` also marks the shipment's units delivered on the order lines.
      * Without `occurredAt` (the auto-mode simulator) the event happened now.
      */
-    async recordShipmentEvent(input: { orderId: string; shipmentId: string; status: ShipmentEventStatus; occurredAt?: string; detail?: string; eventKey: string }): Promise<void> {
+    async recordShipmentEvent(input: {
+      orderId: string;
+      shipmentId: string;
+      status: ShipmentEventStatus;
+      occurredAt?: string;
+      detail?: string;
+      eventKey: string;
+    }): Promise<void> {
       await RECORD_SHIPMENT_EVENT.run(db, {
         orderId: input.orderId,
         shipmentId: input.shipmentId,

@@ -39,9 +39,16 @@ const requireBodyTypes: express.RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
   const csvAllowed = req.path === '/v1/orders/batch';
   if (hasBody && !req.is('application/json') && !(csvAllowed && req.is('text/csv'))) {
-    throw new HttpProblem(415, `send the body as application/json${csvAllowed ? ' or text/csv' : ''} (got ${req.headers['content-type'] ?? 'no Content-Type'})`, [
-      { path: 'header.Content-Type', message: csvAllowed ? 'must be application/json or text/csv' : 'must be application/json' },
-    ]);
+    throw new HttpProblem(
+      415,
+      `send the body as application/json${csvAllowed ? ' or text/csv' : ''} (got ${req.headers['content-type'] ?? 'no Content-Type'})`,
+      [
+        {
+          path: 'header.Content-Type',
+          message: csvAllowed ? 'must be application/json or text/csv' : 'must be application/json',
+        },
+      ],
+    );
   }
   next();
 };
@@ -58,7 +65,14 @@ export function createApp(options: ApiOptions): express.Express {
   const observability = createHttpObservability({ db: options.db, logger: options.logger ?? processLogger });
   const deps: ApiDeps = {
     ...options,
-    orderStarts: options.orderStarts ?? createOrderStarts({ db: options.db, temporal: options.temporal, taskQueue: options.taskQueue, logger: options.logger ?? processLogger }),
+    orderStarts:
+      options.orderStarts ??
+      createOrderStarts({
+        db: options.db,
+        temporal: options.temporal,
+        taskQueue: options.taskQueue,
+        logger: options.logger ?? processLogger,
+      }),
     auth: createAuthenticator(options.config.apiKeys, (sha256) => findApiKey(options.db, sha256)),
     log: options.log ?? observability.logError,
   };
@@ -69,7 +83,9 @@ export function createApp(options: ApiOptions): express.Express {
   app.use(requireBodyTypes);
   app.use(rejectNulInUrl);
   // The raw bytes are kept for webhook signatures (HMAC over the body exactly as sent).
-  app.use(express.json({ limit: '1mb', strict: true, verify: (req, _res, raw) => ((req as RawBodyRequest).rawBody = raw) }));
+  app.use(
+    express.json({ limit: '1mb', strict: true, verify: (req, _res, raw) => ((req as RawBodyRequest).rawBody = raw) }),
+  );
   app.use(express.text({ type: 'text/csv', limit: '5mb' }));
 
   app.get('/health', (_req, res) => {
@@ -77,11 +93,19 @@ export function createApp(options: ApiOptions): express.Express {
   });
   app.get('/ready', async (_req, res) => {
     const checks = await Promise.all([
-      deps.db.raw('select 1').then(() => 'ok', (error: Error) => error.message),
-      deps.temporal.connection.workflowService.getSystemInfo({}).then(() => 'ok', (error: Error) => error.message),
+      deps.db.raw('select 1').then(
+        () => 'ok',
+        (error: Error) => error.message,
+      ),
+      deps.temporal.connection.workflowService.getSystemInfo({}).then(
+        () => 'ok',
+        (error: Error) => error.message,
+      ),
     ]);
     const ready = checks.every((check) => check === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres: checks[0], temporal: checks[1] });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not ready', postgres: checks[0], temporal: checks[1] });
   });
   app.get('/metrics', observability.metrics);
 

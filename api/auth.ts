@@ -24,7 +24,11 @@ const CACHE_LIMIT = 10_000;
  * a key created while the API runs works at once, a known one is cached for a short while).
  */
 export function createAuthenticator(apiKeys: readonly ApiKey[], lookupStored?: StoredKeyLookup) {
-  const known = apiKeys.map(({ key, role }) => ({ digest: digest(key), role, keyId: digest(key).toString('hex').slice(0, 12) }));
+  const known = apiKeys.map(({ key, role }) => ({
+    digest: digest(key),
+    role,
+    keyId: digest(key).toString('hex').slice(0, 12),
+  }));
   const cache = new Map<string, { principal: Principal; until: number }>();
 
   function bearer(header: string | undefined): Buffer | undefined {
@@ -66,7 +70,11 @@ export function createAuthenticator(apiKeys: readonly ApiKey[], lookupStored?: S
   function requireRole(...roles: Role[]): RequestHandler {
     return async (req, res, next) => {
       const principal = await authenticate(req.header('authorization'));
-      if (!principal) throw new HttpProblem(401, 'send a valid API key as "Authorization: Bearer <key>" (a new one: npx oms keys create --role <role>)');
+      if (!principal)
+        throw new HttpProblem(
+          401,
+          'send a valid API key as "Authorization: Bearer <key>" (a new one: npx oms keys create --role <role>)',
+        );
       if (roles.length > 0 && principal.role !== 'admin' && !roles.includes(principal.role)) {
         throw new HttpProblem(403, `role ${principal.role} may not do this; it needs ${roles.join(' or ')}`);
       }

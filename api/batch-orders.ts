@@ -18,8 +18,20 @@ export interface BatchRowResult {
  * shipping address columns are all given or all left empty (then the customer's address is used).
  */
 export const CSV_COLUMNS = [
-  'customerId', 'lines', 'paymentMethod', 'paymentToken', 'backorderPolicy', 'expedite', 'promotionCode',
-  'shipName', 'shipLine1', 'shipLine2', 'shipCity', 'shipRegion', 'shipPostalCode', 'shipCountry',
+  'customerId',
+  'lines',
+  'paymentMethod',
+  'paymentToken',
+  'backorderPolicy',
+  'expedite',
+  'promotionCode',
+  'shipName',
+  'shipLine1',
+  'shipLine2',
+  'shipCity',
+  'shipRegion',
+  'shipPostalCode',
+  'shipCountry',
 ] as const;
 
 /** Turns CSV text into order bodies shaped like the JSON ones, so both go through the same schema. */
@@ -28,10 +40,17 @@ export function ordersFromCsv(text: string): unknown[] {
   try {
     records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
   } catch (error) {
-    throw badRequest(`the CSV cannot be read: ${(error as Error).message}`, [{ path: 'body', message: 'malformed CSV' }]);
+    throw badRequest(`the CSV cannot be read: ${(error as Error).message}`, [
+      { path: 'body', message: 'malformed CSV' },
+    ]);
   }
-  const unknown = Object.keys(records[0] ?? {}).filter((column) => !(CSV_COLUMNS as readonly string[]).includes(column));
-  if (unknown.length > 0) throw badRequest(`unknown CSV columns: ${unknown.join(', ')}; expected ${CSV_COLUMNS.join(', ')}`, [{ path: 'body', message: 'unknown columns' }]);
+  const unknown = Object.keys(records[0] ?? {}).filter(
+    (column) => !(CSV_COLUMNS as readonly string[]).includes(column),
+  );
+  if (unknown.length > 0)
+    throw badRequest(`unknown CSV columns: ${unknown.join(', ')}; expected ${CSV_COLUMNS.join(', ')}`, [
+      { path: 'body', message: 'unknown columns' },
+    ]);
   const value = (text: string | undefined) => (text === undefined || text === '' ? undefined : text);
   return records.map((record) => ({
     customerId: value(record.customerId),
@@ -40,7 +59,10 @@ export function ordersFromCsv(text: string): unknown[] {
       .filter((entry) => entry.trim())
       .map((entry) => {
         const [sku, quantity] = entry.split(':').map((part) => part.trim());
-        return { sku, quantity: quantity !== undefined && /^-?\d+(\.\d+)?$/.test(quantity) ? Number(quantity) : quantity };
+        return {
+          sku,
+          quantity: quantity !== undefined && /^-?\d+(\.\d+)?$/.test(quantity) ? Number(quantity) : quantity,
+        };
       }),
     payment: { method: value(record.paymentMethod), token: value(record.paymentToken) },
     backorderPolicy: value(record.backorderPolicy),
@@ -75,14 +97,26 @@ export async function placeBatch(
     const row: BatchRowResult = { index, ...(options.csv ? { line: index + 2 } : {}) };
     try {
       const request = parse(placeOrderSchema, body);
-      const placed = await placeOrder(deps, request, { idempotencyKey: options.idempotencyKey && `${options.idempotencyKey}:${index}`, scope: options.scope, source: 'batch' });
+      const placed = await placeOrder(deps, request, {
+        idempotencyKey: options.idempotencyKey && `${options.idempotencyKey}:${index}`,
+        scope: options.scope,
+        source: 'batch',
+      });
       results.push({ ...row, id: placed.id, trackingNumber: placed.trackingNumber, status: placed.status });
     } catch (error) {
       if (error instanceof HttpProblem) {
-        results.push({ ...row, errors: error.errors.length ? error.errors : [{ path: 'body', message: error.message }] });
+        results.push({
+          ...row,
+          errors: error.errors.length ? error.errors : [{ path: 'body', message: error.message }],
+        });
       } else {
         deps.log(error);
-        results.push({ ...row, errors: [{ path: 'body', message: 'this row could not be placed because of an internal error; it has been logged' }] });
+        results.push({
+          ...row,
+          errors: [
+            { path: 'body', message: 'this row could not be placed because of an internal error; it has been logged' },
+          ],
+        });
       }
     }
   }

@@ -12,7 +12,9 @@ import { idempotencyKeySchema } from './schemas';
 export function idempotencyKeyOf(req: Request): string | undefined {
   const key = req.header('idempotency-key');
   if (key !== undefined && !idempotencyKeySchema.safeParse(key).success) {
-    throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'header.Idempotency-Key', message: 'invalid' }]);
+    throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [
+      { path: 'header.Idempotency-Key', message: 'invalid' },
+    ]);
   }
   return key;
 }
@@ -31,18 +33,26 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** A request's fingerprint, stored with its key: a retry matches it, a reuse of the key for another body does not. */
-export const requestHashOf = (request: unknown): string => createHash('sha256').update(canonicalJson(request)).digest('hex');
+export const requestHashOf = (request: unknown): string =>
+  createHash('sha256').update(canonicalJson(request)).digest('hex');
 
 /**
  * What a key was first used for in `scope`: undefined when it is new, the ID of what the same request made
  * before when it is a retry. A key used before with another body is refused (422 naming the header): the
  * rule on every route that takes an Idempotency-Key.
  */
-export async function findIdempotencyKey(db: Knex, scope: string, key: string, requestHash: string): Promise<string | undefined> {
+export async function findIdempotencyKey(
+  db: Knex,
+  scope: string,
+  key: string,
+  requestHash: string,
+): Promise<string | undefined> {
   const stored = await db('idempotency_keys').where({ scope, key }).first('request_hash', 'resource_id');
   if (!stored) return undefined;
   if (stored.request_hash !== requestHash) {
-    throw unprocessable('this Idempotency-Key was used with a different request body', [{ path: 'header.Idempotency-Key', message: 'reused with another body' }]);
+    throw unprocessable('this Idempotency-Key was used with a different request body', [
+      { path: 'header.Idempotency-Key', message: 'reused with another body' },
+    ]);
   }
   return stored.resource_id;
 }
@@ -53,7 +63,13 @@ export function idempotencyKeyRow(scope: string, key: string, requestHash: strin
 }
 
 /** Stores a key with its request's fingerprint, in the transaction that makes what it names. */
-export async function storeIdempotencyKey(trx: Knex.Transaction, scope: string, key: string, requestHash: string, resourceId: string): Promise<void> {
+export async function storeIdempotencyKey(
+  trx: Knex.Transaction,
+  scope: string,
+  key: string,
+  requestHash: string,
+  resourceId: string,
+): Promise<void> {
   const { table, row } = idempotencyKeyRow(scope, key, requestHash, resourceId);
   await trx(table).insert(row);
 }

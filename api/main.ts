@@ -14,7 +14,10 @@ export interface RunningApi {
 }
 
 /** Serves the REST API on `config.port` against the given PostgreSQL and Temporal. */
-export async function runApi(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningApi> {
+export async function runApi(
+  config: OmsConfig,
+  targets: { databaseUrl: string; temporalAddress: string },
+): Promise<RunningApi> {
   // Placing an order runs its lookups in parallel: keep that many connections open for the first request after a lull.
   const db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax, poolMin: Math.min(3, config.dbPoolMax) });
   const { connection, client: temporal } = await connectClient(config, targets.temporalAddress);
@@ -23,7 +26,9 @@ export async function runApi(config: OmsConfig, targets: { databaseUrl: string; 
   // Starts orders whose workflow did not start when they were accepted (Temporal away, an API stopped in between).
   const sweeper = orderStarts.runSweeper();
   if (config.apiKeys.length === 0 && !(await hasActiveApiKeys(db).catch(() => true))) {
-    console.warn('[oms] no API keys yet: every /v1 request gets 401. Create one with "npx oms keys create --role admin" (DATABASE_URL set) or set OMS_API_KEYS.');
+    console.warn(
+      '[oms] no API keys yet: every /v1 request gets 401. Create one with "npx oms keys create --role admin" (DATABASE_URL set) or set OMS_API_KEYS.',
+    );
   }
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, () => resolve(listening));
@@ -45,10 +50,15 @@ export async function runApi(config: OmsConfig, targets: { databaseUrl: string; 
 if (require.main === module) {
   const config = loadConfig();
   if (!config.databaseUrl) {
-    console.error('npm run api needs DATABASE_URL (and TEMPORAL_ADDRESS unless Temporal listens on 127.0.0.1:7233). To run everything locally, use npm start.');
+    console.error(
+      'npm run api needs DATABASE_URL (and TEMPORAL_ADDRESS unless Temporal listens on 127.0.0.1:7233). To run everything locally, use npm start.',
+    );
     process.exit(2);
   }
-  runApi(config, { databaseUrl: config.databaseUrl, temporalAddress: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}` })
+  runApi(config, {
+    databaseUrl: config.databaseUrl,
+    temporalAddress: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`,
+  })
     .then((api) => console.log(`API listening on ${api.url}`))
     .catch((error) => {
       console.error(error);

@@ -50,7 +50,10 @@ function accessText(access: Access): string {
   return `Role: ${access.join(' or ')} (or admin).`;
 }
 
-const problem = (description: string): ResponseConfig => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+const problem = (description: string): ResponseConfig => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
 
 /**
  * The API's OpenAPI registry. `operation` adds the problem responses every route has by the way it is built:
@@ -64,7 +67,8 @@ export class ApiDocRegistry {
     this.registry.registerComponent('securitySchemes', BEARER, {
       type: 'http',
       scheme: 'bearer',
-      description: 'An API key: `Authorization: Bearer <key>`. Roles: admin (everything), sales, approver, support, warehouse, carrier.',
+      description:
+        'An API key: `Authorization: Bearer <key>`. Roles: admin (everything), sales, approver, support, warehouse, carrier.',
     });
   }
 
@@ -78,16 +82,32 @@ export class ApiDocRegistry {
         description: response.description,
         ...(Object.keys(content).length ? { content } : {}),
         ...(response.headers ? { headers: response.headers } : {}),
-        ...(response.links ? { links: Object.fromEntries(Object.entries(response.links).map(([operationId, parameters]) => [operationId, { operationId, parameters }])) } : {}),
+        ...(response.links
+          ? {
+              links: Object.fromEntries(
+                Object.entries(response.links).map(([operationId, parameters]) => [
+                  operationId,
+                  { operationId, parameters },
+                ]),
+              ),
+            }
+          : {}),
       };
     }
-    if (spec.body || spec.query || spec.params) responses[400] = problem('Malformed request: a body, query or path value that does not fit the schema (each offending field in `errors`)');
-    if (spec.access !== 'public') responses[401] = problem('No valid API key' + (spec.extraSecurity ? ' (and no valid signature)' : ''));
-    if (Array.isArray(spec.access)) responses[403] = problem(`The key's role may not do this (needs ${spec.access.join(' or ')}, or admin)`);
+    if (spec.body || spec.query || spec.params)
+      responses[400] = problem(
+        'Malformed request: a body, query or path value that does not fit the schema (each offending field in `errors`)',
+      );
+    if (spec.access !== 'public')
+      responses[401] = problem('No valid API key' + (spec.extraSecurity ? ' (and no valid signature)' : ''));
+    if (Array.isArray(spec.access))
+      responses[403] = problem(`The key's role may not do this (needs ${spec.access.join(' or ')}, or admin)`);
     for (const [status, description] of Object.entries(spec.errors ?? {})) responses[status] = problem(description);
     if (spec.body) {
       responses[413] = problem('The body is larger than the limit');
-      responses[415] = problem(`The body is not ${spec.body.csv ? 'application/json or text/csv' : 'application/json'}`);
+      responses[415] = problem(
+        `The body is not ${spec.body.csv ? 'application/json or text/csv' : 'application/json'}`,
+      );
     }
 
     const request: RouteConfig['request'] = {};
@@ -98,7 +118,10 @@ export class ApiDocRegistry {
       request.body = {
         required: spec.body.required ?? true,
         ...(spec.body.description ? { description: spec.body.description } : {}),
-        content: { 'application/json': { schema: spec.body.schema }, ...(spec.body.csv ? { 'text/csv': { schema: spec.body.csv } } : {}) },
+        content: {
+          'application/json': { schema: spec.body.schema },
+          ...(spec.body.csv ? { 'text/csv': { schema: spec.body.csv } } : {}),
+        },
       };
     }
 
@@ -111,7 +134,10 @@ export class ApiDocRegistry {
       description: [accessText(spec.access), spec.description].filter(Boolean).join('\n\n'),
       // Machine-readable access for tools (e.g. a role-matrix test): 'public', 'any', or the roles besides admin.
       'x-access': spec.access,
-      security: spec.access === 'public' ? [] : [{ [BEARER]: [] }, ...(spec.extraSecurity ?? []).map((scheme) => ({ [scheme]: [] }))],
+      security:
+        spec.access === 'public'
+          ? []
+          : [{ [BEARER]: [] }, ...(spec.extraSecurity ?? []).map((scheme) => ({ [scheme]: [] }))],
       ...(Object.keys(request).length ? { request } : {}),
       responses,
     });

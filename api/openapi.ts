@@ -15,11 +15,26 @@ import { trackingDocs } from './routes/tracking.openapi';
  * Every route module's OpenAPI entries (`routes/<module>.openapi.ts`, next to the module they describe). A new
  * route module adds its entry here; `test/integration/openapi.test.ts` fails while a route is undocumented.
  */
-const ROUTE_DOCS = [catalogDocs, inventoryDocs, orderDocs, pickListDocs, shipmentDocs, invoiceDocs, trackingDocs, reportDocs, returnDocs];
+const ROUTE_DOCS = [
+  catalogDocs,
+  inventoryDocs,
+  orderDocs,
+  pickListDocs,
+  shipmentDocs,
+  invoiceDocs,
+  trackingDocs,
+  reportDocs,
+  returnDocs,
+];
 
 function operationalDocs(doc: ApiDocRegistry): void {
   doc.operation({
-    method: 'get', operationId: 'health', path: '/health', tag: 'Operations', summary: 'Liveness', access: 'public',
+    method: 'get',
+    operationId: 'health',
+    path: '/health',
+    tag: 'Operations',
+    summary: 'Liveness',
+    access: 'public',
     responses: { 200: { description: 'The process is up', schema: z.object({ status: z.literal('ok') }) } },
   });
   const readiness = z.object({
@@ -28,10 +43,18 @@ function operationalDocs(doc: ApiDocRegistry): void {
     temporal: z.string().openapi({ description: '`ok` or the error' }),
   });
   doc.operation({
-    method: 'get', operationId: 'ready', path: '/ready', tag: 'Operations', summary: 'Readiness: PostgreSQL and Temporal reachable', access: 'public',
+    method: 'get',
+    operationId: 'ready',
+    path: '/ready',
+    tag: 'Operations',
+    summary: 'Readiness: PostgreSQL and Temporal reachable',
+    access: 'public',
     responses: {
       200: { description: 'Ready', schema: readiness },
-      503: { description: 'Not ready: a dependency is unreachable (a readiness report, not a problem)', schema: readiness },
+      503: {
+        description: 'Not ready: a dependency is unreachable (a readiness report, not a problem)',
+        schema: readiness,
+      },
     },
   });
 }

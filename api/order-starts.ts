@@ -50,10 +50,16 @@ export function createOrderStarts(deps: { db: Db; temporal: Client; taskQueue: s
       const orderIds = startedOrders;
       startedOrders = [];
       removal = undefined;
-      await deps.db('order_workflow_starts')
+      await deps
+        .db('order_workflow_starts')
         .whereIn('order_id', orderIds)
         .delete()
-        .catch((error: unknown) => deps.logger.warn({ err: errorSummary(error), orders: orderIds.length }, 'started orders keep their start requests for now; the sweeper finds them started'));
+        .catch((error: unknown) =>
+          deps.logger.warn(
+            { err: errorSummary(error), orders: orderIds.length },
+            'started orders keep their start requests for now; the sweeper finds them started',
+          ),
+        );
     });
     return removal;
   }
@@ -91,9 +97,13 @@ export function createOrderStarts(deps: { db: Db; temporal: Client; taskQueue: s
     const attempt = start(orderStart)
       .catch(async (error: unknown) => {
         deps.logger.warn({ orderId, err: errorSummary(error) }, 'order workflow not started yet; the sweeper retries');
-        await deps.db('order_workflow_starts')
+        await deps
+          .db('order_workflow_starts')
           .where({ order_id: orderId })
-          .update({ attempts: deps.db.raw('attempts + 1'), last_error: String((error as Error).message ?? error).slice(0, 500) })
+          .update({
+            attempts: deps.db.raw('attempts + 1'),
+            last_error: String((error as Error).message ?? error).slice(0, 500),
+          })
           .catch(() => undefined);
         throw error;
       })
@@ -103,7 +113,8 @@ export function createOrderStarts(deps: { db: Db; temporal: Client; taskQueue: s
   }
 
   const pendingStart = async (orderId: string): Promise<OrderStart | undefined> =>
-    (await deps.db('order_workflow_starts').where({ order_id: orderId }).first('start'))?.start as OrderStart | undefined;
+    (await deps.db('order_workflow_starts').where({ order_id: orderId }).first('start'))?.start as
+      OrderStart | undefined;
 
   const starts: OrderStarts = {
     startSoon(orderStart) {
@@ -116,7 +127,8 @@ export function createOrderStarts(deps: { db: Db; temporal: Client; taskQueue: s
       return true;
     },
     async sweep(olderThanMs = 10_000) {
-      const due: { start: OrderStart }[] = await deps.db('order_workflow_starts')
+      const due: { start: OrderStart }[] = await deps
+        .db('order_workflow_starts')
         .where('created_at', '<', deps.db.raw(`now() - make_interval(secs => ?)`, [olderThanMs / 1000]))
         .orderBy('created_at')
         .limit(200)
@@ -127,7 +139,11 @@ export function createOrderStarts(deps: { db: Db; temporal: Client; taskQueue: s
     runSweeper(intervalMs = 5_000) {
       let sweeping: Promise<unknown> = Promise.resolve();
       const timer = setInterval(() => {
-        sweeping = sweeping.then(() => starts.sweep()).catch((error: unknown) => deps.logger.warn({ err: errorSummary(error) }, 'sweeping unstarted orders failed'));
+        sweeping = sweeping
+          .then(() => starts.sweep())
+          .catch((error: unknown) =>
+            deps.logger.warn({ err: errorSummary(error) }, 'sweeping unstarted orders failed'),
+          );
       }, intervalMs);
       timer.unref();
       return {

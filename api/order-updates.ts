@@ -26,7 +26,8 @@ export async function updateOrder<Reply>(
     try {
       return await send(workflow);
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError && (await deps.orderStarts.ensureStarted(orderId))) return send(workflow);
+      if (error instanceof WorkflowNotFoundError && (await deps.orderStarts.ensureStarted(orderId)))
+        return send(workflow);
       throw error;
     }
   };
@@ -42,17 +43,26 @@ export async function updateOrder<Reply>(
 }
 
 /** Sends an Update to any workflow, mapping its validator's refusals to 409/422 (see updateOrder). */
-export async function sendUpdate<Reply>(handle: WorkflowHandle, send: (handle: WorkflowHandle) => Promise<Reply>, whenClosed: () => Promise<Reply>): Promise<Reply> {
+export async function sendUpdate<Reply>(
+  handle: WorkflowHandle,
+  send: (handle: WorkflowHandle) => Promise<Reply>,
+  whenClosed: () => Promise<Reply>,
+): Promise<Reply> {
   try {
     return await send(handle);
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
       if (error.cause.type === ORDER_STATE_CONFLICT) throw conflict(error.cause.message);
-      if (error.cause.type === INVALID_ORDER_REQUEST) throw unprocessable(error.cause.message, [{ path: 'body', message: error.cause.message }]);
+      if (error.cause.type === INVALID_ORDER_REQUEST)
+        throw unprocessable(error.cause.message, [{ path: 'body', message: error.cause.message }]);
     }
     if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) return whenClosed();
     // The request may still be applied once the workflow recovers: retry with the same Idempotency-Key to apply it once.
-    if (isRecoveringWorkflowError(error)) throw new HttpProblem(503, 'the order is recovering from a worker failure (its workflow task is being retried); retry shortly with the same Idempotency-Key');
+    if (isRecoveringWorkflowError(error))
+      throw new HttpProblem(
+        503,
+        'the order is recovering from a worker failure (its workflow task is being retried); retry shortly with the same Idempotency-Key',
+      );
     throw error;
   }
 }
@@ -62,7 +72,8 @@ export function problemFromFailure(error: unknown): Error {
   let cause: unknown = error;
   while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
   if (cause instanceof ApplicationFailure && cause.type === ORDER_STATE_CONFLICT) return conflict(cause.message);
-  if (cause instanceof ApplicationFailure && cause.type === INVALID_ORDER_REQUEST) return unprocessable(cause.message, [{ path: 'body', message: cause.message }]);
+  if (cause instanceof ApplicationFailure && cause.type === INVALID_ORDER_REQUEST)
+    return unprocessable(cause.message, [{ path: 'body', message: cause.message }]);
   return error as Error;
 }
 
@@ -74,13 +85,20 @@ export function problemFromFailure(error: unknown): Error {
 export function updateIdFrom(req: Request, action: string): string | undefined {
   const key = req.header('idempotency-key');
   if (key === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'header.Idempotency-Key', message: 'invalid' }]);
+  if (!/^[\x21-\x7e]{1,255}$/.test(key))
+    throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [
+      { path: 'header.Idempotency-Key', message: 'invalid' },
+    ]);
   return `${action}:${key}`;
 }
 
 /** Temporal refuses Updates while the workflow's last task failed or timed out (e.g. its worker was killed mid-task). */
 function isRecoveringWorkflowError(error: unknown): boolean {
-  for (let cause = error as { message?: string; cause?: unknown } | undefined; cause; cause = cause.cause as typeof cause) {
+  for (
+    let cause = error as { message?: string; cause?: unknown } | undefined;
+    cause;
+    cause = cause.cause as typeof cause
+  ) {
     if (/Workflow Task in failed state/i.test(String(cause.message ?? ''))) return true;
   }
   return false;

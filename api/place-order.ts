@@ -53,7 +53,8 @@ export async function placeOrder(
   }
 
   const { customer, products, errors } = await checkReferences(deps.db, request);
-  if (errors.length > 0 || !customer) throw unprocessable(`the order cannot be accepted: ${errors.map((error) => error.message).join('; ')}`, errors);
+  if (errors.length > 0 || !customer)
+    throw unprocessable(`the order cannot be accepted: ${errors.map((error) => error.message).join('; ')}`, errors);
 
   const input: OrderWorkflowInput = {
     orderId: newOrderId(),
@@ -67,7 +68,8 @@ export async function placeOrder(
   const trackingNumber = newTrackingNumber();
   const start = orderStartFor(input, request, products);
   try {
-    const idempotencyKey = options.idempotencyKey && idempotencyKeyRow(options.scope, options.idempotencyKey, requestHash, input.orderId);
+    const idempotencyKey =
+      options.idempotencyKey && idempotencyKeyRow(options.scope, options.idempotencyKey, requestHash, input.orderId);
     await insertOrder(
       deps.db,
       {
@@ -98,7 +100,12 @@ export async function placeOrder(
   return { id: input.orderId, trackingNumber, status: 'PENDING', replayed: false };
 }
 
-async function findReplay(deps: OrderPlacementDeps, scope: string, key: string, requestHash: string): Promise<PlacedOrder | undefined> {
+async function findReplay(
+  deps: OrderPlacementDeps,
+  scope: string,
+  key: string,
+  requestHash: string,
+): Promise<PlacedOrder | undefined> {
   const orderId = await findIdempotencyKey(deps.db, scope, key, requestHash);
   if (orderId === undefined) return undefined;
   const order = await findOrderSummary(deps.db, orderId);
@@ -111,11 +118,18 @@ async function findReplay(deps: OrderPlacementDeps, scope: string, key: string, 
  * personal data leaves the database), lines and the catalog value. The priced total (discounts, tax, shipping) is
  * only known once the workflow has priced the order: it is the OrderTotal search attribute.
  */
-function orderStartFor(input: OrderWorkflowInput, request: PlaceOrderRequest, products: Map<string, Product>): OrderStart {
+function orderStartFor(
+  input: OrderWorkflowInput,
+  request: PlaceOrderRequest,
+  products: Map<string, Product>,
+): OrderStart {
   const lines = request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
   const currency = products.get(request.lines[0].sku)!.currency;
   const lineValue = (line: PlaceOrderRequest['lines'][number]) => products.get(line.sku)!.unitPrice * line.quantity;
-  const catalogValue = formatMoney(request.lines.reduce((total, line) => total + lineValue(line), 0), currency);
+  const catalogValue = formatMoney(
+    request.lines.reduce((total, line) => total + lineValue(line), 0),
+    currency,
+  );
   return {
     input,
     staticSummary: `Order ${input.orderId} · customer ${input.customerId} · ${lines} · ${catalogValue} before discount, tax and shipping`,
@@ -138,38 +152,62 @@ async function checkReferences(db: Db, request: PlaceOrderRequest) {
   // In parallel: the time to accept an order is what a caller waits for.
   const [customer, products, promotion] = await Promise.all([
     findCustomer(db, request.customerId),
-    findProducts(db, request.lines.map((line) => line.sku)),
+    findProducts(
+      db,
+      request.lines.map((line) => line.sku),
+    ),
     request.promotionCode ? findPromotion(db, request.promotionCode) : undefined,
   ]);
   if (!customer) errors.push({ path: 'body.customerId', message: `customer ${request.customerId} does not exist` });
-  else if (!customer.active) errors.push({ path: 'body.customerId', message: `customer ${request.customerId} is inactive` });
+  else if (!customer.active)
+    errors.push({ path: 'body.customerId', message: `customer ${request.customerId} is inactive` });
 
   const seen = new Set<string>();
   request.lines.forEach((line, index) => {
     const path = `body.lines.${index}.sku`;
     const product = products.get(line.sku);
-    if (seen.has(line.sku)) errors.push({ path, message: `${line.sku} appears on more than one line; put the whole quantity on one line` });
+    if (seen.has(line.sku))
+      errors.push({ path, message: `${line.sku} appears on more than one line; put the whole quantity on one line` });
     seen.add(line.sku);
     if (!product) errors.push({ path, message: `product ${line.sku} does not exist` });
     else if (!product.active) errors.push({ path, message: `product ${line.sku} is inactive` });
-    else if (customer && product.currency !== customer.currency) errors.push({ path, message: `product ${line.sku} is priced in ${product.currency}, the customer buys in ${customer.currency}` });
+    else if (customer && product.currency !== customer.currency)
+      errors.push({
+        path,
+        message: `product ${line.sku} is priced in ${product.currency}, the customer buys in ${customer.currency}`,
+      });
   });
 
   if (customer && request.payment.method === 'card' && !request.payment.token) {
     errors.push({ path: 'body.payment.token', message: 'card payment needs a token' });
   }
   if (customer && request.payment.method === 'invoice' && customer.paymentTerms !== 'net30') {
-    errors.push({ path: 'body.payment.method', message: `customer ${customer.id} has ${customer.paymentTerms} terms; invoice payment needs net30` });
+    errors.push({
+      path: 'body.payment.method',
+      message: `customer ${customer.id} has ${customer.paymentTerms} terms; invoice payment needs net30`,
+    });
   }
   if (request.promotionCode) {
     const now = new Date();
-    if (!promotion) errors.push({ path: 'body.promotionCode', message: `promotion ${request.promotionCode} does not exist` });
-    else if (promotion.validTo && now > new Date(promotion.validTo)) errors.push({ path: 'body.promotionCode', message: `promotion ${promotion.code} expired at ${promotion.validTo}` });
-    else if (promotion.validFrom && now < new Date(promotion.validFrom)) errors.push({ path: 'body.promotionCode', message: `promotion ${promotion.code} is not valid before ${promotion.validFrom}` });
+    if (!promotion)
+      errors.push({ path: 'body.promotionCode', message: `promotion ${request.promotionCode} does not exist` });
+    else if (promotion.validTo && now > new Date(promotion.validTo))
+      errors.push({
+        path: 'body.promotionCode',
+        message: `promotion ${promotion.code} expired at ${promotion.validTo}`,
+      });
+    else if (promotion.validFrom && now < new Date(promotion.validFrom))
+      errors.push({
+        path: 'body.promotionCode',
+        message: `promotion ${promotion.code} is not valid before ${promotion.validFrom}`,
+      });
   }
   if (customer && !request.shippingAddress) {
     for (const field of missingAddressFields(customer.address)) {
-      errors.push({ path: 'body.shippingAddress', message: `no shipping address given and the customer's address lacks ${field}` });
+      errors.push({
+        path: 'body.shippingAddress',
+        message: `no shipping address given and the customer's address lacks ${field}`,
+      });
     }
   }
   return { customer: customer?.active ? customer : undefined, products, errors };

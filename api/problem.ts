@@ -36,14 +36,21 @@ export const conflict = (detail: string, errors: ProblemFieldError[] = []) => ne
 export const unprocessable = (detail: string, errors: ProblemFieldError[] = []) => new HttpProblem(422, detail, errors);
 
 /** Parses a request part with a schema; a mismatch is a 400 naming every offending field. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params' = 'body'): z.infer<S> {
+export function parse<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query' | 'params' = 'body',
+): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors = result.error.issues.map((issue) => ({
     path: [where, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
-  throw badRequest(`the request ${where} is not valid: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`, errors);
+  throw badRequest(
+    `the request ${where} is not valid: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`,
+    errors,
+  );
 }
 
 export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpProblem): void {
@@ -59,19 +66,34 @@ export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpPro
     });
 }
 
-export const notFoundHandler: RequestHandler = (req, res) => sendProblem(res, notFound(`no route ${req.method} ${req.path}`));
+export const notFoundHandler: RequestHandler = (req, res) =>
+  sendProblem(res, notFound(`no route ${req.method} ${req.path}`));
 
 /** Turns every error into a problem: body-parser failures are the client's, anything unexpected is logged. */
 export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler {
   return (error, _req, res, _next) => {
     if (error instanceof HttpProblem) return sendProblem(res, error);
     const parserError = error as { type?: string; status?: number; message?: string };
-    if (parserError.type === 'entity.parse.failed') return sendProblem(res, badRequest(`the body is not valid JSON: ${parserError.message}`, [{ path: 'body', message: 'invalid JSON' }]));
-    if (parserError.type === 'entity.too.large') return sendProblem(res, new HttpProblem(413, 'the body is larger than the 1 MB limit', [{ path: 'body', message: 'too large' }]));
+    if (parserError.type === 'entity.parse.failed')
+      return sendProblem(
+        res,
+        badRequest(`the body is not valid JSON: ${parserError.message}`, [{ path: 'body', message: 'invalid JSON' }]),
+      );
+    if (parserError.type === 'entity.too.large')
+      return sendProblem(
+        res,
+        new HttpProblem(413, 'the body is larger than the 1 MB limit', [{ path: 'body', message: 'too large' }]),
+      );
     if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
-      return sendProblem(res, new HttpProblem(parserError.status, parserError.message ?? 'bad request', [{ path: 'body', message: parserError.message ?? 'rejected' }]));
+      return sendProblem(
+        res,
+        new HttpProblem(parserError.status, parserError.message ?? 'bad request', [
+          { path: 'body', message: parserError.message ?? 'rejected' },
+        ]),
+      );
     }
-    if (isDatabaseUnavailable(error)) return sendProblem(res, new HttpProblem(503, 'the database is unavailable; retry shortly'));
+    if (isDatabaseUnavailable(error))
+      return sendProblem(res, new HttpProblem(503, 'the database is unavailable; retry shortly'));
     log(error);
     return sendProblem(res, new HttpProblem(500, 'an unexpected error occurred; it has been logged'));
   };
@@ -83,6 +105,7 @@ export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, name, message } = (error ?? {}) as { code?: string; name?: string; message?: string };
-  if (code && ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(code)) return true;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(code))
+    return true;
   return name === 'KnexTimeoutError' || /Connection terminated|Connection ended unexpectedly/i.test(message ?? '');
 }

@@ -10,7 +10,10 @@ import { REPORT_PERIODS } from '../domain/periods';
 const count = (description: string) => z.number().int().min(0).describe(description);
 const day = z.iso.date();
 const moneySchema = z
-  .strictObject({ amount: z.number().int().describe('minor units (e.g. cents); may be negative for net figures'), currency: z.string().length(3) })
+  .strictObject({
+    amount: z.number().int().describe('minor units (e.g. cents); may be negative for net figures'),
+    currency: z.string().length(3),
+  })
   .describe('an amount in one currency; amounts of different currencies are never added');
 
 const quantities = {
@@ -19,7 +22,9 @@ const quantities = {
   shipped: count("units handed to carriers on the order's own shipments (not exchange replacements)"),
   delivered: count('units delivered'),
   returned: count('units received back on returns (refunded or exchanged)'),
-  cancelled: count('units that will never ship on orders that were not rejected: reduced on approval, cancelled, unavailable, backorder expired'),
+  cancelled: count(
+    'units that will never ship on orders that were not rejected: reduced on approval, cancelled, unavailable, backorder expired',
+  ),
   rejected: count('units of rejected orders'),
   variance: z.strictObject({
     unapproved: count('ordered − approved: reduced on approval, rejected, or awaiting a decision'),
@@ -38,7 +43,9 @@ export const productsReportSchema = z
         sku: z.string(),
         name: z.string(),
         ...quantities,
-        shippedByWarehouse: z.array(z.strictObject({ warehouse: z.string(), quantity: count('units shipped from this warehouse') })),
+        shippedByWarehouse: z.array(
+          z.strictObject({ warehouse: z.string(), quantity: count('units shipped from this warehouse') }),
+        ),
       }),
     ),
     totals: z.strictObject(quantities).describe('the same figures over every SKU listed'),
@@ -59,29 +66,50 @@ export const salesReportSchema = z
     period: z.enum(REPORT_PERIODS).describe('day, or ISO week (Monday to Sunday); UTC'),
     from: day.describe('first day of the first period'),
     to: day.describe('last day of the last period'),
-    asOf: z.iso.datetime().describe('nothing after this instant is counted (now, the asOf parameter, or the end of the range, whichever is earliest)'),
+    asOf: z.iso
+      .datetime()
+      .describe(
+        'nothing after this instant is counted (now, the asOf parameter, or the end of the range, whichever is earliest)',
+      ),
     lookback: z.number().int().min(1).describe('how many complete periods the projection averages'),
-    series: z.array(
-      z.strictObject({
-        currency: z.string().length(3),
-        periods: z.array(z.strictObject({ start: day, end: day.describe('last day, included'), complete: z.boolean().describe('false for the period still under way'), ...salesFigures })),
-        totals: z.strictObject(salesFigures),
-        projection: z
-          .strictObject({
-            basedOn: z.array(day).describe('start days of the complete periods averaged (the last `lookback` before the current one)'),
-            current: z.strictObject({
+    series: z
+      .array(
+        z.strictObject({
+          currency: z.string().length(3),
+          periods: z.array(
+            z.strictObject({
               start: day,
-              end: day,
-              elapsedShare: z.number().min(0).max(1).describe('share of the period before asOf'),
-              toDate: z.strictObject(salesFigures).describe('actual figures so far'),
-              projected: z.strictObject(salesFigures).describe('so far + the average of the basis × the share still to come'),
+              end: day.describe('last day, included'),
+              complete: z.boolean().describe('false for the period still under way'),
+              ...salesFigures,
             }),
-            next: z.strictObject({ start: day, end: day, projected: z.strictObject(salesFigures).describe('the average of the basis') }),
-          })
-          .nullable()
-          .describe('null when the range has no complete period to average'),
-      }),
-    ).describe('one series per currency with any figure in the range'),
+          ),
+          totals: z.strictObject(salesFigures),
+          projection: z
+            .strictObject({
+              basedOn: z
+                .array(day)
+                .describe('start days of the complete periods averaged (the last `lookback` before the current one)'),
+              current: z.strictObject({
+                start: day,
+                end: day,
+                elapsedShare: z.number().min(0).max(1).describe('share of the period before asOf'),
+                toDate: z.strictObject(salesFigures).describe('actual figures so far'),
+                projected: z
+                  .strictObject(salesFigures)
+                  .describe('so far + the average of the basis × the share still to come'),
+              }),
+              next: z.strictObject({
+                start: day,
+                end: day,
+                projected: z.strictObject(salesFigures).describe('the average of the basis'),
+              }),
+            })
+            .nullable()
+            .describe('null when the range has no complete period to average'),
+        }),
+      )
+      .describe('one series per currency with any figure in the range'),
   })
   .describe('Sales by period with a projection of the period under way and the next');
 
@@ -92,32 +120,34 @@ export const customersReportSchema = z
     sort: z.enum(CUSTOMER_SORT_KEYS),
     direction: z.enum(['asc', 'desc']),
     total: count('rows before the limit'),
-    items: z.array(
-      z.strictObject({
-        customerId: z.string(),
-        name: z.string(),
-        tier: z.string(),
-        paymentTerms: z.string(),
-        currency: z.string().length(3),
-        orders: count('orders placed in the range (not rejected)'),
-        cancelledOrders: count('of those, cancelled'),
-        rejectedOrders: count('orders placed in the range and rejected'),
-        billedOrders: count('orders placed in the range with at least one invoice'),
-        invoiced: moneySchema.describe('invoices of the orders placed in the range'),
-        credited: moneySchema.describe('credit notes of the orders placed in the range'),
-        revenue: moneySchema.describe('invoiced − credited'),
-        averageOrderValue: moneySchema.nullable().describe('revenue ÷ billed orders; null without a billed order'),
-        returns: z.strictObject({
-          count: count('returns (RMAs) opened on those orders'),
-          units: count('units received back'),
-          refunded: moneySchema.describe('credit notes of the returns that were refunded'),
+    items: z
+      .array(
+        z.strictObject({
+          customerId: z.string(),
+          name: z.string(),
+          tier: z.string(),
+          paymentTerms: z.string(),
+          currency: z.string().length(3),
+          orders: count('orders placed in the range (not rejected)'),
+          cancelledOrders: count('of those, cancelled'),
+          rejectedOrders: count('orders placed in the range and rejected'),
+          billedOrders: count('orders placed in the range with at least one invoice'),
+          invoiced: moneySchema.describe('invoices of the orders placed in the range'),
+          credited: moneySchema.describe('credit notes of the orders placed in the range'),
+          revenue: moneySchema.describe('invoiced − credited'),
+          averageOrderValue: moneySchema.nullable().describe('revenue ÷ billed orders; null without a billed order'),
+          returns: z.strictObject({
+            count: count('returns (RMAs) opened on those orders'),
+            units: count('units received back'),
+            refunded: moneySchema.describe('credit notes of the returns that were refunded'),
+          }),
+          receivables: z.strictObject({
+            outstanding: moneySchema.describe('open balance of net30 invoices today, whatever the range'),
+            overdue: moneySchema.describe('of which past the due date'),
+            openInvoices: count('net30 invoices not settled'),
+          }),
         }),
-        receivables: z.strictObject({
-          outstanding: moneySchema.describe('open balance of net30 invoices today, whatever the range'),
-          overdue: moneySchema.describe('of which past the due date'),
-          openInvoices: count('net30 invoices not settled'),
-        }),
-      }),
-    ).describe('one row per customer and currency; rows of one currency together, ranked by `sort` within it'),
+      )
+      .describe('one row per customer and currency; rows of one currency together, ranked by `sort` within it'),
   })
   .describe('Customer performance: customers with orders in the range or an open receivable');

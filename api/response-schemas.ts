@@ -34,7 +34,9 @@ export const problemSchema = z
 
 // A registered schema made nullable renders as allOf [$ref, null-type] (wrong): nullable uses are inlined instead.
 export const orderStatusSchema = z.enum(ORDER_STATUSES).openapi('OrderStatus');
-export const statusReplySchema = z.object({ status: orderStatusSchema }).openapi('StatusReply', { description: "the order's status after the workflow applied the change" });
+export const statusReplySchema = z
+  .object({ status: orderStatusSchema })
+  .openapi('StatusReply', { description: "the order's status after the workflow applied the change" });
 
 export const addressView = z
   .object({
@@ -112,7 +114,10 @@ export const stockLevelView = z
   .openapi('StockLevel');
 
 export const stockMoveView = z
-  .object({ duplicate: z.boolean().openapi({ description: 'true when this was a retry that moved nothing' }), level: stockLevelView })
+  .object({
+    duplicate: z.boolean().openapi({ description: 'true when this was a retry that moved nothing' }),
+    level: stockLevelView,
+  })
   .openapi('StockMove');
 
 export const ledgerEntryView = z
@@ -150,8 +155,20 @@ export const placedOrderView = z
   .object({ id: z.string(), trackingNumber: z.string(), status: orderStatusSchema })
   .openapi('PlacedOrder', { description: 'PENDING for a new order; the current status for an idempotent replay' });
 
-const shipmentStatus = z.enum(['allocated', 'picking', 'picked', 'shipped', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'cancelled']);
-const shipmentEventView = z.object({ status: z.string(), at: timestamp, detail: z.string().nullable() }).openapi('ShipmentEvent');
+const shipmentStatus = z.enum([
+  'allocated',
+  'picking',
+  'picked',
+  'shipped',
+  'in_transit',
+  'out_for_delivery',
+  'delivered',
+  'exception',
+  'cancelled',
+]);
+const shipmentEventView = z
+  .object({ status: z.string(), at: timestamp, detail: z.string().nullable() })
+  .openapi('ShipmentEvent');
 const quantityLine = z.object({ sku: z.string(), quantity: z.number().int() });
 
 const shipmentFields = {
@@ -193,7 +210,16 @@ export const invoiceSummaryView = z
 export const invoiceView = invoiceSummaryView
   .extend({
     lines: z.array(
-      z.object({ sku: z.string(), quantity: z.number().int(), unitPrice: minor, taxRateBps: z.number().int(), subtotal: minor, discount: minor, tax: minor, total: minor }),
+      z.object({
+        sku: z.string(),
+        quantity: z.number().int(),
+        unitPrice: minor,
+        taxRateBps: z.number().int(),
+        subtotal: minor,
+        discount: minor,
+        tax: minor,
+        total: minor,
+      }),
     ),
   })
   .openapi('Invoice');
@@ -202,7 +228,13 @@ const nullableMinor = minor.nullable();
 export const orderDetailView = orderSummaryView
   .extend({
     source: z.enum(['api', 'batch']),
-    totals: z.object({ subtotal: nullableMinor, discount: nullableMinor, shipping: nullableMinor, tax: nullableMinor, total: nullableMinor }),
+    totals: z.object({
+      subtotal: nullableMinor,
+      discount: nullableMinor,
+      shipping: nullableMinor,
+      tax: nullableMinor,
+      total: nullableMinor,
+    }),
     shippingAddress: addressView,
     payment: z.object({ method: z.enum(PAYMENT_METHODS) }),
     backorderPolicy: z.enum(BACKORDER_POLICIES),
@@ -249,7 +281,16 @@ export const orderDetailView = orderSummaryView
       }),
     ),
     invoices: z.array(invoiceSummaryView),
-    timeline: z.array(z.object({ seq: z.number().int(), type: z.string(), status: z.enum(ORDER_STATUSES).nullable(), message: z.string(), detail: z.unknown(), at: timestamp })),
+    timeline: z.array(
+      z.object({
+        seq: z.number().int(),
+        type: z.string(),
+        status: z.enum(ORDER_STATUSES).nullable(),
+        message: z.string(),
+        detail: z.unknown(),
+        at: timestamp,
+      }),
+    ),
   })
   .openapi('Order');
 
@@ -270,7 +311,11 @@ export const batchResultView = z
     results: z.array(
       z.object({
         index: z.number().int(),
-        line: z.number().int().optional().openapi({ description: 'CSV only: the line of the file (the header is line 1)' }),
+        line: z
+          .number()
+          .int()
+          .optional()
+          .openapi({ description: 'CSV only: the line of the file (the header is line 1)' }),
         id: z.string().optional(),
         trackingNumber: z.string().optional(),
         status: orderStatusSchema.optional(),
@@ -284,7 +329,9 @@ export const refundReplyView = z
   .object({ status: orderStatusSchema, refundId: z.string(), amount: minor, creditNote: z.string() })
   .openapi('RefundReply');
 
-export const returnOpenedView = z.object({ id: z.string().openapi({ example: 'ORD-0123456789AB/return-1' }), status: z.literal('AWAITING_RECEIPT') }).openapi('ReturnOpened');
+export const returnOpenedView = z
+  .object({ id: z.string().openapi({ example: 'ORD-0123456789AB/return-1' }), status: z.literal('AWAITING_RECEIPT') })
+  .openapi('ReturnOpened');
 
 export const returnView = z
   .object({
@@ -314,7 +361,9 @@ export const pickListView = z
     status: z.enum(['open', 'confirmed', 'cancelled']),
     createdAt: timestamp,
     confirmedAt: timestamp.nullable(),
-    lines: z.array(z.object({ sku: z.string(), quantity: z.number().int(), pickedQuantity: z.number().int().nullable() })),
+    lines: z.array(
+      z.object({ sku: z.string(), quantity: z.number().int(), pickedQuantity: z.number().int().nullable() }),
+    ),
   })
   .openapi('PickList');
 
@@ -348,10 +397,25 @@ export const trackingView = z
   })
   .openapi('Tracking', { description: 'customer-safe: no names, emails or addresses' });
 
-const moneyTotals = { authorized: minor, captured: minor, voided: minor, refunded: minor, invoiced: minor, credited: minor };
+const moneyTotals = {
+  authorized: minor,
+  captured: minor,
+  voided: minor,
+  refunded: minor,
+  invoiced: minor,
+  credited: minor,
+};
 export const paymentReportView = z
   .object({
-    orders: z.array(z.object({ orderId: z.string(), status: orderStatusSchema, paymentMethod: z.enum(PAYMENT_METHODS), currency, ...moneyTotals })),
+    orders: z.array(
+      z.object({
+        orderId: z.string(),
+        status: orderStatusSchema,
+        paymentMethod: z.enum(PAYMENT_METHODS),
+        currency,
+        ...moneyTotals,
+      }),
+    ),
     totals: z.object(moneyTotals),
     discrepancies: z.array(z.object({ orderId: z.string(), problem: z.string() })),
   })

@@ -66,7 +66,10 @@ export const warehouseSchema = z.strictObject({
   code,
   name: text(),
   region: text(64),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US').default('US'),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US')
+    .default('US'),
   priority: z.number().int().min(0).max(10_000).default(100),
   cutoffHour: z.number().int().min(0).max(23).default(16),
   active: z.boolean().default(true),
@@ -103,8 +106,15 @@ export const promotionSchema = z
     minOrderAmount: minorUnits.optional(),
     usageLimit: z.number().int().positive().max(MAX_INT4).optional(),
   })
-  .refine((promotion) => promotion.type !== 'percent' || promotion.value <= 100, { message: 'a percent promotion is at most 100', path: ['value'] })
-  .refine((promotion) => !promotion.validFrom || !promotion.validTo || Date.parse(promotion.validFrom) < Date.parse(promotion.validTo), { message: 'must be after validFrom', path: ['validTo'] });
+  .refine((promotion) => promotion.type !== 'percent' || promotion.value <= 100, {
+    message: 'a percent promotion is at most 100',
+    path: ['value'],
+  })
+  .refine(
+    (promotion) =>
+      !promotion.validFrom || !promotion.validTo || Date.parse(promotion.validFrom) < Date.parse(promotion.validTo),
+    { message: 'must be after validFrom', path: ['validTo'] },
+  );
 
 export const receiptSchema = z.strictObject({
   warehouse: code,
@@ -116,7 +126,11 @@ export const receiptSchema = z.strictObject({
 export const adjustmentSchema = z.strictObject({
   warehouse: code,
   sku: code,
-  delta: z.number().int('must be a whole number').refine((value) => value !== 0, 'must not be 0').refine((value) => Math.abs(value) <= 1_000_000, 'is too large'),
+  delta: z
+    .number()
+    .int('must be a whole number')
+    .refine((value) => value !== 0, 'must not be 0')
+    .refine((value) => Math.abs(value) <= 1_000_000, 'is too large'),
   reason: text(200),
 });
 
@@ -145,7 +159,9 @@ export const placeOrderSchema = z.strictObject({
 export type PlaceOrderRequest = z.infer<typeof placeOrderSchema>;
 
 /** `Idempotency-Key` header: visible ASCII, so it can be stored and compared as sent. */
-export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
 
 export const listOrdersQuerySchema = z.strictObject({
   status: z.enum(ORDER_STATUSES).optional(),
@@ -156,11 +172,18 @@ export const listOrdersQuerySchema = z.strictObject({
   // Orders with a shipment in this carrier status (`exception`: the console's carrier exception queue).
   shipmentStatus: z.enum(SHIPMENT_EVENT_STATUSES).optional(),
   // Orders rejected or cancelled for one of these comma-separated reasons (the console's failed queue).
-  reason: z.string().transform((value) => value.split(',')).pipe(z.array(z.enum([...REJECT_REASONS, ...CANCEL_REASONS])).max(10)).optional(),
+  reason: z
+    .string()
+    .transform((value) => value.split(','))
+    .pipe(z.array(z.enum([...REJECT_REASONS, ...CANCEL_REASONS])).max(10))
+    .optional(),
 });
 
 export const approveSchema = z.strictObject({
-  lines: z.array(z.strictObject({ sku: code, approvedQuantity: z.number().int().min(0) })).max(200).optional(),
+  lines: z
+    .array(z.strictObject({ sku: code, approvedQuantity: z.number().int().min(0) }))
+    .max(200)
+    .optional(),
   note: plainText(1000).optional(),
 });
 export const rejectSchema = z.strictObject({ reason: text(1000) });
@@ -173,29 +196,56 @@ export const pickListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 export const confirmPickSchema = z.strictObject({
-  lines: z.array(z.strictObject({ sku: code, pickedQuantity: z.number().int('must be a whole number').min(0) })).max(200).default([]),
+  lines: z
+    .array(z.strictObject({ sku: code, pickedQuantity: z.number().int('must be a whole number').min(0) }))
+    .max(200)
+    .default([]),
 });
 export const carrierEventSchema = z.strictObject({
   status: z.enum(SHIPMENT_EVENT_STATUSES),
   at: isoTime.optional(),
   detail: plainText(500).optional(),
 });
-export const refundSchema = z.strictObject({
-  amount: minorUnits.refine((value) => value > 0, 'must be positive').optional(),
-  lines: z.array(z.strictObject({ sku: code, quantity })).min(1).max(200).optional(),
-  reason: text(1000),
-}).refine((refund) => (refund.amount === undefined) !== (refund.lines === undefined), { message: 'give either amount or lines', path: ['amount'] });
+export const refundSchema = z
+  .strictObject({
+    amount: minorUnits.refine((value) => value > 0, 'must be positive').optional(),
+    lines: z
+      .array(z.strictObject({ sku: code, quantity }))
+      .min(1)
+      .max(200)
+      .optional(),
+    reason: text(1000),
+  })
+  .refine((refund) => (refund.amount === undefined) !== (refund.lines === undefined), {
+    message: 'give either amount or lines',
+    path: ['amount'],
+  });
 
 export const returnSchema = z.strictObject({
-  lines: z.array(z.strictObject({ sku: code, quantity })).min(1).max(200),
+  lines: z
+    .array(z.strictObject({ sku: code, quantity }))
+    .min(1)
+    .max(200),
   reason: text(1000),
   resolution: z.enum(['refund', 'exchange']),
 });
 export const receiveReturnSchema = z.strictObject({
-  lines: z.array(z.strictObject({ sku: code, quantity: z.number().int().min(0).max(1_000_000), condition: z.enum(['resellable', 'damaged']) })).min(1).max(400),
+  lines: z
+    .array(
+      z.strictObject({
+        sku: code,
+        quantity: z.number().int().min(0).max(1_000_000),
+        condition: z.enum(['resellable', 'damaged']),
+      }),
+    )
+    .min(1)
+    .max(400),
 });
 
-export const invoicePaymentSchema = z.strictObject({ amount: minorUnits.refine((value) => value > 0, 'must be positive'), reference: text(120) });
+export const invoicePaymentSchema = z.strictObject({
+  amount: minorUnits.refine((value) => value > 0, 'must be positive'),
+  reference: text(120),
+});
 
 export const batchOrdersSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(1000) });
 
@@ -205,7 +255,9 @@ const dateRange = { from: reportDay.optional(), to: reportDay.optional() };
 const fromNotAfterTo = (range: { from?: string; to?: string }) => !range.from || !range.to || range.from <= range.to;
 const toAfterFrom = { message: 'must not be before from', path: ['to'] };
 
-export const productsReportQuerySchema = z.strictObject({ ...dateRange, sku: code.optional() }).refine(fromNotAfterTo, toAfterFrom);
+export const productsReportQuerySchema = z
+  .strictObject({ ...dateRange, sku: code.optional() })
+  .refine(fromNotAfterTo, toAfterFrom);
 
 export const salesReportQuerySchema = z
   .strictObject({
@@ -213,10 +265,15 @@ export const salesReportQuerySchema = z
     period: z.enum(REPORT_PERIODS).default('day'),
     currency: currency.optional(),
     lookback: z.coerce.number().int('must be a whole number').min(1).max(52).optional(),
-    asOf: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-07T12:00:00Z' }).optional(),
+    asOf: z.iso
+      .datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-07T12:00:00Z' })
+      .optional(),
   })
   .refine(fromNotAfterTo, toAfterFrom)
-  .refine((query) => !query.asOf || Date.parse(query.asOf) <= Date.now(), { message: 'must not be in the future', path: ['asOf'] });
+  .refine((query) => !query.asOf || Date.parse(query.asOf) <= Date.now(), {
+    message: 'must not be in the future',
+    path: ['asOf'],
+  });
 
 export const customersReportQuerySchema = z
   .strictObject({

@@ -7,6 +7,9 @@ import { badRequest } from './problem';
  * schemas (`api/schemas.ts`).
  */
 export const rejectNulInUrl: RequestHandler = (req, _res, next) => {
-  if (/%00/.test(req.url)) throw badRequest('the URL contains a NUL character (%00)', [{ path: 'url', message: 'must not contain NUL characters' }]);
+  if (/%00/.test(req.url))
+    throw badRequest('the URL contains a NUL character (%00)', [
+      { path: 'url', message: 'must not contain NUL characters' },
+    ]);
   next();
 };

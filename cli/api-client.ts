@@ -31,10 +31,16 @@ export class ApiError extends CliError {
 }
 
 export function formatProblem(status: number, problem: Problem): string {
-  const lines = [`The API answered ${status}${problem.title ? ` ${problem.title}` : ''}${problem.detail ? `: ${problem.detail}` : ''}`];
+  const lines = [
+    `The API answered ${status}${problem.title ? ` ${problem.title}` : ''}${problem.detail ? `: ${problem.detail}` : ''}`,
+  ];
   for (const error of problem.errors ?? []) lines.push(`  ${error.path}: ${error.message}`);
-  if (status === 401) lines.push('Check OMS_API_KEY or --key. Lost your key? Make a new one: npx oms keys create --role <role>');
-  if (status === 403) lines.push("This key's role may not do this: use a key with the role named above (npx oms keys create --role <role>).");
+  if (status === 401)
+    lines.push('Check OMS_API_KEY or --key. Lost your key? Make a new one: npx oms keys create --role <role>');
+  if (status === 403)
+    lines.push(
+      "This key's role may not do this: use a key with the role named above (npx oms keys create --role <role>).",
+    );
   return lines.join('\n');
 }
 
@@ -48,12 +54,24 @@ export class ApiClient {
   static from(values: OptionValues, env: NodeJS.ProcessEnv = process.env): ApiClient {
     const url = (stringOption(values, 'url') ?? env.OMS_API_URL ?? DEFAULT_API_URL).replace(/\/+$/, '');
     const key = stringOption(values, 'key') ?? env.OMS_API_KEY;
-    if (!key) throw new CliError('No API key: set OMS_API_KEY or pass --key. npm start prints the keys at its first start; a new one: npx oms keys create --role <role>', 2);
+    if (!key)
+      throw new CliError(
+        'No API key: set OMS_API_KEY or pass --key. npm start prints the keys at its first start; a new one: npx oms keys create --role <role>',
+        2,
+      );
     return new ApiClient(url, key);
   }
 
-  async request<T>(method: string, path: string, options: { json?: unknown; csv?: string; headers?: Record<string, string> } = {}): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, accept: 'application/json', ...options.headers };
+  async request<T>(
+    method: string,
+    path: string,
+    options: { json?: unknown; csv?: string; headers?: Record<string, string> } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.key}`,
+      accept: 'application/json',
+      ...options.headers,
+    };
     let body: string | undefined;
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -80,9 +98,15 @@ export class ApiClient {
       parsed = undefined;
     }
     if (!response.ok) {
-      throw new ApiError(response.status, (parsed as Problem | undefined) ?? { detail: text.slice(0, 300) || response.statusText });
+      throw new ApiError(
+        response.status,
+        (parsed as Problem | undefined) ?? { detail: text.slice(0, 300) || response.statusText },
+      );
     }
-    if (parsed === undefined) throw new CliError(`${method} ${path}: the API answered ${response.status} without JSON; is ${this.url} the OMS API?`);
+    if (parsed === undefined)
+      throw new CliError(
+        `${method} ${path}: the API answered ${response.status} without JSON; is ${this.url} the OMS API?`,
+      );
     return parsed as T;
   }
 }

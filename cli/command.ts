@@ -34,12 +34,23 @@ export interface Command {
 }
 
 /** Parses a command's arguments with node's parseArgs; mistakes become CliErrors that point to --help. */
-export function parseCommandArgs(command: Command, argv: string[]): { values: OptionValues; positionals: string[] } | 'help' {
+export function parseCommandArgs(
+  command: Command,
+  argv: string[],
+): { values: OptionValues; positionals: string[] } | 'help' {
   let parsed: { values: OptionValues; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({
+      args: argv,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    }) as typeof parsed;
   } catch (error) {
-    throw new CliError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}\nSee: npx oms ${command.name} --help`, 2);
+    throw new CliError(
+      `${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}\nSee: npx oms ${command.name} --help`,
+      2,
+    );
   }
   if (parsed.values.help) return 'help';
   const { min, max } = command.positionals ?? { min: 0, max: 0 };
@@ -60,7 +71,8 @@ export function stringOption(values: OptionValues, name: string): string | undef
 
 export function requiredOption(values: OptionValues, name: string, command: string): string {
   const value = stringOption(values, name);
-  if (value === undefined || value === '') throw new CliError(`--${name} is required. See: npx oms ${command} --help`, 2);
+  if (value === undefined || value === '')
+    throw new CliError(`--${name} is required. See: npx oms ${command} --help`, 2);
   return value;
 }
 
@@ -72,7 +84,8 @@ export function listOption(values: OptionValues, name: string): string[] {
 /** A positive whole number from an option, or a CliError naming the option. */
 export function positiveInteger(text: string, option: string, allowZero = false): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || (!allowZero && value === 0)) throw new CliError(`${option} must be a ${allowZero ? 'non-negative' : 'positive'} whole number, got "${text}"`, 2);
+  if (!/^\d+$/.test(text) || (!allowZero && value === 0))
+    throw new CliError(`${option} must be a ${allowZero ? 'non-negative' : 'positive'} whole number, got "${text}"`, 2);
   return value;
 }
 
@@ -80,5 +93,8 @@ export function positiveInteger(text: string, option: string, allowZero = false)
 export function skuQuantity(text: string, option: string, allowZero = false): { sku: string; quantity: number } {
   const separator = text.lastIndexOf(':');
   if (separator <= 0) throw new CliError(`${option} takes SKU:QTY (e.g. MUG-BLK:2), got "${text}"`, 2);
-  return { sku: text.slice(0, separator), quantity: positiveInteger(text.slice(separator + 1), `${option} ${text}: the quantity`, allowZero) };
+  return {
+    sku: text.slice(0, separator),
+    quantity: positiveInteger(text.slice(separator + 1), `${option} ${text}: the quantity`, allowZero),
+  };
 }

@@ -20,7 +20,9 @@ export async function withDatabase<T>(work: (db: Db) => Promise<T>, note: (text:
   } else {
     const pgDir = path.join(config.dataDir, 'postgres');
     if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
-      throw new CliError(`No OMS database in ${config.dataDir}: run this in the directory where npm start ran (or set OMS_DATA_DIR to its data dir), or set DATABASE_URL.`);
+      throw new CliError(
+        `No OMS database in ${config.dataDir}: run this in the directory where npm start ran (or set OMS_DATA_DIR to its data dir), or set DATABASE_URL.`,
+      );
     }
     const port = runningPort(pgDir);
     if (port) {

@@ -89,11 +89,17 @@ export function loadConfig(env: Env = process.env): OmsConfig {
       backorderTimeoutMs: duration(env, 'OMS_BACKORDER_TIMEOUT', '14d'),
       returnWindowMs: duration(env, 'OMS_RETURN_WINDOW', '30d'),
     },
-    codecKeys: env.OMS_CODEC_KEYS ? configValue(() => parseCodecKeys(env.OMS_CODEC_KEYS!)) : loadOrCreateCodecKeys(dataDir),
+    codecKeys: env.OMS_CODEC_KEYS
+      ? configValue(() => parseCodecKeys(env.OMS_CODEC_KEYS!))
+      : loadOrCreateCodecKeys(dataDir),
     codecServer: {
       host: env.OMS_CODEC_HOST || '127.0.0.1',
       port: integer(env, 'OMS_CODEC_PORT', 8234),
-      corsOrigins: env.OMS_CODEC_CORS_ORIGINS ? env.OMS_CODEC_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean) : uiOrigins(env.TEMPORAL_UI_URL || `http://localhost:${temporalUiPort}`),
+      corsOrigins: env.OMS_CODEC_CORS_ORIGINS
+        ? env.OMS_CODEC_CORS_ORIGINS.split(',')
+            .map((origin) => origin.trim())
+            .filter(Boolean)
+        : uiOrigins(env.TEMPORAL_UI_URL || `http://localhost:${temporalUiPort}`),
     },
     temporalApiKey: env.TEMPORAL_API_KEY || undefined,
     temporalTls: temporalTls(env),
@@ -133,7 +139,10 @@ function loadOrCreateSecretsFile(dataDir: string): Record<string, unknown> {
   const file = path.join(dataDir, 'secrets.json');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
-    const fresh = { carrierWebhookSecret: randomBytes(32).toString('hex'), codecKeys: formatCodecKeys([generateCodecKey()]) };
+    const fresh = {
+      carrierWebhookSecret: randomBytes(32).toString('hex'),
+      codecKeys: formatCodecKeys([generateCodecKey()]),
+    };
     const mine = `${file}.${process.pid}.tmp`;
     writeFileSync(mine, JSON.stringify(fresh, null, 2), { mode: 0o600 });
     try {
@@ -170,7 +179,9 @@ function loadOrCreateCodecKeys(dataDir: string): CodecKey[] {
 /** The Temporal UI's origin, under both names of the loopback host, for the codec server's CORS. */
 function uiOrigins(uiUrl: string): string[] {
   const origin = configValue(() => new URL(uiUrl).origin);
-  const alias = origin.includes('//localhost') ? origin.replace('//localhost', '//127.0.0.1') : origin.replace('//127.0.0.1', '//localhost');
+  const alias = origin.includes('//localhost')
+    ? origin.replace('//localhost', '//127.0.0.1')
+    : origin.replace('//127.0.0.1', '//localhost');
   return [...new Set([origin, alias])];
 }
 
@@ -182,8 +193,15 @@ function temporalTls(env: Env): TemporalTlsSettings | undefined {
     serverName: env.TEMPORAL_TLS_SERVER_NAME || undefined,
   };
   if (!Object.values(settings).some(Boolean)) return undefined;
-  if (!settings.certPath !== !settings.keyPath) throw new ConfigError('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together (mTLS client certificate and its key)');
-  for (const [name, file] of [['TEMPORAL_TLS_CERT_PATH', settings.certPath], ['TEMPORAL_TLS_KEY_PATH', settings.keyPath], ['TEMPORAL_TLS_CA_PATH', settings.caPath]]) {
+  if (!settings.certPath !== !settings.keyPath)
+    throw new ConfigError(
+      'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together (mTLS client certificate and its key)',
+    );
+  for (const [name, file] of [
+    ['TEMPORAL_TLS_CERT_PATH', settings.certPath],
+    ['TEMPORAL_TLS_KEY_PATH', settings.keyPath],
+    ['TEMPORAL_TLS_CA_PATH', settings.caPath],
+  ]) {
     if (file && !existsSync(file)) throw new ConfigError(`${name}: no file at ${file}`);
   }
   return settings;
@@ -222,7 +240,8 @@ function integer(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new ConfigError(`${name} must be a port number, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535)
+    throw new ConfigError(`${name} must be a port number, got "${raw}"`);
   return value;
 }
 
@@ -230,7 +249,8 @@ function poolSize(env: Env): number {
   const raw = env.OMS_DB_POOL_MAX;
   if (raw === undefined || raw === '') return 10;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 1000) throw new ConfigError(`OMS_DB_POOL_MAX must be a whole number from 1 to 1000, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 1 || value > 1000)
+    throw new ConfigError(`OMS_DB_POOL_MAX must be a whole number from 1 to 1000, got "${raw}"`);
   return value;
 }
 

@@ -44,7 +44,10 @@ export async function findApiKey(db: Db, sha256: string): Promise<{ id: string; 
 }
 
 export async function listApiKeys(db: Db): Promise<StoredApiKey[]> {
-  const rows = await db('api_keys').orderBy('created_at').orderBy('id').select('id', 'role', 'label', 'created_at', 'revoked_at');
+  const rows = await db('api_keys')
+    .orderBy('created_at')
+    .orderBy('id')
+    .select('id', 'role', 'label', 'created_at', 'revoked_at');
   return rows.map((row) => ({
     id: row.id,
     role: row.role as Role,

@@ -118,12 +118,18 @@ export const fromCustomer = (customer: Partial<Customer>): Row =>
  * later migration does not change a prepared statement's result type (which PostgreSQL refuses until it is prepared
  * again).
  */
-const CUSTOMER = preparedStatement<{ row: Row }>('find-customer', `SELECT row_to_json(c) AS row FROM customers c WHERE c.id = :id`);
+const CUSTOMER = preparedStatement<{ row: Row }>(
+  'find-customer',
+  `SELECT row_to_json(c) AS row FROM customers c WHERE c.id = :id`,
+);
 const PRODUCTS = preparedStatement<{ row: Row }>(
   'find-products',
   `SELECT row_to_json(p) AS row FROM products p WHERE p.sku IN (SELECT jsonb_array_elements_text(CAST(:skus AS jsonb)))`,
 );
-const PROMOTION = preparedStatement<{ row: Row }>('find-promotion', `SELECT row_to_json(p) AS row FROM promotions p WHERE p.code = :code`);
+const PROMOTION = preparedStatement<{ row: Row }>(
+  'find-promotion',
+  `SELECT row_to_json(p) AS row FROM promotions p WHERE p.code = :code`,
+);
 
 export async function findCustomer(db: Knex, id: string): Promise<Customer | undefined> {
   const [found] = await CUSTOMER.run(db, { id });
@@ -138,7 +144,12 @@ export async function findProducts(db: Knex, skus: readonly string[]): Promise<M
 /** The active warehouses as a JSON array of rows (for `toWarehouse`), for statements that read them with other rows. */
 export const ACTIVE_WAREHOUSES_JSON = `(SELECT coalesce(json_agg(w ORDER BY w.code), '[]') FROM warehouses w WHERE w.active)`;
 
-export const toTaxRate = (row: Row): TaxRate => ({ taxCode: row.tax_code, country: row.country, region: row.region, rateBps: row.rate_bps });
+export const toTaxRate = (row: Row): TaxRate => ({
+  taxCode: row.tax_code,
+  country: row.country,
+  region: row.region,
+  rateBps: row.rate_bps,
+});
 
 export const toShippingRate = (row: Row): ShippingRate => ({
   service: row.service,

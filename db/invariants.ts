@@ -69,14 +69,18 @@ export const ORDER_STATE_RULES: Record<OrderStatus, string> = {
   ALLOCATED: 'in flight; at least one shipment allocated',
   PICKING: 'in flight; at least one pick list',
   PARTIALLY_SHIPPED: 'in flight; at least one shipment shipped',
-  SHIPPED: 'every approved unit shipped or cancelled, nothing of the order reserved or on an open pick list, every shipped shipment invoiced',
+  SHIPPED:
+    'every approved unit shipped or cancelled, nothing of the order reserved or on an open pick list, every shipped shipment invoiced',
   DELIVERED: 'as SHIPPED, and every shipped shipment delivered',
   COMPLETED: 'terminal; as DELIVERED, every return settled and every replacement shipped, nothing reserved',
   REJECTED: 'terminal; rejectReason set, no shipment, authorization, capture or invoice',
   CANCELLED: 'terminal; cancelReason set, every unit shipped or cancelled, nothing reserved, no open pick list',
 };
 
-type Check = (db: Knex, options: InvariantOptions) => Promise<Omit<InvariantResult, 'examples' | 'violations'> & { problems: string[] }>;
+type Check = (
+  db: Knex,
+  options: InvariantOptions,
+) => Promise<Omit<InvariantResult, 'examples' | 'violations'> & { problems: string[] }>;
 
 /** Runs every check; `ok` is false when any reports a violation. */
 export async function checkInvariants(db: Knex, options: InvariantOptions = {}): Promise<InvariantReport> {
@@ -179,7 +183,8 @@ const orderStates: Check = async (db, options) => {
   if (options.workflows) {
     for (const order of orders.filter((candidate) => !TERMINAL_STATUSES.includes(candidate.status))) {
       const status = await options.workflows.statusOf(order.id);
-      if (status !== 'RUNNING') problems.push(`${order.id} ${order.status}: not terminal, but its workflow is ${status ?? 'missing'}`);
+      if (status !== 'RUNNING')
+        problems.push(`${order.id} ${order.status}: not terminal, but its workflow is ${status ?? 'missing'}`);
     }
     for (const closed of await options.workflows.abnormallyClosed()) {
       problems.push(`workflow ${closed.workflowId} (${closed.type}) ended ${closed.status}`);
@@ -187,7 +192,8 @@ const orderStates: Check = async (db, options) => {
   }
   return {
     name: 'order-states',
-    description: 'every order is in an allowed state: its status agrees with its reservations, pick lists, shipments, payments, invoices and returns' +
+    description:
+      'every order is in an allowed state: its status agrees with its reservations, pick lists, shipments, payments, invoices and returns' +
       (options.workflows ? '; orders in flight have a running workflow and none has failed' : '') +
       (options.requireSettled ? '; every order has settled (terminal)' : ''),
     checked: orders.length,
@@ -200,8 +206,10 @@ export function orderStateProblems(order: OrderFacts, options: InvariantOptions 
   const problems: string[] = [];
   const { status } = order;
   if (options.requireSettled && !TERMINAL_STATUSES.includes(status)) problems.push('has not settled');
-  if ((status === 'REJECTED') !== (order.reject_reason !== null)) problems.push(`rejectReason ${order.reject_reason ?? 'missing'}`);
-  if ((status === 'CANCELLED') !== (order.cancel_reason !== null)) problems.push(`cancelReason ${order.cancel_reason ?? 'missing'}`);
+  if ((status === 'REJECTED') !== (order.reject_reason !== null))
+    problems.push(`rejectReason ${order.reject_reason ?? 'missing'}`);
+  if ((status === 'CANCELLED') !== (order.cancel_reason !== null))
+    problems.push(`cancelReason ${order.cancel_reason ?? 'missing'}`);
   const nothingCharged = () => {
     if (order.shipped_units > 0 || order.shipped_shipments > 0) problems.push(`${order.shipped_units} units shipped`);
     if (order.captures > 0) problems.push(`${order.captures} captures`);
@@ -236,13 +244,17 @@ export function orderStateProblems(order: OrderFacts, options: InvariantOptions 
     case 'DELIVERED':
     case 'COMPLETED':
       if (order.shipped_shipments === 0) problems.push('no shipment shipped');
-      if (order.uninvoiced_shipments > 0) problems.push(`${order.uninvoiced_shipments} shipped shipments without an invoice`);
+      if (order.uninvoiced_shipments > 0)
+        problems.push(`${order.uninvoiced_shipments} shipped shipments without an invoice`);
       settledLines();
-      if (status !== 'SHIPPED' && order.undelivered_shipments > 0) problems.push(`${order.undelivered_shipments} shipped shipments not delivered`);
+      if (status !== 'SHIPPED' && order.undelivered_shipments > 0)
+        problems.push(`${order.undelivered_shipments} shipped shipments not delivered`);
       if (status === 'COMPLETED') {
         if (order.open_returns > 0) problems.push(`${order.open_returns} returns not settled`);
-        if (order.unshipped_replacements > 0) problems.push(`${order.unshipped_replacements} replacement shipments not shipped`);
-        if (order.active_replacement_reservations > 0) problems.push(`${order.active_replacement_reservations} replacement reservations still active`);
+        if (order.unshipped_replacements > 0)
+          problems.push(`${order.unshipped_replacements} replacement shipments not shipped`);
+        if (order.active_replacement_reservations > 0)
+          problems.push(`${order.active_replacement_reservations} replacement reservations still active`);
       }
       break;
     case 'REJECTED':
@@ -253,8 +265,10 @@ export function orderStateProblems(order: OrderFacts, options: InvariantOptions 
       break;
     case 'CANCELLED':
       settledLines();
-      if (order.live_shipments > order.shipped_shipments) problems.push(`${order.live_shipments - order.shipped_shipments} unshipped shipments not cancelled`);
-      if (order.uninvoiced_shipments > 0) problems.push(`${order.uninvoiced_shipments} shipped shipments without an invoice`);
+      if (order.live_shipments > order.shipped_shipments)
+        problems.push(`${order.live_shipments - order.shipped_shipments} unshipped shipments not cancelled`);
+      if (order.uninvoiced_shipments > 0)
+        problems.push(`${order.uninvoiced_shipments} shipped shipments without an invoice`);
       break;
   }
   return problems;
@@ -263,15 +277,24 @@ export function orderStateProblems(order: OrderFacts, options: InvariantOptions 
 // ---- Stock -----------------------------------------------------------------------------------------------
 
 const stockNonNegative: Check = async (db) => {
-  const stock = await rows<{ warehouse_code: string; sku: string; on_hand: number; reserved: number }>(db, 'SELECT warehouse_code, sku, on_hand, reserved FROM stock ORDER BY 1, 2');
+  const stock = await rows<{ warehouse_code: string; sku: string; on_hand: number; reserved: number }>(
+    db,
+    'SELECT warehouse_code, sku, on_hand, reserved FROM stock ORDER BY 1, 2',
+  );
   const problems: string[] = [];
   for (const row of stock) {
     const where = `${row.sku} in ${row.warehouse_code}`;
     if (row.on_hand < 0) problems.push(`${where}: on hand ${row.on_hand}`);
     if (row.reserved < 0) problems.push(`${where}: reserved ${row.reserved}`);
-    if (row.reserved > row.on_hand) problems.push(`${where}: reserved ${row.reserved} exceeds on hand ${row.on_hand} (oversold)`);
+    if (row.reserved > row.on_hand)
+      problems.push(`${where}: reserved ${row.reserved} exceeds on hand ${row.on_hand} (oversold)`);
   }
-  return { name: 'stock-non-negative', description: 'no stock row has negative on-hand or reserved units, or more reserved than on hand', checked: stock.length, problems };
+  return {
+    name: 'stock-non-negative',
+    description: 'no stock row has negative on-hand or reserved units, or more reserved than on hand',
+    checked: stock.length,
+    problems,
+  };
 };
 
 const reservedMatchesReservations: Check = async (db) => {
@@ -301,21 +324,36 @@ const reservedMatchesReservations: Check = async (db) => {
   const problems: string[] = [];
   for (const row of stock) {
     if ((row.reserved ?? 0) !== (row.open ?? 0)) {
-      problems.push(`${row.sku} in ${row.warehouse_code}: stock reserved ${row.reserved ?? 'no stock row'}, open reservations ${row.open ?? 0}`);
+      problems.push(
+        `${row.sku} in ${row.warehouse_code}: stock reserved ${row.reserved ?? 'no stock row'}, open reservations ${row.open ?? 0}`,
+      );
     }
   }
-  for (const line of lines) problems.push(`order ${line.order_id} ${line.sku}: line reserved ${line.reserved_quantity}, open reservations ${line.open}`);
-  for (const orphan of orphans) problems.push(`reservation ${orphan.shipment_id} ${orphan.sku} still active on a ${orphan.status} shipment`);
+  for (const line of lines)
+    problems.push(
+      `order ${line.order_id} ${line.sku}: line reserved ${line.reserved_quantity}, open reservations ${line.open}`,
+    );
+  for (const orphan of orphans)
+    problems.push(`reservation ${orphan.shipment_id} ${orphan.sku} still active on a ${orphan.status} shipment`);
   return {
     name: 'reserved-equals-open-reservations',
-    description: "each stock row's reserved units equal its active reservations; each order line's reserved quantity equals its shipments' active reservations; no active reservation on a shipped or cancelled shipment",
+    description:
+      "each stock row's reserved units equal its active reservations; each order line's reserved quantity equals its shipments' active reservations; no active reservation on a shipped or cancelled shipment",
     checked: stock.length + lineCount,
     problems,
   };
 };
 
 const ledgerMatchesStock: Check = async (db) => {
-  const stock = await rows<{ warehouse_code: string; sku: string; on_hand: number; reserved: number; ledger_on_hand: number; ledger_reserved: number; movements: number }>(
+  const stock = await rows<{
+    warehouse_code: string;
+    sku: string;
+    on_hand: number;
+    reserved: number;
+    ledger_on_hand: number;
+    ledger_reserved: number;
+    movements: number;
+  }>(
     db,
     `SELECT s.warehouse_code, s.sku, s.on_hand, s.reserved,
             coalesce(l.on_hand, 0)::int AS ledger_on_hand, coalesce(l.reserved, 0)::int AS ledger_reserved, coalesce(l.movements, 0)::int AS movements
@@ -328,10 +366,17 @@ const ledgerMatchesStock: Check = async (db) => {
   const problems: string[] = [];
   for (const row of stock) {
     if (row.on_hand !== row.ledger_on_hand || row.reserved !== row.ledger_reserved) {
-      problems.push(`${row.sku} in ${row.warehouse_code}: stock ${row.on_hand} on hand / ${row.reserved} reserved, ledger (${row.movements} movements) ${row.ledger_on_hand} / ${row.ledger_reserved}`);
+      problems.push(
+        `${row.sku} in ${row.warehouse_code}: stock ${row.on_hand} on hand / ${row.reserved} reserved, ledger (${row.movements} movements) ${row.ledger_on_hand} / ${row.ledger_reserved}`,
+      );
     }
   }
-  return { name: 'ledger-sums-equal-stock', description: "the ledger's on-hand and reserved deltas add up to each stock row", checked: stock.length, problems };
+  return {
+    name: 'ledger-sums-equal-stock',
+    description: "the ledger's on-hand and reserved deltas add up to each stock row",
+    checked: stock.length,
+    problems,
+  };
 };
 
 // ---- Money -----------------------------------------------------------------------------------------------
@@ -381,7 +426,10 @@ interface ProviderBooks {
 
 /** The sandbox provider's own books (empty with another provider). */
 async function providerBooks(db: Knex): Promise<Map<string, ProviderBooks>> {
-  const books = await rows<ProviderBooks>(db, 'SELECT id, amount, captured, refunded FROM sandbox_payment_authorizations ORDER BY id');
+  const books = await rows<ProviderBooks>(
+    db,
+    'SELECT id, amount, captured, refunded FROM sandbox_payment_authorizations ORDER BY id',
+  );
   return new Map(books.map((book) => [book.id, book]));
 }
 
@@ -391,27 +439,38 @@ const capturedWithinAuthorized: Check = async (db) => {
   const known = new Set<string>();
   for (const order of orders) {
     if (order.authorized === null) {
-      if (order.captured > 0) problems.push(`order ${order.order_id}: captured ${order.captured} without an authorization`);
+      if (order.captured > 0)
+        problems.push(`order ${order.order_id}: captured ${order.captured} without an authorization`);
       continue;
     }
-    if (order.captured > order.authorized) problems.push(`order ${order.order_id}: OMS captured ${order.captured} exceeds authorized ${order.authorized}`);
+    if (order.captured > order.authorized)
+      problems.push(`order ${order.order_id}: OMS captured ${order.captured} exceeds authorized ${order.authorized}`);
     if (order.authorization_provider !== 'sandbox' || !order.authorization_ref) continue;
     known.add(order.authorization_ref);
     const book = books.get(order.authorization_ref);
     if (!book) {
-      problems.push(`order ${order.order_id}: authorization ${order.authorization_ref} is not in the sandbox provider's books`);
+      problems.push(
+        `order ${order.order_id}: authorization ${order.authorization_ref} is not in the sandbox provider's books`,
+      );
       continue;
     }
-    if (book.amount !== order.authorized) problems.push(`order ${order.order_id}: provider authorized ${book.amount}, OMS recorded ${order.authorized}`);
-    if (book.captured !== order.captured) problems.push(`order ${order.order_id}: provider captured ${book.captured}, OMS recorded ${order.captured}`);
+    if (book.amount !== order.authorized)
+      problems.push(`order ${order.order_id}: provider authorized ${book.amount}, OMS recorded ${order.authorized}`);
+    if (book.captured !== order.captured)
+      problems.push(`order ${order.order_id}: provider captured ${book.captured}, OMS recorded ${order.captured}`);
   }
   for (const book of books.values()) {
-    if (book.captured > book.amount) problems.push(`provider authorization ${book.id}: captured ${book.captured} exceeds authorized ${book.amount}`);
-    if (!known.has(book.id)) problems.push(`provider authorization ${book.id} (${book.amount}, captured ${book.captured}) has no authorization recorded in the OMS`);
+    if (book.captured > book.amount)
+      problems.push(`provider authorization ${book.id}: captured ${book.captured} exceeds authorized ${book.amount}`);
+    if (!known.has(book.id))
+      problems.push(
+        `provider authorization ${book.id} (${book.amount}, captured ${book.captured}) has no authorization recorded in the OMS`,
+      );
   }
   return {
     name: 'captured-within-authorized',
-    description: "captures never exceed the authorization, in the OMS's records and in the sandbox provider's books, and the two agree",
+    description:
+      "captures never exceed the authorization, in the OMS's records and in the sandbox provider's books, and the two agree",
     checked: orders.length + books.size,
     problems,
   };
@@ -421,17 +480,25 @@ const refundedWithinCaptured: Check = async (db) => {
   const [orders, books] = await Promise.all([paymentTotals(db), providerBooks(db)]);
   const problems: string[] = [];
   for (const order of orders) {
-    if (order.refunded > order.captured) problems.push(`order ${order.order_id}: OMS refunded ${order.refunded} exceeds captured ${order.captured}`);
-    if (order.credited > order.invoiced) problems.push(`order ${order.order_id}: credit notes ${order.credited} exceed invoices ${order.invoiced}`);
-    const book = order.authorization_provider === 'sandbox' && order.authorization_ref ? books.get(order.authorization_ref) : undefined;
-    if (book && book.refunded !== order.refunded) problems.push(`order ${order.order_id}: provider refunded ${book.refunded}, OMS recorded ${order.refunded}`);
+    if (order.refunded > order.captured)
+      problems.push(`order ${order.order_id}: OMS refunded ${order.refunded} exceeds captured ${order.captured}`);
+    if (order.credited > order.invoiced)
+      problems.push(`order ${order.order_id}: credit notes ${order.credited} exceed invoices ${order.invoiced}`);
+    const book =
+      order.authorization_provider === 'sandbox' && order.authorization_ref
+        ? books.get(order.authorization_ref)
+        : undefined;
+    if (book && book.refunded !== order.refunded)
+      problems.push(`order ${order.order_id}: provider refunded ${book.refunded}, OMS recorded ${order.refunded}`);
   }
   for (const book of books.values()) {
-    if (book.refunded > book.captured) problems.push(`provider authorization ${book.id}: refunded ${book.refunded} exceeds captured ${book.captured}`);
+    if (book.refunded > book.captured)
+      problems.push(`provider authorization ${book.id}: refunded ${book.refunded} exceeds captured ${book.captured}`);
   }
   return {
     name: 'refunded-within-captured',
-    description: "refunds never exceed captures (OMS records and the sandbox provider's books, which agree) and credit notes never exceed invoices",
+    description:
+      "refunds never exceed captures (OMS records and the sandbox provider's books, which agree) and credit notes never exceed invoices",
     checked: orders.length + books.size,
     problems,
   };
@@ -441,21 +508,37 @@ const paymentsReconcile: Check = async (db) => {
   const report = await paymentReconciliation(db);
   return {
     name: 'payments-reconcile',
-    description: 'the payments report finds no discrepancy: every capture invoiced, every refund credited, no authorization left open on a settled order',
+    description:
+      'the payments report finds no discrepancy: every capture invoiced, every refund credited, no authorization left open on a settled order',
     checked: report.orders.length,
     problems: report.discrepancies.map((discrepancy) => `order ${discrepancy.orderId}: ${discrepancy.problem}`),
   };
 };
 
 const oneInvoicePerCapture: Check = async (db) => {
-  const captures = await rows<{ id: string; order_id: string; shipment_id: string | null; amount: number; invoices: number; invoiced: number | null }>(
+  const captures = await rows<{
+    id: string;
+    order_id: string;
+    shipment_id: string | null;
+    amount: number;
+    invoices: number;
+    invoiced: number | null;
+  }>(
     db,
     `SELECT p.id, p.order_id, p.shipment_id, p.amount, count(i.number)::int AS invoices, sum(i.total)::bigint AS invoiced
      FROM payment_transactions p
      LEFT JOIN invoices i ON i.kind = 'invoice' AND i.order_id = p.order_id AND i.shipment_id = p.shipment_id
      WHERE p.kind = 'capture' GROUP BY p.id ORDER BY p.id`,
   );
-  const shipments = await rows<{ id: string; order_id: string; purpose: string; shipped: boolean; payment_method: string; invoices: number; captures: number }>(
+  const shipments = await rows<{
+    id: string;
+    order_id: string;
+    purpose: string;
+    shipped: boolean;
+    payment_method: string;
+    invoices: number;
+    captures: number;
+  }>(
     db,
     `SELECT s.id, s.order_id, s.purpose, s.shipped_at IS NOT NULL AS shipped, o.payment_method,
             (SELECT count(*) FROM invoices i WHERE i.kind = 'invoice' AND i.shipment_id = s.id)::int AS invoices,
@@ -469,26 +552,47 @@ const oneInvoicePerCapture: Check = async (db) => {
   );
   const problems: string[] = [];
   for (const capture of captures) {
-    if (capture.invoices !== 1) problems.push(`capture ${capture.id} (${capture.amount}) has ${capture.invoices} invoices`);
-    else if (capture.invoiced !== capture.amount) problems.push(`capture ${capture.id}: captured ${capture.amount}, invoiced ${capture.invoiced}`);
+    if (capture.invoices !== 1)
+      problems.push(`capture ${capture.id} (${capture.amount}) has ${capture.invoices} invoices`);
+    else if (capture.invoiced !== capture.amount)
+      problems.push(`capture ${capture.id}: captured ${capture.amount}, invoiced ${capture.invoiced}`);
   }
   for (const shipment of shipments) {
     const billable = shipment.purpose === 'order' && shipment.shipped;
-    if (shipment.invoices !== (billable ? 1 : 0)) problems.push(`shipment ${shipment.id} (${shipment.purpose}, ${shipment.shipped ? 'shipped' : 'not shipped'}) has ${shipment.invoices} invoices`);
+    if (shipment.invoices !== (billable ? 1 : 0))
+      problems.push(
+        `shipment ${shipment.id} (${shipment.purpose}, ${shipment.shipped ? 'shipped' : 'not shipped'}) has ${shipment.invoices} invoices`,
+      );
     const captures = billable && shipment.payment_method === 'card' ? 1 : 0;
-    if (shipment.captures !== captures) problems.push(`shipment ${shipment.id} (${shipment.payment_method}, ${shipment.shipped ? 'shipped' : 'not shipped'}) has ${shipment.captures} captures`);
+    if (shipment.captures !== captures)
+      problems.push(
+        `shipment ${shipment.id} (${shipment.payment_method}, ${shipment.shipped ? 'shipped' : 'not shipped'}) has ${shipment.captures} captures`,
+      );
   }
-  for (const stray of strays) problems.push(`invoice ${stray.number} of order ${stray.order_id} bills no shipment of that order (${stray.shipment_id ?? 'none'})`);
+  for (const stray of strays)
+    problems.push(
+      `invoice ${stray.number} of order ${stray.order_id} bills no shipment of that order (${stray.shipment_id ?? 'none'})`,
+    );
   return {
     name: 'one-invoice-per-capture',
-    description: 'exactly one invoice per capture, for the captured amount; every shipped shipment has one invoice (and one capture when paid by card), nothing else has either',
+    description:
+      'exactly one invoice per capture, for the captured amount; every shipped shipment has one invoice (and one capture when paid by card), nothing else has either',
     checked: captures.length + shipments.length,
     problems,
   };
 };
 
 const documentNumbersGapless: Check = async (db) => {
-  const series = await rows<{ series: string; year: number; documents: number; last_number: number | null; max_seq: number; wrong_kind: number; malformed: number; duplicates: number }>(
+  const series = await rows<{
+    series: string;
+    year: number;
+    documents: number;
+    last_number: number | null;
+    max_seq: number;
+    wrong_kind: number;
+    malformed: number;
+    duplicates: number;
+  }>(
     db,
     `SELECT i.series, i.year, count(*)::int AS documents, d.last_number, max(i.seq) AS max_seq,
             count(*) FILTER (WHERE i.kind <> CASE i.series WHEN 'INV' THEN 'invoice' WHEN 'CN' THEN 'credit_note' END)::int AS wrong_kind,
@@ -507,22 +611,32 @@ const documentNumbersGapless: Check = async (db) => {
   for (const row of series) {
     const name = `${row.series}-${row.year}`;
     if (row.last_number === null) problems.push(`${name}: ${row.documents} documents but no counter`);
-    else if (row.max_seq > row.last_number) problems.push(`${name}: document number ${row.max_seq} beyond the counter ${row.last_number}`);
+    else if (row.max_seq > row.last_number)
+      problems.push(`${name}: document number ${row.max_seq} beyond the counter ${row.last_number}`);
     if (row.duplicates > 0) problems.push(`${name}: ${row.duplicates} numbers used twice`);
     if (row.wrong_kind > 0) problems.push(`${name}: ${row.wrong_kind} documents of the other kind`);
     if (row.malformed > 0) problems.push(`${name}: ${row.malformed} numbers not of the form ${name}-000001`);
   }
-  for (const gap of missing) problems.push(`${gap.series}-${gap.year}-${String(gap.seq).padStart(6, '0')} is missing (gap)`);
+  for (const gap of missing)
+    problems.push(`${gap.series}-${gap.year}-${String(gap.seq).padStart(6, '0')} is missing (gap)`);
   return {
     name: 'document-numbers-gapless',
-    description: 'invoice (INV) and credit note (CN) numbers run 1..n per series and year, without gap or repeat, up to the counter',
+    description:
+      'invoice (INV) and credit note (CN) numbers run 1..n per series and year, without gap or repeat, up to the counter',
     checked: series.reduce((total, row) => total + row.documents, 0),
     problems,
   };
 };
 
 const noDuplicateShipments: Check = async (db) => {
-  const lines = await rows<{ order_id: string; sku: string; approved_quantity: number; shipped_quantity: number; shipped: number; live: number }>(
+  const lines = await rows<{
+    order_id: string;
+    sku: string;
+    approved_quantity: number;
+    shipped_quantity: number;
+    shipped: number;
+    live: number;
+  }>(
     db,
     `SELECT l.order_id, l.sku, l.approved_quantity, l.shipped_quantity,
             coalesce(sum(sl.quantity) FILTER (WHERE s.shipped_at IS NOT NULL), 0)::int AS shipped,
@@ -532,7 +646,14 @@ const noDuplicateShipments: Check = async (db) => {
      LEFT JOIN shipment_lines sl ON sl.shipment_id = s.id AND sl.sku = l.sku
      GROUP BY l.order_id, l.sku, l.approved_quantity, l.shipped_quantity ORDER BY 1, 2`,
   );
-  const movements = await rows<{ shipment_id: string; sku: string; quantity: number; shipped: boolean; moved: number; movements: number }>(
+  const movements = await rows<{
+    shipment_id: string;
+    sku: string;
+    quantity: number;
+    shipped: boolean;
+    moved: number;
+    movements: number;
+  }>(
     db,
     `SELECT coalesce(sl.shipment_id, m.shipment_id) AS shipment_id, coalesce(sl.sku, m.sku) AS sku, coalesce(sl.quantity, 0) AS quantity,
             coalesce(s.shipped_at IS NOT NULL, false) AS shipped, coalesce(m.moved, 0)::int AS moved, coalesce(m.movements, 0)::int AS movements
@@ -550,23 +671,33 @@ const noDuplicateShipments: Check = async (db) => {
   const problems: string[] = [];
   for (const line of lines) {
     const where = `order ${line.order_id} ${line.sku}`;
-    if (line.shipped > line.approved_quantity) problems.push(`${where}: ${line.shipped} units on shipped shipments, ${line.approved_quantity} approved`);
-    if (line.live > line.approved_quantity) problems.push(`${where}: ${line.live} units on live shipments, ${line.approved_quantity} approved`);
-    if (line.shipped !== line.shipped_quantity) problems.push(`${where}: line says ${line.shipped_quantity} shipped, its shipped shipments hold ${line.shipped}`);
+    if (line.shipped > line.approved_quantity)
+      problems.push(`${where}: ${line.shipped} units on shipped shipments, ${line.approved_quantity} approved`);
+    if (line.live > line.approved_quantity)
+      problems.push(`${where}: ${line.live} units on live shipments, ${line.approved_quantity} approved`);
+    if (line.shipped !== line.shipped_quantity)
+      problems.push(`${where}: line says ${line.shipped_quantity} shipped, its shipped shipments hold ${line.shipped}`);
   }
   for (const movement of movements) {
     const expected = movement.shipped ? movement.quantity : 0;
     if (movement.movements > 1 || movement.moved !== expected) {
-      problems.push(`shipment ${movement.shipment_id} ${movement.sku}: ${movement.shipped ? `shipped ${movement.quantity}` : 'not shipped'}, ledger moved ${movement.moved} out in ${movement.movements} movements`);
+      problems.push(
+        `shipment ${movement.shipment_id} ${movement.sku}: ${movement.shipped ? `shipped ${movement.quantity}` : 'not shipped'}, ledger moved ${movement.moved} out in ${movement.movements} movements`,
+      );
     }
   }
   for (const shipment of tracking) {
-    if (!shipment.carrier_tracking_number) problems.push(`shipment ${shipment.id} shipped without a carrier tracking number`);
-    else if (shipment.same > 1) problems.push(`shipment ${shipment.id}: tracking number ${shipment.carrier_tracking_number} used by ${shipment.same} shipments`);
+    if (!shipment.carrier_tracking_number)
+      problems.push(`shipment ${shipment.id} shipped without a carrier tracking number`);
+    else if (shipment.same > 1)
+      problems.push(
+        `shipment ${shipment.id}: tracking number ${shipment.carrier_tracking_number} used by ${shipment.same} shipments`,
+      );
   }
   return {
     name: 'no-duplicate-shipments',
-    description: 'no order line ships (or holds on live shipments) more than was approved, each shipped shipment left the warehouse once in the ledger, with its own tracking number',
+    description:
+      'no order line ships (or holds on live shipments) more than was approved, each shipped shipment left the warehouse once in the ledger, with its own tracking number',
     checked: lines.length + tracking.length,
     problems,
   };
@@ -579,8 +710,16 @@ const promotionUses: Check = async (db) => {
   );
   const problems = promotions
     .filter((promotion) => promotion.times_used !== promotion.redemptions)
-    .map((promotion) => `${promotion.code}: counted ${promotion.times_used} uses, ${promotion.redemptions} orders hold one`);
-  return { name: 'promotion-uses', description: "each promotion's use count equals the orders holding a use of it", checked: promotions.length, problems };
+    .map(
+      (promotion) =>
+        `${promotion.code}: counted ${promotion.times_used} uses, ${promotion.redemptions} orders hold one`,
+    );
+  return {
+    name: 'promotion-uses',
+    description: "each promotion's use count equals the orders holding a use of it",
+    checked: promotions.length,
+    problems,
+  };
 };
 
 const CHECKS: Check[] = [
@@ -598,10 +737,21 @@ const CHECKS: Check[] = [
 ];
 
 async function figures(db: Knex): Promise<InvariantFigures> {
-  const count = (table: string, where = 'true') => rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`).then(([row]) => row.n);
+  const count = (table: string, where = 'true') =>
+    rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`).then(([row]) => row.n);
   const tally = async (column: string) =>
-    Object.fromEntries((await rows<{ key: string; n: number }>(db, `SELECT ${column} AS key, count(*)::int AS n FROM orders WHERE ${column} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1`)).map((row) => [row.key, row.n]));
-  const [stock] = await rows<{ rows: number; on_hand: number; reserved: number }>(db, 'SELECT count(*)::int AS rows, coalesce(sum(on_hand), 0)::int AS on_hand, coalesce(sum(reserved), 0)::int AS reserved FROM stock');
+    Object.fromEntries(
+      (
+        await rows<{ key: string; n: number }>(
+          db,
+          `SELECT ${column} AS key, count(*)::int AS n FROM orders WHERE ${column} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1`,
+        )
+      ).map((row) => [row.key, row.n]),
+    );
+  const [stock] = await rows<{ rows: number; on_hand: number; reserved: number }>(
+    db,
+    'SELECT count(*)::int AS rows, coalesce(sum(on_hand), 0)::int AS on_hand, coalesce(sum(reserved), 0)::int AS reserved FROM stock',
+  );
   const [money] = await rows<{ captures: number; captured: number; refunds: number; refunded: number }>(
     db,
     `SELECT count(*) FILTER (WHERE kind = 'capture')::int AS captures, coalesce(sum(amount) FILTER (WHERE kind = 'capture'), 0)::bigint AS captured,
@@ -638,12 +788,18 @@ export function formatInvariantReport(report: InvariantReport): string {
   const out: string[] = [];
   const width = Math.max(...report.results.map((result) => result.name.length));
   for (const result of report.results) {
-    out.push(`${result.violations === 0 ? 'ok  ' : 'FAIL'} ${result.name.padEnd(width)}  ${result.checked} checked, ${result.violations} violations`);
+    out.push(
+      `${result.violations === 0 ? 'ok  ' : 'FAIL'} ${result.name.padEnd(width)}  ${result.checked} checked, ${result.violations} violations`,
+    );
     for (const example of result.examples) out.push(`       - ${example}`);
-    if (result.violations > result.examples.length) out.push(`       ... and ${result.violations - result.examples.length} more`);
+    if (result.violations > result.examples.length)
+      out.push(`       ... and ${result.violations - result.examples.length} more`);
   }
   const f = report.figures;
-  const list = (tally: Record<string, number>) => Object.entries(tally).map(([key, n]) => `${key} ${n}`).join(', ') || 'none';
+  const list = (tally: Record<string, number>) =>
+    Object.entries(tally)
+      .map(([key, n]) => `${key} ${n}`)
+      .join(', ') || 'none';
   out.push(
     '',
     `orders by status: ${list(f.ordersByStatus)}`,
@@ -652,7 +808,9 @@ export function formatInvariantReport(report: InvariantReport): string {
     `shipped: ${f.shipmentsShipped} shipments, ${f.unitsShipped} units; returns: ${f.returns}`,
     `money: ${f.captures} captures (${f.capturedAmount}), ${f.refunds} refunds (${f.refundedAmount}), ${f.invoices} invoices, ${f.creditNotes} credit notes`,
     '',
-    report.ok ? 'all invariants hold' : `${report.results.filter((result) => result.violations > 0).length} invariants violated`,
+    report.ok
+      ? 'all invariants hold'
+      : `${report.results.filter((result) => result.violations > 0).length} invariants violated`,
   );
   return out.join('\n');
 }

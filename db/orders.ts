@@ -1,6 +1,13 @@
 import type { Knex } from 'knex';
 import { creditNoteSourceKey } from '../domain/ids';
-import { WAITING_STATUSES, type Address, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../domain/order';
+import {
+  WAITING_STATUSES,
+  type Address,
+  type CancelReason,
+  type OrderStatus,
+  type RejectReason,
+  type ShipmentEventStatus,
+} from '../domain/order';
 
 /** The order read model: what the API shows. The workflow writes it through its activities. */
 
@@ -44,11 +51,20 @@ export async function insertOrder(db: Knex, order: NewOrder, companions: Compani
       expedite: order.expedite,
       promotion_code: order.promotionCode ?? null,
     }),
-    db('order_lines').insert(order.lines.map((line, index) => ({ order_id: order.id, line_no: index + 1, sku: line.sku, quantity: line.quantity }))),
+    db('order_lines').insert(
+      order.lines.map((line, index) => ({
+        order_id: order.id,
+        line_no: index + 1,
+        sku: line.sku,
+        quantity: line.quantity,
+      })),
+    ),
     ...companions.map((companion) => db(companion.table).insert(companion.row)),
   ];
   // Lines and companions reference the order: PostgreSQL checks those foreign keys at the end of the statement.
-  await inserts.reduce((query, insert, index) => query.with(`write_${index}`, insert), db.queryBuilder()).select(db.raw('1'));
+  await inserts
+    .reduce((query, insert, index) => query.with(`write_${index}`, insert), db.queryBuilder())
+    .select(db.raw('1'));
 }
 
 type Row = Record<string, any>;
@@ -92,8 +108,13 @@ export async function findOrderSummary(db: Knex, id: string) {
 }
 
 /** A refund by its ID, from its credit note (every refund has exactly one); undefined if none was issued. */
-export async function findRefund(db: Knex, refundId: string): Promise<{ refundId: string; amount: number; creditNote: string } | undefined> {
-  const note = await db('invoices').where({ kind: 'credit_note', source_key: creditNoteSourceKey(refundId) }).first('number', 'total');
+export async function findRefund(
+  db: Knex,
+  refundId: string,
+): Promise<{ refundId: string; amount: number; creditNote: string } | undefined> {
+  const note = await db('invoices')
+    .where({ kind: 'credit_note', source_key: creditNoteSourceKey(refundId) })
+    .first('number', 'total');
   return note ? { refundId, amount: note.total, creditNote: note.number } : undefined;
 }
 
@@ -103,8 +124,16 @@ export async function orderDetail(db: Knex, id: string) {
   const [lines, shipments, shipmentLines, events, pickLists, payments, invoices, timeline] = await Promise.all([
     db('order_lines').where({ order_id: id }).orderBy('line_no'),
     db('shipments').where({ order_id: id }).orderBy('seq'),
-    db('shipment_lines as l').join('shipments as s', 's.id', 'l.shipment_id').where('s.order_id', id).orderBy('l.sku').select('l.*'),
-    db('shipment_events as e').join('shipments as s', 's.id', 'e.shipment_id').where('s.order_id', id).orderBy('e.occurred_at').select('e.*'),
+    db('shipment_lines as l')
+      .join('shipments as s', 's.id', 'l.shipment_id')
+      .where('s.order_id', id)
+      .orderBy('l.sku')
+      .select('l.*'),
+    db('shipment_events as e')
+      .join('shipments as s', 's.id', 'e.shipment_id')
+      .where('s.order_id', id)
+      .orderBy('e.occurred_at')
+      .select('e.*'),
     db('pick_lists').where({ order_id: id }),
     db('payment_transactions').where({ order_id: id }).orderBy('created_at'),
     db('invoices').where({ order_id: id }).orderBy('issued_at'),
@@ -113,7 +142,13 @@ export async function orderDetail(db: Knex, id: string) {
   return {
     ...summaryView(order),
     source: order.source,
-    totals: { subtotal: order.subtotal, discount: order.discount, shipping: order.shipping, tax: order.tax, total: order.total },
+    totals: {
+      subtotal: order.subtotal,
+      discount: order.discount,
+      shipping: order.shipping,
+      tax: order.tax,
+      total: order.total,
+    },
     shippingAddress: order.shipping_address,
     payment: { method: order.payment_method },
     backorderPolicy: order.backorder_policy,
@@ -123,8 +158,13 @@ export async function orderDetail(db: Knex, id: string) {
     lines: lines.map(lineView),
     shipments: shipments.map((shipment: Row) => ({
       ...shipmentView(shipment),
-      lines: shipmentLines.filter((line: Row) => line.shipment_id === shipment.id).map((line: Row) => ({ sku: line.sku, quantity: line.quantity })),
-      pickList: pickLists.filter((pick: Row) => pick.shipment_id === shipment.id).map((pick: Row) => ({ id: pick.id, status: pick.status }))[0] ?? null,
+      lines: shipmentLines
+        .filter((line: Row) => line.shipment_id === shipment.id)
+        .map((line: Row) => ({ sku: line.sku, quantity: line.quantity })),
+      pickList:
+        pickLists
+          .filter((pick: Row) => pick.shipment_id === shipment.id)
+          .map((pick: Row) => ({ id: pick.id, status: pick.status }))[0] ?? null,
       events: events.filter((event: Row) => event.shipment_id === shipment.id).map(eventView),
     })),
     payments: payments.map((payment: Row) => ({
@@ -140,7 +180,14 @@ export async function orderDetail(db: Knex, id: string) {
       createdAt: payment.created_at,
     })),
     invoices: invoices.map(invoiceSummaryView),
-    timeline: timeline.map((event: Row) => ({ seq: event.seq, type: event.type, status: event.status, message: event.message, detail: event.detail, at: event.created_at })),
+    timeline: timeline.map((event: Row) => ({
+      seq: event.seq,
+      type: event.type,
+      status: event.status,
+      message: event.message,
+      detail: event.detail,
+      at: event.created_at,
+    })),
   };
 }
 
@@ -159,7 +206,10 @@ export const shipmentView = (row: Row) => ({
 export const eventView = (row: Row) => ({ status: row.status, at: row.occurred_at, detail: row.detail });
 
 /** open / paid / overdue: a receivable's state; a credit note is `credit`. */
-export function invoiceStatus(row: Row, today = new Date().toISOString().slice(0, 10)): 'credit' | 'paid' | 'overdue' | 'open' {
+export function invoiceStatus(
+  row: Row,
+  today = new Date().toISOString().slice(0, 10),
+): 'credit' | 'paid' | 'overdue' | 'open' {
   if (row.kind === 'credit_note') return 'credit';
   if (row.amount_paid + row.amount_credited >= row.total) return 'paid';
   return row.due_date && row.due_date < today ? 'overdue' : 'open';
@@ -200,27 +250,42 @@ export interface OrderListFilter {
  */
 export async function listOrders(db: Knex, filter: OrderListFilter) {
   const queue = filter.status !== undefined && WAITING_STATUSES.includes(filter.status);
-  const query = db('orders').select('*', db.raw(`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key`)).limit(filter.limit + 1);
+  const query = db('orders')
+    .select('*', db.raw(`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key`))
+    .limit(filter.limit + 1);
   if (filter.status) query.where('status', filter.status);
   if (filter.customerId) query.where('customer_id', filter.customerId);
-  if (filter.sku) query.whereExists(db('order_lines').whereRaw('order_lines.order_id = orders.id').where('order_lines.sku', filter.sku));
-  if (filter.shipmentStatus) query.whereExists(db('shipments').whereRaw('shipments.order_id = orders.id').where('shipments.status', filter.shipmentStatus));
+  if (filter.sku)
+    query.whereExists(
+      db('order_lines').whereRaw('order_lines.order_id = orders.id').where('order_lines.sku', filter.sku),
+    );
+  if (filter.shipmentStatus)
+    query.whereExists(
+      db('shipments').whereRaw('shipments.order_id = orders.id').where('shipments.status', filter.shipmentStatus),
+    );
   const reasons = filter.reason;
   if (reasons) query.where((any) => any.whereIn('reject_reason', reasons).orWhereIn('cancel_reason', reasons));
   const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
   if (queue) {
-    if (after) query.whereRaw('(priority, created_at, id) > (?, ?::timestamptz, ?)', [after.priority, after.created, after.id]);
+    if (after)
+      query.whereRaw('(priority, created_at, id) > (?, ?::timestamptz, ?)', [after.priority, after.created, after.id]);
     query.orderBy([{ column: 'priority' }, { column: 'created_at' }, { column: 'id' }]);
   } else {
     if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?)', [after.created, after.id]);
-    query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+    query.orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
   }
   const rows = await query;
   const page = rows.slice(0, filter.limit);
   const last = page[page.length - 1];
   return {
     items: page.map(summaryView),
-    nextCursor: rows.length > filter.limit && last ? encodeCursor({ priority: last.priority, created: last.created_key, id: last.id }) : null,
+    nextCursor:
+      rows.length > filter.limit && last
+        ? encodeCursor({ priority: last.priority, created: last.created_key, id: last.id })
+        : null,
   };
 }
 
@@ -242,7 +307,12 @@ function decodeCursor(text: string): Cursor {
     // Every value goes into a query: a priority outside 1..5, an impossible date or an ID with NUL would fail there.
     const created = String(cursor.created);
     if (typeof cursor.id !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(cursor.id)) throw new Error();
-    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(created) || created < '1970' || new Date(`${created.slice(0, 23)}Z`).toISOString().slice(0, 23) !== created.slice(0, 23)) throw new Error();
+    if (
+      !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(created) ||
+      created < '1970' ||
+      new Date(`${created.slice(0, 23)}Z`).toISOString().slice(0, 23) !== created.slice(0, 23)
+    )
+      throw new Error();
     if (!Number.isInteger(cursor.priority) || cursor.priority < 1 || cursor.priority > 5) throw new Error();
     return cursor;
   } catch {

@@ -2,7 +2,15 @@ import type { Knex } from 'knex';
 import { averageOrderValue, rankCustomers, type CustomerSortKey } from '../domain/customer-ranking';
 import { addQuantities, fulfillmentVariance, type FulfillmentQuantities } from '../domain/fulfillment-variance';
 import type { Money } from '../domain/money';
-import { bucketAt, DAY_MS, dayOf, periodLengthMs, periodsBetween, periodStartMs, type ReportPeriod } from '../domain/periods';
+import {
+  bucketAt,
+  DAY_MS,
+  dayOf,
+  periodLengthMs,
+  periodsBetween,
+  periodStartMs,
+  type ReportPeriod,
+} from '../domain/periods';
 import { projectPeriod } from '../domain/projection';
 import { moneyDiscrepancies, type OrderMoney } from '../domain/reconciliation';
 
@@ -14,21 +22,44 @@ export async function paymentReconciliation(db: Knex, filter: { orderId?: string
       'o.status',
       'o.payment_method as paymentMethod',
       'o.currency',
-      db.raw(`coalesce((SELECT sum(amount) FROM payment_transactions p WHERE p.order_id = o.id AND p.kind = 'authorization' AND p.status = 'succeeded'), 0)::bigint AS authorized`),
-      db.raw(`coalesce((SELECT sum(amount) FROM payment_transactions p WHERE p.order_id = o.id AND p.kind = 'capture'), 0)::bigint AS captured`),
-      db.raw(`coalesce((SELECT sum(amount) FROM payment_transactions p WHERE p.order_id = o.id AND p.kind = 'void'), 0)::bigint AS voided`),
-      db.raw(`coalesce((SELECT sum(amount) FROM payment_transactions p WHERE p.order_id = o.id AND p.kind = 'refund'), 0)::bigint AS refunded`),
-      db.raw(`coalesce((SELECT sum(total) FROM invoices i WHERE i.order_id = o.id AND i.kind = 'invoice'), 0)::bigint AS invoiced`),
-      db.raw(`coalesce((SELECT sum(total) FROM invoices i WHERE i.order_id = o.id AND i.kind = 'credit_note'), 0)::bigint AS credited`),
+      db.raw(
+        `coalesce((SELECT sum(amount) FROM payment_transactions p WHERE p.order_id = o.id AND p.kind = 'authorization' AND p.status = 'succeeded'), 0)::bigint AS authorized`,
+      ),
+      db.raw(
+        `coalesce((SELECT sum(amount) FROM payment_transactions p WHERE p.order_id = o.id AND p.kind = 'capture'), 0)::bigint AS captured`,
+      ),
+      db.raw(
+        `coalesce((SELECT sum(amount) FROM payment_transactions p WHERE p.order_id = o.id AND p.kind = 'void'), 0)::bigint AS voided`,
+      ),
+      db.raw(
+        `coalesce((SELECT sum(amount) FROM payment_transactions p WHERE p.order_id = o.id AND p.kind = 'refund'), 0)::bigint AS refunded`,
+      ),
+      db.raw(
+        `coalesce((SELECT sum(total) FROM invoices i WHERE i.order_id = o.id AND i.kind = 'invoice'), 0)::bigint AS invoiced`,
+      ),
+      db.raw(
+        `coalesce((SELECT sum(total) FROM invoices i WHERE i.order_id = o.id AND i.kind = 'credit_note'), 0)::bigint AS credited`,
+      ),
     )
     .orderBy('o.created_at', 'desc');
   if (filter.orderId) query.where('o.id', filter.orderId);
   const orders = (await query) as (OrderMoney & { currency: string })[];
-  const discrepancies = orders.flatMap((order) => moneyDiscrepancies(order).map((problem) => ({ orderId: order.orderId, problem })));
-  const total = (field: keyof Pick<OrderMoney, 'authorized' | 'captured' | 'voided' | 'refunded' | 'invoiced' | 'credited'>) => orders.reduce((sum, order) => sum + order[field], 0);
+  const discrepancies = orders.flatMap((order) =>
+    moneyDiscrepancies(order).map((problem) => ({ orderId: order.orderId, problem })),
+  );
+  const total = (
+    field: keyof Pick<OrderMoney, 'authorized' | 'captured' | 'voided' | 'refunded' | 'invoiced' | 'credited'>,
+  ) => orders.reduce((sum, order) => sum + order[field], 0);
   return {
     orders,
-    totals: { authorized: total('authorized'), captured: total('captured'), voided: total('voided'), refunded: total('refunded'), invoiced: total('invoiced'), credited: total('credited') },
+    totals: {
+      authorized: total('authorized'),
+      captured: total('captured'),
+      voided: total('voided'),
+      refunded: total('refunded'),
+      invoiced: total('invoiced'),
+      credited: total('credited'),
+    },
     discrepancies,
   };
 }
@@ -56,7 +87,13 @@ export interface ProductsReportFilter {
  * the per-warehouse split comes from the order's shipped shipments. One query.
  */
 export async function productsReport(db: Knex, filter: ProductsReportFilter) {
-  const { rows } = await db.raw<{ rows: (FulfillmentQuantities & { sku: string; name: string; shippedByWarehouse: { warehouse: string; quantity: number }[] | null })[] }>(
+  const { rows } = await db.raw<{
+    rows: (FulfillmentQuantities & {
+      sku: string;
+      name: string;
+      shippedByWarehouse: { warehouse: string; quantity: number }[] | null;
+    })[];
+  }>(
     `WITH o AS (
        SELECT id, status FROM orders WHERE created_at >= CAST(:from AS timestamptz) AND created_at < CAST(:until AS timestamptz)
      ),
@@ -183,27 +220,53 @@ export async function salesReport(db: Knex, filter: SalesReportFilter) {
     const totals = { ...NO_SALES };
     for (const figures of found.values()) for (const key of SALES_FIGURES) totals[key] += figures[key];
     const toDate = figuresOf(current.start);
-    const projected = SALES_FIGURES.map((key) => [key, projectPeriod({
-      completed: completed.map((bucket) => figuresOf(bucket.start)[key]),
-      currentToDate: toDate[key],
-      elapsedMs: untilMs - current.startMs,
-      periodMs,
-      lookback: filter.lookback,
-    })] as const);
+    const projected = SALES_FIGURES.map(
+      (key) =>
+        [
+          key,
+          projectPeriod({
+            completed: completed.map((bucket) => figuresOf(bucket.start)[key]),
+            currentToDate: toDate[key],
+            elapsedMs: untilMs - current.startMs,
+            periodMs,
+            lookback: filter.lookback,
+          }),
+        ] as const,
+    );
     const basedOn = projected[0][1]?.basedOn ?? 0;
-    const pick = (which: 'current' | 'next') => Object.fromEntries(projected.map(([key, projection]) => [key, projection![which]])) as unknown as SalesFigures;
+    const pick = (which: 'current' | 'next') =>
+      Object.fromEntries(projected.map(([key, projection]) => [key, projection![which]])) as unknown as SalesFigures;
     return {
       currency,
-      periods: buckets.map((bucket) => ({ start: bucket.start, end: bucket.end, complete: bucket.endMs <= untilMs, ...salesView(figuresOf(bucket.start), currency) })),
+      periods: buckets.map((bucket) => ({
+        start: bucket.start,
+        end: bucket.end,
+        complete: bucket.endMs <= untilMs,
+        ...salesView(figuresOf(bucket.start), currency),
+      })),
       totals: salesView(totals, currency),
-      projection: basedOn === 0 ? null : {
-        basedOn: completed.slice(-filter.lookback).map((bucket) => bucket.start),
-        current: { start: current.start, end: current.end, elapsedShare: (untilMs - current.startMs) / periodMs, toDate: salesView(toDate, currency), projected: salesView(pick('current'), currency) },
-        next: { start: next.start, end: next.end, projected: salesView(pick('next'), currency) },
-      },
+      projection:
+        basedOn === 0
+          ? null
+          : {
+              basedOn: completed.slice(-filter.lookback).map((bucket) => bucket.start),
+              current: {
+                start: current.start,
+                end: current.end,
+                elapsedShare: (untilMs - current.startMs) / periodMs,
+                toDate: salesView(toDate, currency),
+                projected: salesView(pick('current'), currency),
+              },
+              next: { start: next.start, end: next.end, projected: salesView(pick('next'), currency) },
+            },
     };
   });
-  return { from: dayOf(filter.fromMs), to: dayOf(filter.untilMs - DAY_MS), asOf: new Date(untilMs).toISOString(), series };
+  return {
+    from: dayOf(filter.fromMs),
+    to: dayOf(filter.untilMs - DAY_MS),
+    asOf: new Date(untilMs).toISOString(),
+    series,
+  };
 }
 
 export interface CustomersReportFilter {
@@ -290,7 +353,11 @@ export async function customersReport(db: Knex, filter: CustomersReportFilter) {
      JOIN customers c ON c.id = coalesce(p.customer_id, r.customer_id)
      WHERE (CAST(:customerId AS text) IS NULL OR c.id = :customerId)
        AND (CAST(:currency AS text) IS NULL OR coalesce(p.currency, r.currency) = :currency)`,
-    { ...bounds(filter.fromMs, filter.untilMs), customerId: filter.customerId ?? null, currency: filter.currency ?? null },
+    {
+      ...bounds(filter.fromMs, filter.untilMs),
+      customerId: filter.customerId ?? null,
+      currency: filter.currency ?? null,
+    },
   );
   const figures = rows.map((row) => {
     const revenue = row.invoiced - row.credited;
@@ -313,7 +380,11 @@ export async function customersReport(db: Knex, filter: CustomersReportFilter) {
       revenue: money(row.revenue, row.currency),
       averageOrderValue: row.averageOrderValue === null ? null : money(row.averageOrderValue, row.currency),
       returns: { count: row.returns, units: row.returnedUnits, refunded: money(row.refunded, row.currency) },
-      receivables: { outstanding: money(row.outstanding, row.currency), overdue: money(row.overdue, row.currency), openInvoices: row.openInvoices },
+      receivables: {
+        outstanding: money(row.outstanding, row.currency),
+        overdue: money(row.overdue, row.currency),
+        openInvoices: row.openInvoices,
+      },
     }));
   return { items, total: rows.length };
 }

@@ -58,7 +58,9 @@ export function stockMovementCtes(source: string): string {
  */
 export function isInsufficientStock(error: unknown): boolean {
   const { code, table } = error as { code?: string; table?: string };
-  return (code === CHECK_VIOLATION && table === 'stock') || (code === FOREIGN_KEY_VIOLATION && table === 'stock_ledger');
+  return (
+    (code === CHECK_VIOLATION && table === 'stock') || (code === FOREIGN_KEY_VIOLATION && table === 'stock_ledger')
+  );
 }
 
 const MOVE_ONE = preparedStatement<{ recorded: number; moved: number }>(
@@ -105,7 +107,10 @@ export interface StockLevel {
   available: number;
 }
 
-export async function stockLevels(db: Knex, filter: { sku?: string; warehouse?: string; skus?: string[] } = {}): Promise<StockLevel[]> {
+export async function stockLevels(
+  db: Knex,
+  filter: { sku?: string; warehouse?: string; skus?: string[] } = {},
+): Promise<StockLevel[]> {
   const query = db('stock').select('sku', 'warehouse_code', 'on_hand', 'reserved').orderBy(['sku', 'warehouse_code']);
   if (filter.sku) query.where('sku', filter.sku);
   if (filter.skus) query.whereIn('sku', filter.skus);
@@ -118,7 +123,12 @@ export const stockJson = (skus: string) =>
   `(SELECT coalesce(json_agg(json_build_object('sku', st.sku, 'warehouse_code', st.warehouse_code, 'on_hand', st.on_hand, 'reserved', st.reserved)), '[]')
     FROM stock st WHERE st.sku IN (${skus}))`;
 
-export const toStockLevel = (row: { sku: string; warehouse_code: string; on_hand: number; reserved: number }): StockLevel => ({
+export const toStockLevel = (row: {
+  sku: string;
+  warehouse_code: string;
+  on_hand: number;
+  reserved: number;
+}): StockLevel => ({
   sku: row.sku,
   warehouse: row.warehouse_code,
   onHand: row.on_hand,

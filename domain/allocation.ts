@@ -24,13 +24,21 @@ export interface AllocationPlan {
  * The order in which warehouses are asked to ship an order: lower warehouse priority first, and among
  * equals the one in the destination's region, then by code so the choice is stable.
  */
-export function rankWarehouses<W extends WarehouseCandidate>(warehouses: readonly W[], destination: Pick<Address, 'region'>): W[] {
+export function rankWarehouses<W extends WarehouseCandidate>(
+  warehouses: readonly W[],
+  destination: Pick<Address, 'region'>,
+): W[] {
   const inRegion = (warehouse: W) => (warehouse.region === destination.region ? 0 : 1);
-  return [...warehouses].sort((a, b) => a.priority - b.priority || inRegion(a) - inRegion(b) || a.code.localeCompare(b.code));
+  return [...warehouses].sort(
+    (a, b) => a.priority - b.priority || inRegion(a) - inRegion(b) || a.code.localeCompare(b.code),
+  );
 }
 
 /** Whether a warehouse's available stock covers every line in full. */
-export function coversAllLines(lines: readonly QuantityLine[], available: ReadonlyMap<string, number> | undefined): boolean {
+export function coversAllLines(
+  lines: readonly QuantityLine[],
+  available: ReadonlyMap<string, number> | undefined,
+): boolean {
   return lines.every((line) => (available?.get(line.sku) ?? 0) >= line.quantity);
 }
 
@@ -40,10 +48,18 @@ export function coversAllLines(lines: readonly QuantityLine[], available: Readon
  * then supplies the most units, then ranks first — until nothing is left or no warehouse has anything.
  * Lines may be split across warehouses; the planned quantities always add up to at most what was asked.
  */
-export function planAllocation(lines: readonly QuantityLine[], rankedWarehouses: readonly string[], availability: Availability): AllocationPlan {
+export function planAllocation(
+  lines: readonly QuantityLine[],
+  rankedWarehouses: readonly string[],
+  availability: Availability,
+): AllocationPlan {
   const wanted = lines.filter((line) => line.quantity > 0);
   const single = rankedWarehouses.find((warehouse) => coversAllLines(wanted, availability.get(warehouse)));
-  if (single) return { shipments: wanted.length ? [{ warehouse: single, lines: wanted.map((line) => ({ ...line })) }] : [], unallocated: [] };
+  if (single)
+    return {
+      shipments: wanted.length ? [{ warehouse: single, lines: wanted.map((line) => ({ ...line })) }] : [],
+      unallocated: [],
+    };
 
   const remaining = new Map(wanted.map((line) => [line.sku, line.quantity]));
   const unused = [...rankedWarehouses];
@@ -60,7 +76,9 @@ export function planAllocation(lines: readonly QuantityLine[], rankedWarehouses:
       }
       return { warehouse, rank, completes, units };
     });
-    const best = scored.filter((candidate) => candidate.units > 0).sort((a, b) => b.completes - a.completes || b.units - a.units || a.rank - b.rank)[0];
+    const best = scored
+      .filter((candidate) => candidate.units > 0)
+      .sort((a, b) => b.completes - a.completes || b.units - a.units || a.rank - b.rank)[0];
     if (!best) break;
     const available = availability.get(best.warehouse);
     const shipmentLines: QuantityLine[] = [];

@@ -22,7 +22,11 @@ export interface RankedFigures {
  * Ranks customers by one figure. Amounts of different currencies are never compared: rows are grouped by
  * currency (alphabetical), ranked within it, ties broken by customer ID; no average sorts last either way.
  */
-export function rankCustomers<T extends RankedFigures>(rows: readonly T[], sort: CustomerSortKey, direction: 'asc' | 'desc'): T[] {
+export function rankCustomers<T extends RankedFigures>(
+  rows: readonly T[],
+  sort: CustomerSortKey,
+  direction: 'asc' | 'desc',
+): T[] {
   const sign = direction === 'asc' ? 1 : -1;
   return [...rows].sort((a, b) => {
     if (a.currency !== b.currency) return a.currency < b.currency ? -1 : 1;

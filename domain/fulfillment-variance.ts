@@ -33,7 +33,16 @@ export function fulfillmentVariance(quantities: FulfillmentQuantities): Fulfillm
 }
 
 export function addQuantities(rows: readonly FulfillmentQuantities[]): FulfillmentQuantities {
-  const total: FulfillmentQuantities = { ordered: 0, approved: 0, shipped: 0, delivered: 0, returned: 0, cancelled: 0, rejected: 0 };
-  for (const row of rows) for (const key of Object.keys(total) as (keyof FulfillmentQuantities)[]) total[key] += row[key];
+  const total: FulfillmentQuantities = {
+    ordered: 0,
+    approved: 0,
+    shipped: 0,
+    delivered: 0,
+    returned: 0,
+    cancelled: 0,
+    rejected: 0,
+  };
+  for (const row of rows)
+    for (const key of Object.keys(total) as (keyof FulfillmentQuantities)[]) total[key] += row[key];
   return total;
 }

@@ -51,7 +51,8 @@ export function bucketAt(startMs: number, period: ReportPeriod): PeriodBucket {
 /** Every period that overlaps [fromMs, untilMs), oldest first, including the partial ones at either end. */
 export function periodsBetween(fromMs: number, untilMs: number, period: ReportPeriod): PeriodBucket[] {
   const buckets: PeriodBucket[] = [];
-  for (let start = periodStartMs(fromMs, period); start < untilMs; start += periodLengthMs(period)) buckets.push(bucketAt(start, period));
+  for (let start = periodStartMs(fromMs, period); start < untilMs; start += periodLengthMs(period))
+    buckets.push(bucketAt(start, period));
   return buckets;
 }
 

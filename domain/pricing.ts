@@ -68,7 +68,11 @@ export function mulDivRound(value: number, numerator: number, denominator: numbe
 }
 
 /** The most specific rate for a tax code at a destination: its region first, then the whole country. */
-export function findTaxRateBps(rates: readonly TaxRate[], taxCode: string, destination: Pick<Address, 'country' | 'region'>): number {
+export function findTaxRateBps(
+  rates: readonly TaxRate[],
+  taxCode: string,
+  destination: Pick<Address, 'country' | 'region'>,
+): number {
   const candidates = rates.filter((rate) => rate.taxCode === taxCode && rate.country === destination.country);
   const regional = candidates.find((rate) => rate.region === destination.region);
   return (regional ?? candidates.find((rate) => rate.region === '*'))?.rateBps ?? 0;
@@ -76,8 +80,10 @@ export function findTaxRateBps(rates: readonly TaxRate[], taxCode: string, desti
 
 /** Why a promotion does not apply to an order of this subtotal at this moment, or undefined if it does. */
 export function promotionProblem(promotion: Promotion, subtotal: number, at: Date): string | undefined {
-  if (promotion.validFrom && at < new Date(promotion.validFrom)) return `promotion ${promotion.code} is not valid before ${promotion.validFrom}`;
-  if (promotion.validTo && at > new Date(promotion.validTo)) return `promotion ${promotion.code} expired at ${promotion.validTo}`;
+  if (promotion.validFrom && at < new Date(promotion.validFrom))
+    return `promotion ${promotion.code} is not valid before ${promotion.validFrom}`;
+  if (promotion.validTo && at > new Date(promotion.validTo))
+    return `promotion ${promotion.code} expired at ${promotion.validTo}`;
   if (promotion.minOrderAmount !== null && subtotal < promotion.minOrderAmount) {
     return `promotion ${promotion.code} needs an order of at least ${promotion.minOrderAmount}, this one is ${subtotal}`;
   }
@@ -89,15 +95,20 @@ export function promotionProblem(promotion: Promotion, subtotal: number, at: Dat
  * (never more than the subtotal) is shared in proportion to the line subtotals, largest remainders first, so
  * the line discounts add up to it exactly.
  */
-export function lineDiscounts(subtotals: readonly number[], promotion: Pick<Promotion, 'type' | 'value'> | undefined): number[] {
+export function lineDiscounts(
+  subtotals: readonly number[],
+  promotion: Pick<Promotion, 'type' | 'value'> | undefined,
+): number[] {
   if (!promotion) return subtotals.map(() => 0);
   if (promotion.type === 'percent') return subtotals.map((subtotal) => mulDivRound(subtotal, promotion.value, 100));
   const total = subtotals.reduce((acc, value) => acc + value, 0);
   const amount = Math.min(promotion.value, total);
   if (total === 0) return subtotals.map(() => 0);
-  const exact = subtotals.map((subtotal) => (BigInt(amount) * BigInt(subtotal)));
+  const exact = subtotals.map((subtotal) => BigInt(amount) * BigInt(subtotal));
   const shares = exact.map((value) => Number(value / BigInt(total)));
-  const remainders = exact.map((value, index) => ({ index, remainder: Number(value % BigInt(total)) })).sort((a, b) => b.remainder - a.remainder || a.index - b.index);
+  const remainders = exact
+    .map((value, index) => ({ index, remainder: Number(value % BigInt(total)) }))
+    .sort((a, b) => b.remainder - a.remainder || a.index - b.index);
   let left = amount - shares.reduce((acc, value) => acc + value, 0);
   for (const { index } of remainders) {
     if (left === 0) break;
@@ -126,12 +137,25 @@ export function priceOrder(input: {
     if (!product) throw new Error(`no catalog price for ${line.sku}`);
     return { line, product, subtotal: product.unitPrice * line.quantity };
   });
-  const discounts = lineDiscounts(catalogLines.map((entry) => entry.subtotal), input.promotion);
+  const discounts = lineDiscounts(
+    catalogLines.map((entry) => entry.subtotal),
+    input.promotion,
+  );
   const lines = catalogLines.map(({ line, product, subtotal }, index): PricedLine => {
     const taxRateBps = findTaxRateBps(input.taxRates, product.taxCode, input.destination);
     const discount = discounts[index];
     const tax = mulDivRound(subtotal - discount, taxRateBps, 10_000);
-    return { sku: line.sku, quantity: line.quantity, unitPrice: product.unitPrice, taxCode: product.taxCode, taxRateBps, subtotal, discount, tax, total: subtotal - discount + tax };
+    return {
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPrice: product.unitPrice,
+      taxCode: product.taxCode,
+      taxRateBps,
+      subtotal,
+      discount,
+      tax,
+      total: subtotal - discount + tax,
+    };
   });
   const shippingAmount = input.shipping?.amount ?? 0;
   const shipping: ShippingCharge = {
@@ -146,7 +170,14 @@ export function priceOrder(input: {
   return {
     lines,
     shipping,
-    totals: { currency: input.currency, subtotal, discount, shipping: shipping.amount, tax, total: subtotal - discount + shipping.amount + tax },
+    totals: {
+      currency: input.currency,
+      subtotal,
+      discount,
+      shipping: shipping.amount,
+      tax,
+      total: subtotal - discount + shipping.amount + tax,
+    },
   };
 }
 
@@ -166,11 +197,21 @@ export interface LineCharge {
  * prorated by cumulative quantity, so however a line is split across shipments its parts add up to it exactly.
  */
 export function chargeForUnits(line: PricedLine, before: number, quantity: number): LineCharge {
-  const share = (amount: number) => mulDivRound(amount, before + quantity, line.quantity) - mulDivRound(amount, before, line.quantity);
+  const share = (amount: number) =>
+    mulDivRound(amount, before + quantity, line.quantity) - mulDivRound(amount, before, line.quantity);
   const subtotal = share(line.subtotal);
   const discount = share(line.discount);
   const tax = share(line.tax);
-  return { sku: line.sku, quantity, unitPrice: line.unitPrice, taxRateBps: line.taxRateBps, subtotal, discount, tax, total: subtotal - discount + tax };
+  return {
+    sku: line.sku,
+    quantity,
+    unitPrice: line.unitPrice,
+    taxRateBps: line.taxRateBps,
+    subtotal,
+    discount,
+    tax,
+    total: subtotal - discount + tax,
+  };
 }
 
 export function sum(values: readonly number[]): number {
@@ -209,5 +250,13 @@ export function billFor(
   const subtotal = sum(lines.map((line) => line.subtotal));
   const discount = sum(lines.map((line) => line.discount));
   const tax = sum(lines.map((line) => line.tax)) + (includeShipping ? priced.shipping.tax : 0);
-  return { currency: priced.currency, lines, subtotal, discount, shipping, tax, total: subtotal - discount + shipping + tax };
+  return {
+    currency: priced.currency,
+    lines,
+    subtotal,
+    discount,
+    shipping,
+    tax,
+    total: subtotal - discount + shipping + tax,
+  };
 }

@@ -29,8 +29,10 @@ export interface Projection {
 
 /** null when there is no complete period to learn from. */
 export function projectPeriod(input: ProjectionInput): Projection | null {
-  if (!Number.isInteger(input.lookback) || input.lookback < 1) throw new RangeError(`lookback must be a positive integer, got ${input.lookback}`);
-  if (!(input.elapsedMs >= 0 && input.elapsedMs <= input.periodMs)) throw new RangeError(`elapsed ${input.elapsedMs} ms is outside the period of ${input.periodMs} ms`);
+  if (!Number.isInteger(input.lookback) || input.lookback < 1)
+    throw new RangeError(`lookback must be a positive integer, got ${input.lookback}`);
+  if (!(input.elapsedMs >= 0 && input.elapsedMs <= input.periodMs))
+    throw new RangeError(`elapsed ${input.elapsedMs} ms is outside the period of ${input.periodMs} ms`);
   const basis = input.completed.slice(-input.lookback);
   if (basis.length === 0) return null;
   const sum = basis.reduce((total, value) => total + value, 0);

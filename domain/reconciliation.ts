@@ -23,14 +23,20 @@ const SETTLED: readonly OrderStatus[] = ['SHIPPED', 'DELIVERED', 'COMPLETED', 'C
 export function moneyDiscrepancies(order: OrderMoney): string[] {
   const problems: string[] = [];
   if (order.paymentMethod === 'invoice') {
-    if (order.authorized > 0 || order.captured > 0) problems.push(`invoice-terms order has card money: authorized ${order.authorized}, captured ${order.captured}`);
+    if (order.authorized > 0 || order.captured > 0)
+      problems.push(`invoice-terms order has card money: authorized ${order.authorized}, captured ${order.captured}`);
   } else {
-    if (order.captured > order.authorized) problems.push(`captured ${order.captured} exceeds authorized ${order.authorized}`);
-    if (order.invoiced !== order.captured) problems.push(`invoiced ${order.invoiced} differs from captured ${order.captured}`);
+    if (order.captured > order.authorized)
+      problems.push(`captured ${order.captured} exceeds authorized ${order.authorized}`);
+    if (order.invoiced !== order.captured)
+      problems.push(`invoiced ${order.invoiced} differs from captured ${order.captured}`);
     const open = order.authorized - order.captured - order.voided;
-    if (SETTLED.includes(order.status) && open !== 0) problems.push(`${open} of the authorization is neither captured nor voided`);
+    if (SETTLED.includes(order.status) && open !== 0)
+      problems.push(`${open} of the authorization is neither captured nor voided`);
   }
-  if (order.refunded > Math.max(order.captured, order.invoiced)) problems.push(`refunded ${order.refunded} exceeds what was charged`);
-  if (order.credited !== order.refunded && order.paymentMethod === 'card') problems.push(`credit notes ${order.credited} differ from refunds ${order.refunded}`);
+  if (order.refunded > Math.max(order.captured, order.invoiced))
+    problems.push(`refunded ${order.refunded} exceeds what was charged`);
+  if (order.credited !== order.refunded && order.paymentMethod === 'card')
+    problems.push(`credit notes ${order.credited} differ from refunds ${order.refunded}`);
   return problems;
 }

@@ -16,7 +16,10 @@ export interface ShippingQuote {
 }
 
 /** Zone 1: same region; 2: same country; 3: abroad. */
-export function shippingZone(from: Pick<Address, 'region' | 'country'>, to: Pick<Address, 'region' | 'country'>): number {
+export function shippingZone(
+  from: Pick<Address, 'region' | 'country'>,
+  to: Pick<Address, 'region' | 'country'>,
+): number {
   if (from.country !== to.country) return 3;
   return from.region === to.region ? 1 : 2;
 }
@@ -27,7 +30,8 @@ export function quoteShipping(rates: readonly ShippingRate[], zone: number, weig
   for (const rate of rates) {
     if (rate.zone !== zone || rate.maxWeightGrams < weightGrams) continue;
     const current = byService.get(rate.service);
-    if (!current || rate.amount < current.amount) byService.set(rate.service, { service: rate.service, amount: rate.amount, transitDays: rate.transitDays });
+    if (!current || rate.amount < current.amount)
+      byService.set(rate.service, { service: rate.service, amount: rate.amount, transitDays: rate.transitDays });
   }
   return [...byService.values()];
 }

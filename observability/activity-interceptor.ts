@@ -5,14 +5,20 @@ import { orderStatusChanges, ordersPlaced, stepDuration } from './process-metric
 /** The order an activity works for: its input's `orderId`, else the one in its workflow ID (`ORD-…/return-1`). */
 function orderIdOf(args: unknown[], workflowId: string | undefined): string | undefined {
   const input = args[0];
-  if (input && typeof input === 'object' && 'orderId' in input && typeof input.orderId === 'string') return input.orderId;
+  if (input && typeof input === 'object' && 'orderId' in input && typeof input.orderId === 'string')
+    return input.orderId;
   return findOrderId(workflowId);
 }
 
 /** The read-model writes carry the order's status changes; its first event means the order entered the pipeline. */
 function countOrderProgress(activityType: string, args: unknown[]): void {
   type Entry = { seq?: unknown; status?: unknown } | undefined;
-  const entries = activityType === 'recordOrderTimeline' ? ((args[0] as Entry[] | undefined) ?? []) : activityType === 'recordOrderProgress' ? [args[0] as Entry] : [];
+  const entries =
+    activityType === 'recordOrderTimeline'
+      ? ((args[0] as Entry[] | undefined) ?? [])
+      : activityType === 'recordOrderProgress'
+        ? [args[0] as Entry]
+        : [];
   for (const progress of entries) {
     if (progress?.seq === 1) ordersPlaced.inc();
     if (typeof progress?.status === 'string') orderStatusChanges.inc({ status: progress.status });
@@ -31,7 +37,14 @@ export function activityObservability(logger: Logger): ActivityInterceptorsFacto
         const { activityType, attempt, isLocal, workflowExecution, workflowType } = context.info;
         const workflowId = workflowExecution?.workflowId;
         // The line's fields, given at the call (a child logger per attempt costs more than the line itself).
-        const fields = { activityType, workflowId, workflowType, orderId: orderIdOf(input.args, workflowId), attempt, ...(isLocal ? { local: true } : {}) };
+        const fields = {
+          activityType,
+          workflowId,
+          workflowType,
+          orderId: orderIdOf(input.args, workflowId),
+          attempt,
+          ...(isLocal ? { local: true } : {}),
+        };
         const started = performance.now();
         const elapsed = () => (performance.now() - started) / 1000;
         try {
@@ -44,7 +57,10 @@ export function activityObservability(logger: Logger): ActivityInterceptorsFacto
         } catch (error) {
           const seconds = elapsed();
           stepDuration.observe({ step: activityType, outcome: 'failed' }, seconds);
-          logger.warn({ ...fields, durationMs: Math.round(seconds * 1000), err: error }, `activity ${activityType} failed`);
+          logger.warn(
+            { ...fields, durationMs: Math.round(seconds * 1000), err: error },
+            `activity ${activityType} failed`,
+          );
           throw error;
         }
       },

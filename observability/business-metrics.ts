@@ -4,7 +4,8 @@ import { ORDER_STATUSES } from '../domain/order';
 import type { Logger } from './logger';
 
 /** Units approved but neither shipped, reserved nor cancelled since: what a waiting order still needs (as in activities/backorders.ts). */
-const UNITS_WAITING = 'l.approved_quantity - l.shipped_quantity - l.reserved_quantity - (l.cancelled_quantity - (l.quantity - l.approved_quantity))';
+const UNITS_WAITING =
+  'l.approved_quantity - l.shipped_quantity - l.reserved_quantity - (l.cancelled_quantity - (l.quantity - l.approved_quantity))';
 
 async function backorders(db: Db): Promise<{ orders: number; units: number }> {
   const row = await db('orders as o')
@@ -32,7 +33,10 @@ export function registerBusinessMetrics(registry: Registry, db: Db, logger: Logg
     registers: [registry],
     async collect() {
       try {
-        const rows: { status: string; count: number | string }[] = await db('orders').select('status').count({ count: '*' }).groupBy('status');
+        const rows: { status: string; count: number | string }[] = await db('orders')
+          .select('status')
+          .count({ count: '*' })
+          .groupBy('status');
         const counts = new Map(rows.map((row) => [row.status, Number(row.count)]));
         for (const status of ORDER_STATUSES) this.set({ status }, counts.get(status) ?? 0);
       } catch (error) {
@@ -45,7 +49,10 @@ export function registerBusinessMetrics(registry: Registry, db: Db, logger: Logg
     help: 'Orders waiting for stock: backordered or partially shipped with approved units not yet allocated',
     registers: [registry],
     async collect() {
-      await backorders(db).then(({ orders }) => this.set(orders), (error) => failed(this, 'backorders', error));
+      await backorders(db).then(
+        ({ orders }) => this.set(orders),
+        (error) => failed(this, 'backorders', error),
+      );
     },
   });
   new Gauge({
@@ -53,7 +60,10 @@ export function registerBusinessMetrics(registry: Registry, db: Db, logger: Logg
     help: 'Approved units on waiting orders that are not yet allocated',
     registers: [registry],
     async collect() {
-      await backorders(db).then(({ units }) => this.set(units), (error) => failed(this, 'backordered units', error));
+      await backorders(db).then(
+        ({ units }) => this.set(units),
+        (error) => failed(this, 'backordered units', error),
+      );
     },
   });
 }

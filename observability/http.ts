@@ -56,7 +56,12 @@ export interface HttpObservability {
 export function createHttpObservability({ db, logger }: { db: Db; logger: Logger }): HttpObservability {
   const registry = new Registry();
   const labelNames = ['method', 'route', 'status'] as const;
-  const requestsTotal = new Counter({ name: 'oms_http_requests_total', help: 'HTTP requests by method, route pattern and status', labelNames, registers: [registry] });
+  const requestsTotal = new Counter({
+    name: 'oms_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames,
+    registers: [registry],
+  });
   const requestDuration = new Histogram({
     name: 'oms_http_request_duration_seconds',
     help: 'HTTP request duration by method, route pattern and status',
@@ -71,7 +76,11 @@ export function createHttpObservability({ db, logger }: { db: Db; logger: Logger
     const started = performance.now();
     captureRoute(req);
     res.once('close', () => {
-      const labels = { method: METHODS.has(req.method) ? req.method : 'OTHER', route: routeOf(req), status: String(res.statusCode) };
+      const labels = {
+        method: METHODS.has(req.method) ? req.method : 'OTHER',
+        route: routeOf(req),
+        status: String(res.statusCode),
+      };
       requestsTotal.inc(labels);
       requestDuration.observe(labels, (performance.now() - started) / 1000);
     });
@@ -136,7 +145,8 @@ export function createHttpObservability({ db, logger }: { db: Db; logger: Logger
       next(error);
     },
     logError(error) {
-      if (!(error && typeof error === 'object' && onRequestLine.has(error))) apiLogger.error({ err: error }, 'unexpected error');
+      if (!(error && typeof error === 'object' && onRequestLine.has(error)))
+        apiLogger.error({ err: error }, 'unexpected error');
     },
   };
 }

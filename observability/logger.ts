@@ -28,11 +28,19 @@ export function errorSummary(error: unknown): { type: string; message: string; c
   // isNativeError also knows errors made in another realm (node's own, seen from a vm context such as jest's).
   if (!(error instanceof Error || types.isNativeError(error))) return { type: typeof error, message: String(error) };
   const code = (error as { code?: unknown }).code;
-  return { type: error.constructor?.name ?? error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}), stack: error.stack };
+  return {
+    type: error.constructor?.name ?? error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    stack: error.stack,
+  };
 }
 
 /** `OMS_LOG_LEVEL` when it names a pino level, else `fallback`. */
-export function logLevelFromEnv(fallback: LevelWithSilent = 'info', env: Record<string, string | undefined> = process.env): LevelWithSilent {
+export function logLevelFromEnv(
+  fallback: LevelWithSilent = 'info',
+  env: Record<string, string | undefined> = process.env,
+): LevelWithSilent {
   const wanted = env.OMS_LOG_LEVEL?.trim().toLowerCase();
   return wanted && (LEVELS as readonly string[]).includes(wanted) ? (wanted as LevelWithSilent) : fallback;
 }
@@ -54,7 +62,11 @@ export function createLogger(options: { level?: LevelWithSilent; destination?: D
 
 /** The process's logger: what `npm start`, `npm run worker` and `npm run api` write to stdout. */
 export const logger: Logger = createLogger();
-if (process.env.OMS_LOG_LEVEL && logLevelFromEnv('silent') === 'silent' && process.env.OMS_LOG_LEVEL.trim().toLowerCase() !== 'silent') {
+if (
+  process.env.OMS_LOG_LEVEL &&
+  logLevelFromEnv('silent') === 'silent' &&
+  process.env.OMS_LOG_LEVEL.trim().toLowerCase() !== 'silent'
+) {
   logger.warn(`OMS_LOG_LEVEL "${process.env.OMS_LOG_LEVEL}" is not one of ${LEVELS.join(', ')}; logging at info`);
 }
 

@@ -7,7 +7,10 @@ import { processMetricsText, processRegistry } from './process-metrics';
  * `GET /metrics` for a worker running on its own (`npm run worker`): step durations, order counters, Node.js
  * and the Temporal SDK's worker metrics. With `npm start` the API's `/metrics` includes all of these instead.
  */
-export async function serveProcessMetrics(port: number, host = '0.0.0.0'): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveProcessMetrics(
+  port: number,
+  host = '0.0.0.0',
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at /metrics\n');

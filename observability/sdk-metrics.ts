@@ -1,4 +1,3 @@
-
 /**
  * Where this process's Temporal Runtime serves its Prometheus text (the Rust core's exporter on a loopback
  * port), once `installTemporalRuntime` has installed it. Kept apart from the Runtime so the API alone does

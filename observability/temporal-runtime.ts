@@ -24,7 +24,10 @@ export class PinoSdkLogger implements SdkLogger {
     const { error, taskToken: _taskToken, ...rest } = meta as LogMetadata & { error?: unknown; taskToken?: unknown };
     const workflowId = typeof rest.workflowId === 'string' ? rest.workflowId : undefined;
     const orderId = findOrderId(workflowId);
-    this.logger[PINO_LEVEL[effective]]({ ...rest, ...(orderId ? { orderId } : {}), ...(error === undefined ? {} : { err: error }) }, message);
+    this.logger[PINO_LEVEL[effective]](
+      { ...rest, ...(orderId ? { orderId } : {}), ...(error === undefined ? {} : { err: error }) },
+      message,
+    );
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   }
   const count = (name: keyof typeof values) => {
     const value = Number(values[name]);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number, got "${values[name]}"\n\n${USAGE}`);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`--${name} must be a positive whole number, got "${values[name]}"\n\n${USAGE}`);
     return value;
   };
   const orders = count('orders');
@@ -78,15 +79,19 @@ async function main(): Promise<void> {
   const hotUnits = count('hot-units');
   const timeoutMs = count('timeout') * 1000;
   const phases = new Set(values.phases.split(',').map((phase) => phase.trim()) as Phase[]);
-  for (const phase of phases) if (!PHASES.includes(phase)) throw new Error(`--phases: unknown phase "${phase}" (use ${PHASES.join(',')})`);
-  if (phases.has('ceiling') && !phases.has('main')) throw new Error('--phases: the ceiling copies the shape of an order from the main phase; include main');
+  for (const phase of phases)
+    if (!PHASES.includes(phase)) throw new Error(`--phases: unknown phase "${phase}" (use ${PHASES.join(',')})`);
+  if (phases.has('ceiling') && !phases.has('main'))
+    throw new Error('--phases: the ceiling copies the shape of an order from the main phase; include main');
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.resolve(values.out);
   const profileDir = path.join(outDir, `${stamp}-profiles`);
   mkdirSync(outDir, { recursive: true });
   const log = (message: string) => console.log(`[bench] ${message}`);
-  log(`${os.cpus().length} CPUs, load average ${loadAverage().join(' ')}${values.label ? `, label "${values.label}"` : ''}`);
+  log(
+    `${os.cpus().length} CPUs, load average ${loadAverage().join(' ')}${values.label ? `, label "${values.label}"` : ''}`,
+  );
 
   let system: BenchSystem | undefined;
   let stopping = false;
@@ -110,8 +115,26 @@ async function main(): Promise<void> {
     label: values.label,
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     commit: gitCommit(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryMb: Math.round(os.totalmem() / 1024 / 1024), node: process.version },
-    settings: { orders, concurrency, rounds, rate, rateOrders, warmUpOrders, hotOrders, hotUnits, returnWindow: values['return-window'], carrierDeliveryDelay: '0s', serverDynamicConfig: values['server-config'], workerTuning: WORKER_TUNING },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+      node: process.version,
+    },
+    settings: {
+      orders,
+      concurrency,
+      rounds,
+      rate,
+      rateOrders,
+      warmUpOrders,
+      hotOrders,
+      hotUnits,
+      returnWindow: values['return-window'],
+      carrierDeliveryDelay: '0s',
+      serverDynamicConfig: values['server-config'],
+      workerTuning: WORKER_TUNING,
+    },
   };
   try {
     system = await startBenchSystem({
@@ -133,7 +156,13 @@ async function main(): Promise<void> {
       results.main ??= main;
       log(`main${label}: ${describeMain(main)}`);
       if (!phases.has('ceiling') || !results.main.historyShape) continue;
-      const ceiling = await runCeilingPhase(system, { workflows: orders, concurrency, orderShape: results.main.historyShape, runId: `${stamp}-${roundNumber}`, timeoutMs });
+      const ceiling = await runCeilingPhase(system, {
+        workflows: orders,
+        concurrency,
+        orderShape: results.main.historyShape,
+        runId: `${stamp}-${roundNumber}`,
+        timeoutMs,
+      });
       results.ceiling ??= ceiling;
       const ours = main.completed.perSecond;
       const theirs = ceiling.completed.perSecond;
@@ -163,7 +192,13 @@ async function main(): Promise<void> {
       results.rate = await runRatePhase(system, { rate, orders: rateOrders, warmUpOrders, timeoutMs });
     }
     if (phases.has('api')) {
-      results.apiAlone = await runRatePhase(system, { rate, orders: rateOrders, warmUpOrders, timeoutMs, workerStoppedWhilePosting: true });
+      results.apiAlone = await runRatePhase(system, {
+        rate,
+        orders: rateOrders,
+        warmUpOrders,
+        timeoutMs,
+        workerStoppedWhilePosting: true,
+      });
     }
     if (phases.has('hot')) {
       results.hot = await runHotSkuPhase(system, { orders: hotOrders, units: hotUnits, timeoutMs });
@@ -183,13 +218,16 @@ async function main(): Promise<void> {
   const svgFile = path.join(outDir, `${stamp}.svg`);
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(svgFile, benchChart(results));
-  console.log(`\n${benchReport(results)}\n\n[bench] results: ${path.relative(process.cwd(), jsonFile)}, chart: ${path.relative(process.cwd(), svgFile)}`);
+  console.log(
+    `\n${benchReport(results)}\n\n[bench] results: ${path.relative(process.cwd(), jsonFile)}, chart: ${path.relative(process.cwd(), svgFile)}`,
+  );
 }
 
 function gitCommit(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
     return `${commit}${dirty ? '+changes' : ''}`;
   } catch {
     return 'unknown';

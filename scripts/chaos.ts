@@ -21,7 +21,15 @@ import { ChaosApi } from './chaos/api-client';
 import { freePort } from '../tools/free-port';
 import { writeWorkflowBundle } from '../worker/bundle';
 import { ChildRole } from './chaos/processes';
-import { count, OrderActors, planOrders, SCARCE_SKU, seededRandom, type Tally, type TrackedOrder } from './chaos/scenarios';
+import {
+  count,
+  OrderActors,
+  planOrders,
+  SCARCE_SKU,
+  seededRandom,
+  type Tally,
+  type TrackedOrder,
+} from './chaos/scenarios';
 
 const HELP = `npm run chaos [-- options]
 
@@ -136,7 +144,8 @@ async function main(): Promise<number> {
   try {
     outcome = await run(options, cleanups);
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch((error) => console.error(`cleanup: ${(error as Error).message}`));
+    for (const cleanup of cleanups)
+      await cleanup().catch((error) => console.error(`cleanup: ${(error as Error).message}`));
   }
   if (outcome.remove) rmSync(outcome.dataDir, { recursive: true, force: true });
   else console.log(`data and logs kept in ${outcome.dataDir}`);
@@ -144,7 +153,10 @@ async function main(): Promise<number> {
   return outcome.ok ? 0 : 1;
 }
 
-async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise<{ ok: boolean; dataDir: string; remove: boolean }> {
+async function run(
+  options: Options,
+  cleanups: (() => Promise<void>)[],
+): Promise<{ ok: boolean; dataDir: string; remove: boolean }> {
   const started = Date.now();
   const log = (message: string) => console.log(`[chaos ${seconds(Date.now() - started).padStart(7)}] ${message}`);
   const loadSamples: number[] = [os.loadavg()[0]];
@@ -152,7 +164,9 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
   mkdirSync(dataDir, { recursive: true });
   chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when this runs as root
   const runId = randomBytes(4).toString('hex');
-  log(`run ${runId}: ${options.orders} orders, concurrency ${options.concurrency}, worker kill -9 every ~${formatDuration(options.killEveryMs)}${Number.isFinite(options.maxKills) ? ` (at most ${options.maxKills})` : ''}, ${options.pgRestarts} PostgreSQL restart(s), faults ${options.faultSpec}; data in ${dataDir}`);
+  log(
+    `run ${runId}: ${options.orders} orders, concurrency ${options.concurrency}, worker kill -9 every ~${formatDuration(options.killEveryMs)}${Number.isFinite(options.maxKills) ? ` (at most ${options.maxKills})` : ''}, ${options.pgRestarts} PostgreSQL restart(s), faults ${options.faultSpec}; data in ${dataDir}`,
+  );
 
   const children: ChildRole[] = [];
   const killChildren = () => children.forEach((child) => child.killNow());
@@ -177,8 +191,17 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
   const startTemporal = async () => {
     if (options.temporalAddress) return { address: options.temporalAddress, uiUrl: '' };
     const cli = await resolveTemporalCli({ onProgress: log });
-    if (!cli) throw new Error('no Temporal CLI: set TEMPORAL_CLI or install Go so the pinned version can be built (npm run temporal-cli)');
-    const server = await startDevServer({ cliPath: cli.path, port: temporalPort, uiPort, headless: true, logFile: path.join(dataDir, 'temporal.log') });
+    if (!cli)
+      throw new Error(
+        'no Temporal CLI: set TEMPORAL_CLI or install Go so the pinned version can be built (npm run temporal-cli)',
+      );
+    const server = await startDevServer({
+      cliPath: cli.path,
+      port: temporalPort,
+      uiPort,
+      headless: true,
+      logFile: path.join(dataDir, 'temporal.log'),
+    });
     cleanups.unshift(() => server.stop());
     process.on('exit', () => server.process.kill('SIGKILL'));
     return server;
@@ -193,7 +216,9 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
     options.workflowBundle ? undefined : writeWorkflowBundle(bundlePath),
   ]);
   takeSignals();
-  log(`PostgreSQL on ${pgPort}, Temporal ${options.temporalAddress ? 'at' : 'dev server on'} ${temporal.address}, workflow bundle ${options.workflowBundle ? 'given' : 'built'}`);
+  log(
+    `PostgreSQL on ${pgPort}, Temporal ${options.temporalAddress ? 'at' : 'dev server on'} ${temporal.address}, workflow bundle ${options.workflowBundle ? 'given' : 'built'}`,
+  );
 
   const db = createDb(postgres.url, { poolMax: 4 });
   cleanups.unshift(() => db.destroy());
@@ -227,8 +252,22 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
     log(`!! ${role.lastCrash}: restarting it`);
     if (!stopping) void ensureRunning(role);
   };
-  const worker = new ChildRole('worker', 'worker/main.ts', env, path.join(dataDir, 'worker.log'), /worker polling task queue/, restartAfterCrash);
-  const api = new ChildRole('API', 'api/main.ts', env, path.join(dataDir, 'api.log'), /API listening on/, restartAfterCrash);
+  const worker = new ChildRole(
+    'worker',
+    'worker/main.ts',
+    env,
+    path.join(dataDir, 'worker.log'),
+    /worker polling task queue/,
+    restartAfterCrash,
+  );
+  const api = new ChildRole(
+    'API',
+    'api/main.ts',
+    env,
+    path.join(dataDir, 'api.log'),
+    /API listening on/,
+    restartAfterCrash,
+  );
   children.push(worker, api);
   /** Starts the role, trying again while it cannot (e.g. PostgreSQL is down at that moment). */
   async function ensureRunning(role: ChildRole): Promise<void> {
@@ -237,7 +276,9 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
         await role.start();
       } catch (error) {
         if (attempt >= 10) throw error;
-        log(`${role.name} did not start (attempt ${attempt}): ${String((error as Error).message).split('\n')[0]}; trying again`);
+        log(
+          `${role.name} did not start (attempt ${attempt}): ${String((error as Error).message).split('\n')[0]}; trying again`,
+        );
         await sleep(1_000);
       }
     }
@@ -272,12 +313,16 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
   };
   let settled = false;
   let placingDone = 0;
-  const pgRestartsAt = Array.from({ length: options.pgRestarts }, (_, index) => Math.ceil((options.orders * (index + 1)) / (options.pgRestarts + 1)));
+  const pgRestartsAt = Array.from({ length: options.pgRestarts }, (_, index) =>
+    Math.ceil((options.orders * (index + 1)) / (options.pgRestarts + 1)),
+  );
   const pgRestarts: { at: number; downMs: number }[] = [];
 
   async function restartPostgres(): Promise<void> {
     const at = Date.now();
-    log(`restarting PostgreSQL (stop, ${formatDuration(options.pgDownMs)} down, start on the same data directory and port)`);
+    log(
+      `restarting PostgreSQL (stop, ${formatDuration(options.pgDownMs)} down, start on the same data directory and port)`,
+    );
     await postgres.stop();
     await sleep(options.pgDownMs);
     postgres = await startEmbeddedPostgres(pgOptions);
@@ -294,7 +339,14 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
           const plan = plans[next++];
           try {
             const id = await actors.place(plan, runId);
-            const order: TrackedOrder = { plan, id, status: 'PENDING', actedOn: 'PENDING', done: new Set(), failures: new Map() };
+            const order: TrackedOrder = {
+              plan,
+              id,
+              status: 'PENDING',
+              actedOn: 'PENDING',
+              done: new Set(),
+              failures: new Map(),
+            };
             tracked.push(order);
             track(actors.act(order), `${order.id} (${order.plan.scenario})`);
           } catch (error) {
@@ -330,11 +382,15 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
       await sleep(3_000);
       try {
         for (const { sku, missing, available } of await missingUnits(db)) {
-          const quantity = missing > available ? missing - available : Date.now() - (lastReceipt.get(sku) ?? 0) > 20_000 ? 1 : 0;
+          const quantity =
+            missing > available ? missing - available : Date.now() - (lastReceipt.get(sku) ?? 0) > 20_000 ? 1 : 0;
           if (quantity === 0) continue;
           receipts += 1;
           lastReceipt.set(sku, Date.now());
-          const reply = await client.api.send('POST', '/v1/inventory/receipts', { as: 'warehouse', body: { warehouse: 'EWR', sku, quantity, reference: `chaos-${runId}-restock-${receipts}` } });
+          const reply = await client.api.send('POST', '/v1/inventory/receipts', {
+            as: 'warehouse',
+            body: { warehouse: 'EWR', sku, quantity, reference: `chaos-${runId}-restock-${receipts}` },
+          });
           if (reply.status < 300) count(actions, `restock receipts (${sku})`);
         }
       } catch {
@@ -343,7 +399,10 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
     }
   })();
 
-  const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: 'default' });
+  const temporalClient = new Client({
+    connection: await Connection.connect({ address: temporal.address }),
+    namespace: 'default',
+  });
   cleanups.unshift(() => temporalClient.connection.close());
   let placedAt: number | undefined;
   let lastProgress = 0;
@@ -352,7 +411,12 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
     await sleep(1_000);
     loadSamples.push(os.loadavg()[0]);
     try {
-      const statuses = new Map<string, OrderStatus>((await db('orders').select('id', 'status')).map((row: { id: string; status: OrderStatus }) => [row.id, row.status]));
+      const statuses = new Map<string, OrderStatus>(
+        (await db('orders').select('id', 'status')).map((row: { id: string; status: OrderStatus }) => [
+          row.id,
+          row.status,
+        ]),
+      );
       for (const order of tracked) {
         order.status = statuses.get(order.id) ?? 'UNKNOWN';
         // Act on a new status, and again while a step that failed waits to be retried.
@@ -376,7 +440,9 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
     }
     if (Date.now() - lastProgress >= 5_000) {
       lastProgress = Date.now();
-      log(`placed ${placingDone}/${plans.length}, settled ${tracked.length - unsettled.length} (${tally(tracked.filter((order) => !unsettled.includes(order)).map((order) => order.status))}), in flight ${unsettled.length} (${tally(unsettled.map((order) => order.status))}); worker kills ${worker.kills}, PostgreSQL restarts ${pgRestarts.length}, load ${os.loadavg()[0].toFixed(1)}`);
+      log(
+        `placed ${placingDone}/${plans.length}, settled ${tracked.length - unsettled.length} (${tally(tracked.filter((order) => !unsettled.includes(order)).map((order) => order.status))}), in flight ${unsettled.length} (${tally(unsettled.map((order) => order.status))}); worker kills ${worker.kills}, PostgreSQL restarts ${pgRestarts.length}, load ${os.loadavg()[0].toFixed(1)}`,
+      );
     }
     if (allPlaced && unsettled.length === 0 && pending.size > 0 && Date.now() - lastProgress < 1_100) {
       log(`waiting for ${pending.size} steps under way: ${[...new Set(pending.values())].slice(0, 5).join(', ')}`);
@@ -385,7 +451,8 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
       // Settled orders may still run (a cancelled order's parcels in transit), and so may restock workflows.
       const running = await runningWorkflows(temporalClient);
       if (running.length === 0) break;
-      if (Date.now() - lastProgress < 1_100) log(`waiting for ${running.length} workflows still running: ${running.slice(0, 5).join(', ')}`);
+      if (Date.now() - lastProgress < 1_100)
+        log(`waiting for ${running.length} workflows still running: ${running.slice(0, 5).join(', ')}`);
     }
     if (placedAt !== undefined && Date.now() - placedAt > options.timeoutMs) {
       timedOut = true;
@@ -400,13 +467,23 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
   await Promise.all([placing, killing, restocking]);
   await ensureRunning(worker);
   const settleMs = Date.now() - started;
-  log(interrupted ? 'interrupted' : timedOut ? 'timed out' : `every order settled after ${seconds(settleMs)}; checking invariants`);
+  log(
+    interrupted
+      ? 'interrupted'
+      : timedOut
+        ? 'timed out'
+        : `every order settled after ${seconds(settleMs)}; checking invariants`,
+  );
 
   // ---- the verdict -----------------------------------------------------------------------------------------
   let report: InvariantReport | undefined;
   for (let attempt = 1; !report; attempt++) {
     try {
-      report = await checkInvariants(db, { requireSettled: true, workflows: orderWorkflowLookup(temporalClient, { taskQueue: ORDER_TASK_QUEUE }), exampleLimit: 10 });
+      report = await checkInvariants(db, {
+        requireSettled: true,
+        workflows: orderWorkflowLookup(temporalClient, { taskQueue: ORDER_TASK_QUEUE }),
+        exampleLimit: 10,
+      });
     } catch (error) {
       if (attempt >= 5) throw error;
       await sleep(2_000);
@@ -419,7 +496,14 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
     placed: tracked.length,
     durationMs: settleMs,
     placingMs: (placedAt ?? Date.now()) - started,
-    byScenario: Object.fromEntries(Object.keys(Object.fromEntries(plans.map((plan) => [plan.scenario, 1]))).sort().map((scenario) => [scenario, tallyObject(tracked.filter((order) => order.plan.scenario === scenario).map((order) => order.status))])),
+    byScenario: Object.fromEntries(
+      Object.keys(Object.fromEntries(plans.map((plan) => [plan.scenario, 1])))
+        .sort()
+        .map((scenario) => [
+          scenario,
+          tallyObject(tracked.filter((order) => order.plan.scenario === scenario).map((order) => order.status)),
+        ]),
+    ),
     workerKills: worker.kills,
     workerStarts: worker.starts,
     crashes: crashLines,
@@ -437,26 +521,47 @@ async function run(options: Options, cleanups: (() => Promise<void>)[]): Promise
 == chaos run ${runId}: ${options.orders} orders, concurrency ${options.concurrency}, faults ${options.faultSpec}
 duration          ${seconds(settleMs)} (placing ${seconds(figures.placingMs)})${timedOut ? ' — TIMED OUT' : ''}
 orders by status  ${tally(tracked.map((order) => order.status))}
-by scenario       ${Object.entries(figures.byScenario).map(([scenario, statuses]) => `${scenario}: ${Object.entries(statuses).map(([status, n]) => `${status} ${n}`).join(' ')}`).join('; ')}
+by scenario       ${Object.entries(figures.byScenario)
+    .map(
+      ([scenario, statuses]) =>
+        `${scenario}: ${Object.entries(statuses)
+          .map(([status, n]) => `${status} ${n}`)
+          .join(' ')}`,
+    )
+    .join('; ')}
 worker            ${worker.kills} kill -9, ${worker.starts} starts, ${worker.crashes} crashes; API ${api.crashes} crashes
 PostgreSQL        ${pgRestarts.length} restart(s)${pgRestarts.map((restart) => ` at ${seconds(restart.at)} (down ${seconds(restart.downMs)})`).join(',')}
 payment faults    ${faults.transient} transient failures + ${faults.lostResponses} lost responses injected over ${faults.operations} provider operations (${faults.retried} retried)
 API requests      ${client.api.retries} retried (${client.api.serverErrors} 5xx answers)
-actions           ${[...actions].sort().map(([what, n]) => `${what} ${n}`).join(', ') || 'none'}
+actions           ${
+    [...actions]
+      .sort()
+      .map(([what, n]) => `${what} ${n}`)
+      .join(', ') || 'none'
+  }
 machine load      ${figures.load.start.toFixed(1)} at start, ${figures.load.max.toFixed(1)} at most, ${figures.load.end.toFixed(1)} at the end (1-minute load average, ${figures.load.cores} cores)
 ${crashLines.length ? `crashes:\n  ${crashLines.join('\n  ')}\n` : ''}${errors.length ? `driver errors (${errors.length}):\n  ${errors.slice(0, 10).join('\n  ')}\n` : ''}
 == invariants
 ${formatInvariantReport(report)}
 `);
 
-  const ok = report.ok && !timedOut && !interrupted && errors.length === 0 && crashLines.length === 0 && tracked.length === options.orders;
+  const ok =
+    report.ok &&
+    !timedOut &&
+    !interrupted &&
+    errors.length === 0 &&
+    crashLines.length === 0 &&
+    tracked.length === options.orders;
   return { ok, dataDir, remove: ok && !options.keep && !options.dataDir };
 }
 
 async function runningWorkflows(temporal: Client): Promise<string[]> {
   const running: string[] = [];
   try {
-    for await (const execution of temporal.workflow.list({ query: `TaskQueue = '${ORDER_TASK_QUEUE}' AND ExecutionStatus = 'Running'` })) running.push(`${execution.workflowId} (${execution.type})`);
+    for await (const execution of temporal.workflow.list({
+      query: `TaskQueue = '${ORDER_TASK_QUEUE}' AND ExecutionStatus = 'Running'`,
+    }))
+      running.push(`${execution.workflowId} (${execution.type})`);
   } catch (error) {
     running.push(`(listing failed: ${(error as Error).message})`);
   }
@@ -465,16 +570,33 @@ async function runningWorkflows(temporal: Client): Promise<string[]> {
 
 /** Plenty of everyday stock, so only the scarce SKU backorders; the scarce SKU exists without stock. */
 async function prepareStock(api: ChaosApi, orders: number): Promise<void> {
-  const product = await api.send('POST', '/v1/products', { as: 'admin', body: { sku: SCARCE_SKU, name: 'Chaos: scarce gadget', unitPrice: 1999, currency: 'USD', taxCode: 'GENERAL', weightGrams: 200 } });
-  if (product.status !== 201) throw new Error(`creating ${SCARCE_SKU} answered ${product.status}: ${JSON.stringify(product.body)}`);
+  const product = await api.send('POST', '/v1/products', {
+    as: 'admin',
+    body: {
+      sku: SCARCE_SKU,
+      name: 'Chaos: scarce gadget',
+      unitPrice: 1999,
+      currency: 'USD',
+      taxCode: 'GENERAL',
+      weightGrams: 200,
+    },
+  });
+  if (product.status !== 201)
+    throw new Error(`creating ${SCARCE_SKU} answered ${product.status}: ${JSON.stringify(product.body)}`);
   for (const sku of ['MUG-BLK', 'TEE-M', 'BEANS-1KG', 'LAPTOP-14']) {
-    const receipt = await api.send('POST', '/v1/inventory/receipts', { as: 'warehouse', body: { warehouse: 'EWR', sku, quantity: orders * 8, reference: 'chaos-initial-stock' } });
-    if (receipt.status >= 300) throw new Error(`receiving ${sku} answered ${receipt.status}: ${JSON.stringify(receipt.body)}`);
+    const receipt = await api.send('POST', '/v1/inventory/receipts', {
+      as: 'warehouse',
+      body: { warehouse: 'EWR', sku, quantity: orders * 8, reference: 'chaos-initial-stock' },
+    });
+    if (receipt.status >= 300)
+      throw new Error(`receiving ${sku} answered ${receipt.status}: ${JSON.stringify(receipt.body)}`);
   }
 }
 
 /** Units that waiting orders still miss, per SKU (as the restock workflow counts them). */
-async function missingUnits(db: ReturnType<typeof createDb>): Promise<{ sku: string; missing: number; available: number }[]> {
+async function missingUnits(
+  db: ReturnType<typeof createDb>,
+): Promise<{ sku: string; missing: number; available: number }[]> {
   const { rows } = await db.raw<{ rows: { sku: string; missing: number; available: number }[] }>(
     `SELECT l.sku, sum(l.approved_quantity - l.shipped_quantity - l.reserved_quantity - (l.cancelled_quantity - (l.quantity - l.approved_quantity)))::int AS missing,
             (SELECT coalesce(sum(s.on_hand - s.reserved), 0) FROM stock s WHERE s.sku = l.sku)::int AS available
@@ -492,7 +614,9 @@ async function missingUnits(db: ReturnType<typeof createDb>): Promise<{ sku: str
  * response was lost.
  */
 async function faultFigures(db: ReturnType<typeof createDb>, faults: SandboxFaults) {
-  const operations: { idempotency_key: string; attempts: number; succeeded: boolean }[] = await db('sandbox_payment_operations').select('idempotency_key', 'attempts', db.raw('response IS NOT NULL AS succeeded'));
+  const operations: { idempotency_key: string; attempts: number; succeeded: boolean }[] = await db(
+    'sandbox_payment_operations',
+  ).select('idempotency_key', 'attempts', db.raw('response IS NOT NULL AS succeeded'));
   let transient = 0;
   let lostResponses = 0;
   for (const operation of operations) {
@@ -501,25 +625,44 @@ async function faultFigures(db: ReturnType<typeof createDb>, faults: SandboxFaul
         transient += 1;
         continue;
       }
-      if (operation.succeeded && faultStrikes(faults, 'timeoutAfterSuccess', operation.idempotency_key, attempt)) lostResponses += 1;
+      if (operation.succeeded && faultStrikes(faults, 'timeoutAfterSuccess', operation.idempotency_key, attempt))
+        lostResponses += 1;
       break;
     }
   }
-  return { operations: operations.length, retried: operations.filter((operation) => operation.attempts > 1).length, transient, lostResponses };
+  return {
+    operations: operations.length,
+    retried: operations.filter((operation) => operation.attempts > 1).length,
+    transient,
+    lostResponses,
+  };
 }
 
 /** What holds the orders that did not settle: their status, last timeline entry, and the workflow's pending activities. */
-async function reportStuck(db: ReturnType<typeof createDb>, temporal: Client, unsettled: TrackedOrder[], log: (message: string) => void): Promise<void> {
+async function reportStuck(
+  db: ReturnType<typeof createDb>,
+  temporal: Client,
+  unsettled: TrackedOrder[],
+  log: (message: string) => void,
+): Promise<void> {
   const byStatus = new Map<string, TrackedOrder[]>();
   for (const order of unsettled) byStatus.set(order.status, [...(byStatus.get(order.status) ?? []), order]);
   for (const [status, orders] of byStatus) {
     log(`stuck in ${status}: ${orders.length}`);
     for (const order of orders.slice(0, 5)) {
-      const last = await db('order_events').where({ order_id: order.id }).orderBy('seq', 'desc').first('message').catch(() => undefined);
-      const described = await temporal.workflow.getHandle(order.id).describe().catch((error: Error) => ({ error }));
-      const workflow = 'error' in described
-        ? `describe failed: ${described.error.message}`
-        : `workflow ${described.status.name}; pending: ${(described.raw.pendingActivities ?? []).map((activity) => `${activity.activityType?.name} attempt ${activity.attempt}${activity.lastFailure?.message ? ` (${activity.lastFailure.message})` : ''}`).join(', ') || 'no activity'}`;
+      const last = await db('order_events')
+        .where({ order_id: order.id })
+        .orderBy('seq', 'desc')
+        .first('message')
+        .catch(() => undefined);
+      const described = await temporal.workflow
+        .getHandle(order.id)
+        .describe()
+        .catch((error: Error) => ({ error }));
+      const workflow =
+        'error' in described
+          ? `describe failed: ${described.error.message}`
+          : `workflow ${described.status.name}; pending: ${(described.raw.pendingActivities ?? []).map((activity) => `${activity.activityType?.name} attempt ${activity.attempt}${activity.lastFailure?.message ? ` (${activity.lastFailure.message})` : ''}`).join(', ') || 'no activity'}`;
       log(`  ${order.id} (${order.plan.scenario}): last "${last?.message ?? '-'}"; ${workflow}`);
     }
   }
@@ -532,7 +675,11 @@ function tallyObject(values: string[]): Record<string, number> {
 }
 
 function tally(values: string[]): string {
-  return Object.entries(tallyObject(values)).map(([value, n]) => `${value} ${n}`).join(', ') || 'none';
+  return (
+    Object.entries(tallyObject(values))
+      .map(([value, n]) => `${value} ${n}`)
+      .join(', ') || 'none'
+  );
 }
 
 main().then(

@@ -34,7 +34,9 @@ Run it on a quiet system for exact results: an order in flight can be between tw
 (e.g. captured, not yet invoiced) for a moment.
 
 Order states (what each status requires):
-${Object.entries(ORDER_STATE_RULES).map(([status, rule]) => `  ${status.padEnd(17)} ${rule}`).join('\n')}`;
+${Object.entries(ORDER_STATE_RULES)
+  .map(([status, rule]) => `  ${status.padEnd(17)} ${rule}`)
+  .join('\n')}`;
 
 class UsageError extends Error {}
 
@@ -58,15 +60,23 @@ async function main(): Promise<number> {
   if (!Number.isInteger(exampleLimit) || exampleLimit < 0) throw new UsageError('--examples must be a whole number');
   const target = resolveTargets(values);
   const db = createDb(target.databaseUrl, { poolMax: 2 });
-  const connection = target.temporalAddress ? await Connection.connect({ address: target.temporalAddress, connectTimeout: 5_000 }) : undefined;
+  const connection = target.temporalAddress
+    ? await Connection.connect({ address: target.temporalAddress, connectTimeout: 5_000 })
+    : undefined;
   try {
     const report = await checkInvariants(db, {
       requireSettled: values.settled,
       exampleLimit,
       workflows: connection ? orderWorkflowLookup(new Client({ connection, namespace: target.namespace })) : undefined,
     });
-    if (values.json) console.log(JSON.stringify({ database: target.label, temporal: target.temporalAddress ?? null, ...report }, null, 2));
-    else console.log(`database: ${target.label}\ntemporal: ${target.temporalAddress ?? 'not checked'}\n\n${formatInvariantReport(report)}`);
+    if (values.json)
+      console.log(
+        JSON.stringify({ database: target.label, temporal: target.temporalAddress ?? null, ...report }, null, 2),
+      );
+    else
+      console.log(
+        `database: ${target.label}\ntemporal: ${target.temporalAddress ?? 'not checked'}\n\n${formatInvariantReport(report)}`,
+      );
     return report.ok ? 0 : 1;
   } finally {
     await connection?.close();
@@ -77,18 +87,28 @@ async function main(): Promise<number> {
 function resolveTargets(values: { 'database-url'?: string; temporal?: string; 'no-temporal'?: boolean }) {
   const config = loadConfig({ ...process.env, OMS_API_KEYS: 'unused:admin', OMS_CARRIER_WEBHOOK_SECRET: 'unused' });
   const namespace = config.temporalNamespace;
-  const explicitTemporal = values['no-temporal'] ? undefined : values.temporal ?? config.temporalAddress;
+  const explicitTemporal = values['no-temporal'] ? undefined : (values.temporal ?? config.temporalAddress);
   const explicit = values['database-url'] ?? config.databaseUrl;
   if (explicit) return { databaseUrl: explicit, label: redact(explicit), temporalAddress: explicitTemporal, namespace };
   const pidFile = path.join(config.dataDir, 'postgres', 'postmaster.pid');
   if (!existsSync(pidFile)) {
-    throw new UsageError(`no database: set DATABASE_URL (or --database-url), or start the system with npm start (no PostgreSQL is running on ${config.dataDir})`);
+    throw new UsageError(
+      `no database: set DATABASE_URL (or --database-url), or start the system with npm start (no PostgreSQL is running on ${config.dataDir})`,
+    );
   }
   // postmaster.pid: pid, data directory, start time, port, ...
   const port = Number(readFileSync(pidFile, 'utf8').split('\n')[3]);
-  const devServer = existsSync(path.join(config.dataDir, 'temporal.pid')) && !values['no-temporal'] ? `127.0.0.1:${config.temporalPort}` : undefined;
+  const devServer =
+    existsSync(path.join(config.dataDir, 'temporal.pid')) && !values['no-temporal']
+      ? `127.0.0.1:${config.temporalPort}`
+      : undefined;
   const url = postgresUrl(port, 'oms');
-  return { databaseUrl: url, label: `${redact(url)} (npm start, ${config.dataDir})`, temporalAddress: explicitTemporal ?? devServer, namespace };
+  return {
+    databaseUrl: url,
+    label: `${redact(url)} (npm start, ${config.dataDir})`,
+    temporalAddress: explicitTemporal ?? devServer,
+    namespace,
+  };
 }
 
 function redact(url: string): string {
@@ -98,7 +118,8 @@ function redact(url: string): string {
 main().then(
   (code) => process.exit(code),
   (error) => {
-    const usage = error instanceof UsageError || error instanceof ConfigError || String(error?.code).startsWith('ERR_PARSE_ARGS');
+    const usage =
+      error instanceof UsageError || error instanceof ConfigError || String(error?.code).startsWith('ERR_PARSE_ARGS');
     console.error(usage ? `check-invariants: ${error.message} (see --help)` : error);
     process.exit(2);
   },

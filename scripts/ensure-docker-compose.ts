@@ -8,7 +8,8 @@ import { ensureCompose } from '../tools/docker-compose';
 ensureCompose({ onProgress: (message) => console.error(message) })
   .then((compose) => {
     const args = [...compose.args, ...process.argv.slice(2)];
-    if (compose.source !== 'docker compose') console.error(`using ${compose.source} compose: ${compose.command} ${compose.args.join(' ')}`);
+    if (compose.source !== 'docker compose')
+      console.error(`using ${compose.source} compose: ${compose.command} ${compose.args.join(' ')}`);
     const result = spawnSync(compose.command, args, { stdio: 'inherit' });
     process.exit(result.status ?? 1);
   })

@@ -4,7 +4,9 @@ import { cliVersion, resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../tempora
 resolveTemporalCli({ onProgress: (message) => console.log(message) })
   .then((cli) => {
     if (!cli) {
-      console.error(`No Temporal CLI and no Go to build ${TEMPORAL_CLI_VERSION}: install Go, or set TEMPORAL_CLI to a temporal binary.`);
+      console.error(
+        `No Temporal CLI and no Go to build ${TEMPORAL_CLI_VERSION}: install Go, or set TEMPORAL_CLI to a temporal binary.`,
+      );
       process.exit(1);
     }
     console.log(`Temporal CLI (${cli.source}): ${cli.path}\n${cliVersion(cli.path)}`);

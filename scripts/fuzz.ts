@@ -20,17 +20,32 @@ import { freePort } from '../tools/free-port';
 
 /** Pinned: installed once into a venv outside the clone (~/.cache/oms), reused by every run and CI. */
 export const SCHEMATHESIS_VERSION = '4.32.5';
-const CHECKS = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_headers_conformance', 'response_schema_conformance'];
+const CHECKS = [
+  'not_a_server_error',
+  'status_code_conformance',
+  'content_type_conformance',
+  'response_headers_conformance',
+  'response_schema_conformance',
+];
 
 const root = path.resolve(__dirname, '..');
-const args = Object.fromEntries(process.argv.slice(2).map((arg) => /^--([\w-]+)=(.*)$/.exec(arg)).filter((match) => match !== null).map((match) => [match[1], match[2]]));
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .map((arg) => /^--([\w-]+)=(.*)$/.exec(arg))
+    .filter((match) => match !== null)
+    .map((match) => [match[1], match[2]]),
+);
 const maxExamples = Number(args['max-examples'] ?? process.env.OMS_FUZZ_EXAMPLES ?? 20);
 const seed = args.seed ?? process.env.OMS_FUZZ_SEED;
 const workers = args.workers ?? process.env.OMS_FUZZ_WORKERS ?? '1';
 const log = (message: string) => console.log(`[fuzz] ${message}`);
 
 function ensureSchemathesis(): string {
-  const venv = path.join(process.env.OMS_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'oms'), `schemathesis-${SCHEMATHESIS_VERSION}`);
+  const venv = path.join(
+    process.env.OMS_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'oms'),
+    `schemathesis-${SCHEMATHESIS_VERSION}`,
+  );
   const bin = path.join(venv, 'bin', 'schemathesis');
   const marker = path.join(venv, '.installed');
   if (existsSync(marker)) return bin;
@@ -39,16 +54,26 @@ function ensureSchemathesis(): string {
   mkdirSync(path.dirname(venv), { recursive: true });
   const run = (command: string, commandArgs: string[]) => {
     const result = spawnSync(command, commandArgs, { stdio: 'inherit' });
-    if (result.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${result.status ?? result.signal})`);
+    if (result.status !== 0)
+      throw new Error(`${command} ${commandArgs.join(' ')} failed (${result.status ?? result.signal})`);
   };
   run('python3', ['-m', 'venv', venv]);
-  run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
+  run(path.join(venv, 'bin', 'pip'), [
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    `schemathesis==${SCHEMATHESIS_VERSION}`,
+  ]);
   writeFileSync(marker, `${SCHEMATHESIS_VERSION}\n`);
   return bin;
 }
 
 /** Runs a command with its output shown as it comes and kept for reading afterwards. */
-function runTee(command: string, commandArgs: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number; output: string }> {
+function runTee(
+  command: string,
+  commandArgs: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ status: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, commandArgs, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -64,11 +89,18 @@ function runTee(command: string, commandArgs: string[], options: { cwd: string; 
 
 /** Starts `scripts/start.ts` and resolves once it printed that it is ready. */
 function startSystem(env: NodeJS.ProcessEnv, logFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logStream = createWriteStream(logFile);
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`the system was not ready within 5 minutes; see ${logFile}`)), 300_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the system was not ready within 5 minutes; see ${logFile}`)),
+      300_000,
+    );
     const collect = (chunk: Buffer) => {
       logStream.write(chunk);
       output += chunk.toString();
@@ -107,14 +139,28 @@ async function seedOrders(baseUrl: string, key: string): Promise<void> {
   const line = (sku: string, quantity: number) => [{ sku, quantity }];
   const bodies = [
     { customerId: 'CUST-ACME', lines: line('MUG-BLK', 2), payment: { method: 'card', token: 'tok_ok' } },
-    { customerId: 'CUST-INITECH', lines: [...line('TEE-M', 1), ...line('MUG-BLK', 1)], payment: { method: 'card', token: 'tok_ok' } },
+    {
+      customerId: 'CUST-INITECH',
+      lines: [...line('TEE-M', 1), ...line('MUG-BLK', 1)],
+      payment: { method: 'card', token: 'tok_ok' },
+    },
     { customerId: 'CUST-ACME', lines: line('LAPTOP-14', 6), payment: { method: 'card', token: 'tok_ok' } },
     { customerId: 'CUST-GLOBEX', lines: line('TEE-M', 3), payment: { method: 'invoice' } },
-    { customerId: 'CUST-ACME', lines: line('BEANS-1KG', 500), backorderPolicy: 'wait_all', payment: { method: 'card', token: 'tok_ok' } },
+    {
+      customerId: 'CUST-ACME',
+      lines: line('BEANS-1KG', 500),
+      backorderPolicy: 'wait_all',
+      payment: { method: 'card', token: 'tok_ok' },
+    },
   ];
   for (const body of bodies) {
-    const response = await fetch(`${baseUrl}/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (response.status !== 202) throw new Error(`seeding an order answered ${response.status}: ${await response.text()}`);
+    const response = await fetch(`${baseUrl}/v1/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 202)
+      throw new Error(`seeding an order answered ${response.status}: ${await response.text()}`);
   }
   await new Promise((resolve) => setTimeout(resolve, 5_000)); // let them ship and some deliver (OMS_CARRIER_DELIVERY_DELAY 2s)
 }
@@ -134,7 +180,12 @@ async function main(): Promise<number> {
     TEMPORAL_PORT: String(temporal),
     TEMPORAL_UI_PORT: String(ui),
     OMS_PG_PORT: String(pg),
-    OMS_API_KEYS: [`${adminKey}:admin`, ...ROLES.filter((role) => role !== 'admin').map((role) => `fuzz_${role}_${randomBytes(12).toString('hex')}:${role}`)].join(','),
+    OMS_API_KEYS: [
+      `${adminKey}:admin`,
+      ...ROLES.filter((role) => role !== 'admin').map(
+        (role) => `fuzz_${role}_${randomBytes(12).toString('hex')}:${role}`,
+      ),
+    ].join(','),
     OMS_CARRIER_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
     OMS_CARRIER_DELIVERY_DELAY: '2s',
   };
@@ -152,21 +203,37 @@ async function main(): Promise<number> {
   let summary = '';
   try {
     await seedOrders(`http://127.0.0.1:${api}`, adminKey);
-    log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s; schemathesis ${SCHEMATHESIS_VERSION}, ${maxExamples} examples per operation`);
+    log(
+      `ready in ${((Date.now() - started) / 1000).toFixed(1)}s; schemathesis ${SCHEMATHESIS_VERSION}, ${maxExamples} examples per operation`,
+    );
     const runArgs = [
-      'run', `http://127.0.0.1:${api}/openapi.json`,
-      '--header', `Authorization: Bearer ${adminKey}`,
-      '--checks', CHECKS.join(','),
-      '--max-examples', String(maxExamples),
-      '--workers', workers,
-      '--request-timeout', '30',
-      '--suppress-health-check', 'too_slow,filter_too_much',
-      '--report', 'junit', '--report-dir', reportDir,
-      '--output-sanitize', 'true',
+      'run',
+      `http://127.0.0.1:${api}/openapi.json`,
+      '--header',
+      `Authorization: Bearer ${adminKey}`,
+      '--checks',
+      CHECKS.join(','),
+      '--max-examples',
+      String(maxExamples),
+      '--workers',
+      workers,
+      '--request-timeout',
+      '30',
+      '--suppress-health-check',
+      'too_slow,filter_too_much',
+      '--report',
+      'junit',
+      '--report-dir',
+      reportDir,
+      '--output-sanitize',
+      'true',
       ...(seed ? ['--seed', seed] : []),
     ];
     // cwd: its cache (.schemathesis/) stays with the reports, out of the clone.
-    const { status, output } = await runTee(schemathesis, runArgs, { cwd: reportDir, env: { ...process.env, ...(process.env.CI ? { NO_COLOR: '1' } : {}) } });
+    const { status, output } = await runTee(schemathesis, runArgs, {
+      cwd: reportDir,
+      env: { ...process.env, ...(process.env.CI ? { NO_COLOR: '1' } : {}) },
+    });
     code = status;
     // A plain closing line CI can read: schemathesis's own summary says "N generated, M passed" (or "K found …").
     const cases = /Test cases:\s*(\d+) generated(?:, (\d+) passed)?/.exec(output);
@@ -180,7 +247,9 @@ async function main(): Promise<number> {
     await stopSystem(system);
     rmSync(dataDir, { recursive: true, force: true });
   }
-  log(`${code === 0 ? 'passed' : `failed (schemathesis exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+  log(
+    `${code === 0 ? 'passed' : `failed (schemathesis exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(0)}s`,
+  );
   if (summary) console.log(summary);
   return code;
 }

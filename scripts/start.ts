@@ -26,7 +26,12 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n[oms] ${signal}: stopping ${stops.map((entry) => entry.name).reverse().join(', ')}...`);
+    console.log(
+      `\n[oms] ${signal}: stopping ${stops
+        .map((entry) => entry.name)
+        .reverse()
+        .join(', ')}...`,
+    );
     for (const { name, stop } of stops.reverse()) {
       await stop().catch((error) => console.error(`[oms] stopping ${name} failed:`, error));
     }
@@ -43,7 +48,11 @@ async function main(): Promise<void> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     step(`starting embedded PostgreSQL on port ${config.pgPort}`);
-    const postgres = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.pgPort, database: 'oms' });
+    const postgres = await startEmbeddedPostgres({
+      dataDir: path.join(config.dataDir, 'postgres'),
+      port: config.pgPort,
+      database: 'oms',
+    });
     stops.push({ name: 'PostgreSQL', stop: postgres.stop });
     databaseUrl = postgres.url;
   }
@@ -61,7 +70,9 @@ async function main(): Promise<void> {
         `No Temporal CLI found. Set TEMPORAL_CLI to its path, put "temporal" on PATH, install Go so the pinned ${TEMPORAL_CLI_VERSION} can be built, or set TEMPORAL_ADDRESS to an existing server.`,
       );
     }
-    step(`starting Temporal dev server (${cli.source}: ${cli.path}) on port ${config.temporalPort}, UI on ${config.temporalUiPort}`);
+    step(
+      `starting Temporal dev server (${cli.source}: ${cli.path}) on port ${config.temporalPort}, UI on ${config.temporalUiPort}`,
+    );
     const server = await startDevServer({
       cliPath: cli.path,
       port: config.temporalPort,
@@ -86,7 +97,9 @@ async function main(): Promise<void> {
   if (legacy.length > 0) {
     await importApiKeys(db, legacy, 'secrets.json');
     forgetLegacyApiKeys(config.dataDir);
-    step(`moved ${legacy.length} API keys from secrets.json into the database (hashed; the keys themselves still work)`);
+    step(
+      `moved ${legacy.length} API keys from secrets.json into the database (hashed; the keys themselves still work)`,
+    );
   }
   const newKeys = config.apiKeys.length > 0 ? [] : await createInitialApiKeys(db);
   await db.destroy();
@@ -102,16 +115,19 @@ async function main(): Promise<void> {
   step('ready');
 
   const keysHelp = `A new key (e.g. when one is lost): npx oms keys create --role <${ROLES.join('|')}>; npx oms keys list / revoke <id>`;
-  const keys = newKeys.length > 0
-    ? `  API keys (Authorization: Bearer <key>), shown only this once: the database keeps their SHA-256, not the keys.
+  const keys =
+    newKeys.length > 0
+      ? `  API keys (Authorization: Bearer <key>), shown only this once: the database keeps their SHA-256, not the keys.
 ${newKeys.map(({ key, role }) => `    ${role.padEnd(10)} ${key}`).join('\n')}
   ${keysHelp}`
-    : config.apiKeys.length > 0
-      ? `  API keys: from OMS_API_KEYS (${[...new Set(config.apiKeys.map((entry) => entry.role))].join(', ')}), plus any created with the CLI.
+      : config.apiKeys.length > 0
+        ? `  API keys: from OMS_API_KEYS (${[...new Set(config.apiKeys.map((entry) => entry.role))].join(', ')}), plus any created with the CLI.
   ${keysHelp}`
-      : `  API keys (Authorization: Bearer <key>) were shown when ${config.dataDir} first started; only their hashes are kept.
+        : `  API keys (Authorization: Bearer <key>) were shown when ${config.dataDir} first started; only their hashes are kept.
   ${keysHelp}`;
-  const salesKey = (newKeys.find((entry) => entry.role === 'sales') ?? newKeys.find((entry) => entry.role === 'admin'))?.key ?? '$SALES_KEY';
+  const salesKey =
+    (newKeys.find((entry) => entry.role === 'sales') ?? newKeys.find((entry) => entry.role === 'admin'))?.key ??
+    '$SALES_KEY';
   console.log(`
   OMS is running (${config.orderSettings.fulfillmentMode} fulfillment).
 

@@ -55,7 +55,10 @@ export function createCodecServer(options: CodecServerOptions): Server {
 
 async function handle(options: CodecServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
   // An endpoint configured with a trailing slash makes the UI ask for `//decode`.
-  const path = (request.url ?? '/').split('?')[0].replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  const path = (request.url ?? '/')
+    .split('?')[0]
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '');
   // `/<namespace>/decode` too: the CLI's `--codec-endpoint 'http://host/{namespace}'` template.
   const match = /^(?:\/([^/]+))?\/(encode|decode)$/.exec(path);
   if (!match) throw new BadRequest(404, `no route ${path || '/'}: POST /encode or /decode`);
@@ -112,11 +115,15 @@ export function parsePayloads(body: string): Payload[] {
   const payloads = (parsed as { payloads?: unknown } | null)?.payloads;
   if (!Array.isArray(payloads)) throw new BadRequest(400, 'payloads: must be an array');
   return payloads.map((payload: unknown, index) => {
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new BadRequest(400, `payloads[${index}]: must be an object`);
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+      throw new BadRequest(400, `payloads[${index}]: must be an object`);
     const { metadata = {}, data = '' } = payload as { metadata?: unknown; data?: unknown };
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new BadRequest(400, `payloads[${index}].metadata: must be an object of base64 strings`);
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+      throw new BadRequest(400, `payloads[${index}].metadata: must be an object of base64 strings`);
     return {
-      metadata: Object.fromEntries(Object.entries(metadata).map(([key, value]) => [key, base64(value, `payloads[${index}].metadata.${key}`)])),
+      metadata: Object.fromEntries(
+        Object.entries(metadata).map(([key, value]) => [key, base64(value, `payloads[${index}].metadata.${key}`)]),
+      ),
       data: base64(data, `payloads[${index}].data`),
     };
   });
@@ -129,14 +136,26 @@ function base64(value: unknown, path: string): Uint8Array {
 
 function toJson(payload: Payload): JsonPayload {
   return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? []).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? []).toString('base64')]),
+    ),
     data: Buffer.from(payload.data ?? []).toString('base64'),
   };
 }
 
 function problem(response: ServerResponse, status: number, detail: string): void {
   if (response.headersSent) return void response.end();
-  const title = ({ 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Content Too Large', 422: 'Unprocessable Content' } as Record<number, string>)[status] ?? 'Internal Server Error';
+  const title =
+    (
+      {
+        400: 'Bad Request',
+        403: 'Forbidden',
+        404: 'Not Found',
+        405: 'Method Not Allowed',
+        413: 'Content Too Large',
+        422: 'Unprocessable Content',
+      } as Record<number, string>
+    )[status] ?? 'Internal Server Error';
   response.writeHead(status, { 'Content-Type': 'application/problem+json' });
   response.end(JSON.stringify({ type: 'about:blank', title, status, detail }));
 }
@@ -148,12 +167,22 @@ export interface RunningCodecServer {
 }
 
 /** Serves the codec of `config` (its keys and namespace) on `config.codecServer`. */
-export async function startCodecServer(config: Pick<OmsConfig, 'codecKeys' | 'temporalNamespace' | 'codecServer'>): Promise<RunningCodecServer> {
+export async function startCodecServer(
+  config: Pick<OmsConfig, 'codecKeys' | 'temporalNamespace' | 'codecServer'>,
+): Promise<RunningCodecServer> {
   const { host, port, corsOrigins } = config.codecServer;
-  const server = createCodecServer({ codec: new EncryptionCodec(config.codecKeys), namespace: config.temporalNamespace, corsOrigins });
+  const server = createCodecServer({
+    codec: new EncryptionCodec(config.codecKeys),
+    namespace: config.temporalNamespace,
+    corsOrigins,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new ConfigError(`the codec server's port ${port} is taken: set OMS_CODEC_PORT`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ConfigError(`the codec server's port ${port} is taken: set OMS_CODEC_PORT`)
+          : error,
+      ),
     );
     server.listen(port, host, () => resolve());
   });
@@ -179,8 +208,12 @@ if (require.main === module) {
   }
   startCodecServer(config)
     .then((running) => {
-      console.log(`codec server for namespace "${config.temporalNamespace}" on ${running.url} (CORS: ${config.codecServer.corsOrigins.join(', ')})`);
-      console.log(`Temporal UI: --ui-codec-endpoint ${running.url}; CLI: temporal workflow show --codec-endpoint ${running.url} ...`);
+      console.log(
+        `codec server for namespace "${config.temporalNamespace}" on ${running.url} (CORS: ${config.codecServer.corsOrigins.join(', ')})`,
+      );
+      console.log(
+        `Temporal UI: --ui-codec-endpoint ${running.url}; CLI: temporal workflow show --codec-endpoint ${running.url} ...`,
+      );
     })
     .catch((error) => {
       console.error(error instanceof ConfigError ? `configuration: ${error.message}` : error);

@@ -33,9 +33,14 @@ export function parseCodecKeys(text: string): CodecKey[] {
       const id = entry.slice(0, separator);
       const key = Buffer.from(entry.slice(separator + 1), 'base64');
       if (separator <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
-        throw new CodecKeyError(`OMS_CODEC_KEYS: "${id || entry.slice(0, 8)}…" must be keyId:base64key with a key ID of letters, digits, dot, dash or underscore`);
+        throw new CodecKeyError(
+          `OMS_CODEC_KEYS: "${id || entry.slice(0, 8)}…" must be keyId:base64key with a key ID of letters, digits, dot, dash or underscore`,
+        );
       }
-      if (key.length !== 32) throw new CodecKeyError(`OMS_CODEC_KEYS: key "${id}" must be 32 bytes in base64 (openssl rand -base64 32), got ${key.length}`);
+      if (key.length !== 32)
+        throw new CodecKeyError(
+          `OMS_CODEC_KEYS: key "${id}" must be 32 bytes in base64 (openssl rand -base64 32), got ${key.length}`,
+        );
       return { id, key };
     });
   if (keys.length === 0) throw new CodecKeyError('OMS_CODEC_KEYS: at least one keyId:base64key is needed');
@@ -109,10 +114,13 @@ export class EncryptionCodec implements PayloadCodec {
     const keyId = Buffer.from(rawKeyId).toString();
     const key = this.keys.get(keyId);
     if (!key) {
-      throw new CodecKeyError(`a payload is encrypted with key "${keyId}", which is not among the configured keys (${[...this.keys.keys()].join(', ')}); add it to OMS_CODEC_KEYS after the current key`);
+      throw new CodecKeyError(
+        `a payload is encrypted with key "${keyId}", which is not among the configured keys (${[...this.keys.keys()].join(', ')}); add it to OMS_CODEC_KEYS after the current key`,
+      );
     }
     const data = Buffer.from(payload.data ?? []);
-    if (data.length < IV_BYTES + TAG_BYTES) throw new CodecKeyError(`an encrypted payload (key "${keyId}") is too short to be valid`);
+    if (data.length < IV_BYTES + TAG_BYTES)
+      throw new CodecKeyError(`an encrypted payload (key "${keyId}") is too short to be valid`);
     const decipher = createDecipheriv(ALGORITHM, key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(keyId));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
@@ -120,7 +128,9 @@ export class EncryptionCodec implements PayloadCodec {
     try {
       plaintext = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
     } catch {
-      throw new CodecKeyError(`an encrypted payload (key "${keyId}") failed authentication: it was altered or encrypted with another key of that ID`);
+      throw new CodecKeyError(
+        `an encrypted payload (key "${keyId}") failed authentication: it was altered or encrypted with another key of that ID`,
+      );
     }
     return temporal.api.common.v1.Payload.decode(plaintext);
   }

@@ -22,26 +22,43 @@ export function omsDataConverter(settings: Pick<TemporalSettings, 'codecKeys'>):
  * TLS for an external cluster: on with an API key (Temporal Cloud) or any `TEMPORAL_TLS_*` setting;
  * a client certificate and key make it mTLS. Off (plain gRPC) otherwise, as for the dev server.
  */
-export function temporalTlsConfig(settings: Pick<TemporalSettings, 'temporalApiKey' | 'temporalTls'>): TLSConfig | undefined {
+export function temporalTlsConfig(
+  settings: Pick<TemporalSettings, 'temporalApiKey' | 'temporalTls'>,
+): TLSConfig | undefined {
   const tls = settings.temporalTls;
   if (!tls) return settings.temporalApiKey ? {} : undefined;
   return {
     ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
     ...(tls.caPath ? { serverRootCACertificate: readFileSync(tls.caPath) } : {}),
-    ...(tls.certPath && tls.keyPath ? { clientCertPair: { crt: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) } } : {}),
+    ...(tls.certPath && tls.keyPath
+      ? { clientCertPair: { crt: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) } }
+      : {}),
   };
 }
 
 /** Options shared by the client `Connection` and the worker `NativeConnection`. */
-export function temporalConnectionOptions(settings: TemporalSettings, address: string): { address: string; tls?: TLSConfig; apiKey?: string } {
+export function temporalConnectionOptions(
+  settings: TemporalSettings,
+  address: string,
+): { address: string; tls?: TLSConfig; apiKey?: string } {
   const tls = temporalTlsConfig(settings);
   return { address, ...(tls ? { tls } : {}), ...(settings.temporalApiKey ? { apiKey: settings.temporalApiKey } : {}) };
 }
 
 /** A client of the OMS namespace with the OMS data converter. Close `connection` when done. */
-export async function connectClient(settings: TemporalSettings, address: string): Promise<{ connection: Connection; client: Client }> {
+export async function connectClient(
+  settings: TemporalSettings,
+  address: string,
+): Promise<{ connection: Connection; client: Client }> {
   const connection = await Connection.connect(temporalConnectionOptions(settings, address));
-  return { connection, client: new Client({ connection, namespace: settings.temporalNamespace, dataConverter: omsDataConverter(settings) }) };
+  return {
+    connection,
+    client: new Client({
+      connection,
+      namespace: settings.temporalNamespace,
+      dataConverter: omsDataConverter(settings),
+    }),
+  };
 }
 
 /** The worker's connection; pass `omsDataConverter(settings)` as the worker's `dataConverter`. */

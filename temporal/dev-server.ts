@@ -35,11 +35,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const namespace = options.namespace ?? 'default';
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--log-level',
+    'warn',
     ...(namespace !== 'default' ? ['--namespace', namespace] : []),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.headless ? ['--headless'] : []),
@@ -48,9 +53,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // Task priority (orders pass theirs as the priority key): server 1.29 dispatches by priority only with the
     // new matcher, and only within a task queue partition; test/integration/task-priority.test.ts shows both
     // are needed. One partition is plenty for a development server.
-    '--dynamic-config-value', 'matching.useNewMatcher=true',
-    '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-    '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+    '--dynamic-config-value',
+    'matching.useNewMatcher=true',
+    '--dynamic-config-value',
+    'matching.numTaskqueueReadPartitions=1',
+    '--dynamic-config-value',
+    'matching.numTaskqueueWritePartitions=1',
     ...(options.extraArgs ?? []),
   ];
   if (options.pidFile) await stopOrphanedServer(options.pidFile);
@@ -75,13 +83,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
-async function waitUntilServing(address: string, namespace: string, exited: () => string | undefined, logFile: string): Promise<void> {
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  exited: () => string | undefined,
+  logFile: string,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
     const reason = exited();
     if (reason) {
-      throw new Error(`Temporal dev server ${reason} before it was ready (is its port taken? set TEMPORAL_PORT / TEMPORAL_UI_PORT). Its log (${logFile}) ends:\n  ${tail(logFile)}`);
+      throw new Error(
+        `Temporal dev server ${reason} before it was ready (is its port taken? set TEMPORAL_PORT / TEMPORAL_UI_PORT). Its log (${logFile}) ends:\n  ${tail(logFile)}`,
+      );
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
@@ -96,7 +111,9 @@ async function waitUntilServing(address: string, namespace: string, exited: () =
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  throw new Error(`Temporal dev server at ${address} did not become ready in 60s (${String(lastError)}); see ${logFile}`);
+  throw new Error(
+    `Temporal dev server at ${address} did not become ready in 60s (${String(lastError)}); see ${logFile}`,
+  );
 }
 
 async function stopOrphanedServer(pidFile: string): Promise<void> {
@@ -112,7 +129,8 @@ async function stopOrphanedServer(pidFile: string): Promise<void> {
   if (alive()) {
     console.warn(`[oms] stopping the Temporal dev server (pid ${pid}) left running by an earlier run`);
     process.kill(pid, 'SIGTERM');
-    for (let waited = 0; waited < 15_000 && alive(); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let waited = 0; waited < 15_000 && alive(); waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
   }
   rmSync(pidFile, { force: true });
 }

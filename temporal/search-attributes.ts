@@ -3,7 +3,10 @@ import { temporal } from '@temporalio/proto';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/order/search-attributes';
 
 const { IndexedValueType } = temporal.api.enums.v1;
-const TYPES: Record<(typeof ORDER_SEARCH_ATTRIBUTES)[keyof typeof ORDER_SEARCH_ATTRIBUTES], temporal.api.enums.v1.IndexedValueType> = {
+const TYPES: Record<
+  (typeof ORDER_SEARCH_ATTRIBUTES)[keyof typeof ORDER_SEARCH_ATTRIBUTES],
+  temporal.api.enums.v1.IndexedValueType
+> = {
   Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
   Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,

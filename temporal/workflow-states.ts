@@ -19,7 +19,9 @@ export function orderWorkflowLookup(client: Client, scope: { taskQueue?: string 
     },
     async abnormallyClosed() {
       const closed: { workflowId: string; type: string; status: string }[] = [];
-      for await (const execution of client.workflow.list({ query: `${onQueue}ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'` })) {
+      for await (const execution of client.workflow.list({
+        query: `${onQueue}ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'`,
+      })) {
         closed.push({ workflowId: execution.workflowId, type: execution.type, status: execution.status.name });
       }
       return closed;

@@ -22,17 +22,24 @@ export function pluginPath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.DOCKER_CONFIG || path.join(os.homedir(), '.docker'), 'cli-plugins', 'docker-compose');
 }
 
-export type ComposeCommand = { command: string; args: string[]; source: 'docker compose' | 'plugin installed' | 'standalone' };
+export type ComposeCommand = {
+  command: string;
+  args: string[];
+  source: 'docker compose' | 'plugin installed' | 'standalone';
+};
 
 /**
  * A working `docker compose`: the one already there, else the pinned build (from the cache, or built now)
  * installed as a docker CLI plugin. Without a docker CLI, the same binary runs standalone.
  */
-export async function ensureCompose(options: { env?: NodeJS.ProcessEnv; onProgress?: (message: string) => void } = {}): Promise<ComposeCommand> {
+export async function ensureCompose(
+  options: { env?: NodeJS.ProcessEnv; onProgress?: (message: string) => void } = {},
+): Promise<ComposeCommand> {
   const env = options.env ?? process.env;
   const progress = options.onProgress ?? (() => undefined);
   const docker = findOnPath('docker', env);
-  if (docker && composeVersion(docker, ['compose', 'version'])) return { command: docker, args: ['compose'], source: 'docker compose' };
+  if (docker && composeVersion(docker, ['compose', 'version']))
+    return { command: docker, args: ['compose'], source: 'docker compose' };
 
   const binary = cachedComposePath(env);
   if (!isExecutable(binary)) await buildCompose(binary, env, progress);
@@ -40,7 +47,8 @@ export async function ensureCompose(options: { env?: NodeJS.ProcessEnv; onProgre
 
   const plugin = pluginPath(env);
   installPlugin(plugin, binary);
-  if (!composeVersion(docker, ['compose', 'version'])) throw new Error(`docker compose still does not run after installing ${plugin} -> ${binary}`);
+  if (!composeVersion(docker, ['compose', 'version']))
+    throw new Error(`docker compose still does not run after installing ${plugin} -> ${binary}`);
   return { command: docker, args: ['compose'], source: 'plugin installed' };
 }
 
@@ -57,7 +65,10 @@ function installPlugin(plugin: string, binary: string): void {
   mkdirSync(path.dirname(plugin), { recursive: true });
   if (existsSync(plugin) || isSymlink(plugin)) {
     const ours = isSymlink(plugin) && readlinkSync(plugin).startsWith(path.dirname(path.dirname(binary)));
-    if (!ours) throw new Error(`${plugin} exists but "docker compose" does not work with it; remove it or replace it with ${binary}`);
+    if (!ours)
+      throw new Error(
+        `${plugin} exists but "docker compose" does not work with it; remove it or replace it with ${binary}`,
+      );
     rmSync(plugin);
   }
   symlinkSync(binary, plugin);
@@ -71,27 +82,51 @@ function isSymlink(file: string): boolean {
   }
 }
 
-async function buildCompose(target: string, env: NodeJS.ProcessEnv, progress: (message: string) => void): Promise<void> {
-  if (!findOnPath('go', env)) throw new Error(`docker compose ${COMPOSE_VERSION} is not built and Go is not installed to build it`);
+async function buildCompose(
+  target: string,
+  env: NodeJS.ProcessEnv,
+  progress: (message: string) => void,
+): Promise<void> {
+  if (!findOnPath('go', env))
+    throw new Error(`docker compose ${COMPOSE_VERSION} is not built and Go is not installed to build it`);
   const started = Date.now();
   progress(`Building docker compose ${COMPOSE_VERSION} from the Go module proxy (first run only, a few minutes)...`);
   // The module's own go.sum pins every dependency; GOFLAGS=-mod=mod would try to rewrite it in the read-only module cache.
   const goEnv = { ...env, GOFLAGS: '', CGO_ENABLED: '0' };
-  const download = JSON.parse(await runGo(['mod', 'download', '-json', `${COMPOSE_MODULE}@${COMPOSE_VERSION}`], { env: goEnv })) as { Dir?: string; Error?: string };
-  if (!download.Dir) throw new Error(`go mod download ${COMPOSE_MODULE}@${COMPOSE_VERSION} failed: ${download.Error ?? 'no directory'}`);
+  const download = JSON.parse(
+    await runGo(['mod', 'download', '-json', `${COMPOSE_MODULE}@${COMPOSE_VERSION}`], { env: goEnv }),
+  ) as { Dir?: string; Error?: string };
+  if (!download.Dir)
+    throw new Error(`go mod download ${COMPOSE_MODULE}@${COMPOSE_VERSION} failed: ${download.Error ?? 'no directory'}`);
   mkdirSync(path.dirname(target), { recursive: true });
   const ldflags = `-w -X ${COMPOSE_MODULE}/internal.Version=${COMPOSE_VERSION}`;
-  await runGo(['build', '-trimpath', '-ldflags', ldflags, '-o', target, './cmd'], { env: goEnv, cwd: download.Dir, progress, started });
+  await runGo(['build', '-trimpath', '-ldflags', ldflags, '-o', target, './cmd'], {
+    env: goEnv,
+    cwd: download.Dir,
+    progress,
+    started,
+  });
   progress(`docker compose built in ${Math.round((Date.now() - started) / 1000)}s: ${target}`);
 }
 
-function runGo(args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string; progress?: (message: string) => void; started?: number }): Promise<string> {
+function runGo(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string; progress?: (message: string) => void; started?: number },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('go', args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let downloads = 0;
-    const ticker = options.progress && setInterval(() => options.progress!(`  ...still building (${Math.round((Date.now() - (options.started ?? 0)) / 1000)}s, ${downloads} modules fetched)`), 15_000);
+    const ticker =
+      options.progress &&
+      setInterval(
+        () =>
+          options.progress!(
+            `  ...still building (${Math.round((Date.now() - (options.started ?? 0)) / 1000)}s, ${downloads} modules fetched)`,
+          ),
+        15_000,
+      );
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => {
       const text = chunk.toString();

@@ -9,15 +9,25 @@ export function toolCacheDir(name: string, version: string, env: NodeJS.ProcessE
 }
 
 /** A pinned Go tool: the cached build, else `go install` into the cache. */
-export async function cachedGoTool(options: { name: string; module: string; version: string; onProgress?: (message: string) => void }): Promise<string> {
+export async function cachedGoTool(options: {
+  name: string;
+  module: string;
+  version: string;
+  onProgress?: (message: string) => void;
+}): Promise<string> {
   const target = path.join(toolCacheDir(options.name, options.version), options.name);
   if (isExecutable(target)) return target;
-  if (!findOnPath('go', process.env)) throw new Error(`${options.name} ${options.version} is not built and Go is not installed to build it`);
+  if (!findOnPath('go', process.env))
+    throw new Error(`${options.name} ${options.version} is not built and Go is not installed to build it`);
   await goInstall(`${options.module}@${options.version}`, target, options.onProgress ?? (() => undefined));
   return target;
 }
 
-export async function goInstall(moduleAtVersion: string, target: string, onProgress: (message: string) => void): Promise<void> {
+export async function goInstall(
+  moduleAtVersion: string,
+  target: string,
+  onProgress: (message: string) => void,
+): Promise<void> {
   const binDir = path.dirname(target);
   mkdirSync(binDir, { recursive: true });
   onProgress(`Building ${moduleAtVersion} with go install (first run only; the Temporal CLI takes a few minutes)...`);
@@ -29,7 +39,11 @@ export async function goInstall(moduleAtVersion: string, target: string, onProgr
     });
     let output = '';
     let downloads = 0;
-    const ticker = setInterval(() => onProgress(`  ...still building (${Math.round((Date.now() - started) / 1000)}s, ${downloads} modules fetched)`), 15_000);
+    const ticker = setInterval(
+      () =>
+        onProgress(`  ...still building (${Math.round((Date.now() - started) / 1000)}s, ${downloads} modules fetched)`),
+      15_000,
+    );
     const collect = (chunk: Buffer) => {
       const text = chunk.toString();
       downloads += (text.match(/go: downloading/g) ?? []).length;
@@ -63,4 +77,3 @@ export function isExecutable(file: string): boolean {
     return false;
   }
 }
-

@@ -17,7 +17,10 @@ export interface RunningWorker {
 }
 
 /** Connects, makes sure the schema and search attributes exist, and starts polling the order task queue. */
-export async function runWorker(config: OmsConfig, targets: { databaseUrl: string; temporalAddress: string }): Promise<RunningWorker> {
+export async function runWorker(
+  config: OmsConfig,
+  targets: { databaseUrl: string; temporalAddress: string },
+): Promise<RunningWorker> {
   await installWorkerLogging(process.env.OMS_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN');
   const db: Db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax });
   await migrateToLatest(db);
@@ -32,7 +35,8 @@ export async function runWorker(config: OmsConfig, targets: { databaseUrl: strin
     temporal,
     dataConverter: omsDataConverter(config),
     sandboxFaults: config.sandboxFaults,
-    payments: config.paymentProvider.kind === 'stripe' ? createStripePaymentProvider(config.paymentProvider) : undefined,
+    payments:
+      config.paymentProvider.kind === 'stripe' ? createStripePaymentProvider(config.paymentProvider) : undefined,
     // OMS_WORKFLOW_BUNDLE: a prebuilt workflow bundle (bundleWorkflowCode), so a restart skips the bundling (chaos runs restart often).
     workflowBundle: process.env.OMS_WORKFLOW_BUNDLE ? { codePath: process.env.OMS_WORKFLOW_BUNDLE } : undefined,
   });
@@ -54,13 +58,20 @@ export async function runWorker(config: OmsConfig, targets: { databaseUrl: strin
 if (require.main === module) {
   const config = loadConfig();
   if (!config.databaseUrl) {
-    console.error('npm run worker needs DATABASE_URL (and TEMPORAL_ADDRESS unless Temporal listens on 127.0.0.1:7233). To run everything locally, use npm start.');
+    console.error(
+      'npm run worker needs DATABASE_URL (and TEMPORAL_ADDRESS unless Temporal listens on 127.0.0.1:7233). To run everything locally, use npm start.',
+    );
     process.exit(2);
   }
-  runWorker(config, { databaseUrl: config.databaseUrl, temporalAddress: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}` })
+  runWorker(config, {
+    databaseUrl: config.databaseUrl,
+    temporalAddress: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`,
+  })
     .then(async (running) => {
       const metrics = await serveProcessMetrics(config.workerMetricsPort);
-      console.log(`worker polling task queue "${ORDER_TASK_QUEUE}" in namespace "${config.temporalNamespace}"; metrics at ${metrics.url}`);
+      console.log(
+        `worker polling task queue "${ORDER_TASK_QUEUE}" in namespace "${config.temporalNamespace}"; metrics at ${metrics.url}`,
+      );
       return running.done.finally(() => metrics.close());
     })
     .catch((error) => {

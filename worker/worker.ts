@@ -52,9 +52,17 @@ export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     dataConverter: options.dataConverter,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
     // Ours innermost: a test's gate holding an activity does not count as the step's duration.
-    interceptors: { ...options.interceptors, activity: [...(options.interceptors?.activity ?? []), activityObservability((options.logger ?? processLogger).child({ component: 'worker' }))] },
+    interceptors: {
+      ...options.interceptors,
+      activity: [
+        ...(options.interceptors?.activity ?? []),
+        activityObservability((options.logger ?? processLogger).child({ component: 'worker' })),
+      ],
+    },
     activities: createActivities({
       db: options.db,
       payments: options.payments ?? createSandboxPaymentProvider(options.db, options.sandboxFaults),

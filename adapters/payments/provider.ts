@@ -20,8 +20,7 @@ export interface AuthorizeRequest {
 }
 
 export type AuthorizeResult =
-  | { status: 'authorized'; authorizationId: string }
-  | { status: 'declined'; reason: string };
+  { status: 'authorized'; authorizationId: string } | { status: 'declined'; reason: string };
 
 export interface CaptureRequest {
   idempotencyKey: string;

@@ -30,18 +30,31 @@ export const NO_FAULTS: SandboxFaults = { transient: 0, timeoutAfterSuccess: 0 }
 /** `transient=0.2,timeoutAfterSuccess=0.05` as in `OMS_SANDBOX_FAULTS`. */
 export function parseSandboxFaults(text: string | undefined): SandboxFaults {
   const faults = { ...NO_FAULTS };
-  for (const part of (text ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)) {
+  for (const part of (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)) {
     const [name, value] = part.split('=');
     const rate = Number(value);
-    if (!(name in faults) || !(rate >= 0 && rate <= 1)) throw new Error(`OMS_SANDBOX_FAULTS: "${part}" must be transient=<0..1> or timeoutAfterSuccess=<0..1>`);
+    if (!(name in faults) || !(rate >= 0 && rate <= 1))
+      throw new Error(`OMS_SANDBOX_FAULTS: "${part}" must be transient=<0..1> or timeoutAfterSuccess=<0..1>`);
     faults[name as keyof SandboxFaults] = rate;
   }
   return faults;
 }
 
 /** Whether fault mode fails this attempt of this idempotency key (a chaos run replays it to count the faults). */
-export function faultStrikes(faults: SandboxFaults, kind: keyof SandboxFaults, idempotencyKey: string, attempt: number): boolean {
-  return faults[kind] > 0 && createHash('sha256').update(`${kind}:${idempotencyKey}:${attempt}`).digest().readUInt32BE(0) / 2 ** 32 < faults[kind];
+export function faultStrikes(
+  faults: SandboxFaults,
+  kind: keyof SandboxFaults,
+  idempotencyKey: string,
+  attempt: number,
+): boolean {
+  return (
+    faults[kind] > 0 &&
+    createHash('sha256').update(`${kind}:${idempotencyKey}:${attempt}`).digest().readUInt32BE(0) / 2 ** 32 <
+      faults[kind]
+  );
 }
 
 /*
@@ -89,30 +102,42 @@ function claimingWith(name: string, books: string): PreparedStatement<{ answered
 }
 
 /** Records a new authorization. */
-const AUTHORIZE = claimingWith('authorize', `books AS (
+const AUTHORIZE = claimingWith(
+  'authorize',
+  `books AS (
   INSERT INTO sandbox_payment_authorizations (id, amount, currency, status, flaky)
   SELECT :authorizationId, CAST(:amount AS bigint), :currency, 'authorized', CAST(:flaky AS boolean) WHERE ${UNANSWERED}
-  RETURNING id)`);
+  RETURNING id)`,
+);
 
 /** Stores an answer that changes no books (a decline). */
 const ANSWER_ONLY = claimingWith('answer-only', `books AS (SELECT 1 FROM operation WHERE response IS NULL)`);
 
 /** Captures, never beyond the authorization and never after a void. */
-const CAPTURE = claimingWith('capture', `books AS (
+const CAPTURE = claimingWith(
+  'capture',
+  `books AS (
   UPDATE sandbox_payment_authorizations SET captured = captured + CAST(:amount AS bigint)
   WHERE id = :authorizationId AND captured + CAST(:amount AS bigint) <= amount AND status <> 'voided' AND ${UNANSWERED}
-  RETURNING id)`);
+  RETURNING id)`,
+);
 
 /** Refunds, never beyond what was captured and not yet refunded. */
-const REFUND = claimingWith('refund', `books AS (
+const REFUND = claimingWith(
+  'refund',
+  `books AS (
   UPDATE sandbox_payment_authorizations SET refunded = refunded + CAST(:amount AS bigint)
   WHERE id = :authorizationId AND refunded + CAST(:amount AS bigint) <= captured AND ${UNANSWERED}
-  RETURNING id)`);
+  RETURNING id)`,
+);
 
 /** Voids; answers alike whether or not there was an authorization to void (as a provider's void does). */
-const VOID = claimingWith('void', `voided AS (
+const VOID = claimingWith(
+  'void',
+  `voided AS (
   UPDATE sandbox_payment_authorizations SET status = 'voided' WHERE id = :authorizationId AND ${UNANSWERED} RETURNING id
-), books AS (SELECT 1 FROM operation WHERE response IS NULL)`);
+), books AS (SELECT 1 FROM operation WHERE response IS NULL)`,
+);
 
 type Bindings = Record<string, string | number | boolean | null>;
 
@@ -136,23 +161,42 @@ export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = N
    * Runs an operation once per idempotency key; later calls with the key return the stored answer. `flaky` is
    * the token's flakiness, or the authorization whose flakiness counts (refused if there is none).
    */
-  function once<T>(idempotencyKey: string, operation: string, flaky: boolean | { authorizationId: string }, run: () => Operation<T>): Promise<T> {
+  function once<T>(
+    idempotencyKey: string,
+    operation: string,
+    flaky: boolean | { authorizationId: string },
+    run: () => Operation<T>,
+  ): Promise<T> {
     return reachable(async () => {
       const authorizationId = typeof flaky === 'boolean' ? null : flaky.authorizationId;
-      const [{ attempts, response, flaky: authorizationFlaky }] = await COUNT_ATTEMPT.run(db, { key: idempotencyKey, operation, authorizationId });
+      const [{ attempts, response, flaky: authorizationFlaky }] = await COUNT_ATTEMPT.run(db, {
+        key: idempotencyKey,
+        operation,
+        authorizationId,
+      });
       if (response !== null) return response as T;
-      if (authorizationId !== null && authorizationFlaky === null) throw new SandboxRefusal(`sandbox: no authorization ${authorizationId}`);
+      if (authorizationId !== null && authorizationFlaky === null)
+        throw new SandboxRefusal(`sandbox: no authorization ${authorizationId}`);
       if ((typeof flaky === 'boolean' ? flaky : authorizationFlaky) && attempts <= FLAKY_FAILURES) {
-        throw new TransientPaymentError(`sandbox: simulated transient failure ${attempts} of ${FLAKY_FAILURES} (tok_flaky)`);
+        throw new TransientPaymentError(
+          `sandbox: simulated transient failure ${attempts} of ${FLAKY_FAILURES} (tok_flaky)`,
+        );
       }
-      if (strikes(idempotencyKey, attempts, 'transient')) throw new TransientPaymentError(`sandbox fault mode: transient failure (attempt ${attempts})`);
+      if (strikes(idempotencyKey, attempts, 'transient'))
+        throw new TransientPaymentError(`sandbox fault mode: transient failure (attempt ${attempts})`);
       const { statement, bindings, answer, refusal } = run();
-      const [{ answered, stored }] = await statement.run(db, { ...bindings, key: idempotencyKey, answer: JSON.stringify(answer) });
+      const [{ answered, stored }] = await statement.run(db, {
+        ...bindings,
+        key: idempotencyKey,
+        answer: JSON.stringify(answer),
+      });
       // A call with the same key that was still running (an attempt given up on) answered first: answer as it did.
       if (answered !== null) return answered as T;
       if (!stored) throw new SandboxRefusal(refusal);
       if (strikes(idempotencyKey, attempts, 'timeoutAfterSuccess')) {
-        throw new TransientPaymentError(`sandbox fault mode: timed out after ${operation} succeeded (attempt ${attempts})`);
+        throw new TransientPaymentError(
+          `sandbox fault mode: timed out after ${operation} succeeded (attempt ${attempts})`,
+        );
       }
       return answer;
     });
@@ -165,8 +209,20 @@ export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = N
       const flaky = request.token === 'tok_flaky';
       return once(request.idempotencyKey, 'authorize', flaky, (): Operation<AuthorizeResult> => {
         const refusal = `sandbox: authorization ${request.idempotencyKey} was not recorded`;
-        if (request.token === 'tok_decline') return { statement: ANSWER_ONLY, bindings: {}, answer: { status: 'declined', reason: 'card_declined' }, refusal };
-        if (request.token !== 'tok_ok' && !flaky) return { statement: ANSWER_ONLY, bindings: {}, answer: { status: 'declined', reason: 'unknown_test_token' }, refusal };
+        if (request.token === 'tok_decline')
+          return {
+            statement: ANSWER_ONLY,
+            bindings: {},
+            answer: { status: 'declined', reason: 'card_declined' },
+            refusal,
+          };
+        if (request.token !== 'tok_ok' && !flaky)
+          return {
+            statement: ANSWER_ONLY,
+            bindings: {},
+            answer: { status: 'declined', reason: 'unknown_test_token' },
+            refusal,
+          };
         const authorizationId = `sbx_auth_${digest(request.idempotencyKey)}`;
         return {
           statement: AUTHORIZE,

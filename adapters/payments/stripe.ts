@@ -22,7 +22,13 @@ export function createStripePaymentProvider(settings: StripeSettings): PaymentPr
   const stripe = new Stripe(settings.secretKey, {
     maxNetworkRetries: 0,
     timeout: 20_000,
-    ...(base ? { host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), protocol: base.protocol.replace(':', '') as 'http' | 'https' } : {}),
+    ...(base
+      ? {
+          host: base.hostname,
+          port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
+          protocol: base.protocol.replace(':', '') as 'http' | 'https',
+        }
+      : {}),
   });
 
   /** Network trouble, Stripe outages and rate limits are worth retrying; a bad request is not. */
@@ -58,25 +64,44 @@ export function createStripePaymentProvider(settings: StripeSettings): PaymentPr
             { idempotencyKey: stripeKey(request.idempotencyKey) },
           ),
         );
-        if (intent.status !== 'requires_capture') return { status: 'declined', reason: `payment intent is ${intent.status}` };
+        if (intent.status !== 'requires_capture')
+          return { status: 'declined', reason: `payment intent is ${intent.status}` };
         return { status: 'authorized', authorizationId: intent.id };
       } catch (error) {
-        if (error instanceof Stripe.errors.StripeCardError) return { status: 'declined', reason: error.decline_code ?? error.code ?? 'card_declined' };
+        if (error instanceof Stripe.errors.StripeCardError)
+          return { status: 'declined', reason: error.decline_code ?? error.code ?? 'card_declined' };
         throw error;
       }
     },
 
     async capture(request) {
-      const intent = await call(() => stripe.paymentIntents.capture(request.authorizationId, { amount_to_capture: request.amount }, { idempotencyKey: stripeKey(request.idempotencyKey) }));
+      const intent = await call(() =>
+        stripe.paymentIntents.capture(
+          request.authorizationId,
+          { amount_to_capture: request.amount },
+          { idempotencyKey: stripeKey(request.idempotencyKey) },
+        ),
+      );
       return { captureId: typeof intent.latest_charge === 'string' ? intent.latest_charge : intent.id };
     },
 
     async void(request) {
-      await call(() => stripe.paymentIntents.cancel(request.authorizationId, { cancellation_reason: 'abandoned' }, { idempotencyKey: stripeKey(request.idempotencyKey) }));
+      await call(() =>
+        stripe.paymentIntents.cancel(
+          request.authorizationId,
+          { cancellation_reason: 'abandoned' },
+          { idempotencyKey: stripeKey(request.idempotencyKey) },
+        ),
+      );
     },
 
     async refund(request) {
-      const refund = await call(() => stripe.refunds.create({ payment_intent: request.authorizationId, amount: request.amount }, { idempotencyKey: stripeKey(request.idempotencyKey) }));
+      const refund = await call(() =>
+        stripe.refunds.create(
+          { payment_intent: request.authorizationId, amount: request.amount },
+          { idempotencyKey: stripeKey(request.idempotencyKey) },
+        ),
+      );
       return { refundId: refund.id };
     },
   };
@@ -87,5 +112,7 @@ export function createStripePaymentProvider(settings: StripeSettings): PaymentPr
  * Idempotency-Key of up to 255). A longer key is sent as its SHA-256, which is as unique and as stable.
  */
 export function stripeKey(idempotencyKey: string): string {
-  return idempotencyKey.length <= 255 ? idempotencyKey : `sha256:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
+  return idempotencyKey.length <= 255
+    ? idempotencyKey
+    : `sha256:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
 }

@@ -7,14 +7,42 @@ const KEY_STORAGE = 'oms.console.apiKey';
 const FAILURE_REASONS = ['invalid', 'approval_timeout', 'payment_declined', 'backorder_expired', 'unavailable'];
 
 const QUEUES = [
-  { id: 'approval', title: 'Awaiting approval', query: 'status=AWAITING_APPROVAL', hint: 'Orders beyond a customer or product limit. Highest priority first, then oldest.' },
-  { id: 'backordered', title: 'Backordered', query: 'status=BACKORDERED', hint: 'Orders waiting for stock. Stock receipts resume them; you can resume one by hand.' },
-  { id: 'exceptions', title: 'Carrier exceptions', query: 'shipmentStatus=exception', hint: 'Orders with a shipment whose carrier reported an exception.' },
-  { id: 'failed', title: 'Failed', query: `reason=${FAILURE_REASONS.join(',')}`, hint: 'Rejected or cancelled without a person deciding it: invalid, approval timed out, payment declined, stock unavailable, backorder expired.' },
+  {
+    id: 'approval',
+    title: 'Awaiting approval',
+    query: 'status=AWAITING_APPROVAL',
+    hint: 'Orders beyond a customer or product limit. Highest priority first, then oldest.',
+  },
+  {
+    id: 'backordered',
+    title: 'Backordered',
+    query: 'status=BACKORDERED',
+    hint: 'Orders waiting for stock. Stock receipts resume them; you can resume one by hand.',
+  },
+  {
+    id: 'exceptions',
+    title: 'Carrier exceptions',
+    query: 'shipmentStatus=exception',
+    hint: 'Orders with a shipment whose carrier reported an exception.',
+  },
+  {
+    id: 'failed',
+    title: 'Failed',
+    query: `reason=${FAILURE_REASONS.join(',')}`,
+    hint: 'Rejected or cancelled without a person deciding it: invalid, approval timed out, payment declined, stock unavailable, backorder expired.',
+  },
 ];
 
 /** Statuses with something left to ship: cancellation is possible (SPEC: 409 from SHIPPED on). */
-const CANCELLABLE = ['PENDING', 'AWAITING_APPROVAL', 'AUTHORIZING', 'BACKORDERED', 'ALLOCATED', 'PICKING', 'PARTIALLY_SHIPPED'];
+const CANCELLABLE = [
+  'PENDING',
+  'AWAITING_APPROVAL',
+  'AUTHORIZING',
+  'BACKORDERED',
+  'ALLOCATED',
+  'PICKING',
+  'PARTIALLY_SHIPPED',
+];
 const TERMINAL = ['COMPLETED', 'REJECTED', 'CANCELLED'];
 
 const app = document.getElementById('app');
@@ -51,11 +79,16 @@ async function api(method, path, body) {
 const cache = new Map();
 /** Reads that rarely change (customers, products), fetched once per page load. */
 function cached(path) {
-  if (!cache.has(path)) cache.set(path, api('GET', path).catch(() => undefined));
+  if (!cache.has(path))
+    cache.set(
+      path,
+      api('GET', path).catch(() => undefined),
+    );
   return cache.get(path);
 }
 const customerOf = (id) => cached(`/v1/customers/${encodeURIComponent(id)}`);
-const productNames = () => cached('/v1/products').then((list) => new Map((list?.items ?? []).map((product) => [product.sku, product.name])));
+const productNames = () =>
+  cached('/v1/products').then((list) => new Map((list?.items ?? []).map((product) => [product.sku, product.name])));
 
 function stopTimers() {
   for (const timer of timers) clearInterval(timer);
@@ -80,29 +113,45 @@ function signOut(message) {
 
 function showSignIn(message) {
   mount(sessionBox);
-  const input = h('input', { type: 'password', name: 'apiKey', autocomplete: 'off', required: true, placeholder: 'Paste your API key', 'aria-label': 'API key' });
+  const input = h('input', {
+    type: 'password',
+    name: 'apiKey',
+    autocomplete: 'off',
+    required: true,
+    placeholder: 'Paste your API key',
+    'aria-label': 'API key',
+  });
   const error = h('div', { class: 'notice error', role: 'alert', hidden: !message }, message ?? '');
   const submit = h('button', { class: 'primary', type: 'submit' }, 'Sign in');
-  const form = h('form', {
-    class: 'body',
-    onsubmit: async (event) => {
-      event.preventDefault();
-      submit.disabled = true;
-      apiKey = input.value.trim();
-      try {
-        await api('GET', '/v1/orders?limit=1');
-        sessionStorage.setItem(KEY_STORAGE, apiKey);
-        route();
-      } catch (problem) {
-        apiKey = null;
-        mount(error, problem.status === 401 ? 'This key was not accepted. Check it and try again.' : describe(problem));
-        error.hidden = false;
-      } finally {
-        submit.disabled = false;
-      }
+  const form = h(
+    'form',
+    {
+      class: 'body',
+      onsubmit: async (event) => {
+        event.preventDefault();
+        submit.disabled = true;
+        apiKey = input.value.trim();
+        try {
+          await api('GET', '/v1/orders?limit=1');
+          sessionStorage.setItem(KEY_STORAGE, apiKey);
+          route();
+        } catch (problem) {
+          apiKey = null;
+          mount(
+            error,
+            problem.status === 401 ? 'This key was not accepted. Check it and try again.' : describe(problem),
+          );
+          error.hidden = false;
+        } finally {
+          submit.disabled = false;
+        }
+      },
     },
-  },
-    h('p', { class: 'muted' }, 'Sign in with your OMS API key. It stays in this browser tab only (session storage) and is sent to this server\'s API, nothing else.'),
+    h(
+      'p',
+      { class: 'muted' },
+      "Sign in with your OMS API key. It stays in this browser tab only (session storage) and is sent to this server's API, nothing else.",
+    ),
     h('label', {}, 'API key', input),
     error,
     submit,
@@ -115,29 +164,51 @@ function showSignIn(message) {
 
 function ensureShell() {
   if (shell) return shell;
-  mount(sessionBox,
+  mount(
+    sessionBox,
     h('span', {}, 'Signed in with key ', h('code', {}, `…${apiKey.slice(-4)}`)),
     h('button', { class: 'ghost', type: 'button', onclick: () => signOut() }, 'Sign out'),
   );
-  const nav = h('nav', { class: 'queues', 'aria-label': 'Queues' },
-    QUEUES.map((queue) => h('a', { href: `#queue/${queue.id}`, dataset: { queue: queue.id } }, h('span', {}, queue.title), h('span', { class: 'count', dataset: { count: queue.id } }, '…'))),
+  const nav = h(
+    'nav',
+    { class: 'queues', 'aria-label': 'Queues' },
+    QUEUES.map((queue) =>
+      h(
+        'a',
+        { href: `#queue/${queue.id}`, dataset: { queue: queue.id } },
+        h('span', {}, queue.title),
+        h('span', { class: 'count', dataset: { count: queue.id } }, '…'),
+      ),
+    ),
   );
   const orderId = h('input', { name: 'orderId', placeholder: 'ORD-…', 'aria-label': 'Order ID', required: true });
-  const finder = h('form', {
-    onsubmit: (event) => {
-      event.preventDefault();
-      location.hash = `#order/${encodeURIComponent(orderId.value.trim())}`;
-      orderId.value = '';
+  const finder = h(
+    'form',
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        location.hash = `#order/${encodeURIComponent(orderId.value.trim())}`;
+        orderId.value = '';
+      },
     },
-  }, orderId, h('button', { type: 'submit' }, 'Open'));
+    orderId,
+    h('button', { type: 'submit' }, 'Open'),
+  );
   const content = h('section', { class: 'content', id: 'content' });
-  mount(app, h('div', { class: 'layout' },
-    h('aside', { class: 'sidebar' },
-      h('div', { class: 'card' }, nav),
-      h('div', { class: 'card finder' }, h('h3', {}, 'Open an order'), finder),
+  mount(
+    app,
+    h(
+      'div',
+      { class: 'layout' },
+      h(
+        'aside',
+        { class: 'sidebar' },
+        h('div', { class: 'card' }, nav),
+        h('div', { class: 'card finder' }, h('h3', {}, 'Open an order'), finder),
+      ),
+      content,
     ),
-    content,
-  ));
+  );
   shell = { nav, content };
   refreshCounts();
   countsTimer = setInterval(() => document.visibilityState === 'visible' && refreshCounts(), 20_000);
@@ -145,19 +216,21 @@ function ensureShell() {
 }
 
 async function refreshCounts() {
-  await Promise.all(QUEUES.map(async (queue) => {
-    const target = shell?.nav.querySelector(`[data-count="${queue.id}"]`);
-    if (!target) return;
-    try {
-      const page = await api('GET', `/v1/orders?${queue.query}&limit=50`);
-      const count = page.items.length;
-      mount(target, page.nextCursor ? `${count}+` : String(count));
-      target.classList.toggle('hot', count > 0);
-    } catch (problem) {
-      if (problem.status === 401) return signOut('Your key is no longer accepted. Sign in again.');
-      mount(target, '!');
-    }
-  }));
+  await Promise.all(
+    QUEUES.map(async (queue) => {
+      const target = shell?.nav.querySelector(`[data-count="${queue.id}"]`);
+      if (!target) return;
+      try {
+        const page = await api('GET', `/v1/orders?${queue.query}&limit=50`);
+        const count = page.items.length;
+        mount(target, page.nextCursor ? `${count}+` : String(count));
+        target.classList.toggle('hot', count > 0);
+      } catch (problem) {
+        if (problem.status === 401) return signOut('Your key is no longer accepted. Sign in again.');
+        mount(target, '!');
+      }
+    }),
+  );
 }
 
 function highlight(queueId) {
@@ -174,12 +247,22 @@ function describe(problem, action) {
   return [
     h('strong', {}, action ? [`${action} failed`, h('span', { class: 'sep' }, '·'), heading] : heading),
     body.detail ? h('span', { class: 'detail' }, body.detail) : null,
-    fields.length ? h('ul', {}, fields.map((error) => h('li', {}, h('code', {}, error.path), ': ', error.message))) : null,
+    fields.length
+      ? h(
+          'ul',
+          {},
+          fields.map((error) => h('li', {}, h('code', {}, error.path), ': ', error.message)),
+        )
+      : null,
   ];
 }
 
 function notice(kind, ...content) {
-  return h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status', dataset: { notice: kind } }, ...content);
+  return h(
+    'div',
+    { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status', dataset: { notice: kind } },
+    ...content,
+  );
 }
 
 // ---------- Queues ----------
@@ -191,10 +274,23 @@ function showQueue(queueId) {
   highlight(queue.id);
   document.title = `${queue.title} · OMS console`;
   const holder = h('div', { class: 'card' }, h('p', { class: 'empty' }, 'Loading…'));
-  mount(content,
-    h('div', { class: 'page-head' },
+  mount(
+    content,
+    h(
+      'div',
+      { class: 'page-head' },
       h('div', {}, h('h1', {}, queue.title), h('p', { class: 'muted' }, queue.hint)),
-      h('button', { type: 'button', onclick: () => { load(); refreshCounts(); } }, 'Refresh'),
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: () => {
+            load();
+            refreshCounts();
+          },
+        },
+        'Refresh',
+      ),
     ),
     holder,
   );
@@ -203,7 +299,10 @@ function showQueue(queueId) {
   let cursor = null;
   async function load(more = false) {
     try {
-      const page = await api('GET', `/v1/orders?${queue.query}&limit=50${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page = await api(
+        'GET',
+        `/v1/orders?${queue.query}&limit=50${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       items = more ? [...items, ...page.items] : page.items;
       cursor = page.nextCursor;
       await render();
@@ -215,25 +314,69 @@ function showQueue(queueId) {
 
   async function render() {
     if (items.length === 0) return mount(holder, h('p', { class: 'empty' }, 'Nothing needs attention here.'));
-    const customers = new Map(await Promise.all([...new Set(items.map((order) => order.customerId))].map(async (id) => [id, (await customerOf(id))?.name])));
-    const failed = queue.id === 'failed';
-    mount(holder,
-      h('table', { class: 'queue', dataset: { queue: queue.id } },
-        h('thead', {}, h('tr', {},
-          h('th', {}, 'Order'), h('th', {}, 'Customer'), h('th', {}, 'Priority'), h('th', { class: 'num' }, 'Total'),
-          h('th', {}, 'Status'), failed ? h('th', {}, 'Reason') : null, h('th', {}, 'Placed'),
-        )),
-        h('tbody', {}, items.map((order) => h('tr', { class: 'link', dataset: { orderId: order.id }, onclick: () => (location.hash = `#order/${encodeURIComponent(order.id)}`) },
-          h('td', {}, h('a', { href: `#order/${encodeURIComponent(order.id)}`, class: 'mono' }, order.id)),
-          h('td', {}, customers.get(order.customerId) ?? order.customerId, h('div', { class: 'muted mono' }, order.customerId)),
-          h('td', {}, h('span', { class: `priority p${order.priority}` }, `P${order.priority}`)),
-          h('td', { class: 'num' }, money(order.total, order.currency)),
-          h('td', {}, badge(order.status)),
-          failed ? h('td', {}, words(order.rejectReason ?? order.cancelReason), (order.statusReasons ?? []).map((reason) => h('div', { class: 'muted' }, reason))) : null,
-          h('td', { title: dateTime(order.createdAt) }, timeAgo(order.createdAt)),
-        ))),
+    const customers = new Map(
+      await Promise.all(
+        [...new Set(items.map((order) => order.customerId))].map(async (id) => [id, (await customerOf(id))?.name]),
       ),
-      cursor ? h('div', { class: 'body' }, h('button', { type: 'button', onclick: () => load(true) }, 'Load more')) : null,
+    );
+    const failed = queue.id === 'failed';
+    mount(
+      holder,
+      h(
+        'table',
+        { class: 'queue', dataset: { queue: queue.id } },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, 'Order'),
+            h('th', {}, 'Customer'),
+            h('th', {}, 'Priority'),
+            h('th', { class: 'num' }, 'Total'),
+            h('th', {}, 'Status'),
+            failed ? h('th', {}, 'Reason') : null,
+            h('th', {}, 'Placed'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          items.map((order) =>
+            h(
+              'tr',
+              {
+                class: 'link',
+                dataset: { orderId: order.id },
+                onclick: () => (location.hash = `#order/${encodeURIComponent(order.id)}`),
+              },
+              h('td', {}, h('a', { href: `#order/${encodeURIComponent(order.id)}`, class: 'mono' }, order.id)),
+              h(
+                'td',
+                {},
+                customers.get(order.customerId) ?? order.customerId,
+                h('div', { class: 'muted mono' }, order.customerId),
+              ),
+              h('td', {}, h('span', { class: `priority p${order.priority}` }, `P${order.priority}`)),
+              h('td', { class: 'num' }, money(order.total, order.currency)),
+              h('td', {}, badge(order.status)),
+              failed
+                ? h(
+                    'td',
+                    {},
+                    words(order.rejectReason ?? order.cancelReason),
+                    (order.statusReasons ?? []).map((reason) => h('div', { class: 'muted' }, reason)),
+                  )
+                : null,
+              h('td', { title: dateTime(order.createdAt) }, timeAgo(order.createdAt)),
+            ),
+          ),
+        ),
+      ),
+      cursor
+        ? h('div', { class: 'body' }, h('button', { type: 'button', onclick: () => load(true) }, 'Load more'))
+        : null,
     );
   }
 
@@ -245,8 +388,12 @@ function showQueue(queueId) {
 
 /** What can still be refunded: invoiced (captured or billed) minus credit notes already issued. */
 function refundable(order) {
-  const invoiced = order.invoices.filter((invoice) => invoice.kind === 'invoice').reduce((sum, invoice) => sum + Number(invoice.total), 0);
-  const credited = order.invoices.filter((invoice) => invoice.kind === 'credit_note').reduce((sum, invoice) => sum + Number(invoice.total), 0);
+  const invoiced = order.invoices
+    .filter((invoice) => invoice.kind === 'invoice')
+    .reduce((sum, invoice) => sum + Number(invoice.total), 0);
+  const credited = order.invoices
+    .filter((invoice) => invoice.kind === 'credit_note')
+    .reduce((sum, invoice) => sum + Number(invoice.total), 0);
   return Math.max(0, invoiced - credited);
 }
 
@@ -267,7 +414,10 @@ function showOrder(orderId) {
 
   async function load() {
     try {
-      [order, history] = await Promise.all([api('GET', `/v1/orders/${encodeURIComponent(orderId)}`), api('GET', `/v1/orders/${encodeURIComponent(orderId)}/history`)]);
+      [order, history] = await Promise.all([
+        api('GET', `/v1/orders/${encodeURIComponent(orderId)}`),
+        api('GET', `/v1/orders/${encodeURIComponent(orderId)}/history`),
+      ]);
       [customer, names] = await Promise.all([customerOf(order.customerId), productNames()]);
       render();
     } catch (problem) {
@@ -282,7 +432,11 @@ function showOrder(orderId) {
     for (const button of buttons) button.disabled = true;
     try {
       const answer = await api('POST', `/v1/orders/${encodeURIComponent(order.id)}/${path}`, body);
-      message = notice('ok', h('strong', {}, success(answer)), answer.status ? h('span', {}, 'The order is now ', badge(answer.status), '.') : null);
+      message = notice(
+        'ok',
+        h('strong', {}, success(answer)),
+        answer.status ? h('span', {}, 'The order is now ', badge(answer.status), '.') : null,
+      );
       openForm = null;
       formElement = null;
     } catch (problem) {
@@ -296,13 +450,36 @@ function showOrder(orderId) {
   }
 
   const ACTIONS = [
-    { id: 'approve', label: 'Approve', style: 'primary', when: (o) => o.status === 'AWAITING_APPROVAL', form: approveForm },
-    { id: 'reject', label: 'Reject', style: 'danger', when: (o) => o.status === 'AWAITING_APPROVAL', form: () => reasonForm('Reject', 'reject', 'Why is this order rejected?', () => 'Rejected.') },
     {
-      id: 'resume', label: 'Resume backorder', when: (o) => o.status === 'BACKORDERED' || o.status === 'PARTIALLY_SHIPPED',
-      run: () => act('Resume backorder', 'resume-backorder', {}, (answer) => (answer.status === 'BACKORDERED' ? 'Allocation retried: the stock is still missing.' : 'Backorder resumed.')),
+      id: 'approve',
+      label: 'Approve',
+      style: 'primary',
+      when: (o) => o.status === 'AWAITING_APPROVAL',
+      form: approveForm,
     },
-    { id: 'cancel', label: 'Cancel order', style: 'danger', when: (o) => CANCELLABLE.includes(o.status), form: () => reasonForm('Cancel order', 'cancel', 'Why is this order cancelled?', () => 'Cancelled.') },
+    {
+      id: 'reject',
+      label: 'Reject',
+      style: 'danger',
+      when: (o) => o.status === 'AWAITING_APPROVAL',
+      form: () => reasonForm('Reject', 'reject', 'Why is this order rejected?', () => 'Rejected.'),
+    },
+    {
+      id: 'resume',
+      label: 'Resume backorder',
+      when: (o) => o.status === 'BACKORDERED' || o.status === 'PARTIALLY_SHIPPED',
+      run: () =>
+        act('Resume backorder', 'resume-backorder', {}, (answer) =>
+          answer.status === 'BACKORDERED' ? 'Allocation retried: the stock is still missing.' : 'Backorder resumed.',
+        ),
+    },
+    {
+      id: 'cancel',
+      label: 'Cancel order',
+      style: 'danger',
+      when: (o) => CANCELLABLE.includes(o.status),
+      form: () => reasonForm('Cancel order', 'cancel', 'Why is this order cancelled?', () => 'Cancelled.'),
+    },
     { id: 'refund', label: 'Refund', when: (o) => refundable(o) > 0, form: refundForm },
   ];
 
@@ -320,59 +497,135 @@ function showOrder(orderId) {
       formElement = null;
     }
 
-    const head = h('div', { class: 'card' }, h('div', { class: 'body' },
-      h('div', { class: 'order-head' },
-        h('h1', { class: 'mono' }, order.id),
-        badge(order.status, 'large'),
-        h('span', { class: `priority p${order.priority}`, title: 'Priority (1 highest)' }, `P${order.priority}`),
+    const head = h(
+      'div',
+      { class: 'card' },
+      h(
+        'div',
+        { class: 'body' },
+        h(
+          'div',
+          { class: 'order-head' },
+          h('h1', { class: 'mono' }, order.id),
+          badge(order.status, 'large'),
+          h('span', { class: `priority p${order.priority}`, title: 'Priority (1 highest)' }, `P${order.priority}`),
+        ),
+        h(
+          'div',
+          { class: 'facts' },
+          h('span', {}, 'Customer ', h('b', {}, customer?.name ?? order.customerId), ` (${order.customerId})`),
+          h('span', {}, 'Placed ', h('b', {}, dateTime(order.createdAt))),
+          h('span', {}, 'Total ', h('b', {}, money(order.totals.total ?? order.total, currency))),
+          h('span', {}, 'Payment ', h('b', {}, order.payment.method)),
+          h('span', {}, 'Backorders ', h('b', {}, words(order.backorderPolicy))),
+          h(
+            'span',
+            {},
+            'Promised ',
+            h('b', {}, order.promisedDeliveryDate ? calendarDate(order.promisedDeliveryDate) : '—'),
+          ),
+        ),
+        h(
+          'div',
+          { class: 'facts links' },
+          history?.temporalUiUrl
+            ? h(
+                'a',
+                {
+                  href: history.temporalUiUrl,
+                  target: '_blank',
+                  rel: 'noopener noreferrer',
+                  dataset: { link: 'temporal' },
+                },
+                'Workflow history in Temporal UI ↗',
+              )
+            : null,
+          h(
+            'a',
+            {
+              href: `/track/${encodeURIComponent(order.trackingNumber)}`,
+              target: '_blank',
+              rel: 'noopener noreferrer',
+              dataset: { link: 'tracking' },
+            },
+            'Customer tracking page ↗',
+          ),
+          h(
+            'a',
+            {
+              href: '#',
+              onclick: (event) => {
+                event.preventDefault();
+                load();
+              },
+            },
+            'Reload',
+          ),
+        ),
       ),
-      h('div', { class: 'facts' },
-        h('span', {}, 'Customer ', h('b', {}, customer?.name ?? order.customerId), ` (${order.customerId})`),
-        h('span', {}, 'Placed ', h('b', {}, dateTime(order.createdAt))),
-        h('span', {}, 'Total ', h('b', {}, money(order.totals.total ?? order.total, currency))),
-        h('span', {}, 'Payment ', h('b', {}, order.payment.method)),
-        h('span', {}, 'Backorders ', h('b', {}, words(order.backorderPolicy))),
-        h('span', {}, 'Promised ', h('b', {}, order.promisedDeliveryDate ? calendarDate(order.promisedDeliveryDate) : '—')),
-      ),
-      h('div', { class: 'facts links' },
-        history?.temporalUiUrl ? h('a', { href: history.temporalUiUrl, target: '_blank', rel: 'noopener noreferrer', dataset: { link: 'temporal' } }, 'Workflow history in Temporal UI ↗') : null,
-        h('a', { href: `/track/${encodeURIComponent(order.trackingNumber)}`, target: '_blank', rel: 'noopener noreferrer', dataset: { link: 'tracking' } }, 'Customer tracking page ↗'),
-        h('a', { href: '#', onclick: (event) => { event.preventDefault(); load(); } }, 'Reload'),
-      ),
-    ));
+    );
 
     const exceptions = order.shipments.filter((shipment) => shipment.status === 'exception');
     const alerts = [
       statusNotice(),
       exceptions.length
-        ? notice('error', h('strong', {}, 'Carrier exception'), h('ul', { class: 'reasons' }, exceptions.map((shipment) => h('li', {}, `${shipment.id}: ${shipment.events.filter((event) => event.status === 'exception').at(-1)?.detail ?? 'no detail given'}`))))
+        ? notice(
+            'error',
+            h('strong', {}, 'Carrier exception'),
+            h(
+              'ul',
+              { class: 'reasons' },
+              exceptions.map((shipment) =>
+                h(
+                  'li',
+                  {},
+                  `${shipment.id}: ${shipment.events.filter((event) => event.status === 'exception').at(-1)?.detail ?? 'no detail given'}`,
+                ),
+              ),
+            ),
+          )
         : null,
     ];
 
-    const actions = h('div', { class: 'card', id: 'actions' },
-      h('header', {},
+    const actions = h(
+      'div',
+      { class: 'card', id: 'actions' },
+      h(
+        'header',
+        {},
         h('h2', {}, 'Actions'),
         available.length
-          ? h('div', { class: 'actions' }, available.map((action) => h('button', {
-            type: 'button',
-            class: `${action.style ?? ''} ${openForm === action.id ? 'pressed' : ''}`.trim(),
-            dataset: { action: action.id },
-            'aria-expanded': action.form ? String(openForm === action.id) : undefined,
-            onclick: () => {
-              if (action.run) return action.run();
-              openForm = openForm === action.id ? null : action.id;
-              formElement = openForm ? action.form() : null;
-              message = null;
-              render();
-              formElement?.querySelector('textarea, input')?.focus();
-            },
-          }, action.label)))
+          ? h(
+              'div',
+              { class: 'actions' },
+              available.map((action) =>
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: `${action.style ?? ''} ${openForm === action.id ? 'pressed' : ''}`.trim(),
+                    dataset: { action: action.id },
+                    'aria-expanded': action.form ? String(openForm === action.id) : undefined,
+                    onclick: () => {
+                      if (action.run) return action.run();
+                      openForm = openForm === action.id ? null : action.id;
+                      formElement = openForm ? action.form() : null;
+                      message = null;
+                      render();
+                      formElement?.querySelector('textarea, input')?.focus();
+                    },
+                  },
+                  action.label,
+                ),
+              ),
+            )
           : h('span', { class: 'muted' }, `Nothing to do for a ${words(order.status)} order.`),
       ),
       formElement,
     );
 
-    mount(content,
+    mount(
+      content,
       backLink(),
       head,
       message,
@@ -386,44 +639,108 @@ function showOrder(orderId) {
 
   /** Why the order is where it is, for the statuses whose reasons still hold. */
   function statusNotice() {
-    const reasons = order.statusReasons?.length ? h('ul', { class: 'reasons' }, order.statusReasons.map((reason) => h('li', {}, reason))) : null;
+    const reasons = order.statusReasons?.length
+      ? h(
+          'ul',
+          { class: 'reasons' },
+          order.statusReasons.map((reason) => h('li', {}, reason)),
+        )
+      : null;
     if (order.status === 'AWAITING_APPROVAL') return notice('info', h('strong', {}, 'Needs approval because'), reasons);
-    if (order.status === 'BACKORDERED' || order.status === 'PARTIALLY_SHIPPED') return reasons && notice('info', h('strong', {}, 'Waiting for stock'), reasons);
-    if (order.status === 'REJECTED') return notice('error', h('strong', {}, `Rejected: ${words(order.rejectReason)}`), reasons);
-    if (order.status === 'CANCELLED') return notice(order.cancelReason === 'requested' ? 'info' : 'error', h('strong', {}, `Cancelled: ${words(order.cancelReason)}`), reasons);
+    if (order.status === 'BACKORDERED' || order.status === 'PARTIALLY_SHIPPED')
+      return reasons && notice('info', h('strong', {}, 'Waiting for stock'), reasons);
+    if (order.status === 'REJECTED')
+      return notice('error', h('strong', {}, `Rejected: ${words(order.rejectReason)}`), reasons);
+    if (order.status === 'CANCELLED')
+      return notice(
+        order.cancelReason === 'requested' ? 'info' : 'error',
+        h('strong', {}, `Cancelled: ${words(order.cancelReason)}`),
+        reasons,
+      );
     return null;
   }
 
   function approveForm() {
-    const inputs = order.lines.map((line) => h('input', { type: 'number', min: 0, max: line.quantity, value: line.quantity, step: 1, name: `approve-${line.sku}`, 'aria-label': `Approved quantity of ${line.sku}` }));
+    const inputs = order.lines.map((line) =>
+      h('input', {
+        type: 'number',
+        min: 0,
+        max: line.quantity,
+        value: line.quantity,
+        step: 1,
+        name: `approve-${line.sku}`,
+        'aria-label': `Approved quantity of ${line.sku}`,
+      }),
+    );
     const note = h('textarea', { name: 'note', placeholder: 'Optional note for the timeline' });
-    return h('form', {
-      class: 'action-form',
-      onsubmit: (event) => {
-        event.preventDefault();
-        const lines = order.lines.map((line, index) => ({ sku: line.sku, approvedQuantity: Number(inputs[index].value) })).filter((line, index) => line.approvedQuantity !== order.lines[index].quantity);
-        act('Approve', 'approve', { ...(lines.length ? { lines } : {}), ...(note.value.trim() ? { note: note.value.trim() } : {}) }, () => (lines.length ? 'Approved with reduced quantities.' : 'Approved.'));
+    return h(
+      'form',
+      {
+        class: 'action-form',
+        onsubmit: (event) => {
+          event.preventDefault();
+          const lines = order.lines
+            .map((line, index) => ({ sku: line.sku, approvedQuantity: Number(inputs[index].value) }))
+            .filter((line, index) => line.approvedQuantity !== order.lines[index].quantity);
+          act(
+            'Approve',
+            'approve',
+            { ...(lines.length ? { lines } : {}), ...(note.value.trim() ? { note: note.value.trim() } : {}) },
+            () => (lines.length ? 'Approved with reduced quantities.' : 'Approved.'),
+          );
+        },
       },
-    },
-      h('p', { class: 'muted' }, 'Approve every line in full, or lower a line\'s quantity: the difference is cancelled.'),
-      h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'SKU'), h('th', { class: 'num' }, 'Ordered'), h('th', {}, 'Approve'))),
-        h('tbody', {}, order.lines.map((line, index) => h('tr', {}, h('td', { class: 'mono' }, line.sku), h('td', { class: 'num' }, line.quantity), h('td', {}, inputs[index]))))),
+      h(
+        'p',
+        { class: 'muted' },
+        "Approve every line in full, or lower a line's quantity: the difference is cancelled.",
+      ),
+      h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, h('th', {}, 'SKU'), h('th', { class: 'num' }, 'Ordered'), h('th', {}, 'Approve'))),
+        h(
+          'tbody',
+          {},
+          order.lines.map((line, index) =>
+            h(
+              'tr',
+              {},
+              h('td', { class: 'mono' }, line.sku),
+              h('td', { class: 'num' }, line.quantity),
+              h('td', {}, inputs[index]),
+            ),
+          ),
+        ),
+      ),
       h('label', {}, 'Note', note),
-      h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', dataset: { confirm: 'approve' } }, 'Approve order'), closeButton()),
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'submit', class: 'primary', dataset: { confirm: 'approve' } }, 'Approve order'),
+        closeButton(),
+      ),
     );
   }
 
   function reasonForm(label, path, prompt, success) {
     const reason = h('textarea', { name: 'reason', required: true, maxlength: 1000, placeholder: prompt });
-    return h('form', {
-      class: 'action-form',
-      onsubmit: (event) => {
-        event.preventDefault();
-        act(label, path, { reason: reason.value.trim() }, success);
+    return h(
+      'form',
+      {
+        class: 'action-form',
+        onsubmit: (event) => {
+          event.preventDefault();
+          act(label, path, { reason: reason.value.trim() }, success);
+        },
       },
-    },
       h('label', {}, 'Reason', reason),
-      h('div', { class: 'row' }, h('button', { type: 'submit', class: 'danger solid', dataset: { confirm: path } }, label), closeButton()),
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'submit', class: 'danger solid', dataset: { confirm: path } }, label),
+        closeButton(),
+      ),
     );
   }
 
@@ -431,95 +748,266 @@ function showOrder(orderId) {
     const left = refundable(order);
     const full = h('input', { type: 'radio', name: 'kind', value: 'full', checked: true });
     const partial = h('input', { type: 'radio', name: 'kind', value: 'amount' });
-    const amount = h('input', { class: 'amount', name: 'amount', inputmode: 'decimal', placeholder: '0.00', 'aria-label': `Amount in ${order.currency}`, disabled: true });
-    for (const radio of [full, partial]) radio.addEventListener('change', () => { amount.disabled = full.checked; if (!amount.disabled) amount.focus(); });
-    const reason = h('textarea', { name: 'reason', required: true, maxlength: 1000, placeholder: 'Why is money going back?' });
+    const amount = h('input', {
+      class: 'amount',
+      name: 'amount',
+      inputmode: 'decimal',
+      placeholder: '0.00',
+      'aria-label': `Amount in ${order.currency}`,
+      disabled: true,
+    });
+    for (const radio of [full, partial])
+      radio.addEventListener('change', () => {
+        amount.disabled = full.checked;
+        if (!amount.disabled) amount.focus();
+      });
+    const reason = h('textarea', {
+      name: 'reason',
+      required: true,
+      maxlength: 1000,
+      placeholder: 'Why is money going back?',
+    });
     const problem = h('div');
-    return h('form', {
-      class: 'action-form',
-      onsubmit: (event) => {
-        event.preventDefault();
-        const value = full.checked ? left : toMinorUnits(amount.value, order.currency);
-        if (!Number.isInteger(value) || value <= 0) return mount(problem, notice('error', h('strong', {}, 'Enter a positive amount, e.g. 12.50')));
-        act('Refund', 'refunds', { amount: value, reason: reason.value.trim() }, (answer) => `Refunded ${money(answer.amount, order.currency)}${answer.creditNote ? `, credit note ${answer.creditNote}` : ''}.`);
+    return h(
+      'form',
+      {
+        class: 'action-form',
+        onsubmit: (event) => {
+          event.preventDefault();
+          const value = full.checked ? left : toMinorUnits(amount.value, order.currency);
+          if (!Number.isInteger(value) || value <= 0)
+            return mount(problem, notice('error', h('strong', {}, 'Enter a positive amount, e.g. 12.50')));
+          act(
+            'Refund',
+            'refunds',
+            { amount: value, reason: reason.value.trim() },
+            (answer) =>
+              `Refunded ${money(answer.amount, order.currency)}${answer.creditNote ? `, credit note ${answer.creditNote}` : ''}.`,
+          );
+        },
       },
-    },
       h('p', { class: 'muted' }, `Up to ${money(left, order.currency)} can be refunded (invoiced minus credit notes).`),
-      h('div', { class: 'choice' },
+      h(
+        'div',
+        { class: 'choice' },
         h('label', { class: 'inline' }, full, `Full (${money(left, order.currency)})`),
         h('label', { class: 'inline' }, partial, 'Amount'),
         amount,
       ),
       problem,
       h('label', {}, 'Reason', reason),
-      h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', dataset: { confirm: 'refunds' } }, 'Refund'), closeButton()),
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'submit', class: 'primary', dataset: { confirm: 'refunds' } }, 'Refund'),
+        closeButton(),
+      ),
     );
   }
 
   function closeButton() {
-    return h('button', { type: 'button', class: 'ghost', onclick: () => { openForm = null; formElement = null; render(); } }, 'Close');
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'ghost',
+        onclick: () => {
+          openForm = null;
+          formElement = null;
+          render();
+        },
+      },
+      'Close',
+    );
   }
 
   function linesCard(names) {
     const quantity = (value) => h('td', { class: 'num' }, value ? String(value) : h('span', { class: 'muted' }, '0'));
-    return h('div', { class: 'card' },
+    return h(
+      'div',
+      { class: 'card' },
       h('header', {}, h('h2', {}, 'Lines')),
-      h('table', {},
-        h('thead', {}, h('tr', {}, ['Item', 'Qty', 'Approved', 'Reserved', 'Shipped', 'Delivered', 'Returned', 'Cancelled', 'Unit', 'Total'].map((title, index) => h('th', { class: index ? 'num' : '' }, title)))),
-        h('tbody', {}, order.lines.map((line) => h('tr', {},
-          h('td', {}, h('div', { class: 'mono' }, line.sku), h('div', { class: 'muted' }, names.get(line.sku) ?? '')),
-          quantity(line.quantity), quantity(line.approvedQuantity), quantity(line.reservedQuantity), quantity(line.shippedQuantity),
-          quantity(line.deliveredQuantity), quantity(line.returnedQuantity), quantity(line.cancelledQuantity),
-          h('td', { class: 'num' }, money(line.unitPrice, order.currency)),
-          h('td', { class: 'num' }, money(line.total, order.currency)),
-        ))),
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            [
+              'Item',
+              'Qty',
+              'Approved',
+              'Reserved',
+              'Shipped',
+              'Delivered',
+              'Returned',
+              'Cancelled',
+              'Unit',
+              'Total',
+            ].map((title, index) => h('th', { class: index ? 'num' : '' }, title)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          order.lines.map((line) =>
+            h(
+              'tr',
+              {},
+              h(
+                'td',
+                {},
+                h('div', { class: 'mono' }, line.sku),
+                h('div', { class: 'muted' }, names.get(line.sku) ?? ''),
+              ),
+              quantity(line.quantity),
+              quantity(line.approvedQuantity),
+              quantity(line.reservedQuantity),
+              quantity(line.shippedQuantity),
+              quantity(line.deliveredQuantity),
+              quantity(line.returnedQuantity),
+              quantity(line.cancelledQuantity),
+              h('td', { class: 'num' }, money(line.unitPrice, order.currency)),
+              h('td', { class: 'num' }, money(line.total, order.currency)),
+            ),
+          ),
+        ),
       ),
     );
   }
 
   function totalsCard() {
     const t = order.totals;
-    const row = (label, value, cls = '') => [h('span', { class: cls }, label), h('span', { class: `num ${cls}` }, money(value, order.currency))];
-    const sum = (kind) => order.payments.filter((payment) => payment.kind === kind && payment.status === 'succeeded').reduce((total, payment) => total + Number(payment.amount), 0);
-    return h('div', { class: 'card' },
+    const row = (label, value, cls = '') => [
+      h('span', { class: cls }, label),
+      h('span', { class: `num ${cls}` }, money(value, order.currency)),
+    ];
+    const sum = (kind) =>
+      order.payments
+        .filter((payment) => payment.kind === kind && payment.status === 'succeeded')
+        .reduce((total, payment) => total + Number(payment.amount), 0);
+    return h(
+      'div',
+      { class: 'card' },
       h('header', {}, h('h2', {}, 'Totals')),
-      h('div', { class: 'body totals' },
-        row('Subtotal', t.subtotal), t.discount ? row('Discount', -t.discount) : null, row('Shipping', t.shipping), row('Tax', t.tax), row('Total', t.total, 'sum'),
-        order.payment.method === 'card' ? [row('Authorized', sum('authorization'), 'muted'), row('Captured', sum('capture'), 'muted'), row('Refunded', sum('refund'), 'muted')] : null,
+      h(
+        'div',
+        { class: 'body totals' },
+        row('Subtotal', t.subtotal),
+        t.discount ? row('Discount', -t.discount) : null,
+        row('Shipping', t.shipping),
+        row('Tax', t.tax),
+        row('Total', t.total, 'sum'),
+        order.payment.method === 'card'
+          ? [
+              row('Authorized', sum('authorization'), 'muted'),
+              row('Captured', sum('capture'), 'muted'),
+              row('Refunded', sum('refund'), 'muted'),
+            ]
+          : null,
         row('Refundable', refundable(order), 'muted'),
       ),
       order.invoices.length
-        ? h('div', { class: 'body' }, h('h3', {}, 'Invoices'), h('ul', { class: 'reasons' }, order.invoices.map((invoice) => h('li', {}, h('span', { class: 'mono' }, invoice.number), ` ${words(invoice.kind)} · ${money(invoice.total, invoice.currency)} · ${invoice.status}`))))
+        ? h(
+            'div',
+            { class: 'body' },
+            h('h3', {}, 'Invoices'),
+            h(
+              'ul',
+              { class: 'reasons' },
+              order.invoices.map((invoice) =>
+                h(
+                  'li',
+                  {},
+                  h('span', { class: 'mono' }, invoice.number),
+                  ` ${words(invoice.kind)} · ${money(invoice.total, invoice.currency)} · ${invoice.status}`,
+                ),
+              ),
+            ),
+          )
         : null,
     );
   }
 
   function shipmentsCard() {
-    return h('div', { class: 'card' },
+    return h(
+      'div',
+      { class: 'card' },
       h('header', {}, h('h2', {}, 'Shipments'), h('span', { class: 'muted' }, `${order.shipments.length}`)),
       order.shipments.length === 0
         ? h('p', { class: 'empty' }, 'No shipments yet.')
-        : h('div', { class: 'body shipments' }, order.shipments.map((shipment) => h('div', { class: `shipment ${shipment.status}`, dataset: { shipmentId: shipment.id } },
-          h('div', { class: 'top' },
-            h('div', {}, h('b', { class: 'mono' }, shipment.id), h('span', { class: 'muted' }, ` · from ${shipment.warehouse}`),
-              shipment.carrier ? h('span', { class: 'muted' }, ` · ${shipment.carrier} ${words(shipment.service)}`) : null,
-              shipment.carrierTrackingNumber ? h('span', { class: 'muted' }, ' · ', h('code', {}, shipment.carrierTrackingNumber)) : null),
-            badge(shipment.status),
+        : h(
+            'div',
+            { class: 'body shipments' },
+            order.shipments.map((shipment) =>
+              h(
+                'div',
+                { class: `shipment ${shipment.status}`, dataset: { shipmentId: shipment.id } },
+                h(
+                  'div',
+                  { class: 'top' },
+                  h(
+                    'div',
+                    {},
+                    h('b', { class: 'mono' }, shipment.id),
+                    h('span', { class: 'muted' }, ` · from ${shipment.warehouse}`),
+                    shipment.carrier
+                      ? h('span', { class: 'muted' }, ` · ${shipment.carrier} ${words(shipment.service)}`)
+                      : null,
+                    shipment.carrierTrackingNumber
+                      ? h('span', { class: 'muted' }, ' · ', h('code', {}, shipment.carrierTrackingNumber))
+                      : null,
+                  ),
+                  badge(shipment.status),
+                ),
+                h(
+                  'div',
+                  { class: 'muted' },
+                  shipment.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', '),
+                  shipment.pickList ? ` · pick list ${shipment.pickList.id} (${shipment.pickList.status})` : '',
+                ),
+                shipment.events.length
+                  ? h(
+                      'ul',
+                      { class: 'events' },
+                      shipment.events.map((event) =>
+                        h(
+                          'li',
+                          {},
+                          h('time', {}, dateTime(event.at)),
+                          badge(event.status),
+                          event.detail ? h('span', {}, event.detail) : null,
+                        ),
+                      ),
+                    )
+                  : null,
+              ),
+            ),
           ),
-          h('div', { class: 'muted' }, shipment.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', '), shipment.pickList ? ` · pick list ${shipment.pickList.id} (${shipment.pickList.status})` : ''),
-          shipment.events.length ? h('ul', { class: 'events' }, shipment.events.map((event) => h('li', {}, h('time', {}, dateTime(event.at)), badge(event.status), event.detail ? h('span', {}, event.detail) : null))) : null,
-        ))),
     );
   }
 
   function timelineCard() {
     const events = history?.timeline ?? order.timeline;
-    return h('div', { class: 'card' },
+    return h(
+      'div',
+      { class: 'card' },
       h('header', {}, h('h2', {}, 'Timeline'), h('span', { class: 'muted' }, 'oldest first')),
-      h('ol', { class: 'timeline' }, events.map((event) => h('li', { class: event.type },
-        h('time', {}, dateTime(event.at)),
-        h('div', {}, h('span', { class: 'type' }, words(event.type)), event.message),
-      ))),
+      h(
+        'ol',
+        { class: 'timeline' },
+        events.map((event) =>
+          h(
+            'li',
+            { class: event.type },
+            h('time', {}, dateTime(event.at)),
+            h('div', {}, h('span', { class: 'type' }, words(event.type)), event.message),
+          ),
+        ),
+      ),
     );
   }
 

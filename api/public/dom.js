@@ -33,14 +33,16 @@ const formatters = new Map();
 export function money(amount, currency) {
   if (amount === null || amount === undefined) return '—';
   const code = currency || 'USD';
-  if (!formatters.has(code)) formatters.set(code, new Intl.NumberFormat('en-US', { style: 'currency', currency: code }));
+  if (!formatters.has(code))
+    formatters.set(code, new Intl.NumberFormat('en-US', { style: 'currency', currency: code }));
   const formatter = formatters.get(code);
   return formatter.format(Number(amount) / 10 ** formatter.resolvedOptions().maximumFractionDigits);
 }
 
 /** Major units typed by a person (e.g. "12.5") → minor units, or NaN. */
 export function toMinorUnits(text, currency) {
-  const digits = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency || 'USD' }).resolvedOptions().maximumFractionDigits;
+  const digits = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency || 'USD' }).resolvedOptions()
+    .maximumFractionDigits;
   if (!/^\d+(\.\d+)?$/.test(text.trim())) return Number.NaN;
   const [whole, fraction = ''] = text.trim().split('.');
   if (fraction.length > digits) return Number.NaN;
@@ -91,7 +93,10 @@ export function tone(status) {
   }
 }
 
-export const words = (text) => String(text ?? '').replace(/_/g, ' ').toLowerCase();
+export const words = (text) =>
+  String(text ?? '')
+    .replace(/_/g, ' ')
+    .toLowerCase();
 
 export function badge(status, extra = '') {
   return h('span', { class: `badge tone-${tone(status)} ${extra}`.trim(), dataset: { status } }, words(status));

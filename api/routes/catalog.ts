@@ -1,9 +1,24 @@
 import { Router } from 'express';
-import { fromCustomer, fromProduct, fromWarehouse, toCustomer, toProduct, toPromotion, toWarehouse } from '../../db/catalog';
+import {
+  fromCustomer,
+  fromProduct,
+  fromWarehouse,
+  toCustomer,
+  toProduct,
+  toPromotion,
+  toWarehouse,
+} from '../../db/catalog';
 import type { ApiDeps } from '../app';
 import { conflict, notFound, parse } from '../problem';
 import { randomCode } from '../place-order';
-import { customerPatchSchema, customerSchema, productPatchSchema, productSchema, promotionSchema, warehouseSchema } from '../schemas';
+import {
+  customerPatchSchema,
+  customerSchema,
+  productPatchSchema,
+  productSchema,
+  promotionSchema,
+  warehouseSchema,
+} from '../schemas';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -35,23 +50,32 @@ export function catalogRoutes({ db, auth }: ApiDeps): Router {
   });
   router.patch('/products/:sku', auth.requireRole('admin'), async (req, res) => {
     const patch = parse(productPatchSchema, req.body);
-    const [row] = await db('products').where({ sku: req.params.sku }).update({ ...fromProduct(patch), updated_at: db.fn.now() }).returning('*');
+    const [row] = await db('products')
+      .where({ sku: req.params.sku })
+      .update({ ...fromProduct(patch), updated_at: db.fn.now() })
+      .returning('*');
     if (!row) throw notFound(`no product ${req.params.sku}`);
     res.json(toProduct(row));
   });
 
   router.post('/warehouses', auth.requireRole('admin'), async (req, res) => {
     const warehouse = parse(warehouseSchema, req.body);
-    res.status(201).json(toWarehouse(await insertOnce('warehouses', fromWarehouse(warehouse), `warehouse ${warehouse.code}`)));
+    res
+      .status(201)
+      .json(toWarehouse(await insertOnce('warehouses', fromWarehouse(warehouse), `warehouse ${warehouse.code}`)));
   });
   router.get('/warehouses', auth.anyRole, async (_req, res) => {
-    res.json({ items: (await db('warehouses').orderBy([{ column: 'priority' }, { column: 'code' }])).map(toWarehouse) });
+    res.json({
+      items: (await db('warehouses').orderBy([{ column: 'priority' }, { column: 'code' }])).map(toWarehouse),
+    });
   });
 
   router.post('/customers', auth.requireRole('admin'), async (req, res) => {
     const customer = parse(customerSchema, req.body);
     const id = customer.id ?? `CUST-${randomCode(10)}`;
-    res.status(201).json(toCustomer(await insertOnce('customers', fromCustomer({ ...customer, id }), `customer ${id}`)));
+    res
+      .status(201)
+      .json(toCustomer(await insertOnce('customers', fromCustomer({ ...customer, id }), `customer ${id}`)));
   });
   router.get('/customers', auth.anyRole, async (_req, res) => {
     res.json({ items: (await db('customers').orderBy('id')).map(toCustomer) });
@@ -63,7 +87,10 @@ export function catalogRoutes({ db, auth }: ApiDeps): Router {
   });
   router.patch('/customers/:id', auth.requireRole('admin'), async (req, res) => {
     const patch = parse(customerPatchSchema, req.body);
-    const [row] = await db('customers').where({ id: req.params.id }).update({ ...fromCustomer(patch), updated_at: db.fn.now() }).returning('*');
+    const [row] = await db('customers')
+      .where({ id: req.params.id })
+      .update({ ...fromCustomer(patch), updated_at: db.fn.now() })
+      .returning('*');
     if (!row) throw notFound(`no customer ${req.params.id}`);
     res.json(toCustomer(row));
   });

@@ -3,7 +3,11 @@ import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import { openApiDocument } from '../openapi';
 
 /** The assets /docs loads, all served from node_modules (no CDN: the page works offline). */
-export const SWAGGER_UI_ASSETS = ['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js', '/docs/init.js'] as const;
+export const SWAGGER_UI_ASSETS = [
+  '/docs/assets/swagger-ui.css',
+  '/docs/assets/swagger-ui-bundle.js',
+  '/docs/init.js',
+] as const;
 
 const PAGE = `<!DOCTYPE html>
 <html lang="en">

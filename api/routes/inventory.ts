@@ -17,7 +17,10 @@ export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Rou
   const router = Router();
 
   async function requireKnown(warehouse: string, sku: string) {
-    const [warehouseRow, productRow] = await Promise.all([db('warehouses').where({ code: warehouse }).first('code'), db('products').where({ sku }).first('sku')]);
+    const [warehouseRow, productRow] = await Promise.all([
+      db('warehouses').where({ code: warehouse }).first('code'),
+      db('products').where({ sku }).first('sku'),
+    ]);
     const errors: ProblemFieldError[] = [];
     if (!warehouseRow) errors.push({ path: 'body.warehouse', message: `warehouse ${warehouse} does not exist` });
     if (!productRow) errors.push({ path: 'body.sku', message: `product ${sku} does not exist` });
@@ -30,7 +33,9 @@ export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Rou
       return await move();
     } catch (error) {
       if ((error as { code?: string }).code !== NUMERIC_OUT_OF_RANGE) throw error;
-      throw conflict(`stock of ${sku} in ${warehouse} would exceed 2147483647 units`, [{ path: 'body', message: 'too much stock for one warehouse' }]);
+      throw conflict(`stock of ${sku} in ${warehouse} would exceed 2147483647 units`, [
+        { path: 'body', message: 'too much stock for one warehouse' },
+      ]);
     }
   }
 
@@ -51,16 +56,33 @@ export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Rou
     const result = await withinStockRange(receipt.sku, receipt.warehouse, () =>
       db.transaction(async (trx) => {
         await ensureStockRow(trx, receipt.warehouse, receipt.sku);
-        return moveStock(trx, { warehouse: receipt.warehouse, sku: receipt.sku, reason: 'receipt', onHandDelta: receipt.quantity, reservedDelta: 0, reference: receipt.reference, movementKey });
+        return moveStock(trx, {
+          warehouse: receipt.warehouse,
+          sku: receipt.sku,
+          reason: 'receipt',
+          onHandDelta: receipt.quantity,
+          reservedDelta: 0,
+          reference: receipt.reference,
+          movementKey,
+        });
       }),
     );
     const restockWorkflow = restockWorkflowId(movementKey);
     try {
-      await temporal.workflow.start('restockWorkflow', { taskQueue, workflowId: restockWorkflow, args: [{ sku: receipt.sku }], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+      await temporal.workflow.start('restockWorkflow', {
+        taskQueue,
+        workflowId: restockWorkflow,
+        args: [{ sku: receipt.sku }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
-    res.status(result === 'applied' ? 201 : 200).json({ duplicate: result === 'duplicate', level: await levelOf(receipt.warehouse, receipt.sku), restockWorkflow });
+    res.status(result === 'applied' ? 201 : 200).json({
+      duplicate: result === 'duplicate',
+      level: await levelOf(receipt.warehouse, receipt.sku),
+      restockWorkflow,
+    });
   });
 
   /**
@@ -74,29 +96,38 @@ export function inventoryRoutes({ db, auth, temporal, taskQueue }: ApiDeps): Rou
     const requestHash = requestHashOf(adjustment);
     const movementKey = `adjustment:${key ?? randomUUID()}`;
     const seen = key !== undefined && (await findIdempotencyKey(db, ADJUSTMENT_KEYS, key, requestHash)) !== undefined;
-    const result = seen ? 'duplicate' : await withinStockRange(adjustment.sku, adjustment.warehouse, () => db.transaction(async (trx) => {
-      await ensureStockRow(trx, adjustment.warehouse, adjustment.sku);
-      const moved = await moveStock(trx, {
-        warehouse: adjustment.warehouse,
-        sku: adjustment.sku,
-        reason: 'adjustment',
-        onHandDelta: adjustment.delta,
-        reservedDelta: 0,
-        reference: adjustment.reason,
-        movementKey,
-      });
-      if (moved === 'applied' && key !== undefined) await storeIdempotencyKey(trx, ADJUSTMENT_KEYS, key, requestHash, movementKey);
-      return moved;
-    }));
+    const result = seen
+      ? 'duplicate'
+      : await withinStockRange(adjustment.sku, adjustment.warehouse, () =>
+          db.transaction(async (trx) => {
+            await ensureStockRow(trx, adjustment.warehouse, adjustment.sku);
+            const moved = await moveStock(trx, {
+              warehouse: adjustment.warehouse,
+              sku: adjustment.sku,
+              reason: 'adjustment',
+              onHandDelta: adjustment.delta,
+              reservedDelta: 0,
+              reference: adjustment.reason,
+              movementKey,
+            });
+            if (moved === 'applied' && key !== undefined)
+              await storeIdempotencyKey(trx, ADJUSTMENT_KEYS, key, requestHash, movementKey);
+            return moved;
+          }),
+        );
     // A concurrent first use of the key won the race: the body rule applies to its request too.
-    if (result === 'duplicate' && key !== undefined && !seen) await findIdempotencyKey(db, ADJUSTMENT_KEYS, key, requestHash);
+    if (result === 'duplicate' && key !== undefined && !seen)
+      await findIdempotencyKey(db, ADJUSTMENT_KEYS, key, requestHash);
     if (result === 'insufficient') {
       const level = await levelOf(adjustment.warehouse, adjustment.sku);
-      throw conflict(`adjusting by ${adjustment.delta} would leave ${level.onHand + adjustment.delta} on hand against ${level.reserved} reserved`, [
-        { path: 'body.delta', message: `at least ${-(level.onHand - level.reserved)} allowed` },
-      ]);
+      throw conflict(
+        `adjusting by ${adjustment.delta} would leave ${level.onHand + adjustment.delta} on hand against ${level.reserved} reserved`,
+        [{ path: 'body.delta', message: `at least ${-(level.onHand - level.reserved)} allowed` }],
+      );
     }
-    res.status(result === 'applied' ? 201 : 200).json({ duplicate: result === 'duplicate', level: await levelOf(adjustment.warehouse, adjustment.sku) });
+    res
+      .status(result === 'applied' ? 201 : 200)
+      .json({ duplicate: result === 'duplicate', level: await levelOf(adjustment.warehouse, adjustment.sku) });
   });
 
   router.get('/', auth.anyRole, async (req, res) => {

@@ -20,12 +20,25 @@ export function invoiceRoutes({ db, auth }: ApiDeps): Router {
 
   router.get('/invoices', auth.anyRole, async (req, res) => {
     const filter = parse(listQuerySchema, req.query, 'query');
-    const query = db('invoices').orderBy([{ column: 'issued_at', order: 'desc' }, { column: 'number', order: 'desc' }]).limit(filter.limit);
+    const query = db('invoices')
+      .orderBy([
+        { column: 'issued_at', order: 'desc' },
+        { column: 'number', order: 'desc' },
+      ])
+      .limit(filter.limit);
     if (filter.orderId) query.where({ order_id: filter.orderId });
     if (filter.status === 'credit') query.where({ kind: 'credit_note' });
     if (filter.status === 'paid') query.where({ kind: 'invoice' }).whereRaw('amount_paid + amount_credited >= total');
-    if (filter.status === 'open') query.where({ kind: 'invoice' }).whereRaw('amount_paid + amount_credited < total').where((q) => q.whereNull('due_date').orWhere('due_date', '>=', db.raw('current_date')));
-    if (filter.status === 'overdue') query.where({ kind: 'invoice' }).whereRaw('amount_paid + amount_credited < total').where('due_date', '<', db.raw('current_date'));
+    if (filter.status === 'open')
+      query
+        .where({ kind: 'invoice' })
+        .whereRaw('amount_paid + amount_credited < total')
+        .where((q) => q.whereNull('due_date').orWhere('due_date', '>=', db.raw('current_date')));
+    if (filter.status === 'overdue')
+      query
+        .where({ kind: 'invoice' })
+        .whereRaw('amount_paid + amount_credited < total')
+        .where('due_date', '<', db.raw('current_date'));
     res.json({ items: (await query).map(invoiceSummaryView) });
   });
 
@@ -45,7 +58,11 @@ export function invoiceRoutes({ db, auth }: ApiDeps): Router {
       issuedAt: new Date(invoice.issued_at),
       dueDate: invoice.due_date,
       orderId: invoice.order_id,
-      customer: { id: order.customer_id, name: customer?.name ?? order.customer_id, address: customer?.address ?? order.shipping_address },
+      customer: {
+        id: order.customer_id,
+        name: customer?.name ?? order.customer_id,
+        address: customer?.address ?? order.shipping_address,
+      },
       currency: invoice.currency,
       lines: invoice.lines,
       subtotal: invoice.subtotal,
@@ -66,13 +83,21 @@ export function invoiceRoutes({ db, auth }: ApiDeps): Router {
     const number = String(req.params.number);
     const invoice = await db('invoices').where({ number }).first('kind', 'total', 'amount_paid', 'amount_credited');
     if (!invoice) throw notFound(`no invoice ${number}`);
-    if (invoice.kind !== 'invoice') throw unprocessable(`${number} is a credit note; payments go against invoices`, [{ path: 'params.number', message: 'not an invoice' }]);
+    if (invoice.kind !== 'invoice')
+      throw unprocessable(`${number} is a credit note; payments go against invoices`, [
+        { path: 'params.number', message: 'not an invoice' },
+      ]);
     const outcome = await recordInvoicePayment(db, number, payment.amount, payment.reference);
     if (outcome === 'exceeds_balance') {
-      throw conflict(`${payment.amount} is more than the ${invoice.total - invoice.amount_paid - invoice.amount_credited} still open on ${number}`, [{ path: 'body.amount', message: 'exceeds the balance' }]);
+      throw conflict(
+        `${payment.amount} is more than the ${invoice.total - invoice.amount_paid - invoice.amount_credited} still open on ${number}`,
+        [{ path: 'body.amount', message: 'exceeds the balance' }],
+      );
     }
     const updated = await db('invoices').where({ number }).first();
-    res.status(outcome === 'recorded' ? 201 : 200).json({ duplicate: outcome === 'duplicate', invoice: invoiceSummaryView(updated) });
+    res
+      .status(outcome === 'recorded' ? 201 : 200)
+      .json({ duplicate: outcome === 'duplicate', invoice: invoiceSummaryView(updated) });
   });
 
   return router;

@@ -30,12 +30,30 @@ export function orderDocs(doc: ApiDocRegistry): void {
   const id = z.object({ id: z.string().min(1).openapi({ example: 'ORD-0123456789AB' }) });
   const placeOrder = doc.registry.register(
     'PlaceOrder',
-    placeOrderSchema.openapi({ example: { customerId: 'CUST-ACME', lines: [{ sku: 'MUG-BLK', quantity: 2 }], payment: { method: 'card', token: 'tok_ok' } } }),
+    placeOrderSchema.openapi({
+      example: {
+        customerId: 'CUST-ACME',
+        lines: [{ sku: 'MUG-BLK', quantity: 2 }],
+        payment: { method: 'card', token: 'tok_ok' },
+      },
+    }),
   );
-  const idempotencyKey = (what: string) => z.object({ 'Idempotency-Key': idempotencyKeySchema.optional().openapi({ description: what }) });
+  const idempotencyKey = (what: string) =>
+    z.object({ 'Idempotency-Key': idempotencyKeySchema.optional().openapi({ description: what }) });
   // Links: where an order ID comes from, the operations that act on it (Swagger UI shows them; the fuzzer follows them).
   const orderLinks = (id: string) =>
-    Object.fromEntries(['getOrder', 'getOrderHistory', 'approveOrder', 'rejectOrder', 'cancelOrder', 'resumeBackorder', 'refundOrder', 'openReturn'].map((operationId) => [operationId, { id }]));
+    Object.fromEntries(
+      [
+        'getOrder',
+        'getOrderHistory',
+        'approveOrder',
+        'rejectOrder',
+        'cancelOrder',
+        'resumeBackorder',
+        'refundOrder',
+        'openReturn',
+      ].map((operationId) => [operationId, { id }]),
+    );
   const updateErrors = {
     404: 'No such order',
     409: "The order's state does not allow this (or its workflow has finished)",
@@ -43,18 +61,32 @@ export function orderDocs(doc: ApiDocRegistry): void {
   };
 
   doc.operation({
-    method: 'post', operationId: 'placeOrder', path: '/v1/orders', tag, summary: 'Place an order', access: ['sales'],
-    description: 'Accepts the order and starts its workflow (workflow ID = order ID) right after the answer; an order accepted while Temporal is unreachable is started when it is back. Unknown or inactive customer, products or promotion: 422 with every reason.',
-    headers: idempotencyKey('a retry with the same key and body answers 202 with the same order (`Idempotent-Replayed: true`); with another body 422'),
+    method: 'post',
+    operationId: 'placeOrder',
+    path: '/v1/orders',
+    tag,
+    summary: 'Place an order',
+    access: ['sales'],
+    description:
+      'Accepts the order and starts its workflow (workflow ID = order ID) right after the answer; an order accepted while Temporal is unreachable is started when it is back. Unknown or inactive customer, products or promotion: 422 with every reason.',
+    headers: idempotencyKey(
+      'a retry with the same key and body answers 202 with the same order (`Idempotent-Replayed: true`); with another body 422',
+    ),
     body: { schema: placeOrder },
     responses: {
       202: {
         description: 'Accepted: the order is kept and its workflow starts',
         schema: placedOrderView,
-        links: { ...orderLinks('$response.body#/id'), trackOrder: { trackingNumber: '$response.body#/trackingNumber' } },
+        links: {
+          ...orderLinks('$response.body#/id'),
+          trackOrder: { trackingNumber: '$response.body#/trackingNumber' },
+        },
         headers: z.object({
           Location: z.string().openapi({ description: '/v1/orders/{id}' }),
-          'Idempotent-Replayed': z.literal('true').optional().openapi({ description: 'present when the key was seen before' }),
+          'Idempotent-Replayed': z
+            .literal('true')
+            .optional()
+            .openapi({ description: 'present when the key was seen before' }),
         }),
       },
     },
@@ -64,22 +96,48 @@ export function orderDocs(doc: ApiDocRegistry): void {
     },
   });
   doc.operation({
-    method: 'post', operationId: 'placeOrders', path: '/v1/orders/batch', tag, summary: 'Place many orders', access: ['sales'],
+    method: 'post',
+    operationId: 'placeOrders',
+    path: '/v1/orders/batch',
+    tag,
+    summary: 'Place many orders',
+    access: ['sales'],
     description: `JSON \`{orders:[…]}\` (each as for POST /v1/orders) or \`text/csv\` with the columns ${CSV_COLUMNS.join(', ')} (\`lines\` as \`SKU:QTY;SKU:QTY\`). One result per row; a bad row writes nothing and never stops the good ones. With an Idempotency-Key, row i uses \`<key>:<i>\`.`,
     headers: idempotencyKey('row i is placed with `<key>:<i>`, so a retried batch places nothing twice'),
     body: {
       schema: doc.registry.register('BatchOrders', batchOrdersSchema),
-      csv: z.string().openapi({ example: 'customerId,lines,paymentMethod,paymentToken\nCUST-ACME,MUG-BLK:2;TEE-M:1,card,tok_ok\n' }),
+      csv: z
+        .string()
+        .openapi({ example: 'customerId,lines,paymentMethod,paymentToken\nCUST-ACME,MUG-BLK:2;TEE-M:1,card,tok_ok\n' }),
     },
     responses: { 200: { description: 'One result per row, in order', schema: batchResultView } },
   });
   doc.operation({
-    method: 'get', operationId: 'listOrders', path: '/v1/orders', tag, summary: 'List orders', access: 'any', query: listOrdersQuerySchema,
-    description: 'Newest first with cursor paging; filtered by a waiting status (AWAITING_APPROVAL, BACKORDERED) it is the work queue: highest priority first, then oldest first.',
-    responses: { 200: { description: 'A page of orders', schema: z.object({ items: z.array(orderSummaryView), nextCursor: z.string().nullable() }), links: orderLinks('$response.body#/items/0/id') } },
+    method: 'get',
+    operationId: 'listOrders',
+    path: '/v1/orders',
+    tag,
+    summary: 'List orders',
+    access: 'any',
+    query: listOrdersQuerySchema,
+    description:
+      'Newest first with cursor paging; filtered by a waiting status (AWAITING_APPROVAL, BACKORDERED) it is the work queue: highest priority first, then oldest first.',
+    responses: {
+      200: {
+        description: 'A page of orders',
+        schema: z.object({ items: z.array(orderSummaryView), nextCursor: z.string().nullable() }),
+        links: orderLinks('$response.body#/items/0/id'),
+      },
+    },
   });
   doc.operation({
-    method: 'get', operationId: 'getOrder', path: '/v1/orders/{id}', tag, summary: 'Get an order', access: 'any', params: id,
+    method: 'get',
+    operationId: 'getOrder',
+    path: '/v1/orders/{id}',
+    tag,
+    summary: 'Get an order',
+    access: 'any',
+    params: id,
     responses: {
       200: {
         description: 'Full detail: lines, shipments, payments, invoices, timeline',
@@ -96,47 +154,93 @@ export function orderDocs(doc: ApiDocRegistry): void {
     errors: { 404: 'No such order' },
   });
   doc.operation({
-    method: 'get', operationId: 'getOrderHistory', path: '/v1/orders/{id}/history', tag, summary: "An order's timeline and its workflow in the Temporal UI", access: 'any', params: id,
+    method: 'get',
+    operationId: 'getOrderHistory',
+    path: '/v1/orders/{id}/history',
+    tag,
+    summary: "An order's timeline and its workflow in the Temporal UI",
+    access: 'any',
+    params: id,
     responses: { 200: { description: 'The timeline', schema: orderHistoryView } },
     errors: { 404: 'No such order' },
   });
   doc.operation({
-    method: 'post', operationId: 'approveOrder', path: '/v1/orders/{id}/approve', tag, summary: 'Approve an order awaiting approval', access: ['approver'], params: id,
+    method: 'post',
+    operationId: 'approveOrder',
+    path: '/v1/orders/{id}/approve',
+    tag,
+    summary: 'Approve an order awaiting approval',
+    access: ['approver'],
+    params: id,
     description: 'Optionally with lower quantities per SKU (the rest is cancelled).',
     body: { schema: doc.registry.register('Approval', approveSchema), required: false },
     responses: { 200: { description: 'The new status', schema: statusReplySchema } },
     errors: updateErrors,
   });
   doc.operation({
-    method: 'post', operationId: 'rejectOrder', path: '/v1/orders/{id}/reject', tag, summary: 'Reject an order awaiting approval', access: ['approver'], params: id,
+    method: 'post',
+    operationId: 'rejectOrder',
+    path: '/v1/orders/{id}/reject',
+    tag,
+    summary: 'Reject an order awaiting approval',
+    access: ['approver'],
+    params: id,
     body: { schema: doc.registry.register('Rejection', rejectSchema) },
     responses: { 200: { description: 'The new status', schema: statusReplySchema } },
     errors: updateErrors,
   });
   doc.operation({
-    method: 'post', operationId: 'cancelOrder', path: '/v1/orders/{id}/cancel', tag, summary: 'Cancel an order', access: ['support'], params: id,
+    method: 'post',
+    operationId: 'cancelOrder',
+    path: '/v1/orders/{id}/cancel',
+    tag,
+    summary: 'Cancel an order',
+    access: ['support'],
+    params: id,
     description: 'Accepted while anything is left to ship; 409 once nothing is (use returns).',
     body: { schema: doc.registry.register('Cancellation', cancelSchema) },
     responses: { 200: { description: 'The new status', schema: statusReplySchema } },
     errors: updateErrors,
   });
   doc.operation({
-    method: 'post', operationId: 'resumeBackorder', path: '/v1/orders/{id}/resume-backorder', tag, summary: 'Retry allocation of a backordered order now', access: ['support'], params: id,
+    method: 'post',
+    operationId: 'resumeBackorder',
+    path: '/v1/orders/{id}/resume-backorder',
+    tag,
+    summary: 'Retry allocation of a backordered order now',
+    access: ['support'],
+    params: id,
     body: { schema: emptySchema, required: false },
     responses: { 200: { description: 'The new status', schema: statusReplySchema } },
     errors: updateErrors,
   });
   doc.operation({
-    method: 'post', operationId: 'refundOrder', path: '/v1/orders/{id}/refunds', tag, summary: 'Refund an amount or shipped units', access: ['support'], params: id,
-    description: 'Give either `amount` (positive) or `lines`. Never more than was charged and not refunded (409). Issues a credit note.',
-    headers: idempotencyKey('a retry with the same key answers 201 with the first refund (`refundId` `<orderId>/refund-<key>`), also after the order has completed; it never refunds twice'),
+    method: 'post',
+    operationId: 'refundOrder',
+    path: '/v1/orders/{id}/refunds',
+    tag,
+    summary: 'Refund an amount or shipped units',
+    access: ['support'],
+    params: id,
+    description:
+      'Give either `amount` (positive) or `lines`. Never more than was charged and not refunded (409). Issues a credit note.',
+    headers: idempotencyKey(
+      'a retry with the same key answers 201 with the first refund (`refundId` `<orderId>/refund-<key>`), also after the order has completed; it never refunds twice',
+    ),
     body: { schema: doc.registry.register('Refund', refundSchema) },
     responses: { 201: { description: 'Refunded', schema: refundReplyView } },
     errors: updateErrors,
   });
   doc.operation({
-    method: 'post', operationId: 'openReturn', path: '/v1/orders/{id}/returns', tag: 'Returns', summary: 'Open a return (RMA)', access: ['support'], params: id,
-    description: 'Within the return window after delivery, for shipped units not already on a return. The RMA ID holds a slash: URL-encode it.',
+    method: 'post',
+    operationId: 'openReturn',
+    path: '/v1/orders/{id}/returns',
+    tag: 'Returns',
+    summary: 'Open a return (RMA)',
+    access: ['support'],
+    params: id,
+    description:
+      'Within the return window after delivery, for shipped units not already on a return. The RMA ID holds a slash: URL-encode it.',
     body: { schema: doc.registry.register('ReturnRequest', returnSchema) },
     responses: {
       201: {

@@ -8,13 +8,19 @@ const PUBLIC_DIR = path.join(__dirname, '..', 'public');
  * tracking number in the address never leaks to another site.
  */
 const pageHeaders: RequestHandler = (_req, res, next) => {
-  res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  res.setHeader(
+    'Content-Security-Policy',
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  );
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   next();
 };
 
-const page = (file: string): RequestHandler => (_req, res) => res.sendFile(path.join(PUBLIC_DIR, file));
+const page =
+  (file: string): RequestHandler =>
+  (_req, res) =>
+    res.sendFile(path.join(PUBLIC_DIR, file));
 
 /** The support console (`/console`, data through `/v1` with the user's key) and the public tracking page. */
 export function pageRoutes(): Router {

@@ -13,10 +13,18 @@ export function pickListRoutes(deps: ApiDeps): Router {
   /** Work queue per warehouse: wave by wave, highest priority first, then oldest first. */
   router.get('/pick-lists', auth.requireRole('warehouse'), async (req, res) => {
     const filter = parse(pickListQuerySchema, req.query, 'query');
-    const query = db('pick_lists').where({ status: filter.status }).orderBy([{ column: 'wave' }, { column: 'priority' }, { column: 'created_at' }, { column: 'id' }]).limit(filter.limit);
+    const query = db('pick_lists')
+      .where({ status: filter.status })
+      .orderBy([{ column: 'wave' }, { column: 'priority' }, { column: 'created_at' }, { column: 'id' }])
+      .limit(filter.limit);
     if (filter.warehouse) query.where({ warehouse_code: filter.warehouse });
     const lists = await query;
-    const lines = await db('pick_list_lines').whereIn('pick_list_id', lists.map((list) => list.id)).orderBy('sku');
+    const lines = await db('pick_list_lines')
+      .whereIn(
+        'pick_list_id',
+        lists.map((list) => list.id),
+      )
+      .orderBy('sku');
     res.json({
       items: lists.map((list) => ({
         id: list.id,
@@ -28,7 +36,9 @@ export function pickListRoutes(deps: ApiDeps): Router {
         status: list.status,
         createdAt: list.created_at,
         confirmedAt: list.confirmed_at,
-        lines: lines.filter((line) => line.pick_list_id === list.id).map((line) => ({ sku: line.sku, quantity: line.quantity, pickedQuantity: line.picked_quantity })),
+        lines: lines
+          .filter((line) => line.pick_list_id === list.id)
+          .map((line) => ({ sku: line.sku, quantity: line.quantity, pickedQuantity: line.picked_quantity })),
       })),
     });
   });
@@ -36,9 +46,15 @@ export function pickListRoutes(deps: ApiDeps): Router {
   /** Lines not listed were picked in full; a lower pickedQuantity is a short pick (re-allocated or backordered). */
   router.post('/pick-lists/:id/confirm', auth.requireRole('warehouse'), async (req, res) => {
     const request = parse(confirmPickSchema, req.body ?? {});
-    const pickList = await db('pick_lists').where({ id: String(req.params.id) }).first('id', 'order_id');
+    const pickList = await db('pick_lists')
+      .where({ id: String(req.params.id) })
+      .first('id', 'order_id');
     if (!pickList) throw notFound(`no pick list ${req.params.id}`);
-    res.json(await updateOrder(deps, pickList.order_id, (order) => order.executeUpdate(confirmPickUpdate, { args: [{ pickListId: pickList.id, lines: request.lines }] })));
+    res.json(
+      await updateOrder(deps, pickList.order_id, (order) =>
+        order.executeUpdate(confirmPickUpdate, { args: [{ pickListId: pickList.id, lines: request.lines }] }),
+      ),
+    );
   });
 
   return router;

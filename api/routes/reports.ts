@@ -1,10 +1,23 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { customersReport, paymentReconciliation, productsReport, salesReport } from '../../db/reports';
-import { DAY_MS, dayOf, dayStartMs, defaultSalesRange, periodLengthMs, wholePeriodRange, type ReportPeriod } from '../../domain/periods';
+import {
+  DAY_MS,
+  dayOf,
+  dayStartMs,
+  defaultSalesRange,
+  periodLengthMs,
+  wholePeriodRange,
+  type ReportPeriod,
+} from '../../domain/periods';
 import type { ApiDeps } from '../app';
 import { badRequest, parse } from '../problem';
-import { customersReportQuerySchema, paymentReportQuerySchema, productsReportQuerySchema, salesReportQuerySchema } from '../schemas';
+import {
+  customersReportQuerySchema,
+  paymentReportQuerySchema,
+  productsReportQuerySchema,
+  salesReportQuerySchema,
+} from '../schemas';
 
 /** Sales defaults: four weeks of days or twelve weeks, averaging a week of days or four weeks. */
 const SALES_DEFAULTS: Record<ReportPeriod, { periods: number; lookback: number; maxPeriods: number }> = {
@@ -40,21 +53,56 @@ export function reportRoutes({ db, auth }: ApiDeps): Router {
     const defaults = SALES_DEFAULTS[query.period];
     const to = query.to ?? dayOf(asOfMs);
     const from = query.from ?? defaultSalesRange(dayStartMs(to), query.period, defaults.periods).from;
-    if (from > to) throw badRequest(`from ${from} is after to ${to}`, [{ path: 'query.from', message: 'must not be after to (which defaults to the day of asOf)' }]);
+    if (from > to)
+      throw badRequest(`from ${from} is after to ${to}`, [
+        { path: 'query.from', message: 'must not be after to (which defaults to the day of asOf)' },
+      ]);
     const range = wholePeriodRange(from, to, query.period);
-    if (range.fromMs > asOfMs) throw badRequest(`the range starts after ${new Date(asOfMs).toISOString()}: nothing to report yet`, [{ path: 'query.from', message: 'must not be after asOf (default now)' }]);
+    if (range.fromMs > asOfMs)
+      throw badRequest(`the range starts after ${new Date(asOfMs).toISOString()}: nothing to report yet`, [
+        { path: 'query.from', message: 'must not be after asOf (default now)' },
+      ]);
     if ((range.untilMs - range.fromMs) / periodLengthMs(query.period) > defaults.maxPeriods) {
-      throw badRequest(`a ${query.period} report covers at most ${defaults.maxPeriods} periods`, [{ path: 'query.from', message: `the range is longer than ${defaults.maxPeriods} ${query.period}s` }]);
+      throw badRequest(`a ${query.period} report covers at most ${defaults.maxPeriods} periods`, [
+        { path: 'query.from', message: `the range is longer than ${defaults.maxPeriods} ${query.period}s` },
+      ]);
     }
     const lookback = query.lookback ?? defaults.lookback;
-    const report = await salesReport(db, { period: query.period, ...range, asOfMs, lookback, currency: query.currency });
-    res.json({ period: query.period, from: report.from, to: report.to, asOf: report.asOf, lookback, series: report.series });
+    const report = await salesReport(db, {
+      period: query.period,
+      ...range,
+      asOfMs,
+      lookback,
+      currency: query.currency,
+    });
+    res.json({
+      period: query.period,
+      from: report.from,
+      to: report.to,
+      asOf: report.asOf,
+      lookback,
+      series: report.series,
+    });
   });
 
   router.get('/reports/customers', auth.anyRole, async (req, res) => {
     const query = parse(customersReportQuerySchema, req.query, 'query');
-    const report = await customersReport(db, { ...placementRange(query), customerId: query.customerId, currency: query.currency, sort: query.sort, direction: query.direction, limit: query.limit });
-    res.json({ from: query.from ?? null, to: query.to ?? null, sort: query.sort, direction: query.direction, total: report.total, items: report.items });
+    const report = await customersReport(db, {
+      ...placementRange(query),
+      customerId: query.customerId,
+      currency: query.currency,
+      sort: query.sort,
+      direction: query.direction,
+      limit: query.limit,
+    });
+    res.json({
+      from: query.from ?? null,
+      to: query.to ?? null,
+      sort: query.sort,
+      direction: query.direction,
+      total: report.total,
+      items: report.items,
+    });
   });
 
   return router;

@@ -27,7 +27,9 @@ export function returnRoutes({ db, auth, temporal }: ApiDeps): Router {
   const router = Router();
 
   router.get('/returns/:id', auth.anyRole, async (req, res) => {
-    const row = await db('returns').where({ id: String(req.params.id) }).first();
+    const row = await db('returns')
+      .where({ id: String(req.params.id) })
+      .first();
     if (!row) throw notFound(`no return ${req.params.id}`);
     res.json(returnView(row));
   });
@@ -38,9 +40,14 @@ export function returnRoutes({ db, auth, temporal }: ApiDeps): Router {
     const id = String(req.params.id);
     const row = await db('returns').where({ id }).first('status');
     if (!row) throw notFound(`no return ${id}`);
-    const reply = await sendUpdate(temporal.workflow.getHandle(id), (handle) => handle.executeUpdate(receiveReturnUpdate, { args: [request], updateId: updateIdFrom(req, 'receive') }), async () => {
-      throw conflict(`return ${id} is ${row.status}`);
-    });
+    const reply = await sendUpdate(
+      temporal.workflow.getHandle(id),
+      (handle) =>
+        handle.executeUpdate(receiveReturnUpdate, { args: [request], updateId: updateIdFrom(req, 'receive') }),
+      async () => {
+        throw conflict(`return ${id} is ${row.status}`);
+      },
+    );
     res.json(reply);
   });
 

@@ -13,7 +13,9 @@ export function shipmentRoutes(deps: ApiDeps): Router {
   const router = Router();
 
   router.get('/shipments/:id', auth.anyRole, async (req, res) => {
-    const shipment = await db('shipments').where({ id: String(req.params.id) }).first();
+    const shipment = await db('shipments')
+      .where({ id: String(req.params.id) })
+      .first();
     if (!shipment) throw notFound(`no shipment ${req.params.id}`);
     const [lines, events] = await Promise.all([
       db('shipment_lines').where({ shipment_id: shipment.id }).orderBy('sku').select('sku', 'quantity'),
@@ -29,19 +31,30 @@ export function shipmentRoutes(deps: ApiDeps): Router {
   const carrierOrSignature: RequestHandler = (req, res, next) => {
     const signature = req.header('x-oms-signature');
     if (signature === undefined) return auth.requireRole('carrier')(req, res, next);
-    const expected = createHmac('sha256', config.carrierWebhookSecret).update((req as RawBodyRequest).rawBody ?? Buffer.alloc(0)).digest();
+    const expected = createHmac('sha256', config.carrierWebhookSecret)
+      .update((req as RawBodyRequest).rawBody ?? Buffer.alloc(0))
+      .digest();
     const presented = /^[0-9a-f]{64}$/i.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-      throw new HttpProblem(401, 'X-OMS-Signature does not match the body: sign the raw body with HMAC-SHA256 and OMS_CARRIER_WEBHOOK_SECRET, hex-encoded');
+      throw new HttpProblem(
+        401,
+        'X-OMS-Signature does not match the body: sign the raw body with HMAC-SHA256 and OMS_CARRIER_WEBHOOK_SECRET, hex-encoded',
+      );
     }
     next();
   };
 
   router.post('/shipments/:id/events', carrierOrSignature, async (req, res) => {
     const event = parse(carrierEventSchema, req.body);
-    const shipment = await db('shipments').where({ id: String(req.params.id) }).first('id', 'order_id');
+    const shipment = await db('shipments')
+      .where({ id: String(req.params.id) })
+      .first('id', 'order_id');
     if (!shipment) throw notFound(`no shipment ${req.params.id}`);
-    res.json(await updateOrder(deps, shipment.order_id, (order) => order.executeUpdate(carrierEventUpdate, { args: [{ shipmentId: shipment.id, ...event }] })));
+    res.json(
+      await updateOrder(deps, shipment.order_id, (order) =>
+        order.executeUpdate(carrierEventUpdate, { args: [{ shipmentId: shipment.id, ...event }] }),
+      ),
+    );
   });
 
   return router;

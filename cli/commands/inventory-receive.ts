@@ -15,7 +15,13 @@ export const inventoryReceiveCommand: Command = {
   --quantity N       units received
   --reference REF    the delivery's reference: receiving the same one again moves nothing
 ${API_OPTIONS_HELP}`,
-  options: { warehouse: { type: 'string' }, sku: { type: 'string' }, quantity: { type: 'string' }, reference: { type: 'string' }, ...API_OPTIONS },
+  options: {
+    warehouse: { type: 'string' },
+    sku: { type: 'string' },
+    quantity: { type: 'string' },
+    reference: { type: 'string' },
+    ...API_OPTIONS,
+  },
   async run({ values }, output) {
     const receipt = {
       warehouse: requiredOption(values, 'warehouse', this.name),
@@ -23,7 +29,9 @@ ${API_OPTIONS_HELP}`,
       quantity: positiveInteger(requiredOption(values, 'quantity', this.name), '--quantity'),
       reference: requiredOption(values, 'reference', this.name),
     };
-    const reply = await ApiClient.from(values).request<ReceiptReply>('POST', '/v1/inventory/receipts', { json: receipt });
+    const reply = await ApiClient.from(values).request<ReceiptReply>('POST', '/v1/inventory/receipts', {
+      json: receipt,
+    });
     if (values.json) return output.out(JSON.stringify(reply, null, 2));
     const level = `on hand ${reply.level.onHand}, reserved ${reply.level.reserved}, available ${reply.level.available}`;
     output.out(

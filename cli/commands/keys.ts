@@ -19,8 +19,12 @@ ${DATABASE_HELP}`,
   options: { role: { type: 'string' }, label: { type: 'string' } },
   async run({ values }, output) {
     const role = requiredOption(values, 'role', this.name);
-    if (!ROLES.includes(role as Role)) throw new CliError(`--role must be one of ${ROLES.join(', ')}, got "${role}"`, 2);
-    const created = await withDatabase((db) => createApiKey(db, role as Role, stringOption(values, 'label')), output.err);
+    if (!ROLES.includes(role as Role))
+      throw new CliError(`--role must be one of ${ROLES.join(', ')}, got "${role}"`, 2);
+    const created = await withDatabase(
+      (db) => createApiKey(db, role as Role, stringOption(values, 'label')),
+      output.err,
+    );
     output.err(`created API key ${created.id} (role ${created.role}). It is shown only now; keep it somewhere safe:`);
     output.out(created.key);
   },
@@ -35,9 +39,18 @@ export const keysListCommand: Command = {
   async run(_args, output) {
     const keys = await withDatabase((db) => listApiKeys(db), output.err);
     if (keys.length === 0) return output.out('no stored API keys (npx oms keys create --role <role> makes one)');
-    const rows = [['id', 'role', 'created', 'revoked', 'label'], ...keys.map((key) => [key.id, key.role, key.createdAt, key.revokedAt ?? '-', key.label ?? ''])];
+    const rows = [
+      ['id', 'role', 'created', 'revoked', 'label'],
+      ...keys.map((key) => [key.id, key.role, key.createdAt, key.revokedAt ?? '-', key.label ?? '']),
+    ];
     const widths = rows[0].map((_cell, column) => Math.max(...rows.map((row) => row[column].length)));
-    for (const row of rows) output.out(row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+    for (const row of rows)
+      output.out(
+        row
+          .map((cell, column) => cell.padEnd(widths[column]))
+          .join('  ')
+          .trimEnd(),
+      );
   },
 };
 

@@ -17,7 +17,10 @@ The API answers 409 when the order is not awaiting approval.`,
     const note = stringOption(values, 'note');
     const api = ApiClient.from(values);
     const reply = await api.request<{ status: string }>('POST', `/v1/orders/${encodeURIComponent(orderId)}/approve`, {
-      json: { ...(lines.length ? { lines: lines.map(({ sku, quantity }) => ({ sku, approvedQuantity: quantity })) } : {}), ...(note ? { note } : {}) },
+      json: {
+        ...(lines.length ? { lines: lines.map(({ sku, quantity }) => ({ sku, approvedQuantity: quantity })) } : {}),
+        ...(note ? { note } : {}),
+      },
     });
     if (values.json) return output.out(JSON.stringify(reply, null, 2));
     output.out(`approved ${orderId}: now ${reply.status}`);

@@ -8,7 +8,13 @@ import { progressBar } from '../progress';
 interface BatchReply {
   accepted: number;
   rejected: number;
-  results: { index: number; id?: string; trackingNumber?: string; status?: string; errors?: { path: string; message: string }[] }[];
+  results: {
+    index: number;
+    id?: string;
+    trackingNumber?: string;
+    status?: string;
+    errors?: { path: string; message: string }[];
+  }[];
 }
 
 interface Row {
@@ -48,7 +54,8 @@ Progress goes to stderr when it is a terminal. Exits 1 when a row was rejected.`
       throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     const { header, rows } = splitCsv(text, file);
-    const key = stringOption(values, 'idempotency-key') ?? `csv-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+    const key =
+      stringOption(values, 'idempotency-key') ?? `csv-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
     const api = ApiClient.from(values);
 
     const bar = progressBar(rows.length, output.stderrIsTty);
@@ -60,11 +67,16 @@ Progress goes to stderr when it is a terminal. Exits 1 when a row was rejected.`
       const chunk = rows.slice(start, start + chunkSize);
       let reply: BatchReply;
       try {
-        reply = await api.request<BatchReply>('POST', '/v1/orders/batch', { csv: header + chunk.map((row) => row.raw).join(''), headers: { 'idempotency-key': `${key}:${start}` } });
+        reply = await api.request<BatchReply>('POST', '/v1/orders/batch', {
+          csv: header + chunk.map((row) => row.raw).join(''),
+          headers: { 'idempotency-key': `${key}:${start}` },
+        });
       } catch (error) {
         bar.finish();
         const sofar = `${done} of ${rows.length} rows sent (${placed.length} placed, ${rejected.length} rejected) before this error`;
-        throw new CliError(`${(error as Error).message}\n${sofar}. Running the same command again places no row twice.`);
+        throw new CliError(
+          `${(error as Error).message}\n${sofar}. Running the same command again places no row twice.`,
+        );
       }
       for (const result of reply.results) {
         if (result.errors) rejected.push({ line: chunk[result.index].line, errors: result.errors });
@@ -78,7 +90,8 @@ Progress goes to stderr when it is a terminal. Exits 1 when a row was rejected.`
     if (values.json) output.out(JSON.stringify({ file, rows: rows.length, placed, rejected }, null, 2));
     else {
       output.out(`${file}: ${rows.length} rows, ${placed.length} placed, ${rejected.length} rejected`);
-      for (const row of rejected) output.out(`  line ${row.line}: ${row.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
+      for (const row of rejected)
+        output.out(`  line ${row.line}: ${row.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
     }
     return rejected.length > 0 ? 1 : 0;
   },
@@ -88,7 +101,12 @@ Progress goes to stderr when it is a terminal. Exits 1 when a row was rejected.`
 function splitCsv(text: string, file: string): { header: string; rows: Row[] } {
   let records: { raw: string; info: { lines: number } }[];
   try {
-    records = parseCsv(text, { raw: true, info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof records;
+    records = parseCsv(text, {
+      raw: true,
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as typeof records;
   } catch (error) {
     throw new CliError(`${file} is not valid CSV: ${(error as Error).message}`);
   }

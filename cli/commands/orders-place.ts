@@ -35,7 +35,8 @@ ${API_OPTIONS_HELP}`,
   async run({ values }, output) {
     const customerId = requiredOption(values, 'customer', this.name);
     const lines = listOption(values, 'line').map((line) => skuQuantity(line, '--line'));
-    if (lines.length === 0) throw new CliError(`at least one --line SKU:QTY is required. See: npx oms ${this.name} --help`, 2);
+    if (lines.length === 0)
+      throw new CliError(`at least one --line SKU:QTY is required. See: npx oms ${this.name} --help`, 2);
     const card = stringOption(values, 'card');
     if (card !== undefined && values.invoice) throw new CliError('pass either --card TOKEN or --invoice, not both', 2);
     const api = ApiClient.from(values);
@@ -43,8 +44,15 @@ ${API_OPTIONS_HELP}`,
     if (card !== undefined) payment = { method: 'card', token: card };
     else if (values.invoice) payment = { method: 'invoice' };
     else {
-      const customer = await api.request<{ paymentTerms?: string }>('GET', `/v1/customers/${encodeURIComponent(customerId)}`);
-      if (customer.paymentTerms !== 'net30') throw new CliError(`${customerId} pays by card (${customer.paymentTerms}): pass --card TOKEN (sandbox: tok_ok)`, 2);
+      const customer = await api.request<{ paymentTerms?: string }>(
+        'GET',
+        `/v1/customers/${encodeURIComponent(customerId)}`,
+      );
+      if (customer.paymentTerms !== 'net30')
+        throw new CliError(
+          `${customerId} pays by card (${customer.paymentTerms}): pass --card TOKEN (sandbox: tok_ok)`,
+          2,
+        );
       payment = { method: 'invoice' };
     }
     const idempotencyKey = stringOption(values, 'idempotency-key');
@@ -55,7 +63,9 @@ ${API_OPTIONS_HELP}`,
         payment,
         ...(values.expedite ? { expedite: true } : {}),
         ...(stringOption(values, 'promotion') ? { promotionCode: stringOption(values, 'promotion') } : {}),
-        ...(stringOption(values, 'backorder-policy') ? { backorderPolicy: stringOption(values, 'backorder-policy') } : {}),
+        ...(stringOption(values, 'backorder-policy')
+          ? { backorderPolicy: stringOption(values, 'backorder-policy') }
+          : {}),
       },
       headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
     });

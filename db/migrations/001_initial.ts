@@ -110,7 +110,11 @@ export async function up(db: Knex): Promise<void> {
     t.text('movement_key').notNullable().unique();
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
     t.foreign(['warehouse_code', 'sku']).references(['warehouse_code', 'sku']).inTable('stock');
-    t.check(`reason IN ('receipt', 'adjustment', 'reserve', 'release', 'ship', 'restock', 'write_off')`, [], 'stock_ledger_reason_known');
+    t.check(
+      `reason IN ('receipt', 'adjustment', 'reserve', 'release', 'ship', 'restock', 'write_off')`,
+      [],
+      'stock_ledger_reason_known',
+    );
     t.index(['sku', 'warehouse_code', 'id']);
     t.index(['order_id']);
   });
@@ -142,13 +146,29 @@ export async function up(db: Knex): Promise<void> {
     // Bumped by every status write; a write carrying an older version is a stale retry and is ignored.
     t.integer('version').notNullable().defaultTo(0);
     t.timestamps(true, true);
-    t.check(`status IN ('PENDING', 'AWAITING_APPROVAL', 'AUTHORIZING', 'BACKORDERED', 'ALLOCATED', 'PICKING',
-      'PARTIALLY_SHIPPED', 'SHIPPED', 'DELIVERED', 'COMPLETED', 'REJECTED', 'CANCELLED')`, [], 'orders_status_known');
-    t.check(`reject_reason IS NULL OR reject_reason IN ('invalid', 'rejected', 'approval_timeout')`, [], 'orders_reject_reason_known');
-    t.check(`cancel_reason IS NULL OR cancel_reason IN ('requested', 'payment_declined', 'backorder_expired', 'unavailable')`, [], 'orders_cancel_reason_known');
+    t.check(
+      `status IN ('PENDING', 'AWAITING_APPROVAL', 'AUTHORIZING', 'BACKORDERED', 'ALLOCATED', 'PICKING',
+      'PARTIALLY_SHIPPED', 'SHIPPED', 'DELIVERED', 'COMPLETED', 'REJECTED', 'CANCELLED')`,
+      [],
+      'orders_status_known',
+    );
+    t.check(
+      `reject_reason IS NULL OR reject_reason IN ('invalid', 'rejected', 'approval_timeout')`,
+      [],
+      'orders_reject_reason_known',
+    );
+    t.check(
+      `cancel_reason IS NULL OR cancel_reason IN ('requested', 'payment_declined', 'backorder_expired', 'unavailable')`,
+      [],
+      'orders_cancel_reason_known',
+    );
     t.check('priority BETWEEN 1 AND 5', [], 'orders_priority_range');
     t.check(`payment_method IN ('card', 'invoice')`, [], 'orders_payment_method_known');
-    t.check(`backorder_policy IN ('ship_available', 'wait_all', 'cancel_unavailable')`, [], 'orders_backorder_policy_known');
+    t.check(
+      `backorder_policy IN ('ship_available', 'wait_all', 'cancel_unavailable')`,
+      [],
+      'orders_backorder_policy_known',
+    );
     t.index(['created_at', 'id']);
     t.index(['status', 'priority', 'created_at']);
     t.index(['customer_id', 'created_at']);
@@ -178,13 +198,17 @@ export async function up(db: Knex): Promise<void> {
     t.index(['sku']);
     t.check('quantity > 0', [], 'order_lines_quantity_positive');
     // Nothing downstream ever exceeds the approved quantity (SPEC section 3).
-    t.check(`approved_quantity BETWEEN 0 AND quantity
+    t.check(
+      `approved_quantity BETWEEN 0 AND quantity
       AND reserved_quantity BETWEEN 0 AND approved_quantity
       AND picked_quantity BETWEEN 0 AND approved_quantity
       AND shipped_quantity BETWEEN 0 AND approved_quantity
       AND delivered_quantity BETWEEN 0 AND shipped_quantity
       AND returned_quantity BETWEEN 0 AND shipped_quantity
-      AND cancelled_quantity >= 0 AND shipped_quantity + cancelled_quantity <= quantity`, [], 'order_lines_quantities_consistent');
+      AND cancelled_quantity >= 0 AND shipped_quantity + cancelled_quantity <= quantity`,
+      [],
+      'order_lines_quantities_consistent',
+    );
   });
 
   await db.schema.createTable('order_events', (t) => {
@@ -232,8 +256,12 @@ export async function up(db: Knex): Promise<void> {
     t.timestamp('delivered_at', { useTz: true });
     t.timestamps(true, true);
     t.unique(['order_id', 'seq']);
-    t.check(`status IN ('allocated', 'picking', 'picked', 'shipped', 'in_transit', 'out_for_delivery', 'delivered',
-      'exception', 'cancelled')`, [], 'shipments_status_known');
+    t.check(
+      `status IN ('allocated', 'picking', 'picked', 'shipped', 'in_transit', 'out_for_delivery', 'delivered',
+      'exception', 'cancelled')`,
+      [],
+      'shipments_status_known',
+    );
   });
 
   await db.schema.createTable('shipment_lines', (t) => {
@@ -279,7 +307,11 @@ export async function up(db: Knex): Promise<void> {
     t.integer('quantity').notNullable();
     t.integer('picked_quantity');
     t.primary(['pick_list_id', 'sku']);
-    t.check('quantity > 0 AND (picked_quantity IS NULL OR picked_quantity BETWEEN 0 AND quantity)', [], 'pick_list_lines_quantities');
+    t.check(
+      'quantity > 0 AND (picked_quantity IS NULL OR picked_quantity BETWEEN 0 AND quantity)',
+      [],
+      'pick_list_lines_quantities',
+    );
   });
 
   await db.schema.createTable('shipment_events', (t) => {
@@ -325,7 +357,11 @@ export async function up(db: Knex): Promise<void> {
     t.text('replacement_shipment_id');
     t.timestamps(true, true);
     t.index(['order_id']);
-    t.check(`status IN ('AWAITING_RECEIPT', 'RECEIVED', 'REFUNDED', 'EXCHANGED', 'CLOSED')`, [], 'returns_status_known');
+    t.check(
+      `status IN ('AWAITING_RECEIPT', 'RECEIVED', 'REFUNDED', 'EXCHANGED', 'CLOSED')`,
+      [],
+      'returns_status_known',
+    );
     t.check(`resolution IN ('refund', 'exchange')`, [], 'returns_resolution_known');
   });
 
@@ -360,7 +396,11 @@ export async function up(db: Knex): Promise<void> {
     // Credit notes applied against a receivable (net30 refunds reduce what the customer owes).
     t.bigInteger('amount_credited').notNullable().defaultTo(0);
     t.date('due_date');
-    t.check('amount_paid >= 0 AND amount_credited >= 0 AND amount_paid + amount_credited <= total', [], 'invoices_settled_within_total');
+    t.check(
+      'amount_paid >= 0 AND amount_credited >= 0 AND amount_paid + amount_credited <= total',
+      [],
+      'invoices_settled_within_total',
+    );
     t.timestamp('issued_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
     t.unique(['series', 'year', 'seq']);
     t.index(['order_id']);
@@ -404,11 +444,32 @@ export async function up(db: Knex): Promise<void> {
 
 export async function down(db: Knex): Promise<void> {
   for (const table of [
-    'sandbox_payment_authorizations', 'sandbox_payment_operations', 'invoice_payments', 'invoices', 'document_sequences',
-    'payment_transactions', 'returns', 'shipment_events', 'pick_list_lines', 'pick_lists', 'reservations', 'shipment_lines',
-    'shipments', 'idempotency_keys', 'promotion_redemptions', 'order_events', 'order_lines', 'orders', 'stock_ledger', 'stock',
-    'promotions', 'shipping_rates', 'tax_rates',
-    'customers', 'warehouses', 'products',
+    'sandbox_payment_authorizations',
+    'sandbox_payment_operations',
+    'invoice_payments',
+    'invoices',
+    'document_sequences',
+    'payment_transactions',
+    'returns',
+    'shipment_events',
+    'pick_list_lines',
+    'pick_lists',
+    'reservations',
+    'shipment_lines',
+    'shipments',
+    'idempotency_keys',
+    'promotion_redemptions',
+    'order_events',
+    'order_lines',
+    'orders',
+    'stock_ledger',
+    'stock',
+    'promotions',
+    'shipping_rates',
+    'tax_rates',
+    'customers',
+    'warehouses',
+    'products',
   ]) {
     await db.schema.dropTableIfExists(table);
   }

@@ -33,16 +33,22 @@ export function throughputChart(title: string, subtitle: string, series: ChartSe
 
   const grid: string[] = [];
   for (let value = 0; value <= yMax; value += yStep) {
-    grid.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(value)}" y2="${y(value)}" stroke="#e5e5e5"/>`);
+    grid.push(
+      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(value)}" y2="${y(value)}" stroke="#e5e5e5"/>`,
+    );
     grid.push(`<text x="${MARGIN.left - 8}" y="${y(value) + 4}" text-anchor="end">${value}</text>`);
   }
   for (let second = 0; second <= seconds; second += xStep) {
-    grid.push(`<line x1="${x(second)}" x2="${x(second)}" y1="${MARGIN.top + plotHeight}" y2="${MARGIN.top + plotHeight + 5}" stroke="#666"/>`);
+    grid.push(
+      `<line x1="${x(second)}" x2="${x(second)}" y1="${MARGIN.top + plotHeight}" y2="${MARGIN.top + plotHeight + 5}" stroke="#666"/>`,
+    );
     grid.push(`<text x="${x(second)}" y="${MARGIN.top + plotHeight + 20}" text-anchor="middle">${second}</text>`);
   }
   // Each second's count is drawn at the middle of its second.
   const lines = series.map((entry) => {
-    const points = entry.values.map((value, second) => `${x(second + 0.5).toFixed(1)},${y(value).toFixed(1)}`).join(' ');
+    const points = entry.values
+      .map((value, second) => `${x(second + 0.5).toFixed(1)},${y(value).toFixed(1)}`)
+      .join(' ');
     return `<polyline fill="none" stroke="${entry.color}" stroke-width="2"${entry.dashed ? ' stroke-dasharray="6 4"' : ''} points="${points}"/>`;
   });
   const legend = series.map((entry, index) => {

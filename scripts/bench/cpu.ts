@@ -34,7 +34,9 @@ function readStat(pid: number): ProcStat | undefined {
 export function cpuSeconds(named: Record<string, number | undefined>): CpuSeconds {
   let pids: number[];
   try {
-    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number);
   } catch {
     return {};
   }
@@ -43,14 +45,20 @@ export function cpuSeconds(named: Record<string, number | undefined>): CpuSecond
     const stat = readStat(pid);
     if (stat) stats.set(pid, stat);
   }
-  const names = new Map(Object.entries(named).filter((entry): entry is [string, number] => entry[1] !== undefined).map(([name, pid]) => [pid, name]));
+  const names = new Map(
+    Object.entries(named)
+      .filter((entry): entry is [string, number] => entry[1] !== undefined)
+      .map(([name, pid]) => [pid, name]),
+  );
   // The part is named by the nearest ancestor that names one; a process not under this one is someone else's
   // (other PostgreSQL and Temporal servers may run on the machine).
   const partOf = (stat: ProcStat): string | undefined => {
     let part: string | undefined;
     for (let current: ProcStat | undefined = stat; current; current = stats.get(current.ppid)) {
       if (current.pid === process.pid) return part ?? 'bench';
-      part ??= names.get(current.pid) ?? (current.comm === 'postgres' || current.comm === 'temporal' ? current.comm : undefined);
+      part ??=
+        names.get(current.pid) ??
+        (current.comm === 'postgres' || current.comm === 'temporal' ? current.comm : undefined);
     }
     return undefined;
   };

@@ -17,20 +17,33 @@ export interface HistoryShape {
   script: CeilingScript;
 }
 
-const durationMs = (duration: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(duration?.seconds ?? 0) * 1000 + Math.round((duration?.nanos ?? 0) / 1e6);
+const durationMs = (duration: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(duration?.seconds ?? 0) * 1000 + Math.round((duration?.nanos ?? 0) / 1e6);
 
 /** The command an event records and the workflow task that gave it, for the events the ceiling copies. */
 function commandOf(event: HistoryEvent): { task: number; command: CeilingCommand } | undefined {
   switch (event.eventType) {
     case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-      return { task: Number(event.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId), command: 'activity' };
+      return {
+        task: Number(event.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId),
+        command: 'activity',
+      };
     case EventType.EVENT_TYPE_MARKER_RECORDED:
       if (event.markerRecordedEventAttributes?.markerName !== 'core_local_activity') return undefined;
-      return { task: Number(event.markerRecordedEventAttributes.workflowTaskCompletedEventId), command: 'localActivity' };
+      return {
+        task: Number(event.markerRecordedEventAttributes.workflowTaskCompletedEventId),
+        command: 'localActivity',
+      };
     case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-      return { task: Number(event.upsertWorkflowSearchAttributesEventAttributes!.workflowTaskCompletedEventId), command: 'upsert' };
+      return {
+        task: Number(event.upsertWorkflowSearchAttributesEventAttributes!.workflowTaskCompletedEventId),
+        command: 'upsert',
+      };
     case EventType.EVENT_TYPE_TIMER_STARTED:
-      return { task: Number(event.timerStartedEventAttributes!.workflowTaskCompletedEventId), command: durationMs(event.timerStartedEventAttributes!.startToFireTimeout) };
+      return {
+        task: Number(event.timerStartedEventAttributes!.workflowTaskCompletedEventId),
+        command: durationMs(event.timerStartedEventAttributes!.startToFireTimeout),
+      };
     default:
       return undefined;
   }
@@ -58,7 +71,11 @@ export async function historyShape(client: Client, workflowId: string): Promise<
 }
 
 /** History length (events) of each workflow, from the server's own count, `concurrency` at a time. */
-export async function historyLengths(client: Client, workflowIds: readonly string[], concurrency = 10): Promise<{ mean: number | null; min: number | null; max: number | null; sampled: number }> {
+export async function historyLengths(
+  client: Client,
+  workflowIds: readonly string[],
+  concurrency = 10,
+): Promise<{ mean: number | null; min: number | null; max: number | null; sampled: number }> {
   const lengths: number[] = [];
   let next = 0;
   await Promise.all(
@@ -70,5 +87,10 @@ export async function historyLengths(client: Client, workflowIds: readonly strin
     }),
   );
   if (lengths.length === 0) return { mean: null, min: null, max: null, sampled: 0 };
-  return { mean: round(lengths.reduce((a, b) => a + b, 0) / lengths.length), min: Math.min(...lengths), max: Math.max(...lengths), sampled: lengths.length };
+  return {
+    mean: round(lengths.reduce((a, b) => a + b, 0) / lengths.length),
+    min: Math.min(...lengths),
+    max: Math.max(...lengths),
+    sampled: lengths.length,
+  };
 }

@@ -33,7 +33,13 @@ async function postOrder(poster: Poster, body: unknown, index: number, dueAt: nu
 }
 
 /** `count` orders, `concurrency` requests in flight at any time; `onPosted` after each answer. */
-export async function postClosedLoop(poster: Poster, count: number, concurrency: number, body: (index: number) => unknown, onPosted: (result: PostResult) => void = () => undefined): Promise<PostResult[]> {
+export async function postClosedLoop(
+  poster: Poster,
+  count: number,
+  concurrency: number,
+  body: (index: number) => unknown,
+  onPosted: (result: PostResult) => void = () => undefined,
+): Promise<PostResult[]> {
   const results: PostResult[] = [];
   let next = 0;
   const client = async () => {
@@ -49,7 +55,13 @@ export async function postClosedLoop(poster: Poster, count: number, concurrency:
 }
 
 /** One order every 1/rate seconds for `count` orders, whether or not the earlier ones have been answered. */
-export async function postAtRate(poster: Poster, count: number, rate: number, body: (index: number) => unknown, onPosted: (result: PostResult) => void = () => undefined): Promise<PostResult[]> {
+export async function postAtRate(
+  poster: Poster,
+  count: number,
+  rate: number,
+  body: (index: number) => unknown,
+  onPosted: (result: PostResult) => void = () => undefined,
+): Promise<PostResult[]> {
   const startedAt = Date.now() + 50;
   const pending: Promise<PostResult>[] = [];
   for (let index = 0; index < count; index++) {

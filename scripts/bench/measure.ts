@@ -42,7 +42,12 @@ export function throughput(arrivals: readonly number[], startedAt: number): Thro
   if (arrivals.length === 0) return { count: 0, perSecond: null, firstSeconds: null, lastSeconds: null };
   const first = (Math.min(...arrivals) - startedAt) / 1000;
   const last = (Math.max(...arrivals) - startedAt) / 1000;
-  return { count: arrivals.length, perSecond: round(last > 0 ? arrivals.length / last : null), firstSeconds: round(first), lastSeconds: round(last) };
+  return {
+    count: arrivals.length,
+    perSecond: round(last > 0 ? arrivals.length / last : null),
+    firstSeconds: round(first),
+    lastSeconds: round(last),
+  };
 }
 
 /** How many arrivals fell in each second since `startedAt`: the throughput-over-time series. */

@@ -12,7 +12,11 @@ import { addBenchProduct, type BenchSystem } from './system';
 
 export const BENCH_SKU = 'BENCH-1';
 export const HOT_SKU = 'BENCH-HOT';
-const orderBody = (sku: string) => ({ customerId: 'CUST-ACME', lines: [{ sku, quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } });
+const orderBody = (sku: string) => ({
+  customerId: 'CUST-ACME',
+  lines: [{ sku, quantity: 1 }],
+  payment: { method: 'card', token: 'tok_ok' },
+});
 const TERMINAL = ['COMPLETED', 'CANCELLED', 'REJECTED'];
 
 interface PhaseOptions {
@@ -21,7 +25,10 @@ interface PhaseOptions {
 
 function failures(results: PostResult[]) {
   const failed = results.filter((result) => result.status !== 202);
-  return { count: failed.length, examples: failed.slice(0, 3).map((result) => `${result.status} ${result.error ?? ''}`.trim()) };
+  return {
+    count: failed.length,
+    examples: failed.slice(0, 3).map((result) => `${result.status} ${result.error ?? ''}`.trim()),
+  };
 }
 
 function perOrder(before: RoleStats, after: RoleStats, orders: number) {
@@ -34,7 +41,11 @@ function perOrder(before: RoleStats, after: RoleStats, orders: number) {
   return { total: round(total / orders), transactionControl: round(control / orders), byActivity };
 }
 
-const memory = (stats: RoleStats) => ({ rssMb: megabytes(stats.memory.rssBytes), peakRssMb: megabytes(stats.memory.peakRssBytes), heapUsedMb: megabytes(stats.memory.heapUsedBytes) });
+const memory = (stats: RoleStats) => ({
+  rssMb: megabytes(stats.memory.rssBytes),
+  peakRssMb: megabytes(stats.memory.peakRssBytes),
+  heapUsedMb: megabytes(stats.memory.heapUsedBytes),
+});
 
 /**
  * Posts orders (with `post`) and waits until every accepted order is in one of `statuses`, with a progress line
@@ -50,7 +61,10 @@ async function postAndWait(
     startedAt: number;
     timeoutMs: number;
     /** What else must hold once every order is in `statuses`, and what to read for it. */
-    also?: { read: (accepted: string[]) => Promise<Record<string, number>>; done: (counts: Record<string, number>) => boolean };
+    also?: {
+      read: (accepted: string[]) => Promise<Record<string, number>>;
+      done: (counts: Record<string, number>) => boolean;
+    };
   },
 ) {
   const accepted: string[] = [];
@@ -68,7 +82,10 @@ async function postAndWait(
   const finished = await waitWithProgress(
     label,
     async () => ({ ...(await statusCounts(system.db, accepted)), ...(also ? await also.read(accepted) : {}) }),
-    (counts) => results !== undefined && statuses.reduce((sum, status) => sum + (counts[status] ?? 0), 0) >= accepted.length && (!also || also.done(counts)),
+    (counts) =>
+      results !== undefined &&
+      statuses.reduce((sum, status) => sum + (counts[status] ?? 0), 0) >= accepted.length &&
+      (!also || also.done(counts)),
     { timeoutMs: options.timeoutMs, startedAt: options.startedAt, extra: () => `posted ${posted}/${total} | ` },
   );
   await posting;
@@ -79,7 +96,10 @@ async function postAndWait(
  * N orders at concurrency C through the whole pipeline: throughput to SHIPPED and COMPLETED, POST latency,
  * order-to-SHIPPED latency, SQL round trips and history events per order, worker memory.
  */
-export async function runMainPhase(system: BenchSystem, options: PhaseOptions & { orders: number; concurrency: number }) {
+export async function runMainPhase(
+  system: BenchSystem,
+  options: PhaseOptions & { orders: number; concurrency: number },
+) {
   const worker = system.worker!;
   const api = system.api!;
   const [workerBefore, apiBefore] = await Promise.all([worker.stats({ resetPeak: true }), api.stats()]);
@@ -91,7 +111,14 @@ export async function runMainPhase(system: BenchSystem, options: PhaseOptions & 
     system,
     `main (${options.orders} orders, concurrency ${options.concurrency})`,
     options.orders,
-    (onPosted) => postClosedLoop({ url: system.apiUrl, key: system.salesKey }, options.orders, options.concurrency, () => orderBody(BENCH_SKU), onPosted),
+    (onPosted) =>
+      postClosedLoop(
+        { url: system.apiUrl, key: system.salesKey },
+        options.orders,
+        options.concurrency,
+        () => orderBody(BENCH_SKU),
+        onPosted,
+      ),
     TERMINAL,
     { startedAt, timeoutMs: options.timeoutMs },
   );
@@ -102,7 +129,9 @@ export async function runMainPhase(system: BenchSystem, options: PhaseOptions & 
   const times = await statusTimes(system.db, accepted);
   const shippedAt = accepted.map((id) => times.get(id)?.SHIPPED).filter((at): at is number => at !== undefined);
   const completedAt = accepted.map((id) => times.get(id)?.COMPLETED).filter((at): at is number => at !== undefined);
-  const toShipped = results.filter((result) => result.orderId && times.get(result.orderId)?.SHIPPED).map((result) => times.get(result.orderId!)!.SHIPPED! - result.dueAt);
+  const toShipped = results
+    .filter((result) => result.orderId && times.get(result.orderId)?.SHIPPED)
+    .map((result) => times.get(result.orderId!)!.SHIPPED! - result.dueAt);
   const statuses = await statusCounts(system.db, accepted);
   const sample = accepted.filter((id) => times.get(id)?.COMPLETED).slice(0, 100);
   const shape: HistoryShape | undefined = sample.length ? await historyShape(system.temporal, sample[0]) : undefined;
@@ -126,7 +155,10 @@ export async function runMainPhase(system: BenchSystem, options: PhaseOptions & 
     cpuMsPerOrder: cpuMsPer(orders, cpuBefore, cpuAfter),
     workerMemory: memory(workerAfter),
     apiMemory: memory(apiAfter),
-    series: { shippedPerSecond: perSecond(shippedAt, startedAt), completedPerSecond: perSecond(completedAt, startedAt) },
+    series: {
+      shippedPerSecond: perSecond(shippedAt, startedAt),
+      completedPerSecond: perSecond(completedAt, startedAt),
+    },
   };
 }
 
@@ -138,7 +170,10 @@ export async function runMainPhase(system: BenchSystem, options: PhaseOptions & 
  * (on this one machine it otherwise takes the CPU the API needs), then started to work the backlog off: the API's
  * own latency, since nothing in the request waits for the worker.
  */
-export async function runRatePhase(system: BenchSystem, options: PhaseOptions & { rate: number; orders: number; warmUpOrders: number; workerStoppedWhilePosting?: boolean }) {
+export async function runRatePhase(
+  system: BenchSystem,
+  options: PhaseOptions & { rate: number; orders: number; warmUpOrders: number; workerStoppedWhilePosting?: boolean },
+) {
   const alone = options.workerStoppedWhilePosting ?? false;
   const warmUp = options.warmUpOrders;
   if (alone) await system.stopRole('worker');
@@ -153,7 +188,13 @@ export async function runRatePhase(system: BenchSystem, options: PhaseOptions & 
     alone ? `API alone (${options.rate} orders/s, worker stopped while posting)` : `rate (${options.rate} orders/s)`,
     warmUp + options.orders,
     async (onPosted) => {
-      const all = await postAtRate({ url: system.apiUrl, key: system.salesKey }, warmUp + options.orders, options.rate, () => orderBody(BENCH_SKU), onPosted);
+      const all = await postAtRate(
+        { url: system.apiUrl, key: system.salesKey },
+        warmUp + options.orders,
+        options.rate,
+        () => orderBody(BENCH_SKU),
+        onPosted,
+      );
       postedAt = Date.now();
       loadAfterPosting = loadAverage();
       if (alone) await system.start('worker');
@@ -168,7 +209,9 @@ export async function runRatePhase(system: BenchSystem, options: PhaseOptions & 
   // The first seconds at the rate warm the API up (JIT, connections); they are reported apart, not measured.
   const warming = results.filter((result) => result.index < warmUp);
   const measured = results.filter((result) => result.index >= warmUp);
-  const toShipped = measured.filter((result) => result.orderId && times.get(result.orderId)?.SHIPPED).map((result) => times.get(result.orderId!)!.SHIPPED! - result.dueAt);
+  const toShipped = measured
+    .filter((result) => result.orderId && times.get(result.orderId)?.SHIPPED)
+    .map((result) => times.get(result.orderId!)!.SHIPPED! - result.dueAt);
   return {
     rate: options.rate,
     orders: options.orders,
@@ -196,23 +239,37 @@ export async function runHotSkuPhase(system: BenchSystem, options: PhaseOptions 
   const loadBefore = loadAverage();
   const startedAt = Date.now();
   const openReservations = async (ids: string[]) =>
-    Number((await system.db('reservations').where({ status: 'active' }).whereIn('order_id', ids).count({ n: '*' }).first())?.n ?? 0);
+    Number(
+      (await system.db('reservations').where({ status: 'active' }).whereIn('order_id', ids).count({ n: '*' }).first())
+        ?.n ?? 0,
+    );
   const { results, accepted, finished } = await postAndWait(
     system,
     `hot SKU (${options.orders} orders, ${options.units} units)`,
     options.orders,
-    (onPosted) => postClosedLoop({ url: system.apiUrl, key: system.salesKey }, options.orders, options.orders, () => orderBody(HOT_SKU), onPosted),
+    (onPosted) =>
+      postClosedLoop(
+        { url: system.apiUrl, key: system.salesKey },
+        options.orders,
+        options.orders,
+        () => orderBody(HOT_SKU),
+        onPosted,
+      ),
     SETTLED,
     {
       startedAt,
       timeoutMs: options.timeoutMs,
-      also: { read: async (ids) => ({ 'open reservations': await openReservations(ids) }), done: (counts) => counts['open reservations'] === 0 },
+      also: {
+        read: async (ids) => ({ 'open reservations': await openReservations(ids) }),
+        done: (counts) => counts['open reservations'] === 0,
+      },
     },
   );
   const times = await statusTimes(system.db, accepted);
   const settledAt = accepted.map((id) => Math.min(...SETTLED.map((status) => times.get(id)?.[status] ?? Infinity)));
 
-  const ledger: { received: number; shipped: number; reserved: number }[] = await system.db('stock_ledger')
+  const ledger: { received: number; shipped: number; reserved: number }[] = await system
+    .db('stock_ledger')
     .where({ sku: HOT_SKU })
     .groupBy('warehouse_code')
     .select(
@@ -221,7 +278,14 @@ export async function runHotSkuPhase(system: BenchSystem, options: PhaseOptions 
       system.db.raw('coalesce(sum(reserved_delta), 0)::int AS reserved'),
     );
   const oversold = ledger.reduce((sum, row) => sum + Math.max(0, row.shipped + row.reserved - row.received), 0);
-  const lines = await system.db('order_lines').whereIn('order_id', accepted).select(system.db.raw('coalesce(sum(shipped_quantity), 0)::int AS shipped'), system.db.raw('coalesce(sum(reserved_quantity), 0)::int AS reserved')).first();
+  const lines = await system
+    .db('order_lines')
+    .whereIn('order_id', accepted)
+    .select(
+      system.db.raw('coalesce(sum(shipped_quantity), 0)::int AS shipped'),
+      system.db.raw('coalesce(sum(reserved_quantity), 0)::int AS reserved'),
+    )
+    .first();
   return {
     orders: options.orders,
     units: options.units,
@@ -230,7 +294,11 @@ export async function runHotSkuPhase(system: BenchSystem, options: PhaseOptions 
     loadAverage: { before: loadBefore, after: loadAverage() },
     statuses: await statusCounts(system.db, accepted),
     settleSeconds: finished ? round((Math.max(...settledAt) - startedAt) / 1000) : null,
-    ledger: { received: ledger.reduce((sum, row) => sum + row.received, 0), shipped: ledger.reduce((sum, row) => sum + row.shipped, 0), reserved: ledger.reduce((sum, row) => sum + row.reserved, 0) },
+    ledger: {
+      received: ledger.reduce((sum, row) => sum + row.received, 0),
+      shipped: ledger.reduce((sum, row) => sum + row.shipped, 0),
+      reserved: ledger.reduce((sum, row) => sum + row.reserved, 0),
+    },
     orderLines: lines as { shipped: number; reserved: number },
     oversoldUnits: oversold,
   };
@@ -241,7 +309,10 @@ export async function runHotSkuPhase(system: BenchSystem, options: PhaseOptions 
  * local activities, upserts, timers), started at the same concurrency on the same server by a worker tuned like
  * the order worker.
  */
-export async function runCeilingPhase(system: BenchSystem, options: PhaseOptions & { workflows: number; concurrency: number; orderShape: HistoryShape; runId: string }) {
+export async function runCeilingPhase(
+  system: BenchSystem,
+  options: PhaseOptions & { workflows: number; concurrency: number; orderShape: HistoryShape; runId: string },
+) {
   const worker: RoleChild = await system.start('ceiling');
   await worker.stats({ resetPeak: true });
   const client: Client = system.temporal;
@@ -255,7 +326,11 @@ export async function runCeilingPhase(system: BenchSystem, options: PhaseOptions
     Array.from({ length: Math.min(options.concurrency, options.workflows) }, async () => {
       while (next < options.workflows) {
         const index = next++;
-        await client.workflow.start('ceilingWorkflow', { taskQueue: CEILING_TASK_QUEUE, workflowId: `${prefix}${index}`, args: [options.orderShape.script] });
+        await client.workflow.start('ceilingWorkflow', {
+          taskQueue: CEILING_TASK_QUEUE,
+          workflowId: `${prefix}${index}`,
+          args: [options.orderShape.script],
+        });
       }
     }),
   );

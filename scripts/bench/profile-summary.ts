@@ -32,11 +32,16 @@ function areaOf(url: string): string | undefined {
 
 /** Where one thread of a `node --cpu-prof` profile spent its busy time. */
 export function summarizeProfile(file: string, top = 15): ProfileSummary {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-  const sampleMs = profile.timeDeltas.reduce((sum, delta) => sum + delta, 0) / 1000 / Math.max(profile.samples.length, 1);
+  const sampleMs =
+    profile.timeDeltas.reduce((sum, delta) => sum + delta, 0) / 1000 / Math.max(profile.samples.length, 1);
 
   let busy = 0;
   const inclusive = new Map<string, number>();

@@ -4,7 +4,10 @@ import type { Db } from '../../db/connection';
 /** How many of the orders are in each status now (the read model the workflows write). */
 export async function statusCounts(db: Db, ids: readonly string[]): Promise<Record<string, number>> {
   if (ids.length === 0) return {};
-  const rows: { status: string; n: number }[] = await db('orders').whereIn('id', ids).groupBy('status').select('status', db.raw('count(*)::int AS n'));
+  const rows: { status: string; n: number }[] = await db('orders')
+    .whereIn('id', ids)
+    .groupBy('status')
+    .select('status', db.raw('count(*)::int AS n'));
   return Object.fromEntries(rows.map((row) => [row.status, row.n]));
 }
 
@@ -44,7 +47,9 @@ export async function waitWithProgress(
     const counts = await read();
     const finished = done(counts);
     const now = Date.now();
-    const line = `[bench] ${label} ${((now - options.startedAt) / 1000).toFixed(0)}s ${options.extra?.() ?? ''}${Object.entries(counts)
+    const line = `[bench] ${label} ${((now - options.startedAt) / 1000).toFixed(0)}s ${options.extra?.() ?? ''}${Object.entries(
+      counts,
+    )
       .sort()
       .map(([status, n]) => `${status} ${n}`)
       .join(', ')} | load ${loadAverage()[0]}`;

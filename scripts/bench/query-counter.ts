@@ -22,7 +22,7 @@ export function countQueries(): () => QueryCounts {
   const original = prototype.query;
   prototype.query = function countedQuery(this: unknown, ...args: unknown[]) {
     const first = args[0];
-    const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text ?? '';
+    const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
     counts.total += 1;
     if (TRANSACTION_CONTROL.test(text)) counts.transactionControl += 1;
     const activity = currentActivityType();

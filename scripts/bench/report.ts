@@ -22,10 +22,16 @@ export interface BenchResults {
   ceiling?: Awaited<ReturnType<typeof runCeilingPhase>>;
   ratio?: { basis: string; value: number | null; byCpu: number | null };
   /** Each main phase and the ceiling run right after it (`--rounds`); `main` and `ceiling` are the first round's. */
-  rounds?: { ordersPerSecond: number | null; ceilingPerSecond: number | null; ratio: number | null; byCpu: number | null; cpuMsPerOrder: number; cpuMsPerCeilingWorkflow: number }[];
+  rounds?: {
+    ordersPerSecond: number | null;
+    ceilingPerSecond: number | null;
+    ratio: number | null;
+    byCpu: number | null;
+    cpuMsPerOrder: number;
+    cpuMsPerCeilingWorkflow: number;
+  }[];
   profiles?: ProfileSummary[];
 }
-
 
 export function describeMain(main: MainResult): string {
   return `${main.shipped.perSecond} orders/s to SHIPPED, ${main.completed.perSecond} to COMPLETED`;
@@ -35,9 +41,19 @@ export function benchChart(results: BenchResults): string {
   const series: ChartSeries[] = [];
   if (results.main) {
     series.push({ name: 'orders reaching SHIPPED', color: '#1f77b4', values: results.main.series.shippedPerSecond });
-    series.push({ name: 'orders reaching COMPLETED', color: '#2ca02c', values: results.main.series.completedPerSecond });
+    series.push({
+      name: 'orders reaching COMPLETED',
+      color: '#2ca02c',
+      values: results.main.series.completedPerSecond,
+    });
   }
-  if (results.ceiling) series.push({ name: 'ceiling workflows completed', color: '#d62728', values: results.ceiling.series.completedPerSecond, dashed: true });
+  if (results.ceiling)
+    series.push({
+      name: 'ceiling workflows completed',
+      color: '#d62728',
+      values: results.ceiling.series.completedPerSecond,
+      dashed: true,
+    });
   const subtitle = results.main
     ? `${results.main.orders} orders at concurrency ${results.main.concurrency} · ${describeMain(results.main)}${results.ratio?.value ? ` · ratio ${results.ratio.value}` : ''} · load ${results.main.loadAverage.before[0]}→${results.main.loadAverage.after[0]} · ${results.startedAt}`
     : results.startedAt;
@@ -52,25 +68,38 @@ export const TARGET_RATIO = 0.8;
  * it has no PostgreSQL or API), and the CPU per order at which ours would reach {@link TARGET_RATIO}. The bench's
  * own load generator counts in neither.
  */
-export function cpuGap(ours: Record<string, number>, ceiling: Record<string, number>): { extraMs: number; parts: Record<string, number>; targetMs: number } {
+export function cpuGap(
+  ours: Record<string, number>,
+  ceiling: Record<string, number>,
+): { extraMs: number; parts: Record<string, number>; targetMs: number } {
   const theirs = (part: string) => ceiling[part === 'worker' ? 'ceiling' : part] ?? 0;
   const parts = Object.fromEntries(
     Object.keys(ours)
       .filter((part) => part !== 'system' && part !== 'bench')
       .map((part) => [part, round(ours[part] - theirs(part), 1) ?? 0]),
   );
-  return { extraMs: round(ours.system - ceiling.system, 1) ?? 0, parts, targetMs: round(ceiling.system / TARGET_RATIO, 1) ?? 0 };
+  return {
+    extraMs: round(ours.system - ceiling.system, 1) ?? 0,
+    parts,
+    targetMs: round(ceiling.system / TARGET_RATIO, 1) ?? 0,
+  };
 }
 
 const signed = (ms: number) => `${ms >= 0 ? '+' : ''}${ms}`;
 
 const cpuParts = (parts: Record<string, number>) =>
-  `${parts.system} (${Object.entries(parts).filter(([part]) => part !== 'system').map(([part, ms]) => `${part} ${ms}`).join(', ')})`;
+  `${parts.system} (${Object.entries(parts)
+    .filter(([part]) => part !== 'system')
+    .map(([part, ms]) => `${part} ${ms}`)
+    .join(', ')})`;
 
 /** The figures a person reads first; everything else is in the JSON. */
 export function benchReport(results: BenchResults): string {
-  const lines: string[] = [`OMS bench ${results.startedAt}${results.label ? ` (${results.label})` : ''}, commit ${results.commit}`];
-  const ms = (summary: LatencySummary) => `p50 ${summary.p50} / p95 ${summary.p95} / p99 ${summary.p99} ms (max ${summary.max})`;
+  const lines: string[] = [
+    `OMS bench ${results.startedAt}${results.label ? ` (${results.label})` : ''}, commit ${results.commit}`,
+  ];
+  const ms = (summary: LatencySummary) =>
+    `p50 ${summary.p50} / p95 ${summary.p95} / p99 ${summary.p99} ms (max ${summary.max})`;
   const { main, rate, apiAlone, hot, ceiling } = results;
   if (main) {
     lines.push(
@@ -95,13 +124,19 @@ export function benchReport(results: BenchResults): string {
     if (main) {
       const gap = cpuGap(main.cpuMsPerOrder, ceiling.cpuMsPerWorkflow);
       lines.push(
-        `  ours over the ceiling    ${signed(gap.extraMs)} CPU ms/order${(results.rounds?.length ?? 0) > 1 ? ' in round 1' : ''} (${Object.entries(gap.parts).map(([part, ms]) => `${part} ${signed(ms)}`).join(', ')}); ` +
+        `  ours over the ceiling    ${signed(gap.extraMs)} CPU ms/order${(results.rounds?.length ?? 0) > 1 ? ' in round 1' : ''} (${Object.entries(
+          gap.parts,
+        )
+          .map(([part, ms]) => `${part} ${signed(ms)}`)
+          .join(', ')}); ` +
           `a ratio of ${TARGET_RATIO} needs at most ${gap.targetMs} ms/order, ours ${main.cpuMsPerOrder.system}`,
       );
     }
     if ((results.rounds?.length ?? 0) > 1) {
       for (const [index, entry] of (results.rounds ?? []).entries()) {
-        lines.push(`  round ${index + 1}: ours ${entry.ordersPerSecond} orders/s (${entry.cpuMsPerOrder} CPU ms), ceiling ${entry.ceilingPerSecond} workflows/s (${entry.cpuMsPerCeilingWorkflow} CPU ms): ratio ${entry.ratio}, by CPU ${entry.byCpu}`);
+        lines.push(
+          `  round ${index + 1}: ours ${entry.ordersPerSecond} orders/s (${entry.cpuMsPerOrder} CPU ms), ceiling ${entry.ceilingPerSecond} workflows/s (${entry.cpuMsPerCeilingWorkflow} CPU ms): ratio ${entry.ratio}, by CPU ${entry.byCpu}`,
+        );
       }
     }
   }
@@ -121,14 +156,22 @@ export function benchReport(results: BenchResults): string {
   if (hot) {
     lines.push(
       `hot SKU: ${hot.orders} orders at once for ${hot.units} units${hot.finished ? '' : ' (DID NOT SETTLE)'}, load ${hot.loadAverage.before.join(' ')} -> ${hot.loadAverage.after.join(' ')}`,
-      `  settled after ${hot.settleSeconds}s: ${Object.entries(hot.statuses).map(([status, n]) => `${status} ${n}`).join(', ')}; ${hot.failedPosts.count} posts failed`,
+      `  settled after ${hot.settleSeconds}s: ${Object.entries(hot.statuses)
+        .map(([status, n]) => `${status} ${n}`)
+        .join(', ')}; ${hot.failedPosts.count} posts failed`,
       `  ledger: received ${hot.ledger.received}, shipped ${hot.ledger.shipped}, still reserved ${hot.ledger.reserved} -> oversold ${hot.oversoldUnits} units`,
     );
   }
   // Threads that did next to nothing (an idle thread pool) are left out of the summary.
   for (const profile of (results.profiles ?? []).filter((entry) => entry.busyMs >= 1_000)) {
-    lines.push(`profile ${path.basename(profile.file)}: busy ${(profile.busyMs / 1000).toFixed(1)} s; under each area: ${profile.inclusiveByArea.slice(0, 8).map((entry) => `${entry.area} ${entry.share}%`).join(', ')}`);
-    for (const entry of profile.topFunctions.slice(0, 8)) lines.push(`    ${String(entry.share).padStart(5)}%  ${entry.name}`);
+    lines.push(
+      `profile ${path.basename(profile.file)}: busy ${(profile.busyMs / 1000).toFixed(1)} s; under each area: ${profile.inclusiveByArea
+        .slice(0, 8)
+        .map((entry) => `${entry.area} ${entry.share}%`)
+        .join(', ')}`,
+    );
+    for (const entry of profile.topFunctions.slice(0, 8))
+      lines.push(`    ${String(entry.share).padStart(5)}%  ${entry.name}`);
   }
   return lines.join('\n');
 }

@@ -12,7 +12,11 @@ export interface RoleChild {
  * Starts scripts/bench/role-process.ts as a child (its own process, so its memory and SQL count are its own)
  * and waits until it is serving. `nodeFlags` go to that node only (e.g. `--cpu-prof`).
  */
-export async function startRole(role: BenchRole, env: NodeJS.ProcessEnv, options: { nodeFlags?: string[]; readyTimeoutMs?: number } = {}): Promise<RoleChild> {
+export async function startRole(
+  role: BenchRole,
+  env: NodeJS.ProcessEnv,
+  options: { nodeFlags?: string[]; readyTimeoutMs?: number } = {},
+): Promise<RoleChild> {
   const child: ChildProcess = fork(require.resolve('./role-process'), [role], {
     env,
     execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],

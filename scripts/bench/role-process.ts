@@ -52,7 +52,11 @@ async function main(role: BenchRole): Promise<void> {
     if (command.type === 'stats') {
       sample();
       const memory = process.memoryUsage();
-      send({ type: 'stats', queries: queries(), memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, peakRssBytes: peakRss } });
+      send({
+        type: 'stats',
+        queries: queries(),
+        memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, peakRssBytes: peakRss },
+      });
       if (command.resetPeak) peakRss = 0;
     } else if (command.type === 'stop') {
       stop().then(

@@ -48,14 +48,23 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
   chmodSync(dir, 0o755); // PostgreSQL runs as its own user when the bench runs as root
   const stops: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
   const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch((error) => options.log(`stopping: ${String(error)}`));
+    for (const stop of stops.splice(0).reverse())
+      await stop().catch((error) => options.log(`stopping: ${String(error)}`));
   };
   try {
     const cli = await resolveTemporalCli({ onProgress: options.log });
-    if (!cli) throw new Error('the bench needs the Temporal CLI: set TEMPORAL_CLI, or install Go so the pinned version can be built');
+    if (!cli)
+      throw new Error(
+        'the bench needs the Temporal CLI: set TEMPORAL_CLI, or install Go so the pinned version can be built',
+      );
     const [pgPort, temporalPort, uiPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     // PostgreSQL first: the dev server takes free ports of its own as it starts, and could take PostgreSQL's.
-    const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, database: 'oms', persistent: false });
+    const postgres = await startEmbeddedPostgres({
+      dataDir: path.join(dir, 'postgres'),
+      port: pgPort,
+      database: 'oms',
+      persistent: false,
+    });
     stops.push(postgres.stop);
     const server = await startDevServer({
       cliPath: cli.path,
@@ -128,12 +137,31 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
 export async function addBenchProduct(db: Db, sku: string, stock: Record<string, number>): Promise<void> {
   await db.transaction(async (trx) => {
     await trx('products')
-      .insert(fromProduct({ sku, name: `Bench item ${sku}`, unitPrice: 1000, currency: 'USD', taxCode: 'GENERAL', weightGrams: 300, active: true, maxOrderQuantity: null }))
+      .insert(
+        fromProduct({
+          sku,
+          name: `Bench item ${sku}`,
+          unitPrice: 1000,
+          currency: 'USD',
+          taxCode: 'GENERAL',
+          weightGrams: 300,
+          active: true,
+          maxOrderQuantity: null,
+        }),
+      )
       .onConflict('sku')
       .ignore();
     for (const [warehouse, quantity] of Object.entries(stock)) {
       await ensureStockRow(trx, warehouse, sku);
-      await moveStock(trx, { warehouse, sku, reason: 'receipt', onHandDelta: quantity, reservedDelta: 0, reference: 'bench', movementKey: `bench:${warehouse}:${sku}` });
+      await moveStock(trx, {
+        warehouse,
+        sku,
+        reason: 'receipt',
+        onHandDelta: quantity,
+        reservedDelta: 0,
+        reference: 'bench',
+        movementKey: `bench:${warehouse}:${sku}`,
+      });
     }
   });
 }

@@ -22,7 +22,7 @@ export class ChaosApi {
   async send<T = Record<string, unknown>>(
     method: string,
     path: string,
-    options: { as: Role; body?: unknown; headers?: Record<string, string>; retryForMs?: number; timeoutMs?: number } ,
+    options: { as: Role; body?: unknown; headers?: Record<string, string>; retryForMs?: number; timeoutMs?: number },
   ): Promise<ApiReply<T>> {
     const deadline = Date.now() + (options.retryForMs ?? 180_000);
     for (let attempt = 1; ; attempt++) {
@@ -39,14 +39,17 @@ export class ChaosApi {
           signal: AbortSignal.timeout(options.timeoutMs ?? 90_000),
         });
         const text = await response.text();
-        const body = (text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : { text }) as T;
+        const body = (
+          text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : { text }
+        ) as T;
         if (response.status < 500) return { status: response.status, body };
         this.serverErrors += 1;
         failure = `${response.status} ${text.slice(0, 300)}`;
       } catch (error) {
         failure = String((error as Error).message ?? error);
       }
-      if (Date.now() >= deadline) throw new Error(`${method} ${path} still failing after ${attempt} attempts: ${failure}`);
+      if (Date.now() >= deadline)
+        throw new Error(`${method} ${path} still failing after ${attempt} attempts: ${failure}`);
       this.retries += 1;
       await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))));
     }

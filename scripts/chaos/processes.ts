@@ -36,12 +36,19 @@ export class ChildRole {
   async start(timeoutMs = 120_000): Promise<void> {
     this.starts += 1;
     this.expectingExit = false;
-    const child = spawn(process.execPath, ['--import', 'tsx', this.script], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', this.script], {
+      cwd: ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.log.write(`\n--- ${new Date().toISOString()} start #${this.starts} (pid ${child.pid})\n`);
     let output = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} not ready after ${timeoutMs} ms:\n${output.slice(-2000)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name} not ready after ${timeoutMs} ms:\n${output.slice(-2000)}`)),
+        timeoutMs,
+      );
       const watch = (chunk: Buffer) => {
         this.log.write(chunk);
         if (output.length < 20_000) output += chunk.toString();
@@ -95,4 +102,3 @@ export class ChildRole {
     });
   }
 }
-

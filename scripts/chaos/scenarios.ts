@@ -80,9 +80,29 @@ export function planOrders(count: number, random: () => number): PlannedOrder[] 
       'approve-reduced': { ...laptops, lines: [...laptops.lines, { sku: 'MUG-BLK', quantity: 1 }] },
       reject: laptops,
       cancel: base,
-      backorder: { ...base, lines: [{ sku: SCARCE_SKU, quantity: 1 + Math.floor(random() * 2) }, { sku: 'MUG-BLK', quantity: 1 }] },
-      'backorder-wait-all': { ...base, backorderPolicy: 'wait_all', lines: [{ sku: SCARCE_SKU, quantity: 1 }, { sku: 'TEE-M', quantity: 1 }] },
-      unavailable: { ...base, backorderPolicy: 'cancel_unavailable', lines: [{ sku: SCARCE_SKU, quantity: 1 }, { sku: 'BEANS-1KG', quantity: 1 }] },
+      backorder: {
+        ...base,
+        lines: [
+          { sku: SCARCE_SKU, quantity: 1 + Math.floor(random() * 2) },
+          { sku: 'MUG-BLK', quantity: 1 },
+        ],
+      },
+      'backorder-wait-all': {
+        ...base,
+        backorderPolicy: 'wait_all',
+        lines: [
+          { sku: SCARCE_SKU, quantity: 1 },
+          { sku: 'TEE-M', quantity: 1 },
+        ],
+      },
+      unavailable: {
+        ...base,
+        backorderPolicy: 'cancel_unavailable',
+        lines: [
+          { sku: SCARCE_SKU, quantity: 1 },
+          { sku: 'BEANS-1KG', quantity: 1 },
+        ],
+      },
       refund: base,
       'return-refund': base,
       'return-exchange': base,
@@ -111,8 +131,15 @@ export class OrderActors {
 
   /** Places the order; the Idempotency-Key makes the retries after 5xx answers safe. */
   async place(plan: PlannedOrder, runId: string): Promise<string> {
-    const reply = await this.api.send<{ id: string; detail?: string }>('POST', '/v1/orders', { as: 'sales', body: plan.body, headers: { 'idempotency-key': `chaos-${runId}-${plan.index}` } });
-    if (reply.status !== 202) throw new Error(`placing order ${plan.index} (${plan.scenario}) answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+    const reply = await this.api.send<{ id: string; detail?: string }>('POST', '/v1/orders', {
+      as: 'sales',
+      body: plan.body,
+      headers: { 'idempotency-key': `chaos-${runId}-${plan.index}` },
+    });
+    if (reply.status !== 202)
+      throw new Error(
+        `placing order ${plan.index} (${plan.scenario}) answered ${reply.status}: ${JSON.stringify(reply.body)}`,
+      );
     return reply.body.id;
   }
 
@@ -138,7 +165,14 @@ export class OrderActors {
     const steps: Record<string, () => Promise<void>> = {
       cancel: () => this.cancel(order),
       reject: () => this.decide(order, 'reject', { reason: 'chaos: over budget' }),
-      approve: () => this.decide(order, 'approve', scenario === 'approve-reduced' ? { lines: [{ sku: 'LAPTOP-14', approvedQuantity: 1 }], note: 'chaos: one will do' } : {}),
+      approve: () =>
+        this.decide(
+          order,
+          'approve',
+          scenario === 'approve-reduced'
+            ? { lines: [{ sku: 'LAPTOP-14', approvedQuantity: 1 }], note: 'chaos: one will do' }
+            : {},
+        ),
       refund: () => this.refund(order),
       return: () => this.returnGoods(order),
     };
@@ -147,9 +181,11 @@ export class OrderActors {
     // Idempotency-Key makes the repeat harmless when the first did land.
     for (const step of order.failures.keys()) await once(step, steps[step]);
     if (scenario === 'cancel') await once('cancel', steps.cancel);
-    if (status === 'AWAITING_APPROVAL') await once(scenario === 'reject' ? 'reject' : 'approve', steps[scenario === 'reject' ? 'reject' : 'approve']);
+    if (status === 'AWAITING_APPROVAL')
+      await once(scenario === 'reject' ? 'reject' : 'approve', steps[scenario === 'reject' ? 'reject' : 'approve']);
     if (scenario === 'refund' && (status === 'DELIVERED' || status === 'COMPLETED')) await once('refund', steps.refund);
-    if ((scenario === 'return-refund' || scenario === 'return-exchange') && status === 'DELIVERED') await once('return', steps.return);
+    if ((scenario === 'return-refund' || scenario === 'return-exchange') && status === 'DELIVERED')
+      await once('return', steps.return);
   }
 
   /**
@@ -157,7 +193,14 @@ export class OrderActors {
    * a 5xx apply it once. A 409 while the order still shows `whileStatus` is retried too: the read model can be a
    * step ahead of the workflow when the worker died in the middle of the workflow task that wrote it.
    */
-  private async step<T = Record<string, unknown>>(order: TrackedOrder, step: string, path: string, as: Role, body: unknown, whileStatus?: OrderStatus) {
+  private async step<T = Record<string, unknown>>(
+    order: TrackedOrder,
+    step: string,
+    path: string,
+    as: Role,
+    body: unknown,
+    whileStatus?: OrderStatus,
+  ) {
     const headers = { 'idempotency-key': `chaos-${order.id}-${step}` };
     for (let attempt = 1; ; attempt++) {
       const reply = await this.api.send<T>('POST', path, { as, body, headers });
@@ -171,19 +214,47 @@ export class OrderActors {
   private async cancel(order: TrackedOrder): Promise<void> {
     // Cancel at different stages: at once, or after the pipeline has had a moment.
     await new Promise((resolve) => setTimeout(resolve, (order.plan.index % 4) * 700));
-    const reply = await this.step(order, 'cancel', `/v1/orders/${order.id}/cancel`, 'support', { reason: 'chaos: customer changed their mind' });
+    const reply = await this.step(order, 'cancel', `/v1/orders/${order.id}/cancel`, 'support', {
+      reason: 'chaos: customer changed their mind',
+    });
     count(this.actions, reply.status === 200 ? 'cancel accepted' : `cancel refused (${reply.status})`);
   }
 
-  private async decide(order: TrackedOrder, decision: 'approve' | 'reject', body: Record<string, unknown>): Promise<void> {
-    const reply = await this.step(order, decision, `/v1/orders/${order.id}/${decision}`, 'approver', body, 'AWAITING_APPROVAL');
-    count(this.actions, reply.status === 200 ? (decision === 'approve' ? 'approved' : 'rejected') : `${decision} answered ${reply.status}`);
+  private async decide(
+    order: TrackedOrder,
+    decision: 'approve' | 'reject',
+    body: Record<string, unknown>,
+  ): Promise<void> {
+    const reply = await this.step(
+      order,
+      decision,
+      `/v1/orders/${order.id}/${decision}`,
+      'approver',
+      body,
+      'AWAITING_APPROVAL',
+    );
+    count(
+      this.actions,
+      reply.status === 200
+        ? decision === 'approve'
+          ? 'approved'
+          : 'rejected'
+        : `${decision} answered ${reply.status}`,
+    );
   }
 
   /** A goodwill refund: by Update while the order runs, by a refund workflow once it has completed. */
   private async refund(order: TrackedOrder): Promise<void> {
-    const reply = await this.step(order, 'refund', `/v1/orders/${order.id}/refunds`, 'support', { amount: 100, reason: 'chaos: goodwill' });
-    count(this.actions, reply.status === 201 ? `refund (${order.status === 'COMPLETED' ? 'completed order' : 'running order'})` : `refund answered ${reply.status}`);
+    const reply = await this.step(order, 'refund', `/v1/orders/${order.id}/refunds`, 'support', {
+      amount: 100,
+      reason: 'chaos: goodwill',
+    });
+    count(
+      this.actions,
+      reply.status === 201
+        ? `refund (${order.status === 'COMPLETED' ? 'completed order' : 'running order'})`
+        : `refund answered ${reply.status}`,
+    );
   }
 
   /** An RMA for one unit, then the goods arrive at the warehouse. */
@@ -194,11 +265,24 @@ export class OrderActors {
     const recorded: { id: string } | undefined = await this.db('returns').where({ order_id: order.id }).first('id');
     const opened = recorded
       ? { status: 201, body: recorded }
-      : await this.step<{ id: string }>(order, 'return', `/v1/orders/${order.id}/returns`, 'support', { lines: [{ sku: line.sku, quantity: 1 }], reason: 'chaos: not as pictured', resolution }, 'DELIVERED');
+      : await this.step<{ id: string }>(
+          order,
+          'return',
+          `/v1/orders/${order.id}/returns`,
+          'support',
+          { lines: [{ sku: line.sku, quantity: 1 }], reason: 'chaos: not as pictured', resolution },
+          'DELIVERED',
+        );
     if (opened.status !== 201) return void count(this.actions, `return refused (${opened.status}: window closed)`);
     count(this.actions, recorded ? `return found in the records (${resolution})` : `return opened (${resolution})`);
     const condition = resolution === 'exchange' ? 'damaged' : 'resellable';
-    const received = await this.step(order, 'receive', `/v1/returns/${encodeURIComponent(opened.body.id)}/receive`, 'warehouse', { lines: [{ sku: line.sku, quantity: 1, condition }] });
+    const received = await this.step(
+      order,
+      'receive',
+      `/v1/returns/${encodeURIComponent(opened.body.id)}/receive`,
+      'warehouse',
+      { lines: [{ sku: line.sku, quantity: 1, condition }] },
+    );
     count(this.actions, received.status === 200 ? 'return received' : `return receipt answered ${received.status}`);
   }
 }

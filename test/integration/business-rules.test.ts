@@ -6,7 +6,9 @@ describe('business rules', () => {
   beforeAll(async () => {
     oms = await startOms({ settings: { carrierDeliveryDelayMs: 60_000 } });
     // A product nobody has in stock yet.
-    await oms.request('POST', '/v1/products', { body: { sku: 'GADGET', name: 'Gadget', unitPrice: 1000, currency: 'USD', taxCode: 'GENERAL', weightGrams: 100 } });
+    await oms.request('POST', '/v1/products', {
+      body: { sku: 'GADGET', name: 'Gadget', unitPrice: 1000, currency: 'USD', taxCode: 'GENERAL', weightGrams: 100 },
+    });
   });
   afterAll(() => oms.close());
 
@@ -17,12 +19,22 @@ describe('business rules', () => {
   }
 
   it('prices every total in minor units: catalog, fixed promotion, tax per line, shipping and its tax', async () => {
-    const id = await place(orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }, { sku: 'TEE-M', quantity: 2 }], promotionCode: 'FIVEOFF' }));
+    const id = await place(
+      orderBody({
+        lines: [
+          { sku: 'MUG-BLK', quantity: 3 },
+          { sku: 'TEE-M', quantity: 2 },
+        ],
+        promotionCode: 'FIVEOFF',
+      }),
+    );
     const order = await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED']);
     // Subtotals 3750 and 4800; 500 off in proportion: 219.30 and 280.70, the odd cent to the larger remainder ->
     // 219 / 281. MUG (3531) taxed 8.88% in NY = 313.55 -> 314; apparel is exempt in NY. 1410 g from NJ: ground,
     // zone 2, up to 5 kg = 1195, taxed 8.88% = 106.12 -> 106.
-    expect(order.lines.map((line: Record<string, number>) => [line.subtotal, line.discount, line.tax, line.total])).toEqual([
+    expect(
+      order.lines.map((line: Record<string, number>) => [line.subtotal, line.discount, line.tax, line.total]),
+    ).toEqual([
       [3750, 219, 314, 3845],
       [4800, 281, 0, 4519],
     ]);
@@ -35,40 +47,96 @@ describe('business rules', () => {
   it('splits an order no warehouse can ship alone: a pick list, shipment, capture and invoice per warehouse, adding up', async () => {
     // Neither warehouse holds 350 tees: EWR ships the mugs and all its tees, RNO the rest — two shipments.
     const ewrTees = (await oms.db('stock').where({ warehouse_code: 'EWR', sku: 'TEE-M' }).first()).on_hand;
-    const id = await place(orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'TEE-M', quantity: 350 }, { sku: 'MUG-BLK', quantity: 3 }] }));
+    const id = await place(
+      orderBody({
+        customerId: 'CUST-INITECH',
+        lines: [
+          { sku: 'TEE-M', quantity: 350 },
+          { sku: 'MUG-BLK', quantity: 3 },
+        ],
+      }),
+    );
     const order = await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED']);
-    expect(order.shipments.map((shipment: { warehouse: string; lines: unknown[]; pickList: { status: string } }) => [shipment.warehouse, shipment.lines, shipment.pickList.status])).toEqual([
-      ['EWR', [{ sku: 'MUG-BLK', quantity: 3 }, { sku: 'TEE-M', quantity: ewrTees }], 'confirmed'],
+    expect(
+      order.shipments.map((shipment: { warehouse: string; lines: unknown[]; pickList: { status: string } }) => [
+        shipment.warehouse,
+        shipment.lines,
+        shipment.pickList.status,
+      ]),
+    ).toEqual([
+      [
+        'EWR',
+        [
+          { sku: 'MUG-BLK', quantity: 3 },
+          { sku: 'TEE-M', quantity: ewrTees },
+        ],
+        'confirmed',
+      ],
       ['RNO', [{ sku: 'TEE-M', quantity: 350 - ewrTees }], 'confirmed'],
     ]);
-    expect(order.lines.map((line: Record<string, number>) => [line.shippedQuantity, line.reservedQuantity])).toEqual([[350, 0], [3, 0]]);
+    expect(order.lines.map((line: Record<string, number>) => [line.shippedQuantity, line.reservedQuantity])).toEqual([
+      [350, 0],
+      [3, 0],
+    ]);
     const captures = order.payments.filter((payment: { kind: string }) => payment.kind === 'capture');
     expect(captures).toHaveLength(2);
-    expect(captures.reduce((total: number, payment: { amount: number }) => total + payment.amount, 0)).toBe(order.totals.total);
+    expect(captures.reduce((total: number, payment: { amount: number }) => total + payment.amount, 0)).toBe(
+      order.totals.total,
+    );
     expect(order.invoices).toHaveLength(2);
-    expect(order.invoices.reduce((total: number, invoice: { total: number }) => total + invoice.total, 0)).toBe(order.totals.total);
-    expect(order.invoices.reduce((total: number, invoice: { tax: number }) => total + invoice.tax, 0)).toBe(order.totals.tax);
+    expect(order.invoices.reduce((total: number, invoice: { total: number }) => total + invoice.total, 0)).toBe(
+      order.totals.total,
+    );
+    expect(order.invoices.reduce((total: number, invoice: { tax: number }) => total + invoice.tax, 0)).toBe(
+      order.totals.tax,
+    );
     expect(order.payments.map((payment: { kind: string }) => payment.kind)).not.toContain('void');
   });
 
   it('counts a promotion usage limit atomically: 8 concurrent orders, limit 3', async () => {
-    expect((await oms.request('POST', '/v1/promotions', { body: { code: 'THREE', type: 'percent', value: 10, usageLimit: 3 } })).status).toBe(201);
-    const ids = await Promise.all(Array.from({ length: 8 }, () => place(orderBody({ lines: [{ sku: 'TEE-M', quantity: 1 }], promotionCode: 'THREE' }))));
+    expect(
+      (
+        await oms.request('POST', '/v1/promotions', {
+          body: { code: 'THREE', type: 'percent', value: 10, usageLimit: 3 },
+        })
+      ).status,
+    ).toBe(201);
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        place(orderBody({ lines: [{ sku: 'TEE-M', quantity: 1 }], promotionCode: 'THREE' })),
+      ),
+    );
     const orders = await Promise.all(ids.map((id) => oms.waitForStatus(id, ['SHIPPED', 'DELIVERED', 'REJECTED'])));
     expect(orders.filter((order) => order.status !== 'REJECTED')).toHaveLength(3);
     const rejected = orders.filter((order) => order.status === 'REJECTED');
     expect(rejected).toHaveLength(5);
     for (const order of rejected) expect(order.statusReasons).toEqual(['promotion THREE has reached its usage limit']);
-    const promotion = (await oms.request('GET', '/v1/promotions')).body.items.find((item: { code: string }) => item.code === 'THREE');
+    const promotion = (await oms.request('GET', '/v1/promotions')).body.items.find(
+      (item: { code: string }) => item.code === 'THREE',
+    );
     expect(promotion.timesUsed).toBe(3);
   });
 
   it('refuses unknown and expired promotion codes on entry, and gives a use back when the order is cancelled', async () => {
-    await oms.request('POST', '/v1/promotions', { body: { code: 'OLD', type: 'fixed', value: 100, validFrom: '2020-01-01T00:00:00Z', validTo: '2020-12-31T00:00:00Z' } });
-    expect((await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ promotionCode: 'OLD' }) })).body.errors).toEqual([{ path: 'body.promotionCode', message: 'promotion OLD expired at 2020-12-31T00:00:00.000Z' }]);
-    expect((await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ promotionCode: 'NOPE' }) })).status).toBe(422);
+    await oms.request('POST', '/v1/promotions', {
+      body: {
+        code: 'OLD',
+        type: 'fixed',
+        value: 100,
+        validFrom: '2020-01-01T00:00:00Z',
+        validTo: '2020-12-31T00:00:00Z',
+      },
+    });
+    expect(
+      (await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ promotionCode: 'OLD' }) })).body.errors,
+    ).toEqual([{ path: 'body.promotionCode', message: 'promotion OLD expired at 2020-12-31T00:00:00.000Z' }]);
+    expect(
+      (await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ promotionCode: 'NOPE' }) })).status,
+    ).toBe(422);
     const below = await place(orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 1 }], promotionCode: 'WELCOME10' }));
-    expect((await oms.waitForStatus(below, 'REJECTED')).statusReasons).toEqual(['promotion WELCOME10 needs an order of at least 2000, this one is 1250']);
+    expect((await oms.waitForStatus(below, 'REJECTED')).statusReasons).toEqual([
+      'promotion WELCOME10 needs an order of at least 2000, this one is 1250',
+    ]);
 
     await oms.request('POST', '/v1/promotions', { body: { code: 'ONCE', type: 'fixed', value: 100, usageLimit: 1 } });
     const first = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }], promotionCode: 'ONCE' }));
@@ -79,12 +147,31 @@ describe('business rules', () => {
   });
 
   it('cancel_unavailable ships what is there and cancels the rest at once; with nothing there the order is cancelled', async () => {
-    const mixed = await place(orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 2 }, { sku: 'GADGET', quantity: 3 }], backorderPolicy: 'cancel_unavailable' }));
+    const mixed = await place(
+      orderBody({
+        lines: [
+          { sku: 'MUG-BLK', quantity: 2 },
+          { sku: 'GADGET', quantity: 3 },
+        ],
+        backorderPolicy: 'cancel_unavailable',
+      }),
+    );
     const shipped = await oms.waitForStatus(mixed, ['SHIPPED', 'DELIVERED']);
-    expect(shipped.lines.map((line: Record<string, number>) => [line.shippedQuantity, line.cancelledQuantity])).toEqual([[2, 0], [0, 3]]);
-    expect(shipped.payments.map((payment: { kind: string }) => payment.kind)).toEqual(['authorization', 'capture', 'void']);
+    expect(shipped.lines.map((line: Record<string, number>) => [line.shippedQuantity, line.cancelledQuantity])).toEqual(
+      [
+        [2, 0],
+        [0, 3],
+      ],
+    );
+    expect(shipped.payments.map((payment: { kind: string }) => payment.kind)).toEqual([
+      'authorization',
+      'capture',
+      'void',
+    ]);
 
-    const nothing = await place(orderBody({ lines: [{ sku: 'GADGET', quantity: 1 }], backorderPolicy: 'cancel_unavailable' }));
+    const nothing = await place(
+      orderBody({ lines: [{ sku: 'GADGET', quantity: 1 }], backorderPolicy: 'cancel_unavailable' }),
+    );
     const cancelled = await oms.waitForStatus(nothing, 'CANCELLED');
     expect(cancelled.cancelReason).toBe('unavailable');
     expect(cancelled.payments.map((payment: { kind: string }) => payment.kind)).toEqual(['authorization', 'void']);
@@ -92,23 +179,33 @@ describe('business rules', () => {
 
   it('a receipt resumes waiting orders highest priority first: 10 units serve the two highest of three', async () => {
     const standard = await place(orderBody({ lines: [{ sku: 'GADGET', quantity: 5 }] })); // priority 3, oldest
-    const priority = await place(orderBody({ customerId: 'CUST-GLOBEX', lines: [{ sku: 'GADGET', quantity: 5 }], payment: { method: 'invoice' } })); // 2
+    const priority = await place(
+      orderBody({ customerId: 'CUST-GLOBEX', lines: [{ sku: 'GADGET', quantity: 5 }], payment: { method: 'invoice' } }),
+    ); // 2
     const critical = await place(orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'GADGET', quantity: 5 }] })); // 1
     for (const id of [standard, priority, critical]) await oms.waitForStatus(id, 'BACKORDERED');
     const queue = await oms.request('GET', '/v1/orders?status=BACKORDERED&sku=GADGET');
     expect(queue.body.items.map((order: { id: string }) => order.id)).toEqual([critical, priority, standard]);
 
-    const receipt = await oms.request('POST', '/v1/inventory/receipts', { as: 'warehouse', body: { warehouse: 'RNO', sku: 'GADGET', quantity: 10, reference: 'PO-GADGET-1' } });
+    const receipt = await oms.request('POST', '/v1/inventory/receipts', {
+      as: 'warehouse',
+      body: { warehouse: 'RNO', sku: 'GADGET', quantity: 10, reference: 'PO-GADGET-1' },
+    });
     expect(receipt.status).toBe(201);
     await oms.temporal.workflow.getHandle(receipt.body.restockWorkflow).result();
-    for (const id of [critical, priority]) expect((await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED'])).lines[0].shippedQuantity).toBe(5);
+    for (const id of [critical, priority])
+      expect((await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED'])).lines[0].shippedQuantity).toBe(5);
     expect((await oms.request('GET', `/v1/orders/${standard}`)).body.status).toBe('BACKORDERED');
     await oms.request('POST', `/v1/orders/${standard}/cancel`, { as: 'support', body: { reason: 'test done' } });
   });
 
   it('needs approval when a net30 order would exceed the remaining credit', async () => {
-    expect((await oms.request('PATCH', '/v1/customers/CUST-GLOBEX', { body: { creditLimit: 10_000 } })).status).toBe(200);
-    const id = await place(orderBody({ customerId: 'CUST-GLOBEX', lines: [{ sku: 'TEE-M', quantity: 5 }], payment: { method: 'invoice' } }));
+    expect((await oms.request('PATCH', '/v1/customers/CUST-GLOBEX', { body: { creditLimit: 10_000 } })).status).toBe(
+      200,
+    );
+    const id = await place(
+      orderBody({ customerId: 'CUST-GLOBEX', lines: [{ sku: 'TEE-M', quantity: 5 }], payment: { method: 'invoice' } }),
+    );
     const waiting = await oms.waitForStatus(id, 'AWAITING_APPROVAL');
     expect(waiting.statusReasons).toEqual([expect.stringMatching(/exceeds the remaining credit -?\d+/)]);
     await oms.request('POST', `/v1/orders/${id}/reject`, { as: 'approver', body: { reason: 'over credit' } });
@@ -118,16 +215,29 @@ describe('business rules', () => {
     const before = Number((await oms.db('orders').count({ n: '*' }).first())?.n);
     const json = await oms.request('POST', '/v1/orders/batch', {
       as: 'sales',
-      body: { orders: [orderBody({ lines: [{ sku: 'TEE-M', quantity: 1 }] }), orderBody({ lines: [{ sku: 'NOPE', quantity: 1 }] }), orderBody({ customerId: 'CUST-INITECH', expedite: true })] },
+      body: {
+        orders: [
+          orderBody({ lines: [{ sku: 'TEE-M', quantity: 1 }] }),
+          orderBody({ lines: [{ sku: 'NOPE', quantity: 1 }] }),
+          orderBody({ customerId: 'CUST-INITECH', expedite: true }),
+        ],
+      },
       headers: { 'idempotency-key': 'batch-1' },
     });
     expect(json.status).toBe(200);
     expect(json.body).toMatchObject({ accepted: 2, rejected: 1 });
-    expect(json.body.results[1]).toEqual({ index: 1, errors: [{ path: 'body.lines.0.sku', message: 'product NOPE does not exist' }] });
+    expect(json.body.results[1]).toEqual({
+      index: 1,
+      errors: [{ path: 'body.lines.0.sku', message: 'product NOPE does not exist' }],
+    });
     const [first, , third] = json.body.results;
     expect((await oms.request('GET', `/v1/orders/${first.id}`)).body.priority).toBe(4);
     expect((await oms.request('GET', `/v1/orders/${third.id}`)).body.priority).toBe(3); // batch 4, expedited
-    const replay = await oms.request('POST', '/v1/orders/batch', { as: 'sales', body: { orders: [orderBody({ lines: [{ sku: 'TEE-M', quantity: 1 }] })] }, headers: { 'idempotency-key': 'batch-1' } });
+    const replay = await oms.request('POST', '/v1/orders/batch', {
+      as: 'sales',
+      body: { orders: [orderBody({ lines: [{ sku: 'TEE-M', quantity: 1 }] })] },
+      headers: { 'idempotency-key': 'batch-1' },
+    });
     expect(replay.body.results[0].id).toBe(first.id);
 
     const csv = [
@@ -136,14 +246,29 @@ describe('business rules', () => {
       'CUST-ACME,MUG-BLK:1.5,card,tok_ok,,',
       'CUST-INITECH,"BEANS-1KG:1",card,tok_ok,wait_all,true',
     ].join('\n');
-    const fromCsv = await oms.request('POST', '/v1/orders/batch', { as: 'sales', rawBody: csv, headers: { 'content-type': 'text/csv' } });
+    const fromCsv = await oms.request('POST', '/v1/orders/batch', {
+      as: 'sales',
+      rawBody: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(fromCsv.body).toMatchObject({ accepted: 2, rejected: 1 });
     expect(fromCsv.body.results[1]).toMatchObject({ index: 1, line: 3, errors: [{ path: 'body.lines.0.quantity' }] });
     const csvOrder = (await oms.request('GET', `/v1/orders/${fromCsv.body.results[0].id}`)).body;
-    expect(csvOrder.lines.map((line: { sku: string; quantity: number }) => [line.sku, line.quantity])).toEqual([['MUG-BLK', 1], ['TEE-M', 2]]);
+    expect(csvOrder.lines.map((line: { sku: string; quantity: number }) => [line.sku, line.quantity])).toEqual([
+      ['MUG-BLK', 1],
+      ['TEE-M', 2],
+    ]);
     expect(Number((await oms.db('orders').count({ n: '*' }).first())?.n)).toBe(before + 4);
 
-    expect((await oms.request('POST', '/v1/orders/batch', { as: 'sales', rawBody: 'customerId,colour\nX,red', headers: { 'content-type': 'text/csv' } })).status).toBe(400);
+    expect(
+      (
+        await oms.request('POST', '/v1/orders/batch', {
+          as: 'sales',
+          rawBody: 'customerId,colour\nX,red',
+          headers: { 'content-type': 'text/csv' },
+        })
+      ).status,
+    ).toBe(400);
     expect((await oms.request('POST', '/v1/orders/batch', { as: 'sales', body: { orders: [] } })).status).toBe(400);
   });
 });

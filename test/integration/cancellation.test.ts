@@ -36,7 +36,10 @@ describe('cancellation at every stage before shipment', () => {
 
   /** Cancels while `activity` is held, then lets it finish; the workflow compensates once it returns. */
   async function cancelWhileHeld(orderId: string, activity: string) {
-    const cancelling = oms.request('POST', `/v1/orders/${orderId}/cancel`, { as: 'support', body: { reason: 'customer changed their mind' } });
+    const cancelling = oms.request('POST', `/v1/orders/${orderId}/cancel`, {
+      as: 'support',
+      body: { reason: 'customer changed their mind' },
+    });
     await updateAccepted(orderId);
     oms.gate.release(activity);
     const answer = await cancelling;
@@ -48,7 +51,8 @@ describe('cancellation at every stage before shipment', () => {
     const order = await oms.waitForStatus(orderId, 'CANCELLED');
     expect(order.cancelReason).toBe('requested');
     expect(order.statusReasons).toEqual(['customer changed their mind']);
-    for (const line of order.lines) expect(line).toMatchObject({ reservedQuantity: 0, shippedQuantity: 0, cancelledQuantity: line.quantity });
+    for (const line of order.lines)
+      expect(line).toMatchObject({ reservedQuantity: 0, shippedQuantity: 0, cancelledQuantity: line.quantity });
     expect(await oms.db('reservations').where({ order_id: orderId, status: 'active' })).toEqual([]);
     expect(await oms.db('pick_lists').where({ order_id: orderId, status: 'open' })).toEqual([]);
     expect(await reservedTotal()).toBe(reservedBefore);
@@ -56,7 +60,9 @@ describe('cancellation at every stage before shipment', () => {
     if (options.authorized) {
       expect(kinds).toEqual(['authorization', 'void']);
       const authorizationId = order.payments[0].providerReference;
-      expect(await oms.db('sandbox_payment_authorizations').where({ id: authorizationId }).first('status', 'captured')).toEqual({ status: 'voided', captured: 0 });
+      expect(
+        await oms.db('sandbox_payment_authorizations').where({ id: authorizationId }).first('status', 'captured'),
+      ).toEqual({ status: 'voided', captured: 0 });
     } else {
       expect(kinds).toEqual([]);
     }
@@ -77,7 +83,10 @@ describe('cancellation at every stage before shipment', () => {
     const before = await reservedTotal();
     const id = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }));
     await oms.waitForStatus(id, 'AWAITING_APPROVAL');
-    const answer = await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'customer changed their mind' } });
+    const answer = await oms.request('POST', `/v1/orders/${id}/cancel`, {
+      as: 'support',
+      body: { reason: 'customer changed their mind' },
+    });
     expect(answer.body).toEqual({ status: 'CANCELLED' });
     await expectNothingHeld(id, before, { authorized: false });
   });
@@ -95,9 +104,18 @@ describe('cancellation at every stage before shipment', () => {
   it('BACKORDERED: cancelled while waiting for stock', async () => {
     const before = await reservedTotal();
     // More than the warehouses hold together, within Initech's approval limit; wait_all reserves nothing meanwhile.
-    const id = await place(orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'MUG-BLK', quantity: 5_000 }], backorderPolicy: 'wait_all' }));
+    const id = await place(
+      orderBody({
+        customerId: 'CUST-INITECH',
+        lines: [{ sku: 'MUG-BLK', quantity: 5_000 }],
+        backorderPolicy: 'wait_all',
+      }),
+    );
     await oms.waitForStatus(id, 'BACKORDERED');
-    const answer = await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'customer changed their mind' } });
+    const answer = await oms.request('POST', `/v1/orders/${id}/cancel`, {
+      as: 'support',
+      body: { reason: 'customer changed their mind' },
+    });
     expect(answer.body).toEqual({ status: 'CANCELLED' });
     await expectNothingHeld(id, before, { authorized: true });
   });
@@ -114,7 +132,9 @@ describe('cancellation at every stage before shipment', () => {
     await cancelWhileHeld(id, 'createPickList');
     await expectNothingHeld(id, before, { authorized: true });
     const ledger = await oms.request('GET', `/v1/inventory/ledger?orderId=${id}`);
-    expect(ledger.body.items.map((row: { reason: string; reservedDelta: number }) => [row.reason, row.reservedDelta])).toEqual([
+    expect(
+      ledger.body.items.map((row: { reason: string; reservedDelta: number }) => [row.reason, row.reservedDelta]),
+    ).toEqual([
       ['release', -2],
       ['reserve', 2],
     ]);
@@ -141,20 +161,33 @@ describe('cancellation at every stage before shipment', () => {
     const id = await place();
     await oms.gate.reached('authorizePayment');
     const { shippingAddress } = (await oms.request('GET', `/v1/orders/${id}`)).body;
-    const lost = await oms.activities.allocateStock({ orderId: id, round: 1, lines: [{ sku: 'MUG-BLK', quantity: 2 }], destination: shippingAddress, allOrNothing: false });
+    const lost = await oms.activities.allocateStock({
+      orderId: id,
+      round: 1,
+      lines: [{ sku: 'MUG-BLK', quantity: 2 }],
+      destination: shippingAddress,
+      allOrNothing: false,
+    });
     expect(lost.shipments).toHaveLength(1);
     expect(await reservedTotal()).toBe(before + 2);
     await cancelWhileHeld(id, 'authorizePayment');
     const order = await expectNothingHeld(id, before, { authorized: true });
-    expect(order.shipments.map((shipment: { id: string; status: string }) => [shipment.id, shipment.status])).toEqual([[lost.shipments[0].id, 'cancelled']]);
-    expect(order.timeline.map((event: { message: string }) => event.message)).toContain(`Released ${lost.shipments[0].id}: reserved by an allocation whose result was lost`);
+    expect(order.shipments.map((shipment: { id: string; status: string }) => [shipment.id, shipment.status])).toEqual([
+      [lost.shipments[0].id, 'cancelled'],
+    ]);
+    expect(order.timeline.map((event: { message: string }) => event.message)).toContain(
+      `Released ${lost.shipments[0].id}: reserved by an allocation whose result was lost`,
+    );
   });
 
   it('answers 409 while the shipment is being handed to the carrier, and after it shipped', async () => {
     oms.gate.hold('shipShipment');
     const id = await place();
     await oms.gate.reached('shipShipment');
-    const during = await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'too late' } });
+    const during = await oms.request('POST', `/v1/orders/${id}/cancel`, {
+      as: 'support',
+      body: { reason: 'too late' },
+    });
     expect(during.status).toBe(409);
     expect(during.contentType).toContain('application/problem+json');
     oms.gate.release('shipShipment');
@@ -168,9 +201,13 @@ describe('cancellation at every stage before shipment', () => {
   });
 
   it('answers 404 for an unknown order and 403 for a role that may not cancel', async () => {
-    expect((await oms.request('POST', '/v1/orders/ORD-NOPE/cancel', { as: 'support', body: { reason: 'x' } })).status).toBe(404);
+    expect(
+      (await oms.request('POST', '/v1/orders/ORD-NOPE/cancel', { as: 'support', body: { reason: 'x' } })).status,
+    ).toBe(404);
     const id = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }));
-    expect((await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'sales', body: { reason: 'x' } })).status).toBe(403);
+    expect((await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'sales', body: { reason: 'x' } })).status).toBe(
+      403,
+    );
     expect((await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: {} })).status).toBe(400);
     await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'cleanup' } });
   });

@@ -12,17 +12,27 @@ describe('chaos, short', () => {
   it('settles 30 orders through 2 worker kills, a PostgreSQL restart and payment faults, every invariant holding', async () => {
     const servers = sharedServers();
     const { code, output } = await runChaos([
-      '--orders', '30',
-      '--concurrency', '6',
-      '--kills', '2',
-      '--kill-every', '2s',
-      '--pg-restarts', '1',
-      '--return-window', '4s',
-      '--delivery-delay', '500ms',
+      '--orders',
+      '30',
+      '--concurrency',
+      '6',
+      '--kills',
+      '2',
+      '--kill-every',
+      '2s',
+      '--pg-restarts',
+      '1',
+      '--return-window',
+      '4s',
+      '--delivery-delay',
+      '500ms',
       // Generous: a workflow task that failed under a kill is retried with backoff, slower still on a loaded machine.
-      '--timeout', '240s',
-      '--temporal', servers.temporalAddress,
-      '--workflow-bundle', servers.workflowBundlePath,
+      '--timeout',
+      '240s',
+      '--temporal',
+      servers.temporalAddress,
+      '--workflow-bundle',
+      servers.workflowBundlePath,
     ]);
     expect(output).toMatch(/worker\s+2 kill -9/);
     expect(output).toMatch(/PostgreSQL\s+1 restart\(s\)/);
@@ -36,7 +46,10 @@ describe('chaos, short', () => {
 
 function runChaos(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', ...args], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', ...args], {
+      cwd: path.resolve(__dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -19,9 +19,22 @@ describe('oms CLI', () => {
   afterAll(() => oms.close());
 
   /** Runs the CLI; API commands get the role's key, database commands this test's DATABASE_URL. */
-  function cli(args: string[], options: { as?: Role; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env: NodeJS.ProcessEnv = { ...process.env, OMS_API_URL: oms.baseUrl, OMS_API_KEY: oms.keyOf(options.as ?? 'sales'), DATABASE_URL: oms.databaseUrl, OMS_DATA_DIR: workDir, ...options.env };
-    const child = spawn(process.execPath, [path.join(__dirname, '../../bin/oms.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  function cli(
+    args: string[],
+    options: { as?: Role; env?: Record<string, string> } = {},
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      OMS_API_URL: oms.baseUrl,
+      OMS_API_KEY: oms.keyOf(options.as ?? 'sales'),
+      DATABASE_URL: oms.databaseUrl,
+      OMS_DATA_DIR: workDir,
+      ...options.env,
+    };
+    const child = spawn(process.execPath, [path.join(__dirname, '../../bin/oms.js'), ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -30,12 +43,26 @@ describe('oms CLI', () => {
   }
 
   it('places an order and prints its id, paying by card or, for a net30 customer, by invoice', async () => {
-    const placed = await cli(['orders', 'place', '--customer', 'CUST-ACME', '--line', 'MUG-BLK:2', '--line', 'TEE-M:1', '--card', 'tok_ok']);
+    const placed = await cli([
+      'orders',
+      'place',
+      '--customer',
+      'CUST-ACME',
+      '--line',
+      'MUG-BLK:2',
+      '--line',
+      'TEE-M:1',
+      '--card',
+      'tok_ok',
+    ]);
     expect(placed.code).toBe(0);
     const id = /^placed (ORD-\S+)\s+tracking \S+\s+status \w+$/m.exec(placed.stdout)![1];
     const order = (await oms.request('GET', `/v1/orders/${id}`)).body;
     expect(order.customerId).toBe('CUST-ACME');
-    expect(order.lines.map((line: { sku: string; quantity: number }) => `${line.sku}:${line.quantity}`)).toEqual(['MUG-BLK:2', 'TEE-M:1']);
+    expect(order.lines.map((line: { sku: string; quantity: number }) => `${line.sku}:${line.quantity}`)).toEqual([
+      'MUG-BLK:2',
+      'TEE-M:1',
+    ]);
     expect(order.payment.method).toBe('card');
 
     const net30 = await cli(['orders', 'place', '--customer', 'CUST-GLOBEX', '--line', 'BEANS-1KG:1', '--json']);
@@ -70,9 +97,25 @@ describe('oms CLI', () => {
   });
 
   it('receives stock once per reference', async () => {
-    const level = async () => (await oms.request('GET', '/v1/inventory?sku=BEANS-1KG&warehouse=RNO')).body.items[0]?.onHand ?? 0;
+    const level = async () =>
+      (await oms.request('GET', '/v1/inventory?sku=BEANS-1KG&warehouse=RNO')).body.items[0]?.onHand ?? 0;
     const before = await level();
-    const receive = () => cli(['inventory', 'receive', '--warehouse', 'RNO', '--sku', 'BEANS-1KG', '--quantity', '7', '--reference', 'PO-CLI-1'], { as: 'warehouse' });
+    const receive = () =>
+      cli(
+        [
+          'inventory',
+          'receive',
+          '--warehouse',
+          'RNO',
+          '--sku',
+          'BEANS-1KG',
+          '--quantity',
+          '7',
+          '--reference',
+          'PO-CLI-1',
+        ],
+        { as: 'warehouse' },
+      );
     const first = await receive();
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('received 7 × BEANS-1KG into RNO');
@@ -82,7 +125,17 @@ describe('oms CLI', () => {
   });
 
   it('approves reduced quantities, and explains a 403 and a 409 readably', async () => {
-    const placed = await cli(['orders', 'place', '--customer', 'CUST-ACME', '--line', 'LAPTOP-14:4', '--card', 'tok_ok', '--json']);
+    const placed = await cli([
+      'orders',
+      'place',
+      '--customer',
+      'CUST-ACME',
+      '--line',
+      'LAPTOP-14:4',
+      '--card',
+      'tok_ok',
+      '--json',
+    ]);
     const id = JSON.parse(placed.stdout).id as string;
     await oms.waitForStatus(id, 'AWAITING_APPROVAL');
 
@@ -90,7 +143,9 @@ describe('oms CLI', () => {
     expect(asSales.code).toBe(1);
     expect(asSales.stderr).toContain('The API answered 403 Forbidden: role sales may not do this; it needs approver');
 
-    const approved = await cli(['orders', 'approve', id, '--line', 'LAPTOP-14:3', '--note', 'budget for three'], { as: 'approver' });
+    const approved = await cli(['orders', 'approve', id, '--line', 'LAPTOP-14:3', '--note', 'budget for three'], {
+      as: 'approver',
+    });
     expect(approved.stderr).toBe('');
     expect(approved.stdout).toMatch(new RegExp(`^approved ${id}: now [A-Z_]+\\n$`));
     const order = (await oms.request('GET', `/v1/orders/${id}`)).body;
@@ -102,15 +157,38 @@ describe('oms CLI', () => {
   });
 
   it('prints problem+json errors field by field, and says what to do when the API is not there', async () => {
-    const invalid = await cli(['orders', 'place', '--customer', 'CUST-NOPE', '--line', 'MUG-BLK:1', '--card', 'tok_ok']);
+    const invalid = await cli([
+      'orders',
+      'place',
+      '--customer',
+      'CUST-NOPE',
+      '--line',
+      'MUG-BLK:1',
+      '--card',
+      'tok_ok',
+    ]);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/^The API answered 422 Unprocessable request: .*\n {2}body\.customerId: /);
 
-    const unreachable = await cli(['orders', 'place', '--customer', 'CUST-ACME', '--line', 'MUG-BLK:1', '--card', 'tok_ok'], { env: { OMS_API_URL: `http://127.0.0.1:${await freePort()}` } });
+    const unreachable = await cli(
+      ['orders', 'place', '--customer', 'CUST-ACME', '--line', 'MUG-BLK:1', '--card', 'tok_ok'],
+      { env: { OMS_API_URL: `http://127.0.0.1:${await freePort()}` } },
+    );
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('Is npm start running?');
 
-    const wrongKey = await cli(['orders', 'place', '--customer', 'CUST-ACME', '--line', 'MUG-BLK:1', '--card', 'tok_ok', '--key', 'not-a-key']);
+    const wrongKey = await cli([
+      'orders',
+      'place',
+      '--customer',
+      'CUST-ACME',
+      '--line',
+      'MUG-BLK:1',
+      '--card',
+      'tok_ok',
+      '--key',
+      'not-a-key',
+    ]);
     expect(wrongKey.stderr).toContain('npx oms keys create --role');
     const badLine = await cli(['orders', 'place', '--customer', 'CUST-ACME', '--line', 'MUG-BLK']);
     expect([badLine.code, badLine.stderr]).toEqual([2, expect.stringContaining('--line takes SKU:QTY')]);
@@ -142,9 +220,21 @@ describe('oms CLI', () => {
     expect([seeded.code, seeded.stdout]).toEqual([0, 'demo data loaded\n']);
     expect((await oms.request('GET', '/v1/products')).body).toEqual(before);
 
-    for (const command of ['seed', 'orders place', 'orders import', 'orders approve', 'inventory receive', 'keys create', 'keys list', 'keys revoke']) {
+    for (const command of [
+      'seed',
+      'orders place',
+      'orders import',
+      'orders approve',
+      'inventory receive',
+      'keys create',
+      'keys list',
+      'keys revoke',
+    ]) {
       const help = await cli([...command.split(' '), '--help']);
-      expect([help.code, help.stdout.split('\n')[0]]).toEqual([0, expect.stringContaining(`usage: npx oms ${command}`)]);
+      expect([help.code, help.stdout.split('\n')[0]]).toEqual([
+        0,
+        expect.stringContaining(`usage: npx oms ${command}`),
+      ]);
     }
     const overview = await cli(['--help']);
     expect(overview.stdout).toContain('inventory receive');

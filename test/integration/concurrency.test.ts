@@ -9,9 +9,17 @@ describe('200 concurrent orders on one SKU with 50 units', () => {
   let oms: TestOms;
   beforeAll(async () => {
     oms = await startOms({ settings: { carrierDeliveryDelayMs: 600_000, backorderTimeoutMs: 600_000 } });
-    await oms.request('POST', '/v1/products', { body: { sku: 'HOT-1', name: 'Hot item', unitPrice: 1999, currency: 'USD', taxCode: 'GENERAL', weightGrams: 200 } });
-    await oms.request('POST', '/v1/inventory/receipts', { as: 'warehouse', body: { warehouse: 'EWR', sku: 'HOT-1', quantity: 30, reference: 'HOT-EWR' } });
-    await oms.request('POST', '/v1/inventory/receipts', { as: 'warehouse', body: { warehouse: 'RNO', sku: 'HOT-1', quantity: 20, reference: 'HOT-RNO' } });
+    await oms.request('POST', '/v1/products', {
+      body: { sku: 'HOT-1', name: 'Hot item', unitPrice: 1999, currency: 'USD', taxCode: 'GENERAL', weightGrams: 200 },
+    });
+    await oms.request('POST', '/v1/inventory/receipts', {
+      as: 'warehouse',
+      body: { warehouse: 'EWR', sku: 'HOT-1', quantity: 30, reference: 'HOT-EWR' },
+    });
+    await oms.request('POST', '/v1/inventory/receipts', {
+      as: 'warehouse',
+      body: { warehouse: 'RNO', sku: 'HOT-1', quantity: 20, reference: 'HOT-RNO' },
+    });
   });
   afterAll(() => oms.close());
 
@@ -24,7 +32,12 @@ describe('200 concurrent orders on one SKU with 50 units', () => {
         const quantity = (index % 2) + 1;
         const response = await oms.request('POST', '/v1/orders', {
           as: 'sales',
-          body: { customerId: 'CUST-INITECH', lines: [{ sku: 'HOT-1', quantity }], backorderPolicy: policy, payment: { method: 'card', token: 'tok_ok' } },
+          body: {
+            customerId: 'CUST-INITECH',
+            lines: [{ sku: 'HOT-1', quantity }],
+            backorderPolicy: policy,
+            payment: { method: 'card', token: 'tok_ok' },
+          },
         });
         expect(response.status).toBe(202);
         return { id: response.body.id as string, policy, quantity };
@@ -36,16 +49,42 @@ describe('200 concurrent orders on one SKU with 50 units', () => {
     const deadline = Date.now() + 150_000;
     let rows: { id: string; status: string; cancel_reason: string | null }[] = [];
     for (;;) {
-      rows = await oms.db('orders').whereIn('id', placed.map((order) => order.id)).select('id', 'status', 'cancel_reason');
+      rows = await oms
+        .db('orders')
+        .whereIn(
+          'id',
+          placed.map((order) => order.id),
+        )
+        .select('id', 'status', 'cancel_reason');
       const busy = rows.filter((row) => !settled.includes(row.status));
       // PARTIALLY_SHIPPED orders may still bill their shipment: settled means no open reservation either.
-      const reserved = Number((await oms.db('reservations').where({ status: 'active' }).whereIn('order_id', placed.map((order) => order.id)).count({ n: '*' }).first())?.n);
+      const reserved = Number(
+        (
+          await oms
+            .db('reservations')
+            .where({ status: 'active' })
+            .whereIn(
+              'order_id',
+              placed.map((order) => order.id),
+            )
+            .count({ n: '*' })
+            .first()
+        )?.n,
+      );
       if ((busy.length === 0 && reserved === 0) || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    console.log(`200 concurrent orders: POSTs took ${posted - started} ms, settled ${Date.now() - started} ms after the first POST`);
+    console.log(
+      `200 concurrent orders: POSTs took ${posted - started} ms, settled ${Date.now() - started} ms after the first POST`,
+    );
 
-    const lines = await oms.db('order_lines').whereIn('order_id', placed.map((order) => order.id)).select('order_id', 'quantity', 'shipped_quantity', 'reserved_quantity', 'cancelled_quantity');
+    const lines = await oms
+      .db('order_lines')
+      .whereIn(
+        'order_id',
+        placed.map((order) => order.id),
+      )
+      .select('order_id', 'quantity', 'shipped_quantity', 'reserved_quantity', 'cancelled_quantity');
     const lineOf = new Map(lines.map((line) => [line.order_id, line]));
     const statusOf = new Map(rows.map((row) => [row.id, row]));
     expect(lines.reduce((total, line) => total + line.shipped_quantity, 0)).toBe(50);
@@ -66,7 +105,14 @@ describe('200 concurrent orders on one SKU with 50 units', () => {
         expect([where, status]).toEqual([where, line.shipped_quantity > 0 ? 'SHIPPED' : 'BACKORDERED']);
       } else {
         expect([where, line.cancelled_quantity]).toEqual([where, 0]);
-        expect([where, status]).toEqual([where, line.shipped_quantity === line.quantity ? 'SHIPPED' : line.shipped_quantity > 0 ? 'PARTIALLY_SHIPPED' : 'BACKORDERED']);
+        expect([where, status]).toEqual([
+          where,
+          line.shipped_quantity === line.quantity
+            ? 'SHIPPED'
+            : line.shipped_quantity > 0
+              ? 'PARTIALLY_SHIPPED'
+              : 'BACKORDERED',
+        ]);
       }
     }
 
@@ -75,13 +121,22 @@ describe('200 concurrent orders on one SKU with 50 units', () => {
       ['EWR', 0, 0],
       ['RNO', 0, 0],
     ]);
-    const negative = await oms.db('stock').where('on_hand', '<', 0).orWhere('reserved', '<', 0).orWhereRaw('reserved > on_hand');
+    const negative = await oms
+      .db('stock')
+      .where('on_hand', '<', 0)
+      .orWhere('reserved', '<', 0)
+      .orWhereRaw('reserved > on_hand');
     expect(negative).toEqual([]);
-    const ledger: { warehouse_code: string; on_hand: string; reserved: string }[] = await oms.db('stock_ledger')
+    const ledger: { warehouse_code: string; on_hand: string; reserved: string }[] = await oms
+      .db('stock_ledger')
       .where({ sku: 'HOT-1' })
       .groupBy('warehouse_code')
       .orderBy('warehouse_code')
-      .select('warehouse_code', oms.db.raw('sum(on_hand_delta) AS on_hand'), oms.db.raw('sum(reserved_delta) AS reserved'));
+      .select(
+        'warehouse_code',
+        oms.db.raw('sum(on_hand_delta) AS on_hand'),
+        oms.db.raw('sum(reserved_delta) AS reserved'),
+      );
     expect(ledger.map((row) => [row.warehouse_code, Number(row.on_hand), Number(row.reserved)])).toEqual([
       ['EWR', 0, 0],
       ['RNO', 0, 0],

@@ -11,7 +11,10 @@ let oms: TestOms;
 let browser: Browser;
 const opened: WatchedPage[] = [];
 beforeAll(async () => {
-  [oms, browser] = await Promise.all([startOms({ settings: { carrierDeliveryDelayMs: 10 * 60_000 } }), launchBrowser()]);
+  [oms, browser] = await Promise.all([
+    startOms({ settings: { carrierDeliveryDelayMs: 10 * 60_000 } }),
+    launchBrowser(),
+  ]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -61,9 +64,19 @@ describe('attention queues in GET /v1/orders', () => {
       oms.waitForStatus(declinedOrder, 'CANCELLED'),
       oms.waitForStatus(cancelledOrder, 'AWAITING_APPROVAL'),
     ]);
-    const event = await oms.request('POST', `/v1/shipments/${shipped.shipments[0].id}/events`, { as: 'carrier', body: { status: 'exception', detail: 'address not found' } });
+    const event = await oms.request('POST', `/v1/shipments/${shipped.shipments[0].id}/events`, {
+      as: 'carrier',
+      body: { status: 'exception', detail: 'address not found' },
+    });
     expect(event.status).toBe(200);
-    expect((await oms.request('POST', `/v1/orders/${cancelledOrder}/cancel`, { as: 'support', body: { reason: 'customer changed their mind' } })).status).toBe(200);
+    expect(
+      (
+        await oms.request('POST', `/v1/orders/${cancelledOrder}/cancel`, {
+          as: 'support',
+          body: { reason: 'customer changed their mind' },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('lists orders with a carrier exception on a shipment', async () => {
@@ -78,10 +91,19 @@ describe('attention queues in GET /v1/orders', () => {
   });
 
   it('lists rejected and cancelled orders by reason, with the reasons in each item', async () => {
-    const failed = await oms.request('GET', '/v1/orders?reason=invalid,approval_timeout,payment_declined,backorder_expired,unavailable');
+    const failed = await oms.request(
+      'GET',
+      '/v1/orders?reason=invalid,approval_timeout,payment_declined,backorder_expired,unavailable',
+    );
     expect(ids(failed)).toEqual([declinedOrder]);
-    expect(failed.body.items[0]).toMatchObject({ status: 'CANCELLED', cancelReason: 'payment_declined', rejectReason: null });
-    expect(ids(await oms.request('GET', '/v1/orders?reason=requested,payment_declined')).sort()).toEqual([cancelledOrder, declinedOrder].sort());
+    expect(failed.body.items[0]).toMatchObject({
+      status: 'CANCELLED',
+      cancelReason: 'payment_declined',
+      rejectReason: null,
+    });
+    expect(ids(await oms.request('GET', '/v1/orders?reason=requested,payment_declined')).sort()).toEqual(
+      [cancelledOrder, declinedOrder].sort(),
+    );
     expect(ids(await oms.request('GET', '/v1/orders?status=CANCELLED&reason=requested'))).toEqual([cancelledOrder]);
     const bad = await oms.request('GET', '/v1/orders?reason=payment_declined,bored');
     expect(bad.status).toBe(400);
@@ -140,11 +162,13 @@ describe('support console', () => {
 
     await row.click();
     await page.locator(`.order-head .badge[data-status=AWAITING_APPROVAL]`).waitFor();
-    const actions = await page.locator('#actions button[data-action]').evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-action')));
+    const actions = await page
+      .locator('#actions button[data-action]')
+      .evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-action')));
     expect(actions).toEqual(['approve', 'reject', 'cancel']);
     const history = (await oms.request('GET', `/v1/orders/${id}/history`)).body;
     expect(await page.getAttribute('a[data-link=temporal]', 'href')).toBe(history.temporalUiUrl);
-    expect(await page.locator('.notice.info').innerText()).toContain('exceeds the customer\'s approval limit');
+    expect(await page.locator('.notice.info').innerText()).toContain("exceeds the customer's approval limit");
 
     await page.click('button[data-action=approve]');
     await page.fill('textarea[name=note]', 'budget confirmed by phone');
@@ -158,7 +182,9 @@ describe('support console', () => {
 
     const order = (await oms.request('GET', `/v1/orders/${id}`)).body;
     expect(order.status).toBe('SHIPPED');
-    expect(order.timeline.map((event: { message: string }) => event.message)).toContain('Approved: budget confirmed by phone');
+    expect(order.timeline.map((event: { message: string }) => event.message)).toContain(
+      'Approved: budget confirmed by phone',
+    );
     expect(await page.locator('#actions button[data-action=approve]').count()).toBe(0);
     expect(await page.locator('#actions button[data-action=refund]').count()).toBe(1); // captured now
   });
@@ -200,7 +226,11 @@ describe('support console', () => {
     const shipped = await oms.waitForStatus(id, 'SHIPPED');
     const page = await consoleAs('support', `#order/${id}`);
     await page.locator('.order-head .badge[data-status=SHIPPED]').waitFor();
-    expect(await page.locator('#actions button[data-action]').evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-action')))).toEqual(['refund']);
+    expect(
+      await page
+        .locator('#actions button[data-action]')
+        .evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-action'))),
+    ).toEqual(['refund']);
 
     await page.click('button[data-action=refund]');
     await page.check('input[name=kind][value=amount]');
@@ -220,6 +250,10 @@ describe('support console', () => {
     await screenshot(page, 'console-refund-refused');
 
     const after = (await oms.request('GET', `/v1/orders/${id}`)).body;
-    expect(after.payments.filter((payment: { kind: string }) => payment.kind === 'refund').map((payment: { amount: number }) => payment.amount)).toEqual([525]);
+    expect(
+      after.payments
+        .filter((payment: { kind: string }) => payment.kind === 'refund')
+        .map((payment: { amount: number }) => payment.amount),
+    ).toEqual([525]);
   });
 });

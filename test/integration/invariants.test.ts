@@ -19,14 +19,22 @@ describe('invariant checks', () => {
 
   beforeAll(async () => {
     oms = await startOms({ settings: { returnWindowMs: 10 * 60_000 } });
-    const place = async (body: Record<string, unknown>) => (await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody(body) })).body.id as string;
+    const place = async (body: Record<string, unknown>) =>
+      (await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody(body) })).body.id as string;
     const cardId = await place({ lines: [{ sku: 'MUG-BLK', quantity: 3 }], promotionCode: 'WELCOME10' });
-    net30 = await place({ customerId: 'CUST-GLOBEX', lines: [{ sku: 'TEE-M', quantity: 2 }], payment: { method: 'invoice' } });
+    net30 = await place({
+      customerId: 'CUST-GLOBEX',
+      lines: [{ sku: 'TEE-M', quantity: 2 }],
+      payment: { method: 'invoice' },
+    });
     declined = await place({ payment: { method: 'card', token: 'tok_decline' } });
     const order = await oms.waitForStatus(cardId, 'DELIVERED');
     await oms.waitForStatus(net30, 'DELIVERED');
     await oms.waitForStatus(declined, 'CANCELLED');
-    const refund = await oms.request('POST', `/v1/orders/${cardId}/refunds`, { as: 'support', body: { amount: 200, reason: 'scratched' } });
+    const refund = await oms.request('POST', `/v1/orders/${cardId}/refunds`, {
+      as: 'support',
+      body: { amount: 200, reason: 'scratched' },
+    });
     expect(refund.status).toBe(201);
     card = { id: cardId, shipmentId: order.shipments[0].id, authorizationRef: order.payments[0].providerReference };
   }, 90_000);
@@ -63,13 +71,29 @@ describe('invariant checks', () => {
     for (const result of report.results) expect(result.checked).toBeGreaterThan(0);
     expect(report.figures.ordersByStatus).toEqual({ DELIVERED: 2, CANCELLED: 1 });
     expect(report.figures.cancelReasons).toEqual({ payment_declined: 1 });
-    expect(report.figures).toMatchObject({ captures: 1, refunds: 1, refundedAmount: 200, invoices: 2, creditNotes: 1, shipmentsShipped: 2, unitsShipped: 5 });
+    expect(report.figures).toMatchObject({
+      captures: 1,
+      refunds: 1,
+      refundedAmount: 200,
+      invoices: 2,
+      creditNotes: 1,
+      shipmentsShipped: 2,
+      unitsShipped: 5,
+    });
   });
 
-  const sql = (text: string, bindings: () => Knex.RawBinding[] = () => []) => (trx: Knex.Transaction) => trx.raw(text, bindings());
+  const sql =
+    (text: string, bindings: () => Knex.RawBinding[] = () => []) =>
+    (trx: Knex.Transaction) =>
+      trx.raw(text, bindings());
 
   // Each invariant, broken the way a bug would break it, and the example the check must give.
-  const corruptions: { check: string; what: string; corrupt: (trx: Knex.Transaction) => Promise<unknown>; example: () => RegExp }[] = [
+  const corruptions: {
+    check: string;
+    what: string;
+    corrupt: (trx: Knex.Transaction) => Promise<unknown>;
+    example: () => RegExp;
+  }[] = [
     {
       check: 'order-states',
       what: 'a DELIVERED order with a shipment still in transit',
@@ -80,8 +104,20 @@ describe('invariant checks', () => {
       check: 'order-states',
       what: 'a CANCELLED order still holding a reservation',
       corrupt: async (trx) => {
-        await trx('shipments').insert({ id: `${declined}-S1`, order_id: declined, seq: 1, warehouse_code: 'EWR', status: 'allocated' });
-        await trx('reservations').insert({ shipment_id: `${declined}-S1`, sku: 'MUG-BLK', order_id: declined, warehouse_code: 'EWR', quantity: 1 });
+        await trx('shipments').insert({
+          id: `${declined}-S1`,
+          order_id: declined,
+          seq: 1,
+          warehouse_code: 'EWR',
+          status: 'allocated',
+        });
+        await trx('reservations').insert({
+          shipment_id: `${declined}-S1`,
+          sku: 'MUG-BLK',
+          order_id: declined,
+          warehouse_code: 'EWR',
+          quantity: 1,
+        });
       },
       example: () => new RegExp(`${declined} CANCELLED: 1 reservations still active`),
     },
@@ -89,7 +125,9 @@ describe('invariant checks', () => {
       check: 'stock-non-negative',
       what: 'negative on-hand stock (its CHECK constraints dropped)',
       corrupt: async (trx) => {
-        await trx.raw('ALTER TABLE stock DROP CONSTRAINT stock_on_hand_non_negative, DROP CONSTRAINT stock_not_oversold');
+        await trx.raw(
+          'ALTER TABLE stock DROP CONSTRAINT stock_on_hand_non_negative, DROP CONSTRAINT stock_not_oversold',
+        );
         await trx('stock').where({ warehouse_code: 'RNO', sku: 'TEE-M' }).update({ on_hand: -3 });
       },
       example: () => /TEE-M in RNO: on hand -3/,
@@ -103,34 +141,48 @@ describe('invariant checks', () => {
     {
       check: 'ledger-sums-equal-stock',
       what: 'a ledger movement that moved no stock',
-      corrupt: sql(`INSERT INTO stock_ledger (warehouse_code, sku, reason, on_hand_delta, reserved_delta, movement_key) VALUES ('EWR', 'MUG-BLK', 'receipt', 5, 0, 'phantom')`),
+      corrupt: sql(
+        `INSERT INTO stock_ledger (warehouse_code, sku, reason, on_hand_delta, reserved_delta, movement_key) VALUES ('EWR', 'MUG-BLK', 'receipt', 5, 0, 'phantom')`,
+      ),
       example: () => /MUG-BLK in EWR: stock \d+ on hand \/ 0 reserved, ledger \(\d+ movements\) \d+ \/ 0/,
     },
     {
       check: 'captured-within-authorized',
       what: 'a charge at the provider the OMS never recorded',
-      corrupt: sql(`INSERT INTO sandbox_payment_authorizations (id, amount, currency, captured, status) VALUES ('sbx_auth_stray', 5000, 'USD', 5000, 'authorized')`),
-      example: () => /provider authorization sbx_auth_stray \(5000, captured 5000\) has no authorization recorded in the OMS/,
+      corrupt: sql(
+        `INSERT INTO sandbox_payment_authorizations (id, amount, currency, captured, status) VALUES ('sbx_auth_stray', 5000, 'USD', 5000, 'authorized')`,
+      ),
+      example: () =>
+        /provider authorization sbx_auth_stray \(5000, captured 5000\) has no authorization recorded in the OMS/,
     },
     {
       check: 'captured-within-authorized',
       what: 'a second capture at the provider (a retried capture with a new key)',
       corrupt: async (trx) => {
-        await trx.raw('ALTER TABLE sandbox_payment_authorizations DROP CONSTRAINT sandbox_capture_within_authorization');
-        await trx('sandbox_payment_authorizations').where({ id: card.authorizationRef }).update({ captured: trx.raw('captured * 2') });
+        await trx.raw(
+          'ALTER TABLE sandbox_payment_authorizations DROP CONSTRAINT sandbox_capture_within_authorization',
+        );
+        await trx('sandbox_payment_authorizations')
+          .where({ id: card.authorizationRef })
+          .update({ captured: trx.raw('captured * 2') });
       },
       example: () => new RegExp(`provider authorization ${card.authorizationRef}: captured \\d+ exceeds authorized`),
     },
     {
       check: 'refunded-within-captured',
       what: 'a refund beyond the capture in the OMS',
-      corrupt: sql(`INSERT INTO payment_transactions (id, order_id, kind, provider, amount, currency, status) VALUES (?, ?, 'refund', 'sandbox', 999999, 'USD', 'succeeded')`, () => [`${card.id}:refund:x`, card.id]),
+      corrupt: sql(
+        `INSERT INTO payment_transactions (id, order_id, kind, provider, amount, currency, status) VALUES (?, ?, 'refund', 'sandbox', 999999, 'USD', 'succeeded')`,
+        () => [`${card.id}:refund:x`, card.id],
+      ),
       example: () => new RegExp(`order ${card.id}: OMS refunded \\d+ exceeds captured`),
     },
     {
       check: 'refunded-within-captured',
       what: "a refund only the provider's books know",
-      corrupt: sql(`UPDATE sandbox_payment_authorizations SET refunded = refunded + 1 WHERE id = ?`, () => [card.authorizationRef]),
+      corrupt: sql(`UPDATE sandbox_payment_authorizations SET refunded = refunded + 1 WHERE id = ?`, () => [
+        card.authorizationRef,
+      ]),
       example: () => new RegExp(`order ${card.id}: provider refunded 201, OMS recorded 200`),
     },
     {
@@ -138,7 +190,21 @@ describe('invariant checks', () => {
       what: 'a second invoice for a captured shipment',
       corrupt: async (trx) => {
         const { number, seq } = await nextDocumentNumber(trx, 'INV', new Date().getUTCFullYear());
-        await trx('invoices').insert({ number, kind: 'invoice', series: 'INV', year: new Date().getUTCFullYear(), seq, order_id: card.id, shipment_id: card.shipmentId, source_key: 'duplicate', currency: 'USD', subtotal: 1, tax: 0, total: 1, lines: '[]' });
+        await trx('invoices').insert({
+          number,
+          kind: 'invoice',
+          series: 'INV',
+          year: new Date().getUTCFullYear(),
+          seq,
+          order_id: card.id,
+          shipment_id: card.shipmentId,
+          source_key: 'duplicate',
+          currency: 'USD',
+          subtotal: 1,
+          tax: 0,
+          total: 1,
+          lines: '[]',
+        });
       },
       example: () => new RegExp(`capture ${card.id}:capture:${card.shipmentId} \\(\\d+\\) has 2 invoices`),
     },
@@ -152,7 +218,15 @@ describe('invariant checks', () => {
       check: 'no-duplicate-shipments',
       what: 'the same units shipped twice',
       corrupt: async (trx) => {
-        await trx('shipments').insert({ id: `${card.id}-S9`, order_id: card.id, seq: 9, warehouse_code: 'EWR', status: 'delivered', shipped_at: trx.fn.now(), carrier_tracking_number: 'DUPLICATE' });
+        await trx('shipments').insert({
+          id: `${card.id}-S9`,
+          order_id: card.id,
+          seq: 9,
+          warehouse_code: 'EWR',
+          status: 'delivered',
+          shipped_at: trx.fn.now(),
+          carrier_tracking_number: 'DUPLICATE',
+        });
         await trx('shipment_lines').insert({ shipment_id: `${card.id}-S9`, sku: 'MUG-BLK', quantity: 3 });
       },
       example: () => new RegExp(`order ${card.id} MUG-BLK: 6 units on shipped shipments, 3 approved`),
@@ -160,7 +234,9 @@ describe('invariant checks', () => {
     {
       check: 'payments-reconcile',
       what: 'part of an authorization left open on a delivered order',
-      corrupt: sql(`UPDATE payment_transactions SET amount = amount + 50 WHERE id = ?`, () => [`${card.id}:authorization`]),
+      corrupt: sql(`UPDATE payment_transactions SET amount = amount + 50 WHERE id = ?`, () => [
+        `${card.id}:authorization`,
+      ]),
       example: () => new RegExp(`order ${card.id}: 50 of the authorization is neither captured nor voided`),
     },
     {
@@ -181,7 +257,9 @@ describe('invariant checks', () => {
 
   it('reports orders that have not settled when every order must have', async () => {
     const report = await checkInvariants(oms.db, { requireSettled: true });
-    expect(violationsOf(report, 'order-states').examples).toEqual(expect.arrayContaining([`${card.id} DELIVERED: has not settled`, `${net30} DELIVERED: has not settled`]));
+    expect(violationsOf(report, 'order-states').examples).toEqual(
+      expect.arrayContaining([`${card.id} DELIVERED: has not settled`, `${net30} DELIVERED: has not settled`]),
+    );
     expect(violationsOf(report, 'order-states').violations).toBe(2);
   });
 
@@ -189,7 +267,11 @@ describe('invariant checks', () => {
     const databaseUrl = (oms.db.client.config.connection as { connectionString: string }).connectionString;
     const run = (...args: string[]) =>
       new Promise<{ code: number | null; output: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check-invariants.ts', '--database-url', databaseUrl, '--no-temporal', ...args], { cwd: path.resolve(__dirname, '../..') });
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', 'scripts/check-invariants.ts', '--database-url', databaseUrl, '--no-temporal', ...args],
+          { cwd: path.resolve(__dirname, '../..') },
+        );
         let output = '';
         child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -203,14 +285,23 @@ describe('invariant checks', () => {
     const broken = await run('--json');
     expect(broken.code).toBe(1);
     const report = JSON.parse(broken.output);
-    expect(report.results.find((result: { name: string }) => result.name === 'promotion-uses')).toMatchObject({ violations: 1, examples: ['FIVEOFF: counted 1 uses, 0 orders hold one'] });
+    expect(report.results.find((result: { name: string }) => result.name === 'promotion-uses')).toMatchObject({
+      violations: 1,
+      examples: ['FIVEOFF: counted 1 uses, 0 orders hold one'],
+    });
     expect((await run('--bogus')).code).toBe(2);
   });
 
   it('reports an order in flight whose workflow is gone', async () => {
     await oms.temporal.workflow.getHandle(net30).terminate('chaos: a workflow that died');
     // Temporal's list of closed workflows catches up shortly after the termination.
-    const report = await eventually(() => checkInvariants(oms.db, { workflows: workflows() }), (found) => violationsOf(found, 'order-states').violations === 2);
-    expect(violationsOf(report, 'order-states').examples).toEqual([`${net30} DELIVERED: not terminal, but its workflow is TERMINATED`, `workflow ${net30} (orderWorkflow) ended TERMINATED`]);
+    const report = await eventually(
+      () => checkInvariants(oms.db, { workflows: workflows() }),
+      (found) => violationsOf(found, 'order-states').violations === 2,
+    );
+    expect(violationsOf(report, 'order-states').examples).toEqual([
+      `${net30} DELIVERED: not terminal, but its workflow is TERMINATED`,
+      `workflow ${net30} (orderWorkflow) ended TERMINATED`,
+    ]);
   });
 });

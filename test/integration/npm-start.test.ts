@@ -17,7 +17,13 @@ describe('npm start', () => {
   let child: ChildProcess | undefined;
 
   beforeAll(async () => {
-    ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort(), codec: await freePort() };
+    ports = {
+      api: await freePort(),
+      temporal: await freePort(),
+      ui: await freePort(),
+      pg: await freePort(),
+      codec: await freePort(),
+    };
   });
   afterAll(async () => {
     if (child && child.exitCode === null) await stop(child);
@@ -37,7 +43,10 @@ describe('npm start', () => {
     };
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;
-    const started = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = started;
     return new Promise((resolve, reject) => {
       let output = '';
@@ -64,24 +73,43 @@ describe('npm start', () => {
     expect(first.output).toContain(`http://localhost:${ports.ui}/namespaces/default/workflows`);
     const salesKey = /sales\s+(\S+)/.exec(first.output)![1];
     const api = async (route: string, init: RequestInit = {}) => {
-      const response = await fetch(`http://localhost:${ports.api}${route}`, { ...init, headers: { authorization: `Bearer ${salesKey}`, 'content-type': 'application/json', ...init.headers } });
+      const response = await fetch(`http://localhost:${ports.api}${route}`, {
+        ...init,
+        headers: { authorization: `Bearer ${salesKey}`, 'content-type': 'application/json', ...init.headers },
+      });
       return { json: () => response.json() as Promise<any> };
     };
 
-    const placed = await (await api('/v1/orders', { method: 'POST', body: JSON.stringify({ customerId: 'CUST-ACME', lines: [{ sku: 'TEE-M', quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } }) })).json();
-    const shipped = await eventually(async () => (await (await api(`/v1/orders/${placed.id}`)).json()).status, (status) => status === 'SHIPPED', 30_000);
+    const placed = await (
+      await api('/v1/orders', {
+        method: 'POST',
+        body: JSON.stringify({
+          customerId: 'CUST-ACME',
+          lines: [{ sku: 'TEE-M', quantity: 1 }],
+          payment: { method: 'card', token: 'tok_ok' },
+        }),
+      })
+    ).json();
+    const shipped = await eventually(
+      async () => (await (await api(`/v1/orders/${placed.id}`)).json()).status,
+      (status) => status === 'SHIPPED',
+      30_000,
+    );
     expect(shipped).toBe('SHIPPED');
     expect((await fetch(`http://localhost:${ports.ui}/`)).status).toBe(200);
     // The codec server runs, is printed, and the dev server's UI decodes payloads through it.
     const codecUrl = `http://127.0.0.1:${ports.codec}`;
     expect(first.output).toContain(codecUrl);
-    const uiSettings = (await (await fetch(`http://localhost:${ports.ui}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
+    const uiSettings = (await (await fetch(`http://localhost:${ports.ui}/api/v1/settings`)).json()) as {
+      Codec: { Endpoint: string };
+    };
     expect(uiSettings.Codec.Endpoint).toBe(codecUrl);
     expect((await fetch(`${codecUrl}/decode`, { method: 'POST', body: '{"payloads":[]}' })).status).toBe(200);
 
     await stop(first.process);
     expect(first.process.exitCode).toBe(0);
-    for (const port of [ports.api, ports.temporal, ports.ui, ports.pg, ports.codec]) expect(await isListening(port)).toBe(false);
+    for (const port of [ports.api, ports.temporal, ports.ui, ports.pg, ports.codec])
+      expect(await isListening(port)).toBe(false);
 
     // Keys are shown once: the restart says how to make a new one, the data dir keeps no plain key, and the
     // key from the first start still works (its hash is in the database).

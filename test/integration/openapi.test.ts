@@ -21,7 +21,9 @@ describe('OpenAPI document and /docs', () => {
 
   const operations = () =>
     Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([route, item]) =>
-      Object.entries(item).filter(([method]) => METHODS.includes(method)).map(([method, operation]) => ({ key: `${method.toUpperCase()} ${route}`, route, operation })),
+      Object.entries(item)
+        .filter(([method]) => METHODS.includes(method))
+        .map(([method, operation]) => ({ key: `${method.toUpperCase()} ${route}`, route, operation })),
     );
 
   it('documents every /v1 route of the real router, and nothing else', () => {
@@ -29,11 +31,20 @@ describe('OpenAPI document and /docs', () => {
       db: oms.db,
       temporal: oms.temporal,
       taskQueue: oms.taskQueue,
-      config: { apiKeys: [], orderSettings: oms.settings, temporalUiUrl: 'http://localhost', temporalNamespace: 'default', carrierWebhookSecret: 'x' },
+      config: {
+        apiKeys: [],
+        orderSettings: oms.settings,
+        temporalUiUrl: 'http://localhost',
+        temporalNamespace: 'default',
+        carrierWebhookSecret: 'x',
+      },
     });
     const served = routeTable(app).map((route) => `${route.method} ${toOpenApiPath(route.path)}`);
     const servedV1 = served.filter((key) => key.split(' ')[1].startsWith('/v1/')).sort();
-    const documentedV1 = operations().map((entry) => entry.key).filter((key) => key.split(' ')[1].startsWith('/v1/')).sort();
+    const documentedV1 = operations()
+      .map((entry) => entry.key)
+      .filter((key) => key.split(' ')[1].startsWith('/v1/'))
+      .sort();
     expect(servedV1.length).toBeGreaterThan(30);
     expect(documentedV1).toEqual(servedV1);
     // Liveness and readiness are served and documented too.
@@ -50,28 +61,47 @@ describe('OpenAPI document and /docs', () => {
     expect(schemes).toContain('apiKey');
     for (const { key, route, operation } of operations()) {
       expect([key, Object.keys(operation.responses ?? {}).length > 0]).toEqual([key, true]);
-      const declared = (operation.parameters ?? []).filter((parameter: any) => parameter.in === 'path').map((parameter: any) => parameter.name).sort();
+      const declared = (operation.parameters ?? [])
+        .filter((parameter: any) => parameter.in === 'path')
+        .map((parameter: any) => parameter.name)
+        .sort();
       const templated = [...route.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
       expect([key, declared]).toEqual([key, templated]);
-      for (const requirement of operation.security ?? []) for (const scheme of Object.keys(requirement)) expect(schemes).toContain(scheme);
-      if (route.startsWith('/v1/') && operation.security?.length) expect([key, operation.responses['401']?.content['application/problem+json']]).toEqual([key, expect.anything()]);
+      for (const requirement of operation.security ?? [])
+        for (const scheme of Object.keys(requirement)) expect(schemes).toContain(scheme);
+      if (route.startsWith('/v1/') && operation.security?.length)
+        expect([key, operation.responses['401']?.content['application/problem+json']]).toEqual([
+          key,
+          expect.anything(),
+        ]);
     }
     const operationIds = operations().map((entry) => entry.operation.operationId);
     expect(new Set(operationIds).size).toBe(operations().length);
     for (const { operation } of operations()) {
-      for (const response of Object.values<any>(operation.responses)) for (const link of Object.values<any>(response.links ?? {})) expect(operationIds).toContain(link.operationId);
+      for (const response of Object.values<any>(operation.responses))
+        for (const link of Object.values<any>(response.links ?? {})) expect(operationIds).toContain(link.operationId);
     }
-    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((match) => match[1]);
+    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (match) => match[1],
+    );
     expect(refs.length).toBeGreaterThan(20);
     for (const ref of new Set(refs)) expect([ref, document.components.schemas[ref]]).toEqual([ref, expect.anything()]);
   });
 
   it('describes the batch endpoint with both JSON and CSV bodies, and tracking as public', () => {
-    expect(Object.keys(document.paths['/v1/orders/batch'].post.requestBody.content).sort()).toEqual(['application/json', 'text/csv']);
+    expect(Object.keys(document.paths['/v1/orders/batch'].post.requestBody.content).sort()).toEqual([
+      'application/json',
+      'text/csv',
+    ]);
     expect(document.paths['/v1/track/{trackingNumber}'].get.security).toEqual([]);
-    expect(document.paths['/v1/orders'].post.responses['202'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/PlacedOrder' });
+    expect(document.paths['/v1/orders'].post.responses['202'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/PlacedOrder',
+    });
     // Request bodies are the very zod schemas that validate them: strict objects with their patterns.
-    expect(document.components.schemas.PlaceOrder).toMatchObject({ additionalProperties: false, required: ['customerId', 'lines', 'payment'] });
+    expect(document.components.schemas.PlaceOrder).toMatchObject({
+      additionalProperties: false,
+      required: ['customerId', 'lines', 'payment'],
+    });
   });
 
   it('serves /docs as an HTML page whose Swagger UI assets come from this server', async () => {
@@ -79,7 +109,9 @@ describe('OpenAPI document and /docs', () => {
     expect(page.status).toBe(200);
     expect(page.contentType).toMatch(/^text\/html/);
     const assets = [...String(page.body).matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
-    expect(assets).toEqual(expect.arrayContaining(['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js', '/docs/init.js']));
+    expect(assets).toEqual(
+      expect.arrayContaining(['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js', '/docs/init.js']),
+    );
     for (const asset of assets) {
       expect(asset.startsWith('/')).toBe(true); // no CDN
       const response = await fetch(`${oms.baseUrl}${asset}`);
@@ -89,7 +121,10 @@ describe('OpenAPI document and /docs', () => {
   });
 
   it('renders every operation in a browser that may reach nothing but this server', async () => {
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+    });
     try {
       const page = await browser.newPage();
       const outside: string[] = [];

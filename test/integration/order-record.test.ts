@@ -27,7 +27,14 @@ describe('recording order progress', () => {
         priority: 3,
         source: 'api',
         currency: 'USD',
-        shippingAddress: { name: 'A', line1: '1 Way', city: 'Brooklyn', region: 'NY', postalCode: '11201', country: 'US' },
+        shippingAddress: {
+          name: 'A',
+          line1: '1 Way',
+          city: 'Brooklyn',
+          region: 'NY',
+          postalCode: '11201',
+          country: 'US',
+        },
         paymentMethod: 'card',
         backorderPolicy: 'ship_available',
         expedite: false,
@@ -35,12 +42,16 @@ describe('recording order progress', () => {
       });
     const activities = createOrderRecordActivities({ db: oms.db } as ActivityDeps);
     record = (progress) => activities.recordOrderProgress({ orderId, type: 'status', ...progress });
-    recordTogether = (entries) => activities.recordOrderTimeline(entries.map((entry) => ({ orderId: batchOrderId, type: 'status', ...entry })));
+    recordTogether = (entries) =>
+      activities.recordOrderTimeline(entries.map((entry) => ({ orderId: batchOrderId, type: 'status', ...entry })));
   });
   afterAll(() => oms.close());
 
   const order = () => oms.db('orders').where({ id: orderId }).first('status', 'version', 'status_reasons');
-  const timeline = async () => (await oms.db('order_events').where({ order_id: orderId }).orderBy('seq').select('seq', 'status', 'message')).map((row) => [row.seq, row.status, row.message]);
+  const timeline = async () =>
+    (await oms.db('order_events').where({ order_id: orderId }).orderBy('seq').select('seq', 'status', 'message')).map(
+      (row) => [row.seq, row.status, row.message],
+    );
 
   it('writes the entry and the status together, and a retry of the same entry changes nothing', async () => {
     await record({ seq: 10, status: 'PICKING', message: 'picking', reasons: ['why'] });
@@ -77,9 +88,17 @@ describe('recording order progress', () => {
     // A dead task's entries past the cancellation the retried task ends with (seq 15, 16 were never recorded).
     await record({ seq: 15, status: 'PICKING', message: 'phantom picking' });
     await record({ seq: 16, type: 'payment', message: 'phantom payment' });
-    await record({ seq: 14, status: 'CANCELLED', cancelReason: 'requested', message: 'cancelled', reasons: ['customer asked'] });
+    await record({
+      seq: 14,
+      status: 'CANCELLED',
+      cancelReason: 'requested',
+      message: 'cancelled',
+      reasons: ['customer asked'],
+    });
     expect(await order()).toEqual({ status: 'CANCELLED', version: 14, status_reasons: ['customer asked'] });
-    expect(await oms.db('order_lines').where({ order_id: orderId }).first('cancelled_quantity')).toEqual({ cancelled_quantity: 2 });
+    expect(await oms.db('order_lines').where({ order_id: orderId }).first('cancelled_quantity')).toEqual({
+      cancelled_quantity: 2,
+    });
     expect((await timeline()).map(([seq]) => seq)).toEqual([10, 11, 12, 13, 14]);
   });
 
@@ -92,8 +111,12 @@ describe('recording order progress', () => {
 
   describe('entries written together (one write per workflow task)', () => {
     const batchOrder = () => oms.db('orders').where({ id: batchOrderId }).first('status', 'version', 'status_reasons');
-    const batchTimeline = async () => (await oms.db('order_events').where({ order_id: batchOrderId }).orderBy('seq').select('seq', 'status', 'message')).map((row) => [row.seq, row.status, row.message]);
-    const line = () => oms.db('order_lines').where({ order_id: batchOrderId }).first('approved_quantity', 'cancelled_quantity');
+    const batchTimeline = async () =>
+      (
+        await oms.db('order_events').where({ order_id: batchOrderId }).orderBy('seq').select('seq', 'status', 'message')
+      ).map((row) => [row.seq, row.status, row.message]);
+    const line = () =>
+      oms.db('order_lines').where({ order_id: batchOrderId }).first('approved_quantity', 'cancelled_quantity');
 
     it('writes every entry, the approval on the lines and the last status in one go; a retry changes nothing', async () => {
       const entries: Entry[] = [
@@ -123,13 +146,23 @@ describe('recording order progress', () => {
       // A late write of entries the order is already past: written, but the status stays.
       await recordTogether([{ seq: 4, status: 'AWAITING_APPROVAL', message: 'needs approval (retried task)' }]);
       expect(await batchOrder()).toMatchObject({ status: 'ALLOCATED', version: 5 });
-      expect((await batchTimeline()).find(([seq]) => seq === 4)).toEqual([4, 'AWAITING_APPROVAL', 'needs approval (retried task)']);
+      expect((await batchTimeline()).find(([seq]) => seq === 4)).toEqual([
+        4,
+        'AWAITING_APPROVAL',
+        'needs approval (retried task)',
+      ]);
     });
 
     it('writes a cancellation among other entries in order, in one transaction', async () => {
       await recordTogether([
         { seq: 6, type: 'compensated', message: 'Compensation: release stock' },
-        { seq: 7, status: 'CANCELLED', cancelReason: 'requested', message: 'Cancelled: requested', reasons: ['customer asked'] },
+        {
+          seq: 7,
+          status: 'CANCELLED',
+          cancelReason: 'requested',
+          message: 'Cancelled: requested',
+          reasons: ['customer asked'],
+        },
       ]);
       expect(await batchOrder()).toEqual({ status: 'CANCELLED', version: 7, status_reasons: ['customer asked'] });
       expect(await line()).toEqual({ approved_quantity: 1, cancelled_quantity: 2 });

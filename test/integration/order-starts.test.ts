@@ -29,7 +29,13 @@ describe('order workflow starts', () => {
       temporal,
       orderStarts,
       taskQueue: oms.taskQueue,
-      config: { apiKeys: [{ key: 'starts-sales', role: 'sales' }], orderSettings: oms.settings, temporalUiUrl: '', temporalNamespace: 'default', carrierWebhookSecret: 'unused' },
+      config: {
+        apiKeys: [{ key: 'starts-sales', role: 'sales' }],
+        orderSettings: oms.settings,
+        temporalUiUrl: '',
+        temporalNamespace: 'default',
+        carrierWebhookSecret: 'unused',
+      },
       logger,
     });
     const server: Server = await new Promise((resolve) => {
@@ -38,7 +44,11 @@ describe('order workflow starts', () => {
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     return {
       async place(): Promise<string> {
-        const response = await fetch(`${base}/v1/orders`, { method: 'POST', headers: { authorization: 'Bearer starts-sales', 'content-type': 'application/json' }, body: JSON.stringify(orderBody()) });
+        const response = await fetch(`${base}/v1/orders`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer starts-sales', 'content-type': 'application/json' },
+          body: JSON.stringify(orderBody()),
+        });
         expect(response.status).toBe(202);
         return ((await response.json()) as { id: string }).id;
       },
@@ -66,7 +76,10 @@ describe('order workflow starts', () => {
     const api = await apiWithoutTemporal();
     try {
       const id = await api.place();
-      expect(await pendingStart(id)).toMatchObject({ order_id: id, start: { input: { orderId: id, customerId: 'CUST-ACME' } } });
+      expect(await pendingStart(id)).toMatchObject({
+        order_id: id,
+        start: { input: { orderId: id, customerId: 'CUST-ACME' } },
+      });
       expect((await oms.request('GET', `/v1/orders/${id}`)).body.status).toBe('PENDING');
       // The failed immediate start is counted on the request, with what went wrong, for an operator to see.
       await api.settled();
@@ -87,7 +100,10 @@ describe('order workflow starts', () => {
     const api = await apiWithoutTemporal();
     try {
       const id = await api.place();
-      const cancelled = await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'customer changed their mind' } });
+      const cancelled = await oms.request('POST', `/v1/orders/${id}/cancel`, {
+        as: 'support',
+        body: { reason: 'customer changed their mind' },
+      });
       expect(cancelled.status).toBe(200);
       expect(cancelled.body.status).toBe('CANCELLED');
       expect(await pendingStart(id)).toBeUndefined();

@@ -18,7 +18,11 @@ describe('reading orders', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await oms.request('GET', `/v1/orders?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { as: 'carrier' });
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await oms.request(
+        'GET',
+        `/v1/orders?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { as: 'carrier' },
+      );
       seen.push(...page.body.items.map((order) => order.id));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -37,13 +41,21 @@ describe('reading orders', () => {
   it('gives the history with a link to the workflow in the Temporal UI', async () => {
     const history = await oms.request('GET', `/v1/orders/${ids[0]}/history`);
     expect(history.body.workflowId).toBe(ids[0]);
-    expect(history.body.temporalUiUrl).toMatch(new RegExp(`^http://localhost:\\d+/namespaces/default/workflows/${ids[0]}$`));
-    expect(history.body.timeline.map((event: { type: string }) => event.type)).toEqual(expect.arrayContaining(['priced', 'approved', 'shipped', 'invoiced']));
+    expect(history.body.temporalUiUrl).toMatch(
+      new RegExp(`^http://localhost:\\d+/namespaces/default/workflows/${ids[0]}$`),
+    );
+    expect(history.body.timeline.map((event: { type: string }) => event.type)).toEqual(
+      expect.arrayContaining(['priced', 'approved', 'shipped', 'invoiced']),
+    );
   });
 
   it('keeps the search attributes current on the workflow', async () => {
     const handle = oms.temporal.workflow.getHandle(ids[1]);
-    const description = await eventually(() => handle.describe(), (found) => /^(SHIPPED|DELIVERED)$/.test(String((found.searchAttributes as Record<string, unknown[]>).OrderStatus?.[0])));
+    const description = await eventually(
+      () => handle.describe(),
+      (found) =>
+        /^(SHIPPED|DELIVERED)$/.test(String((found.searchAttributes as Record<string, unknown[]>).OrderStatus?.[0])),
+    );
     const attributes = description.searchAttributes as Record<string, unknown[]>;
     expect(attributes.OrderStatus).toEqual([expect.stringMatching(/^(SHIPPED|DELIVERED)$/)]);
     expect(attributes.CustomerId).toEqual(['CUST-INITECH']);
@@ -62,12 +74,25 @@ describe('backorders', () => {
   afterAll(() => oms.close());
 
   it('wait_all: waits for every unit, resumed by support once the stock is there', async () => {
-    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'BEANS-1KG', quantity: 250 }], backorderPolicy: 'wait_all' }) });
+    const placed = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({
+        customerId: 'CUST-INITECH',
+        lines: [{ sku: 'BEANS-1KG', quantity: 250 }],
+        backorderPolicy: 'wait_all',
+      }),
+    });
     const waiting = await oms.waitForStatus(placed.body.id, 'BACKORDERED');
     expect(waiting.lines[0]).toMatchObject({ approvedQuantity: 250, reservedQuantity: 0 });
     // Visibility follows the workflow's commands, a moment after the read model: poll.
     const backordered = await eventually(
-      async () => ((await oms.temporal.workflow.getHandle(placed.body.id).describe()).searchAttributes as Record<string, unknown[]>).BackorderedSkus,
+      async () =>
+        (
+          (await oms.temporal.workflow.getHandle(placed.body.id).describe()).searchAttributes as Record<
+            string,
+            unknown[]
+          >
+        ).BackorderedSkus,
       (skus) => skus?.length === 1,
     );
     expect(backordered).toEqual(['BEANS-1KG']);
@@ -75,26 +100,41 @@ describe('backorders', () => {
     const tooEarly = await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' });
     expect(tooEarly.body).toEqual({ status: 'BACKORDERED' });
     // Stock arrives in the other warehouse without a restock run (an adjustment), so only support resumes it.
-    await oms.request('POST', '/v1/inventory/adjustments', { as: 'warehouse', body: { warehouse: 'RNO', sku: 'BEANS-1KG', delta: 60, reason: 'found in returns cage' } });
+    await oms.request('POST', '/v1/inventory/adjustments', {
+      as: 'warehouse',
+      body: { warehouse: 'RNO', sku: 'BEANS-1KG', delta: 60, reason: 'found in returns cage' },
+    });
     const resumed = await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' });
     expect(resumed.status).toBe(200);
     expect(resumed.body.status).not.toBe('BACKORDERED');
     const shipped = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED']);
     expect(shipped.lines[0].shippedQuantity).toBe(250);
-    expect(shipped.shipments.map((shipment: { warehouse: string; lines: { quantity: number }[] }) => [shipment.warehouse, shipment.lines[0].quantity])).toEqual([
+    expect(
+      shipped.shipments.map((shipment: { warehouse: string; lines: { quantity: number }[] }) => [
+        shipment.warehouse,
+        shipment.lines[0].quantity,
+      ]),
+    ).toEqual([
       ['EWR', 200],
       ['RNO', 50],
     ]);
-    expect((await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' })).status).toBe(409);
+    expect((await oms.request('POST', `/v1/orders/${placed.body.id}/resume-backorder`, { as: 'support' })).status).toBe(
+      409,
+    );
   });
 
   it('ship_available: ships what is there, waits for the rest, and cancels it when OMS_BACKORDER_TIMEOUT passes', async () => {
-    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'TEE-M', quantity: 600 }] }) });
+    const placed = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'TEE-M', quantity: 600 }] }),
+    });
     const partial = await oms.waitForStatus(placed.body.id, 'PARTIALLY_SHIPPED');
     expect(partial.lines[0].approvedQuantity).toBe(600);
     const done = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED'], 10_000);
     expect(done.lines[0]).toMatchObject({ shippedQuantity: 500, cancelledQuantity: 100, reservedQuantity: 0 });
-    expect(done.timeline.map((event: { message: string }) => event.message)).toContain('Cancelled 100 × TEE-M (backorder_expired)');
+    expect(done.timeline.map((event: { message: string }) => event.message)).toContain(
+      'Cancelled 100 × TEE-M (backorder_expired)',
+    );
     const kinds = done.payments.map((payment: { kind: string }) => payment.kind);
     expect(kinds[0]).toBe('authorization');
     expect(kinds.filter((kind: string) => kind === 'capture')).toHaveLength(2);
@@ -105,19 +145,39 @@ describe('backorders', () => {
     // A resume's local allocation can commit in a workflow task that dies, and the retried task see the backorder
     // expire instead: the order then never allocates that round again, so nothing it knows holds that stock. The
     // same state is made here by allocating round 2 outside the workflow, from stock that no restock announces.
-    const receive = (delta: number) => oms.request('POST', '/v1/inventory/adjustments', { as: 'warehouse', body: { warehouse: 'RNO', sku: 'TEE-M', delta, reason: 'found in returns cage' } });
+    const receive = (delta: number) =>
+      oms.request('POST', '/v1/inventory/adjustments', {
+        as: 'warehouse',
+        body: { warehouse: 'RNO', sku: 'TEE-M', delta, reason: 'found in returns cage' },
+      });
     expect((await receive(50)).status).toBe(201);
-    const [{ available }] = await oms.db('stock').where({ sku: 'TEE-M' }).select(oms.db.raw('sum(on_hand - reserved)::int AS available'));
-    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'TEE-M', quantity: available + 100 }] }) });
+    const [{ available }] = await oms
+      .db('stock')
+      .where({ sku: 'TEE-M' })
+      .select(oms.db.raw('sum(on_hand - reserved)::int AS available'));
+    const placed = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'TEE-M', quantity: available + 100 }] }),
+    });
     const partial = await oms.waitForStatus(placed.body.id, 'PARTIALLY_SHIPPED');
     expect((await receive(100)).status).toBe(201);
-    const lost = await oms.activities.allocateStock({ orderId: placed.body.id, round: 2, lines: [{ sku: 'TEE-M', quantity: 100 }], destination: partial.shippingAddress, allOrNothing: false });
+    const lost = await oms.activities.allocateStock({
+      orderId: placed.body.id,
+      round: 2,
+      lines: [{ sku: 'TEE-M', quantity: 100 }],
+      destination: partial.shippingAddress,
+      allOrNothing: false,
+    });
     expect(lost.shipments).toHaveLength(1);
 
     const done = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED'], 10_000);
     expect(done.lines[0]).toMatchObject({ shippedQuantity: available, cancelledQuantity: 100, reservedQuantity: 0 });
     expect(await oms.db('reservations').where({ order_id: placed.body.id, status: 'active' })).toEqual([]);
-    expect(await oms.db('shipments').where({ id: lost.shipments[0].id }).first('status')).toEqual({ status: 'cancelled' });
-    expect(await oms.db('stock').where({ warehouse_code: 'RNO', sku: 'TEE-M' }).first('reserved')).toEqual({ reserved: 0 });
+    expect(await oms.db('shipments').where({ id: lost.shipments[0].id }).first('status')).toEqual({
+      status: 'cancelled',
+    });
+    expect(await oms.db('stock').where({ warehouse_code: 'RNO', sku: 'TEE-M' }).first('reserved')).toEqual({
+      reserved: 0,
+    });
   });
 });

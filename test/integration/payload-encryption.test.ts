@@ -15,9 +15,11 @@ type History = temporal.api.history.v1.IHistory;
  */
 function serialize(value: unknown): string {
   const plain = (item: unknown): unknown => {
-    if (item instanceof Uint8Array) return { utf8: Buffer.from(item).toString('utf8'), base64: Buffer.from(item).toString('base64') };
+    if (item instanceof Uint8Array)
+      return { utf8: Buffer.from(item).toString('utf8'), base64: Buffer.from(item).toString('base64') };
     if (Array.isArray(item)) return item.map(plain);
-    if (item && typeof item === 'object') return Object.fromEntries(Object.entries(item).map(([key, child]) => [key, plain(child)]));
+    if (item && typeof item === 'object')
+      return Object.fromEntries(Object.entries(item).map(([key, child]) => [key, plain(child)]));
     return item;
   };
   return JSON.stringify(plain(value));
@@ -37,7 +39,9 @@ function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
 
 const encodingOf = (payload: Payload) => Buffer.from(payload.metadata!.encoding!).toString();
 const asJson = (payload: Payload) => ({
-  metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value!).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value!).toString('base64')]),
+  ),
   data: Buffer.from(payload.data ?? []).toString('base64'),
 });
 
@@ -77,7 +81,14 @@ describe('personal data in Temporal payloads', () => {
         email: pii.email,
         currency: 'USD',
         approvalLimit: 1_000_000,
-        address: { name: pii.personName, line1: pii.line1, city: pii.city, region: 'NJ', postalCode: '07001', country: 'US' },
+        address: {
+          name: pii.personName,
+          line1: pii.line1,
+          city: pii.city,
+          region: 'NJ',
+          postalCode: '07001',
+          country: 'US',
+        },
       },
     });
     expect(customer.status).toBe(201);
@@ -98,15 +109,26 @@ describe('personal data in Temporal payloads', () => {
     const events: temporal.api.history.v1.IHistoryEvent[] = [];
     let nextPageToken: Uint8Array | undefined;
     do {
-      const page = await plain.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId }, nextPageToken });
+      const page = await plain.workflowService.getWorkflowExecutionHistory({
+        namespace: 'default',
+        execution: { workflowId },
+        nextPageToken,
+      });
       events.push(...(page.history?.events ?? []));
       nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (nextPageToken);
     return { events };
   }
 
-  async function codecCall(route: string, init: { body?: string; headers?: Record<string, string>; method?: string } = {}) {
-    const response = await fetch(`${codecServer.url}${route}`, { method: init.method ?? 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...init.headers }, body: init.body });
+  async function codecCall(
+    route: string,
+    init: { body?: string; headers?: Record<string, string>; method?: string } = {},
+  ) {
+    const response = await fetch(`${codecServer.url}${route}`, {
+      method: init.method ?? 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...init.headers },
+      body: init.body,
+    });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
   }
@@ -134,7 +156,9 @@ describe('personal data in Temporal payloads', () => {
     const encoded = payloads.filter((payload) => !plainByDesign.includes(payload));
     expect(plainByDesign.length).toBeGreaterThan(0);
     expect(encoded.map(encodingOf).filter((encoding) => encoding !== ENCRYPTED_ENCODING)).toEqual([]);
-    expect(new Set(encoded.map((payload) => Buffer.from(payload.metadata![KEY_ID_METADATA]!).toString()))).toEqual(new Set([oms.temporalSettings.codecKeys[0].id]));
+    expect(new Set(encoded.map((payload) => Buffer.from(payload.metadata![KEY_ID_METADATA]!).toString()))).toEqual(
+      new Set([oms.temporalSettings.codecKeys[0].id]),
+    );
   });
 
   it('shows the personal data through the codec server, as the Temporal UI does', async () => {
@@ -142,17 +166,29 @@ describe('personal data in Temporal payloads', () => {
     const decoded = await codecCall('/decode', { body: JSON.stringify({ payloads: payloads.map(asJson) }) });
     expect(decoded.status).toBe(200);
     expect(decoded.body.payloads).toHaveLength(payloads.length);
-    const text = decoded.body.payloads.map((payload: { data: string }) => Buffer.from(payload.data, 'base64').toString('utf8')).join('\n');
+    const text = decoded.body.payloads
+      .map((payload: { data: string }) => Buffer.from(payload.data, 'base64').toString('utf8'))
+      .join('\n');
     // The workflow carries the shipping address (the customer's); the customer's name and email never enter it.
     for (const value of [pii.personName, pii.line1, pii.city]) expect(text).toContain(value);
-    expect(decoded.body.payloads.map((payload: { metadata: { encoding: string } }) => Buffer.from(payload.metadata.encoding, 'base64').toString())).toContain('json/plain');
+    expect(
+      decoded.body.payloads.map((payload: { metadata: { encoding: string } }) =>
+        Buffer.from(payload.metadata.encoding, 'base64').toString(),
+      ),
+    ).toContain('json/plain');
   });
 
   it('encrypts the static summary and details (user metadata) and keeps them and the search attributes free of personal data', async () => {
-    const described = await plain.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: orderId } });
+    const described = await plain.workflowService.describeWorkflowExecution({
+      namespace: 'default',
+      execution: { workflowId: orderId },
+    });
     // TS SDK 1.24 runs user metadata through the payload codec: without the codec server the UI cannot read it.
     const metadata = described.executionConfig!.userMetadata!;
-    expect([metadata.summary, metadata.details].map((payload) => encodingOf(payload!))).toEqual([ENCRYPTED_ENCODING, ENCRYPTED_ENCODING]);
+    expect([metadata.summary, metadata.details].map((payload) => encodingOf(payload!))).toEqual([
+      ENCRYPTED_ENCODING,
+      ENCRYPTED_ENCODING,
+    ]);
 
     const handle = oms.temporal.workflow.getHandle(orderId);
     const description = await handle.describe();
@@ -162,7 +198,8 @@ describe('personal data in Temporal payloads', () => {
     expect(details).toContain(customerId);
     const attributes = description.searchAttributes as Record<string, unknown[]>;
     expect(attributes.CustomerId).toEqual([customerId]);
-    const visible = `${summary}\n${details}\n${serialize(described.workflowExecutionInfo?.searchAttributes)}`.toLowerCase();
+    const visible =
+      `${summary}\n${details}\n${serialize(described.workflowExecutionInfo?.searchAttributes)}`.toLowerCase();
     for (const value of Object.values(pii)) expect(visible).not.toContain(value.toLowerCase());
   });
 
@@ -177,21 +214,56 @@ describe('personal data in Temporal payloads', () => {
     const decoded = await codecCall('/decode', { body: JSON.stringify({ payloads: [ciphertext] }) });
     expect(decoded.body).toEqual({ payloads: [asJson(original)] });
     // The UI may be configured with a trailing slash.
-    expect((await codecCall('//decode', { body: JSON.stringify({ payloads: [ciphertext] }) })).body).toEqual({ payloads: [asJson(original)] });
+    expect((await codecCall('//decode', { body: JSON.stringify({ payloads: [ciphertext] }) })).body).toEqual({
+      payloads: [asJson(original)],
+    });
     // The CLI's `--codec-endpoint 'http://host/{namespace}'` puts the namespace in the path.
-    expect((await codecCall('/default/decode', { body: JSON.stringify({ payloads: [ciphertext] }), headers: { 'x-namespace': '' } })).body).toEqual({ payloads: [asJson(original)] });
-    expect((await codecCall('/payments/decode', { body: JSON.stringify({ payloads: [ciphertext] }), headers: { 'x-namespace': '' } })).status).toBe(403);
+    expect(
+      (
+        await codecCall('/default/decode', {
+          body: JSON.stringify({ payloads: [ciphertext] }),
+          headers: { 'x-namespace': '' },
+        })
+      ).body,
+    ).toEqual({ payloads: [asJson(original)] });
+    expect(
+      (
+        await codecCall('/payments/decode', {
+          body: JSON.stringify({ payloads: [ciphertext] }),
+          headers: { 'x-namespace': '' },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('answers bad input with 400 problem+json and refuses other namespaces and unknown keys', async () => {
-    for (const body of ['not json', '{}', '{"payloads":{}}', '{"payloads":[1]}', '{"payloads":[{"data":"%%%"}]}', '{"payloads":[{"metadata":{"encoding":7}}]}']) {
+    for (const body of [
+      'not json',
+      '{}',
+      '{"payloads":{}}',
+      '{"payloads":[1]}',
+      '{"payloads":[{"data":"%%%"}]}',
+      '{"payloads":[{"metadata":{"encoding":7}}]}',
+    ]) {
       const answer = await codecCall('/decode', { body });
-      expect([body, answer.status, answer.headers.get('content-type')]).toEqual([body, 400, 'application/problem+json']);
+      expect([body, answer.status, answer.headers.get('content-type')]).toEqual([
+        body,
+        400,
+        'application/problem+json',
+      ]);
       expect(answer.body.detail).toEqual(expect.any(String));
     }
-    expect((await codecCall('/decode', { body: '{"payloads":[{"data":"%%%"}]}' })).body.detail).toBe('payloads[0].data: must be a base64 string');
-    const otherNamespace = await codecCall('/decode', { body: '{"payloads":[]}', headers: { 'x-namespace': 'payments' } });
-    expect([otherNamespace.status, otherNamespace.body.detail]).toEqual([403, 'this codec server serves namespace "default", not "payments"']);
+    expect((await codecCall('/decode', { body: '{"payloads":[{"data":"%%%"}]}' })).body.detail).toBe(
+      'payloads[0].data: must be a base64 string',
+    );
+    const otherNamespace = await codecCall('/decode', {
+      body: '{"payloads":[]}',
+      headers: { 'x-namespace': 'payments' },
+    });
+    expect([otherNamespace.status, otherNamespace.body.detail]).toEqual([
+      403,
+      'this codec server serves namespace "default", not "payments"',
+    ]);
 
     const [foreign] = await new EncryptionCodec([generateCodecKey()]).encode([defaultPayloadConverter.toPayload('x')!]);
     const unknownKey = await codecCall('/decode', { body: JSON.stringify({ payloads: [asJson(foreign)] }) });
@@ -204,12 +276,18 @@ describe('personal data in Temporal payloads', () => {
   it("lets the Temporal UI's origin call it from a browser and no other origin", async () => {
     const preflight = await fetch(`${codecServer.url}/decode`, {
       method: 'OPTIONS',
-      headers: { origin: uiOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+      headers: {
+        origin: uiOrigin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-namespace',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(uiOrigin);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
-    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toEqual(expect.stringContaining('x-namespace'));
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toEqual(
+      expect.stringContaining('x-namespace'),
+    );
     expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
     const allowed = await codecCall('/decode', { body: '{"payloads":[]}', headers: { origin: uiOrigin } });
     expect([allowed.status, allowed.headers.get('access-control-allow-origin')]).toEqual([200, uiOrigin]);

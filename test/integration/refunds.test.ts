@@ -15,11 +15,14 @@ describe('refunds', () => {
     const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
     return oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED']);
   }
-  const refund = (orderId: string, body: Record<string, unknown>, as: 'support' | 'sales' = 'support') => oms.request('POST', `/v1/orders/${orderId}/refunds`, { as, body });
+  const refund = (orderId: string, body: Record<string, unknown>, as: 'support' | 'sales' = 'support') =>
+    oms.request('POST', `/v1/orders/${orderId}/refunds`, { as, body });
 
   it('refunds shipped units at their billed price with a credit note, and never more than was captured', async () => {
     const order = await shippedOrder(orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }] }));
-    expect((await refund(order.id, { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'chipped' }, 'sales')).status).toBe(403);
+    expect(
+      (await refund(order.id, { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'chipped' }, 'sales')).status,
+    ).toBe(403);
     expect((await refund(order.id, { reason: 'nothing said' })).status).toBe(400);
 
     const first = await refund(order.id, { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'chipped' });
@@ -28,7 +31,14 @@ describe('refunds', () => {
     expect(first.body).toMatchObject({ amount: 1361, refundId: `${order.id}:refund:1` });
     expect(first.body.creditNote).toMatch(/^CN-\d{4}-\d{6}$/);
     const creditNote = await oms.request('GET', `/v1/invoices/${first.body.creditNote}`);
-    expect(creditNote.body).toMatchObject({ kind: 'credit_note', status: 'credit', total: 1361, tax: 111, orderId: order.id, note: 'chipped' });
+    expect(creditNote.body).toMatchObject({
+      kind: 'credit_note',
+      status: 'credit',
+      total: 1361,
+      tax: 111,
+      orderId: order.id,
+      note: 'chipped',
+    });
 
     expect((await refund(order.id, { lines: [{ sku: 'MUG-BLK', quantity: 3 }], reason: 'too many' })).status).toBe(409);
     const left = order.totals.total - 1361;
@@ -38,9 +48,16 @@ describe('refunds', () => {
     expect((await refund(order.id, { amount: left, reason: 'goodwill' })).status).toBe(201);
 
     const after = (await oms.request('GET', `/v1/orders/${order.id}`)).body;
-    expect(after.payments.filter((payment: { kind: string }) => payment.kind === 'refund').map((payment: { amount: number }) => payment.amount)).toEqual([1361, left]);
+    expect(
+      after.payments
+        .filter((payment: { kind: string }) => payment.kind === 'refund')
+        .map((payment: { amount: number }) => payment.amount),
+    ).toEqual([1361, left]);
     expect(after.invoices.filter((invoice: { kind: string }) => invoice.kind === 'credit_note')).toHaveLength(2);
-    const sandbox = await oms.db('sandbox_payment_authorizations').where({ id: after.payments[0].providerReference }).first('captured', 'refunded');
+    const sandbox = await oms
+      .db('sandbox_payment_authorizations')
+      .where({ id: after.payments[0].providerReference })
+      .first('captured', 'refunded');
     expect(sandbox).toEqual({ captured: order.totals.total, refunded: order.totals.total });
     expect((await oms.request('GET', `/v1/reports/payments?orderId=${order.id}`)).body.discrepancies).toEqual([]);
   });
@@ -48,14 +65,19 @@ describe('refunds', () => {
   it('lets exactly one of two racing refunds through when both together would exceed the capture', async () => {
     const order = await shippedOrder(orderBody({ lines: [{ sku: 'TEE-M', quantity: 2 }] }));
     const amount = Math.ceil(order.totals.total * 0.6);
-    const answers = await Promise.all([refund(order.id, { amount, reason: 'race A' }), refund(order.id, { amount, reason: 'race B' })]);
+    const answers = await Promise.all([
+      refund(order.id, { amount, reason: 'race A' }),
+      refund(order.id, { amount, reason: 'race B' }),
+    ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409]);
     const refunds = await oms.db('payment_transactions').where({ order_id: order.id, kind: 'refund' });
     expect(refunds.map((row) => row.amount)).toEqual([amount]);
   });
 
   it('reduces a net30 receivable by the credit note, and refuses refunds before anything was charged', async () => {
-    const order = await shippedOrder(orderBody({ customerId: 'CUST-GLOBEX', lines: [{ sku: 'TEE-M', quantity: 2 }], payment: { method: 'invoice' } }));
+    const order = await shippedOrder(
+      orderBody({ customerId: 'CUST-GLOBEX', lines: [{ sku: 'TEE-M', quantity: 2 }], payment: { method: 'invoice' } }),
+    );
     const answer = await refund(order.id, { lines: [{ sku: 'TEE-M', quantity: 1 }], reason: 'wrong size' });
     expect(answer.status).toBe(201);
     const invoice = (await oms.request('GET', `/v1/invoices/${order.invoices[0].number}`)).body;
@@ -63,12 +85,18 @@ describe('refunds', () => {
     expect(invoice.status).toBe('open');
     expect(await oms.db('payment_transactions').where({ order_id: order.id })).toEqual([]);
 
-    const waiting = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }) });
+    const waiting = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }),
+    });
     await oms.waitForStatus(waiting.body.id, 'AWAITING_APPROVAL');
     const early = await refund(waiting.body.id, { amount: 100, reason: 'too early' });
     expect(early.status).toBe(409);
     expect(early.body.detail).toMatch(/nothing has been charged yet/);
-    await oms.request('POST', `/v1/orders/${waiting.body.id}/reject`, { as: 'approver', body: { reason: 'test done' } });
+    await oms.request('POST', `/v1/orders/${waiting.body.id}/reject`, {
+      as: 'approver',
+      body: { reason: 'test done' },
+    });
   });
 });
 
@@ -80,32 +108,66 @@ describe('refunds after the order completed', () => {
   afterAll(() => oms.close());
 
   it('still refunds at any time after capture, with a credit note, and never beyond what was charged', async () => {
-    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }] }) });
+    const placed = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }] }),
+    });
     const order = await oms.waitForStatus(placed.body.id, 'COMPLETED');
-    const byLines = await oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', body: { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'late complaint' } });
+    const byLines = await oms.request('POST', `/v1/orders/${order.id}/refunds`, {
+      as: 'support',
+      body: { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'late complaint' },
+    });
     expect(byLines.status).toBe(201);
-    expect(byLines.body).toMatchObject({ status: 'COMPLETED', amount: 1361, creditNote: expect.stringMatching(/^CN-/) });
+    expect(byLines.body).toMatchObject({
+      status: 'COMPLETED',
+      amount: 1361,
+      creditNote: expect.stringMatching(/^CN-/),
+    });
     expect(byLines.body.refundId).toMatch(new RegExp(`^${order.id}/refund-`));
-    expect((await oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', body: { lines: [{ sku: 'MUG-BLK', quantity: 3 }], reason: 'too many' } })).status).toBe(409);
+    expect(
+      (
+        await oms.request('POST', `/v1/orders/${order.id}/refunds`, {
+          as: 'support',
+          body: { lines: [{ sku: 'MUG-BLK', quantity: 3 }], reason: 'too many' },
+        })
+      ).status,
+    ).toBe(409);
 
     // Two racing refunds that together would exceed what is left: exactly one passes.
     const left = order.totals.total - 1361;
     const amount = Math.ceil(left * 0.6);
-    const answers = await Promise.all([1, 2].map((n) => oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', body: { amount, reason: `race ${n}` } })));
+    const answers = await Promise.all(
+      [1, 2].map((n) =>
+        oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', body: { amount, reason: `race ${n}` } }),
+      ),
+    );
     expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409]);
-    const refunds = await oms.db('payment_transactions').where({ order_id: order.id, kind: 'refund' }).orderBy('created_at');
+    const refunds = await oms
+      .db('payment_transactions')
+      .where({ order_id: order.id, kind: 'refund' })
+      .orderBy('created_at');
     expect(refunds.map((row) => row.amount)).toEqual([1361, amount]);
     expect((await oms.request('GET', `/v1/reports/payments?orderId=${order.id}`)).body.discrepancies).toEqual([]);
   });
 
   it('answers a retried credit with the credit note it already issued', async () => {
-    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 2 }] }) });
+    const placed = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 2 }] }),
+    });
     const order = await oms.waitForStatus(placed.body.id, 'COMPLETED');
-    const request = { orderId: order.id, refundId: `${order.id}/refund-retry`, lines: [{ sku: 'MUG-BLK', quantity: 2 }], reason: 'retried' };
+    const request = {
+      orderId: order.id,
+      refundId: `${order.id}/refund-retry`,
+      lines: [{ sku: 'MUG-BLK', quantity: 2 }],
+      reason: 'retried',
+    };
     const first = await oms.activities.creditCompletedOrder(request);
     const retry = await oms.activities.creditCompletedOrder(request);
     expect(retry).toEqual(first);
-    expect(await oms.db('invoices').where({ order_id: order.id, kind: 'credit_note' }).count({ n: '*' }).first()).toEqual({ n: 1 });
+    expect(
+      await oms.db('invoices').where({ order_id: order.id, kind: 'credit_note' }).count({ n: '*' }).first(),
+    ).toEqual({ n: 1 });
   });
 });
 
@@ -118,9 +180,17 @@ describe('a refund retried with its Idempotency-Key once the order has completed
   afterAll(() => oms.close());
 
   it('answers with the refund the running order made, also once its history is gone, and never refunds twice', async () => {
-    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }] }) });
+    const placed = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }] }),
+    });
     const order = await oms.waitForStatus(placed.body.id, 'DELIVERED');
-    const send = () => oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', headers: { 'idempotency-key': 'goodwill-7f3a' }, body: { amount: 500, reason: 'answer lost' } });
+    const send = () =>
+      oms.request('POST', `/v1/orders/${order.id}/refunds`, {
+        as: 'support',
+        headers: { 'idempotency-key': 'goodwill-7f3a' },
+        body: { amount: 500, reason: 'answer lost' },
+      });
     const refunded = async () => {
       const detail = (await oms.request('GET', `/v1/orders/${order.id}`)).body;
       const authorization = detail.payments.find((payment: { kind: string }) => payment.kind === 'authorization');
@@ -128,8 +198,15 @@ describe('a refund retried with its Idempotency-Key once the order has completed
       return {
         creditNotes: creditNotes.map((invoice: { number: string }) => invoice.number),
         creditedTotal: creditNotes.reduce((total: number, invoice: { total: number }) => total + invoice.total, 0),
-        refundPayments: detail.payments.filter((payment: { kind: string }) => payment.kind === 'refund').map((payment: { amount: number }) => payment.amount),
-        providerRefunded: (await oms.db('sandbox_payment_authorizations').where({ id: authorization.providerReference }).first('refunded')).refunded,
+        refundPayments: detail.payments
+          .filter((payment: { kind: string }) => payment.kind === 'refund')
+          .map((payment: { amount: number }) => payment.amount),
+        providerRefunded: (
+          await oms
+            .db('sandbox_payment_authorizations')
+            .where({ id: authorization.providerReference })
+            .first('refunded')
+        ).refunded,
       };
     };
 
@@ -138,7 +215,12 @@ describe('a refund retried with its Idempotency-Key once the order has completed
     // Decided by the running order (an Update), the case this test is about.
     expect(first.body).toMatchObject({ status: 'DELIVERED', amount: 500, creditNote: expect.stringMatching(/^CN-/) });
     const once = await refunded();
-    expect(once).toEqual({ creditNotes: [first.body.creditNote], creditedTotal: 500, refundPayments: [500], providerRefunded: 500 });
+    expect(once).toEqual({
+      creditNotes: [first.body.creditNote],
+      creditedTotal: 500,
+      refundPayments: [500],
+      providerRefunded: 500,
+    });
 
     // The read model says COMPLETED a moment before the workflow ends: wait for the end itself.
     const workflow = oms.temporal.workflow.getHandle(order.id);
@@ -150,9 +232,16 @@ describe('a refund retried with its Idempotency-Key once the order has completed
 
     // The namespace's retention deletes the history in the end (the order and its refund stay in the database):
     // now the route itself must find the refund by the key, not make a second one.
-    await oms.temporal.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: order.id } });
+    await oms.temporal.workflowService.deleteWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: order.id },
+    });
     // Deletion is asynchronous: 10 s on an idle dev server, over 30 s on a loaded one.
-    const gone = () => workflow.describe().then(() => false, (error) => error instanceof WorkflowNotFoundError);
+    const gone = () =>
+      workflow.describe().then(
+        () => false,
+        (error) => error instanceof WorkflowNotFoundError,
+      );
     expect(await eventually(gone, (isGone) => isGone, 90_000)).toBe(true);
     const late = await send();
     expect(late.status).toBe(201);

@@ -14,24 +14,51 @@ describe('returns', () => {
     return oms.waitForStatus(placed.body.id, 'DELIVERED');
   }
   const path = (id: string) => `/v1/returns/${encodeURIComponent(id)}`;
-  const settled = (id: string) => eventually(async () => (await oms.request('GET', path(id))).body, (rma) => ['REFUNDED', 'EXCHANGED', 'CLOSED'].includes(rma.status));
+  const settled = (id: string) =>
+    eventually(
+      async () => (await oms.request('GET', path(id))).body,
+      (rma) => ['REFUNDED', 'EXCHANGED', 'CLOSED'].includes(rma.status),
+    );
 
   it('refund: restocks resellable units, writes off damaged ones, refunds both with a credit note', async () => {
     const order = await delivered(orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }] }));
     const stockBefore = (await oms.db('stock').where({ warehouse_code: 'EWR', sku: 'MUG-BLK' }).first()).on_hand;
-    expect((await oms.request('POST', `/v1/orders/${order.id}/returns`, { as: 'support', body: { lines: [{ sku: 'MUG-BLK', quantity: 4 }], reason: 'x', resolution: 'refund' } })).status).toBe(409);
-    const opened = await oms.request('POST', `/v1/orders/${order.id}/returns`, { as: 'support', body: { lines: [{ sku: 'MUG-BLK', quantity: 2 }], reason: 'arrived broken', resolution: 'refund' } });
+    expect(
+      (
+        await oms.request('POST', `/v1/orders/${order.id}/returns`, {
+          as: 'support',
+          body: { lines: [{ sku: 'MUG-BLK', quantity: 4 }], reason: 'x', resolution: 'refund' },
+        })
+      ).status,
+    ).toBe(409);
+    const opened = await oms.request('POST', `/v1/orders/${order.id}/returns`, {
+      as: 'support',
+      body: { lines: [{ sku: 'MUG-BLK', quantity: 2 }], reason: 'arrived broken', resolution: 'refund' },
+    });
     expect(opened.status).toBe(201);
     expect(opened.body).toEqual({ id: `${order.id}/return-1`, status: 'AWAITING_RECEIPT' });
-    expect((await oms.request('GET', path(opened.body.id))).body).toMatchObject({ status: 'AWAITING_RECEIPT', lines: [{ sku: 'MUG-BLK', quantity: 2 }] });
+    expect((await oms.request('GET', path(opened.body.id))).body).toMatchObject({
+      status: 'AWAITING_RECEIPT',
+      lines: [{ sku: 'MUG-BLK', quantity: 2 }],
+    });
     // The child workflow is there for operators, under the order's ID.
-    expect((await oms.temporal.workflow.getHandle(opened.body.id).describe()).parentExecution?.workflowId).toBe(order.id);
+    expect((await oms.temporal.workflow.getHandle(opened.body.id).describe()).parentExecution?.workflowId).toBe(
+      order.id,
+    );
 
-    const tooMany = await oms.request('POST', `${path(opened.body.id)}/receive`, { as: 'warehouse', body: { lines: [{ sku: 'MUG-BLK', quantity: 3, condition: 'resellable' }] } });
+    const tooMany = await oms.request('POST', `${path(opened.body.id)}/receive`, {
+      as: 'warehouse',
+      body: { lines: [{ sku: 'MUG-BLK', quantity: 3, condition: 'resellable' }] },
+    });
     expect(tooMany.status).toBe(422);
     const received = await oms.request('POST', `${path(opened.body.id)}/receive`, {
       as: 'warehouse',
-      body: { lines: [{ sku: 'MUG-BLK', quantity: 1, condition: 'resellable' }, { sku: 'MUG-BLK', quantity: 1, condition: 'damaged' }] },
+      body: {
+        lines: [
+          { sku: 'MUG-BLK', quantity: 1, condition: 'resellable' },
+          { sku: 'MUG-BLK', quantity: 1, condition: 'damaged' },
+        ],
+      },
     });
     expect(received.body).toEqual({ status: 'RECEIVED' });
 
@@ -40,29 +67,58 @@ describe('returns', () => {
     const after = (await oms.request('GET', `/v1/orders/${order.id}`)).body;
     expect(after.lines[0]).toMatchObject({ shippedQuantity: 3, returnedQuantity: 2 });
     // Two of three mugs: 2500 + two thirds of the 333 tax (222), no shipping.
-    expect(after.payments.filter((payment: { kind: string }) => payment.kind === 'refund').map((payment: { amount: number }) => payment.amount)).toEqual([2722]);
-    expect((await oms.db('stock').where({ warehouse_code: 'EWR', sku: 'MUG-BLK' }).first()).on_hand).toBe(stockBefore + 1);
+    expect(
+      after.payments
+        .filter((payment: { kind: string }) => payment.kind === 'refund')
+        .map((payment: { amount: number }) => payment.amount),
+    ).toEqual([2722]);
+    expect((await oms.db('stock').where({ warehouse_code: 'EWR', sku: 'MUG-BLK' }).first()).on_hand).toBe(
+      stockBefore + 1,
+    );
     const ledger = await oms.request('GET', `/v1/inventory/ledger?orderId=${order.id}`);
-    expect(ledger.body.items.slice(0, 2).map((row: { reason: string; onHandDelta: number }) => [row.reason, row.onHandDelta])).toEqual([
+    expect(
+      ledger.body.items
+        .slice(0, 2)
+        .map((row: { reason: string; onHandDelta: number }) => [row.reason, row.onHandDelta]),
+    ).toEqual([
       ['write_off', 0],
       ['restock', 1],
     ]);
     expect((await oms.request('GET', `/v1/reports/payments?orderId=${order.id}`)).body.discrepancies).toEqual([]);
 
     // A second, partial return of what is left.
-    const second = await oms.request('POST', `/v1/orders/${order.id}/returns`, { as: 'support', body: { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'changed mind', resolution: 'refund' } });
+    const second = await oms.request('POST', `/v1/orders/${order.id}/returns`, {
+      as: 'support',
+      body: { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'changed mind', resolution: 'refund' },
+    });
     expect(second.body.id).toBe(`${order.id}/return-2`);
-    expect((await oms.request('POST', `/v1/orders/${order.id}/returns`, { as: 'support', body: { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'again', resolution: 'refund' } })).status).toBe(409);
+    expect(
+      (
+        await oms.request('POST', `/v1/orders/${order.id}/returns`, {
+          as: 'support',
+          body: { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'again', resolution: 'refund' },
+        })
+      ).status,
+    ).toBe(409);
   });
 
   it('exchange: ships the same SKUs again through allocation, picking and shipping, with no second charge', async () => {
     const order = await delivered(orderBody({ lines: [{ sku: 'TEE-M', quantity: 1 }] }));
-    const opened = await oms.request('POST', `/v1/orders/${order.id}/returns`, { as: 'support', body: { lines: [{ sku: 'TEE-M', quantity: 1 }], reason: 'wrong colour', resolution: 'exchange' } });
-    await oms.request('POST', `${path(opened.body.id)}/receive`, { as: 'warehouse', body: { lines: [{ sku: 'TEE-M', quantity: 1, condition: 'resellable' }] } });
+    const opened = await oms.request('POST', `/v1/orders/${order.id}/returns`, {
+      as: 'support',
+      body: { lines: [{ sku: 'TEE-M', quantity: 1 }], reason: 'wrong colour', resolution: 'exchange' },
+    });
+    await oms.request('POST', `${path(opened.body.id)}/receive`, {
+      as: 'warehouse',
+      body: { lines: [{ sku: 'TEE-M', quantity: 1, condition: 'resellable' }] },
+    });
     const rma = await settled(opened.body.id);
     expect(rma.status).toBe('EXCHANGED');
     const replacement = await oms.request('GET', `/v1/shipments/${rma.replacementShipmentId}`);
-    expect(replacement.body).toMatchObject({ status: expect.stringMatching(/^(shipped|delivered)$/), lines: [{ sku: 'TEE-M', quantity: 1 }] });
+    expect(replacement.body).toMatchObject({
+      status: expect.stringMatching(/^(shipped|delivered)$/),
+      lines: [{ sku: 'TEE-M', quantity: 1 }],
+    });
     const after = (await oms.request('GET', `/v1/orders/${order.id}`)).body;
     expect(after.payments.map((payment: { kind: string }) => payment.kind)).toEqual(['authorization', 'capture']);
     expect(after.invoices.map((invoice: { kind: string }) => invoice.kind)).toEqual(['invoice']);
@@ -80,7 +136,10 @@ describe('returns after the window', () => {
   it('answers 409 once OMS_RETURN_WINDOW has closed', async () => {
     const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody() });
     await oms.waitForStatus(placed.body.id, 'COMPLETED');
-    const late = await oms.request('POST', `/v1/orders/${placed.body.id}/returns`, { as: 'support', body: { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'late', resolution: 'refund' } });
+    const late = await oms.request('POST', `/v1/orders/${placed.body.id}/returns`, {
+      as: 'support',
+      body: { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: 'late', resolution: 'refund' },
+    });
     expect(late.status).toBe(409);
   });
 });

@@ -82,11 +82,28 @@ describe('roles (SPEC section 4)', () => {
   // is refused by the route (400/404) and changes nothing: every cell can be checked in any order.
   const call = (route: string, as: Role | null, key?: string) => {
     const [method, path] = route.split(/\s+/);
-    return oms.request(method, path.replace(/:[a-zA-Z]+/g, 'NOPE-1'), { as, key, ...(method === 'GET' ? {} : { body: {} }) });
+    return oms.request(method, path.replace(/:[a-zA-Z]+/g, 'NOPE-1'), {
+      as,
+      key,
+      ...(method === 'GET' ? {} : { body: {} }),
+    });
   };
 
   it('the tables name every route the API serves, and only those', () => {
-    const served = servedRoutes(createApp({ db: oms.db, temporal: oms.temporal, taskQueue: oms.taskQueue, config: { apiKeys: [], orderSettings: oms.settings, temporalUiUrl: '', temporalNamespace: 'default', carrierWebhookSecret: 'x' } }));
+    const served = servedRoutes(
+      createApp({
+        db: oms.db,
+        temporal: oms.temporal,
+        taskQueue: oms.taskQueue,
+        config: {
+          apiKeys: [],
+          orderSettings: oms.settings,
+          temporalUiUrl: '',
+          temporalNamespace: 'default',
+          carrierWebhookSecret: 'x',
+        },
+      }),
+    );
     const tabled = [...MUTATIONS, ...READS].map((row) => row.route);
     expect(served.filter((route) => !tabled.includes(route) && !PUBLIC.includes(route))).toEqual([]);
     expect(tabled.filter((route) => !served.includes(route))).toEqual([]);
@@ -100,11 +117,14 @@ describe('roles (SPEC section 4)', () => {
       expect((await call(row.route, null, 'oms_sales_00000000_wrong')).status).toBe(401);
     });
 
-    it.each(ROLES.map((role) => [role, row.allowed.includes(role) ? 'passes' : '403'] as const))('%s: %s', async (role, expected) => {
-      const response = await call(row.route, role);
-      if (expected === 'passes') expect(PASSED_AUTH).toContain(response.status);
-      else expect(response.status).toBe(403);
-    });
+    it.each(ROLES.map((role) => [role, row.allowed.includes(role) ? 'passes' : '403'] as const))(
+      '%s: %s',
+      async (role, expected) => {
+        const response = await call(row.route, role);
+        if (expected === 'passes') expect(PASSED_AUTH).toContain(response.status);
+        else expect(response.status).toBe(403);
+      },
+    );
   });
 
   it('serves the public routes without a key', async () => {
@@ -115,7 +135,12 @@ describe('roles (SPEC section 4)', () => {
 
   it('takes a carrier event with a valid HMAC signature instead of a key, and refuses a bad one', async () => {
     const body = JSON.stringify({ status: 'in_transit' });
-    const signed = (signature: string) => oms.request('POST', '/v1/shipments/NOPE-1/events', { as: null, rawBody: body, headers: { 'content-type': 'application/json', 'x-oms-signature': signature } });
+    const signed = (signature: string) =>
+      oms.request('POST', '/v1/shipments/NOPE-1/events', {
+        as: null,
+        rawBody: body,
+        headers: { 'content-type': 'application/json', 'x-oms-signature': signature },
+      });
     expect((await signed(createHmac('sha256', oms.carrierWebhookSecret).update(body).digest('hex'))).status).toBe(404);
     expect((await signed(createHmac('sha256', 'another secret').update(body).digest('hex'))).status).toBe(401);
     expect((await signed('not-hex')).status).toBe(401);
@@ -141,7 +166,12 @@ describe('roles (SPEC section 4)', () => {
     expect(await importApiKeys(oms.db, [{ key: plain, role: 'support' }], 'secrets.json')).toBe(1);
     expect(await importApiKeys(oms.db, [{ key: plain, role: 'support' }], 'secrets.json')).toBe(0);
     expect(PASSED_AUTH).toContain((await call('POST /v1/orders/:id/cancel', null, plain)).status);
-    expect(await oms.db('api_keys').where({ id: digestKeyId(plain) }).first('role', 'label')).toEqual({ role: 'support', label: 'secrets.json' });
+    expect(
+      await oms
+        .db('api_keys')
+        .where({ id: digestKeyId(plain) })
+        .first('role', 'label'),
+    ).toEqual({ role: 'support', label: 'secrets.json' });
   });
 });
 
@@ -152,10 +182,16 @@ interface MatrixRow {
 
 /** Reads a `route | admin | sales | ...` table: `y` allowed, `-` not. */
 function table(text: string): MatrixRow[] {
-  const [header, ...rows] = text.trim().split('\n').map((line) => line.split('|').map((cell) => cell.trim()));
+  const [header, ...rows] = text
+    .trim()
+    .split('\n')
+    .map((line) => line.split('|').map((cell) => cell.trim()));
   const roles = header.slice(1) as Role[];
   if (roles.join() !== ROLES.join()) throw new Error(`the table's columns must be ${ROLES.join(', ')}`);
-  return rows.map(([route, ...cells]) => ({ route: route.replace(/\s+/, ' '), allowed: roles.filter((_role, index) => cells[index] === 'y') }));
+  return rows.map(([route, ...cells]) => ({
+    route: route.replace(/\s+/, ' '),
+    allowed: roles.filter((_role, index) => cells[index] === 'y'),
+  }));
 }
 
 /** `METHOD /path` of every route the express app serves, read from its router (api/route-table.ts). */

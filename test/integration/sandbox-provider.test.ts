@@ -20,7 +20,10 @@ describe('sandbox payment provider', () => {
     db = createDb(oms.databaseUrl, { poolMax: 8 });
     // The provider's statements are prepared statements, each on a connection it takes from this pool (no
     // transactions): one acquisition per round trip.
-    (db.client.pool as { on(event: 'acquireSuccess', listener: () => void): void }).on('acquireSuccess', () => (statements += 1));
+    (db.client.pool as { on(event: 'acquireSuccess', listener: () => void): void }).on(
+      'acquireSuccess',
+      () => (statements += 1),
+    );
     sandbox = createSandboxPaymentProvider(db);
   });
   afterAll(async () => {
@@ -30,9 +33,12 @@ describe('sandbox payment provider', () => {
 
   /** A fresh key prefix per use, so the tests do not share idempotency keys. */
   const key = (name: string) => `t${(run += 1)}:${name}`;
-  const authorize = (idempotencyKey: string, amount = 1000, token = 'tok_ok') => sandbox.authorize({ idempotencyKey, orderId: 'o', amount, currency: 'USD', token });
-  const books = (authorizationId: string) => oms.db('sandbox_payment_authorizations').where({ id: authorizationId }).first('captured', 'refunded', 'status');
-  const operation = (idempotencyKey: string) => oms.db('sandbox_payment_operations').where({ idempotency_key: idempotencyKey }).first('attempts', 'response');
+  const authorize = (idempotencyKey: string, amount = 1000, token = 'tok_ok') =>
+    sandbox.authorize({ idempotencyKey, orderId: 'o', amount, currency: 'USD', token });
+  const books = (authorizationId: string) =>
+    oms.db('sandbox_payment_authorizations').where({ id: authorizationId }).first('captured', 'refunded', 'status');
+  const operation = (idempotencyKey: string) =>
+    oms.db('sandbox_payment_operations').where({ idempotency_key: idempotencyKey }).first('attempts', 'response');
   async function authorized(amount = 1000, token = 'tok_ok'): Promise<string> {
     const result = await authorize(key('authorize'), amount, token);
     if (result.status !== 'authorized') throw new Error(`expected an authorization, got ${JSON.stringify(result)}`);
@@ -52,8 +58,12 @@ describe('sandbox payment provider', () => {
         const result = await authorize(authorizeKey);
         if (result.status === 'authorized') authorizationId = result.authorizationId;
       }),
-      capture: await counted(() => sandbox.capture({ idempotencyKey: key('capture'), authorizationId, amount: 600, currency: 'USD' })),
-      refund: await counted(() => sandbox.refund({ idempotencyKey: key('refund'), authorizationId, amount: 100, currency: 'USD' })),
+      capture: await counted(() =>
+        sandbox.capture({ idempotencyKey: key('capture'), authorizationId, amount: 600, currency: 'USD' }),
+      ),
+      refund: await counted(() =>
+        sandbox.refund({ idempotencyKey: key('refund'), authorizationId, amount: 100, currency: 'USD' }),
+      ),
       void: await counted(() => sandbox.void({ idempotencyKey: key('void'), authorizationId })),
       repeatedKey: await counted(() => authorize(authorizeKey)),
     };
@@ -66,9 +76,12 @@ describe('sandbox payment provider', () => {
   it('applies same-key captures racing each other once, and answers them all alike', async () => {
     const authorizationId = await authorized(1000);
     const captureKey = key('capture');
-    const capture = () => sandbox.capture({ idempotencyKey: captureKey, authorizationId, amount: 300, currency: 'USD' });
+    const capture = () =>
+      sandbox.capture({ idempotencyKey: captureKey, authorizationId, amount: 300, currency: 'USD' });
     // Hold the operation's row so every call is in flight together when it is let go.
-    await oms.db('sandbox_payment_operations').insert({ idempotency_key: captureKey, operation: 'capture', attempts: 0 });
+    await oms
+      .db('sandbox_payment_operations')
+      .insert({ idempotency_key: captureKey, operation: 'capture', attempts: 0 });
     const answers = await oms.db.transaction(async (trx) => {
       await trx('sandbox_payment_operations').where({ idempotency_key: captureKey }).forUpdate().first('attempts');
       const racing = Array.from({ length: 6 }, capture);
@@ -92,15 +105,21 @@ describe('sandbox payment provider', () => {
     expect(await operation(overCapture)).toEqual({ attempts: 1, response: null });
 
     const overRefund = key('refund');
-    await expect(sandbox.refund({ idempotencyKey: overRefund, authorizationId, amount: 601, currency: 'USD' })).rejects.toThrow(/exceeds/);
+    await expect(
+      sandbox.refund({ idempotencyKey: overRefund, authorizationId, amount: 601, currency: 'USD' }),
+    ).rejects.toThrow(/exceeds/);
     expect(await operation(overRefund)).toEqual({ attempts: 1, response: null });
     expect(await books(authorizationId)).toEqual({ captured: 600, refunded: 0, status: 'authorized' });
 
     await sandbox.void({ idempotencyKey: key('void'), authorizationId });
     const afterVoid = key('capture');
-    await expect(sandbox.capture({ idempotencyKey: afterVoid, authorizationId, amount: 1, currency: 'USD' })).rejects.toThrow(/exceeds/);
+    await expect(
+      sandbox.capture({ idempotencyKey: afterVoid, authorizationId, amount: 1, currency: 'USD' }),
+    ).rejects.toThrow(/exceeds/);
     expect(await operation(afterVoid)).toEqual({ attempts: 1, response: null });
-    await expect(sandbox.capture({ idempotencyKey: key('capture'), authorizationId: 'sbx_auth_none', amount: 1, currency: 'USD' })).rejects.toThrow(/no authorization/);
+    await expect(
+      sandbox.capture({ idempotencyKey: key('capture'), authorizationId: 'sbx_auth_none', amount: 1, currency: 'USD' }),
+    ).rejects.toThrow(/no authorization/);
     expect(await books(authorizationId)).toEqual({ captured: 600, refunded: 0, status: 'voided' });
   });
 
@@ -114,7 +133,8 @@ describe('sandbox payment provider', () => {
     const authorizationId = result.status === 'authorized' ? result.authorizationId : '';
 
     const captureKey = key('capture');
-    const capture = () => sandbox.capture({ idempotencyKey: captureKey, authorizationId, amount: 500, currency: 'USD' });
+    const capture = () =>
+      sandbox.capture({ idempotencyKey: captureKey, authorizationId, amount: 500, currency: 'USD' });
     await expect(capture()).rejects.toBeInstanceOf(TransientPaymentError);
     await expect(capture()).rejects.toBeInstanceOf(TransientPaymentError);
     expect(await books(authorizationId)).toMatchObject({ captured: 0 });
@@ -134,11 +154,20 @@ describe('sandbox payment provider', () => {
 
     const authorizationId = first.status === 'authorized' ? first.authorizationId : '';
     const captureKey = key('capture');
-    const captured = await sandbox.capture({ idempotencyKey: captureKey, authorizationId, amount: 400, currency: 'USD' });
-    expect(await sandbox.capture({ idempotencyKey: captureKey, authorizationId, amount: 900, currency: 'USD' })).toEqual(captured);
+    const captured = await sandbox.capture({
+      idempotencyKey: captureKey,
+      authorizationId,
+      amount: 400,
+      currency: 'USD',
+    });
+    expect(
+      await sandbox.capture({ idempotencyKey: captureKey, authorizationId, amount: 900, currency: 'USD' }),
+    ).toEqual(captured);
     const refundKey = key('refund');
     const refunded = await sandbox.refund({ idempotencyKey: refundKey, authorizationId, amount: 100, currency: 'USD' });
-    expect(await sandbox.refund({ idempotencyKey: refundKey, authorizationId, amount: 100, currency: 'USD' })).toEqual(refunded);
+    expect(await sandbox.refund({ idempotencyKey: refundKey, authorizationId, amount: 100, currency: 'USD' })).toEqual(
+      refunded,
+    );
     expect(await books(authorizationId)).toEqual({ captured: 400, refunded: 100, status: 'authorized' });
   });
 
@@ -148,19 +177,29 @@ describe('sandbox payment provider', () => {
     const keyWhere = (transient: boolean, timeout: boolean) => {
       for (;;) {
         const candidate = key('authorize');
-        if (faultStrikes(faults, 'transient', candidate, 1) === transient && faultStrikes(faults, 'timeoutAfterSuccess', candidate, 1) === timeout) return candidate;
+        if (
+          faultStrikes(faults, 'transient', candidate, 1) === transient &&
+          faultStrikes(faults, 'timeoutAfterSuccess', candidate, 1) === timeout
+        )
+          return candidate;
       }
     };
     const transientKey = keyWhere(true, false);
-    await expect(faulty.authorize({ idempotencyKey: transientKey, orderId: 'o', amount: 100, currency: 'USD', token: 'tok_ok' })).rejects.toThrow(/transient failure \(attempt 1\)/);
+    await expect(
+      faulty.authorize({ idempotencyKey: transientKey, orderId: 'o', amount: 100, currency: 'USD', token: 'tok_ok' }),
+    ).rejects.toThrow(/transient failure \(attempt 1\)/);
     expect(await operation(transientKey)).toEqual({ attempts: 1, response: null });
 
     const lostKey = keyWhere(false, true);
-    await expect(faulty.authorize({ idempotencyKey: lostKey, orderId: 'o', amount: 100, currency: 'USD', token: 'tok_ok' })).rejects.toThrow(/timed out after authorize succeeded/);
+    await expect(
+      faulty.authorize({ idempotencyKey: lostKey, orderId: 'o', amount: 100, currency: 'USD', token: 'tok_ok' }),
+    ).rejects.toThrow(/timed out after authorize succeeded/);
     const stored = await operation(lostKey);
     expect(stored).toMatchObject({ attempts: 1, response: { status: 'authorized' } });
     expect(await books(stored.response.authorizationId)).toEqual({ captured: 0, refunded: 0, status: 'authorized' });
     // The retry is a replay of the stored answer: no fault draw applies to it.
-    expect(await faulty.authorize({ idempotencyKey: lostKey, orderId: 'o', amount: 100, currency: 'USD', token: 'tok_ok' })).toEqual(stored.response);
+    expect(
+      await faulty.authorize({ idempotencyKey: lostKey, orderId: 'o', amount: 100, currency: 'USD', token: 'tok_ok' }),
+    ).toEqual(stored.response);
   });
 });

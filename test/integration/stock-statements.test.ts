@@ -34,8 +34,16 @@ describe('stock movements inside one statement', () => {
   });
   afterAll(() => oms.close());
 
-  const reserved = async () => Number((await oms.db('stock').where({ sku: 'MUG-BLK' }).sum({ n: 'reserved' }).first())?.n ?? 0);
-  const allocate = () => inventory.allocateStock({ orderId, round: 1, lines: [{ sku: 'MUG-BLK', quantity: 2 }], destination, allOrNothing: false });
+  const reserved = async () =>
+    Number((await oms.db('stock').where({ sku: 'MUG-BLK' }).sum({ n: 'reserved' }).first())?.n ?? 0);
+  const allocate = () =>
+    inventory.allocateStock({
+      orderId,
+      round: 1,
+      lines: [{ sku: 'MUG-BLK', quantity: 2 }],
+      destination,
+      allOrNothing: false,
+    });
 
   it('fails, rather than reporting a shortage, when the order line does not allow the units yet', async () => {
     const before = await reserved();
@@ -54,8 +62,18 @@ describe('stock movements inside one statement', () => {
   it('reports a movement beyond the stock, or into stock that does not exist, as insufficient', async () => {
     const [row] = await oms.db('stock').where({ sku: 'MUG-BLK' }).select('warehouse_code', 'on_hand', 'reserved');
     const movement = { warehouse: row.warehouse_code, sku: 'MUG-BLK', reason: 'reserve' as const, onHandDelta: 0 };
-    expect(await moveStock(oms.db, { ...movement, reservedDelta: row.on_hand - row.reserved + 1, movementKey: 'test:oversell' })).toBe('insufficient');
-    expect(await moveStock(oms.db, { ...movement, warehouse: 'NOWHERE', reservedDelta: 1, movementKey: 'test:no-row' })).toBe('insufficient');
-    expect(await oms.db('stock_ledger').whereIn('movement_key', ['test:oversell', 'test:no-row']).count({ n: '*' }).first()).toEqual({ n: 0 });
+    expect(
+      await moveStock(oms.db, {
+        ...movement,
+        reservedDelta: row.on_hand - row.reserved + 1,
+        movementKey: 'test:oversell',
+      }),
+    ).toBe('insufficient');
+    expect(
+      await moveStock(oms.db, { ...movement, warehouse: 'NOWHERE', reservedDelta: 1, movementKey: 'test:no-row' }),
+    ).toBe('insufficient');
+    expect(
+      await oms.db('stock_ledger').whereIn('movement_key', ['test:oversell', 'test:no-row']).count({ n: '*' }).first(),
+    ).toEqual({ n: 0 });
   });
 });

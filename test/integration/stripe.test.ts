@@ -32,7 +32,13 @@ describe('Stripe adapter (stripe-mock)', () => {
     const mockPort = await freePort();
     mock = spawn(binary, ['-http-port', String(mockPort)], { stdio: 'ignore' });
     await eventually(
-      () => fetch(`http://127.0.0.1:${mockPort}/v1/payment_intents`, { headers: { authorization: 'Bearer sk_test_123' } }).then((response) => response.status, () => 0),
+      () =>
+        fetch(`http://127.0.0.1:${mockPort}/v1/payment_intents`, {
+          headers: { authorization: 'Bearer sk_test_123' },
+        }).then(
+          (response) => response.status,
+          () => 0,
+        ),
       (status) => status === 200,
       15_000,
     );
@@ -41,11 +47,19 @@ describe('Stripe adapter (stripe-mock)', () => {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        recorded.push({ method: req.method!, path: req.url!, idempotencyKey: req.headers['idempotency-key'] as string | undefined, body: new URLSearchParams(body.toString()) });
-        const forward = http.request({ host: '127.0.0.1', port: mockPort, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-          res.writeHead(answer.statusCode!, answer.headers);
-          answer.pipe(res);
+        recorded.push({
+          method: req.method!,
+          path: req.url!,
+          idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+          body: new URLSearchParams(body.toString()),
         });
+        const forward = http.request(
+          { host: '127.0.0.1', port: mockPort, path: req.url, method: req.method, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode!, answer.headers);
+            answer.pipe(res);
+          },
+        );
         forward.end(body);
       });
     });
@@ -63,9 +77,22 @@ describe('Stripe adapter (stripe-mock)', () => {
 
   it('authorizes with a confirmed manual-capture PaymentIntent, keyed on the order', async () => {
     const stripe = createStripePaymentProvider({ secretKey: 'sk_test_123', apiBase });
-    const result = await stripe.authorize({ idempotencyKey: 'ORD-1:authorize', orderId: 'ORD-1', amount: 7784, currency: 'USD', token: 'pm_card_visa' });
+    const result = await stripe.authorize({
+      idempotencyKey: 'ORD-1:authorize',
+      orderId: 'ORD-1',
+      amount: 7784,
+      currency: 'USD',
+      token: 'pm_card_visa',
+    });
     expect(last()).toMatchObject({ method: 'POST', path: '/v1/payment_intents', idempotencyKey: 'ORD-1:authorize' });
-    expect(Object.fromEntries(last().body)).toMatchObject({ amount: '7784', currency: 'usd', capture_method: 'manual', confirm: 'true', payment_method: 'pm_card_visa', 'metadata[order_id]': 'ORD-1' });
+    expect(Object.fromEntries(last().body)).toMatchObject({
+      amount: '7784',
+      currency: 'usd',
+      capture_method: 'manual',
+      confirm: 'true',
+      payment_method: 'pm_card_visa',
+      'metadata[order_id]': 'ORD-1',
+    });
     // stripe-mock answers from fixtures: whatever status it reports, the adapter maps it to one of its two answers.
     expect(['authorized', 'declined']).toContain(result.status);
     if (result.status === 'authorized') expect(result.authorizationId).toMatch(/^pi_/);
@@ -73,15 +100,28 @@ describe('Stripe adapter (stripe-mock)', () => {
 
   it('captures part of an authorization, voids it and refunds it, each with its own idempotency key', async () => {
     const stripe = createStripePaymentProvider({ secretKey: 'sk_test_123', apiBase });
-    const capture = await stripe.capture({ idempotencyKey: 'ORD-1:capture:ORD-1-S1', authorizationId: 'pi_123', amount: 5000, currency: 'USD' });
-    expect(last()).toMatchObject({ path: '/v1/payment_intents/pi_123/capture', idempotencyKey: 'ORD-1:capture:ORD-1-S1' });
+    const capture = await stripe.capture({
+      idempotencyKey: 'ORD-1:capture:ORD-1-S1',
+      authorizationId: 'pi_123',
+      amount: 5000,
+      currency: 'USD',
+    });
+    expect(last()).toMatchObject({
+      path: '/v1/payment_intents/pi_123/capture',
+      idempotencyKey: 'ORD-1:capture:ORD-1-S1',
+    });
     expect(last().body.get('amount_to_capture')).toBe('5000');
     expect(capture.captureId).toMatch(/^(ch|py|pi)_/);
 
     await stripe.void({ idempotencyKey: 'ORD-1:void', authorizationId: 'pi_123' });
     expect(last()).toMatchObject({ path: '/v1/payment_intents/pi_123/cancel', idempotencyKey: 'ORD-1:void' });
 
-    const refund = await stripe.refund({ idempotencyKey: 'ORD-1:refund:1', authorizationId: 'pi_123', amount: 1361, currency: 'USD' });
+    const refund = await stripe.refund({
+      idempotencyKey: 'ORD-1:refund:1',
+      authorizationId: 'pi_123',
+      amount: 1361,
+      currency: 'USD',
+    });
     expect(last()).toMatchObject({ path: '/v1/refunds', idempotencyKey: 'ORD-1:refund:1' });
     expect(Object.fromEntries(last().body)).toMatchObject({ payment_intent: 'pi_123', amount: '1361' });
     expect(refund.refundId).toMatch(/^re_/);
@@ -89,10 +129,17 @@ describe('Stripe adapter (stripe-mock)', () => {
 
   it('sends the same idempotency key again when an activity retries', async () => {
     const stripe = createStripePaymentProvider({ secretKey: 'sk_test_123', apiBase });
-    const request = { idempotencyKey: 'ORD-2:capture:ORD-2-S1', authorizationId: 'pi_456', amount: 100, currency: 'USD' };
+    const request = {
+      idempotencyKey: 'ORD-2:capture:ORD-2-S1',
+      authorizationId: 'pi_456',
+      amount: 100,
+      currency: 'USD',
+    };
     await stripe.capture(request);
     await stripe.capture(request);
-    const keys = recorded.filter((entry) => entry.path === '/v1/payment_intents/pi_456/capture').map((entry) => entry.idempotencyKey);
+    const keys = recorded
+      .filter((entry) => entry.path === '/v1/payment_intents/pi_456/capture')
+      .map((entry) => entry.idempotencyKey);
     expect(keys).toEqual(['ORD-2:capture:ORD-2-S1', 'ORD-2:capture:ORD-2-S1']);
   });
 
@@ -102,7 +149,9 @@ describe('Stripe adapter (stripe-mock)', () => {
     const request = { idempotencyKey: longKey, authorizationId: 'pi_789', amount: 100, currency: 'USD' };
     await stripe.refund(request);
     await stripe.refund(request);
-    const keys = recorded.filter((entry) => entry.body.get('payment_intent') === 'pi_789').map((entry) => entry.idempotencyKey);
+    const keys = recorded
+      .filter((entry) => entry.body.get('payment_intent') === 'pi_789')
+      .map((entry) => entry.idempotencyKey);
     expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(keys[1]).toBe(keys[0]);
@@ -110,7 +159,12 @@ describe('Stripe adapter (stripe-mock)', () => {
   });
 
   it('reports an unreachable Stripe as a transient failure for Temporal to retry', async () => {
-    const stripe = createStripePaymentProvider({ secretKey: 'sk_test_123', apiBase: `http://127.0.0.1:${await freePort()}` });
-    await expect(stripe.capture({ idempotencyKey: 'k', authorizationId: 'pi_1', amount: 1, currency: 'USD' })).rejects.toBeInstanceOf(TransientPaymentError);
+    const stripe = createStripePaymentProvider({
+      secretKey: 'sk_test_123',
+      apiBase: `http://127.0.0.1:${await freePort()}`,
+    });
+    await expect(
+      stripe.capture({ idempotencyKey: 'k', authorizationId: 'pi_1', amount: 1, currency: 'USD' }),
+    ).rejects.toBeInstanceOf(TransientPaymentError);
   });
 });

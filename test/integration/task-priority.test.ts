@@ -18,7 +18,12 @@ describe('Temporal task priority on the pinned server', () => {
   it('dispatches a priority-1 workflow task ahead of a backlog of priority-5 ones', async () => {
     const taskQueue = `priority-${randomBytes(4).toString('hex')}`;
     const start = (id: string, priorityKey: number) =>
-      oms.temporal.workflow.start('restockWorkflow', { taskQueue, workflowId: id, args: [{ sku: 'NO-SUCH-SKU' }], priority: { priorityKey } });
+      oms.temporal.workflow.start('restockWorkflow', {
+        taskQueue,
+        workflowId: id,
+        args: [{ sku: 'NO-SUCH-SKU' }],
+        priority: { priorityKey },
+      });
     const low = [];
     for (let index = 0; index < 6; index++) low.push(await start(`${taskQueue}-low-${index}`, 5));
     const high = await start(`${taskQueue}-high`, 1);

@@ -17,12 +17,16 @@ describe('Temporal Web UI', () => {
 
   beforeAll(async () => {
     [oms, browser] = await Promise.all([startOms(), launchBrowser()]);
-    const place = async (body: Record<string, unknown>) => (await oms.request('POST', '/v1/orders', { as: 'sales', body })).body.id as string;
+    const place = async (body: Record<string, unknown>) =>
+      (await oms.request('POST', '/v1/orders', { as: 'sales', body })).body.id as string;
     const laptops = orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }); // above Acme's approval limit
     const ids = await Promise.all([place(laptops), place(laptops), place(orderBody())]);
     waiting.push(ids[0], ids[1]);
     shipped = ids[2];
-    await Promise.all([...waiting.map((id) => oms.waitForStatus(id, 'AWAITING_APPROVAL')), oms.waitForStatus(shipped, ['SHIPPED', 'DELIVERED', 'COMPLETED'])]);
+    await Promise.all([
+      ...waiting.map((id) => oms.waitForStatus(id, 'AWAITING_APPROVAL')),
+      oms.waitForStatus(shipped, ['SHIPPED', 'DELIVERED', 'COMPLETED']),
+    ]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -41,14 +45,33 @@ describe('Temporal Web UI', () => {
     const mine = `TaskQueue="${oms.taskQueue}"`;
     const query = `OrderStatus="AWAITING_APPROVAL" AND ${mine}`;
     // Search attributes follow the workflow a moment after the read model: wait until visibility has them.
-    expect((await eventually(() => visible(query), (ids) => waiting.every((id) => ids.includes(id)))).sort()).toEqual([...waiting].sort());
-    expect(await eventually(() => visible(`WorkflowId="${shipped}" AND OrderStatus!="AWAITING_APPROVAL"`), (ids) => ids.length === 1)).toEqual([shipped]);
+    expect(
+      (
+        await eventually(
+          () => visible(query),
+          (ids) => waiting.every((id) => ids.includes(id)),
+        )
+      ).sort(),
+    ).toEqual([...waiting].sort());
+    expect(
+      await eventually(
+        () => visible(`WorkflowId="${shipped}" AND OrderStatus!="AWAITING_APPROVAL"`),
+        (ids) => ids.length === 1,
+      ),
+    ).toEqual([shipped]);
 
-    const { page, context, errors } = await openPage(browser, `${sharedServers().temporalUiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+    const { page, context, errors } = await openPage(
+      browser,
+      `${sharedServers().temporalUiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`,
+    );
     const row = (id: string) => page.locator(`a[href^="/namespaces/default/workflows/${id}/"]`).first();
     for (const id of waiting) await row(id).waitFor({ timeout: 20_000 });
     expect(await page.locator(`a[href^="/namespaces/default/workflows/${shipped}/"]`).count()).toBe(0);
-    expect(await page.locator('a[href^="/namespaces/default/workflows/ORD-"]').evaluateAll((links) => [...new Set(links.map((link) => link.getAttribute('href')!.split('/')[4]))].sort())).toEqual([...waiting].sort());
+    expect(
+      await page
+        .locator('a[href^="/namespaces/default/workflows/ORD-"]')
+        .evaluateAll((links) => [...new Set(links.map((link) => link.getAttribute('href')!.split('/')[4]))].sort()),
+    ).toEqual([...waiting].sort());
     const text = await page.locator('body').innerText();
     expect(text).toContain('OrderStatus');
     expect(text).toContain('AWAITING_APPROVAL');
@@ -61,7 +84,7 @@ describe('Temporal Web UI', () => {
     await context.close();
   });
 
-  it('opens an order\'s workflow from the Temporal UI link in its history', async () => {
+  it("opens an order's workflow from the Temporal UI link in its history", async () => {
     const history = (await oms.request('GET', `/v1/orders/${waiting[0]}/history`)).body;
     expect(history.temporalUiUrl).toBe(`${sharedServers().temporalUiUrl}/namespaces/default/workflows/${waiting[0]}`);
     const { page, context } = await openPage(browser, history.temporalUiUrl);

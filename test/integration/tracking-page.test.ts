@@ -7,21 +7,42 @@ describe('public tracking page', () => {
   let oms: TestOms;
   let browser: Browser;
   // Personal data and prices that must never reach the public page.
-  const shippingAddress = { name: 'Zelda Quintero', line1: '77 Hidden Lane', line2: 'Apt 9', city: 'Rochester', region: 'NY', postalCode: '14604', country: 'US' };
+  const shippingAddress = {
+    name: 'Zelda Quintero',
+    line1: '77 Hidden Lane',
+    line2: 'Apt 9',
+    city: 'Rochester',
+    region: 'NY',
+    postalCode: '14604',
+    country: 'US',
+  };
   let order: any;
   let secrets: string[];
 
   beforeAll(async () => {
-    [oms, browser] = await Promise.all([startOms({ settings: { carrierDeliveryDelayMs: 10 * 60_000 } }), launchBrowser()]);
+    [oms, browser] = await Promise.all([
+      startOms({ settings: { carrierDeliveryDelayMs: 10 * 60_000 } }),
+      launchBrowser(),
+    ]);
     const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ shippingAddress }) });
     await oms.waitForStatus(placed.body.id, 'SHIPPED');
     const shipped = (await oms.request('GET', `/v1/orders/${placed.body.id}`)).body;
-    expect((await oms.request('POST', `/v1/shipments/${shipped.shipments[0].id}/events`, { as: 'carrier', body: { status: 'in_transit', detail: 'arrived at sort facility' } })).status).toBe(200);
+    expect(
+      (
+        await oms.request('POST', `/v1/shipments/${shipped.shipments[0].id}/events`, {
+          as: 'carrier',
+          body: { status: 'in_transit', detail: 'arrived at sort facility' },
+        })
+      ).status,
+    ).toBe(200);
     order = (await oms.request('GET', `/v1/orders/${placed.body.id}`)).body;
     const customer = (await oms.request('GET', `/v1/customers/${order.customerId}`)).body;
     const amounts = [order.totals.total, order.totals.subtotal, order.totals.tax, order.lines[0].unitPrice];
     secrets = [
-      customer.name, customer.email, customer.address.line1, customer.address.name,
+      customer.name,
+      customer.email,
+      customer.address.line1,
+      customer.address.name,
       ...Object.values(shippingAddress).filter((value) => value.length > 2), // not the NY/US codes
       ...amounts.map((amount: number) => (amount / 100).toFixed(2)),
     ];
@@ -35,9 +56,31 @@ describe('public tracking page', () => {
     const tracked = await oms.request('GET', `/v1/track/${order.trackingNumber}`, { as: null });
     expect(tracked.status).toBe(200);
     // Exactly these fields: nothing about the customer, the address or money.
-    expect(Object.keys(tracked.body).sort()).toEqual(['items', 'placedAt', 'promisedDeliveryDate', 'shipments', 'status', 'trackingNumber']);
-    expect(Object.keys(tracked.body.items[0]).sort()).toEqual(['cancelledQuantity', 'deliveredQuantity', 'name', 'quantity', 'shippedQuantity', 'sku']);
-    expect(Object.keys(tracked.body.shipments[0]).sort()).toEqual(['carrier', 'carrierTrackingNumber', 'deliveredAt', 'events', 'service', 'shippedAt', 'status']);
+    expect(Object.keys(tracked.body).sort()).toEqual([
+      'items',
+      'placedAt',
+      'promisedDeliveryDate',
+      'shipments',
+      'status',
+      'trackingNumber',
+    ]);
+    expect(Object.keys(tracked.body.items[0]).sort()).toEqual([
+      'cancelledQuantity',
+      'deliveredQuantity',
+      'name',
+      'quantity',
+      'shippedQuantity',
+      'sku',
+    ]);
+    expect(Object.keys(tracked.body.shipments[0]).sort()).toEqual([
+      'carrier',
+      'carrierTrackingNumber',
+      'deliveredAt',
+      'events',
+      'service',
+      'shippedAt',
+      'status',
+    ]);
     const text = JSON.stringify(tracked.body);
     for (const secret of secrets) expect(text).not.toContain(secret);
   });
@@ -46,7 +89,10 @@ describe('public tracking page', () => {
     const { page, context, errors } = await openPage(browser, `${oms.baseUrl}/track/${order.trackingNumber}`);
     await page.locator('[data-status=SHIPPED] h1#status').waitFor();
     expect(await page.locator('h1#status').innerText()).toBe('On its way');
-    const promised = new Date(`${order.promisedDeliveryDate.slice(0, 10)}T00:00:00Z`).toLocaleDateString('en-US', { dateStyle: 'full', timeZone: 'UTC' });
+    const promised = new Date(`${order.promisedDeliveryDate.slice(0, 10)}T00:00:00Z`).toLocaleDateString('en-US', {
+      dateStyle: 'full',
+      timeZone: 'UTC',
+    });
     expect(await page.locator('#promised').innerText()).toContain(promised);
     const text = await page.locator('body').innerText();
     expect(text).toContain(order.shipments[0].carrierTrackingNumber);

@@ -23,7 +23,9 @@ describe('Temporal UI metadata', () => {
 
   /** The workflow's current details, as the UI reads them through the built-in metadata query. */
   async function currentDetails(id: string): Promise<string> {
-    const metadata = await oms.temporal.workflow.getHandle(id).query<temporal.api.sdk.v1.IWorkflowMetadata>('__temporal_workflow_metadata');
+    const metadata = await oms.temporal.workflow
+      .getHandle(id)
+      .query<temporal.api.sdk.v1.IWorkflowMetadata>('__temporal_workflow_metadata');
     return metadata.currentDetails ?? '';
   }
 
@@ -48,7 +50,11 @@ describe('Temporal UI metadata', () => {
     const description = await oms.temporal.workflow.getHandle(id).describe();
     const summary = await description.staticSummary();
     const details = await description.staticDetails();
-    expect(summary).toMatch(new RegExp(`^Order ${id} · customer CUST-ACME · 2 × MUG-BLK · \\d+\\.\\d{2} USD before discount, tax and shipping$`));
+    expect(summary).toMatch(
+      new RegExp(
+        `^Order ${id} · customer CUST-ACME · 2 × MUG-BLK · \\d+\\.\\d{2} USD before discount, tax and shipping$`,
+      ),
+    );
     expect(details).toContain('| MUG-BLK | 2 |');
     expect(details).toContain('**Customer** CUST-ACME');
     const customer = (await oms.request('GET', '/v1/customers/CUST-ACME', { as: 'admin' })).body;
@@ -61,7 +67,10 @@ describe('Temporal UI metadata', () => {
     const id = await place(orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 2 }] }));
     const order = await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED', 'COMPLETED']);
     const shipmentId = order.shipments[0].id as string;
-    const summaries = await eventually(() => activitySummaries(id), (found) => found.some((text) => text.startsWith('Invoice ')));
+    const summaries = await eventually(
+      () => activitySummaries(id),
+      (found) => found.some((text) => text.startsWith('Invoice ')),
+    );
     const captured = order.payments.find((payment: { type: string }) => payment.type === 'capture');
     expect(summaries).toEqual(
       expect.arrayContaining([
@@ -77,27 +86,49 @@ describe('Temporal UI metadata', () => {
         expect.stringMatching(/^Priced: total \d+ USD · Within every approval quota · Authorizing payment$/),
       ]),
     );
-    if (captured) expect(summaries).toContain(`Capture ${(captured.amount.amount / 100).toFixed(2)} USD for ${shipmentId}`);
+    if (captured)
+      expect(summaries).toContain(`Capture ${(captured.amount.amount / 100).toFixed(2)} USD for ${shipmentId}`);
   });
 
   it('says what a waiting order waits for, and moves on once it no longer waits', async () => {
     const id = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] })); // above Acme's approval limit
     await oms.waitForStatus(id, 'AWAITING_APPROVAL');
-    const waiting = await eventually(() => currentDetails(id), (details) => details.startsWith('Awaiting approval'));
-    expect(waiting).toMatch(/^Awaiting approval \(order total \d+ exceeds the customer's approval limit \d+\); rejected after 1m$/);
+    const waiting = await eventually(
+      () => currentDetails(id),
+      (details) => details.startsWith('Awaiting approval'),
+    );
+    expect(waiting).toMatch(
+      /^Awaiting approval \(order total \d+ exceeds the customer's approval limit \d+\); rejected after 1m$/,
+    );
 
     expect((await oms.request('POST', `/v1/orders/${id}/approve`, { as: 'approver', body: {} })).status).toBe(200);
     await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED']);
-    const after = await eventually(() => currentDetails(id), (details) => !details.startsWith('Awaiting approval'));
+    const after = await eventually(
+      () => currentDetails(id),
+      (details) => !details.startsWith('Awaiting approval'),
+    );
     expect(after).toMatch(/^(\*\*SHIPPED\*\*|Simulated carrier delivers|\*\*DELIVERED\*\*|Return window open)/);
   });
 
   it('says which stock a backordered order waits for', async () => {
     // More than the warehouses hold together, within Initech's approval limit; wait_all reserves nothing meanwhile.
-    const id = await place(orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'MUG-BLK', quantity: 5_000 }], backorderPolicy: 'wait_all' }));
+    const id = await place(
+      orderBody({
+        customerId: 'CUST-INITECH',
+        lines: [{ sku: 'MUG-BLK', quantity: 5_000 }],
+        backorderPolicy: 'wait_all',
+      }),
+    );
     await oms.waitForStatus(id, 'BACKORDERED');
-    expect(await eventually(() => currentDetails(id), (details) => details.startsWith('Waiting for stock'))).toBe('Waiting for stock of MUG-BLK; cancelled after 1m');
-    expect((await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'test over' } })).status).toBe(200);
+    expect(
+      await eventually(
+        () => currentDetails(id),
+        (details) => details.startsWith('Waiting for stock'),
+      ),
+    ).toBe('Waiting for stock of MUG-BLK; cancelled after 1m');
+    expect(
+      (await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'test over' } })).status,
+    ).toBe(200);
   });
 });
 

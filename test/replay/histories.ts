@@ -35,7 +35,10 @@ export function loadRecordedHistories(): RecordedHistory[] {
     .filter((file) => file.endsWith('.json'))
     .sort()
     .map((file) => {
-      const { workflowId, history } = JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as { workflowId: string; history: Record<string, unknown> };
+      const { workflowId, history } = JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as {
+        workflowId: string;
+        history: Record<string, unknown>;
+      };
       return { file, workflowId, history: History.fromObject(history) };
     });
 }

@@ -14,7 +14,15 @@ const VERSION = process.env.OMS_HISTORY_VERSION ?? new Date().toISOString().slic
 describe('record workflow histories', () => {
   let oms: TestOms;
   beforeAll(async () => {
-    oms = await startOms({ codecKeys: RECORDING_CODEC_KEYS, settings: { carrierDeliveryDelayMs: 200, returnWindowMs: 3_000, approvalTimeoutMs: 60_000, backorderTimeoutMs: 60_000 } });
+    oms = await startOms({
+      codecKeys: RECORDING_CODEC_KEYS,
+      settings: {
+        carrierDeliveryDelayMs: 200,
+        returnWindowMs: 3_000,
+        approvalTimeoutMs: 60_000,
+        backorderTimeoutMs: 60_000,
+      },
+    });
   });
   afterAll(() => oms.close());
 
@@ -36,10 +44,16 @@ describe('record workflow histories', () => {
   }
 
   async function returnGoods(orderId: string, sku: string, resolution: 'refund' | 'exchange'): Promise<string> {
-    const opened = await oms.request('POST', `/v1/orders/${orderId}/returns`, { as: 'support', body: { lines: [{ sku, quantity: 1 }], reason: 'recorded scenario', resolution } });
+    const opened = await oms.request('POST', `/v1/orders/${orderId}/returns`, {
+      as: 'support',
+      body: { lines: [{ sku, quantity: 1 }], reason: 'recorded scenario', resolution },
+    });
     expect(opened.status).toBe(201);
     const returnId = opened.body.id as string;
-    const received = await oms.request('POST', `/v1/returns/${encodeURIComponent(returnId)}/receive`, { as: 'warehouse', body: { lines: [{ sku, quantity: 1, condition: 'resellable' }] } });
+    const received = await oms.request('POST', `/v1/returns/${encodeURIComponent(returnId)}/receive`, {
+      as: 'warehouse',
+      body: { lines: [{ sku, quantity: 1, condition: 'resellable' }] },
+    });
     expect(received.status).toBeLessThan(300);
     return returnId;
   }
@@ -51,36 +65,76 @@ describe('record workflow histories', () => {
   it('approval with reduced quantity', async () => {
     const id = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }));
     await oms.waitForStatus(id, 'AWAITING_APPROVAL');
-    expect((await oms.request('POST', `/v1/orders/${id}/approve`, { as: 'approver', body: { lines: [{ sku: 'LAPTOP-14', approvedQuantity: 3 }], note: 'three' } })).status).toBe(200);
+    expect(
+      (
+        await oms.request('POST', `/v1/orders/${id}/approve`, {
+          as: 'approver',
+          body: { lines: [{ sku: 'LAPTOP-14', approvedQuantity: 3 }], note: 'three' },
+        })
+      ).status,
+    ).toBe(200);
     await record('approval', id);
   });
 
   it('rejection', async () => {
     const id = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }));
     await oms.waitForStatus(id, 'AWAITING_APPROVAL');
-    expect((await oms.request('POST', `/v1/orders/${id}/reject`, { as: 'approver', body: { reason: 'over budget' } })).status).toBe(200);
+    expect(
+      (await oms.request('POST', `/v1/orders/${id}/reject`, { as: 'approver', body: { reason: 'over budget' } }))
+        .status,
+    ).toBe(200);
     await record('rejection', id);
   });
 
   it('backorder resumed by a receipt', async () => {
-    const product = { sku: 'GADGET', name: 'Gadget', unitPrice: 1000, currency: 'USD', taxCode: 'GENERAL', weightGrams: 100 };
+    const product = {
+      sku: 'GADGET',
+      name: 'Gadget',
+      unitPrice: 1000,
+      currency: 'USD',
+      taxCode: 'GENERAL',
+      weightGrams: 100,
+    };
     expect((await oms.request('POST', '/v1/products', { as: 'admin', body: product })).status).toBe(201);
     const id = await place(orderBody({ lines: [{ sku: 'GADGET', quantity: 5 }] }));
     await oms.waitForStatus(id, 'BACKORDERED');
-    const receipt = await oms.request('POST', '/v1/inventory/receipts', { as: 'warehouse', body: { warehouse: 'RNO', sku: 'GADGET', quantity: 5, reference: `PO-RECORD-${id}` } });
+    const receipt = await oms.request('POST', '/v1/inventory/receipts', {
+      as: 'warehouse',
+      body: { warehouse: 'RNO', sku: 'GADGET', quantity: 5, reference: `PO-RECORD-${id}` },
+    });
     expect(receipt.status).toBe(201);
     await record('restock', receipt.body.restockWorkflow as string);
     await record('backorder', id);
   });
 
   it('split shipment', async () => {
-    await record('split', await place(orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'TEE-M', quantity: 350 }, { sku: 'MUG-BLK', quantity: 3 }] })));
+    await record(
+      'split',
+      await place(
+        orderBody({
+          customerId: 'CUST-INITECH',
+          lines: [
+            { sku: 'TEE-M', quantity: 350 },
+            { sku: 'MUG-BLK', quantity: 3 },
+          ],
+        }),
+      ),
+    );
   });
 
   it('cancellation while backordered', async () => {
-    const id = await place(orderBody({ customerId: 'CUST-INITECH', lines: [{ sku: 'MUG-BLK', quantity: 5_000 }], backorderPolicy: 'wait_all' }));
+    const id = await place(
+      orderBody({
+        customerId: 'CUST-INITECH',
+        lines: [{ sku: 'MUG-BLK', quantity: 5_000 }],
+        backorderPolicy: 'wait_all',
+      }),
+    );
     await oms.waitForStatus(id, 'BACKORDERED');
-    expect((await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'recorded scenario' } })).status).toBe(200);
+    expect(
+      (await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'recorded scenario' } }))
+        .status,
+    ).toBe(200);
     await record('cancel', id);
   });
 
@@ -100,9 +154,20 @@ describe('record workflow histories', () => {
     const id = await place(orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 2 }] }));
     await oms.waitForStatus(id, 'DELIVERED');
     // With an Idempotency-Key, as support's console sends it: the refund is named by the key.
-    expect((await oms.request('POST', `/v1/orders/${id}/refunds`, { as: 'support', body: { amount: 100, reason: 'goodwill' }, headers: { 'idempotency-key': 'recorded-goodwill' } })).status).toBeLessThan(300);
+    expect(
+      (
+        await oms.request('POST', `/v1/orders/${id}/refunds`, {
+          as: 'support',
+          body: { amount: 100, reason: 'goodwill' },
+          headers: { 'idempotency-key': 'recorded-goodwill' },
+        })
+      ).status,
+    ).toBeLessThan(300);
     await record('refund', id);
-    const late = await oms.request('POST', `/v1/orders/${id}/refunds`, { as: 'support', body: { amount: 50, reason: 'late goodwill' } });
+    const late = await oms.request('POST', `/v1/orders/${id}/refunds`, {
+      as: 'support',
+      body: { amount: 50, reason: 'late goodwill' },
+    });
     expect(late.status).toBe(201);
     // After completion the refund is a workflow of its own, whose ID is the refund's.
     const refundWorkflowId = late.body.refundId as string;

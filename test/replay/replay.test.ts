@@ -9,7 +9,21 @@ import { RECORDING_CODEC_KEYS, loadRecordedHistories } from './histories';
  * replay on today's workflow code without a nondeterminism error. A change that would break orders already
  * running fails here; guard it with `patched()` (README, "Changing workflow code").
  */
-const SCENARIOS = ['happy-path', 'approval', 'rejection', 'backorder', 'restock', 'split', 'cancel', 'payment-declined', 'return', 'return-child', 'refund', 'refund-completed-order', 'exchange'];
+const SCENARIOS = [
+  'happy-path',
+  'approval',
+  'rejection',
+  'backorder',
+  'restock',
+  'split',
+  'cancel',
+  'payment-declined',
+  'return',
+  'return-child',
+  'refund',
+  'refund-completed-order',
+  'exchange',
+];
 
 describe('replaying recorded histories', () => {
   const histories = loadRecordedHistories();
@@ -20,8 +34,14 @@ describe('replaying recorded histories', () => {
     expect(SCENARIOS.filter((scenario) => !recorded.has(scenario))).toEqual([]);
   });
 
-  it.each(histories.map((recorded) => [recorded.file, recorded] as const))('%s replays deterministically', async (_file, recorded) => {
-    const replayOptions = { workflowBundle: { codePath: sharedServers().workflowBundlePath }, dataConverter: omsDataConverter({ codecKeys: RECORDING_CODEC_KEYS }) };
-    await Worker.runReplayHistory(replayOptions, recorded.history, recorded.workflowId);
-  });
+  it.each(histories.map((recorded) => [recorded.file, recorded] as const))(
+    '%s replays deterministically',
+    async (_file, recorded) => {
+      const replayOptions = {
+        workflowBundle: { codePath: sharedServers().workflowBundlePath },
+        dataConverter: omsDataConverter({ codecKeys: RECORDING_CODEC_KEYS }),
+      };
+      await Worker.runReplayHistory(replayOptions, recorded.history, recorded.workflowId);
+    },
+  );
 });

@@ -7,9 +7,14 @@ export const SCREENSHOT_DIR = path.join(__dirname, '..', '..', 'test-artifacts',
 
 /** Debian's Chromium (CI installs it); `CHROMIUM_PATH` points elsewhere. playwright-core downloads nothing. */
 export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((candidate): candidate is string => Boolean(candidate));
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    (candidate): candidate is string => Boolean(candidate),
+  );
   const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) throw new Error(`browser tests need Chromium: install Debian's chromium or set CHROMIUM_PATH (looked at ${candidates.join(', ')})`);
+  if (!found)
+    throw new Error(
+      `browser tests need Chromium: install Debian's chromium or set CHROMIUM_PATH (looked at ${candidates.join(', ')})`,
+    );
   return found;
 }
 
@@ -17,7 +22,13 @@ export function chromiumPath(): string {
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+    ],
   });
 }
 

@@ -47,7 +47,15 @@ export const TEST_SETTINGS: OrderSettings = {
  * A whole OMS for one test file, on the shared real servers: its own database (migrated and seeded with the
  * demo data), its own task queue and worker, and the API on a free port.
  */
-export async function startOms(options: { settings?: Partial<OrderSettings>; seed?: boolean; sandboxFaults?: SandboxFaults; codecKeys?: CodecKey[]; logger?: Logger } = {}) {
+export async function startOms(
+  options: {
+    settings?: Partial<OrderSettings>;
+    seed?: boolean;
+    sandboxFaults?: SandboxFaults;
+    codecKeys?: CodecKey[];
+    logger?: Logger;
+  } = {},
+) {
   // The API's and the worker's JSON logs: silent unless OMS_LOG_LEVEL asks, or a test captures them.
   const logger = options.logger ?? createLogger({ level: logLevelFromEnv('silent') });
   const servers = sharedServers();
@@ -66,7 +74,10 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
   const gate = new ActivityGate();
   await installWorkerLogging('ERROR'); // retried activity failures are expected in these tests
   // Payloads are encrypted as in production, with a key of this test file's own (or the given ones).
-  const temporalSettings: TemporalSettings = { temporalNamespace: 'default', codecKeys: options.codecKeys ?? [generateCodecKey()] };
+  const temporalSettings: TemporalSettings = {
+    temporalNamespace: 'default',
+    codecKeys: options.codecKeys ?? [generateCodecKey()],
+  };
   const dataConverter = omsDataConverter(temporalSettings);
   const { connection, client: temporal } = await connectClient(temporalSettings, servers.temporalAddress);
   const nativeConnection = await connectWorker(temporalSettings, servers.temporalAddress);
@@ -94,7 +105,13 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
     temporal,
     taskQueue,
     orderStarts,
-    config: { apiKeys, orderSettings: settings, temporalUiUrl: servers.temporalUiUrl, temporalNamespace: 'default', carrierWebhookSecret },
+    config: {
+      apiKeys,
+      orderSettings: settings,
+      temporalUiUrl: servers.temporalUiUrl,
+      temporalNamespace: 'default',
+      carrierWebhookSecret,
+    },
     log: (error) => errors.push(error),
     logger,
   });
@@ -116,7 +133,12 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
     const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
     const contentType = response.headers.get('content-type') ?? '';
     const text = await response.text();
-    return { status: response.status, contentType, headers: response.headers, body: (contentType.includes('json') && text ? JSON.parse(text) : text) as T };
+    return {
+      status: response.status,
+      contentType,
+      headers: response.headers,
+      body: (contentType.includes('json') && text ? JSON.parse(text) : text) as T,
+    };
   }
 
   /** Polls the order until its status is one of `statuses` (fails with the last detail after the timeout). */
@@ -129,7 +151,9 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
       if (wanted.includes(last.status)) return last;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`order ${orderId} is ${last?.status}, expected ${wanted.join(' or ')} within ${timeoutMs}ms; timeline: ${JSON.stringify(last?.timeline?.map((event: { message: string }) => event.message))}`);
+    throw new Error(
+      `order ${orderId} is ${last?.status}, expected ${wanted.join(' or ')} within ${timeoutMs}ms; timeline: ${JSON.stringify(last?.timeline?.map((event: { message: string }) => event.message))}`,
+    );
   }
 
   return {
@@ -143,7 +167,12 @@ export async function startOms(options: { settings?: Partial<OrderSettings>; see
     taskQueue,
     gate,
     /** The worker's activities on this OMS's database, to call one directly (as a retry, or a task that was lost). */
-    activities: createActivities({ db, payments: createSandboxPaymentProvider(db), carrier: createSimulatedCarrier(), temporal }),
+    activities: createActivities({
+      db,
+      payments: createSandboxPaymentProvider(db),
+      carrier: createSimulatedCarrier(),
+      temporal,
+    }),
     settings,
     carrierWebhookSecret,
     errors,

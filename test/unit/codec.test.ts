@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { loadConfig } from '../../config';
-import { CodecKeyError, ENCRYPTED_ENCODING, EncryptionCodec, formatCodecKeys, generateCodecKey, KEY_ID_METADATA, parseCodecKeys } from '../../temporal/codec';
+import {
+  CodecKeyError,
+  ENCRYPTED_ENCODING,
+  EncryptionCodec,
+  formatCodecKeys,
+  generateCodecKey,
+  KEY_ID_METADATA,
+  parseCodecKeys,
+} from '../../temporal/codec';
 import { temporalConnectionOptions } from '../../temporal/connect';
 
 const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).toString();
@@ -53,7 +61,11 @@ describe('payload encryption codec', () => {
     const [encrypted] = await new EncryptionCodec([oldKey]).encode([payload()]);
     const attempt = new EncryptionCodec([newKey]).decode([encrypted]);
     await expect(attempt).rejects.toThrow(CodecKeyError);
-    await expect(attempt).rejects.toThrow(new RegExp(`key "${oldKey.id}", which is not among the configured keys \\(${newKey.id}\\); add it to OMS_CODEC_KEYS`));
+    await expect(attempt).rejects.toThrow(
+      new RegExp(
+        `key "${oldKey.id}", which is not among the configured keys \\(${newKey.id}\\); add it to OMS_CODEC_KEYS`,
+      ),
+    );
   });
 
   it('passes payloads that were never encrypted through decode', async () => {
@@ -101,7 +113,9 @@ describe('OMS_CODEC_KEYS', () => {
   });
 
   it('takes the configured keys over the generated ones', () => {
-    expect(loadConfig({ OMS_DATA_DIR: dataDir(), OMS_CODEC_KEYS: `k1:${key}` }).codecKeys).toEqual([{ id: 'k1', key: Buffer.alloc(32, 7) }]);
+    expect(loadConfig({ OMS_DATA_DIR: dataDir(), OMS_CODEC_KEYS: `k1:${key}` }).codecKeys).toEqual([
+      { id: 'k1', key: Buffer.alloc(32, 7) },
+    ]);
   });
 });
 
@@ -111,8 +125,16 @@ describe('Temporal connection settings', () => {
   it('connects in plain text to the dev server, with TLS and the API key to Temporal Cloud', () => {
     const plain = loadConfig({ OMS_DATA_DIR: dataDir() });
     expect(temporalConnectionOptions(plain, 'localhost:7233')).toEqual({ address: 'localhost:7233' });
-    const cloud = loadConfig({ OMS_DATA_DIR: dataDir(), TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'secret-key' });
-    expect(temporalConnectionOptions(cloud, cloud.temporalAddress!)).toEqual({ address: 'ns.acct.tmprl.cloud:7233', tls: {}, apiKey: 'secret-key' });
+    const cloud = loadConfig({
+      OMS_DATA_DIR: dataDir(),
+      TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+      TEMPORAL_API_KEY: 'secret-key',
+    });
+    expect(temporalConnectionOptions(cloud, cloud.temporalAddress!)).toEqual({
+      address: 'ns.acct.tmprl.cloud:7233',
+      tls: {},
+      apiKey: 'secret-key',
+    });
   });
 
   it('reads mTLS files, the CA and the server name; cert and key go together', () => {
@@ -130,7 +152,11 @@ describe('Temporal connection settings', () => {
     expect(text(tls?.serverRootCACertificate)).toBe('ca.pem contents');
     expect(text(tls?.clientCertPair?.crt)).toBe('client.pem contents');
     expect(text(tls?.clientCertPair?.key)).toBe('client.key contents');
-    expect(() => loadConfig({ OMS_DATA_DIR: dir, TEMPORAL_TLS_CERT_PATH: path.join(dir, 'client.pem') })).toThrow(/go together/);
-    expect(() => loadConfig({ OMS_DATA_DIR: dir, TEMPORAL_TLS_CA_PATH: path.join(dir, 'missing.pem') })).toThrow(/TEMPORAL_TLS_CA_PATH: no file/);
+    expect(() => loadConfig({ OMS_DATA_DIR: dir, TEMPORAL_TLS_CERT_PATH: path.join(dir, 'client.pem') })).toThrow(
+      /go together/,
+    );
+    expect(() => loadConfig({ OMS_DATA_DIR: dir, TEMPORAL_TLS_CA_PATH: path.join(dir, 'missing.pem') })).toThrow(
+      /TEMPORAL_TLS_CA_PATH: no file/,
+    );
   });
 });

@@ -9,7 +9,13 @@ describe('configuration', () => {
 
   it('uses the defaults of SPEC section 2', () => {
     const config = loadConfig({ OMS_DATA_DIR: dataDir() });
-    expect(config).toMatchObject({ port: 3000, pgPort: 54320, temporalPort: 7233, temporalUiPort: 8233, temporalNamespace: 'default' });
+    expect(config).toMatchObject({
+      port: 3000,
+      pgPort: 54320,
+      temporalPort: 7233,
+      temporalUiPort: 8233,
+      temporalNamespace: 'default',
+    });
     expect(config.orderSettings).toEqual({
       fulfillmentMode: 'auto',
       carrierDeliveryDelayMs: 10_000,
@@ -23,8 +29,12 @@ describe('configuration', () => {
 
   it('generates the webhook secret once per data directory and keeps no API key in the secrets file', () => {
     const dir = dataDir();
-    expect(loadConfig({ OMS_DATA_DIR: dir }).carrierWebhookSecret).toEqual(loadConfig({ OMS_DATA_DIR: dir }).carrierWebhookSecret);
-    expect(loadConfig({ OMS_DATA_DIR: dir }).carrierWebhookSecret).not.toEqual(loadConfig({ OMS_DATA_DIR: dataDir() }).carrierWebhookSecret);
+    expect(loadConfig({ OMS_DATA_DIR: dir }).carrierWebhookSecret).toEqual(
+      loadConfig({ OMS_DATA_DIR: dir }).carrierWebhookSecret,
+    );
+    expect(loadConfig({ OMS_DATA_DIR: dir }).carrierWebhookSecret).not.toEqual(
+      loadConfig({ OMS_DATA_DIR: dataDir() }).carrierWebhookSecret,
+    );
     expect(JSON.parse(readFileSync(path.join(dir, 'secrets.json'), 'utf8'))).not.toHaveProperty('apiKeys');
     expect(legacyApiKeys(dir)).toEqual([]);
   });
@@ -41,17 +51,30 @@ describe('configuration', () => {
   });
 
   it('parses OMS_API_KEYS and rejects unknown roles with a message naming the variable', () => {
-    expect(parseApiKeys('a:admin, b:sales')).toEqual([{ key: 'a', role: 'admin' }, { key: 'b', role: 'sales' }]);
+    expect(parseApiKeys('a:admin, b:sales')).toEqual([
+      { key: 'a', role: 'admin' },
+      { key: 'b', role: 'sales' },
+    ]);
     expect(() => parseApiKeys('a:boss')).toThrow(/OMS_API_KEYS/);
   });
 
   it('chooses the payment provider: sandbox by default, stripe only with a key', () => {
     const env = { OMS_DATA_DIR: dataDir() };
     expect(loadConfig(env).paymentProvider).toEqual({ kind: 'sandbox' });
-    expect(loadConfig({ ...env, OMS_PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_API_BASE: 'http://127.0.0.1:12111' }).paymentProvider).toEqual({ kind: 'stripe', secretKey: 'sk_test_1', apiBase: 'http://127.0.0.1:12111' });
+    expect(
+      loadConfig({
+        ...env,
+        OMS_PAYMENT_PROVIDER: 'stripe',
+        STRIPE_SECRET_KEY: 'sk_test_1',
+        STRIPE_API_BASE: 'http://127.0.0.1:12111',
+      }).paymentProvider,
+    ).toEqual({ kind: 'stripe', secretKey: 'sk_test_1', apiBase: 'http://127.0.0.1:12111' });
     expect(() => loadConfig({ ...env, OMS_PAYMENT_PROVIDER: 'stripe' })).toThrow(/STRIPE_SECRET_KEY/);
     expect(() => loadConfig({ ...env, OMS_PAYMENT_PROVIDER: 'paypal' })).toThrow(ConfigError);
-    expect(loadConfig({ ...env, OMS_SANDBOX_FAULTS: 'transient=0.2,timeoutAfterSuccess=0.05' }).sandboxFaults).toEqual({ transient: 0.2, timeoutAfterSuccess: 0.05 });
+    expect(loadConfig({ ...env, OMS_SANDBOX_FAULTS: 'transient=0.2,timeoutAfterSuccess=0.05' }).sandboxFaults).toEqual({
+      transient: 0.2,
+      timeoutAfterSuccess: 0.05,
+    });
     expect(() => loadConfig({ ...env, OMS_SANDBOX_FAULTS: 'transient=2' })).toThrow(/OMS_SANDBOX_FAULTS/);
   });
 

@@ -2,7 +2,17 @@ import { applyApproval, approvalReasons } from '../../domain/approval';
 import { coversAllLines, planAllocation, rankWarehouses } from '../../domain/allocation';
 import { formatDuration, parseDuration } from '../../domain/duration';
 import { toMajorUnits } from '../../domain/money';
-import { billFor, findTaxRateBps, lineDiscounts, mulDivRound, priceOrder, promotionProblem, type CatalogPrice, type Promotion, type TaxRate } from '../../domain/pricing';
+import {
+  billFor,
+  findTaxRateBps,
+  lineDiscounts,
+  mulDivRound,
+  priceOrder,
+  promotionProblem,
+  type CatalogPrice,
+  type Promotion,
+  type TaxRate,
+} from '../../domain/pricing';
 import { chooseService, quoteShipping, shippingZone, type ShippingRate } from '../../domain/shipping';
 import { orderPriority } from '../../domain/priority';
 import { missingAddressFields } from '../../domain/address';
@@ -47,7 +57,11 @@ describe('pricing', () => {
   it('prices and taxes each line, rounding per line, and adds up the totals', () => {
     const priced = priceOrder({
       currency: 'USD',
-      lines: [{ sku: 'MUG', quantity: 3 }, { sku: 'BEANS', quantity: 1 }, { sku: 'PEN', quantity: 7 }],
+      lines: [
+        { sku: 'MUG', quantity: 3 },
+        { sku: 'BEANS', quantity: 1 },
+        { sku: 'PEN', quantity: 7 },
+      ],
       catalog,
       taxRates: rates,
       destination: { country: 'US', region: 'NY' },
@@ -63,7 +77,10 @@ describe('pricing', () => {
   it('takes the discount before tax and taxes shipping under SHIPPING', () => {
     const priced = priceOrder({
       currency: 'USD',
-      lines: [{ sku: 'MUG', quantity: 3 }, { sku: 'PEN', quantity: 7 }],
+      lines: [
+        { sku: 'MUG', quantity: 3 },
+        { sku: 'PEN', quantity: 7 },
+      ],
       catalog,
       taxRates: [...rates, { taxCode: 'SHIPPING', country: 'US', region: 'NY', rateBps: 888 }],
       destination: { country: 'US', region: 'NY' },
@@ -71,17 +88,65 @@ describe('pricing', () => {
       shipping: { service: 'ground', amount: 695 },
     });
     // MUG 3750 - 375 = 3375, tax 299.70 -> 300; PEN 1393 - 139.3 -> 139 = 1254, tax 111.36 -> 111; shipping 695, tax 61.72 -> 62
-    expect(priced.lines.map((line) => [line.discount, line.tax, line.total])).toEqual([[375, 300, 3675], [139, 111, 1365]]);
+    expect(priced.lines.map((line) => [line.discount, line.tax, line.total])).toEqual([
+      [375, 300, 3675],
+      [139, 111, 1365],
+    ]);
     expect(priced.shipping).toEqual({ service: 'ground', amount: 695, tax: 62 });
-    expect(priced.totals).toEqual({ currency: 'USD', subtotal: 5143, discount: 514, shipping: 695, tax: 473, total: 5797 });
+    expect(priced.totals).toEqual({
+      currency: 'USD',
+      subtotal: 5143,
+      discount: 514,
+      shipping: 695,
+      tax: 473,
+      total: 5797,
+    });
   });
 
   it('bills partial shipments so that they add up to the order exactly', () => {
-    const priced = priceOrder({ currency: 'USD', lines: [{ sku: 'PEN', quantity: 7 }, { sku: 'MUG', quantity: 3 }], catalog, taxRates: rates, destination: { country: 'US', region: 'NY' }, promotion: { type: 'fixed', value: 100 }, shipping: { service: 'ground', amount: 500 } });
+    const priced = priceOrder({
+      currency: 'USD',
+      lines: [
+        { sku: 'PEN', quantity: 7 },
+        { sku: 'MUG', quantity: 3 },
+      ],
+      catalog,
+      taxRates: rates,
+      destination: { country: 'US', region: 'NY' },
+      promotion: { type: 'fixed', value: 100 },
+      shipping: { service: 'ground', amount: 500 },
+    });
     const order = { ...priced, currency: 'USD' };
-    const first = billFor(order, new Map(), [{ sku: 'PEN', quantity: 3 }, { sku: 'MUG', quantity: 1 }], true);
-    const second = billFor(order, new Map([['PEN', 3], ['MUG', 1]]), [{ sku: 'PEN', quantity: 2 }], false);
-    const third = billFor(order, new Map([['PEN', 5], ['MUG', 1]]), [{ sku: 'PEN', quantity: 2 }, { sku: 'MUG', quantity: 2 }], false);
+    const first = billFor(
+      order,
+      new Map(),
+      [
+        { sku: 'PEN', quantity: 3 },
+        { sku: 'MUG', quantity: 1 },
+      ],
+      true,
+    );
+    const second = billFor(
+      order,
+      new Map([
+        ['PEN', 3],
+        ['MUG', 1],
+      ]),
+      [{ sku: 'PEN', quantity: 2 }],
+      false,
+    );
+    const third = billFor(
+      order,
+      new Map([
+        ['PEN', 5],
+        ['MUG', 1],
+      ]),
+      [
+        { sku: 'PEN', quantity: 2 },
+        { sku: 'MUG', quantity: 2 },
+      ],
+      false,
+    );
     expect(first.shipping).toBe(500);
     expect(second.shipping).toBe(0);
     expect(first.total + second.total + third.total).toBe(priced.totals.total);
@@ -89,12 +154,28 @@ describe('pricing', () => {
     expect(first.discount + second.discount + third.discount).toBe(100);
   });
   it('refuses to price a SKU missing from the catalog', () => {
-    expect(() => priceOrder({ currency: 'USD', lines: [{ sku: 'NOPE', quantity: 1 }], catalog, taxRates: rates, destination: { country: 'US', region: 'NY' } })).toThrow('NOPE');
+    expect(() =>
+      priceOrder({
+        currency: 'USD',
+        lines: [{ sku: 'NOPE', quantity: 1 }],
+        catalog,
+        taxRates: rates,
+        destination: { country: 'US', region: 'NY' },
+      }),
+    ).toThrow('NOPE');
   });
 });
 
 describe('promotions', () => {
-  const promotion: Promotion = { code: 'P', type: 'fixed', value: 1000, validFrom: '2026-01-01T00:00:00Z', validTo: '2026-12-31T23:59:59Z', minOrderAmount: 5000, usageLimit: null };
+  const promotion: Promotion = {
+    code: 'P',
+    type: 'fixed',
+    value: 1000,
+    validFrom: '2026-01-01T00:00:00Z',
+    validTo: '2026-12-31T23:59:59Z',
+    minOrderAmount: 5000,
+    usageLimit: null,
+  };
 
   it('applies only inside its validity window and above its minimum order', () => {
     expect(promotionProblem(promotion, 5000, new Date('2026-06-01T00:00:00Z'))).toBeUndefined();
@@ -127,8 +208,14 @@ describe('shipping', () => {
 
   it('quotes each service at its cheapest bracket for the weight, and picks by price or, expedited, by speed', () => {
     const quotes = quoteShipping(rates, 2, 800);
-    expect(quotes).toEqual([{ service: 'ground', amount: 695, transitDays: 4 }, { service: 'express', amount: 2995, transitDays: 2 }]);
-    expect(quoteShipping(rates, 2, 2000)).toEqual([{ service: 'ground', amount: 1195, transitDays: 4 }, { service: 'express', amount: 2995, transitDays: 2 }]);
+    expect(quotes).toEqual([
+      { service: 'ground', amount: 695, transitDays: 4 },
+      { service: 'express', amount: 2995, transitDays: 2 },
+    ]);
+    expect(quoteShipping(rates, 2, 2000)).toEqual([
+      { service: 'ground', amount: 1195, transitDays: 4 },
+      { service: 'express', amount: 2995, transitDays: 2 },
+    ]);
     expect(quoteShipping(rates, 2, 6000)).toEqual([]);
     expect(chooseService(quotes, false)?.service).toBe('ground');
     expect(chooseService(quotes, true)?.service).toBe('express');
@@ -136,7 +223,14 @@ describe('shipping', () => {
 });
 
 describe('approval quotas', () => {
-  const base = { total: 10_000, approvalLimit: 10_000, paymentTerms: 'prepaid' as const, creditLimit: 0, outstandingReceivables: 0, lines: [{ sku: 'A', quantity: 5, maxOrderQuantity: 5 }] };
+  const base = {
+    total: 10_000,
+    approvalLimit: 10_000,
+    paymentTerms: 'prepaid' as const,
+    creditLimit: 0,
+    outstandingReceivables: 0,
+    lines: [{ sku: 'A', quantity: 5, maxOrderQuantity: 5 }],
+  };
 
   it('needs no approval within every limit', () => {
     expect(approvalReasons(base)).toEqual([]);
@@ -144,21 +238,48 @@ describe('approval quotas', () => {
 
   it('needs approval above the approval limit, above a line maximum, or beyond net30 credit', () => {
     expect(approvalReasons({ ...base, total: 10_001 })).toHaveLength(1);
-    expect(approvalReasons({ ...base, lines: [{ sku: 'A', quantity: 6, maxOrderQuantity: 5 }] })).toEqual(['A: quantity 6 exceeds the per-order maximum 5']);
-    expect(approvalReasons({ ...base, paymentTerms: 'net30', creditLimit: 15_000, outstandingReceivables: 6_000 })).toEqual(['order total 10000 exceeds the remaining credit 9000']);
-    expect(approvalReasons({ ...base, paymentTerms: 'net30', creditLimit: 15_000, outstandingReceivables: 5_000 })).toEqual([]);
+    expect(approvalReasons({ ...base, lines: [{ sku: 'A', quantity: 6, maxOrderQuantity: 5 }] })).toEqual([
+      'A: quantity 6 exceeds the per-order maximum 5',
+    ]);
+    expect(
+      approvalReasons({ ...base, paymentTerms: 'net30', creditLimit: 15_000, outstandingReceivables: 6_000 }),
+    ).toEqual(['order total 10000 exceeds the remaining credit 9000']);
+    expect(
+      approvalReasons({ ...base, paymentTerms: 'net30', creditLimit: 15_000, outstandingReceivables: 5_000 }),
+    ).toEqual([]);
   });
 
   it('applies an approval: unlisted lines keep their quantity, listed ones are reduced', () => {
-    const lines = [{ sku: 'A', quantity: 5 }, { sku: 'B', quantity: 2 }];
-    expect(applyApproval(lines)).toEqual({ ok: true, approved: new Map([['A', 5], ['B', 2]]) });
-    expect(applyApproval(lines, [{ sku: 'A', approvedQuantity: 3 }])).toEqual({ ok: true, approved: new Map([['A', 3], ['B', 2]]) });
+    const lines = [
+      { sku: 'A', quantity: 5 },
+      { sku: 'B', quantity: 2 },
+    ];
+    expect(applyApproval(lines)).toEqual({
+      ok: true,
+      approved: new Map([
+        ['A', 5],
+        ['B', 2],
+      ]),
+    });
+    expect(applyApproval(lines, [{ sku: 'A', approvedQuantity: 3 }])).toEqual({
+      ok: true,
+      approved: new Map([
+        ['A', 3],
+        ['B', 2],
+      ]),
+    });
   });
 
   it('refuses approvals above the ordered quantity, for unknown lines, or of nothing at all', () => {
     const lines = [{ sku: 'A', quantity: 5 }];
-    expect(applyApproval(lines, [{ sku: 'A', approvedQuantity: 6 }])).toEqual({ ok: false, errors: ['A: approvedQuantity 6 exceeds the ordered quantity'] });
-    expect(applyApproval(lines, [{ sku: 'Z', approvedQuantity: 1 }])).toEqual({ ok: false, errors: ['Z: not a line of this order'] });
+    expect(applyApproval(lines, [{ sku: 'A', approvedQuantity: 6 }])).toEqual({
+      ok: false,
+      errors: ['A: approvedQuantity 6 exceeds the ordered quantity'],
+    });
+    expect(applyApproval(lines, [{ sku: 'Z', approvedQuantity: 1 }])).toEqual({
+      ok: false,
+      errors: ['Z: not a line of this order'],
+    });
     expect(applyApproval(lines, [{ sku: 'A', approvedQuantity: 0 }])).toMatchObject({ ok: false });
     expect(applyApproval(lines, [{ sku: 'A', approvedQuantity: 1.5 }])).toMatchObject({ ok: false });
   });
@@ -189,7 +310,15 @@ describe('warehouse ranking', () => {
 
   it('covers an order only when every line is available in full', () => {
     expect(coversAllLines([{ sku: 'A', quantity: 2 }], new Map([['A', 2]]))).toBe(true);
-    expect(coversAllLines([{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }], new Map([['A', 5]]))).toBe(false);
+    expect(
+      coversAllLines(
+        [
+          { sku: 'A', quantity: 2 },
+          { sku: 'B', quantity: 1 },
+        ],
+        new Map([['A', 5]]),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -204,7 +333,8 @@ describe('durations', () => {
   });
 
   it('refuses numbers without units and unknown units', () => {
-    for (const bad of ['10', '5w', '', 's', '1h 30m', '-1s']) expect(() => parseDuration(bad)).toThrow(/invalid duration/);
+    for (const bad of ['10', '5w', '', 's', '1h 30m', '-1s'])
+      expect(() => parseDuration(bad)).toThrow(/invalid duration/);
   });
 
   it('formats with the largest exact unit', () => {
@@ -216,7 +346,9 @@ describe('durations', () => {
 
 describe('addresses and promised dates', () => {
   it('lists the fields an address lacks', () => {
-    expect(missingAddressFields({ name: 'A', line1: ' ', city: 'B', region: 'NY', postalCode: '1', country: 'US' })).toEqual(['line1']);
+    expect(
+      missingAddressFields({ name: 'A', line1: ' ', city: 'B', region: 'NY', postalCode: '1', country: 'US' }),
+    ).toEqual(['line1']);
     expect(missingAddressFields(undefined)).toEqual(['name', 'line1', 'city', 'region', 'postalCode', 'country']);
   });
 
@@ -227,58 +359,129 @@ describe('addresses and promised dates', () => {
 });
 
 describe('allocation plan', () => {
-  const stock = (entries: Record<string, Record<string, number>>) => new Map(Object.entries(entries).map(([warehouse, skus]) => [warehouse, new Map(Object.entries(skus))]));
+  const stock = (entries: Record<string, Record<string, number>>) =>
+    new Map(Object.entries(entries).map(([warehouse, skus]) => [warehouse, new Map(Object.entries(skus))]));
 
   it('uses the first ranked warehouse that can ship everything', () => {
-    const plan = planAllocation([{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }], ['W1', 'W2', 'W3'], stock({ W1: { A: 5 }, W2: { A: 2, B: 1 }, W3: { A: 9, B: 9 } }));
-    expect(plan).toEqual({ shipments: [{ warehouse: 'W2', lines: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }] }], unallocated: [] });
+    const plan = planAllocation(
+      [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 1 },
+      ],
+      ['W1', 'W2', 'W3'],
+      stock({ W1: { A: 5 }, W2: { A: 2, B: 1 }, W3: { A: 9, B: 9 } }),
+    );
+    expect(plan).toEqual({
+      shipments: [
+        {
+          warehouse: 'W2',
+          lines: [
+            { sku: 'A', quantity: 2 },
+            { sku: 'B', quantity: 1 },
+          ],
+        },
+      ],
+      unallocated: [],
+    });
   });
 
   it('splits with the fewest shipments when no warehouse has everything', () => {
     // W1 has a little of everything, W2 has all of A and B, W3 has all of C: two shipments beat three.
     const plan = planAllocation(
-      [{ sku: 'A', quantity: 4 }, { sku: 'B', quantity: 4 }, { sku: 'C', quantity: 4 }],
+      [
+        { sku: 'A', quantity: 4 },
+        { sku: 'B', quantity: 4 },
+        { sku: 'C', quantity: 4 },
+      ],
       ['W1', 'W2', 'W3'],
       stock({ W1: { A: 1, B: 1, C: 1 }, W2: { A: 4, B: 4 }, W3: { C: 4 } }),
     );
     expect(plan.shipments).toEqual([
-      { warehouse: 'W2', lines: [{ sku: 'A', quantity: 4 }, { sku: 'B', quantity: 4 }] },
+      {
+        warehouse: 'W2',
+        lines: [
+          { sku: 'A', quantity: 4 },
+          { sku: 'B', quantity: 4 },
+        ],
+      },
       { warehouse: 'W3', lines: [{ sku: 'C', quantity: 4 }] },
     ]);
     expect(plan.unallocated).toEqual([]);
   });
 
   it('splits one line across warehouses and reports what nobody has', () => {
-    const plan = planAllocation([{ sku: 'A', quantity: 10 }, { sku: 'Z', quantity: 1 }], ['W1', 'W2'], stock({ W1: { A: 6 }, W2: { A: 3 } }));
+    const plan = planAllocation(
+      [
+        { sku: 'A', quantity: 10 },
+        { sku: 'Z', quantity: 1 },
+      ],
+      ['W1', 'W2'],
+      stock({ W1: { A: 6 }, W2: { A: 3 } }),
+    );
     expect(plan.shipments).toEqual([
       { warehouse: 'W1', lines: [{ sku: 'A', quantity: 6 }] },
       { warehouse: 'W2', lines: [{ sku: 'A', quantity: 3 }] },
     ]);
-    expect(plan.unallocated).toEqual([{ sku: 'A', quantity: 1 }, { sku: 'Z', quantity: 1 }]);
+    expect(plan.unallocated).toEqual([
+      { sku: 'A', quantity: 1 },
+      { sku: 'Z', quantity: 1 },
+    ]);
     const planned = plan.shipments.flatMap((shipment) => shipment.lines).reduce((sum, line) => sum + line.quantity, 0);
     expect(planned + plan.unallocated.reduce((sum, line) => sum + line.quantity, 0)).toBe(11);
   });
 
   it('prefers the better-ranked warehouse when two are equally good', () => {
-    const plan = planAllocation([{ sku: 'A', quantity: 3 }, { sku: 'B', quantity: 3 }], ['W2', 'W1', 'W3'], stock({ W1: { A: 3 }, W2: { A: 3 }, W3: { B: 3 } }));
+    const plan = planAllocation(
+      [
+        { sku: 'A', quantity: 3 },
+        { sku: 'B', quantity: 3 },
+      ],
+      ['W2', 'W1', 'W3'],
+      stock({ W1: { A: 3 }, W2: { A: 3 }, W3: { B: 3 } }),
+    );
     expect(plan.shipments.map((shipment) => shipment.warehouse)).toEqual(['W2', 'W3']);
   });
 });
 
 describe('payment reconciliation', () => {
-  const settled = { orderId: 'O', status: 'SHIPPED' as const, paymentMethod: 'card' as const, authorized: 1000, captured: 800, voided: 200, refunded: 0, invoiced: 800, credited: 0 };
+  const settled = {
+    orderId: 'O',
+    status: 'SHIPPED' as const,
+    paymentMethod: 'card' as const,
+    authorized: 1000,
+    captured: 800,
+    voided: 200,
+    refunded: 0,
+    invoiced: 800,
+    credited: 0,
+  };
 
   it('finds nothing wrong when every amount adds up', () => {
     expect(moneyDiscrepancies(settled)).toEqual([]);
     expect(moneyDiscrepancies({ ...settled, status: 'PARTIALLY_SHIPPED', voided: 0 })).toEqual([]);
-    expect(moneyDiscrepancies({ ...settled, paymentMethod: 'invoice', authorized: 0, captured: 0, voided: 0, invoiced: 5000 })).toEqual([]);
+    expect(
+      moneyDiscrepancies({
+        ...settled,
+        paymentMethod: 'invoice',
+        authorized: 0,
+        captured: 0,
+        voided: 0,
+        invoiced: 5000,
+      }),
+    ).toEqual([]);
   });
 
   it('reports over-capture, uninvoiced captures, open authorizations, over-refunds and missing credit notes', () => {
-    expect(moneyDiscrepancies({ ...settled, captured: 1200, invoiced: 1200, voided: 0 })).toContain('captured 1200 exceeds authorized 1000');
+    expect(moneyDiscrepancies({ ...settled, captured: 1200, invoiced: 1200, voided: 0 })).toContain(
+      'captured 1200 exceeds authorized 1000',
+    );
     expect(moneyDiscrepancies({ ...settled, invoiced: 700 })).toEqual(['invoiced 700 differs from captured 800']);
-    expect(moneyDiscrepancies({ ...settled, voided: 0 })).toEqual(['200 of the authorization is neither captured nor voided']);
-    expect(moneyDiscrepancies({ ...settled, refunded: 900, credited: 900 })).toEqual(['refunded 900 exceeds what was charged']);
+    expect(moneyDiscrepancies({ ...settled, voided: 0 })).toEqual([
+      '200 of the authorization is neither captured nor voided',
+    ]);
+    expect(moneyDiscrepancies({ ...settled, refunded: 900, credited: 900 })).toEqual([
+      'refunded 900 exceeds what was charged',
+    ]);
     expect(moneyDiscrepancies({ ...settled, refunded: 100 })).toEqual(['credit notes 0 differ from refunds 100']);
   });
 });

@@ -12,7 +12,11 @@ describe('sandbox provider without its database', () => {
 
   it('reports every call as a transient failure', async () => {
     const sandbox = createSandboxPaymentProvider(db);
-    await expect(sandbox.authorize({ idempotencyKey: 'o:authorize', orderId: 'o', amount: 100, currency: 'USD', token: 'tok_ok' })).rejects.toBeInstanceOf(TransientPaymentError);
-    await expect(sandbox.capture({ idempotencyKey: 'o:capture:s', authorizationId: 'a', amount: 100, currency: 'USD' })).rejects.toThrow(/sandbox unavailable: .*ECONNREFUSED/);
+    await expect(
+      sandbox.authorize({ idempotencyKey: 'o:authorize', orderId: 'o', amount: 100, currency: 'USD', token: 'tok_ok' }),
+    ).rejects.toBeInstanceOf(TransientPaymentError);
+    await expect(
+      sandbox.capture({ idempotencyKey: 'o:capture:s', authorizationId: 'a', amount: 100, currency: 'USD' }),
+    ).rejects.toThrow(/sandbox unavailable: .*ECONNREFUSED/);
   });
 });

@@ -37,7 +37,8 @@ export interface OrderLineState extends LineQuantities {
   sku: string;
 }
 
-export type ShipmentStatus = 'allocated' | 'picking' | 'shipped' | 'in_transit' | 'out_for_delivery' | 'exception' | 'delivered' | 'cancelled';
+export type ShipmentStatus =
+  'allocated' | 'picking' | 'shipped' | 'in_transit' | 'out_for_delivery' | 'exception' | 'delivered' | 'cancelled';
 
 export interface ShipmentState {
   id: string;
@@ -153,7 +154,9 @@ export const rejectOrderUpdate = defineUpdate<StatusReply, [RejectRequest]>('rej
 export const cancelOrderUpdate = defineUpdate<StatusReply, [CancelRequest]>('cancelOrder');
 export const resumeBackorderUpdate = defineUpdate<StatusReply, []>('resumeBackorder');
 export const refundOrderUpdate = defineUpdate<RefundReply, [RefundRequest]>('refundOrder');
-export const requestReturnUpdate = defineUpdate<{ id: string; status: 'AWAITING_RECEIPT' }, [ReturnRequest]>('requestReturn');
+export const requestReturnUpdate = defineUpdate<{ id: string; status: 'AWAITING_RECEIPT' }, [ReturnRequest]>(
+  'requestReturn',
+);
 /** Manual mode: warehouse staff confirm what they picked. */
 export const confirmPickUpdate = defineUpdate<StatusReply, [ConfirmPickRequest]>('confirmPick');
 /** Manual mode: a carrier's tracking event for one of the order's shipments. */

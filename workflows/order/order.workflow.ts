@@ -24,7 +24,14 @@ import { applyApproval, approvalReasons } from '../../domain/approval';
 import { formatDuration } from '../../domain/duration';
 import { pickListIdFor } from '../../domain/ids';
 import { formatMoney, toMajorUnits } from '../../domain/money';
-import { WITH_CARRIER_STATUSES, isTerminal, type CancelReason, type OrderStatus, type RejectReason, type ShipmentEventStatus } from '../../domain/order';
+import {
+  WITH_CARRIER_STATUSES,
+  isTerminal,
+  type CancelReason,
+  type OrderStatus,
+  type RejectReason,
+  type ShipmentEventStatus,
+} from '../../domain/order';
 import { billFor, type Bill } from '../../domain/pricing';
 import { changesOrderLines, type OrderProgress } from '../../domain/timeline';
 import {
@@ -108,7 +115,15 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   /** Updates accepted by this order, and how many of them are known to be in its history. */
   let acceptedUpdates = 0;
   let recordedUpdates = 0;
-  const state: OrderState = { orderId, status: 'PENDING', reasons: [], lines: [], shipments: [], refunds: [], returns: [] };
+  const state: OrderState = {
+    orderId,
+    status: 'PENDING',
+    reasons: [],
+    lines: [],
+    shipments: [],
+    refunds: [],
+    returns: [],
+  };
   const compensations: { description: string; undo: () => Promise<void> }[] = [];
   /** Approved units not yet on a live shipment, per SKU. */
   const toAllocate = new Map<string, number>();
@@ -191,7 +206,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       await condition(() => allocationAttempts > attempt || isTerminal(state.status));
       return { status: state.status };
     }),
-    { validator: () => (state.waitingFor === 'stock' ? undefined : conflict(`order is ${state.status} and not waiting for stock`)) },
+    {
+      validator: () =>
+        state.waitingFor === 'stock' ? undefined : conflict(`order is ${state.status} and not waiting for stock`),
+    },
   );
 
   setHandler(
@@ -211,11 +229,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         // Staff may confirm as soon as the pick list is listed, even before the workflow has heard it was created.
         const shipment = shipmentOfPickList(request.pickListId);
         const open = shipment?.status === 'allocated' || shipment?.status === 'picking';
-        if (!shipment || !open || pickConfirmations.has(request.pickListId)) conflict(`pick list ${request.pickListId} is not open for picking`);
+        if (!shipment || !open || pickConfirmations.has(request.pickListId))
+          conflict(`pick list ${request.pickListId} is not open for picking`);
         for (const line of request.lines) {
           const planned = shipment.lines.find((candidate) => candidate.sku === line.sku);
           if (!planned) invalid(`${line.sku} is not on pick list ${request.pickListId}`);
-          if (!Number.isInteger(line.pickedQuantity) || line.pickedQuantity < 0 || line.pickedQuantity > planned.quantity) {
+          if (
+            !Number.isInteger(line.pickedQuantity) ||
+            line.pickedQuantity < 0 ||
+            line.pickedQuantity > planned.quantity
+          ) {
             invalid(`${line.sku}: pickedQuantity must be a whole number from 0 to ${planned.quantity}`);
           }
         }
@@ -240,28 +263,43 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     requestReturnUpdate,
     accepted(async (request) => {
       const id = returnWorkflowId(orderId, state.returns.length + 1);
-      for (const line of request.lines) unitsOnReturns.set(line.sku, (unitsOnReturns.get(line.sku) ?? 0) + line.quantity);
+      for (const line of request.lines)
+        unitsOnReturns.set(line.sku, (unitsOnReturns.get(line.sku) ?? 0) + line.quantity);
       state.returns.push({ id, status: 'AWAITING_RECEIPT', resolution: request.resolution });
       openReturns += 1;
-      const rma = { returnId: id, orderId, lines: request.lines, reason: request.reason, resolution: request.resolution };
+      const rma = {
+        returnId: id,
+        orderId,
+        lines: request.lines,
+        reason: request.reason,
+        resolution: request.resolution,
+      };
       // Recorded before the child starts, so the RMA can be read as soon as this Update answers.
-      await steps.recordReturn.executeWithOptions(summary(`Record RMA ${id}: ${unitsText(request.lines)} for ${request.resolution}`), [rma]);
+      await steps.recordReturn.executeWithOptions(
+        summary(`Record RMA ${id}: ${unitsText(request.lines)} for ${request.resolution}`),
+        [rma],
+      );
       const child = await startChild(returnWorkflow, {
         workflowId: id,
         args: [rma],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
-      await recordEvent({ type: 'return', message: `Return ${id} opened for ${unitsText(request.lines)} (${request.resolution}): ${request.reason}` });
+      await recordEvent({
+        type: 'return',
+        message: `Return ${id} opened for ${unitsText(request.lines)} (${request.resolution}): ${request.reason}`,
+      });
       void settleReturn(id, child, request);
       return { id, status: 'AWAITING_RECEIPT' as const };
     }),
     {
       validator: (request) => {
-        if (!returnWindowOpen) conflict(`order is ${state.status}: returns are accepted during the return window after delivery`);
+        if (!returnWindowOpen)
+          conflict(`order is ${state.status}: returns are accepted during the return window after delivery`);
         for (const line of request.lines) {
           const shipped = state.lines.find((candidate) => candidate.sku === line.sku)?.shippedQuantity ?? 0;
           const returnable = shipped - (unitsOnReturns.get(line.sku) ?? 0);
-          if (line.quantity > returnable) conflict(`${line.sku}: ${line.quantity} to return but ${returnable} shipped and not already on a return`);
+          if (line.quantity > returnable)
+            conflict(`${line.sku}: ${line.quantity} to return but ${returnable} shipped and not already on a return`);
         }
       },
     },
@@ -271,13 +309,17 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     carrierEventUpdate,
     accepted(async (event) => {
       carrierEventCount += 1;
-      await applyCarrierEvent(event, `${event.shipmentId}:${event.status}:${event.at ?? `untimed-${carrierEventCount}`}`);
+      await applyCarrierEvent(
+        event,
+        `${event.shipmentId}:${event.status}:${event.at ?? `untimed-${carrierEventCount}`}`,
+      );
       return { status: state.status };
     }),
     {
       validator: (event) => {
         const shipment = state.shipments.find((candidate) => candidate.id === event.shipmentId);
-        if (!shipment || !WITH_CARRIER_STATUSES.includes(shipment.status)) conflict(`shipment ${event.shipmentId} is not with a carrier`);
+        if (!shipment || !WITH_CARRIER_STATUSES.includes(shipment.status))
+          conflict(`shipment ${event.shipmentId} is not with a carrier`);
       },
     },
   );
@@ -307,7 +349,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     if (!(error instanceof OrderStopped)) throw error;
     await compensate();
     await setStatus(error.status, `${error.status === 'CANCELLED' ? 'Cancelled' : 'Rejected'}: ${error.reason}`, {
-      ...(error.status === 'CANCELLED' ? { cancelReason: error.reason as CancelReason } : { rejectReason: error.reason as RejectReason }),
+      ...(error.status === 'CANCELLED'
+        ? { cancelReason: error.reason as CancelReason }
+        : { rejectReason: error.reason as RejectReason }),
       reasons: error.reasons,
     });
     // What shipped before the cancellation is still on its way: keep taking its carrier events.
@@ -323,7 +367,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   // ---- Steps, each next to what undoes it --------------------------------------------------------------
 
   async function validateAndPrice(): Promise<PricedOrder> {
-    const result = await steps.validateAndPriceOrder.executeWithOptions(summary(`Validate ${orderId} against master data and price it`), [{ orderId }]);
+    const result = await steps.validateAndPriceOrder.executeWithOptions(
+      summary(`Validate ${orderId} against master data and price it`),
+      [{ orderId }],
+    );
     if (!result.valid) throw new OrderStopped('REJECTED', 'invalid', result.reasons);
     pricedOrder = result;
     state.totals = result.totals;
@@ -342,11 +389,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     compensations.push({
       description: 'give back the promotion use',
       undo: async () => {
-        if (!state.shipments.some(isWithCarrier)) await steps.releasePromotion.executeWithOptions(summary('Give the promotion use back'), [{ orderId }]);
+        if (!state.shipments.some(isWithCarrier))
+          await steps.releasePromotion.executeWithOptions(summary('Give the promotion use back'), [{ orderId }]);
       },
     });
     upsertSearchAttributes([{ key: OrderTotalKey, value: toMajorUnits(result.totals.total, result.totals.currency) }]);
-    await recordEvent({ type: 'priced', message: `Priced: total ${result.totals.total} ${result.totals.currency}`, detail: { totals: result.totals, promisedDeliveryDate: result.promisedDeliveryDate } });
+    await recordEvent({
+      type: 'priced',
+      message: `Priced: total ${result.totals.total} ${result.totals.currency}`,
+      detail: { totals: result.totals, promisedDeliveryDate: result.promisedDeliveryDate },
+    });
     stopIfCancelled();
     return result;
   }
@@ -355,10 +407,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const reasons = approvalReasons(priced.approval);
     if (reasons.length > 0) {
       await setStatus('AWAITING_APPROVAL', `Needs approval: ${reasons.join('; ')}`, { reasons });
-      waitFor('approval', `Awaiting approval (${reasons.join('; ')}); rejected after ${formatDuration(settings.approvalTimeoutMs)}`);
-      const decided = await condition(() => approvalDecision !== undefined || cancelRequest !== undefined, settings.approvalTimeoutMs);
+      waitFor(
+        'approval',
+        `Awaiting approval (${reasons.join('; ')}); rejected after ${formatDuration(settings.approvalTimeoutMs)}`,
+      );
+      const decided = await condition(
+        () => approvalDecision !== undefined || cancelRequest !== undefined,
+        settings.approvalTimeoutMs,
+      );
       stopIfCancelled();
-      if (!decided) throw new OrderStopped('REJECTED', 'approval_timeout', [`no decision within ${formatDuration(settings.approvalTimeoutMs)}`]);
+      if (!decided)
+        throw new OrderStopped('REJECTED', 'approval_timeout', [
+          `no decision within ${formatDuration(settings.approvalTimeoutMs)}`,
+        ]);
       if (!approvalDecision!.approved) throw new OrderStopped('REJECTED', 'rejected', [approvalDecision!.reason]);
     }
     const decision = approvalDecision?.approved ? approvalDecision : undefined;
@@ -381,16 +442,25 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const approvedUnits = state.lines.map((line) => ({ sku: line.sku, quantity: line.approvedQuantity }));
     const amount = billFor({ ...priced, currency: priced.totals.currency }, new Map(), approvedUnits, true).total;
     if (input.payment.method === 'invoice') {
-      await recordEvent({ type: 'payment', message: `Invoice terms: ${amount} ${priced.totals.currency} billed per shipment` });
+      await recordEvent({
+        type: 'payment',
+        message: `Invoice terms: ${amount} ${priced.totals.currency} billed per shipment`,
+      });
       return;
     }
-    const result = await steps.authorizePayment.executeWithOptions(summary(`Authorize ${formatMoney(amount, priced.totals.currency)} on the card`), [
-      { orderId, amount, currency: priced.totals.currency, token: input.payment.token ?? '' },
-    ]);
-    if (result.status === 'declined') throw new OrderStopped('CANCELLED', 'payment_declined', [`payment declined: ${result.reason}`]);
+    const result = await steps.authorizePayment.executeWithOptions(
+      summary(`Authorize ${formatMoney(amount, priced.totals.currency)} on the card`),
+      [{ orderId, amount, currency: priced.totals.currency, token: input.payment.token ?? '' }],
+    );
+    if (result.status === 'declined')
+      throw new OrderStopped('CANCELLED', 'payment_declined', [`payment declined: ${result.reason}`]);
     state.authorization = { id: result.authorizationId, amount };
     compensations.push({ description: 'void the payment authorization', undo: () => releaseUncapturedAmount(priced) });
-    await recordEvent({ type: 'payment', message: `Authorized ${amount} ${priced.totals.currency}`, detail: { authorizationId: result.authorizationId } });
+    await recordEvent({
+      type: 'payment',
+      message: `Authorized ${amount} ${priced.totals.currency}`,
+      detail: { authorizationId: result.authorizationId },
+    });
     stopIfCancelled();
   }
 
@@ -412,11 +482,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         excludeWarehouses: [...shortWarehouses],
       };
       const reserving = summary(`Reserve ${unitsText(wanted)} (round ${allocationRound}, ${input.backorderPolicy})`);
-      const result = await databaseWrite(inWorker, (proxy) => proxy.allocateStock.executeWithOptions(reserving, [allocation]));
+      const result = await databaseWrite(inWorker, (proxy) =>
+        proxy.allocateStock.executeWithOptions(reserving, [allocation]),
+      );
       allocationAttempts += 1;
       for (const shipment of result.shipments) allocated(shipment);
       if (result.shipments.length > 0 && !anythingShipped()) {
-        await setStatus('ALLOCATED', `Reserved in ${result.shipments.map((shipment) => `${shipment.warehouse} (${shipment.id})`).join(', ')}`);
+        await setStatus(
+          'ALLOCATED',
+          `Reserved in ${result.shipments.map((shipment) => `${shipment.warehouse} (${shipment.id})`).join(', ')}`,
+        );
       }
       stopIfCancelled();
       if (result.unallocated.length > 0 && input.backorderPolicy === 'cancel_unavailable') {
@@ -431,7 +506,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
     backorderTimer?.cancel();
     if (!anythingShipped()) {
-      throw new OrderStopped('CANCELLED', backorderExpired ? 'backorder_expired' : 'unavailable', state.reasons.length ? state.reasons : ['nothing could be shipped']);
+      throw new OrderStopped(
+        'CANCELLED',
+        backorderExpired ? 'backorder_expired' : 'unavailable',
+        state.reasons.length ? state.reasons : ['nothing could be shipped'],
+      );
     }
     // A wait for stock can end one way in a workflow task that dies (a resume, then a local allocation) and another
     // in its retry (the backorder expired): the dead task's reservations must not outlive the order's need.
@@ -440,14 +519,23 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   async function fulfil(priced: PricedOrder, allocatedShipment: AllocatedShipment): Promise<void> {
     const shipment = shipmentOf(allocatedShipment.id);
-    const { pickListId } = await steps.createPickList.executeWithOptions(summary(`Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`), [
-      { orderId, shipmentId: shipment.id, priority: input.priority },
-    ]);
+    const { pickListId } = await steps.createPickList.executeWithOptions(
+      summary(`Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`),
+      [{ orderId, shipmentId: shipment.id, priority: input.priority }],
+    );
     shipment.pickListId = pickListId;
     shipment.status = 'picking';
-    compensations.push({ description: `cancel pick list ${pickListId}`, undo: () => steps.cancelPickList.executeWithOptions(summary(`Cancel pick list ${pickListId}`), [{ pickListId }]) });
-    if (!anythingShipped()) await setStatus('PICKING', `Pick list ${pickListId} sent to warehouse ${shipment.warehouse}`);
-    else await recordEvent({ type: 'picking', message: `Pick list ${pickListId} sent to warehouse ${shipment.warehouse}` });
+    compensations.push({
+      description: `cancel pick list ${pickListId}`,
+      undo: () => steps.cancelPickList.executeWithOptions(summary(`Cancel pick list ${pickListId}`), [{ pickListId }]),
+    });
+    if (!anythingShipped())
+      await setStatus('PICKING', `Pick list ${pickListId} sent to warehouse ${shipment.warehouse}`);
+    else
+      await recordEvent({
+        type: 'picking',
+        message: `Pick list ${pickListId} sent to warehouse ${shipment.warehouse}`,
+      });
     stopIfCancelled();
 
     let reported: ConfirmPickRequest['lines'] | undefined;
@@ -457,9 +545,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       stopIfCancelled();
       reported = pickConfirmations.get(pickListId);
     }
-    const picked = await steps.confirmPickList.executeWithOptions(summary(reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`), [
-      { orderId, pickListId, lines: reported },
-    ]);
+    const picked = await steps.confirmPickList.executeWithOptions(
+      summary(
+        reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`,
+      ),
+      [{ orderId, pickListId, lines: reported }],
+    );
     if (!shipment.replacement) await recordPick(shipment, picked);
     stopIfCancelled();
     if (shipment.lines.length === 0) {
@@ -468,15 +559,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
 
     handingOver.add(shipment.id);
-    const booking = await steps.shipShipment.executeWithOptions(summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`), [
-      { orderId, shipmentId: shipment.id, destination: input.shippingAddress, service: priced.shipping.service },
-    ]);
+    const booking = await steps.shipShipment.executeWithOptions(
+      summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`),
+      [{ orderId, shipmentId: shipment.id, destination: input.shippingAddress, service: priced.shipping.service }],
+    );
     handingOver.delete(shipment.id);
     shipment.status = 'shipped';
     shipment.carrier = booking.carrier;
     shipment.carrierTrackingNumber = booking.trackingNumber;
     if (shipment.replacement) {
-      await recordEvent({ type: 'shipped', message: `Replacement ${shipment.id} shipped from ${shipment.warehouse} with ${booking.carrier} ${booking.trackingNumber}` });
+      await recordEvent({
+        type: 'shipped',
+        message: `Replacement ${shipment.id} shipped from ${shipment.warehouse} with ${booking.carrier} ${booking.trackingNumber}`,
+      });
       if (settings.fulfillmentMode === 'auto') void simulateDelivery(shipment);
       return;
     }
@@ -484,9 +579,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       lineOf(line.sku).shippedQuantity += line.quantity;
       lineOf(line.sku).reservedQuantity -= line.quantity;
     }
-    await recordEvent({ type: 'shipped', message: `${shipment.id} shipped from ${shipment.warehouse} with ${booking.carrier} ${booking.service} ${booking.trackingNumber}` });
-    if (openQuantities().length > 0 || state.shipments.some((other) => other.status === 'allocated' || other.status === 'picking')) {
-      if (state.status !== 'PARTIALLY_SHIPPED') await setStatus('PARTIALLY_SHIPPED', `${shipment.id} shipped; other lines still wait`);
+    await recordEvent({
+      type: 'shipped',
+      message: `${shipment.id} shipped from ${shipment.warehouse} with ${booking.carrier} ${booking.service} ${booking.trackingNumber}`,
+    });
+    if (
+      openQuantities().length > 0 ||
+      state.shipments.some((other) => other.status === 'allocated' || other.status === 'picking')
+    ) {
+      if (state.status !== 'PARTIALLY_SHIPPED')
+        await setStatus('PARTIALLY_SHIPPED', `${shipment.id} shipped; other lines still wait`);
     }
     if (settings.fulfillmentMode === 'auto') void simulateDelivery(shipment);
     await bill(priced, shipment);
@@ -497,22 +599,42 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     billing = billing.then(async () => {
       const billedBefore = new Map<string, number>();
       for (const other of state.shipments) {
-        if (other.invoiceNumber) for (const line of other.lines) billedBefore.set(line.sku, (billedBefore.get(line.sku) ?? 0) + line.quantity);
+        if (other.invoiceNumber)
+          for (const line of other.lines) billedBefore.set(line.sku, (billedBefore.get(line.sku) ?? 0) + line.quantity);
       }
-      const charge = billFor({ ...priced, currency: priced.totals.currency }, billedBefore, shipment.lines, !shippingBilled);
+      const charge = billFor(
+        { ...priced, currency: priced.totals.currency },
+        billedBefore,
+        shipment.lines,
+        !shippingBilled,
+      );
       shippingBilled = true;
       if (state.authorization) {
-        await steps.capturePayment.executeWithOptions(summary(`Capture ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`), [
-          { orderId, shipmentId: shipment.id, authorizationId: state.authorization.id, amount: charge.total, currency: charge.currency },
-        ]);
+        await steps.capturePayment.executeWithOptions(
+          summary(`Capture ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`),
+          [
+            {
+              orderId,
+              shipmentId: shipment.id,
+              authorizationId: state.authorization.id,
+              amount: charge.total,
+              currency: charge.currency,
+            },
+          ],
+        );
         shipment.capturedAmount = charge.total;
         await recordEvent({ type: 'payment', message: `Captured ${charge.total} for ${shipment.id}` });
       }
       const invoicing = summary(`Invoice ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`);
-      const invoice = await databaseWrite(inWorker, (proxy) => proxy.issueInvoice.executeWithOptions(invoicing, [{ orderId, shipmentId: shipment.id, bill: charge }]));
+      const invoice = await databaseWrite(inWorker, (proxy) =>
+        proxy.issueInvoice.executeWithOptions(invoicing, [{ orderId, shipmentId: shipment.id, bill: charge }]),
+      );
       shipment.invoiceNumber = invoice.number;
       shipment.invoiceTotal = invoice.total;
-      await recordEvent({ type: 'invoiced', message: `Invoice ${invoice.number} issued for ${shipment.id}: ${invoice.total}` });
+      await recordEvent({
+        type: 'invoiced',
+        message: `Invoice ${invoice.number} issued for ${shipment.id}: ${invoice.total}`,
+      });
     });
     return billing;
   }
@@ -522,23 +644,33 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const skus = openQuantities().map((line) => line.sku);
     upsertSearchAttributes([{ key: BackorderedSkusKey, value: skus }]);
     if (!anythingShipped()) {
-      if (state.status !== 'BACKORDERED') await setStatus('BACKORDERED', `Waiting for stock of ${skus.join(', ')}`, { detail: { skus } });
+      if (state.status !== 'BACKORDERED')
+        await setStatus('BACKORDERED', `Waiting for stock of ${skus.join(', ')}`, { detail: { skus } });
     } else if (state.status !== 'PARTIALLY_SHIPPED') {
-      await setStatus('PARTIALLY_SHIPPED', `Shipped what was available; waiting for ${skus.join(', ')}`, { detail: { skus } });
+      await setStatus('PARTIALLY_SHIPPED', `Shipped what was available; waiting for ${skus.join(', ')}`, {
+        detail: { skus },
+      });
     }
     if (!backorderTimer) {
       backorderTimer = new CancellationScope();
-      backorderTimer.run(() => sleep(settings.backorderTimeoutMs)).then(
-        () => (backorderExpired = true),
-        (error) => {
-          if (!isCancellation(error)) throw error;
-        },
-      );
+      backorderTimer
+        .run(() => sleep(settings.backorderTimeoutMs))
+        .then(
+          () => (backorderExpired = true),
+          (error) => {
+            if (!isCancellation(error)) throw error;
+          },
+        );
     }
-    waitFor('stock', `Waiting for stock of ${skus.join(', ')}; cancelled after ${formatDuration(settings.backorderTimeoutMs)}`);
+    waitFor(
+      'stock',
+      `Waiting for stock of ${skus.join(', ')}; cancelled after ${formatDuration(settings.backorderTimeoutMs)}`,
+    );
     await condition(() => resumeRequested || backorderExpired || cancelRequest !== undefined);
     state.waitingFor = undefined;
-    setCurrentDetails(backorderExpired ? 'Backorder expired: cancelling what is missing' : `Allocating ${skus.join(', ')} again`);
+    setCurrentDetails(
+      backorderExpired ? 'Backorder expired: cancelling what is missing' : `Allocating ${skus.join(', ')} again`,
+    );
     resumeRequested = false;
     shortWarehouses.clear();
     stopIfCancelled();
@@ -558,7 +690,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
     const text = unitsText(lines);
     state.reasons = [`${reason}: ${text}`];
-    await recordEvent({ type: 'lines_cancelled', message: `Cancelled ${text} (${reason})`, cancelledUnits: Object.fromEntries(lines.map((line) => [line.sku, line.quantity])) });
+    await recordEvent({
+      type: 'lines_cancelled',
+      message: `Cancelled ${text} (${reason})`,
+      cancelledUnits: Object.fromEntries(lines.map((line) => [line.sku, line.quantity])),
+    });
   }
 
   /** After the last shipment: the part of the authorization that will never be captured is voided. */
@@ -567,17 +703,26 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const captured = state.shipments.reduce((total, shipment) => total + (shipment.capturedAmount ?? 0), 0);
     const remainder = state.authorization.amount - captured;
     if (remainder <= 0 || state.authorization.voided) return;
-    await steps.voidAuthorization.executeWithOptions(summary(`Void the uncaptured ${formatMoney(remainder, priced.totals.currency)}`), [
-      { orderId, authorizationId: state.authorization.id, amount: remainder, currency: priced.totals.currency },
-    ]);
+    await steps.voidAuthorization.executeWithOptions(
+      summary(`Void the uncaptured ${formatMoney(remainder, priced.totals.currency)}`),
+      [{ orderId, authorizationId: state.authorization.id, amount: remainder, currency: priced.totals.currency }],
+    );
     state.authorization.voided = true;
-    await recordEvent({ type: 'payment', message: `Voided the uncaptured ${remainder} ${priced.totals.currency} of the authorization` });
+    await recordEvent({
+      type: 'payment',
+      message: `Voided the uncaptured ${remainder} ${priced.totals.currency} of the authorization`,
+    });
   }
 
   async function awaitDeliveries(): Promise<void> {
     const delivered = () => state.shipments.filter(isWithCarrier).every((shipment) => shipment.status === 'delivered');
     if (!delivered()) {
-      waitFor('carrier', settings.fulfillmentMode === 'auto' ? `Simulated carrier delivers ${formatDuration(settings.carrierDeliveryDelayMs)} after shipment` : 'Waiting for carrier delivery events');
+      waitFor(
+        'carrier',
+        settings.fulfillmentMode === 'auto'
+          ? `Simulated carrier delivers ${formatDuration(settings.carrierDeliveryDelayMs)} after shipment`
+          : 'Waiting for carrier delivery events',
+      );
       await condition(delivered);
     }
   }
@@ -585,17 +730,28 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   /** Auto mode: the simulated carrier delivers each shipment OMS_CARRIER_DELIVERY_DELAY after it ships. */
   async function simulateDelivery(shipment: ShipmentState): Promise<void> {
     await sleep(settings.carrierDeliveryDelayMs);
-    await applyCarrierEvent({ shipmentId: shipment.id, status: 'delivered', detail: 'simulated carrier' }, `${shipment.id}:simulated:delivered`);
+    await applyCarrierEvent(
+      { shipmentId: shipment.id, status: 'delivered', detail: 'simulated carrier' },
+      `${shipment.id}:simulated:delivered`,
+    );
   }
 
   async function applyCarrierEvent(event: CarrierEventRequest, eventKey: string): Promise<void> {
     const shipment = shipmentOf(event.shipmentId);
     const recording = summary(`Carrier: ${shipment.id} ${event.status.replace(/_/g, ' ')}`);
-    const shipmentEvent = { orderId, shipmentId: shipment.id, status: event.status, occurredAt: event.at, detail: event.detail, eventKey };
+    const shipmentEvent = {
+      orderId,
+      shipmentId: shipment.id,
+      status: event.status,
+      occurredAt: event.at,
+      detail: event.detail,
+      eventKey,
+    };
     await databaseWrite(inWorker, (proxy) => proxy.recordShipmentEvent.executeWithOptions(recording, [shipmentEvent]));
     if (shipment.status === 'delivered') return;
     shipment.status = event.status as ShipmentEventStatus;
-    if (event.status === 'delivered' && !shipment.replacement) for (const line of shipment.lines) lineOf(line.sku).deliveredQuantity += line.quantity;
+    if (event.status === 'delivered' && !shipment.replacement)
+      for (const line of shipment.lines) lineOf(line.sku).deliveredQuantity += line.quantity;
     await recordEvent({
       type: event.status === 'exception' ? 'carrier_exception' : 'carrier',
       message: `${shipment.id}: ${event.status.replace(/_/g, ' ')}${event.detail ? ` (${event.detail})` : ''}`,
@@ -624,25 +780,53 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   async function releaseUnknownShipments(): Promise<void> {
     if (!patched('release-unknown-shipments')) return;
     const knownShipmentIds = state.shipments.map((shipment) => shipment.id);
-    const released = await steps.releaseUnknownShipments.executeWithOptions(summary('Release stock held by shipments this order does not know'), [{ orderId, knownShipmentIds }]);
-    if (released.length > 0) await recordEvent({ type: 'compensated', message: `Released ${released.join(', ')}: reserved by an allocation whose result was lost` });
+    const released = await steps.releaseUnknownShipments.executeWithOptions(
+      summary('Release stock held by shipments this order does not know'),
+      [{ orderId, knownShipmentIds }],
+    );
+    if (released.length > 0)
+      await recordEvent({
+        type: 'compensated',
+        message: `Released ${released.join(', ')}: reserved by an allocation whose result was lost`,
+      });
   }
 
   /** Refund money (card) and issue the credit note; the amount counts as refunded from the start. Numbered unless named. */
-  async function performRefund(charge: Bill, reason: string, lines?: { sku: string; quantity: number }[], namedId?: string) {
+  async function performRefund(
+    charge: Bill,
+    reason: string,
+    lines?: { sku: string; quantity: number }[],
+    namedId?: string,
+  ) {
     refundCount += 1;
     const refundId = namedId ?? `${orderId}:refund:${refundCount}`;
     for (const line of lines ?? []) refundedUnits.set(line.sku, (refundedUnits.get(line.sku) ?? 0) + line.quantity);
     pendingRefundAmount += charge.total;
     try {
       if (state.authorization) {
-        await steps.refundPayment.executeWithOptions(summary(`Refund ${formatMoney(charge.total, charge.currency)} to the card`), [
-          { orderId, refundId, authorizationId: state.authorization.id, amount: charge.total, currency: charge.currency, reason },
-        ]);
+        await steps.refundPayment.executeWithOptions(
+          summary(`Refund ${formatMoney(charge.total, charge.currency)} to the card`),
+          [
+            {
+              orderId,
+              refundId,
+              authorizationId: state.authorization.id,
+              amount: charge.total,
+              currency: charge.currency,
+              reason,
+            },
+          ],
+        );
       }
-      const creditNote = await steps.issueCreditNote.executeWithOptions(summary(`Credit note for ${formatMoney(charge.total, charge.currency)}`), [{ orderId, refundId, bill: charge, reason }]);
+      const creditNote = await steps.issueCreditNote.executeWithOptions(
+        summary(`Credit note for ${formatMoney(charge.total, charge.currency)}`),
+        [{ orderId, refundId, bill: charge, reason }],
+      );
       state.refunds.push({ id: refundId, amount: charge.total, creditNote: creditNote.number, reason });
-      await recordEvent({ type: 'refund', message: `Refunded ${charge.total} ${charge.currency} (${reason}); credit note ${creditNote.number}` });
+      await recordEvent({
+        type: 'refund',
+        message: `Refunded ${charge.total} ${charge.currency} (${reason}); credit note ${creditNote.number}`,
+      });
       return { refundId, amount: charge.total, creditNote: creditNote.number };
     } catch (error) {
       for (const line of lines ?? []) refundedUnits.set(line.sku, refundedUnits.get(line.sku)! - line.quantity);
@@ -656,7 +840,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
    * When a return's goods are in: refund them with a credit note, or send the same SKUs again through
    * allocation, picking and shipping at no charge (refunded instead when the replacement is out of stock).
    */
-  async function settleReturn(id: string, child: ChildWorkflowHandle<typeof returnWorkflow>, request: ReturnRequest): Promise<void> {
+  async function settleReturn(
+    id: string,
+    child: ChildWorkflowHandle<typeof returnWorkflow>,
+    request: ReturnRequest,
+  ): Promise<void> {
     const record = state.returns.find((candidate) => candidate.id === id)!;
     const { received } = await child.result();
     record.status = 'RECEIVED';
@@ -669,14 +857,18 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         const replacement = await shipReplacement(lines);
         if (replacement) {
           record.status = 'EXCHANGED';
-          await steps.settleReturn.executeWithOptions(summary(`Return ${id} exchanged: replacement ${replacement}`), [{ returnId: id, status: 'EXCHANGED', replacementShipmentId: replacement }]);
+          await steps.settleReturn.executeWithOptions(summary(`Return ${id} exchanged: replacement ${replacement}`), [
+            { returnId: id, status: 'EXCHANGED', replacementShipmentId: replacement },
+          ]);
           return;
         }
       }
       const charge = lines.length > 0 ? tryRefundCharge(lines) : undefined;
       if (!charge) {
         record.status = 'CLOSED';
-        await steps.settleReturn.executeWithOptions(summary(`Return ${id} closed: nothing owed`), [{ returnId: id, status: 'CLOSED' }]);
+        await steps.settleReturn.executeWithOptions(summary(`Return ${id} closed: nothing owed`), [
+          { returnId: id, status: 'CLOSED' },
+        ]);
         return;
       }
       const refund = await performRefund(charge, `return ${id}: ${request.reason}`, lines);
@@ -692,11 +884,26 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   /** An exchange: the same SKUs allocated, picked and shipped again, unbilled. */
   async function shipReplacement(lines: QuantityLine[]): Promise<string | undefined> {
     allocationRound += 1;
-    const replacement = { orderId, round: allocationRound, lines, destination: input.shippingAddress, allOrNothing: true, replacement: true };
-    const result = await databaseWrite(inWorker, (proxy) => proxy.allocateStock.executeWithOptions(summary(`Reserve the replacement ${unitsText(lines)}`), [replacement]));
+    const replacement = {
+      orderId,
+      round: allocationRound,
+      lines,
+      destination: input.shippingAddress,
+      allOrNothing: true,
+      replacement: true,
+    };
+    const result = await databaseWrite(inWorker, (proxy) =>
+      proxy.allocateStock.executeWithOptions(summary(`Reserve the replacement ${unitsText(lines)}`), [replacement]),
+    );
     if (result.shipments.length === 0) return undefined;
     for (const shipment of result.shipments) {
-      state.shipments.push({ id: shipment.id, warehouse: shipment.warehouse, lines: shipment.lines.map((line) => ({ ...line })), status: 'allocated', replacement: true });
+      state.shipments.push({
+        id: shipment.id,
+        warehouse: shipment.warehouse,
+        lines: shipment.lines.map((line) => ({ ...line })),
+        status: 'allocated',
+        replacement: true,
+      });
     }
     await Promise.all(result.shipments.map((shipment) => fulfil(pricedOrder!, shipment)));
     return result.shipments.map((shipment) => shipment.id).join(',');
@@ -720,15 +927,21 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   function refundCharge(request: { amount?: number; lines?: { sku: string; quantity: number }[] }): Bill {
     if (!pricedOrder) conflict('nothing has been charged yet');
     const currency = pricedOrder.totals.currency;
-    const charged = state.shipments.reduce((total, shipment) => total + (state.authorization ? shipment.capturedAmount ?? 0 : shipment.invoiceTotal ?? 0), 0);
+    const charged = state.shipments.reduce(
+      (total, shipment) =>
+        total + (state.authorization ? (shipment.capturedAmount ?? 0) : (shipment.invoiceTotal ?? 0)),
+      0,
+    );
     if (charged === 0) conflict('nothing has been charged yet: cancel the order instead');
-    if ((request.amount === undefined) === (request.lines === undefined)) invalid('give either an amount or lines to refund');
+    if ((request.amount === undefined) === (request.lines === undefined))
+      invalid('give either an amount or lines to refund');
     let charge: Bill;
     if (request.lines) {
       for (const line of request.lines) {
         const shipped = state.lines.find((candidate) => candidate.sku === line.sku)?.shippedQuantity ?? 0;
         const left = shipped - (refundedUnits.get(line.sku) ?? 0);
-        if (line.quantity > left) conflict(`${line.sku}: ${line.quantity} to refund but only ${left} shipped and not refunded`);
+        if (line.quantity > left)
+          conflict(`${line.sku}: ${line.quantity} to refund but only ${left} shipped and not refunded`);
       }
       charge = billFor({ ...pricedOrder, currency }, refundedUnits, request.lines, false);
     } else {
@@ -736,21 +949,31 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const amount = request.amount!;
       charge = { currency, lines: [], subtotal: amount, discount: 0, shipping: 0, tax: 0, total: amount };
     }
-    const refundable = charged - state.refunds.reduce((total, refund) => total + refund.amount, 0) - pendingRefundAmount;
-    if (charge.total > refundable) conflict(`a refund of ${charge.total} exceeds the ${refundable} ${currency} charged and not yet refunded`);
+    const refundable =
+      charged - state.refunds.reduce((total, refund) => total + refund.amount, 0) - pendingRefundAmount;
+    if (charge.total > refundable)
+      conflict(`a refund of ${charge.total} exceeds the ${refundable} ${currency} charged and not yet refunded`);
     if (charge.total <= 0) invalid('a refund must be more than 0');
     return charge;
   }
 
   function allocated(shipment: AllocatedShipment): void {
-    state.shipments.push({ id: shipment.id, warehouse: shipment.warehouse, lines: shipment.lines.map((line) => ({ ...line })), status: 'allocated' });
+    state.shipments.push({
+      id: shipment.id,
+      warehouse: shipment.warehouse,
+      lines: shipment.lines.map((line) => ({ ...line })),
+      status: 'allocated',
+    });
     for (const line of shipment.lines) {
       lineOf(line.sku).reservedQuantity += line.quantity;
       toAllocate.set(line.sku, (toAllocate.get(line.sku) ?? 0) - line.quantity);
     }
     compensations.push({
       description: `release stock reserved for ${shipment.id}`,
-      undo: () => steps.releaseReservations.executeWithOptions(summary(`Release the stock reserved for ${shipment.id}`), [{ orderId, shipmentId: shipment.id }]),
+      undo: () =>
+        steps.releaseReservations.executeWithOptions(summary(`Release the stock reserved for ${shipment.id}`), [
+          { orderId, shipmentId: shipment.id },
+        ]),
     });
   }
 
@@ -771,7 +994,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
     shipment.lines = shipment.lines.filter((line) => line.quantity > 0);
     const summary = picked.map((line) => `${line.pickedQuantity} × ${line.sku}`).join(', ');
-    await recordEvent({ type: 'picked', message: `Picked ${shipment.pickListId}: ${summary}${shorts.length ? `; short ${shorts.join(', ')}, re-allocated` : ''}` });
+    await recordEvent({
+      type: 'picked',
+      message: `Picked ${shipment.pickListId}: ${summary}${shorts.length ? `; short ${shorts.join(', ')}, re-allocated` : ''}`,
+    });
   }
 
   function openQuantities(): QuantityLine[] {
@@ -793,8 +1019,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   /** Cancellation is refused once nothing is left to ship (SPEC section 3): shipped or being handed over. */
   function cancellationBlocker(): string | undefined {
     if (isTerminal(state.status)) return `order is already ${state.status}`;
-    const stillToShip = openQuantities().length > 0 || state.shipments.some((shipment) => !isWithCarrier(shipment) && shipment.status !== 'cancelled' && !handingOver.has(shipment.id));
-    if (state.status === 'PENDING' || state.status === 'AWAITING_APPROVAL' || state.status === 'AUTHORIZING') return undefined;
+    const stillToShip =
+      openQuantities().length > 0 ||
+      state.shipments.some(
+        (shipment) => !isWithCarrier(shipment) && shipment.status !== 'cancelled' && !handingOver.has(shipment.id),
+      );
+    if (state.status === 'PENDING' || state.status === 'AWAITING_APPROVAL' || state.status === 'AUTHORIZING')
+      return undefined;
     if (!stillToShip) {
       return handingOver.size > 0
         ? 'order is being handed to the carrier: use a return once it has shipped'
@@ -804,7 +1035,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   }
 
   function requireAwaitingApproval(): void {
-    if (state.status !== 'AWAITING_APPROVAL' || approvalDecision) conflict(`order is ${state.status}, not awaiting approval`);
+    if (state.status !== 'AWAITING_APPROVAL' || approvalDecision)
+      conflict(`order is ${state.status}, not awaiting approval`);
   }
 
   function lineOf(sku: string) {
@@ -848,7 +1080,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       unwrittenTimeline.push(progress);
       return;
     }
-    await databaseWrite(readModel, (proxy) => proxy.recordOrderProgress.executeWithOptions(summary(event.message), [progress]));
+    await databaseWrite(readModel, (proxy) =>
+      proxy.recordOrderProgress.executeWithOptions(summary(event.message), [progress]),
+    );
   }
 
   /**
@@ -859,7 +1093,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
    */
   async function writeTimelineWhenIdle(): Promise<void> {
     for (;;) {
-      await condition(() => unwrittenTimeline.length > 0 && localActivitiesInFlight === 0 && timelineWrite === undefined);
+      await condition(
+        () => unwrittenTimeline.length > 0 && localActivitiesInFlight === 0 && timelineWrite === undefined,
+      );
       await writeTimeline();
     }
   }
@@ -867,7 +1103,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   async function writeTimeline(): Promise<void> {
     const entries = unwrittenTimeline.splice(0);
     const recording = summary(entries.map((entry) => entry.message).join(' · '));
-    const done = databaseWrite(readModel, (proxy) => proxy.recordOrderTimeline.executeWithOptions(recording, [entries]), { timeline: true });
+    const done = databaseWrite(
+      readModel,
+      (proxy) => proxy.recordOrderTimeline.executeWithOptions(recording, [entries]),
+      { timeline: true },
+    );
     timelineWrite = { changesLines: entries.some(changesOrderLines), done };
     try {
       await done;
@@ -903,7 +1143,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   }
 
   /** Wraps an Update handler: counts the Update as accepted but not yet known to be in the history. */
-  function accepted<Args extends unknown[], Reply>(handler: (...args: Args) => Promise<Reply>): (...args: Args) => Promise<Reply> {
+  function accepted<Args extends unknown[], Reply>(
+    handler: (...args: Args) => Promise<Reply>,
+  ): (...args: Args) => Promise<Reply> {
     return (...args) => {
       acceptedUpdates += 1;
       return handler(...args);
@@ -918,9 +1160,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
    * awaits it). An activity is only scheduled once that task, and the Update with it, are recorded. A step (not the
    * timeline's own write) first waits for the timeline entries it counts on.
    */
-  async function databaseWrite<Result>(local: typeof steps, write: (proxy: typeof steps) => Promise<Result>, options: { timeline?: boolean } = {}): Promise<Result> {
+  async function databaseWrite<Result>(
+    local: typeof steps,
+    write: (proxy: typeof steps) => Promise<Result>,
+    options: { timeline?: boolean } = {},
+  ): Promise<Result> {
     if (timelineInBatches && !options.timeline) await writeEntriesStepsCountOn();
-    if (!writesWaitForUpdates || acceptedUpdates === recordedUpdates) return oneLocalActivityAtATime(() => write(local));
+    if (!writesWaitForUpdates || acceptedUpdates === recordedUpdates)
+      return oneLocalActivityAtATime(() => write(local));
     const pending = acceptedUpdates;
     const result = await write(steps);
     recordedUpdates = pending;

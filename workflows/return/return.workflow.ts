@@ -27,14 +27,22 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<{ rece
     {
       validator: (request) => {
         if (status !== 'AWAITING_RECEIPT' || received) {
-          throw ApplicationFailure.create({ type: ORDER_STATE_CONFLICT, message: `return ${input.returnId} is ${status}`, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: ORDER_STATE_CONFLICT,
+            message: `return ${input.returnId} is ${status}`,
+            nonRetryable: true,
+          });
         }
         const expected = new Map(input.lines.map((line) => [line.sku, line.quantity]));
         const counted = new Map<string, number>();
         for (const line of request.lines) counted.set(line.sku, (counted.get(line.sku) ?? 0) + line.quantity);
         for (const [sku, quantity] of counted) {
           if (quantity > (expected.get(sku) ?? 0)) {
-            throw ApplicationFailure.create({ type: INVALID_ORDER_REQUEST, message: `${sku}: ${quantity} received but ${expected.get(sku) ?? 0} on the return`, nonRetryable: true });
+            throw ApplicationFailure.create({
+              type: INVALID_ORDER_REQUEST,
+              message: `${sku}: ${quantity} received but ${expected.get(sku) ?? 0} on the return`,
+              nonRetryable: true,
+            });
           }
         }
       },
