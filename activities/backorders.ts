@@ -1,16 +1,17 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { resumeBackorderUpdate, orderWorkflowId } from '../workflows/order/messages';
+import type { OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
 
 /** Resuming waiting orders when stock arrives. */
-export function createBackorderActivities({ db, temporal }: ActivityDeps) {
+export function createBackorderActivities({ db, temporal }: ActivityDeps): Pick<OrderActivities, 'resumeBackorders'> {
   return {
     /**
      * Offers a SKU's available stock to the orders waiting for it, one at a time in priority order then
      * first come first served, each taking what it can before the next is asked; stops when none is left.
      */
-    async resumeBackorders({ sku }: { sku: string }): Promise<{ resumed: string[] }> {
+    async resumeBackorders({ sku }) {
       const waiting: { id: string }[] = await db('orders as o')
         .join('order_lines as l', 'l.order_id', 'o.id')
         .whereIn('o.status', ['BACKORDERED', 'PARTIALLY_SHIPPED'])

@@ -1,3 +1,4 @@
+import type { OrderActivities } from '../contract';
 import { createBackorderActivities } from './backorders';
 import type { ActivityDeps } from './deps';
 import { createInventoryActivities } from './inventory';
@@ -13,7 +14,7 @@ import { createShippingActivities } from './shipping';
 export type { ActivityDeps } from './deps';
 
 /** Every activity of the order pipeline, bound to its dependencies; one file per step. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): OrderActivities {
   return {
     ...createOrderRecordActivities(deps),
     ...createPricingActivities(deps),
@@ -27,5 +28,3 @@ export function createActivities(deps: ActivityDeps) {
     ...createRefundActivities(deps),
   };
 }
-
-export type OrderActivities = ReturnType<typeof createActivities>;

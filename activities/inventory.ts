@@ -5,18 +5,8 @@ import { WITH_CARRIER_STATUSES, type Address } from '../domain/order';
 import { ACTIVE_WAREHOUSES_JSON, toWarehouse, type Row } from '../db/catalog';
 import { preparedStatement } from '../db/connection';
 import { isInsufficientStock, moveStock, stockJson, stockLevels, stockMovementCtes, toStockLevel } from '../db/stock';
+import type { AllocatedShipment, OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
-
-export interface AllocatedShipment {
-  id: string;
-  warehouse: string;
-  lines: QuantityLine[];
-}
-
-export interface AllocationResult {
-  shipments: AllocatedShipment[];
-  unallocated: QuantityLine[];
-}
 
 class InsufficientStock extends Error {}
 
@@ -32,7 +22,9 @@ const MAX_PLANNING_ATTEMPTS = 5;
  * stock table's CHECK constraints as the guard, which make overselling impossible, and each warehouse's part is
  * one statement: either every line of that shipment is reserved there or none is.
  */
-export function createInventoryActivities({ db }: ActivityDeps) {
+export function createInventoryActivities({
+  db,
+}: ActivityDeps): Pick<OrderActivities, 'allocateStock' | 'releaseReservations' | 'releaseUnknownShipments'> {
   /**
    * Reserves one planned shipment in one statement: the shipment, its lines and reservations, the order lines'
    * reserved units (not for a replacement) and the stock movements, or nothing when a line's stock ran out.
@@ -100,17 +92,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
      * With `allOrNothing` (policy wait_all) it keeps nothing unless everything is reserved. A retry of the same
      * round continues from the shipments that round already holds.
      */
-    async allocateStock(input: {
-      orderId: string;
-      round: number;
-      lines: QuantityLine[];
-      destination: Address;
-      allOrNothing: boolean;
-      /** Warehouses not to use this round (they just came up short on a pick). */
-      excludeWarehouses?: string[];
-      /** An exchange's replacement: reserves stock without counting toward the order's line quantities. */
-      replacement?: boolean;
-    }): Promise<AllocationResult> {
+    async allocateStock(input) {
       const remaining = new Map(input.lines.map((line) => [line.sku, line.quantity]));
       const [inputs] = await ALLOCATION_INPUTS.run(db, {
         orderId: input.orderId,
@@ -180,7 +162,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
     },
 
     /** Gives a shipment's reserved stock back (cancellation, expiry); safe to repeat. */
-    async releaseReservations(input: { orderId: string; shipmentId: string }): Promise<void> {
+    async releaseReservations(input) {
       await release(input.orderId, input.shipmentId);
     },
 
@@ -190,7 +172,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
      * was recorded leaves reservations the history never heard of, and the retried task may take another path
      * (a cancellation, an expired backorder) that never allocates that round again. Safe to repeat.
      */
-    async releaseUnknownShipments(input: { orderId: string; knownShipmentIds: string[] }): Promise<string[]> {
+    async releaseUnknownShipments(input) {
       const unknown: string[] = await db('shipments')
         .where({ order_id: input.orderId })
         .whereNotIn('id', input.knownShipmentIds)

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { creditNoteSourceKey } from '../domain/ids';
 import type { Bill } from '../domain/pricing';
 import { preparedStatement } from '../db/connection';
+import type { OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
 
 export type DocumentSeries = 'INV' | 'CN';
@@ -91,13 +92,11 @@ export async function creditNoteFor(
 }
 
 /** Invoices (one per shipment) and credit notes (one per refund), numbered gaplessly per series and year. */
-export function createInvoicingActivities({ db }: ActivityDeps) {
+export function createInvoicingActivities({
+  db,
+}: ActivityDeps): Pick<OrderActivities, 'issueInvoice' | 'issueCreditNote'> {
   return {
-    async issueInvoice(input: {
-      orderId: string;
-      shipmentId: string;
-      bill: Bill;
-    }): Promise<{ number: string; total: number }> {
+    async issueInvoice(input) {
       const rows = await ISSUE_INVOICE.run(db, {
         orderId: input.orderId,
         shipmentId: input.shipmentId,
@@ -111,12 +110,7 @@ export function createInvoicingActivities({ db }: ActivityDeps) {
     },
 
     /** A credit note for a refund (see creditNoteFor). */
-    async issueCreditNote(input: {
-      orderId: string;
-      refundId: string;
-      bill: Bill;
-      reason: string;
-    }): Promise<{ number: string; total: number }> {
+    async issueCreditNote(input) {
       return creditNoteFor(db, input);
     },
   };

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { isTerminal } from '../domain/order';
 import { cancelsUnits, type OrderProgress } from '../domain/timeline';
 import { preparedStatement } from '../db/connection';
+import type { OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
 
 /**
@@ -15,7 +16,9 @@ import type { ActivityDeps } from './deps';
  * same content, changes nothing), and the status it carries applies at its own `seq` too. A final status
  * (COMPLETED, CANCELLED, REJECTED) also removes entries past it that only the dead task wrote.
  */
-export function createOrderRecordActivities({ db }: ActivityDeps) {
+export function createOrderRecordActivities({
+  db,
+}: ActivityDeps): Pick<OrderActivities, 'recordOrderTimeline' | 'recordOrderProgress'> {
   /** Entries in seq order: one statement, or a transaction when one of them cancels units (rare). */
   async function recordOrderTimeline(entries: OrderProgress[]): Promise<void> {
     if (!entries.some(cancelsUnits)) {

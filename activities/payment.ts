@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { TransientPaymentError, type AuthorizeResult } from '../adapters/payments/provider';
+import { TransientPaymentError } from '../adapters/payments/provider';
 import { preparedStatement } from '../db/connection';
+import { PAYMENT_PROVIDER_ERROR, type OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
 
 /**
@@ -8,7 +9,10 @@ import type { ActivityDeps } from './deps';
  * the provider carries an idempotency key made of the order and the step, and each outcome is recorded once
  * in `payment_transactions` under a key of the same shape.
  */
-export function createPaymentActivities({ db, payments }: ActivityDeps) {
+export function createPaymentActivities({
+  db,
+  payments,
+}: ActivityDeps): Pick<OrderActivities, 'authorizePayment' | 'capturePayment' | 'refundPayment' | 'voidAuthorization'> {
   async function record(row: {
     id: string;
     orderId: string;
@@ -40,17 +44,12 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
       return await call();
     } catch (error) {
       if (error instanceof TransientPaymentError) throw error;
-      throw ApplicationFailure.nonRetryable((error as Error).message, 'PaymentProviderError');
+      throw ApplicationFailure.nonRetryable((error as Error).message, PAYMENT_PROVIDER_ERROR);
     }
   }
 
   return {
-    async authorizePayment(input: {
-      orderId: string;
-      amount: number;
-      currency: string;
-      token: string;
-    }): Promise<AuthorizeResult> {
+    async authorizePayment(input) {
       const result = await callProvider(() =>
         payments.authorize({
           idempotencyKey: `${input.orderId}:authorize`,
@@ -74,13 +73,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
     },
 
     /** Captures what one shipment costs (the workflow's bill for it). */
-    async capturePayment(input: {
-      orderId: string;
-      shipmentId: string;
-      authorizationId: string;
-      amount: number;
-      currency: string;
-    }): Promise<void> {
+    async capturePayment(input) {
       const { captureId } = await callProvider(() =>
         payments.capture({
           idempotencyKey: `${input.orderId}:capture:${input.shipmentId}`,
@@ -102,14 +95,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
     },
 
     /** Gives captured money back (a support refund); keyed on the refund, so it happens once. */
-    async refundPayment(input: {
-      orderId: string;
-      refundId: string;
-      authorizationId: string;
-      amount: number;
-      currency: string;
-      reason: string;
-    }): Promise<void> {
+    async refundPayment(input) {
       const { refundId } = await callProvider(() =>
         payments.refund({
           idempotencyKey: input.refundId,
@@ -131,12 +117,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
     },
 
     /** Releases the part of the authorization that will never be captured. */
-    async voidAuthorization(input: {
-      orderId: string;
-      authorizationId: string;
-      amount: number;
-      currency: string;
-    }): Promise<void> {
+    async voidAuthorization(input) {
       await callProvider(() =>
         payments.void({ idempotencyKey: `${input.orderId}:void`, authorizationId: input.authorizationId }),
       );

@@ -2,24 +2,18 @@ import { preparedStatement } from '../db/connection';
 import { moveStock } from '../db/stock';
 import { isReplacement } from './inventory';
 import { pickListIdFor } from '../domain/ids';
+import type { OrderActivities, PickedLine } from '../contract';
 import type { ActivityDeps } from './deps';
-
-export interface PickedLine {
-  sku: string;
-  pickedQuantity: number;
-}
 
 /** Pick lists of one warehouse created in the same UTC hour form a wave, `W-<warehouse>-<yyyymmddhh>`: this is its hour. */
 const waveHourOf = (at: Date) => at.toISOString().slice(0, 13).replace(/[-T]/g, '');
 
 /** Warehouse picking: one pick list per shipment, confirmed by warehouse staff or the auto-mode simulator. */
-export function createPickingActivities({ db }: ActivityDeps) {
+export function createPickingActivities({
+  db,
+}: ActivityDeps): Pick<OrderActivities, 'createPickList' | 'confirmPickList' | 'cancelPickList'> {
   return {
-    async createPickList(input: {
-      orderId: string;
-      shipmentId: string;
-      priority: number;
-    }): Promise<{ pickListId: string; wave: string }> {
+    async createPickList(input) {
       const id = pickListIdFor(input.shipmentId);
       const rows = await CREATE_PICK_LIST.run(db, {
         id,
@@ -41,7 +35,7 @@ export function createPickingActivities({ db }: ActivityDeps) {
      * units leave the reservation and on-hand stock (ledger: release, adjustment), and the order re-allocates
      * them. Only an open pick list is confirmed; confirming again returns what was recorded the first time.
      */
-    async confirmPickList(input: { orderId: string; pickListId: string; lines?: PickedLine[] }): Promise<PickedLine[]> {
+    async confirmPickList(input) {
       // Nothing reported (the auto-mode simulator): everything picked in full, in one statement.
       if (!input.lines?.length) {
         return CONFIRM_FULL_PICK.run(db, { orderId: input.orderId, pickListId: input.pickListId });
@@ -120,7 +114,7 @@ export function createPickingActivities({ db }: ActivityDeps) {
     },
 
     /** Withdraws an open pick list (cancellation); a confirmed one is left as history. */
-    async cancelPickList(input: { pickListId: string }): Promise<void> {
+    async cancelPickList(input) {
       await db('pick_lists')
         .where({ id: input.pickListId, status: 'open' })
         .update({ status: 'cancelled', updated_at: db.fn.now() });

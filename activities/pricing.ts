@@ -20,20 +20,19 @@ import {
 } from '../db/catalog';
 import { stockJson, toStockLevel } from '../db/stock';
 import { preparedStatement } from '../db/connection';
+import { ORDER_RECORD_MISSING, type OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
-
-export type ValidatedOrder =
-  | ({ valid: true; approval: ApprovalContext; promisedDeliveryDate: string | null } & PricedOrder)
-  | { valid: false; reasons: string[] };
 
 /**
  * Step 1, PENDING: checks the order against master data as it is now (a product may have been deactivated
  * since the API accepted it), reporting every reason; prices it (catalog, promotion, tax, shipping), redeems
  * its promotion code and stores the prices and the promised delivery date on the order.
  */
-export function createPricingActivities({ db }: ActivityDeps) {
+export function createPricingActivities({
+  db,
+}: ActivityDeps): Pick<OrderActivities, 'validateAndPriceOrder' | 'releasePromotion'> {
   return {
-    async validateAndPriceOrder({ orderId }: { orderId: string }): Promise<ValidatedOrder> {
+    async validateAndPriceOrder({ orderId }) {
       const [
         {
           order,
@@ -48,7 +47,7 @@ export function createPricingActivities({ db }: ActivityDeps) {
         },
       ] = await PRICING_INPUTS.run(db, { orderId });
       // The API writes the record before it starts the workflow; without one there is nothing to process.
-      if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} has no record`, 'OrderRecordMissing');
+      if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} has no record`, ORDER_RECORD_MISSING);
       const address: Address = order.shipping_address;
       const placedAt = new Date(order.created_at);
       const customer = customerRow ? toCustomer(customerRow) : undefined;
@@ -140,7 +139,7 @@ export function createPricingActivities({ db }: ActivityDeps) {
     },
 
     /** Gives a cancelled or rejected order's promotion use back; safe to repeat. */
-    async releasePromotion({ orderId }: { orderId: string }): Promise<void> {
+    async releasePromotion({ orderId }) {
       await db.transaction(async (trx) => {
         const [released] = await trx('promotion_redemptions').where({ order_id: orderId }).delete().returning('code');
         if (released) await trx('promotions').where({ code: released.code }).decrement('times_used', 1);

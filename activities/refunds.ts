@@ -2,8 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { creditNoteSourceKey } from '../domain/ids';
 import { billFor, type Bill, type PricedLine } from '../domain/pricing';
-import { ORDER_STATE_CONFLICT, INVALID_ORDER_REQUEST } from '../workflows/order/messages';
 import { creditNoteFor } from './invoicing';
+import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, type OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
 
 type Row = Record<string, any>;
@@ -13,15 +13,9 @@ type Row = Record<string, any>;
  * note, so credit notes are the record of what was refunded: the order row is locked while the new one is
  * weighed against what was charged, so concurrent refunds can never exceed it.
  */
-export function createRefundActivities({ db }: ActivityDeps) {
+export function createRefundActivities({ db }: ActivityDeps): Pick<OrderActivities, 'creditCompletedOrder'> {
   return {
-    async creditCompletedOrder(input: {
-      orderId: string;
-      refundId: string;
-      amount?: number;
-      lines?: { sku: string; quantity: number }[];
-      reason: string;
-    }): Promise<{ bill: Bill; creditNote: string; authorizationId: string | null }> {
+    async creditCompletedOrder(input) {
       const order = await db('orders').where({ id: input.orderId }).first('currency', 'payment_method');
       const authorization = await db('payment_transactions')
         .where({ order_id: input.orderId, kind: 'authorization', status: 'succeeded' })

@@ -1,11 +1,13 @@
 import { ensureStockRow, moveStock } from '../db/stock';
-import type { ReceivedLine, ReturnStatus, ReturnWorkflowInput } from '../workflows/return/messages';
+import type { OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
 
 /** Returns (RMAs): their record, the goods coming back, and how each was settled. */
-export function createReturnActivities({ db }: ActivityDeps) {
+export function createReturnActivities({
+  db,
+}: ActivityDeps): Pick<OrderActivities, 'recordReturn' | 'receiveReturnGoods' | 'settleReturn'> {
   return {
-    async recordReturn(input: ReturnWorkflowInput): Promise<void> {
+    async recordReturn(input) {
       await db('returns')
         .insert({
           id: input.returnId,
@@ -22,7 +24,7 @@ export function createReturnActivities({ db }: ActivityDeps) {
      * Goods back: resellable units are restocked, through the ledger, in the warehouse that shipped them;
      * damaged ones are written off (a ledger row that moves nothing, for the record). Once per return.
      */
-    async receiveReturnGoods(input: { returnId: string; orderId: string; lines: ReceivedLine[] }): Promise<void> {
+    async receiveReturnGoods(input) {
       await db.transaction(async (trx) => {
         const [received] = await trx('returns')
           .where({ id: input.returnId, status: 'AWAITING_RECEIPT' })
@@ -56,13 +58,7 @@ export function createReturnActivities({ db }: ActivityDeps) {
       });
     },
 
-    async settleReturn(input: {
-      returnId: string;
-      status: ReturnStatus;
-      refundId?: string;
-      creditNote?: string;
-      replacementShipmentId?: string;
-    }): Promise<void> {
+    async settleReturn(input) {
       await db('returns')
         .where({ id: input.returnId })
         .update({

@@ -2,17 +2,16 @@ import type { CarrierBooking } from '../adapters/carrier/carrier';
 import type { Address, ShipmentEventStatus } from '../domain/order';
 import { preparedStatement } from '../db/connection';
 import { isInsufficientStock, stockMovementCtes } from '../db/stock';
+import type { OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
 
 /** Hands a picked shipment to the carrier (stock leaves the warehouse) and records its tracking events. */
-export function createShippingActivities({ db, carrier }: ActivityDeps) {
+export function createShippingActivities({
+  db,
+  carrier,
+}: ActivityDeps): Pick<OrderActivities, 'shipShipment' | 'recordShipmentEvent'> {
   return {
-    async shipShipment(input: {
-      orderId: string;
-      shipmentId: string;
-      destination: Address;
-      service: string;
-    }): Promise<CarrierBooking> {
+    async shipShipment(input) {
       const rows = await PARCEL.run(db, { shipmentId: input.shipmentId });
       if (!rows[0]) throw new Error(`shipment ${input.shipmentId} does not exist`);
       const booking = await carrier.bookShipment({
@@ -44,14 +43,7 @@ export function createShippingActivities({ db, carrier }: ActivityDeps) {
      * A carrier tracking event; `delivered` also marks the shipment's units delivered on the order lines.
      * Without `occurredAt` (the auto-mode simulator) the event happened now.
      */
-    async recordShipmentEvent(input: {
-      orderId: string;
-      shipmentId: string;
-      status: ShipmentEventStatus;
-      occurredAt?: string;
-      detail?: string;
-      eventKey: string;
-    }): Promise<void> {
+    async recordShipmentEvent(input) {
       await RECORD_SHIPMENT_EVENT.run(db, {
         orderId: input.orderId,
         shipmentId: input.shipmentId,

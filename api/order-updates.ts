@@ -2,7 +2,8 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/connection';
 import { findOrderSummary } from '../db/orders';
-import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, orderWorkflowId } from '../workflows/order/messages';
+import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT } from '../contract';
+import { orderWorkflowId } from '../workflows/order/messages';
 import type { Request } from 'express';
 import type { OrderStarts } from './order-starts';
 import { badRequest, conflict, HttpProblem, notFound, unprocessable } from './problem';

@@ -8,8 +8,8 @@ import {
   PAYMENT_METHODS,
   PAYMENT_TERMS,
   REJECT_REASONS,
+  RETURN_STATUSES,
 } from '../domain/order';
-import { RETURN_STATUSES } from '../workflows/return/messages';
 
 /**
  * What the API answers, for the OpenAPI document only (responses are built by the routes and db views; the

@@ -40,6 +40,12 @@ export type CustomerTier = (typeof CUSTOMER_TIERS)[number];
 export const PAYMENT_TERMS = ['prepaid', 'net30'] as const;
 export type PaymentTerms = (typeof PAYMENT_TERMS)[number];
 
+/** A return (RMA) waits for its goods, then is settled by a refund or an exchange, or closed when nothing is owed. */
+export const RETURN_STATUSES = ['AWAITING_RECEIPT', 'RECEIVED', 'REFUNDED', 'EXCHANGED', 'CLOSED'] as const;
+export type ReturnStatus = (typeof RETURN_STATUSES)[number];
+export type ReturnResolution = 'refund' | 'exchange';
+export type ReturnCondition = 'resellable' | 'damaged';
+
 export const FULFILLMENT_MODES = ['auto', 'manual'] as const;
 export type FulfillmentMode = (typeof FULFILLMENT_MODES)[number];
 

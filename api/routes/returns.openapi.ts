@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RETURN_STATUSES } from '../../workflows/return/messages';
+import { RETURN_STATUSES } from '../../domain/order';
 import type { ApiDocRegistry } from '../openapi-registry';
 import { returnView } from '../response-schemas';
 import { receiveReturnSchema } from '../schemas';

@@ -19,10 +19,6 @@ export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
 /** Workflow ID = order ID, so an order's history is found in the Temporal UI by its ID. */
 export const orderWorkflowId = (orderId: string) => orderId;
 
-/** Failure types the API turns into HTTP answers: the order's state forbids it (409), or the request is wrong (422). */
-export const ORDER_STATE_CONFLICT = 'OrderStateConflict';
-export const INVALID_ORDER_REQUEST = 'InvalidOrderRequest';
-
 export interface OrderWorkflowInput {
   orderId: string;
   customerId: string;

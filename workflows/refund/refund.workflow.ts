@@ -1,16 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { OrderActivities } from '../../activities';
+import { STEP_RETRY, type OrderActivities } from '../../contract';
 import type { RefundRequest } from '../order/messages';
 
-const steps = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '500ms',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: ['OrderStateConflict', 'InvalidOrderRequest'],
-  },
-});
+// The credit note step refuses a refund the order's books do not allow, as a non-retryable failure.
+const steps = proxyActivities<OrderActivities>({ startToCloseTimeout: '30s', retry: STEP_RETRY });
 
 /**
  * Refund after the order's workflow completed (workflow ID = the refund's ID, see `refundIdFor`) (support may refund at any time after capture): the credit note

@@ -1,10 +1,10 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { OrderActivities } from '../../activities';
+import { STEP_RETRY, type OrderActivities } from '../../contract';
 
 const { resumeBackorders } = proxyActivities<OrderActivities>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
+  retry: STEP_RETRY,
 });
 
 /** Workflow ID of the restock run that follows one stock receipt (one per ledger movement). */

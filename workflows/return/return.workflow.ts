@@ -1,19 +1,17 @@
-import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { OrderActivities } from '../../activities';
-import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT } from '../order/messages';
-import { receiveReturnUpdate, type ReceivedLine, type ReturnStatus, type ReturnWorkflowInput } from './messages';
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { STEP_RETRY, type OrderActivities, type ReceivedLine, type ReturnAuthorization } from '../../contract';
+import type { ReturnStatus } from '../../domain/order';
+import { conflict, invalid } from '../refusals';
+import { receiveReturnUpdate } from './messages';
 
-const steps = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+const steps = proxyActivities<OrderActivities>({ startToCloseTimeout: '30s', retry: STEP_RETRY });
 
 /**
- * One RMA (SPEC section 3, returns), recorded by the order that opened it: waits for the goods, restocks what is resellable and writes
- * off what is damaged. It returns what was received; the order workflow, its parent, settles the money
- * (refund and credit note) or ships the exchange, since those belong to the order's books.
+ * One RMA (SPEC section 3, returns), recorded by the order that opened it: waits for the goods, restocks what is
+ * resellable and writes off what is damaged. It returns what was received; the order workflow, its parent, settles
+ * the money (refund and credit note) or ships the exchange, since those belong to the order's books.
  */
-export async function returnWorkflow(input: ReturnWorkflowInput): Promise<{ received: ReceivedLine[] }> {
+export async function returnWorkflow(input: ReturnAuthorization): Promise<{ received: ReceivedLine[] }> {
   let status: ReturnStatus = 'AWAITING_RECEIPT';
   let received: ReceivedLine[] | undefined;
 
@@ -26,23 +24,13 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<{ rece
     },
     {
       validator: (request) => {
-        if (status !== 'AWAITING_RECEIPT' || received) {
-          throw ApplicationFailure.create({
-            type: ORDER_STATE_CONFLICT,
-            message: `return ${input.returnId} is ${status}`,
-            nonRetryable: true,
-          });
-        }
+        if (status !== 'AWAITING_RECEIPT' || received) conflict(`return ${input.returnId} is ${status}`);
         const expected = new Map(input.lines.map((line) => [line.sku, line.quantity]));
         const counted = new Map<string, number>();
         for (const line of request.lines) counted.set(line.sku, (counted.get(line.sku) ?? 0) + line.quantity);
         for (const [sku, quantity] of counted) {
           if (quantity > (expected.get(sku) ?? 0)) {
-            throw ApplicationFailure.create({
-              type: INVALID_ORDER_REQUEST,
-              message: `${sku}: ${quantity} received but ${expected.get(sku) ?? 0} on the return`,
-              nonRetryable: true,
-            });
+            invalid(`${sku}: ${quantity} received but ${expected.get(sku) ?? 0} on the return`);
           }
         }
       },

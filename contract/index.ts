@@ -1,0 +1,188 @@
+/**
+ * The contract between the order process (`workflows/`) and its steps (`activities/`): what each activity takes
+ * and gives back, the failure types that cross between them and the API, and the one retry policy. Workflows
+ * import activity types from here only; `createActivities` is checked against `OrderActivities`.
+ */
+import type { AuthorizeResult } from '../adapters/payments/provider';
+import type { CarrierBooking } from '../adapters/carrier/carrier';
+import type { QuantityLine } from '../domain/allocation';
+import type { ApprovalContext } from '../domain/approval';
+import type { Address, ReturnCondition, ReturnResolution, ReturnStatus, ShipmentEventStatus } from '../domain/order';
+import type { Bill, PricedOrder } from '../domain/pricing';
+import type { OrderProgress } from '../domain/timeline';
+
+export type { AuthorizeResult, CarrierBooking };
+
+// ---- Failures ---------------------------------------------------------------------------------------------
+
+/** The order's state forbids the request (the API answers 409). */
+export const ORDER_STATE_CONFLICT = 'OrderStateConflict';
+/** The request is well formed but cannot be applied (the API answers 422). */
+export const INVALID_ORDER_REQUEST = 'InvalidOrderRequest';
+/** Pricing found no record of the order it was started for. */
+export const ORDER_RECORD_MISSING = 'OrderRecordMissing';
+/** The payment provider refused a call for a reason retrying will not cure. */
+export const PAYMENT_PROVIDER_ERROR = 'PaymentProviderError';
+
+// ---- Retries ----------------------------------------------------------------------------------------------
+
+/**
+ * Every step is retried until it succeeds or fails for good (a non-retryable failure): outages of the database, the
+ * payment provider or the carrier end, and each step is idempotent.
+ */
+export const STEP_RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' } as const;
+
+// ---- What the steps take and give back ---------------------------------------------------------------------
+
+export type ValidatedOrder =
+  | ({ valid: true; approval: ApprovalContext; promisedDeliveryDate: string | null } & PricedOrder)
+  | { valid: false; reasons: string[] };
+export type PricedOrderResult = Extract<ValidatedOrder, { valid: true }>;
+
+export interface AllocationRequest {
+  orderId: string;
+  /** The allocation round: with the order, the key of the shipments it makes. */
+  round: number;
+  lines: QuantityLine[];
+  destination: Address;
+  allOrNothing: boolean;
+  /** Warehouses not to use this round (they just came up short on a pick). */
+  excludeWarehouses?: string[];
+  /** An exchange's replacement: reserves stock without counting toward the order's line quantities. */
+  replacement?: boolean;
+}
+
+export interface AllocatedShipment {
+  id: string;
+  warehouse: string;
+  lines: QuantityLine[];
+}
+
+export interface AllocationResult {
+  shipments: AllocatedShipment[];
+  unallocated: QuantityLine[];
+}
+
+export interface PickedLine {
+  sku: string;
+  pickedQuantity: number;
+}
+
+/** A return (RMA): the return workflow's input, and the record the order writes before starting it. */
+export interface ReturnAuthorization {
+  returnId: string;
+  orderId: string;
+  lines: QuantityLine[];
+  reason: string;
+  resolution: ReturnResolution;
+}
+
+export interface ReceivedLine {
+  sku: string;
+  quantity: number;
+  condition: ReturnCondition;
+}
+
+export interface IssuedDocument {
+  number: string;
+  total: number;
+}
+
+/** Every activity of the order, return, refund and restock workflows (implemented in `activities/`). */
+export interface OrderActivities {
+  // The read model the order workflow keeps (activities/order-record.ts)
+  recordOrderTimeline(entries: OrderProgress[]): Promise<void>;
+  /** One entry: orders started before entries were written together still call this. */
+  recordOrderProgress(progress: OrderProgress): Promise<void>;
+
+  // Validation and pricing (activities/pricing.ts)
+  validateAndPriceOrder(input: { orderId: string }): Promise<ValidatedOrder>;
+  releasePromotion(input: { orderId: string }): Promise<void>;
+
+  // Payment (activities/payment.ts)
+  authorizePayment(input: {
+    orderId: string;
+    amount: number;
+    currency: string;
+    token: string;
+  }): Promise<AuthorizeResult>;
+  capturePayment(input: {
+    orderId: string;
+    shipmentId: string;
+    authorizationId: string;
+    amount: number;
+    currency: string;
+  }): Promise<void>;
+  refundPayment(input: {
+    orderId: string;
+    refundId: string;
+    authorizationId: string;
+    amount: number;
+    currency: string;
+    reason: string;
+  }): Promise<void>;
+  voidAuthorization(input: {
+    orderId: string;
+    authorizationId: string;
+    amount: number;
+    currency: string;
+  }): Promise<void>;
+
+  // Stock (activities/inventory.ts)
+  allocateStock(input: AllocationRequest): Promise<AllocationResult>;
+  releaseReservations(input: { orderId: string; shipmentId: string }): Promise<void>;
+  /** Releases the order's unshipped shipments the workflow does not know; returns their IDs. */
+  releaseUnknownShipments(input: { orderId: string; knownShipmentIds: string[] }): Promise<string[]>;
+
+  // Picking (activities/picking.ts)
+  createPickList(input: { orderId: string; shipmentId: string; priority: number }): Promise<{
+    pickListId: string;
+    wave: string;
+  }>;
+  /** Records a pick: what staff confirmed (manual mode), or the simulated warehouse's full pick. */
+  confirmPickList(input: { orderId: string; pickListId: string; lines?: PickedLine[] }): Promise<PickedLine[]>;
+  cancelPickList(input: { pickListId: string }): Promise<void>;
+
+  // Shipping (activities/shipping.ts)
+  shipShipment(input: {
+    orderId: string;
+    shipmentId: string;
+    destination: Address;
+    service: string;
+  }): Promise<CarrierBooking>;
+  recordShipmentEvent(input: {
+    orderId: string;
+    shipmentId: string;
+    status: ShipmentEventStatus;
+    occurredAt?: string;
+    detail?: string;
+    eventKey: string;
+  }): Promise<void>;
+
+  // Invoices and credit notes (activities/invoicing.ts)
+  issueInvoice(input: { orderId: string; shipmentId: string; bill: Bill }): Promise<IssuedDocument>;
+  issueCreditNote(input: { orderId: string; refundId: string; bill: Bill; reason: string }): Promise<IssuedDocument>;
+
+  // Backorders (activities/backorders.ts), for the restock workflow
+  resumeBackorders(input: { sku: string }): Promise<{ resumed: string[] }>;
+
+  // Returns (activities/returns.ts)
+  recordReturn(input: ReturnAuthorization): Promise<void>;
+  receiveReturnGoods(input: { returnId: string; orderId: string; lines: ReceivedLine[] }): Promise<void>;
+  settleReturn(input: {
+    returnId: string;
+    status: ReturnStatus;
+    refundId?: string;
+    creditNote?: string;
+    replacementShipmentId?: string;
+  }): Promise<void>;
+
+  // Refunds after the order's workflow completed (activities/refunds.ts), for the refund workflow
+  creditCompletedOrder(input: {
+    orderId: string;
+    refundId: string;
+    amount?: number;
+    lines?: QuantityLine[];
+    reason: string;
+  }): Promise<{ bill: Bill; creditNote: string; authorizationId: string | null }>;
+}

@@ -1,0 +1,283 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, type PricedOrderResult } from '../../contract';
+import { priceOrder } from '../../domain/pricing';
+import { OrderBook, OrderStopped } from '../../workflows/order/order-book';
+
+/** The order's books and rules on their own, without Temporal: what the order workflow decides with. */
+
+const catalog = new Map([
+  ['MUG', { sku: 'MUG', unitPrice: 1000, currency: 'USD', taxCode: 'STD' }],
+  ['PEN', { sku: 'PEN', unitPrice: 200, currency: 'USD', taxCode: 'STD' }],
+]);
+
+function pricedOrder(lines: { sku: string; quantity: number }[]): PricedOrderResult {
+  const priced = priceOrder({
+    currency: 'USD',
+    lines,
+    catalog,
+    taxRates: [],
+    destination: { country: 'US', region: 'NY' },
+    shipping: { service: 'ground', amount: 500 },
+  });
+  const approval = {
+    total: priced.totals.total,
+    approvalLimit: 1_000_000,
+    paymentTerms: 'prepaid' as const,
+    creditLimit: 0,
+    outstandingReceivables: 0,
+    lines: lines.map((line) => ({ ...line, maxOrderQuantity: null })),
+  };
+  return { valid: true, approval, promisedDeliveryDate: null, ...priced };
+}
+
+/** A priced order approved in full: 3 MUG and 5 PEN. */
+function approvedBook(): OrderBook {
+  const book = new OrderBook('ORD-1');
+  book.recordPricing(
+    pricedOrder([
+      { sku: 'MUG', quantity: 3 },
+      { sku: 'PEN', quantity: 5 },
+    ]),
+  );
+  book.approveQuantities(
+    new Map([
+      ['MUG', 3],
+      ['PEN', 5],
+    ]),
+  );
+  return book;
+}
+
+/** The failure type a refusal throws (the API answers 409 for a conflict, 422 for an invalid request). */
+function refusal(action: () => unknown): string | undefined {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ApplicationFailure) return error.type ?? undefined;
+    throw error;
+  }
+  return undefined;
+}
+
+/** Allocates, picks in full and ships one shipment of the given lines, billing it as captured. */
+function shipAndCapture(book: OrderBook, id: string, lines: { sku: string; quantity: number }[]) {
+  book.allocated({ id, warehouse: 'W1', lines });
+  const shipment = book.shipmentOf(id);
+  book.recordPick(
+    shipment,
+    lines.map((line) => ({ sku: line.sku, pickedQuantity: line.quantity })),
+  );
+  shipment.status = 'shipped';
+  book.shipped(shipment);
+  const bill = book.billFor(shipment);
+  shipment.capturedAmount = bill.total;
+  shipment.invoiceNumber = `INV-${id}`;
+  return { shipment, bill };
+}
+
+describe('the order book', () => {
+  it('allocates what was approved, and cancels what the approver took off', () => {
+    const book = new OrderBook('ORD-1');
+    book.recordPricing(
+      pricedOrder([
+        { sku: 'MUG', quantity: 3 },
+        { sku: 'PEN', quantity: 5 },
+      ]),
+    );
+    book.approveQuantities(
+      new Map([
+        ['MUG', 1],
+        ['PEN', 5],
+      ]),
+    );
+    expect(book.state.lines.map((line) => [line.sku, line.approvedQuantity, line.cancelledQuantity])).toEqual([
+      ['MUG', 1, 2],
+      ['PEN', 5, 0],
+    ]);
+    expect(book.openQuantities()).toEqual([
+      { sku: 'MUG', quantity: 1 },
+      { sku: 'PEN', quantity: 5 },
+    ]);
+  });
+
+  it('refuses approvals that do not fit the order, and approvals once decided', () => {
+    const book = new OrderBook('ORD-1');
+    book.recordPricing(pricedOrder([{ sku: 'MUG', quantity: 3 }]));
+    expect(refusal(() => book.validateApproval(undefined))).toBe(ORDER_STATE_CONFLICT);
+    book.enterStatus('AWAITING_APPROVAL', {});
+    expect(refusal(() => book.validateApproval([{ sku: 'MUG', approvedQuantity: 2 }]))).toBeUndefined();
+    expect(refusal(() => book.validateApproval([{ sku: 'TEA', approvedQuantity: 1 }]))).toBe(INVALID_ORDER_REQUEST);
+    expect(refusal(() => book.validateApproval([{ sku: 'MUG', approvedQuantity: 4 }]))).toBe(INVALID_ORDER_REQUEST);
+    book.approvalDecision = { approved: false, reason: 'too much' };
+    expect(refusal(() => book.requireAwaitingApproval())).toBe(ORDER_STATE_CONFLICT);
+  });
+
+  it('tracks reservations, short picks and shipments on the lines', () => {
+    const book = approvedBook();
+    book.allocated({
+      id: 'ORD-1-S1',
+      warehouse: 'W1',
+      lines: [
+        { sku: 'MUG', quantity: 3 },
+        { sku: 'PEN', quantity: 5 },
+      ],
+    });
+    expect(book.openQuantities()).toEqual([]);
+    expect(book.lineOf('MUG').reservedQuantity).toBe(3);
+
+    const shipment = book.shipmentOf('ORD-1-S1');
+    const shorts = book.recordPick(shipment, [
+      { sku: 'MUG', pickedQuantity: 1 },
+      { sku: 'PEN', pickedQuantity: 5 },
+    ]);
+    expect(shorts).toEqual(['2 × MUG']);
+    expect(shipment.lines).toEqual([
+      { sku: 'MUG', quantity: 1 },
+      { sku: 'PEN', quantity: 5 },
+    ]);
+    expect(book.openQuantities()).toEqual([{ sku: 'MUG', quantity: 2 }]);
+    expect(book.shortWarehouses).toEqual(new Set(['W1']));
+    expect(book.lineOf('MUG')).toMatchObject({ pickedQuantity: 1, reservedQuantity: 1 });
+
+    shipment.status = 'shipped';
+    book.shipped(shipment);
+    expect(book.lineOf('MUG')).toMatchObject({ shippedQuantity: 1, reservedQuantity: 0 });
+    expect(book.moreToShip()).toBe(true);
+    book.cancelUnits([{ sku: 'MUG', quantity: 2 }], 'backorder_expired');
+    expect(book.moreToShip()).toBe(false);
+    expect(book.lineOf('MUG').cancelledQuantity).toBe(2);
+    expect(book.state.reasons).toEqual(['backorder_expired: 2 × MUG']);
+  });
+
+  it('refuses pick confirmations for lists that are not open or lines not on them', () => {
+    const book = approvedBook();
+    book.allocated({ id: 'ORD-1-S1', warehouse: 'W1', lines: [{ sku: 'MUG', quantity: 3 }] });
+    const list = 'PL-ORD-1-S1';
+    expect(refusal(() => book.validatePickConfirmation(list, [{ sku: 'MUG', pickedQuantity: 2 }]))).toBeUndefined();
+    expect(refusal(() => book.validatePickConfirmation('PL-ORD-1-S9', []))).toBe(ORDER_STATE_CONFLICT);
+    expect(refusal(() => book.validatePickConfirmation(list, [{ sku: 'PEN', pickedQuantity: 1 }]))).toBe(
+      INVALID_ORDER_REQUEST,
+    );
+    expect(refusal(() => book.validatePickConfirmation(list, [{ sku: 'MUG', pickedQuantity: 4 }]))).toBe(
+      INVALID_ORDER_REQUEST,
+    );
+    expect(refusal(() => book.validatePickConfirmation(list, [{ sku: 'MUG', pickedQuantity: 1.5 }]))).toBe(
+      INVALID_ORDER_REQUEST,
+    );
+    book.pickConfirmations.set(list, [{ sku: 'MUG', pickedQuantity: 3 }]);
+    expect(refusal(() => book.validatePickConfirmation(list, []))).toBe(ORDER_STATE_CONFLICT);
+  });
+
+  it('allows cancellation until nothing is left to ship', () => {
+    const book = approvedBook();
+    book.enterStatus('AUTHORIZING', {});
+    expect(book.cancellationBlocker()).toBeUndefined();
+    book.enterStatus('ALLOCATED', {});
+    book.allocated({
+      id: 'ORD-1-S1',
+      warehouse: 'W1',
+      lines: [
+        { sku: 'MUG', quantity: 3 },
+        { sku: 'PEN', quantity: 5 },
+      ],
+    });
+    expect(book.cancellationBlocker()).toBeUndefined();
+    book.handingOver.add('ORD-1-S1');
+    expect(book.cancellationBlocker()).toMatch(/being handed to the carrier/);
+    book.handingOver.delete('ORD-1-S1');
+    book.shipmentOf('ORD-1-S1').status = 'shipped';
+    book.enterStatus('SHIPPED', {});
+    expect(book.cancellationBlocker()).toMatch(/nothing is left to ship/);
+    book.enterStatus('CANCELLED', {});
+    expect(book.cancellationBlocker()).toBe('order is already CANCELLED');
+  });
+
+  it('stops the order when a cancellation was asked for', () => {
+    const book = approvedBook();
+    expect(() => book.stopIfCancelled()).not.toThrow();
+    book.cancelRequest = { reason: 'customer changed their mind' };
+    expect(() => book.stopIfCancelled()).toThrow(OrderStopped);
+  });
+
+  it('bills the shipping once and each unit at its price, together equal to the order', () => {
+    const book = approvedBook();
+    book.state.authorization = { id: 'auth-1', amount: book.amountToAuthorize() };
+    const first = shipAndCapture(book, 'ORD-1-S1', [{ sku: 'MUG', quantity: 2 }]);
+    const second = shipAndCapture(book, 'ORD-1-S2', [
+      { sku: 'MUG', quantity: 1 },
+      { sku: 'PEN', quantity: 5 },
+    ]);
+    expect(first.bill.shipping).toBe(500);
+    expect(second.bill.shipping).toBe(0);
+    expect(first.bill.total + second.bill.total).toBe(book.priced!.totals.total);
+    expect(book.uncapturedAmount()).toBe(0);
+  });
+
+  it('cancels everything unshipped after compensation', () => {
+    const book = approvedBook();
+    shipAndCapture(book, 'ORD-1-S1', [{ sku: 'MUG', quantity: 1 }]);
+    book.allocated({ id: 'ORD-1-S2', warehouse: 'W2', lines: [{ sku: 'PEN', quantity: 5 }] });
+    book.cancelEverythingUnshipped();
+    expect(book.shipmentOf('ORD-1-S2').status).toBe('cancelled');
+    expect(book.state.lines.map((line) => [line.sku, line.reservedQuantity, line.cancelledQuantity])).toEqual([
+      ['MUG', 0, 2],
+      ['PEN', 0, 5],
+    ]);
+    expect(book.openQuantities()).toEqual([]);
+  });
+});
+
+describe('refunds and returns', () => {
+  it('refuses refunds before anything is charged, and of more than is charged and not refunded', () => {
+    const book = approvedBook();
+    book.state.authorization = { id: 'auth-1', amount: book.amountToAuthorize() };
+    const { afterSales } = book;
+    expect(refusal(() => afterSales.refundCharge({ amount: 100 }))).toBe(ORDER_STATE_CONFLICT);
+    const { bill } = shipAndCapture(book, 'ORD-1-S1', [{ sku: 'MUG', quantity: 1 }]);
+    expect(refusal(() => afterSales.refundCharge({}))).toBe(INVALID_ORDER_REQUEST);
+    expect(refusal(() => afterSales.refundCharge({ amount: 0 }))).toBe(INVALID_ORDER_REQUEST);
+    expect(refusal(() => afterSales.refundCharge({ amount: bill.total + 1 }))).toBe(ORDER_STATE_CONFLICT);
+    expect(refusal(() => afterSales.refundCharge({ lines: [{ sku: 'MUG', quantity: 2 }] }))).toBe(ORDER_STATE_CONFLICT);
+    expect(refusal(() => afterSales.refundCharge({ lines: [{ sku: 'PEN', quantity: 1 }] }))).toBe(ORDER_STATE_CONFLICT);
+    expect(afterSales.refundCharge({ lines: [{ sku: 'MUG', quantity: 1 }] }).total).toBe(1000);
+  });
+
+  it('counts a refund under way against what may still be refunded, and gives it back if it fails', () => {
+    const book = approvedBook();
+    book.state.authorization = { id: 'auth-1', amount: book.amountToAuthorize() };
+    const { afterSales } = book;
+    shipAndCapture(book, 'ORD-1-S1', [{ sku: 'MUG', quantity: 1 }]);
+    const charge = afterSales.refundCharge({ lines: [{ sku: 'MUG', quantity: 1 }] });
+    expect(afterSales.refundStarted(charge, [{ sku: 'MUG', quantity: 1 }])).toBe('ORD-1:refund:1');
+    expect(refusal(() => afterSales.refundCharge({ lines: [{ sku: 'MUG', quantity: 1 }] }))).toBe(ORDER_STATE_CONFLICT);
+    afterSales.refundFailed([{ sku: 'MUG', quantity: 1 }]);
+    afterSales.refundEnded(charge);
+    expect(afterSales.refundCharge({ lines: [{ sku: 'MUG', quantity: 1 }] }).total).toBe(1000);
+    expect(afterSales.tryRefundCharge([{ sku: 'PEN', quantity: 1 }])).toBeUndefined();
+  });
+
+  it('accepts returns only in the return window and of units shipped and not on a return', () => {
+    const book = approvedBook();
+    shipAndCapture(book, 'ORD-1-S1', [{ sku: 'MUG', quantity: 2 }]);
+    const { afterSales } = book;
+    const request = { lines: [{ sku: 'MUG', quantity: 2 }], reason: 'broken', resolution: 'refund' as const };
+    expect(refusal(() => afterSales.validateReturn(request))).toBe(ORDER_STATE_CONFLICT);
+    afterSales.returnWindowOpen = true;
+    expect(refusal(() => afterSales.validateReturn(request))).toBeUndefined();
+    expect(refusal(() => afterSales.validateReturn({ ...request, lines: [{ sku: 'MUG', quantity: 3 }] }))).toBe(
+      ORDER_STATE_CONFLICT,
+    );
+    afterSales.returnOpened('ORD-1/return-1', request);
+    expect(afterSales.openReturns).toBe(1);
+    expect(refusal(() => afterSales.validateReturn({ ...request, lines: [{ sku: 'MUG', quantity: 1 }] }))).toBe(
+      ORDER_STATE_CONFLICT,
+    );
+    const received = afterSales.returnReceived('ORD-1/return-1', [
+      { sku: 'MUG', quantity: 1 },
+      { sku: 'MUG', quantity: 1 },
+    ]);
+    expect(received).toEqual([{ sku: 'MUG', quantity: 2 }]);
+    expect(book.lineOf('MUG').returnedQuantity).toBe(2);
+    expect(afterSales.returnOf('ORD-1/return-1').status).toBe('RECEIVED');
+  });
+});

@@ -1,0 +1,333 @@
+import type { AllocatedShipment, PickedLine, PricedOrderResult } from '../../contract';
+import type { QuantityLine } from '../../domain/allocation';
+import { applyApproval, type ApprovedLine } from '../../domain/approval';
+import { pickListIdFor } from '../../domain/ids';
+import {
+  WITH_CARRIER_STATUSES,
+  isTerminal,
+  type CancelReason,
+  type OrderStatus,
+  type RejectReason,
+  type ShipmentEventStatus,
+} from '../../domain/order';
+import { billFor, type Bill } from '../../domain/pricing';
+import type { OrderProgress } from '../../domain/timeline';
+import { conflict, invalid } from '../refusals';
+import { AfterSales } from './after-sales';
+import type { ApproveRequest, OrderState, ShipmentState } from './messages';
+
+/** Thrown inside the workflow to end the order early; compensations run before the final status is written. */
+export class OrderStopped extends Error {
+  constructor(
+    readonly status: 'CANCELLED' | 'REJECTED',
+    readonly reason: CancelReason | RejectReason,
+    readonly reasons: string[],
+  ) {
+    super(`${status}: ${reason}`);
+  }
+}
+
+export type ApprovalDecision = ({ approved: true } & ApproveRequest) | { approved: false; reason: string };
+
+export function isWithCarrier(shipment: ShipmentState): boolean {
+  return WITH_CARRIER_STATUSES.includes(shipment.status);
+}
+
+export function unitsText(lines: readonly QuantityLine[]): string {
+  return lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
+}
+
+/**
+ * One order's books as its workflow keeps them: the state the query shows (lines, shipments, refunds, returns),
+ * what people have asked of it, and the rules that follow from them (what is left to allocate, what may still be
+ * cancelled, refunded or returned). Plain TypeScript without Temporal, so every rule is unit-tested on its own.
+ * Refusals throw the failures the API answers 409 or 422 with.
+ */
+export class OrderBook {
+  readonly state: OrderState;
+  /** The order as pricing left it: the prices every bill and refund is made from. */
+  priced: PricedOrderResult | undefined;
+
+  // What people have asked of the order.
+  cancelRequest: { reason: string } | undefined;
+  approvalDecision: ApprovalDecision | undefined;
+  resumeRequested = false;
+  readonly pickConfirmations = new Map<string, PickedLine[]>();
+
+  // Allocation and shipping.
+  /** Approved units not yet on a live shipment, per SKU. */
+  private readonly toAllocate = new Map<string, number>();
+  allocationRound = 0;
+  /** Allocations tried (or given up on, when a backorder expires): a resume waits for the next one. */
+  allocationAttempts = 0;
+  backorderExpired = false;
+  /** Warehouses that came up short on a pick: the shortfall is allocated elsewhere until stock is resumed. */
+  readonly shortWarehouses = new Set<string>();
+  /** Shipments between the carrier's booking and the order knowing it: no longer cancellable. */
+  readonly handingOver = new Set<string>();
+  /** The order's shipping charge goes on its first bill only. */
+  shippingBilled = false;
+  /** Numbers carrier events that carry no time of their own, so each is recorded once and none is merged. */
+  carrierEventCount = 0;
+
+  /** Refunds and returns: what may still be refunded or returned, and what is under way. */
+  readonly afterSales = new AfterSales(this);
+
+  constructor(orderId: string) {
+    this.state = { orderId, status: 'PENDING', reasons: [], lines: [], shipments: [], refunds: [], returns: [] };
+  }
+
+  // ---- Status ------------------------------------------------------------------------------------------------
+
+  enterStatus(status: OrderStatus, extra: Partial<OrderProgress>): void {
+    this.state.status = status;
+    this.state.waitingFor = undefined;
+    if (extra.reasons) this.state.reasons = extra.reasons;
+    if (extra.cancelReason) this.state.cancelReason = extra.cancelReason;
+    if (extra.rejectReason) this.state.rejectReason = extra.rejectReason;
+  }
+
+  stopIfCancelled(): void {
+    if (this.cancelRequest) throw new OrderStopped('CANCELLED', 'requested', [this.cancelRequest.reason]);
+  }
+
+  /** Cancellation is refused once nothing is left to ship (SPEC section 3): shipped or being handed over. */
+  cancellationBlocker(): string | undefined {
+    const { state } = this;
+    if (isTerminal(state.status)) return `order is already ${state.status}`;
+    const stillToShip =
+      this.openQuantities().length > 0 ||
+      state.shipments.some(
+        (shipment) => !isWithCarrier(shipment) && shipment.status !== 'cancelled' && !this.handingOver.has(shipment.id),
+      );
+    if (state.status === 'PENDING' || state.status === 'AWAITING_APPROVAL' || state.status === 'AUTHORIZING') {
+      return undefined;
+    }
+    if (!stillToShip) {
+      return this.handingOver.size > 0
+        ? 'order is being handed to the carrier: use a return once it has shipped'
+        : `order is ${state.status}: nothing is left to ship, use a return instead`;
+    }
+    return undefined;
+  }
+
+  requireWaitingForStock(): void {
+    if (this.state.waitingFor !== 'stock') conflict(`order is ${this.state.status} and not waiting for stock`);
+  }
+
+  requireWithCarrier(shipmentId: string): void {
+    const shipment = this.findShipment(shipmentId);
+    if (!shipment || !isWithCarrier(shipment)) conflict(`shipment ${shipmentId} is not with a carrier`);
+  }
+
+  // ---- Pricing and approval ----------------------------------------------------------------------------------
+
+  recordPricing(result: PricedOrderResult): void {
+    this.priced = result;
+    this.state.totals = result.totals;
+    this.state.promisedDeliveryDate = result.promisedDeliveryDate;
+    this.state.lines = result.lines.map((line) => ({
+      sku: line.sku,
+      quantity: line.quantity,
+      approvedQuantity: 0,
+      reservedQuantity: 0,
+      pickedQuantity: 0,
+      shippedQuantity: 0,
+      deliveredQuantity: 0,
+      returnedQuantity: 0,
+      cancelledQuantity: 0,
+    }));
+  }
+
+  requireAwaitingApproval(): void {
+    if (this.state.status !== 'AWAITING_APPROVAL' || this.approvalDecision) {
+      conflict(`order is ${this.state.status}, not awaiting approval`);
+    }
+  }
+
+  /** Refuses an approval that does not fit the order's lines (unknown SKU, more than ordered, zero of everything). */
+  validateApproval(lines: ApprovedLine[] | undefined): void {
+    this.requireAwaitingApproval();
+    const result = applyApproval(this.state.lines, lines);
+    if (!result.ok) invalid(result.errors.join('; '));
+  }
+
+  /** The approved quantity per SKU becomes what is allocated; the rest of each line is cancelled. */
+  approveQuantities(approved: ReadonlyMap<string, number>): void {
+    for (const line of this.state.lines) {
+      line.approvedQuantity = approved.get(line.sku) ?? 0;
+      line.cancelledQuantity = line.quantity - line.approvedQuantity;
+      if (line.approvedQuantity > 0) this.toAllocate.set(line.sku, line.approvedQuantity);
+    }
+  }
+
+  // ---- Allocation, picking, shipping -------------------------------------------------------------------------
+
+  openQuantities(): QuantityLine[] {
+    return [...this.toAllocate].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
+  }
+
+  anythingShipped(): boolean {
+    return this.state.shipments.some(isWithCarrier);
+  }
+
+  allocated(shipment: AllocatedShipment): void {
+    this.state.shipments.push({
+      id: shipment.id,
+      warehouse: shipment.warehouse,
+      lines: shipment.lines.map((line) => ({ ...line })),
+      status: 'allocated',
+    });
+    for (const line of shipment.lines) {
+      this.lineOf(line.sku).reservedQuantity += line.quantity;
+      this.toAllocate.set(line.sku, (this.toAllocate.get(line.sku) ?? 0) - line.quantity);
+    }
+  }
+
+  allocatedReplacement(shipment: AllocatedShipment): void {
+    this.state.shipments.push({
+      id: shipment.id,
+      warehouse: shipment.warehouse,
+      lines: shipment.lines.map((line) => ({ ...line })),
+      status: 'allocated',
+      replacement: true,
+    });
+  }
+
+  /** A short pick shrinks the shipment; the missing units go back to be allocated again. Returns the shortfalls. */
+  recordPick(shipment: ShipmentState, picked: readonly PickedLine[]): string[] {
+    const shorts: string[] = [];
+    for (const line of picked) {
+      const planned = shipment.lines.find((candidate) => candidate.sku === line.sku)!;
+      const short = planned.quantity - line.pickedQuantity;
+      this.lineOf(line.sku).pickedQuantity += line.pickedQuantity;
+      if (short > 0) {
+        shorts.push(`${short} × ${line.sku}`);
+        this.shortWarehouses.add(shipment.warehouse);
+        this.lineOf(line.sku).reservedQuantity -= short;
+        this.toAllocate.set(line.sku, (this.toAllocate.get(line.sku) ?? 0) + short);
+        planned.quantity = line.pickedQuantity;
+      }
+    }
+    shipment.lines = shipment.lines.filter((line) => line.quantity > 0);
+    return shorts;
+  }
+
+  /** Refuses a pick confirmation for a pick list that is not open, or with lines that do not fit it. */
+  validatePickConfirmation(pickListId: string, lines: readonly PickedLine[]): void {
+    // Staff may confirm as soon as the pick list is listed, even before the workflow has heard it was created.
+    const shipment = this.shipmentOfPickList(pickListId);
+    const open = shipment?.status === 'allocated' || shipment?.status === 'picking';
+    if (!shipment || !open || this.pickConfirmations.has(pickListId)) {
+      conflict(`pick list ${pickListId} is not open for picking`);
+    }
+    for (const line of lines) {
+      const planned = shipment.lines.find((candidate) => candidate.sku === line.sku);
+      if (!planned) invalid(`${line.sku} is not on pick list ${pickListId}`);
+      if (!Number.isInteger(line.pickedQuantity) || line.pickedQuantity < 0 || line.pickedQuantity > planned.quantity) {
+        invalid(`${line.sku}: pickedQuantity must be a whole number from 0 to ${planned.quantity}`);
+      }
+    }
+  }
+
+  /** The shipment's units left the warehouse: they count as shipped, no longer reserved. */
+  shipped(shipment: ShipmentState): void {
+    for (const line of shipment.lines) {
+      this.lineOf(line.sku).shippedQuantity += line.quantity;
+      this.lineOf(line.sku).reservedQuantity -= line.quantity;
+    }
+  }
+
+  /** A carrier's status for a shipment; a delivery counts the units as delivered on the order's lines. */
+  carrierReported(shipment: ShipmentState, status: ShipmentEventStatus): void {
+    shipment.status = status;
+    if (status === 'delivered' && !shipment.replacement) {
+      for (const line of shipment.lines) this.lineOf(line.sku).deliveredQuantity += line.quantity;
+    }
+  }
+
+  /** Whether more of the order is still to ship: units to allocate, or shipments not yet handed over. */
+  moreToShip(): boolean {
+    return (
+      this.openQuantities().length > 0 ||
+      this.state.shipments.some((other) => other.status === 'allocated' || other.status === 'picking')
+    );
+  }
+
+  /** Units that will never ship (unavailable, expired backorder): cancelled on their lines. */
+  cancelUnits(lines: readonly QuantityLine[], reason: CancelReason): void {
+    for (const line of lines) {
+      this.lineOf(line.sku).cancelledQuantity += line.quantity;
+      this.toAllocate.set(line.sku, (this.toAllocate.get(line.sku) ?? 0) - line.quantity);
+    }
+    this.state.reasons = [`${reason}: ${unitsText(lines)}`];
+  }
+
+  /** After compensation: what has not shipped is cancelled, on the shipments and on the lines. */
+  cancelEverythingUnshipped(): void {
+    for (const shipment of this.state.shipments) if (!isWithCarrier(shipment)) shipment.status = 'cancelled';
+    for (const line of this.state.lines) {
+      line.reservedQuantity = 0;
+      line.cancelledQuantity = line.quantity - line.shippedQuantity;
+    }
+    this.toAllocate.clear();
+  }
+
+  // ---- Billing -----------------------------------------------------------------------------------------------
+
+  /** What one shipment costs: its units after what earlier bills charged, with the shipping on the first bill. */
+  billFor(shipment: ShipmentState): Bill {
+    const priced = this.priced!;
+    const billedBefore = new Map<string, number>();
+    for (const other of this.state.shipments) {
+      if (other.invoiceNumber) {
+        for (const line of other.lines) billedBefore.set(line.sku, (billedBefore.get(line.sku) ?? 0) + line.quantity);
+      }
+    }
+    const charge = billFor(
+      { ...priced, currency: priced.totals.currency },
+      billedBefore,
+      shipment.lines,
+      !this.shippingBilled,
+    );
+    this.shippingBilled = true;
+    return charge;
+  }
+
+  /** What the card is authorized for: the approved units at their prices, with shipping. */
+  amountToAuthorize(): number {
+    const priced = this.priced!;
+    const approvedUnits = this.state.lines.map((line) => ({ sku: line.sku, quantity: line.approvedQuantity }));
+    return billFor({ ...priced, currency: priced.totals.currency }, new Map(), approvedUnits, true).total;
+  }
+
+  /** The part of the card authorization that nothing has captured. */
+  uncapturedAmount(): number {
+    const authorization = this.state.authorization;
+    if (!authorization) return 0;
+    const captured = this.state.shipments.reduce((total, shipment) => total + (shipment.capturedAmount ?? 0), 0);
+    return authorization.amount - captured;
+  }
+
+  // ---- Lookups -----------------------------------------------------------------------------------------------
+
+  lineOf(sku: string) {
+    const line = this.state.lines.find((candidate) => candidate.sku === sku);
+    if (!line) throw new Error(`order ${this.state.orderId} has no line ${sku}`);
+    return line;
+  }
+
+  shipmentOf(id: string): ShipmentState {
+    const shipment = this.state.shipments.find((candidate) => candidate.id === id);
+    if (!shipment) throw new Error(`order ${this.state.orderId} has no shipment ${id}`);
+    return shipment;
+  }
+
+  shipmentOfPickList(pickListId: string): ShipmentState | undefined {
+    return this.state.shipments.find((candidate) => pickListIdFor(candidate.id) === pickListId);
+  }
+
+  findShipment(id: string): ShipmentState | undefined {
+    return this.state.shipments.find((candidate) => candidate.id === id);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * The order workflow's patches, oldest first. Each names a change to the commands a running order issues: orders
+ * started before it replay the old branch (`patched(ID)` is false for them), new ones take the new branch. How to
+ * retire one: README, "Changing workflow code".
+ */
+
+/** Allocation, invoicing and carrier events run as local activities (they were activities). */
+export const DATABASE_STEPS_AS_LOCAL_ACTIVITIES = 'database-steps-as-local-activities';
+/** The first database write after an accepted Update is an activity, so it cannot outlive an unrecorded Update. */
+export const WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY = 'writes-after-updates-wait-for-history';
+/** Local activities run one at a time, so a replay resolves them in the order the first run did. */
+export const ONE_LOCAL_ACTIVITY_AT_A_TIME = 'one-local-activity-at-a-time';
+/** A refund sent with an Idempotency-Key is named by it, as after completion. */
+export const REFUND_ID_FROM_UPDATE = 'refund-id-from-update';
+/** Stock reserved by an allocation whose workflow task was lost is released after compensation and backorders. */
+export const RELEASE_UNKNOWN_SHIPMENTS = 'release-unknown-shipments';
+/** Timeline entries are written together, once per workflow task (they were one local activity each). */
+export const TIMELINE_WRITTEN_IN_BATCHES = 'timeline-written-in-batches';

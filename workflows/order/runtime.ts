@@ -1,0 +1,205 @@
+import {
+  condition,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { STEP_RETRY, type OrderActivities } from '../../contract';
+import type { OrderStatus } from '../../domain/order';
+import { changesOrderLines, type OrderProgress } from '../../domain/timeline';
+import type { OrderState } from './messages';
+import type { OrderBook } from './order-book';
+import {
+  DATABASE_STEPS_AS_LOCAL_ACTIVITIES,
+  ONE_LOCAL_ACTIVITY_AT_A_TIME,
+  TIMELINE_WRITTEN_IN_BATCHES,
+  WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY,
+} from './patches';
+import { OrderStatusKey } from './search-attributes';
+
+/** Steps that call outside systems, or that a cancellation may arrive during (pricing, picking). */
+export const activities = proxyActivities<OrderActivities>({ startToCloseTimeout: '30s', retry: STEP_RETRY });
+// Read-model writes are quick database statements: local activities spare them a round trip to the server.
+const readModel = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '10s' });
+/**
+ * Allocation, invoicing and carrier events only touch the database (idempotent, milliseconds): as local
+ * activities each spares the server an activity task and mostly the order a workflow task (issue 6 bench: 84 ->
+ * ~69 history events per order). Outside systems (payment provider, carrier) stay activities, and so do the steps
+ * a cancellation may arrive during (pricing, picking): a running local activity holds the workflow task, so an
+ * Update would wait for the step to end.
+ */
+const databaseSteps = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '30s', retry: STEP_RETRY });
+
+type Activities = typeof activities;
+
+/** A one-line summary the Temporal UI shows on a step's activity: what this call does, with its figures. */
+export function summary(text: string): { summary: string } {
+  return { summary: text };
+}
+
+/**
+ * The Temporal mechanics under one order: its status as the Temporal UI and the read model see it, the timeline
+ * written once per workflow task, database steps as local activities one at a time, and which accepted Updates are
+ * known to be in the history. The steps call `setStatus`, `recordEvent` and `databaseStep`; nothing here is a
+ * business rule.
+ */
+export class OrderRuntime {
+  // Patches are asked in the order orders have always asked them (see patches.ts).
+  /** An order started before these steps became local activities replays, and finishes, with activities. */
+  private readonly inWorker = patched(DATABASE_STEPS_AS_LOCAL_ACTIVITIES) ? databaseSteps : activities;
+  /** Orders started before writes waited for Updates to be recorded replay without it (see `databaseWrite`). */
+  private readonly writesWaitForUpdates = patched(WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY);
+  /** ... and before local activities ran one at a time (see `oneLocalActivityAtATime`). */
+  private readonly localActivitiesInTurn = patched(ONE_LOCAL_ACTIVITY_AT_A_TIME);
+  private localActivityTurn: Promise<unknown> = Promise.resolve();
+  private localActivitiesInFlight = 0;
+  /** ... and before timeline entries were written together (see `writeTimelineWhenIdle`). */
+  readonly timelineInBatches = patched(TIMELINE_WRITTEN_IN_BATCHES);
+  /** Timeline entries made and not yet written, and the write under way. */
+  private readonly unwrittenTimeline: OrderProgress[] = [];
+  private timelineWrite: { changesLines: boolean; done: Promise<void> } | undefined;
+  /** Updates accepted by this order, and how many of them are known to be in its history. */
+  private acceptedUpdates = 0;
+  private recordedUpdates = 0;
+  private eventSeq = 0;
+
+  constructor(private readonly book: OrderBook) {}
+
+  private get state(): OrderState {
+    return this.book.state;
+  }
+
+  /** Starts the timeline writer (orders that write it in batches). */
+  startTimelineWriter(): void {
+    if (this.timelineInBatches) void this.writeTimelineWhenIdle();
+  }
+
+  /** Whether every timeline entry made so far is written: the order ends only then. */
+  timelineWritten(): boolean {
+    return this.unwrittenTimeline.length === 0 && this.timelineWrite === undefined;
+  }
+
+  async setStatus(status: OrderStatus, message: string, extra: Partial<OrderProgress> = {}): Promise<void> {
+    this.book.enterStatus(status, extra);
+    // The Temporal UI's current details always say where the order is; a wait replaces them with what it waits for.
+    setCurrentDetails(`**${status}** · ${message}`);
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    await this.recordEvent({ type: 'status', message, status, ...extra });
+  }
+
+  /** What the order waits for, shown on the query and as the workflow's current details in the Temporal UI. */
+  waitFor(what: NonNullable<OrderState['waitingFor']>, details: string): void {
+    this.state.waitingFor = what;
+    setCurrentDetails(details);
+  }
+
+  async recordEvent(event: Omit<OrderProgress, 'orderId' | 'seq'>): Promise<void> {
+    this.eventSeq += 1;
+    const progress = { orderId: this.state.orderId, seq: this.eventSeq, ...event };
+    if (this.timelineInBatches) {
+      this.unwrittenTimeline.push(progress);
+      return;
+    }
+    await this.databaseWrite(readModel, (proxy) =>
+      proxy.recordOrderProgress.executeWithOptions(summary(event.message), [progress]),
+    );
+  }
+
+  /** A step that only touches the database: a local activity where the order's history allows (see `databaseWrite`). */
+  databaseStep<Result>(write: (proxy: Activities) => Promise<Result>): Promise<Result> {
+    return this.databaseWrite(this.inWorker, write);
+  }
+
+  /** Wraps an Update handler: counts the Update as accepted but not yet known to be in the history. */
+  accepted<Args extends unknown[], Reply>(
+    handler: (...args: Args) => Promise<Reply>,
+  ): (...args: Args) => Promise<Reply> {
+    return (...args) => {
+      this.acceptedUpdates += 1;
+      return handler(...args);
+    };
+  }
+
+  /**
+   * Timeline entries are written together: the ones made since the last write, as one local activity, once the order
+   * waits for anything but a local activity (a step, a timer, a person, the end). A workflow task does not complete
+   * while a local activity runs, so the read model still follows each task that changed the order, with about one
+   * write per task instead of one per entry.
+   */
+  private async writeTimelineWhenIdle(): Promise<void> {
+    for (;;) {
+      await condition(
+        () =>
+          this.unwrittenTimeline.length > 0 && this.localActivitiesInFlight === 0 && this.timelineWrite === undefined,
+      );
+      await this.writeTimeline();
+    }
+  }
+
+  private async writeTimeline(): Promise<void> {
+    const entries = this.unwrittenTimeline.splice(0);
+    const recording = summary(entries.map((entry) => entry.message).join(' · '));
+    const done = this.databaseWrite(
+      readModel,
+      (proxy) => proxy.recordOrderTimeline.executeWithOptions(recording, [entries]),
+      { timeline: true },
+    );
+    this.timelineWrite = { changesLines: entries.some(changesOrderLines), done };
+    try {
+      await done;
+    } finally {
+      this.timelineWrite = undefined;
+    }
+  }
+
+  /** Before a database step: the entries that change order lines (an approval, cancelled units) are written first. */
+  private async writeEntriesStepsCountOn(): Promise<void> {
+    while (this.timelineWrite?.changesLines || this.unwrittenTimeline.some(changesOrderLines)) {
+      await (this.timelineWrite ? this.timelineWrite.done.catch(() => undefined) : this.writeTimeline());
+    }
+  }
+
+  /**
+   * Local activities of this order, one at a time. A worker replaying a workflow task (its cache lost, e.g. after a
+   * kill -9) resolves that task's local activities in the order they were started, while the first run resolved them
+   * as they finished; with two coroutines each waiting on one (billing, a carrier event), the next steps were then
+   * started in another order and took each other's recorded results (chaos run: an invoice step handed a timeline
+   * write's empty result, and the order stuck on a failing workflow task). With one in flight at a time, both runs
+   * resolve them in the same order.
+   */
+  private oneLocalActivityAtATime<Result>(run: () => Promise<Result>): Promise<Result> {
+    if (!this.localActivitiesInTurn) return run();
+    this.localActivitiesInFlight += 1;
+    const result = this.localActivityTurn.then(run);
+    this.localActivityTurn = result.then(
+      () => void (this.localActivitiesInFlight -= 1),
+      () => void (this.localActivitiesInFlight -= 1),
+    );
+    return result;
+  }
+
+  /**
+   * Runs a database write as the local activity `local`, except while an Update this order accepted is not yet
+   * known to be in its history: then as an activity. An Update is recorded only when the workflow task that accepted
+   * it completes, and a local activity runs inside that task, so a worker dying in between would leave a write
+   * standing for an Update the workflow never got (the read model showing an approval while the order still
+   * awaits it). An activity is only scheduled once that task, and the Update with it, are recorded. A step (not the
+   * timeline's own write) first waits for the timeline entries it counts on.
+   */
+  private async databaseWrite<Result>(
+    local: Activities,
+    write: (proxy: Activities) => Promise<Result>,
+    options: { timeline?: boolean } = {},
+  ): Promise<Result> {
+    if (this.timelineInBatches && !options.timeline) await this.writeEntriesStepsCountOn();
+    if (!this.writesWaitForUpdates || this.acceptedUpdates === this.recordedUpdates) {
+      return this.oneLocalActivityAtATime(() => write(local));
+    }
+    const pending = this.acceptedUpdates;
+    const result = await write(activities);
+    this.recordedUpdates = pending;
+    return result;
+  }
+}

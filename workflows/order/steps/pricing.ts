@@ -1,0 +1,35 @@
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { PricedOrderResult } from '../../../contract';
+import { toMajorUnits } from '../../../domain/money';
+import { OrderStopped } from '../order-book';
+import type { OrderRun } from '../order-run';
+import { activities, summary } from '../runtime';
+import { OrderTotalKey } from '../search-attributes';
+
+/**
+ * PENDING: the order checked against master data as it is now and priced; an invalid order is rejected with
+ * every reason. Undone by giving the promotion use back, unless something has shipped.
+ */
+export async function validateAndPrice(run: OrderRun): Promise<PricedOrderResult> {
+  const { book, runtime } = run;
+  const { orderId } = run.input;
+  const result = await activities.validateAndPriceOrder.executeWithOptions(
+    summary(`Validate ${orderId} against master data and price it`),
+    [{ orderId }],
+  );
+  if (!result.valid) throw new OrderStopped('REJECTED', 'invalid', result.reasons);
+  book.recordPricing(result);
+  run.compensations.add('give back the promotion use', async () => {
+    if (!book.anythingShipped()) {
+      await activities.releasePromotion.executeWithOptions(summary('Give the promotion use back'), [{ orderId }]);
+    }
+  });
+  upsertSearchAttributes([{ key: OrderTotalKey, value: toMajorUnits(result.totals.total, result.totals.currency) }]);
+  await runtime.recordEvent({
+    type: 'priced',
+    message: `Priced: total ${result.totals.total} ${result.totals.currency}`,
+    detail: { totals: result.totals, promisedDeliveryDate: result.promisedDeliveryDate },
+  });
+  book.stopIfCancelled();
+  return result;
+}
