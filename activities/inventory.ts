@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { planAllocation, rankWarehouses, type QuantityLine } from '../domain/allocation';
 import { shipmentIdFor } from '../domain/ids';
-import { WITH_CARRIER_STATUSES, type Address } from '../domain/order';
-import { ACTIVE_WAREHOUSES_JSON, toWarehouse, type Row } from '../db/catalog';
-import { preparedStatement } from '../db/connection';
+import { WITH_CARRIER_STATUSES } from '../domain/order';
+import { ACTIVE_WAREHOUSES_JSON, toWarehouse } from '../db/catalog';
+import { preparedStatement, type Row } from '../db/connection';
 import { isInsufficientStock, moveStock, stockJson, stockLevels, stockMovementCtes, toStockLevel } from '../db/stock';
 import type { AllocatedShipment, OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';

@@ -11,7 +11,6 @@ import {
   ACTIVE_WAREHOUSES_JSON,
   outstandingReceivables,
   toCustomer,
-  type Row,
   toProduct,
   toPromotion,
   toShippingRate,
@@ -19,7 +18,7 @@ import {
   toWarehouse,
 } from '../db/catalog';
 import { stockJson, toStockLevel } from '../db/stock';
-import { preparedStatement } from '../db/connection';
+import { preparedStatement, type Row } from '../db/connection';
 import { ORDER_RECORD_MISSING, type OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
 

@@ -2,11 +2,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { creditNoteSourceKey } from '../domain/ids';
 import { billFor, type Bill, type PricedLine } from '../domain/pricing';
+import type { Row } from '../db/connection';
 import { creditNoteFor } from './invoicing';
 import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, type OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
-
-type Row = Record<string, any>;
 
 /**
  * Refunds of an order whose workflow has completed (its return window closed). Every refund has a credit

@@ -1,5 +1,3 @@
-import type { CarrierBooking } from '../adapters/carrier/carrier';
-import type { Address, ShipmentEventStatus } from '../domain/order';
 import { preparedStatement } from '../db/connection';
 import { isInsufficientStock, stockMovementCtes } from '../db/stock';
 import type { OrderActivities } from '../contract';
@@ -33,7 +31,9 @@ export function createShippingActivities({
         });
       } catch (error) {
         if (isInsufficientStock(error))
-          throw new Error(`stock in ${rows[0].warehouse} no longer covers the reservations of ${input.shipmentId}`);
+          throw new Error(`stock in ${rows[0].warehouse} no longer covers the reservations of ${input.shipmentId}`, {
+            cause: error,
+          });
         throw error;
       }
       return booking;

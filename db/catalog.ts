@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { preparedStatement } from './connection';
+import { preparedStatement, type Row } from './connection';
 import type { Promotion, TaxRate } from '../domain/pricing';
 import type { ShippingRate } from '../domain/shipping';
 import type { Address, CustomerTier, PaymentTerms } from '../domain/order';
@@ -38,9 +38,6 @@ export interface Customer {
   paymentTerms: PaymentTerms;
   address: Address;
 }
-
-/** A table row as pg or PostgreSQL's JSON gives it; the mappers below are the one place that reads its columns. */
-export type Row = Record<string, any>;
 
 export const toProduct = (row: Row): Product => ({
   sku: row.sku,

@@ -2,6 +2,13 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import { logger } from '../observability/logger';
 
+/**
+ * A table row as pg or PostgreSQL's JSON gives it: untyped until a mapper (`toProduct`, `lineView`, ...) reads its
+ * columns, the one place each table's shape is written down.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are checked by the mappers that read them
+export type Row = Record<string, any>;
+
 // bigint columns hold money in minor units: read them as numbers, refusing anything beyond 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
   const parsed = Number(value);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Row } from './connection';
 import { creditNoteSourceKey } from '../domain/ids';
 import {
   WAITING_STATUSES,
@@ -66,8 +67,6 @@ export async function insertOrder(db: Knex, order: NewOrder, companions: Compani
     .reduce((query, insert, index) => query.with(`write_${index}`, insert), db.queryBuilder())
     .select(db.raw('1'));
 }
-
-type Row = Record<string, any>;
 
 const lineView = (row: Row) => ({
   sku: row.sku,

@@ -1,4 +1,5 @@
 import { proxyActivities, proxyLocalActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+// eslint-disable-next-line no-restricted-imports -- the bench's own no-op activities, not the order's
 import type { CeilingActivities } from '../../scripts/bench/ceiling-activities';
 import { OrderStatusKey } from '../order/search-attributes';
 
