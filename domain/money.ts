@@ -18,10 +18,19 @@ export function toMajorUnits(amount: number, currency: string): number {
   return amount / 10 ** minorUnitDigits(currency);
 }
 
-const ZERO_DECIMAL_CURRENCIES = new Set(['JPY', 'KRW', 'VND', 'CLP', 'ISK', 'UGX']);
+const digitsByCurrency = new Map<string, number>();
 
+/**
+ * Digits after the decimal point of a currency's minor unit (ISO 4217 as ICU knows it): USD 2, JPY 0, KWD 3. An
+ * unknown but well-formed code counts as 2; a malformed one throws a RangeError.
+ */
 export function minorUnitDigits(currency: string): number {
-  return ZERO_DECIMAL_CURRENCIES.has(currency) ? 0 : 2;
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 export function formatMoney(amount: number, currency: string): string {

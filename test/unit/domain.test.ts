@@ -1,7 +1,7 @@
 import { applyApproval, approvalReasons } from '../../domain/approval';
 import { coversAllLines, planAllocation, rankWarehouses } from '../../domain/allocation';
 import { formatDuration, parseDuration } from '../../domain/duration';
-import { toMajorUnits } from '../../domain/money';
+import { formatMoney, minorUnitDigits, toMajorUnits } from '../../domain/money';
 import {
   billFor,
   findTaxRateBps,
@@ -33,6 +33,16 @@ describe('money', () => {
   it('converts minor to major units by currency exponent', () => {
     expect(toMajorUnits(6483, 'USD')).toBe(64.83);
     expect(toMajorUnits(6483, 'JPY')).toBe(6483);
+    expect(toMajorUnits(6483, 'KWD')).toBe(6.483);
+  });
+
+  it("knows each currency's minor unit, three-decimal ones included", () => {
+    expect(['USD', 'EUR', 'JPY', 'KRW', 'KWD', 'BHD', 'JOD', 'OMR', 'TND'].map(minorUnitDigits)).toEqual([
+      2, 2, 0, 0, 3, 3, 3, 3, 3,
+    ]);
+    expect(formatMoney(12345, 'KWD')).toBe('12.345 KWD');
+    expect(formatMoney(12345, 'JPY')).toBe('12345 JPY');
+    expect(formatMoney(12345, 'USD')).toBe('123.45 USD');
   });
 });
 
