@@ -10,12 +10,14 @@ export interface StripeSettings {
 
 /**
  * Stripe adapter: one manual-capture PaymentIntent per order. Authorize = create and confirm it, capture =
- * capture part or all of it, void = cancel it, refund = a refund against it. Every call carries the OMS
- * idempotency key as Stripe's `Idempotency-Key`, so a retried activity never charges twice. Temporal retries,
- * so the SDK's own retries are off.
+ * capture part of it for one shipment, void = cancel it (Stripe releases whatever is still capturable), refund = a
+ * refund against it. Every call carries the OMS idempotency key as Stripe's `Idempotency-Key`, so a retried
+ * activity never charges twice. Temporal retries, so the SDK's own retries are off.
  *
- * Capturing per shipment more than once needs Stripe multicapture on the account; without it Stripe releases
- * the rest of an authorization at the first capture.
+ * A split order captures once per shipment: the PaymentIntent asks for multicapture and every capture says
+ * `final_capture: false`, so Stripe keeps the rest of the authorization for the next shipment. A backorder may wait
+ * longer than a card authorization's usual 7 days, so it asks for an extended authorization too (up to 30 days).
+ * Both are granted only where the account and the card support them (`if_available`).
  */
 export function createStripePaymentProvider(settings: StripeSettings): PaymentProvider {
   const base = settings.apiBase ? new URL(settings.apiBase) : undefined;
@@ -59,6 +61,9 @@ export function createStripePaymentProvider(settings: StripeSettings): PaymentPr
               payment_method: request.token,
               capture_method: 'manual',
               confirm: true,
+              payment_method_options: {
+                card: { request_multicapture: 'if_available', request_extended_authorization: 'if_available' },
+              },
               metadata: { order_id: request.orderId },
             },
             { idempotencyKey: stripeKey(request.idempotencyKey) },
@@ -78,7 +83,7 @@ export function createStripePaymentProvider(settings: StripeSettings): PaymentPr
       const intent = await call(() =>
         stripe.paymentIntents.capture(
           request.authorizationId,
-          { amount_to_capture: request.amount },
+          { amount_to_capture: request.amount, final_capture: false },
           { idempotencyKey: stripeKey(request.idempotencyKey) },
         ),
       );

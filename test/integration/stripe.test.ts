@@ -92,6 +92,9 @@ describe('Stripe adapter (stripe-mock)', () => {
       confirm: 'true',
       payment_method: 'pm_card_visa',
       'metadata[order_id]': 'ORD-1',
+      // One capture per shipment, and room for a backorder's wait.
+      'payment_method_options[card][request_multicapture]': 'if_available',
+      'payment_method_options[card][request_extended_authorization]': 'if_available',
     });
     // stripe-mock answers from fixtures: whatever status it reports, the adapter maps it to one of its two answers.
     expect(['authorized', 'declined']).toContain(result.status);
@@ -111,6 +114,8 @@ describe('Stripe adapter (stripe-mock)', () => {
       idempotencyKey: 'ORD-1:capture:ORD-1-S1',
     });
     expect(last().body.get('amount_to_capture')).toBe('5000');
+    // The rest of the authorization stays capturable for the order's next shipment.
+    expect(last().body.get('final_capture')).toBe('false');
     expect(capture.captureId).toMatch(/^(ch|py|pi)_/);
 
     await stripe.void({ idempotencyKey: 'ORD-1:void', authorizationId: 'pi_123' });
