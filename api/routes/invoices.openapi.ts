@@ -20,27 +20,35 @@ export function invoiceDocs(doc: ApiDocRegistry): void {
         description: 'Newest first',
         schema: itemsOf(invoiceSummaryView),
         links: {
-          getInvoice: { reference: '$response.body#/items/0/number' },
+          getInvoice: { number: '$response.body#/items/0/number' },
+          getInvoicePdf: { number: '$response.body#/items/0/number' },
           recordInvoicePayment: { number: '$response.body#/items/0/number' },
         },
       },
     },
   });
+  const number = z.string().min(1).openapi({ example: 'INV-2026-000001' });
   doc.operation({
     method: 'get',
     operationId: 'getInvoice',
-    path: '/v1/invoices/{reference}',
+    path: '/v1/invoices/{number}',
     tag,
-    summary: 'An invoice or credit note (JSON), or its PDF',
-    description: '`INV-2026-000001` answers JSON; `INV-2026-000001.pdf` answers the document as application/pdf.',
+    summary: 'An invoice or credit note, with its lines',
     access: 'any',
-    params: z.object({ reference: z.string().min(1).openapi({ example: 'INV-2026-000001' }) }),
+    params: z.object({ number }),
+    responses: { 200: { description: 'The invoice with its lines', schema: invoiceView } },
+    errors: { 404: 'No such invoice' },
+  });
+  doc.operation({
+    method: 'get',
+    operationId: 'getInvoicePdf',
+    path: '/v1/invoices/{number}.pdf',
+    tag,
+    summary: 'An invoice or credit note as a PDF document',
+    access: 'any',
+    params: z.object({ number }),
     responses: {
-      200: {
-        description: 'The invoice with its lines, or its PDF',
-        schema: invoiceView,
-        content: { 'application/pdf': z.string().openapi({ format: 'binary' }) },
-      },
+      200: { description: 'The document', content: { 'application/pdf': z.string().openapi({ format: 'binary' }) } },
     },
     errors: { 404: 'No such invoice' },
   });

@@ -42,14 +42,15 @@ export function invoiceRoutes({ db, auth }: ApiDeps): Router {
     res.json({ items: (await query).map(invoiceSummaryView) });
   });
 
-  /** `/v1/invoices/INV-2026-000001` is JSON; `/v1/invoices/INV-2026-000001.pdf` is the document. */
-  router.get('/invoices/:reference', auth.anyRole, async (req, res) => {
-    const reference = String(req.params.reference);
-    const pdf = reference.endsWith('.pdf');
-    const number = pdf ? reference.slice(0, -4) : reference;
+  async function invoiceNamed(number: string) {
     const invoice = await db('invoices').where({ number }).first();
     if (!invoice) throw notFound(`no invoice ${number}`);
-    if (!pdf) return void res.json({ ...invoiceSummaryView(invoice), lines: invoice.lines });
+    return invoice;
+  }
+
+  /** `/v1/invoices/INV-2026-000001.pdf` is the document (registered first: it is the more specific path). */
+  router.get('/invoices/:number.pdf', auth.anyRole, async (req, res) => {
+    const invoice = await invoiceNamed(String(req.params.number));
     const order = await db('orders').where({ id: invoice.order_id }).first('customer_id', 'shipping_address');
     const customer = await findCustomer(db, order.customer_id);
     const document = await renderInvoicePdf({
@@ -75,6 +76,12 @@ export function invoiceRoutes({ db, auth }: ApiDeps): Router {
     });
     res.type('application/pdf').setHeader('Content-Disposition', `inline; filename="${invoice.number}.pdf"`);
     res.send(document);
+  });
+
+  /** `/v1/invoices/INV-2026-000001` is the invoice (or credit note) as JSON, with its lines. */
+  router.get('/invoices/:number', auth.anyRole, async (req, res) => {
+    const invoice = await invoiceNamed(String(req.params.number));
+    res.json({ ...invoiceSummaryView(invoice), lines: invoice.lines });
   });
 
   /** A payment received against a net30 invoice; the same reference twice is recorded once (200). */
