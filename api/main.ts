@@ -5,7 +5,7 @@ import { createDb } from '../db/connection';
 import { hasActiveApiKeys } from '../db/api-keys';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createApp } from './app';
-import { createOrderStarts } from './order-starts';
+import { createOrderStarts } from '../services/order-starts';
 import { logger } from '../observability/logger';
 
 export interface RunningApi {

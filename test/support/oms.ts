@@ -5,7 +5,7 @@ import { createActivities } from '../../activities';
 import { createSimulatedCarrier } from '../../adapters/carrier/simulated';
 import { createSandboxPaymentProvider, type SandboxFaults } from '../../adapters/payments/sandbox';
 import { createApp } from '../../api/app';
-import { createOrderStarts } from '../../api/order-starts';
+import { createOrderStarts } from '../../services/order-starts';
 import type { ApiKey, Role } from '../../config';
 import { ROLES } from '../../config';
 import { createDb, type Db } from '../../db/connection';

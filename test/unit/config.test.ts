@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalJson } from '../../api/idempotency-key';
+import { canonicalJson } from '../../services/idempotency-keys';
 import { ConfigError, forgetLegacyApiKeys, legacyApiKeys, loadConfig, parseApiKeys } from '../../config';
 
 describe('configuration', () => {
