@@ -15,7 +15,8 @@ import type { OrderSettings, OrderStatus } from '../../domain/order';
 import { createOmsWorker, installWorkerLogging } from '../../worker/worker';
 import { generateCodecKey, type CodecKey } from '../../temporal/codec';
 import { connectClient, connectWorker, omsDataConverter, type TemporalSettings } from '../../temporal/connect';
-import { createLogger, logLevelFromEnv, type Logger } from '../../observability/logger';
+import { logLevelFromEnv } from '../../config/logging';
+import { createLogger, type Logger } from '../../observability/logger';
 import { ActivityGate } from './activity-gate';
 import { sharedServers } from './servers';
 
