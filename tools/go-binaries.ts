@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { toolSettings, type ToolSettings } from '../config/tools';
 
