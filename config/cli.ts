@@ -1,4 +1,4 @@
-import type { Env } from './index';
+import type { Env } from './env';
 
 /** What `npx oms` API commands use when the command line does not say (`--url`, `--key`). */
 export interface ApiClientSettings {

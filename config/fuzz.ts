@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { Env } from './index';
+import type { Env } from './env';
 
 /** `npm run fuzz` (scripts/fuzz.ts); its command line (`--max-examples=`, `--seed=`, `--workers=`) wins over these. */
 export interface FuzzSettings {

@@ -4,6 +4,7 @@ import { parseSandboxFaults, type SandboxFaults } from '../adapters/payments/san
 import { parseDuration } from '../domain/duration';
 import { FULFILLMENT_MODES, type FulfillmentMode, type OrderSettings } from '../domain/order';
 import { parseCodecKeys, type CodecKey } from '../temporal/codec';
+import type { Env } from './env';
 
 export const ROLES = ['admin', 'sales', 'approver', 'support', 'warehouse', 'carrier'] as const;
 export type Role = (typeof ROLES)[number];
@@ -67,8 +68,7 @@ export interface TemporalTlsSettings {
   serverName?: string;
 }
 
-/** The environment: `process.env`, or what a test or a caller hands in. */
-export type Env = Record<string, string | undefined>;
+export type { Env } from './env';
 
 export class ConfigError extends Error {}
 

@@ -1,5 +1,5 @@
 import type { LevelWithSilent } from 'pino';
-import type { Env } from './index';
+import type { Env } from './env';
 
 export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

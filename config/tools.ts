@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { Env } from './index';
+import type { Env } from './env';
 
 /** Where the pinned tools (Temporal CLI, Docker Compose, stripe-mock) are looked for and built. */
 export interface ToolSettings {
