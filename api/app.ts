@@ -4,10 +4,12 @@ import type { OmsConfig } from '../config';
 import type { Db } from '../db/connection';
 import { createHttpObservability } from '../observability/http';
 import { logger as processLogger, type Logger } from '../observability/logger';
-import { createAuthenticator, type Authenticator } from './auth';
-import { createOrderStarts, type OrderStarts } from './order-starts';
 import { findApiKey } from '../db/api-keys';
-import { errorHandler, HttpProblem, notFoundHandler } from './problem';
+import { createServices } from '../services';
+import { createOrderStarts, type OrderStarts } from '../services/order-starts';
+import { createAuthenticator } from './auth';
+import type { ApiDeps, RawBodyRequest } from './deps';
+import { domainErrorsAsProblems, errorHandler, HttpProblem, notFoundHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
 import { docsRoutes } from './routes/docs';
 import { inventoryRoutes } from './routes/inventory';
@@ -20,19 +22,6 @@ import { returnRoutes } from './routes/returns';
 import { shipmentRoutes } from './routes/shipments';
 import { trackingRoutes } from './routes/tracking';
 import { rejectNulInUrl } from './url-guard';
-
-export interface ApiDeps {
-  db: Db;
-  temporal: Client;
-  taskQueue: string;
-  config: Pick<OmsConfig, 'apiKeys' | 'orderSettings' | 'temporalUiUrl' | 'temporalNamespace' | 'carrierWebhookSecret'>;
-  auth: Authenticator;
-  /** Starts accepted orders' workflows (api/order-starts.ts). */
-  orderStarts: OrderStarts;
-  log: (error: unknown) => void;
-}
-
-export type RawBodyRequest = express.Request & { rawBody?: Buffer };
 
 /** A request that carries a body must say it is JSON (or CSV for batch orders), so nothing is silently ignored. */
 const requireBodyTypes: express.RequestHandler = (req, _res, next) => {
@@ -53,28 +42,38 @@ const requireBodyTypes: express.RequestHandler = (req, _res, next) => {
   next();
 };
 
-export type ApiOptions = Omit<ApiDeps, 'auth' | 'log' | 'orderStarts'> & { log?: (error: unknown) => void } & {
+export interface ApiOptions {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  config: ApiDeps['config'] & Pick<OmsConfig, 'orderSettings'>;
+  log?: (error: unknown) => void;
   /** Where request logs go (tests capture them); the process's JSON logger by default. */
   logger?: Logger;
   /** The order starter whose sweeper the caller runs; one of the app's own (no sweeper) by default. */
   orderStarts?: OrderStarts;
-};
+}
 
-/** The REST API (SPEC section 4): thin routes over the database and the order workflows. */
+/** The REST API (SPEC section 4): routes that parse, authorize and answer; the services do the rest. */
 export function createApp(options: ApiOptions): express.Express {
-  const observability = createHttpObservability({ db: options.db, logger: options.logger ?? processLogger });
+  const { db, temporal, taskQueue, config } = options;
+  const logger = options.logger ?? processLogger;
+  const observability = createHttpObservability({ db, logger });
+  const log = options.log ?? observability.logError;
+  const services = createServices({
+    db,
+    temporal,
+    taskQueue,
+    orderSettings: config.orderSettings,
+    orderStarts: options.orderStarts ?? createOrderStarts({ db, temporal, taskQueue, logger }),
+    logError: log,
+  });
   const deps: ApiDeps = {
-    ...options,
-    orderStarts:
-      options.orderStarts ??
-      createOrderStarts({
-        db: options.db,
-        temporal: options.temporal,
-        taskQueue: options.taskQueue,
-        logger: options.logger ?? processLogger,
-      }),
-    auth: createAuthenticator(options.config.apiKeys, (sha256) => findApiKey(options.db, sha256)),
-    log: options.log ?? observability.logError,
+    db,
+    config,
+    auth: createAuthenticator(config.apiKeys, (sha256) => findApiKey(db, sha256)),
+    services,
+    log,
   };
   const app = express();
   app.disable('x-powered-by');
@@ -93,11 +92,11 @@ export function createApp(options: ApiOptions): express.Express {
   });
   app.get('/ready', async (_req, res) => {
     const checks = await Promise.all([
-      deps.db.raw('select 1').then(
+      db.raw('select 1').then(
         () => 'ok',
         (error: Error) => error.message,
       ),
-      deps.temporal.connection.workflowService.getSystemInfo({}).then(
+      temporal.connection.workflowService.getSystemInfo({}).then(
         () => 'ok',
         (error: Error) => error.message,
       ),
@@ -122,6 +121,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.use(pageRoutes()); // /console and /track/:trackingNumber
 
   app.use(notFoundHandler);
+  app.use(domainErrorsAsProblems);
   app.use(observability.unexpectedErrors);
   app.use(errorHandler(deps.log));
   return app;

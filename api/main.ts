@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 import { connectClient } from '../temporal/connect';
-import { loadConfig, type OmsConfig } from '../config';
+import { parseConfig, type OmsConfig } from '../config';
+import { withDataDirSecrets } from '../config/secrets';
 import { createDb } from '../db/connection';
 import { hasActiveApiKeys } from '../db/api-keys';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createApp } from './app';
-import { createOrderStarts } from './order-starts';
+import { createOrderStarts } from '../services/order-starts';
 import { logger } from '../observability/logger';
 
 export interface RunningApi {
@@ -48,16 +49,16 @@ export async function runApi(
 }
 
 if (require.main === module) {
-  const config = loadConfig();
-  if (!config.databaseUrl) {
+  const parsed = parseConfig();
+  if (!parsed.databaseUrl) {
     console.error(
       'npm run api needs DATABASE_URL (and TEMPORAL_ADDRESS unless Temporal listens on 127.0.0.1:7233). To run everything locally, use npm start.',
     );
     process.exit(2);
   }
-  runApi(config, {
-    databaseUrl: config.databaseUrl,
-    temporalAddress: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`,
+  runApi(withDataDirSecrets(parsed), {
+    databaseUrl: parsed.databaseUrl,
+    temporalAddress: parsed.temporalAddress ?? `127.0.0.1:${parsed.temporalPort}`,
   })
     .then((api) => console.log(`API listening on ${api.url}`))
     .catch((error) => {

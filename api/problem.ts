@@ -1,10 +1,15 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import {
+  DomainError,
+  NotFoundError,
+  OrderRecoveringError,
+  RuleViolationError,
+  StateConflictError,
+  type FieldError,
+} from '../services/errors';
 
-export interface ProblemFieldError {
-  path: string;
-  message: string;
-}
+export type ProblemFieldError = FieldError;
 
 const TITLES: Record<number, string> = {
   400: 'Malformed request',
@@ -35,23 +40,49 @@ export const notFound = (detail: string) => new HttpProblem(404, detail);
 export const conflict = (detail: string, errors: ProblemFieldError[] = []) => new HttpProblem(409, detail, errors);
 export const unprocessable = (detail: string, errors: ProblemFieldError[] = []) => new HttpProblem(422, detail, errors);
 
+type RequestPart = 'body' | 'query' | 'params';
+
 /** Parses a request part with a schema; a mismatch is a 400 naming every offending field. */
-export function parse<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  where: 'body' | 'query' | 'params' = 'body',
-): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const errors = result.error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+export function parse<S extends z.ZodType>(schema: S, value: unknown, where: RequestPart = 'body'): z.infer<S> {
+  const result = tryParse(schema, value, where);
+  if ('data' in result) return result.data;
   throw badRequest(
-    `the request ${where} is not valid: ${errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`,
-    errors,
+    `the request ${where} is not valid: ${result.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`,
+    result.errors,
   );
 }
+
+/** As `parse`, answering the offending fields instead of throwing (a batch row's errors are part of the answer). */
+export function tryParse<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: RequestPart = 'body',
+): { data: z.infer<S> } | { errors: ProblemFieldError[] } {
+  const result = schema.safeParse(value);
+  if (result.success) return { data: result.data };
+  return {
+    errors: result.error.issues.map((issue) => ({
+      path: [where, ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  };
+}
+
+/** The status that answers each kind of refusal the services make; undefined for a kind this does not know. */
+export function problemFromDomainError(error: DomainError): HttpProblem | undefined {
+  if (error instanceof NotFoundError) return new HttpProblem(404, error.message, error.errors);
+  if (error instanceof StateConflictError) return new HttpProblem(409, error.message, error.errors);
+  if (error instanceof RuleViolationError) return new HttpProblem(422, error.message, error.errors);
+  if (error instanceof OrderRecoveringError) return new HttpProblem(503, error.message, error.errors);
+  return undefined;
+}
+
+/**
+ * Turns the services' domain errors into problems before the request log sees them, so they are answered as the
+ * client's, not logged as unexpected. An unknown kind stays an error of ours (500, logged).
+ */
+export const domainErrorsAsProblems: ErrorRequestHandler = (error, _req, _res, next) =>
+  next((error instanceof DomainError && problemFromDomainError(error)) || error);
 
 export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpProblem): void {
   res

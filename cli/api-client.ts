@@ -1,3 +1,4 @@
+import { apiClientSettings, type ApiClientSettings } from '../config/cli';
 import { CliError, stringOption, type OptionSpec, type OptionValues } from './command';
 
 export const DEFAULT_API_URL = 'http://localhost:3000';
@@ -51,9 +52,9 @@ export class ApiClient {
     private readonly key: string,
   ) {}
 
-  static from(values: OptionValues, env: NodeJS.ProcessEnv = process.env): ApiClient {
-    const url = (stringOption(values, 'url') ?? env.OMS_API_URL ?? DEFAULT_API_URL).replace(/\/+$/, '');
-    const key = stringOption(values, 'key') ?? env.OMS_API_KEY;
+  static from(values: OptionValues, settings: ApiClientSettings = apiClientSettings()): ApiClient {
+    const url = (stringOption(values, 'url') ?? settings.url ?? DEFAULT_API_URL).replace(/\/+$/, '');
+    const key = stringOption(values, 'key') ?? settings.key;
     if (!key)
       throw new CliError(
         'No API key: set OMS_API_KEY or pass --key. npm start prints the keys at its first start; a new one: npx oms keys create --role <role>',

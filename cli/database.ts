@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../config';
+import { parseConfig } from '../config';
 import { createDb, type Db } from '../db/connection';
 import { startEmbeddedPostgres, postgresUrl, type EmbeddedPostgresServer } from '../db/embedded-postgres';
 import { migrateToLatest } from '../db/migrate';
@@ -12,7 +12,7 @@ import { CliError } from './command';
  * command. The schema is brought up to date first, so a CLI newer than the database still works.
  */
 export async function withDatabase<T>(work: (db: Db) => Promise<T>, note: (text: string) => void): Promise<T> {
-  const config = loadConfig();
+  const config = parseConfig();
   let url = config.databaseUrl;
   let server: EmbeddedPostgresServer | undefined;
   if (url) {

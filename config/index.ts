@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseSandboxFaults, type SandboxFaults } from '../adapters/payments/sandbox';
 import { parseDuration } from '../domain/duration';
 import { FULFILLMENT_MODES, type FulfillmentMode, type OrderSettings } from '../domain/order';
-import { formatCodecKeys, generateCodecKey, parseCodecKeys, type CodecKey } from '../temporal/codec';
+import { parseCodecKeys, type CodecKey } from '../temporal/codec';
+import type { Env } from './env';
 
 export const ROLES = ['admin', 'sales', 'approver', 'support', 'warehouse', 'carrier'] as const;
 export type Role = (typeof ROLES)[number];
@@ -48,7 +48,18 @@ export interface OmsConfig {
   temporalTls?: TemporalTlsSettings;
   /** `OMS_WORKER_METRICS_PORT`: where `npm run worker` serves its Prometheus `/metrics` (`npm start` has them on the API's). */
   workerMetricsPort: number;
+  /** `OMS_WORKFLOW_BUNDLE`: a prebuilt workflow bundle (`bundleWorkflowCode`) the worker loads instead of bundling. */
+  workflowBundlePath?: string;
 }
+
+/** The secrets a data directory generates when the environment does not give them (config/secrets.ts). */
+export type GeneratedSecret = 'carrierWebhookSecret' | 'codecKeys';
+
+/**
+ * The configuration as the environment gives it: everything but the secrets it leaves out, which
+ * `withDataDirSecrets` (config/secrets.ts) takes from the data directory, generating them once.
+ */
+export type ParsedConfig = Omit<OmsConfig, GeneratedSecret> & Partial<Pick<OmsConfig, GeneratedSecret>>;
 
 export interface TemporalTlsSettings {
   certPath?: string;
@@ -57,16 +68,18 @@ export interface TemporalTlsSettings {
   serverName?: string;
 }
 
-type Env = Record<string, string | undefined>;
+export type { Env } from './env';
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: Env = process.env): OmsConfig {
+/**
+ * Parses and checks the settings of SPEC section 2 from `env`, and writes nothing: secrets the environment leaves
+ * out stay unset here (see ParsedConfig). A bad value is a ConfigError naming its variable.
+ */
+export function parseConfig(env: Env = process.env): ParsedConfig {
   const dataDir = path.resolve(env.OMS_DATA_DIR ?? '.oms-data');
   const temporalPort = integer(env, 'TEMPORAL_PORT', 7233);
   const temporalUiPort = integer(env, 'TEMPORAL_UI_PORT', 8233);
-  const needsSecrets = !env.OMS_CARRIER_WEBHOOK_SECRET;
-  const secrets = needsSecrets ? loadOrCreateSecrets(dataDir) : undefined;
   return {
     port: integer(env, 'PORT', 3000),
     dataDir,
@@ -79,7 +92,7 @@ export function loadConfig(env: Env = process.env): OmsConfig {
     temporalUiPort,
     temporalUiUrl: (env.TEMPORAL_UI_URL || `http://localhost:${temporalUiPort}`).replace(/\/$/, ''),
     apiKeys: env.OMS_API_KEYS ? parseApiKeys(env.OMS_API_KEYS) : [],
-    carrierWebhookSecret: env.OMS_CARRIER_WEBHOOK_SECRET || secrets!.carrierWebhookSecret,
+    carrierWebhookSecret: env.OMS_CARRIER_WEBHOOK_SECRET || undefined,
     sandboxFaults: configValue(() => parseSandboxFaults(env.OMS_SANDBOX_FAULTS)),
     paymentProvider: paymentProvider(env),
     orderSettings: {
@@ -89,9 +102,7 @@ export function loadConfig(env: Env = process.env): OmsConfig {
       backorderTimeoutMs: duration(env, 'OMS_BACKORDER_TIMEOUT', '14d'),
       returnWindowMs: duration(env, 'OMS_RETURN_WINDOW', '30d'),
     },
-    codecKeys: env.OMS_CODEC_KEYS
-      ? configValue(() => parseCodecKeys(env.OMS_CODEC_KEYS!))
-      : loadOrCreateCodecKeys(dataDir),
+    codecKeys: env.OMS_CODEC_KEYS ? configValue(() => parseCodecKeys(env.OMS_CODEC_KEYS!)) : undefined,
     codecServer: {
       host: env.OMS_CODEC_HOST || '127.0.0.1',
       port: integer(env, 'OMS_CODEC_PORT', 8234),
@@ -104,6 +115,7 @@ export function loadConfig(env: Env = process.env): OmsConfig {
     temporalApiKey: env.TEMPORAL_API_KEY || undefined,
     temporalTls: temporalTls(env),
     workerMetricsPort: integer(env, 'OMS_WORKER_METRICS_PORT', 9464),
+    workflowBundlePath: env.OMS_WORKFLOW_BUNDLE || undefined,
   };
 }
 
@@ -122,58 +134,6 @@ export function parseApiKeys(text: string): ApiKey[] {
       }
       return { key, role };
     });
-}
-
-interface Secrets {
-  /** Only in data dirs from before API keys were stored hashed (in the database, db/api-keys.ts). */
-  apiKeys?: ApiKey[];
-  carrierWebhookSecret: string;
-}
-
-/**
- * The generated secrets of a data directory (carrier webhook secret, payload codec keys), made once. Processes that
- * start together on a fresh directory (the bench's worker and API) race to make them: each writes its own to a file
- * of its own and links it into place, which only one can do, and everyone reads the one that won.
- */
-function loadOrCreateSecretsFile(dataDir: string): Record<string, unknown> {
-  const file = path.join(dataDir, 'secrets.json');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    const fresh = {
-      carrierWebhookSecret: randomBytes(32).toString('hex'),
-      codecKeys: formatCodecKeys([generateCodecKey()]),
-    };
-    const mine = `${file}.${process.pid}.tmp`;
-    writeFileSync(mine, JSON.stringify(fresh, null, 2), { mode: 0o600 });
-    try {
-      linkSync(mine, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(mine);
-    }
-  }
-  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-}
-
-/** The carrier webhook secret, generated once per data directory. */
-function loadOrCreateSecrets(dataDir: string): Secrets {
-  return loadOrCreateSecretsFile(dataDir) as unknown as Secrets;
-}
-
-/**
- * The payload codec keys stored beside the other generated secrets. Every process of one data directory shares
- * them; separate machines need `OMS_CODEC_KEYS`. A file from before codec keys gets them added (replaced whole).
- */
-function loadOrCreateCodecKeys(dataDir: string): CodecKey[] {
-  const file = path.join(dataDir, 'secrets.json');
-  const stored = loadOrCreateSecretsFile(dataDir);
-  if (typeof stored.codecKeys === 'string') return configValue(() => parseCodecKeys(stored.codecKeys as string));
-  const keys = [generateCodecKey()];
-  const mine = `${file}.${process.pid}.tmp`;
-  writeFileSync(mine, JSON.stringify({ ...stored, codecKeys: formatCodecKeys(keys) }, null, 2), { mode: 0o600 });
-  renameSync(mine, file);
-  return keys;
 }
 
 /** The Temporal UI's origin, under both names of the loopback host, for the codec server's CORS. */
@@ -207,19 +167,6 @@ function temporalTls(env: Env): TemporalTlsSettings | undefined {
   return settings;
 }
 
-/** Plain API keys an older version kept in secrets.json; `npm start` moves their digests into the database. */
-export function legacyApiKeys(dataDir: string): ApiKey[] {
-  const file = path.join(dataDir, 'secrets.json');
-  return existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as Secrets).apiKeys ?? []) : [];
-}
-
-/** Removes the plain keys from secrets.json once their digests are stored. */
-export function forgetLegacyApiKeys(dataDir: string): void {
-  const file = path.join(dataDir, 'secrets.json');
-  const { apiKeys: _plain, ...rest } = JSON.parse(readFileSync(file, 'utf8')) as Secrets;
-  writeFileSync(file, JSON.stringify(rest, null, 2), { mode: 0o600 });
-}
-
 function paymentProvider(env: Env): OmsConfig['paymentProvider'] {
   const kind = env.OMS_PAYMENT_PROVIDER || 'sandbox';
   if (kind === 'sandbox') return { kind };
@@ -228,7 +175,8 @@ function paymentProvider(env: Env): OmsConfig['paymentProvider'] {
   return { kind, secretKey: env.STRIPE_SECRET_KEY, apiBase: env.STRIPE_API_BASE || undefined };
 }
 
-function configValue<T>(read: () => T): T {
+/** Runs a parser of another module, its error becoming a ConfigError. */
+export function configValue<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {

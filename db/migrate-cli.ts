@@ -1,10 +1,10 @@
-import { loadConfig } from '../config';
+import { parseConfig } from '../config';
 import { createDb } from './connection';
 import { migrateToLatest } from './migrate';
 
 /** `npm run migrate`: brings DATABASE_URL's schema up to date. */
 async function main() {
-  const { databaseUrl } = loadConfig();
+  const { databaseUrl } = parseConfig();
   if (!databaseUrl) throw new Error('set DATABASE_URL (npm start migrates the embedded database itself)');
   const db = createDb(databaseUrl, { poolMax: 1 });
   try {

@@ -1,10 +1,10 @@
-import { loadConfig } from '../config';
+import { parseConfig } from '../config';
 import { createDb } from './connection';
 import { seedDemo } from './seed-demo';
 
 /** `npm run seed`: loads the demo data into DATABASE_URL (idempotent). */
 async function main() {
-  const { databaseUrl } = loadConfig();
+  const { databaseUrl } = parseConfig();
   if (!databaseUrl) throw new Error('set DATABASE_URL (npm start seeds the embedded database itself)');
   const db = createDb(databaseUrl, { poolMax: 1 });
   try {

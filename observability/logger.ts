@@ -1,9 +1,8 @@
 import { types } from 'node:util';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { LOG_LEVELS, loggerSettings } from '../config/logging';
 
 export type { Logger } from 'pino';
-
-const LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
  * Defence in depth: the serializers below never copy headers or bodies, but should anything log a request, a
@@ -36,20 +35,14 @@ export function errorSummary(error: unknown): { type: string; message: string; c
   };
 }
 
-/** `OMS_LOG_LEVEL` when it names a pino level, else `fallback`. */
-export function logLevelFromEnv(
-  fallback: LevelWithSilent = 'info',
-  env: Record<string, string | undefined> = process.env,
-): LevelWithSilent {
-  const wanted = env.OMS_LOG_LEVEL?.trim().toLowerCase();
-  return wanted && (LEVELS as readonly string[]).includes(wanted) ? (wanted as LevelWithSilent) : fallback;
-}
-
-/** A JSON logger (one object per line, ISO time, level names); `destination` lets tests capture the lines. */
+/**
+ * A JSON logger (one object per line, ISO time, level names), at `OMS_LOG_LEVEL` unless `level` is given;
+ * `destination` lets tests capture the lines.
+ */
 export function createLogger(options: { level?: LevelWithSilent; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
-      level: options.level ?? logLevelFromEnv(),
+      level: options.level ?? loggerSettings().level,
       base: { service: 'oms' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
@@ -60,14 +53,11 @@ export function createLogger(options: { level?: LevelWithSilent; destination?: D
   );
 }
 
+const settings = loggerSettings();
 /** The process's logger: what `npm start`, `npm run worker` and `npm run api` write to stdout. */
-export const logger: Logger = createLogger();
-if (
-  process.env.OMS_LOG_LEVEL &&
-  logLevelFromEnv('silent') === 'silent' &&
-  process.env.OMS_LOG_LEVEL.trim().toLowerCase() !== 'silent'
-) {
-  logger.warn(`OMS_LOG_LEVEL "${process.env.OMS_LOG_LEVEL}" is not one of ${LEVELS.join(', ')}; logging at info`);
+export const logger: Logger = createLogger({ level: settings.level });
+if (settings.unknownLevel !== undefined) {
+  logger.warn(`OMS_LOG_LEVEL "${settings.unknownLevel}" is not one of ${LOG_LEVELS.join(', ')}; logging at info`);
 }
 
 /** Order IDs (`ORD-` + Crockford base32) inside a workflow ID, a path or a resource ID (`ORD-…-S1`, `PL-ORD-…`). */

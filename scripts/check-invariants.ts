@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, parseConfig } from '../config';
 import { createDb } from '../db/connection';
 import { postgresUrl } from '../db/embedded-postgres';
 import { checkInvariants, formatInvariantReport, ORDER_STATE_RULES } from '../db/invariants';
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
 }
 
 function resolveTargets(values: { 'database-url'?: string; temporal?: string; 'no-temporal'?: boolean }) {
-  const config = loadConfig({ ...process.env, OMS_API_KEYS: 'unused:admin', OMS_CARRIER_WEBHOOK_SECRET: 'unused' });
+  const config = parseConfig();
   const namespace = config.temporalNamespace;
   const explicitTemporal = values['no-temporal'] ? undefined : (values.temporal ?? config.temporalAddress);
   const explicit = values['database-url'] ?? config.databaseUrl;

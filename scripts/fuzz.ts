@@ -4,6 +4,7 @@ import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSyn
 import os from 'node:os';
 import path from 'node:path';
 import { ROLES } from '../config';
+import { fuzzSettings } from '../config/fuzz';
 import { freePort } from '../tools/free-port';
 
 /**
@@ -36,16 +37,15 @@ const args = Object.fromEntries(
     .filter((match) => match !== null)
     .map((match) => [match[1], match[2]]),
 );
-const maxExamples = Number(args['max-examples'] ?? process.env.OMS_FUZZ_EXAMPLES ?? 20);
-const seed = args.seed ?? process.env.OMS_FUZZ_SEED;
-const workers = args.workers ?? process.env.OMS_FUZZ_WORKERS ?? '1';
+// The command line wins over the environment.
+const envSettings = fuzzSettings();
+const maxExamples = Number(args['max-examples'] ?? envSettings.maxExamples);
+const seed = args.seed ?? envSettings.seed;
+const workers = args.workers ?? envSettings.workers;
 const log = (message: string) => console.log(`[fuzz] ${message}`);
 
 function ensureSchemathesis(): string {
-  const venv = path.join(
-    process.env.OMS_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'oms'),
-    `schemathesis-${SCHEMATHESIS_VERSION}`,
-  );
+  const venv = path.join(envSettings.cacheDir, `schemathesis-${SCHEMATHESIS_VERSION}`);
   const bin = path.join(venv, 'bin', 'schemathesis');
   const marker = path.join(venv, '.installed');
   if (existsSync(marker)) return bin;
@@ -232,7 +232,7 @@ async function main(): Promise<number> {
     // cwd: its cache (.schemathesis/) stays with the reports, out of the clone.
     const { status, output } = await runTee(schemathesis, runArgs, {
       cwd: reportDir,
-      env: { ...process.env, ...(process.env.CI ? { NO_COLOR: '1' } : {}) },
+      env: { ...process.env, ...(envSettings.ci ? { NO_COLOR: '1' } : {}) },
     });
     code = status;
     // A plain closing line CI can read: schemathesis's own summary says "N generated, M passed" (or "K found …").

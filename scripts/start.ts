@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ConfigError, forgetLegacyApiKeys, legacyApiKeys, loadConfig, ROLES } from '../config';
+import { ConfigError, parseConfig, ROLES } from '../config';
+import { forgetLegacyApiKeys, legacyApiKeys, withDataDirSecrets } from '../config/secrets';
 import { createInitialApiKeys, importApiKeys } from '../db/api-keys';
 import { createDb } from '../db/connection';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
@@ -18,7 +19,7 @@ import { runWorker } from '../worker/main';
  */
 async function main(): Promise<void> {
   const started = Date.now();
-  const config = loadConfig();
+  const config = withDataDirSecrets(parseConfig());
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   const step = (message: string) => console.log(`[oms] ${message} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { toolSettings, type ToolSettings } from '../config/tools';
 import { findOnPath, goInstall, isExecutable, toolCacheDir } from '../tools/go-binaries';
 
 /** The one place the Temporal CLI version is pinned (later versions carry `replace` directives that break `go install`). */
@@ -7,8 +8,8 @@ export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
 /** Outside the clone, so every checkout and CI run on this machine reuses one build. */
-export function cachedCliPath(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(toolCacheDir('temporal-cli', TEMPORAL_CLI_VERSION, env), 'temporal');
+export function cachedCliPath(settings: ToolSettings = toolSettings()): string {
+  return path.join(toolCacheDir('temporal-cli', TEMPORAL_CLI_VERSION, settings), 'temporal');
 }
 
 export type CliSource = 'TEMPORAL_CLI' | 'PATH' | 'cache' | 'go install';
@@ -19,18 +20,19 @@ export type CliSource = 'TEMPORAL_CLI' | 'PATH' | 'cache' | 'go install';
  * the caller may then fall back to the SDK's own download, which needs internet.
  */
 export async function resolveTemporalCli(
-  options: { env?: NodeJS.ProcessEnv; build?: boolean; onProgress?: (message: string) => void } = {},
+  options: { settings?: ToolSettings; build?: boolean; onProgress?: (message: string) => void } = {},
 ): Promise<{ path: string; source: CliSource } | undefined> {
-  const env = options.env ?? process.env;
-  if (env.TEMPORAL_CLI) {
-    if (!isExecutable(env.TEMPORAL_CLI)) throw new Error(`TEMPORAL_CLI=${env.TEMPORAL_CLI} is not an executable file`);
-    return { path: env.TEMPORAL_CLI, source: 'TEMPORAL_CLI' };
+  const settings = options.settings ?? toolSettings();
+  if (settings.temporalCli) {
+    if (!isExecutable(settings.temporalCli))
+      throw new Error(`TEMPORAL_CLI=${settings.temporalCli} is not an executable file`);
+    return { path: settings.temporalCli, source: 'TEMPORAL_CLI' };
   }
-  const onPath = findOnPath('temporal', env);
+  const onPath = findOnPath('temporal', settings.searchPath);
   if (onPath) return { path: onPath, source: 'PATH' };
-  const cached = cachedCliPath(env);
+  const cached = cachedCliPath(settings);
   if (isExecutable(cached)) return { path: cached, source: 'cache' };
-  if (options.build === false || !findOnPath('go', env)) return undefined;
+  if (options.build === false || !findOnPath('go', settings.searchPath)) return undefined;
   await goInstall(`${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`, cached, options.onProgress ?? (() => undefined));
   return { path: cached, source: 'go install' };
 }

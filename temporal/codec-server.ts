@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { ConfigError, loadConfig, type OmsConfig } from '../config';
+import { ConfigError, parseConfig, type OmsConfig } from '../config';
+import { withDataDirSecrets } from '../config/secrets';
 import { CodecKeyError, EncryptionCodec } from './codec';
 
 /** Payload batches from the UI are small; this bounds what one request may make the server hold. */
@@ -201,7 +202,7 @@ export async function startCodecServer(
 if (require.main === module) {
   let config: OmsConfig;
   try {
-    config = loadConfig();
+    config = withDataDirSecrets(parseConfig());
   } catch (error) {
     console.error(error instanceof ConfigError ? `configuration: ${error.message}` : error);
     process.exit(2);

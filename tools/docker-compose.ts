@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { toolSettings, type ToolSettings } from '../config/tools';
 import { findOnPath, isExecutable, toolCacheDir } from './go-binaries';
 
 /**
@@ -13,13 +13,13 @@ import { findOnPath, isExecutable, toolCacheDir } from './go-binaries';
 export const COMPOSE_VERSION = 'v2.40.3';
 export const COMPOSE_MODULE = 'github.com/docker/compose/v2';
 
-export function cachedComposePath(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(toolCacheDir('docker-compose', COMPOSE_VERSION, env), 'docker-compose');
+export function cachedComposePath(settings: ToolSettings = toolSettings()): string {
+  return path.join(toolCacheDir('docker-compose', COMPOSE_VERSION, settings), 'docker-compose');
 }
 
 /** Where the docker CLI looks for plugins: `$DOCKER_CONFIG/cli-plugins`, default `~/.docker/cli-plugins`. */
-export function pluginPath(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.DOCKER_CONFIG || path.join(os.homedir(), '.docker'), 'cli-plugins', 'docker-compose');
+export function pluginPath(settings: ToolSettings = toolSettings()): string {
+  return path.join(settings.dockerConfigDir, 'cli-plugins', 'docker-compose');
 }
 
 export type ComposeCommand = {
@@ -33,19 +33,19 @@ export type ComposeCommand = {
  * installed as a docker CLI plugin. Without a docker CLI, the same binary runs standalone.
  */
 export async function ensureCompose(
-  options: { env?: NodeJS.ProcessEnv; onProgress?: (message: string) => void } = {},
+  options: { settings?: ToolSettings; onProgress?: (message: string) => void } = {},
 ): Promise<ComposeCommand> {
-  const env = options.env ?? process.env;
+  const settings = options.settings ?? toolSettings();
   const progress = options.onProgress ?? (() => undefined);
-  const docker = findOnPath('docker', env);
+  const docker = findOnPath('docker', settings.searchPath);
   if (docker && composeVersion(docker, ['compose', 'version']))
     return { command: docker, args: ['compose'], source: 'docker compose' };
 
-  const binary = cachedComposePath(env);
-  if (!isExecutable(binary)) await buildCompose(binary, env, progress);
+  const binary = cachedComposePath(settings);
+  if (!isExecutable(binary)) await buildCompose(binary, settings, progress);
   if (!docker) return { command: binary, args: [], source: 'standalone' };
 
-  const plugin = pluginPath(env);
+  const plugin = pluginPath(settings);
   installPlugin(plugin, binary);
   if (!composeVersion(docker, ['compose', 'version']))
     throw new Error(`docker compose still does not run after installing ${plugin} -> ${binary}`);
@@ -84,15 +84,15 @@ function isSymlink(file: string): boolean {
 
 async function buildCompose(
   target: string,
-  env: NodeJS.ProcessEnv,
+  settings: ToolSettings,
   progress: (message: string) => void,
 ): Promise<void> {
-  if (!findOnPath('go', env))
+  if (!findOnPath('go', settings.searchPath))
     throw new Error(`docker compose ${COMPOSE_VERSION} is not built and Go is not installed to build it`);
   const started = Date.now();
   progress(`Building docker compose ${COMPOSE_VERSION} from the Go module proxy (first run only, a few minutes)...`);
   // The module's own go.sum pins every dependency; GOFLAGS=-mod=mod would try to rewrite it in the read-only module cache.
-  const goEnv = { ...env, GOFLAGS: '', CGO_ENABLED: '0' };
+  const goEnv = { ...process.env, GOFLAGS: '', CGO_ENABLED: '0' };
   const download = JSON.parse(
     await runGo(['mod', 'download', '-json', `${COMPOSE_MODULE}@${COMPOSE_VERSION}`], { env: goEnv }),
   ) as { Dir?: string; Error?: string };

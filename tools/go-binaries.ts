@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { toolSettings, type ToolSettings } from '../config/tools';
 
 /** Where built Go tools are cached: outside the clone, so every checkout and CI run on a machine shares them. */
-export function toolCacheDir(name: string, version: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'oms', `${name}-${version}`);
+export function toolCacheDir(name: string, version: string, settings: ToolSettings = toolSettings()): string {
+  return path.join(settings.cacheHome, 'oms', `${name}-${version}`);
 }
 
 /** A pinned Go tool: the cached build, else `go install` into the cache. */
@@ -17,7 +17,7 @@ export async function cachedGoTool(options: {
 }): Promise<string> {
   const target = path.join(toolCacheDir(options.name, options.version), options.name);
   if (isExecutable(target)) return target;
-  if (!findOnPath('go', process.env))
+  if (!findOnPath('go', toolSettings().searchPath))
     throw new Error(`${options.name} ${options.version} is not built and Go is not installed to build it`);
   await goInstall(`${options.module}@${options.version}`, target, options.onProgress ?? (() => undefined));
   return target;
@@ -61,8 +61,8 @@ export async function goInstall(
   onProgress(`${path.basename(target)} built in ${Math.round((Date.now() - started) / 1000)}s: ${target}`);
 }
 
-export function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+export function findOnPath(command: string, searchPath: readonly string[]): string | undefined {
+  for (const dir of searchPath) {
     const candidate = path.join(dir, command);
     if (isExecutable(candidate)) return candidate;
   }

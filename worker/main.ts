@@ -1,5 +1,7 @@
 import type { Worker } from '@temporalio/worker';
-import { loadConfig, type OmsConfig } from '../config';
+import { parseConfig, type OmsConfig } from '../config';
+import { loggerSettings } from '../config/logging';
+import { withDataDirSecrets } from '../config/secrets';
 import { createDb, type Db } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
@@ -21,7 +23,7 @@ export async function runWorker(
   config: OmsConfig,
   targets: { databaseUrl: string; temporalAddress: string },
 ): Promise<RunningWorker> {
-  await installWorkerLogging(process.env.OMS_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN');
+  await installWorkerLogging(loggerSettings().temporalSdkLevel);
   const db: Db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax });
   await migrateToLatest(db);
   const { connection: clientConnection, client: temporal } = await connectClient(config, targets.temporalAddress);
@@ -38,7 +40,7 @@ export async function runWorker(
     payments:
       config.paymentProvider.kind === 'stripe' ? createStripePaymentProvider(config.paymentProvider) : undefined,
     // OMS_WORKFLOW_BUNDLE: a prebuilt workflow bundle (bundleWorkflowCode), so a restart skips the bundling (chaos runs restart often).
-    workflowBundle: process.env.OMS_WORKFLOW_BUNDLE ? { codePath: process.env.OMS_WORKFLOW_BUNDLE } : undefined,
+    workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
   });
   const done = worker.run().finally(async () => {
     await connection.close();
@@ -56,15 +58,16 @@ export async function runWorker(
 }
 
 if (require.main === module) {
-  const config = loadConfig();
-  if (!config.databaseUrl) {
+  const parsed = parseConfig();
+  if (!parsed.databaseUrl) {
     console.error(
       'npm run worker needs DATABASE_URL (and TEMPORAL_ADDRESS unless Temporal listens on 127.0.0.1:7233). To run everything locally, use npm start.',
     );
     process.exit(2);
   }
+  const config = withDataDirSecrets(parsed);
   runWorker(config, {
-    databaseUrl: config.databaseUrl,
+    databaseUrl: parsed.databaseUrl,
     temporalAddress: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`,
   })
     .then(async (running) => {

@@ -1,16 +1,7 @@
 import { Router } from 'express';
-import {
-  fromCustomer,
-  fromProduct,
-  fromWarehouse,
-  toCustomer,
-  toProduct,
-  toPromotion,
-  toWarehouse,
-} from '../../db/catalog';
-import type { ApiDeps } from '../app';
-import { conflict, notFound, parse } from '../problem';
-import { randomCode } from '../place-order';
+import { toCustomer, toProduct, toPromotion, toWarehouse } from '../../db/catalog';
+import type { ApiDeps } from '../deps';
+import { notFound, parse } from '../problem';
 import {
   customerPatchSchema,
   customerSchema,
@@ -20,25 +11,13 @@ import {
   warehouseSchema,
 } from '../schemas';
 
-const UNIQUE_VIOLATION = '23505';
-
 /** Master data (SPEC section 4): products, warehouses and customers. Reading needs any key, writing admin. */
-export function catalogRoutes({ db, auth }: ApiDeps): Router {
+export function catalogRoutes({ db, auth, services }: ApiDeps): Router {
   const router = Router();
-
-  async function insertOnce(table: string, row: Record<string, unknown>, what: string) {
-    try {
-      const [created] = await db(table).insert(row).returning('*');
-      return created;
-    } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw conflict(`${what} already exists`);
-      throw error;
-    }
-  }
 
   router.post('/products', auth.requireRole('admin'), async (req, res) => {
     const product = parse(productSchema, req.body);
-    res.status(201).json(toProduct(await insertOnce('products', fromProduct(product), `product ${product.sku}`)));
+    res.status(201).json(await services.createProduct(product));
   });
   router.get('/products', auth.anyRole, async (_req, res) => {
     res.json({ items: (await db('products').orderBy('sku')).map(toProduct) });
@@ -50,19 +29,12 @@ export function catalogRoutes({ db, auth }: ApiDeps): Router {
   });
   router.patch('/products/:sku', auth.requireRole('admin'), async (req, res) => {
     const patch = parse(productPatchSchema, req.body);
-    const [row] = await db('products')
-      .where({ sku: req.params.sku })
-      .update({ ...fromProduct(patch), updated_at: db.fn.now() })
-      .returning('*');
-    if (!row) throw notFound(`no product ${req.params.sku}`);
-    res.json(toProduct(row));
+    res.json(await services.updateProduct(String(req.params.sku), patch));
   });
 
   router.post('/warehouses', auth.requireRole('admin'), async (req, res) => {
     const warehouse = parse(warehouseSchema, req.body);
-    res
-      .status(201)
-      .json(toWarehouse(await insertOnce('warehouses', fromWarehouse(warehouse), `warehouse ${warehouse.code}`)));
+    res.status(201).json(await services.createWarehouse(warehouse));
   });
   router.get('/warehouses', auth.anyRole, async (_req, res) => {
     res.json({
@@ -72,10 +44,7 @@ export function catalogRoutes({ db, auth }: ApiDeps): Router {
 
   router.post('/customers', auth.requireRole('admin'), async (req, res) => {
     const customer = parse(customerSchema, req.body);
-    const id = customer.id ?? `CUST-${randomCode(10)}`;
-    res
-      .status(201)
-      .json(toCustomer(await insertOnce('customers', fromCustomer({ ...customer, id }), `customer ${id}`)));
+    res.status(201).json(await services.createCustomer(customer));
   });
   router.get('/customers', auth.anyRole, async (_req, res) => {
     res.json({ items: (await db('customers').orderBy('id')).map(toCustomer) });
@@ -87,30 +56,12 @@ export function catalogRoutes({ db, auth }: ApiDeps): Router {
   });
   router.patch('/customers/:id', auth.requireRole('admin'), async (req, res) => {
     const patch = parse(customerPatchSchema, req.body);
-    const [row] = await db('customers')
-      .where({ id: req.params.id })
-      .update({ ...fromCustomer(patch), updated_at: db.fn.now() })
-      .returning('*');
-    if (!row) throw notFound(`no customer ${req.params.id}`);
-    res.json(toCustomer(row));
+    res.json(await services.updateCustomer(String(req.params.id), patch));
   });
 
   router.post('/promotions', auth.requireRole('admin'), async (req, res) => {
     const promotion = parse(promotionSchema, req.body);
-    const row = await insertOnce(
-      'promotions',
-      {
-        code: promotion.code,
-        type: promotion.type,
-        value: promotion.value,
-        valid_from: promotion.validFrom ?? null,
-        valid_to: promotion.validTo ?? null,
-        min_order_amount: promotion.minOrderAmount ?? null,
-        usage_limit: promotion.usageLimit ?? null,
-      },
-      `promotion ${promotion.code}`,
-    );
-    res.status(201).json(toPromotion(row));
+    res.status(201).json(await services.createPromotion(promotion));
   });
   router.get('/promotions', auth.requireRole('admin'), async (_req, res) => {
     res.json({ items: (await db('promotions').orderBy('code')).map(toPromotion) });

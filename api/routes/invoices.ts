@@ -2,10 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { findCustomer } from '../../db/catalog';
 import { invoiceSummaryView } from '../../db/orders';
-import { recordInvoicePayment } from '../../db/receivables';
 import { renderInvoicePdf } from '../../documents/invoice-pdf';
-import type { ApiDeps } from '../app';
-import { conflict, notFound, parse, unprocessable } from '../problem';
+import type { ApiDeps } from '../deps';
+import { notFound, parse } from '../problem';
 import { invoicePaymentSchema, plainText } from '../schemas';
 
 export const listQuerySchema = z.strictObject({
@@ -15,7 +14,7 @@ export const listQuerySchema = z.strictObject({
 });
 
 /** Invoices and credit notes: JSON, PDF, and payments against net30 receivables. */
-export function invoiceRoutes({ db, auth }: ApiDeps): Router {
+export function invoiceRoutes({ db, auth, services }: ApiDeps): Router {
   const router = Router();
 
   router.get('/invoices', auth.anyRole, async (req, res) => {
@@ -87,24 +86,8 @@ export function invoiceRoutes({ db, auth }: ApiDeps): Router {
   /** A payment received against a net30 invoice; the same reference twice is recorded once (200). */
   router.post('/invoices/:number/payments', auth.requireRole('admin'), async (req, res) => {
     const payment = parse(invoicePaymentSchema, req.body);
-    const number = String(req.params.number);
-    const invoice = await db('invoices').where({ number }).first('kind', 'total', 'amount_paid', 'amount_credited');
-    if (!invoice) throw notFound(`no invoice ${number}`);
-    if (invoice.kind !== 'invoice')
-      throw unprocessable(`${number} is a credit note; payments go against invoices`, [
-        { path: 'params.number', message: 'not an invoice' },
-      ]);
-    const outcome = await recordInvoicePayment(db, number, payment.amount, payment.reference);
-    if (outcome === 'exceeds_balance') {
-      throw conflict(
-        `${payment.amount} is more than the ${invoice.total - invoice.amount_paid - invoice.amount_credited} still open on ${number}`,
-        [{ path: 'body.amount', message: 'exceeds the balance' }],
-      );
-    }
-    const updated = await db('invoices').where({ number }).first();
-    res
-      .status(outcome === 'recorded' ? 201 : 200)
-      .json({ duplicate: outcome === 'duplicate', invoice: invoiceSummaryView(updated) });
+    const { outcome, invoice } = await services.payInvoice(String(req.params.number), payment);
+    res.status(outcome === 'recorded' ? 201 : 200).json({ duplicate: outcome === 'duplicate', invoice });
   });
 
   return router;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CSV_COLUMNS } from '../batch-orders';
+import { CSV_COLUMNS } from '../batch-csv';
 import type { ApiDocRegistry } from '../openapi-registry';
 import {
   batchResultView,

@@ -1,13 +1,10 @@
 import { Router } from 'express';
-import { confirmPickUpdate } from '../../workflows/order/messages';
-import type { ApiDeps } from '../app';
-import { updateOrder } from '../order-updates';
-import { notFound, parse } from '../problem';
+import type { ApiDeps } from '../deps';
+import { parse } from '../problem';
 import { confirmPickSchema, pickListQuerySchema } from '../schemas';
 
 /** Pick lists for warehouse staff (manual mode). */
-export function pickListRoutes(deps: ApiDeps): Router {
-  const { db, auth } = deps;
+export function pickListRoutes({ db, auth, services }: ApiDeps): Router {
   const router = Router();
 
   /** Work queue per warehouse: wave by wave, highest priority first, then oldest first. */
@@ -46,15 +43,7 @@ export function pickListRoutes(deps: ApiDeps): Router {
   /** Lines not listed were picked in full; a lower pickedQuantity is a short pick (re-allocated or backordered). */
   router.post('/pick-lists/:id/confirm', auth.requireRole('warehouse'), async (req, res) => {
     const request = parse(confirmPickSchema, req.body ?? {});
-    const pickList = await db('pick_lists')
-      .where({ id: String(req.params.id) })
-      .first('id', 'order_id');
-    if (!pickList) throw notFound(`no pick list ${req.params.id}`);
-    res.json(
-      await updateOrder(deps, pickList.order_id, (order) =>
-        order.executeUpdate(confirmPickUpdate, { args: [{ pickListId: pickList.id, lines: request.lines }] }),
-      ),
-    );
+    res.json(await services.confirmPick(String(req.params.id), request.lines));
   });
 
   return router;

@@ -10,7 +10,7 @@ import {
   wholePeriodRange,
   type ReportPeriod,
 } from '../../domain/periods';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { badRequest, parse } from '../problem';
 import {
   customersReportQuerySchema,

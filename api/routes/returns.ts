@@ -1,8 +1,7 @@
 import { Router } from 'express';
-import { receiveReturnUpdate } from '../../workflows/return/messages';
-import type { ApiDeps } from '../app';
-import { sendUpdate, updateIdFrom } from '../order-updates';
-import { conflict, notFound, parse } from '../problem';
+import type { ApiDeps } from '../deps';
+import { updateIdFrom } from '../idempotency-header';
+import { notFound, parse } from '../problem';
 import { receiveReturnSchema } from '../schemas';
 
 type Row = Record<string, any>;
@@ -23,7 +22,7 @@ const returnView = (row: Row) => ({
 });
 
 /** Returns (RMAs). Their IDs hold a slash (`<orderId>/return-<n>`): URL-encode it as %2F. */
-export function returnRoutes({ db, auth, temporal }: ApiDeps): Router {
+export function returnRoutes({ db, auth, services }: ApiDeps): Router {
   const router = Router();
 
   router.get('/returns/:id', auth.anyRole, async (req, res) => {
@@ -37,18 +36,7 @@ export function returnRoutes({ db, auth, temporal }: ApiDeps): Router {
   /** Goods back at the warehouse: resellable units are restocked, damaged ones written off. */
   router.post('/returns/:id/receive', auth.requireRole('warehouse'), async (req, res) => {
     const request = parse(receiveReturnSchema, req.body);
-    const id = String(req.params.id);
-    const row = await db('returns').where({ id }).first('status');
-    if (!row) throw notFound(`no return ${id}`);
-    const reply = await sendUpdate(
-      temporal.workflow.getHandle(id),
-      (handle) =>
-        handle.executeUpdate(receiveReturnUpdate, { args: [request], updateId: updateIdFrom(req, 'receive') }),
-      async () => {
-        throw conflict(`return ${id} is ${row.status}`);
-      },
-    );
-    res.json(reply);
+    res.json(await services.receiveReturn(String(req.params.id), request, updateIdFrom(req, 'receive')));
   });
 
   return router;

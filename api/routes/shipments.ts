@@ -1,15 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { eventView, shipmentView } from '../../db/orders';
-import { carrierEventUpdate } from '../../workflows/order/messages';
-import type { ApiDeps, RawBodyRequest } from '../app';
-import { updateOrder } from '../order-updates';
+import type { ApiDeps, RawBodyRequest } from '../deps';
 import { HttpProblem, notFound, parse } from '../problem';
 import { carrierEventSchema } from '../schemas';
 
 /** Shipments and the carrier events that move them to delivery. */
-export function shipmentRoutes(deps: ApiDeps): Router {
-  const { db, auth, config } = deps;
+export function shipmentRoutes({ db, auth, config, services }: ApiDeps): Router {
   const router = Router();
 
   router.get('/shipments/:id', auth.anyRole, async (req, res) => {
@@ -46,15 +43,7 @@ export function shipmentRoutes(deps: ApiDeps): Router {
 
   router.post('/shipments/:id/events', carrierOrSignature, async (req, res) => {
     const event = parse(carrierEventSchema, req.body);
-    const shipment = await db('shipments')
-      .where({ id: String(req.params.id) })
-      .first('id', 'order_id');
-    if (!shipment) throw notFound(`no shipment ${req.params.id}`);
-    res.json(
-      await updateOrder(deps, shipment.order_id, (order) =>
-        order.executeUpdate(carrierEventUpdate, { args: [{ shipmentId: shipment.id, ...event }] }),
-      ),
-    );
+    res.json(await services.recordCarrierEvent(String(req.params.id), event));
   });
 
   return router;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { eventView } from '../../db/orders';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { notFound } from '../problem';
 
 /** The public tracking data: what a customer may see with the tracking number alone. */

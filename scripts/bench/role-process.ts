@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { runApi } from '../../api/main';
-import { loadConfig } from '../../config';
+import { parseConfig } from '../../config';
+import { withDataDirSecrets } from '../../config/secrets';
 import { runWorker } from '../../worker/main';
 import { installWorkerLogging, WORKER_TUNING } from '../../worker/worker';
 import { createCeilingActivities } from './ceiling-activities';
@@ -19,8 +20,9 @@ async function main(role: BenchRole): Promise<void> {
   const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage.rss()));
   setInterval(sample, 250).unref();
 
-  const config = loadConfig();
-  const targets = { databaseUrl: process.env.DATABASE_URL!, temporalAddress: process.env.TEMPORAL_ADDRESS! };
+  const config = withDataDirSecrets(parseConfig());
+  // scripts/bench/system.ts starts every role with both set.
+  const targets = { databaseUrl: config.databaseUrl!, temporalAddress: config.temporalAddress! };
   let stop: () => Promise<void>;
   if (role === 'worker') {
     const running = await runWorker(config, targets);

@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { createApp } from '../../api/app';
-import { createOrderStarts } from '../../api/order-starts';
+import { createOrderStarts } from '../../services/order-starts';
 import { createLogger } from '../../observability/logger';
 import { freePort } from '../support/helpers';
 import { orderBody, startOms, type TestOms } from '../support/oms';
 
 /**
- * Accepting an order and starting its workflow are apart (api/order-starts.ts): the order and its start request
+ * Accepting an order and starting its workflow are apart (services/order-starts.ts): the order and its start request
  * commit together, the workflow starts right after, and what could not start is started later.
  */
 describe('order workflow starts', () => {

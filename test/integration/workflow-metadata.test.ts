@@ -16,7 +16,7 @@ describe('Temporal UI metadata', () => {
   async function place(body: Record<string, unknown>): Promise<string> {
     const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
     expect(placed.status).toBe(202);
-    // The workflow starts just after the 202 (api/order-starts.ts): describe it only once it has.
+    // The workflow starts just after the 202 (services/order-starts.ts): describe it only once it has.
     await oms.orderStarts.settled();
     return placed.body.id as string;
   }

@@ -5,7 +5,7 @@ import { createActivities } from '../../activities';
 import { createSimulatedCarrier } from '../../adapters/carrier/simulated';
 import { createSandboxPaymentProvider, type SandboxFaults } from '../../adapters/payments/sandbox';
 import { createApp } from '../../api/app';
-import { createOrderStarts } from '../../api/order-starts';
+import { createOrderStarts } from '../../services/order-starts';
 import type { ApiKey, Role } from '../../config';
 import { ROLES } from '../../config';
 import { createDb, type Db } from '../../db/connection';
@@ -15,7 +15,8 @@ import type { OrderSettings, OrderStatus } from '../../domain/order';
 import { createOmsWorker, installWorkerLogging } from '../../worker/worker';
 import { generateCodecKey, type CodecKey } from '../../temporal/codec';
 import { connectClient, connectWorker, omsDataConverter, type TemporalSettings } from '../../temporal/connect';
-import { createLogger, logLevelFromEnv, type Logger } from '../../observability/logger';
+import { logLevelFromEnv } from '../../config/logging';
+import { createLogger, type Logger } from '../../observability/logger';
 import { ActivityGate } from './activity-gate';
 import { sharedServers } from './servers';
 

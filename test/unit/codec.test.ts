@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { loadConfig } from '../../config';
+import { parseConfig } from '../../config';
+import { withDataDirSecrets } from '../../config/secrets';
 import {
   CodecKeyError,
   ENCRYPTED_ENCODING,
@@ -14,6 +15,8 @@ import {
 } from '../../temporal/codec';
 import { temporalConnectionOptions } from '../../temporal/connect';
 
+/** As the processes load it: the environment, then the data directory's secrets for what it leaves out. */
+const loadConfig = (env: Record<string, string>) => withDataDirSecrets(parseConfig(env));
 const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).toString();
 const customer = { name: 'Zebulon Quaxworthy', email: 'zebulon@quax.example', address: { line1: '17 Quincunx Lane' } };
 

@@ -1,14 +1,20 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalJson } from '../../api/idempotency-key';
-import { ConfigError, forgetLegacyApiKeys, legacyApiKeys, loadConfig, parseApiKeys } from '../../config';
+import { canonicalJson } from '../../services/idempotency-keys';
+import { ConfigError, parseApiKeys, parseConfig } from '../../config';
+import { apiClientSettings } from '../../config/cli';
+import { fuzzSettings } from '../../config/fuzz';
+import { logLevelFromEnv, loggerSettings } from '../../config/logging';
+import { forgetLegacyApiKeys, legacyApiKeys, withDataDirSecrets } from '../../config/secrets';
+import { toolSettings } from '../../config/tools';
 
 describe('configuration', () => {
   const dataDir = () => mkdtempSync(path.join(os.tmpdir(), 'oms-config-'));
+  const loadConfig = (env: Record<string, string>) => withDataDirSecrets(parseConfig(env));
 
   it('uses the defaults of SPEC section 2', () => {
-    const config = loadConfig({ OMS_DATA_DIR: dataDir() });
+    const config = parseConfig({ OMS_DATA_DIR: dataDir() });
     expect(config).toMatchObject({
       port: 3000,
       pgPort: 54320,
@@ -25,6 +31,28 @@ describe('configuration', () => {
     });
     // Generated keys live hashed in the database (npm start creates them); the config holds OMS_API_KEYS only.
     expect(config.apiKeys).toEqual([]);
+    expect(config.workflowBundlePath).toBeUndefined();
+    expect(parseConfig({ OMS_WORKFLOW_BUNDLE: '/tmp/bundle.js' }).workflowBundlePath).toBe('/tmp/bundle.js');
+  });
+
+  it('parses without writing: the secrets the environment leaves out stay unset until asked for', () => {
+    const dir = dataDir();
+    const parsed = parseConfig({ OMS_DATA_DIR: dir });
+    expect([parsed.carrierWebhookSecret, parsed.codecKeys]).toEqual([undefined, undefined]);
+    expect(existsSync(path.join(dir, 'secrets.json'))).toBe(false);
+    const config = withDataDirSecrets(parsed);
+    expect(config.carrierWebhookSecret).toMatch(/^[0-9a-f]{64}$/);
+    expect(config.codecKeys).toHaveLength(1);
+    expect(existsSync(path.join(dir, 'secrets.json'))).toBe(true);
+  });
+
+  it('takes secrets the environment gives over the data directory, and then writes nothing', () => {
+    const dir = dataDir();
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = loadConfig({ OMS_DATA_DIR: dir, OMS_CARRIER_WEBHOOK_SECRET: 'hook', OMS_CODEC_KEYS: `k1:${key}` });
+    expect(config.carrierWebhookSecret).toBe('hook');
+    expect(config.codecKeys).toEqual([{ id: 'k1', key: Buffer.alloc(32, 7) }]);
+    expect(existsSync(path.join(dir, 'secrets.json'))).toBe(false);
   });
 
   it('generates the webhook secret once per data directory and keeps no API key in the secrets file', () => {
@@ -60,32 +88,34 @@ describe('configuration', () => {
 
   it('chooses the payment provider: sandbox by default, stripe only with a key', () => {
     const env = { OMS_DATA_DIR: dataDir() };
-    expect(loadConfig(env).paymentProvider).toEqual({ kind: 'sandbox' });
+    expect(parseConfig(env).paymentProvider).toEqual({ kind: 'sandbox' });
     expect(
-      loadConfig({
+      parseConfig({
         ...env,
         OMS_PAYMENT_PROVIDER: 'stripe',
         STRIPE_SECRET_KEY: 'sk_test_1',
         STRIPE_API_BASE: 'http://127.0.0.1:12111',
       }).paymentProvider,
     ).toEqual({ kind: 'stripe', secretKey: 'sk_test_1', apiBase: 'http://127.0.0.1:12111' });
-    expect(() => loadConfig({ ...env, OMS_PAYMENT_PROVIDER: 'stripe' })).toThrow(/STRIPE_SECRET_KEY/);
-    expect(() => loadConfig({ ...env, OMS_PAYMENT_PROVIDER: 'paypal' })).toThrow(ConfigError);
-    expect(loadConfig({ ...env, OMS_SANDBOX_FAULTS: 'transient=0.2,timeoutAfterSuccess=0.05' }).sandboxFaults).toEqual({
-      transient: 0.2,
-      timeoutAfterSuccess: 0.05,
-    });
-    expect(() => loadConfig({ ...env, OMS_SANDBOX_FAULTS: 'transient=2' })).toThrow(/OMS_SANDBOX_FAULTS/);
+    expect(() => parseConfig({ ...env, OMS_PAYMENT_PROVIDER: 'stripe' })).toThrow(/STRIPE_SECRET_KEY/);
+    expect(() => parseConfig({ ...env, OMS_PAYMENT_PROVIDER: 'paypal' })).toThrow(ConfigError);
+    expect(parseConfig({ ...env, OMS_SANDBOX_FAULTS: 'transient=0.2,timeoutAfterSuccess=0.05' }).sandboxFaults).toEqual(
+      {
+        transient: 0.2,
+        timeoutAfterSuccess: 0.05,
+      },
+    );
+    expect(() => parseConfig({ ...env, OMS_SANDBOX_FAULTS: 'transient=2' })).toThrow(/OMS_SANDBOX_FAULTS/);
   });
 
   it('rejects bad durations, modes and ports with the variable name', () => {
     const env = { OMS_DATA_DIR: dataDir() };
-    expect(() => loadConfig({ ...env, OMS_APPROVAL_TIMEOUT: '48' })).toThrow(/OMS_APPROVAL_TIMEOUT/);
-    expect(() => loadConfig({ ...env, OMS_FULFILLMENT_MODE: 'robots' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...env, PORT: 'eighty' })).toThrow(/PORT/);
-    expect(loadConfig(env).dbPoolMax).toBe(10);
-    expect(loadConfig({ ...env, OMS_DB_POOL_MAX: '25' }).dbPoolMax).toBe(25);
-    expect(() => loadConfig({ ...env, OMS_DB_POOL_MAX: '0' })).toThrow(/OMS_DB_POOL_MAX/);
+    expect(() => parseConfig({ ...env, OMS_APPROVAL_TIMEOUT: '48' })).toThrow(/OMS_APPROVAL_TIMEOUT/);
+    expect(() => parseConfig({ ...env, OMS_FULFILLMENT_MODE: 'robots' })).toThrow(ConfigError);
+    expect(() => parseConfig({ ...env, PORT: 'eighty' })).toThrow(/PORT/);
+    expect(parseConfig(env).dbPoolMax).toBe(10);
+    expect(parseConfig({ ...env, OMS_DB_POOL_MAX: '25' }).dbPoolMax).toBe(25);
+    expect(() => parseConfig({ ...env, OMS_DB_POOL_MAX: '0' })).toThrow(/OMS_DB_POOL_MAX/);
   });
 });
 
@@ -93,5 +123,70 @@ describe('request fingerprints', () => {
   it('hash the same for the same content in any key order', () => {
     expect(canonicalJson({ b: 1, a: [{ y: 2, x: 1 }] })).toBe(canonicalJson({ a: [{ x: 1, y: 2 }], b: 1 }));
     expect(canonicalJson({ a: 1 })).not.toBe(canonicalJson({ a: 2 }));
+  });
+});
+
+describe('settings of the other processes, read from the environment in config/ only', () => {
+  it('reads OMS_LOG_LEVEL for the JSON logger and the Temporal SDK', () => {
+    expect(logLevelFromEnv('info', { OMS_LOG_LEVEL: 'DEBUG' })).toBe('debug');
+    expect(logLevelFromEnv('info', { OMS_LOG_LEVEL: 'loud' })).toBe('info');
+    expect(logLevelFromEnv('silent', {})).toBe('silent');
+    expect(loggerSettings({})).toEqual({ level: 'info', temporalSdkLevel: 'WARN' });
+    expect(loggerSettings({ OMS_LOG_LEVEL: 'debug' })).toEqual({ level: 'debug', temporalSdkLevel: 'DEBUG' });
+    // Only the exact `debug` lets the SDK's debug lines through, as before.
+    expect(loggerSettings({ OMS_LOG_LEVEL: ' Debug ' })).toEqual({ level: 'debug', temporalSdkLevel: 'WARN' });
+    expect(loggerSettings({ OMS_LOG_LEVEL: 'silent' })).toEqual({ level: 'silent', temporalSdkLevel: 'WARN' });
+    expect(loggerSettings({ OMS_LOG_LEVEL: 'loud' })).toEqual({
+      level: 'info',
+      unknownLevel: 'loud',
+      temporalSdkLevel: 'WARN',
+    });
+  });
+
+  it('reads where tools are found and built', () => {
+    const home = os.homedir();
+    expect(toolSettings({})).toEqual({
+      temporalCli: undefined,
+      searchPath: [],
+      cacheHome: path.join(home, '.cache'),
+      dockerConfigDir: path.join(home, '.docker'),
+    });
+    expect(
+      toolSettings({
+        TEMPORAL_CLI: '/opt/temporal',
+        PATH: ['/usr/bin', '', '/bin'].join(path.delimiter),
+        XDG_CACHE_HOME: '/var/cache',
+        DOCKER_CONFIG: '/etc/docker-cli',
+      }),
+    ).toEqual({
+      temporalCli: '/opt/temporal',
+      searchPath: ['/usr/bin', '/bin'],
+      cacheHome: '/var/cache',
+      dockerConfigDir: '/etc/docker-cli',
+    });
+  });
+
+  it('reads the API and key of the CLI, and the settings of the fuzzer', () => {
+    expect(apiClientSettings({})).toEqual({ url: undefined, key: undefined });
+    expect(apiClientSettings({ OMS_API_URL: 'http://api:3000', OMS_API_KEY: 'k' })).toEqual({
+      url: 'http://api:3000',
+      key: 'k',
+    });
+    expect(fuzzSettings({})).toEqual({
+      maxExamples: '20',
+      seed: undefined,
+      workers: '1',
+      cacheDir: path.join(os.homedir(), '.cache', 'oms'),
+      ci: false,
+    });
+    expect(
+      fuzzSettings({
+        OMS_FUZZ_EXAMPLES: '300',
+        OMS_FUZZ_SEED: '1',
+        OMS_FUZZ_WORKERS: '2',
+        OMS_CACHE_DIR: '/c',
+        CI: 'true',
+      }),
+    ).toEqual({ maxExamples: '300', seed: '1', workers: '2', cacheDir: '/c', ci: true });
   });
 });

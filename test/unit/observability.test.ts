@@ -1,4 +1,4 @@
-import { createLogger, errorSummary, findOrderId, logLevelFromEnv } from '../../observability/logger';
+import { createLogger, errorSummary, findOrderId } from '../../observability/logger';
 import { PinoSdkLogger } from '../../observability/temporal-runtime';
 
 const capture = () => {
@@ -44,13 +44,10 @@ describe('observability: logger', () => {
     expect(errorSummary('plain')).toEqual({ type: 'string', message: 'plain' });
   });
 
-  it('finds order IDs in workflow IDs and paths, and reads OMS_LOG_LEVEL', () => {
+  it('finds order IDs in workflow IDs and paths', () => {
     expect(findOrderId('ORD-Z5F4R6037AGD/return-1')).toBe('ORD-Z5F4R6037AGD');
     expect(findOrderId('/v1/pick-lists/PL-ORD-Z5F4R6037AGD-S1/confirm')).toBe('ORD-Z5F4R6037AGD');
     expect(findOrderId('restock/receipt:EWR:MUG-BLK:po-1')).toBeUndefined();
-    expect(logLevelFromEnv('info', { OMS_LOG_LEVEL: 'DEBUG' })).toBe('debug');
-    expect(logLevelFromEnv('info', { OMS_LOG_LEVEL: 'loud' })).toBe('info');
-    expect(logLevelFromEnv('silent', {})).toBe('silent');
   });
 });
 

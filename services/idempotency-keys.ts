@@ -1,23 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
 import type { Knex } from 'knex';
 import type { CompanionRow } from '../db/orders';
-import { badRequest, unprocessable } from './problem';
-import { idempotencyKeySchema } from './schemas';
+import { RuleViolationError } from './errors';
 
-/**
- * The optional `Idempotency-Key` header, checked before it is stored: a key is a database key, so an empty
- * one or one longer than an index row can hold must be refused (400), not fail on insert.
+/*
+ * Idempotency keys as stored: each key, in its scope, names what its first request made and that request's
+ * fingerprint. The header itself is read and checked by the API (api/idempotency-header.ts).
  */
-export function idempotencyKeyOf(req: Request): string | undefined {
-  const key = req.header('idempotency-key');
-  if (key !== undefined && !idempotencyKeySchema.safeParse(key).success) {
-    throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [
-      { path: 'header.Idempotency-Key', message: 'invalid' },
-    ]);
-  }
-  return key;
-}
 
 /** JSON with sorted keys, so the same request always hashes the same. */
 export function canonicalJson(value: unknown): string {
@@ -38,8 +27,8 @@ export const requestHashOf = (request: unknown): string =>
 
 /**
  * What a key was first used for in `scope`: undefined when it is new, the ID of what the same request made
- * before when it is a retry. A key used before with another body is refused (422 naming the header): the
- * rule on every route that takes an Idempotency-Key.
+ * before when it is a retry. A key used before with another body is refused (a RuleViolationError naming the
+ * header, answered 422): the rule on every route that takes an Idempotency-Key.
  */
 export async function findIdempotencyKey(
   db: Knex,
@@ -50,7 +39,7 @@ export async function findIdempotencyKey(
   const stored = await db('idempotency_keys').where({ scope, key }).first('request_hash', 'resource_id');
   if (!stored) return undefined;
   if (stored.request_hash !== requestHash) {
-    throw unprocessable('this Idempotency-Key was used with a different request body', [
+    throw new RuleViolationError('this Idempotency-Key was used with a different request body', [
       { path: 'header.Idempotency-Key', message: 'reused with another body' },
     ]);
   }

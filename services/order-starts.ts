@@ -8,7 +8,7 @@ import { CustomerIdKey, OrderPriorityKey, OrderStatusKey } from '../workflows/or
 /** What starting an order's workflow needs, kept with the order until the workflow has started. */
 export interface OrderStart {
   input: OrderWorkflowInput;
-  /** What the Temporal UI shows for the order (see api/place-order.ts). */
+  /** What the Temporal UI shows for the order (see services/place-order.ts). */
   staticSummary: string;
   staticDetails: string;
 }

@@ -1,21 +1,38 @@
-import { randomBytes } from 'node:crypto';
 import { missingAddressFields } from '../domain/address';
 import { formatMoney } from '../domain/money';
-import type { OrderSettings } from '../domain/order';
+import type { Address, BackorderPolicy, OrderSettings, PaymentMethod } from '../domain/order';
 import { orderPriority, type OrderSource } from '../domain/priority';
 import { findCustomer, findProducts, findPromotion, type Product } from '../db/catalog';
 import type { Db } from '../db/connection';
 import { findOrderSummary, insertOrder } from '../db/orders';
 import type { OrderWorkflowInput } from '../workflows/order/messages';
-import { findIdempotencyKey, idempotencyKeyRow, requestHashOf } from './idempotency-key';
+import { RuleViolationError, type FieldError } from './errors';
+import { newOrderId, newTrackingNumber } from './ids';
+import { findIdempotencyKey, idempotencyKeyRow, requestHashOf } from './idempotency-keys';
 import { orderStartRow, type OrderStart, type OrderStarts } from './order-starts';
-import { unprocessable, type ProblemFieldError } from './problem';
-import type { PlaceOrderRequest } from './schemas';
+
+/** An order as the API accepted it (`placeOrderSchema` in api/schemas.ts checks its shape first). */
+export interface PlaceOrderRequest {
+  customerId: string;
+  lines: { sku: string; quantity: number }[];
+  shippingAddress?: Address;
+  expedite: boolean;
+  promotionCode?: string;
+  backorderPolicy: BackorderPolicy;
+  payment: { method: PaymentMethod; token?: string };
+}
 
 export interface OrderPlacementDeps {
   db: Db;
   orderStarts: OrderStarts;
-  config: { orderSettings: OrderSettings };
+  orderSettings: OrderSettings;
+}
+
+export interface PlacementOptions {
+  idempotencyKey?: string;
+  /** Whose keys `idempotencyKey` is one of (e.g. `orders:<API key id>`). */
+  scope: string;
+  source?: OrderSource;
 }
 
 export interface PlacedOrder {
@@ -26,25 +43,19 @@ export interface PlacedOrder {
   replayed: boolean;
 }
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-/** Random Crockford base32: unambiguous to read aloud, 5 bits of entropy per character. */
-export function randomCode(length: number): string {
-  return [...randomBytes(length)].map((byte) => CROCKFORD[byte & 31]).join('');
+export function createOrderPlacement(deps: OrderPlacementDeps) {
+  return { placeOrder: (request: PlaceOrderRequest, options: PlacementOptions) => placeOrder(deps, request, options) };
 }
 
-export const newOrderId = () => `ORD-${randomCode(12)}`;
-/** Public and unguessable: 100 random bits. */
-export const newTrackingNumber = () => `TRK-${randomCode(20)}`;
-
 /**
- * Entry of one order: every check that can be made now (422 listing each reason), then the order row, its
- * idempotency key and its workflow's start request in one statement; the workflow (ID = order ID) is started
- * right after, outside the request (api/order-starts.ts). Nothing is written when a check fails.
+ * Entry of one order: every check that can be made now (a RuleViolationError listing each reason), then the order
+ * row, its idempotency key and its workflow's start request in one statement; the workflow (ID = order ID) is
+ * started right after, outside the request (services/order-starts.ts). Nothing is written when a check fails.
  */
-export async function placeOrder(
+async function placeOrder(
   deps: OrderPlacementDeps,
   request: PlaceOrderRequest,
-  options: { idempotencyKey?: string; scope: string; source?: OrderSource },
+  options: PlacementOptions,
 ): Promise<PlacedOrder> {
   const requestHash = requestHashOf(request);
   if (options.idempotencyKey) {
@@ -54,7 +65,10 @@ export async function placeOrder(
 
   const { customer, products, errors } = await checkReferences(deps.db, request);
   if (errors.length > 0 || !customer)
-    throw unprocessable(`the order cannot be accepted: ${errors.map((error) => error.message).join('; ')}`, errors);
+    throw new RuleViolationError(
+      `the order cannot be accepted: ${errors.map((error) => error.message).join('; ')}`,
+      errors,
+    );
 
   const input: OrderWorkflowInput = {
     orderId: newOrderId(),
@@ -63,7 +77,7 @@ export async function placeOrder(
     shippingAddress: request.shippingAddress ?? customer.address,
     payment: request.payment,
     backorderPolicy: request.backorderPolicy,
-    settings: deps.config.orderSettings,
+    settings: deps.orderSettings,
   };
   const trackingNumber = newTrackingNumber();
   const start = orderStartFor(input, request, products);
@@ -146,9 +160,9 @@ function orderStartFor(
   };
 }
 
-/** The checks the API can make on arrival (SPEC section 3, validation): each failing one becomes an error. */
+/** The checks that can be made on arrival (SPEC section 3, validation): each failing one becomes an error. */
 async function checkReferences(db: Db, request: PlaceOrderRequest) {
-  const errors: ProblemFieldError[] = [];
+  const errors: FieldError[] = [];
   // In parallel: the time to accept an order is what a caller waits for.
   const [customer, products, promotion] = await Promise.all([
     findCustomer(db, request.customerId),

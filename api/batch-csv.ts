@@ -1,21 +1,9 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import { badRequest, HttpProblem, parse, type ProblemFieldError } from './problem';
-import { placeOrder, type OrderPlacementDeps } from './place-order';
-import { placeOrderSchema } from './schemas';
-
-export interface BatchRowResult {
-  index: number;
-  /** CSV only: the line of the file (the header is line 1). */
-  line?: number;
-  id?: string;
-  trackingNumber?: string;
-  status?: string;
-  errors?: ProblemFieldError[];
-}
+import { badRequest } from './problem';
 
 /**
- * CSV columns for batch orders, one order per row. `lines` holds `SKU:QTY` pairs separated by `;`; the
- * shipping address columns are all given or all left empty (then the customer's address is used).
+ * The CSV body of `POST /v1/orders/batch`: its columns, one order per row. `lines` holds `SKU:QTY` pairs separated
+ * by `;`; the shipping address columns are all given or all left empty (then the customer's address is used).
  */
 export const CSV_COLUMNS = [
   'customerId',
@@ -80,45 +68,4 @@ export function ordersFromCsv(text: string): unknown[] {
         }
       : undefined,
   }));
-}
-
-/**
- * Places each order of a batch on its own: a bad row gets its errors and writes nothing, and never stops the
- * good ones. Batch orders get the batch priority (SPEC section 3). With an Idempotency-Key, row i uses
- * `<key>:<i>`, so a retried batch places nothing twice.
- */
-export async function placeBatch(
-  deps: OrderPlacementDeps & { log: (error: unknown) => void },
-  orders: unknown[],
-  options: { idempotencyKey?: string; scope: string; csv: boolean },
-): Promise<BatchRowResult[]> {
-  const results: BatchRowResult[] = [];
-  for (const [index, body] of orders.entries()) {
-    const row: BatchRowResult = { index, ...(options.csv ? { line: index + 2 } : {}) };
-    try {
-      const request = parse(placeOrderSchema, body);
-      const placed = await placeOrder(deps, request, {
-        idempotencyKey: options.idempotencyKey && `${options.idempotencyKey}:${index}`,
-        scope: options.scope,
-        source: 'batch',
-      });
-      results.push({ ...row, id: placed.id, trackingNumber: placed.trackingNumber, status: placed.status });
-    } catch (error) {
-      if (error instanceof HttpProblem) {
-        results.push({
-          ...row,
-          errors: error.errors.length ? error.errors : [{ path: 'body', message: error.message }],
-        });
-      } else {
-        deps.log(error);
-        results.push({
-          ...row,
-          errors: [
-            { path: 'body', message: 'this row could not be placed because of an internal error; it has been logged' },
-          ],
-        });
-      }
-    }
-  }
-  return results;
 }

@@ -1,0 +1,18 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/connection';
+import type { OrderSettings } from '../domain/order';
+import type { OrderStarts } from './order-starts';
+
+/** What the application services may touch. Injected, so tests and other callers can hand in their own. */
+export interface ServiceDeps {
+  db: Db;
+  temporal: Client;
+  /** The order task queue (workflows a service starts: refunds, restocks; order starts go through `orderStarts`). */
+  taskQueue: string;
+  /** The settings new orders start with (durations, fulfillment mode). */
+  orderSettings: OrderSettings;
+  /** Starts accepted orders' workflows (services/order-starts.ts). */
+  orderStarts: OrderStarts;
+  /** Where an unexpected error that is answered rather than thrown goes (a batch row that failed). */
+  logError: (error: unknown) => void;
+}

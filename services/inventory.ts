@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Db } from '../db/connection';
+import { ensureStockRow, moveStock, stockLevels, type MovementResult, type StockLevel } from '../db/stock';
+import { restockWorkflowId } from '../workflows/restock/restock.workflow';
+import { RuleViolationError, StateConflictError, type FieldError } from './errors';
+import { findIdempotencyKey, requestHashOf, storeIdempotencyKey } from './idempotency-keys';
+
+const NUMERIC_OUT_OF_RANGE = '22003';
+/** Adjustment keys are one namespace for every caller, as their movement keys (`adjustment:<key>`) are. */
+const ADJUSTMENT_KEYS = 'inventory-adjustments';
+
+export interface StockReceipt {
+  warehouse: string;
+  sku: string;
+  quantity: number;
+  reference: string;
+}
+
+export interface StockAdjustment {
+  warehouse: string;
+  sku: string;
+  /** Positive or negative, never 0. */
+  delta: number;
+  reason: string;
+}
+
+/** `applied`: the stock moved; `duplicate`: the same receipt or adjustment moved it before, nothing moved now. */
+export interface StockChange {
+  result: MovementResult;
+  level: StockLevel;
+}
+
+/** Stock in and corrections (SPEC section 4). Every change is one ledger row. */
+export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal: Client; taskQueue: string }) {
+  async function requireKnown(warehouse: string, sku: string) {
+    const [warehouseRow, productRow] = await Promise.all([
+      db('warehouses').where({ code: warehouse }).first('code'),
+      db('products').where({ sku }).first('sku'),
+    ]);
+    const errors: FieldError[] = [];
+    if (!warehouseRow) errors.push({ path: 'body.warehouse', message: `warehouse ${warehouse} does not exist` });
+    if (!productRow) errors.push({ path: 'body.sku', message: `product ${sku} does not exist` });
+    if (errors.length > 0) throw new RuleViolationError(errors.map((error) => error.message).join('; '), errors);
+  }
+
+  /** A movement beyond what a stock row can count (2^31 - 1 units) is refused as a conflict with the level, not a 500. */
+  async function withinStockRange<T>(sku: string, warehouse: string, move: () => Promise<T>): Promise<T> {
+    try {
+      return await move();
+    } catch (error) {
+      if ((error as { code?: string }).code !== NUMERIC_OUT_OF_RANGE) throw error;
+      throw new StateConflictError(`stock of ${sku} in ${warehouse} would exceed 2147483647 units`, [
+        { path: 'body', message: 'too much stock for one warehouse' },
+      ]);
+    }
+  }
+
+  /** A pair that never had stock has no row (a refused first movement leaves none): its level is zero. */
+  async function levelOf(warehouse: string, sku: string): Promise<StockLevel> {
+    const [level] = await stockLevels(db, { warehouse, sku });
+    return level ?? { sku, warehouse, onHand: 0, reserved: 0, available: 0 };
+  }
+
+  return {
+    /**
+     * Receiving the same reference again for the same warehouse and SKU is a safe retry: it moves nothing.
+     * New stock resumes the orders waiting for the SKU (a restock workflow per receipt, highest priority first).
+     */
+    async receiveStock(receipt: StockReceipt): Promise<StockChange & { restockWorkflow: string }> {
+      await requireKnown(receipt.warehouse, receipt.sku);
+      const movementKey = `receipt:${receipt.warehouse}:${receipt.sku}:${receipt.reference}`;
+      const result = await withinStockRange(receipt.sku, receipt.warehouse, () =>
+        db.transaction(async (trx) => {
+          await ensureStockRow(trx, receipt.warehouse, receipt.sku);
+          return moveStock(trx, {
+            warehouse: receipt.warehouse,
+            sku: receipt.sku,
+            reason: 'receipt',
+            onHandDelta: receipt.quantity,
+            reservedDelta: 0,
+            reference: receipt.reference,
+            movementKey,
+          });
+        }),
+      );
+      const restockWorkflow = restockWorkflowId(movementKey);
+      try {
+        await temporal.workflow.start('restockWorkflow', {
+          taskQueue,
+          workflowId: restockWorkflow,
+          args: [{ sku: receipt.sku }],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+      return {
+        result,
+        level: await levelOf(receipt.warehouse, receipt.sku),
+        restockWorkflow,
+      };
+    },
+
+    /**
+     * A negative adjustment may not take on-hand stock below what is reserved for orders (StateConflictError).
+     * The same Idempotency-Key again moves nothing (`duplicate`); with another body it is refused.
+     */
+    async adjustStock(adjustment: StockAdjustment, idempotencyKey?: string): Promise<StockChange> {
+      await requireKnown(adjustment.warehouse, adjustment.sku);
+      const key = idempotencyKey;
+      const requestHash = requestHashOf(adjustment);
+      const movementKey = `adjustment:${key ?? randomUUID()}`;
+      const seen = key !== undefined && (await findIdempotencyKey(db, ADJUSTMENT_KEYS, key, requestHash)) !== undefined;
+      const result = seen
+        ? 'duplicate'
+        : await withinStockRange(adjustment.sku, adjustment.warehouse, () =>
+            db.transaction(async (trx) => {
+              await ensureStockRow(trx, adjustment.warehouse, adjustment.sku);
+              const moved = await moveStock(trx, {
+                warehouse: adjustment.warehouse,
+                sku: adjustment.sku,
+                reason: 'adjustment',
+                onHandDelta: adjustment.delta,
+                reservedDelta: 0,
+                reference: adjustment.reason,
+                movementKey,
+              });
+              if (moved === 'applied' && key !== undefined)
+                await storeIdempotencyKey(trx, ADJUSTMENT_KEYS, key, requestHash, movementKey);
+              return moved;
+            }),
+          );
+      // A concurrent first use of the key won the race: the body rule applies to its request too.
+      if (result === 'duplicate' && key !== undefined && !seen)
+        await findIdempotencyKey(db, ADJUSTMENT_KEYS, key, requestHash);
+      if (result === 'insufficient') {
+        const level = await levelOf(adjustment.warehouse, adjustment.sku);
+        throw new StateConflictError(
+          `adjusting by ${adjustment.delta} would leave ${level.onHand + adjustment.delta} on hand against ${level.reserved} reserved`,
+          [{ path: 'body.delta', message: `at least ${-(level.onHand - level.reserved)} allowed` }],
+        );
+      }
+      return { result, level: await levelOf(adjustment.warehouse, adjustment.sku) };
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { findOrderSummary, findRefund } from '../db/orders';
+import {
+  refundIdFor,
+  refundOrderUpdate,
+  refundUpdateId,
+  type RefundReply,
+  type RefundRequest,
+} from '../workflows/order/messages';
+import { refundWorkflow } from '../workflows/refund/refund.workflow';
+import { randomCode } from './ids';
+import { domainErrorFromFailure, updateOrder, type OrderUpdateDeps } from './order-updates';
+
+export function createRefunds(deps: OrderUpdateDeps & { temporal: Client; taskQueue: string }) {
+  return {
+    /**
+     * A refund of an amount or of shipped units, with its credit note; a StateConflictError beyond what was
+     * charged. A running order decides it itself (an Update); once its workflow has completed, a refund workflow
+     * does.
+     */
+    refundOrder(orderId: string, request: RefundRequest, idempotencyKey?: string): Promise<RefundReply> {
+      return updateOrder(
+        deps,
+        orderId,
+        (order) =>
+          order.executeUpdate(refundOrderUpdate, {
+            args: [request],
+            updateId: idempotencyKey === undefined ? undefined : refundUpdateId(idempotencyKey),
+          }),
+        () => refundAfterCompletion(orderId, request, idempotencyKey),
+      );
+    },
+  };
+
+  async function refundAfterCompletion(
+    orderId: string,
+    request: RefundRequest,
+    idempotencyKey: string | undefined,
+  ): Promise<RefundReply> {
+    const { db, temporal } = deps;
+    // With an Idempotency-Key the refund's ID comes from it, as it did while the order ran (refundIdFor): a retry
+    // answers with the refund already made, or joins the one under way; it never makes a second one.
+    const refundId = refundIdFor(orderId, idempotencyKey ?? randomCode(8));
+    const made = idempotencyKey === undefined ? undefined : await findRefund(db, refundId);
+    if (made) return { status: (await findOrderSummary(db, orderId))!.status, ...made };
+    try {
+      const refund = await temporal.workflow
+        .execute(refundWorkflow, {
+          taskQueue: deps.taskQueue,
+          workflowId: refundId,
+          args: [{ orderId, refundId, ...request }],
+        })
+        .catch((error) =>
+          error instanceof WorkflowExecutionAlreadyStartedError
+            ? temporal.workflow.getHandle<typeof refundWorkflow>(refundId).result()
+            : Promise.reject(error),
+        );
+      const current = await findOrderSummary(db, orderId);
+      return { status: current!.status, ...refund };
+    } catch (error) {
+      throw domainErrorFromFailure(error);
+    }
+  }
+}
