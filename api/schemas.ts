@@ -16,6 +16,7 @@ import { REPORT_PERIODS } from '../domain/periods';
 /** Request schemas: the single description of what each route accepts (400 when a request does not fit). */
 
 // PostgreSQL text cannot hold NUL: refused here (400) rather than failing in a query or, worse, in an activity.
+// eslint-disable-next-line no-control-regex -- NUL is exactly the character refused
 const NO_NUL = /^[^\u0000]*$/;
 const noNulMessage = 'must not contain NUL characters';
 /** Free text up to `max` characters (no NUL). */

@@ -1,5 +1,5 @@
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { errorSummary, findOrderId, type Logger } from './logger';
+import { findOrderId, type Logger } from './logger';
 import { orderStatusChanges, ordersPlaced, stepDuration } from './process-metrics';
 
 /** The order an activity works for: its input's `orderId`, else the one in its workflow ID (`ORD-…/return-1`). */

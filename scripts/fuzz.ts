@@ -199,7 +199,7 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stopSystem(system).finally(() => process.exit(130)));
   }
-  let code = 1;
+  let code: number;
   let summary = '';
   try {
     await seedOrders(`http://127.0.0.1:${api}`, adminKey);

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { customersReport, paymentReconciliation, productsReport, salesReport } from '../../db/reports';
 import {
   DAY_MS,

@@ -1,10 +1,9 @@
 import { Router } from 'express';
+import type { Row } from '../../db/connection';
 import type { ApiDeps } from '../deps';
 import { updateIdFrom } from '../idempotency-header';
 import { notFound, parse } from '../problem';
 import { receiveReturnSchema } from '../schemas';
-
-type Row = Record<string, any>;
 
 const returnView = (row: Row) => ({
   id: row.id,

@@ -47,7 +47,7 @@ describe('200 concurrent orders on one SKU with 50 units', () => {
 
     const settled = ['SHIPPED', 'PARTIALLY_SHIPPED', 'BACKORDERED', 'CANCELLED'];
     const deadline = Date.now() + 150_000;
-    let rows: { id: string; status: string; cancel_reason: string | null }[] = [];
+    let rows: { id: string; status: string; cancel_reason: string | null }[];
     for (;;) {
       rows = await oms
         .db('orders')
