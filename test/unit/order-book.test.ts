@@ -192,6 +192,23 @@ describe('the order book', () => {
     expect(book.cancellationBlocker()).toBe('order is already CANCELLED');
   });
 
+  it('takes a resume while units are left to allocate, waiting or not', () => {
+    const book = approvedBook();
+    book.enterStatus('PICKING', {});
+    expect(refusal(() => book.requireUnitsToAllocate())).toBeUndefined();
+    book.allocated({
+      id: 'ORD-1-S1',
+      warehouse: 'W1',
+      lines: [
+        { sku: 'MUG', quantity: 3 },
+        { sku: 'PEN', quantity: 5 },
+      ],
+    });
+    expect(refusal(() => book.requireUnitsToAllocate())).toBe(ORDER_STATE_CONFLICT);
+    book.state.waitingFor = 'stock';
+    expect(refusal(() => book.requireUnitsToAllocate())).toBeUndefined();
+  });
+
   it('stops the order when a cancellation was asked for', () => {
     const book = approvedBook();
     expect(() => book.stopIfCancelled()).not.toThrow();
@@ -240,6 +257,46 @@ describe('refunds and returns', () => {
     expect(refusal(() => afterSales.refundCharge({ lines: [{ sku: 'MUG', quantity: 2 }] }))).toBe(ORDER_STATE_CONFLICT);
     expect(refusal(() => afterSales.refundCharge({ lines: [{ sku: 'PEN', quantity: 1 }] }))).toBe(ORDER_STATE_CONFLICT);
     expect(afterSales.refundCharge({ lines: [{ sku: 'MUG', quantity: 1 }] }).total).toBe(1000);
+  });
+
+  it('refuses lines that name a SKU twice, a SKU not on the order, or no whole number of units', () => {
+    const book = approvedBook();
+    book.state.authorization = { id: 'auth-1', amount: book.amountToAuthorize() };
+    shipAndCapture(book, 'ORD-1-S1', [{ sku: 'MUG', quantity: 1 }]);
+    const { afterSales } = book;
+    const twice = [
+      { sku: 'MUG', quantity: 1 },
+      { sku: 'MUG', quantity: 1 },
+    ];
+    expect(refusal(() => afterSales.refundCharge({ lines: twice }))).toBe(INVALID_ORDER_REQUEST);
+    expect(refusal(() => afterSales.refundCharge({ lines: [{ sku: 'TEA', quantity: 1 }] }))).toBe(
+      INVALID_ORDER_REQUEST,
+    );
+    expect(refusal(() => afterSales.refundCharge({ lines: [{ sku: 'MUG', quantity: 0 }] }))).toBe(
+      INVALID_ORDER_REQUEST,
+    );
+    expect(refusal(() => afterSales.refundCharge({ lines: [] }))).toBe(INVALID_ORDER_REQUEST);
+    afterSales.returnWindowOpen = true;
+    const request = { lines: twice, reason: 'broken', resolution: 'refund' as const };
+    expect(refusal(() => afterSales.validateReturn(request))).toBe(INVALID_ORDER_REQUEST);
+    expect(refusal(() => afterSales.validateReturn({ ...request, lines: [{ sku: 'MUG', quantity: -1 }] }))).toBe(
+      INVALID_ORDER_REQUEST,
+    );
+  });
+
+  it('counts received goods of SKUs the order does not have as nothing', () => {
+    const book = approvedBook();
+    shipAndCapture(book, 'ORD-1-S1', [{ sku: 'MUG', quantity: 1 }]);
+    book.afterSales.returnOpened('ORD-1/return-1', {
+      lines: [{ sku: 'MUG', quantity: 1 }],
+      reason: 'broken',
+      resolution: 'refund',
+    });
+    const received = book.afterSales.returnReceived('ORD-1/return-1', [
+      { sku: 'TEA', quantity: 0 },
+      { sku: 'MUG', quantity: 1 },
+    ]);
+    expect(received).toEqual([{ sku: 'MUG', quantity: 1 }]);
   });
 
   it('counts a refund under way against what may still be refunded, and gives it back if it fails', () => {

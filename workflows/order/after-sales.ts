@@ -40,6 +40,7 @@ export class AfterSales {
       invalid('give either an amount or lines to refund');
     let charge: Bill;
     if (request.lines) {
+      this.book.validateUnitLines(request.lines);
       for (const line of request.lines) {
         const shipped = state.lines.find((candidate) => candidate.sku === line.sku)?.shippedQuantity ?? 0;
         const left = shipped - (this.refundedUnits.get(line.sku) ?? 0);
@@ -96,6 +97,7 @@ export class AfterSales {
     if (!this.returnWindowOpen) {
       conflict(`order is ${this.book.state.status}: returns are accepted during the return window after delivery`);
     }
+    this.book.validateUnitLines(request.lines);
     for (const line of request.lines) {
       const shipped = this.book.state.lines.find((candidate) => candidate.sku === line.sku)?.shippedQuantity ?? 0;
       const returnable = shipped - (this.unitsOnReturns.get(line.sku) ?? 0);
@@ -113,11 +115,17 @@ export class AfterSales {
     this.openReturns += 1;
   }
 
-  /** The goods of a return are in: counted as returned on their lines; returns the units per SKU received. */
+  /**
+   * The goods of a return are in: counted as returned on their lines; returns the units per SKU received. What is
+   * not a line of the order counts for nothing (the return workflow refuses it; a receipt it accepted before that
+   * must not stop the order).
+   */
   returnReceived(id: string, received: readonly QuantityLine[]): QuantityLine[] {
     this.returnOf(id).status = 'RECEIVED';
     const units = new Map<string, number>();
-    for (const line of received) units.set(line.sku, (units.get(line.sku) ?? 0) + line.quantity);
+    for (const line of received) {
+      if (this.book.hasLine(line.sku)) units.set(line.sku, (units.get(line.sku) ?? 0) + line.quantity);
+    }
     for (const [sku, quantity] of units) this.book.lineOf(sku).returnedQuantity += quantity;
     return [...units].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
   }

@@ -111,8 +111,15 @@ export class OrderBook {
     return undefined;
   }
 
-  requireWaitingForStock(): void {
-    if (this.state.waitingFor !== 'stock') conflict(`order is ${this.state.status} and not waiting for stock`);
+  /**
+   * A resume is taken by an order waiting for stock, and by one that still has units to allocate but is busy with
+   * others (a shipment still picking): it allocates again as soon as it would wait, so new stock is not missed.
+   */
+  requireUnitsToAllocate(): void {
+    if (this.state.waitingFor === 'stock') return;
+    if (isTerminal(this.state.status) || this.openQuantities().length === 0) {
+      conflict(`order is ${this.state.status} and not waiting for stock`);
+    }
   }
 
   requireWithCarrier(shipmentId: string): void {
@@ -309,7 +316,28 @@ export class OrderBook {
     return authorization.amount - captured;
   }
 
+  /**
+   * Refuses lines of units (refunds, returns) that name a SKU twice or one the order does not have, or a quantity
+   * that is not a whole number above 0: applied, they would count the same unit twice or stop the order.
+   */
+  validateUnitLines(lines: readonly QuantityLine[]): void {
+    if (lines.length === 0) invalid('give at least one line');
+    const seen = new Set<string>();
+    for (const line of lines) {
+      if (seen.has(line.sku)) invalid(`${line.sku}: listed more than once`);
+      seen.add(line.sku);
+      if (!this.hasLine(line.sku)) invalid(`${line.sku} is not a line of this order`);
+      if (!Number.isInteger(line.quantity) || line.quantity <= 0) {
+        invalid(`${line.sku}: quantity must be a whole number above 0`);
+      }
+    }
+  }
+
   // ---- Lookups -----------------------------------------------------------------------------------------------
+
+  hasLine(sku: string): boolean {
+    return this.state.lines.some((candidate) => candidate.sku === sku);
+  }
 
   lineOf(sku: string) {
     const line = this.state.lines.find((candidate) => candidate.sku === sku);

@@ -101,7 +101,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       await condition(() => book.allocationAttempts > attempt || isTerminal(state.status));
       return { status: state.status };
     }),
-    { validator: () => book.requireWaitingForStock() },
+    { validator: () => book.requireUnitsToAllocate() },
   );
 
   setHandler(

@@ -27,11 +27,16 @@ export async function returnWorkflow(input: ReturnAuthorization): Promise<{ rece
         if (status !== 'AWAITING_RECEIPT' || received) conflict(`return ${input.returnId} is ${status}`);
         const expected = new Map(input.lines.map((line) => [line.sku, line.quantity]));
         const counted = new Map<string, number>();
-        for (const line of request.lines) counted.set(line.sku, (counted.get(line.sku) ?? 0) + line.quantity);
-        for (const [sku, quantity] of counted) {
-          if (quantity > (expected.get(sku) ?? 0)) {
-            invalid(`${sku}: ${quantity} received but ${expected.get(sku) ?? 0} on the return`);
+        for (const line of request.lines) {
+          if (!expected.has(line.sku)) invalid(`${line.sku} is not on return ${input.returnId}`);
+          if (!Number.isInteger(line.quantity) || line.quantity < 0) {
+            invalid(`${line.sku}: quantity must be a whole number of at least 0`);
           }
+          counted.set(line.sku, (counted.get(line.sku) ?? 0) + line.quantity);
+        }
+        for (const [sku, quantity] of counted) {
+          if (quantity > expected.get(sku)!)
+            invalid(`${sku}: ${quantity} received but ${expected.get(sku)} on the return`);
         }
       },
     },
