@@ -1,9 +1,5 @@
-import {
-  ORDER_STATE_CONFLICT,
-  carrierEventUpdate,
-  confirmPickUpdate,
-  resumeBackorderUpdate,
-} from '../../workflows/order/messages';
+import { ORDER_STATE_CONFLICT } from '../../contract';
+import { carrierEventUpdate, confirmPickUpdate, resumeBackorderUpdate } from '../../workflows/order/messages';
 import { BackorderedSkusKey } from '../../workflows/order/search-attributes';
 import type { restockWorkflow } from '../../workflows/restock/restock.workflow';
 import {

@@ -1,5 +1,6 @@
+import { ORDER_STATE_CONFLICT } from '../../contract';
 import { WorkflowUpdateStage } from '@temporalio/client';
-import { ORDER_STATE_CONFLICT, cancelOrderUpdate, type OrderState } from '../../workflows/order/messages';
+import { cancelOrderUpdate, type OrderState } from '../../workflows/order/messages';
 import type { ActivityName } from './fake-activities';
 import {
   EAST,

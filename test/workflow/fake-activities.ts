@@ -1,18 +1,28 @@
+import { ORDER_STATE_CONFLICT } from '../../contract';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { OrderActivities } from '../../activities';
-import type { AllocatedShipment, AllocationResult } from '../../activities/inventory';
-import type { PickedLine } from '../../activities/picking';
-import type { ValidatedOrder } from '../../activities/pricing';
-import type { CarrierBooking } from '../../adapters/carrier/carrier';
-import type { AuthorizeResult } from '../../adapters/payments/provider';
+import type {
+  AllocatedShipment,
+  AllocationResult,
+  AuthorizeResult,
+  CarrierBooking,
+  OrderActivities,
+  PickedLine,
+  ReceivedLine,
+  ReturnAuthorization,
+  ValidatedOrder,
+} from '../../contract';
 import { planAllocation, rankWarehouses, type QuantityLine, type WarehouseCandidate } from '../../domain/allocation';
 import { pickListIdFor, shipmentIdFor } from '../../domain/ids';
-import { WITH_CARRIER_STATUSES, type OrderStatus, type ShipmentEventStatus } from '../../domain/order';
+import {
+  WITH_CARRIER_STATUSES,
+  type OrderStatus,
+  type ReturnStatus,
+  type ShipmentEventStatus,
+} from '../../domain/order';
 import { billFor, priceOrder, type Bill, type TaxRate } from '../../domain/pricing';
 import type { OrderProgress } from '../../domain/timeline';
-import { ORDER_STATE_CONFLICT, orderWorkflowId, resumeBackorderUpdate } from '../../workflows/order/messages';
-import type { ReceivedLine, ReturnStatus, ReturnWorkflowInput } from '../../workflows/return/messages';
+import { orderWorkflowId, resumeBackorderUpdate } from '../../workflows/order/messages';
 
 /**
  * In-memory stand-ins for everything the order's activities touch (PostgreSQL, the payment provider, the carrier),
@@ -89,7 +99,7 @@ export interface FakeDocument {
 }
 
 export interface FakeReturn {
-  rma: ReturnWorkflowInput;
+  rma: ReturnAuthorization;
   status: ReturnStatus;
   received?: ReceivedLine[];
   refundId?: string;

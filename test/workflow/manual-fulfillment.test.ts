@@ -1,6 +1,5 @@
+import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT } from '../../contract';
 import {
-  INVALID_ORDER_REQUEST,
-  ORDER_STATE_CONFLICT,
   approveOrderUpdate,
   cancelOrderUpdate,
   carrierEventUpdate,

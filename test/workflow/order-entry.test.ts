@@ -1,9 +1,5 @@
-import {
-  INVALID_ORDER_REQUEST,
-  ORDER_STATE_CONFLICT,
-  approveOrderUpdate,
-  rejectOrderUpdate,
-} from '../../workflows/order/messages';
+import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT } from '../../contract';
+import { approveOrderUpdate, rejectOrderUpdate } from '../../workflows/order/messages';
 import { EAST, LAMP, MUG, lineOf, refusal, startWorkflowHarness, type WorkflowHarness } from './harness';
 
 /** From entry to COMPLETED: pricing, approval quotas and payment terms (SPEC section 1 and 3). */

@@ -1,8 +1,7 @@
+import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT } from '../../contract';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import {
-  INVALID_ORDER_REQUEST,
-  ORDER_STATE_CONFLICT,
   carrierEventUpdate,
   confirmPickUpdate,
   refundIdFor,
@@ -13,7 +12,8 @@ import {
   type ReturnRequest,
 } from '../../workflows/order/messages';
 import type { refundWorkflow } from '../../workflows/refund/refund.workflow';
-import { receiveReturnUpdate, type ReceivedLine } from '../../workflows/return/messages';
+import type { ReceivedLine } from '../../contract';
+import { receiveReturnUpdate } from '../../workflows/return/messages';
 import { EAST, MUG, TEE, lineOf, refusal, startWorkflowHarness, type TestOrder, type WorkflowHarness } from './harness';
 
 /**
@@ -223,8 +223,8 @@ describe('order workflow: refunds and returns', () => {
       message: 'MUG: 3 to return but 2 shipped and not already on a return',
     });
     expect(await refusal(requestReturn(order, { ...tooSmall, lines: [{ sku: TEE.sku, quantity: 1 }] }))).toEqual({
-      type: ORDER_STATE_CONFLICT,
-      message: 'TEE: 1 to return but 0 shipped and not already on a return',
+      type: INVALID_ORDER_REQUEST,
+      message: 'TEE is not a line of this order',
     });
     const returnId = `${order.id}/return-1`;
     expect(await requestReturn(order, tooSmall)).toEqual({ id: returnId, status: 'AWAITING_RECEIPT' });
