@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { requestRestock, type RestockRun } from '../db/backorders';
 import type { Db } from '../db/connection';
 import { ensureStockRow, moveStock, stockLevels, type MovementResult, type StockLevel } from '../db/stock';
-import { restockWorkflowId } from '../workflows/restock/restock.workflow';
+import { restockWorkflowId } from '../domain/ids';
 import { RuleViolationError, StateConflictError, type FieldError } from './errors';
 import { findIdempotencyKey, requestHashOf, storeIdempotencyKey } from './idempotency-keys';
+import type { RestockStarts } from './restock-starts';
 
 const NUMERIC_OUT_OF_RANGE = '22003';
 /** Adjustment keys are one namespace for every caller, as their movement keys (`adjustment:<key>`) are. */
@@ -32,7 +33,7 @@ export interface StockChange {
 }
 
 /** Stock in and corrections (SPEC section 4). Every change is one ledger row. */
-export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal: Client; taskQueue: string }) {
+export function createInventory({ db, restockStarts }: { db: Db; restockStarts: RestockStarts }) {
   async function requireKnown(warehouse: string, sku: string) {
     const [warehouseRow, productRow] = await Promise.all([
       db('warehouses').where({ code: warehouse }).first('code'),
@@ -65,15 +66,18 @@ export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal:
   return {
     /**
      * Receiving the same reference again for the same warehouse and SKU is a safe retry: it moves nothing.
-     * New stock resumes the orders waiting for the SKU (a restock workflow per receipt, highest priority first).
+     * New stock resumes the orders waiting for the SKU: a restock run per receipt (highest priority first),
+     * requested in the receipt's transaction and started after it, so a failed start is retried by the sweeper and
+     * the receipt still answers.
      */
     async receiveStock(receipt: StockReceipt): Promise<StockChange & { restockWorkflow: string }> {
       await requireKnown(receipt.warehouse, receipt.sku);
       const movementKey = `receipt:${receipt.warehouse}:${receipt.sku}:${receipt.reference}`;
+      const restockWorkflow = restockWorkflowId(movementKey);
       const result = await withinStockRange(receipt.sku, receipt.warehouse, () =>
         db.transaction(async (trx) => {
           await ensureStockRow(trx, receipt.warehouse, receipt.sku);
-          return moveStock(trx, {
+          const moved = await moveStock(trx, {
             warehouse: receipt.warehouse,
             sku: receipt.sku,
             reason: 'receipt',
@@ -82,19 +86,13 @@ export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal:
             reference: receipt.reference,
             movementKey,
           });
+          if (moved === 'applied')
+            await requestRestock(trx, { workflowId: restockWorkflow, sku: receipt.sku }, { ifWaiting: false });
+          return moved;
         }),
       );
-      const restockWorkflow = restockWorkflowId(movementKey);
-      try {
-        await temporal.workflow.start('restockWorkflow', {
-          taskQueue,
-          workflowId: restockWorkflow,
-          args: [{ sku: receipt.sku }],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      }
+      // A retried receipt also retries its run's start, if that is still pending.
+      await restockStarts.start([restockWorkflow]);
       return {
         result,
         level: await levelOf(receipt.warehouse, receipt.sku),
@@ -104,7 +102,8 @@ export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal:
 
     /**
      * A negative adjustment may not take on-hand stock below what is reserved for orders (StateConflictError).
-     * The same Idempotency-Key again moves nothing (`duplicate`); with another body it is refused.
+     * The same Idempotency-Key again moves nothing (`duplicate`); with another body it is refused. A positive one
+     * resumes the orders waiting for the SKU, as a receipt does (only when some order waits).
      */
     async adjustStock(adjustment: StockAdjustment, idempotencyKey?: string): Promise<StockChange> {
       await requireKnown(adjustment.warehouse, adjustment.sku);
@@ -112,6 +111,7 @@ export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal:
       const requestHash = requestHashOf(adjustment);
       const movementKey = `adjustment:${key ?? randomUUID()}`;
       const seen = key !== undefined && (await findIdempotencyKey(db, ADJUSTMENT_KEYS, key, requestHash)) !== undefined;
+      let restock: RestockRun | undefined;
       const result = seen
         ? 'duplicate'
         : await withinStockRange(adjustment.sku, adjustment.warehouse, () =>
@@ -128,6 +128,12 @@ export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal:
               });
               if (moved === 'applied' && key !== undefined)
                 await storeIdempotencyKey(trx, ADJUSTMENT_KEYS, key, requestHash, movementKey);
+              if (moved === 'applied' && adjustment.delta > 0)
+                restock = await requestRestock(
+                  trx,
+                  { workflowId: restockWorkflowId(movementKey), sku: adjustment.sku },
+                  { ifWaiting: true },
+                );
               return moved;
             }),
           );
@@ -141,6 +147,7 @@ export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal:
           [{ path: 'body.delta', message: `at least ${-(level.onHand - level.reserved)} allowed` }],
         );
       }
+      if (restock) await restockStarts.start([restock.workflowId]);
       return { result, level: await levelOf(adjustment.warehouse, adjustment.sku) };
     },
   };
