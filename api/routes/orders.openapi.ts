@@ -140,9 +140,10 @@ export function orderDocs(doc: ApiDocRegistry): void {
     params: id,
     responses: {
       200: {
-        description: 'Full detail: lines, shipments, payments, invoices, timeline',
+        description: 'Full detail: lines, shipments, payments, invoices, returns, timeline',
         schema: orderDetailView,
         links: {
+          getReturn: { id: '$response.body#/returns/0/id' },
           getShipment: { id: '$response.body#/shipments/0/id' },
           recordCarrierEvent: { id: '$response.body#/shipments/0/id' },
           getInvoice: { reference: '$response.body#/invoices/0/number' },

@@ -65,6 +65,17 @@ describe('returns', () => {
     const rma = await settled(opened.body.id);
     expect(rma).toMatchObject({ status: 'REFUNDED', creditNote: expect.stringMatching(/^CN-/) });
     const after = (await oms.request('GET', `/v1/orders/${order.id}`)).body;
+    // The order's detail lists its returns, each as GET /v1/returns/:id shows it.
+    expect(after.returns).toEqual([rma]);
+    expect(after.returns[0]).toMatchObject({
+      id: opened.body.id,
+      status: 'REFUNDED',
+      resolution: 'refund',
+      lines: [{ sku: 'MUG-BLK', quantity: 2 }],
+      refundId: expect.any(String),
+      creditNote: rma.creditNote,
+      replacementShipmentId: null,
+    });
     expect(after.lines[0]).toMatchObject({ shippedQuantity: 3, returnedQuantity: 2 });
     // Two of three mugs: 2500 + two thirds of the 333 tax (222), no shipping.
     expect(
@@ -120,6 +131,15 @@ describe('returns', () => {
       lines: [{ sku: 'TEE-M', quantity: 1 }],
     });
     const after = (await oms.request('GET', `/v1/orders/${order.id}`)).body;
+    expect(after.returns).toEqual([
+      expect.objectContaining({
+        id: opened.body.id,
+        status: 'EXCHANGED',
+        resolution: 'exchange',
+        refundId: null,
+        replacementShipmentId: rma.replacementShipmentId,
+      }),
+    ]);
     expect(after.payments.map((payment: { kind: string }) => payment.kind)).toEqual(['authorization', 'capture']);
     expect(after.invoices.map((invoice: { kind: string }) => invoice.kind)).toEqual(['invoice']);
     expect(after.lines[0]).toMatchObject({ quantity: 1, shippedQuantity: 1, returnedQuantity: 1 });
