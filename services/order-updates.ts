@@ -5,6 +5,7 @@ import { findOrderSummary } from '../db/orders';
 import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT } from '../contract';
 import { orderWorkflowId } from '../workflows/order/messages';
 import { NotFoundError, OrderRecoveringError, RuleViolationError, StateConflictError } from './errors';
+import { claimIdempotencyKey, keyName, keyScope, requestHashOf, type RequestKey } from './idempotency-keys';
 import type { OrderStarts } from './order-starts';
 
 export interface OrderUpdateDeps {
@@ -13,28 +14,55 @@ export interface OrderUpdateDeps {
   orderStarts: OrderStarts;
 }
 
+/** A change asked of an order (or a return): its action, the request as parsed, and its Idempotency-Key if any. */
+export interface Change {
+  action: string;
+  request: unknown;
+  idempotency?: RequestKey;
+  /** The Update ID made from the key's name (`keyName`); `<action>:<name>` by default. */
+  updateIdOf?: (keyName: string) => string;
+}
+
+/**
+ * The Temporal Update ID of a change sent with an Idempotency-Key, once the key is bound to this change of `target`
+ * (services/idempotency-keys.ts): the same change again is sent again under the same ID, which Temporal applies once
+ * and answers as the first time (also after a lost answer or a 503); the key with another body or target is refused
+ * (422) before anything is sent. Undefined without a key: each request is an Update of its own.
+ */
+export async function updateIdFor(db: Db, target: string, change: Change): Promise<string | undefined> {
+  const { idempotency, action } = change;
+  if (!idempotency) return undefined;
+  const requestHash = requestHashOf({ target, request: change.request });
+  await claimIdempotencyKey(db, keyScope(action, idempotency), idempotency.key, requestHash, target);
+  const name = keyName(idempotency);
+  return change.updateIdOf ? change.updateIdOf(name) : `${action}:${name}`;
+}
+
 /**
  * Sends a Temporal Update to a running order and answers with the workflow's own decision: its validator's
  * refusal becomes a StateConflictError (state) or a RuleViolationError (request), a finished workflow a
- * StateConflictError unless `whenClosed` says what to do instead.
+ * StateConflictError unless `whenClosed` says what to do instead. The change's key is bound to it (`updateIdFor`)
+ * once the order is known to exist.
  */
 export async function updateOrder<Reply>(
   deps: OrderUpdateDeps,
   orderId: string,
-  send: (handle: WorkflowHandle) => Promise<Reply>,
+  change: Change,
+  send: (handle: WorkflowHandle, updateId: string | undefined) => Promise<Reply>,
   /** What to do instead when the order's workflow has completed; by default a StateConflictError. */
   whenClosed?: () => Promise<Reply>,
 ): Promise<Reply> {
   const order = await findOrderSummary(deps.db, orderId);
   if (!order) throw new NotFoundError(`no order ${orderId}`);
+  const id = await updateIdFor(deps.db, orderId, change);
   const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
   // An order accepted a moment ago (or while Temporal was away) may not have its workflow yet: start it first.
   const sendToStarted = async (workflow: WorkflowHandle) => {
     try {
-      return await send(workflow);
+      return await send(workflow, id);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError && (await deps.orderStarts.ensureStarted(orderId)))
-        return send(workflow);
+        return send(workflow, id);
       throw error;
     }
   };

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { returnView } from '../../db/orders';
 import type { ApiDeps } from '../deps';
-import { updateIdFrom } from '../idempotency-header';
+import { requestKeyOf } from '../idempotency-header';
 import { notFound, parse } from '../problem';
 import { receiveReturnSchema } from '../schemas';
 
@@ -20,7 +20,7 @@ export function returnRoutes({ db, auth, services }: ApiDeps): Router {
   /** Goods back at the warehouse: resellable units are restocked, damaged ones written off. */
   router.post('/returns/:id/receive', auth.requireRole('warehouse'), async (req, res) => {
     const request = parse(receiveReturnSchema, req.body);
-    res.json(await services.receiveReturn(String(req.params.id), request, updateIdFrom(req, 'receive')));
+    res.json(await services.receiveReturn(String(req.params.id), request, requestKeyOf(req, res)));
   });
 
   return router;

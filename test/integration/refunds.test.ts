@@ -171,6 +171,45 @@ describe('refunds after the order completed', () => {
   });
 });
 
+describe('refund lines', () => {
+  let oms: TestOms;
+  beforeAll(async () => {
+    oms = await startOms();
+  });
+  afterAll(() => oms.close());
+
+  it('refuses a SKU listed twice or one the order lacks with 422 per field, before the order sees it', async () => {
+    const placed = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 2 }] }),
+    });
+    const order = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED']);
+    const refund = (lines: unknown) =>
+      oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', body: { lines, reason: 'x' } });
+    const twice = await refund([
+      { sku: 'MUG-BLK', quantity: 1 },
+      { sku: 'MUG-BLK', quantity: 1 },
+    ]);
+    expect({ status: twice.status, errors: twice.body.errors }).toEqual({
+      status: 422,
+      errors: [
+        { path: 'body.lines.1.sku', message: 'MUG-BLK is listed more than once; put the whole quantity on one line' },
+      ],
+    });
+    const foreign = await refund([{ sku: 'TEE-M', quantity: 1 }]);
+    expect({ status: foreign.status, errors: foreign.body.errors }).toEqual({
+      status: 422,
+      errors: [{ path: 'body.lines.0.sku', message: `TEE-M is not a line of order ${order.id}` }],
+    });
+    const zero = await refund([{ sku: 'MUG-BLK', quantity: 0 }]);
+    expect({ status: zero.status, paths: zero.body.errors.map((error: { path: string }) => error.path) }).toEqual({
+      status: 400,
+      paths: ['body.lines.0.quantity'],
+    });
+    expect(await oms.db('invoices').where({ order_id: order.id, kind: 'credit_note' })).toEqual([]);
+  });
+});
+
 describe('a refund retried with its Idempotency-Key once the order has completed', () => {
   let oms: TestOms;
   beforeAll(async () => {
