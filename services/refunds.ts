@@ -10,14 +10,14 @@ import {
 import { refundWorkflow } from '../workflows/refund/refund.workflow';
 import { keyName, type RequestKey } from './idempotency-keys';
 import { randomCode } from './ids';
-import { domainErrorFromFailure, updateOrder, type OrderUpdateDeps } from './order-updates';
+import { domainErrorFromFailure, refusalError, updateOrder, type OrderUpdateDeps } from './order-updates';
 import { requireLinesOfOrder } from './request-lines';
 
 export function createRefunds(deps: OrderUpdateDeps & { temporal: Client; taskQueue: string }) {
   return {
     /**
      * A refund of an amount or of shipped units, with its credit note; a StateConflictError beyond what was
-     * charged. A running order decides it itself (an Update); once its
+     * charged or when the payment provider refuses it. A running order decides it itself (an Update); once its
      * workflow has completed, a refund workflow does. Lines naming a SKU twice or one the order does not have are
      * refused here (422).
      */
@@ -46,7 +46,7 @@ export function createRefunds(deps: OrderUpdateDeps & { temporal: Client; taskQu
     const made = idempotency === undefined ? undefined : await findRefund(db, refundId);
     if (made) return { status: (await findOrderSummary(db, orderId))!.status, ...made };
     try {
-      const refund = await temporal.workflow
+      const outcome = await temporal.workflow
         .execute(refundWorkflow, {
           taskQueue: deps.taskQueue,
           workflowId: refundId,
@@ -57,8 +57,14 @@ export function createRefunds(deps: OrderUpdateDeps & { temporal: Client; taskQu
             ? temporal.workflow.getHandle<typeof refundWorkflow>(refundId).result()
             : Promise.reject(error),
         );
+      if ('refused' in outcome) {
+        throw (
+          refusalError(outcome.refused.type, outcome.refused.message) ??
+          new Error(`refund ${refundId} refused: ${outcome.refused.message}`)
+        );
+      }
       const current = await findOrderSummary(db, orderId);
-      return { status: current!.status, ...refund };
+      return { status: current!.status, ...outcome };
     } catch (error) {
       throw domainErrorFromFailure(error);
     }

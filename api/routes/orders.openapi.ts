@@ -233,7 +233,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     access: ['support'],
     params: id,
     description:
-      'Give either `amount` (positive) or `lines` (each a SKU of the order, once: 422 otherwise). Never more than was charged and not refunded (409). Issues a credit note.',
+      'Give either `amount` (positive) or `lines` (each a SKU of the order, once: 422 otherwise). Never more than was charged and not refunded (409). The money goes back through the payment provider, then a credit note is issued; a provider refusal answers 409 and leaves nothing refunded or credited.',
     headers: idempotencyKey(
       'a retry with the same key and body answers 201 with the first refund (`refundId` `<orderId>/refund-<API key id>:<key>`), also after the order has completed; it never refunds twice. The same key with another body 422. Scoped per API key',
     ),
