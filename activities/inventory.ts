@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { planAllocation, rankWarehouses, type QuantityLine } from '../domain/allocation';
-import { shipmentIdFor } from '../domain/ids';
+import { restockWorkflowId, shipmentIdFor } from '../domain/ids';
 import { WITH_CARRIER_STATUSES } from '../domain/order';
+import { requestRestock } from '../db/backorders';
 import { ACTIVE_WAREHOUSES_JSON, toWarehouse } from '../db/catalog';
 import { preparedStatement, type Row } from '../db/connection';
 import { isInsufficientStock, moveStock, stockJson, stockLevels, stockMovementCtes, toStockLevel } from '../db/stock';
@@ -24,6 +25,7 @@ const MAX_PLANNING_ATTEMPTS = 5;
  */
 export function createInventoryActivities({
   db,
+  restockStarts,
 }: ActivityDeps): Pick<OrderActivities, 'allocateStock' | 'releaseReservations' | 'releaseUnknownShipments'> {
   /**
    * Reserves one planned shipment in one statement: the shipment, its lines and reservations, the order lines'
@@ -56,11 +58,17 @@ export function createInventoryActivities({
     return { id, warehouse, lines: [...lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)) };
   }
 
+  /**
+   * Gives a shipment's reserved stock back. The freed units go to the orders still missing them: a restock run per SKU
+   * that one waits for, requested in the same transaction (started right after; the sweeper retries a failed start).
+   */
   async function release(orderId: string, id: string): Promise<void> {
+    const restocks: string[] = [];
     await db.transaction(async (trx) => {
       const active = await trx('reservations').where({ shipment_id: id, status: 'active' }).orderBy('sku').forUpdate();
       for (const reservation of active) {
-        await moveStock(trx, {
+        const movementKey = `release:${id}:${reservation.sku}`;
+        const moved = await moveStock(trx, {
           warehouse: reservation.warehouse_code,
           sku: reservation.sku,
           reason: 'release',
@@ -68,8 +76,16 @@ export function createInventoryActivities({
           reservedDelta: -reservation.quantity,
           orderId,
           reference: id,
-          movementKey: `release:${id}:${reservation.sku}`,
+          movementKey,
         });
+        const restock =
+          moved === 'applied' &&
+          (await requestRestock(
+            trx,
+            { workflowId: restockWorkflowId(movementKey), sku: reservation.sku },
+            { ifWaiting: true, exceptOrderId: orderId },
+          ));
+        if (restock) restocks.push(restock.workflowId);
         await trx('reservations')
           .where({ shipment_id: id, sku: reservation.sku })
           .update({ status: 'released', updated_at: trx.fn.now() });
@@ -83,6 +99,7 @@ export function createInventoryActivities({
         .whereNotIn('status', WITH_CARRIER_STATUSES)
         .update({ status: 'cancelled', updated_at: trx.fn.now() });
     });
+    await restockStarts.start(restocks);
   }
 
   return {
@@ -161,7 +178,7 @@ export function createInventoryActivities({
       return { shipments, unallocated };
     },
 
-    /** Gives a shipment's reserved stock back (cancellation, expiry); safe to repeat. */
+    /** Gives a shipment's reserved stock back (cancellation, expiry) to whoever waits for it; safe to repeat. */
     async releaseReservations(input) {
       await release(input.orderId, input.shipmentId);
     },

@@ -48,47 +48,52 @@ const documentAmounts = ({ currency, subtotal, discount, shipping, tax, total, l
 
 /**
  * Issues a refund's credit note once per refund (a retried activity gets the first one back); for net30 orders it
- * reduces what the customer owes (open invoices, oldest first). `guard` runs first in the same transaction and may
- * refuse by throwing. A transaction, unlike an invoice's one statement: the guard and the credits read what they change.
+ * reduces what the customer owes (open invoices, oldest first). A transaction, unlike an invoice's one statement: the
+ * credits read what they change.
  */
 export async function creditNoteFor(
   db: Knex,
   input: { orderId: string; refundId: string; bill: Bill; reason: string },
-  guard: (trx: Knex.Transaction) => Promise<void> = async () => undefined,
 ): Promise<{ number: string; total: number }> {
-  const sourceKey = creditNoteSourceKey(input.refundId);
-  const issued = await db('invoices').where({ source_key: sourceKey }).first('number', 'total');
+  const issued = await db('invoices')
+    .where({ source_key: creditNoteSourceKey(input.refundId) })
+    .first('number', 'total');
   if (issued) return issued;
+  return db.transaction((trx) => issueCreditNoteIn(trx, input));
+}
+
+/** Issues a refund's credit note in the caller's transaction (see creditNoteFor), after whatever checks it made there. */
+export async function issueCreditNoteIn(
+  trx: Knex.Transaction,
+  input: { orderId: string; refundId: string; bill: Bill; reason: string },
+): Promise<{ number: string; total: number }> {
   const { bill } = input;
-  return db.transaction(async (trx) => {
-    await guard(trx);
-    const year = new Date().getUTCFullYear();
-    const { number, seq } = await nextDocumentNumber(trx, 'CN', year);
-    await trx('invoices').insert({
-      number,
-      kind: 'credit_note',
-      series: 'CN',
-      year,
-      seq,
-      order_id: input.orderId,
-      source_key: sourceKey,
-      ...documentAmounts(bill),
-      note: input.reason,
-    });
-    if ((await trx('orders').where({ id: input.orderId }).first('payment_method')).payment_method === 'invoice') {
-      let credit = bill.total;
-      for (const invoice of await trx('invoices')
-        .where({ order_id: input.orderId, kind: 'invoice' })
-        .orderBy('seq')
-        .forUpdate()) {
-        const applied = Math.min(credit, invoice.total - invoice.amount_paid - invoice.amount_credited);
-        if (applied <= 0) continue;
-        await trx('invoices').where({ number: invoice.number }).increment('amount_credited', applied);
-        credit -= applied;
-      }
-    }
-    return { number, total: bill.total };
+  const year = new Date().getUTCFullYear();
+  const { number, seq } = await nextDocumentNumber(trx, 'CN', year);
+  await trx('invoices').insert({
+    number,
+    kind: 'credit_note',
+    series: 'CN',
+    year,
+    seq,
+    order_id: input.orderId,
+    source_key: creditNoteSourceKey(input.refundId),
+    ...documentAmounts(bill),
+    note: input.reason,
   });
+  if ((await trx('orders').where({ id: input.orderId }).first('payment_method')).payment_method === 'invoice') {
+    let credit = bill.total;
+    for (const invoice of await trx('invoices')
+      .where({ order_id: input.orderId, kind: 'invoice' })
+      .orderBy('seq')
+      .forUpdate()) {
+      const applied = Math.min(credit, invoice.total - invoice.amount_paid - invoice.amount_credited);
+      if (applied <= 0) continue;
+      await trx('invoices').where({ number: invoice.number }).increment('amount_credited', applied);
+      credit -= applied;
+    }
+  }
+  return { number, total: bill.total };
 }
 
 /** Invoices (one per shipment) and credit notes (one per refund), numbered gaplessly per series and year. */

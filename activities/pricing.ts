@@ -9,6 +9,7 @@ import { priceOrder, promotionProblem, sum, type PricedOrder } from '../domain/p
 import { chooseService, quoteShipping, shippingZone } from '../domain/shipping';
 import {
   ACTIVE_WAREHOUSES_JSON,
+  openOrdersNotInvoiced,
   outstandingReceivables,
   toCustomer,
   toProduct,
@@ -126,12 +127,21 @@ export function createPricingActivities({
         : (await storePrices(db), true);
       if (!redeemed) return { valid: false, reasons: [`promotion ${promotion!.code} has reached its usage limit`] };
 
+      // Credit in use (net30): open receivables, and what the customer's other open orders will still invoice.
+      const [receivables, openOrders] =
+        customer.paymentTerms === 'net30'
+          ? await Promise.all([
+              outstandingReceivables(db, customer.id),
+              openOrdersNotInvoiced(db, customer.id, orderId),
+            ])
+          : [0, 0];
       const approval: ApprovalContext = {
         total: priced.totals.total,
         approvalLimit: customer.approvalLimit,
         paymentTerms: customer.paymentTerms,
         creditLimit: customer.creditLimit,
-        outstandingReceivables: customer.paymentTerms === 'net30' ? await outstandingReceivables(db, customer.id) : 0,
+        outstandingReceivables: receivables,
+        openOrdersNotInvoiced: openOrders,
         lines: lines.map((line) => ({ ...line, maxOrderQuantity: products.get(line.sku)!.maxOrderQuantity })),
       };
       return { valid: true, approval, promisedDeliveryDate: promised, ...priced };

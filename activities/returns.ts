@@ -1,10 +1,13 @@
+import { requestRestock } from '../db/backorders';
 import { ensureStockRow, moveStock } from '../db/stock';
+import { restockWorkflowId } from '../domain/ids';
 import type { OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
 
 /** Returns (RMAs): their record, the goods coming back, and how each was settled. */
 export function createReturnActivities({
   db,
+  restockStarts,
 }: ActivityDeps): Pick<OrderActivities, 'recordReturn' | 'receiveReturnGoods' | 'settleReturn'> {
   return {
     async recordReturn(input) {
@@ -25,6 +28,8 @@ export function createReturnActivities({
      * damaged ones are written off (a ledger row that moves nothing, for the record). Once per return.
      */
     async receiveReturnGoods(input) {
+      // Restocked units go to the orders still missing them (a restock run per line some order waits for).
+      const restocks: string[] = [];
       await db.transaction(async (trx) => {
         const [received] = await trx('returns')
           .where({ id: input.returnId, status: 'AWAITING_RECEIPT' })
@@ -41,7 +46,8 @@ export function createReturnActivities({
             .first('s.warehouse_code');
           await ensureStockRow(trx, origin.warehouse_code, line.sku);
           const resellable = line.condition === 'resellable';
-          await moveStock(trx, {
+          const movementKey = `return:${input.returnId}:${index}`;
+          const moved = await moveStock(trx, {
             warehouse: origin.warehouse_code,
             sku: line.sku,
             reason: resellable ? 'restock' : 'write_off',
@@ -49,13 +55,23 @@ export function createReturnActivities({
             reservedDelta: 0,
             orderId: input.orderId,
             reference: `${input.returnId}: ${line.quantity} ${line.condition}`,
-            movementKey: `return:${input.returnId}:${index}`,
+            movementKey,
           });
+          const restock =
+            resellable &&
+            moved === 'applied' &&
+            (await requestRestock(
+              trx,
+              { workflowId: restockWorkflowId(movementKey), sku: line.sku },
+              { ifWaiting: true },
+            ));
+          if (restock) restocks.push(restock.workflowId);
           await trx('order_lines')
             .where({ order_id: input.orderId, sku: line.sku })
             .increment('returned_quantity', line.quantity);
         }
       });
+      await restockStarts.start(restocks);
     },
 
     async settleReturn(input) {

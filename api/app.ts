@@ -7,6 +7,7 @@ import { logger as processLogger, type Logger } from '../observability/logger';
 import { findApiKey } from '../db/api-keys';
 import { createServices } from '../services';
 import { createOrderStarts, type OrderStarts } from '../services/order-starts';
+import { createRestockStarts, type RestockStarts } from '../services/restock-starts';
 import { createAuthenticator } from './auth';
 import type { ApiDeps, RawBodyRequest } from './deps';
 import { domainErrorsAsProblems, errorHandler, HttpProblem, notFoundHandler } from './problem';
@@ -52,6 +53,8 @@ export interface ApiOptions {
   logger?: Logger;
   /** The order starter whose sweeper the caller runs; one of the app's own (no sweeper) by default. */
   orderStarts?: OrderStarts;
+  /** The restock starter whose sweeper the caller runs; one of the app's own (no sweeper) by default. */
+  restockStarts?: RestockStarts;
 }
 
 /** The REST API (SPEC section 4): routes that parse, authorize and answer; the services do the rest. */
@@ -66,6 +69,7 @@ export function createApp(options: ApiOptions): express.Express {
     taskQueue,
     orderSettings: config.orderSettings,
     orderStarts: options.orderStarts ?? createOrderStarts({ db, temporal, taskQueue, logger }),
+    restockStarts: options.restockStarts ?? createRestockStarts({ db, temporal, taskQueue, logger }),
     logError: log,
   });
   const deps: ApiDeps = {

@@ -1,4 +1,6 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import type { RequestKey } from '../services/idempotency-keys';
+import { principalOf } from './auth';
 import { badRequest } from './problem';
 import { idempotencyKeySchema } from './schemas';
 
@@ -17,16 +19,10 @@ export function idempotencyKeyOf(req: Request): string | undefined {
 }
 
 /**
- * The Update's ID from the request's Idempotency-Key, scoped by action: Temporal applies an Update ID once per
- * workflow run and answers a repeat with the first outcome, so a client retrying after a lost answer (a worker
- * died mid-request, a 503) gets one refund or return, not two. Without the header each request is a new Update.
+ * The request's Idempotency-Key with whose it is (the API key's ID): the services scope keys per caller and per
+ * action, so the same key from two callers, or for two actions, names two requests. Undefined without the header.
  */
-export function updateIdFrom(req: Request, action: string): string | undefined {
-  const key = req.header('idempotency-key');
-  if (key === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(key))
-    throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [
-      { path: 'header.Idempotency-Key', message: 'invalid' },
-    ]);
-  return `${action}:${key}`;
+export function requestKeyOf(req: Request, res: Response): RequestKey | undefined {
+  const key = idempotencyKeyOf(req);
+  return key === undefined ? undefined : { key, callerId: principalOf(res).keyId };
 }

@@ -7,6 +7,7 @@ import { hasActiveApiKeys } from '../db/api-keys';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createApp } from './app';
 import { createOrderStarts } from '../services/order-starts';
+import { createRestockStarts } from '../services/restock-starts';
 import { logger } from '../observability/logger';
 
 export interface RunningApi {
@@ -23,9 +24,12 @@ export async function runApi(
   const db = createDb(targets.databaseUrl, { poolMax: config.dbPoolMax, poolMin: Math.min(3, config.dbPoolMax) });
   const { connection, client: temporal } = await connectClient(config, targets.temporalAddress);
   const orderStarts = createOrderStarts({ db, temporal, taskQueue: ORDER_TASK_QUEUE, logger });
-  const app = createApp({ db, temporal, taskQueue: ORDER_TASK_QUEUE, config, orderStarts });
-  // Starts orders whose workflow did not start when they were accepted (Temporal away, an API stopped in between).
+  const restockStarts = createRestockStarts({ db, temporal, taskQueue: ORDER_TASK_QUEUE, logger });
+  const app = createApp({ db, temporal, taskQueue: ORDER_TASK_QUEUE, config, orderStarts, restockStarts });
+  // Starts orders whose workflow did not start when they were accepted (Temporal away, an API stopped in between),
+  // and restock runs whose start failed after their stock movement committed (in the API or in a worker).
   const sweeper = orderStarts.runSweeper();
+  const restockSweeper = restockStarts.runSweeper();
   if (config.apiKeys.length === 0 && !(await hasActiveApiKeys(db).catch(() => true))) {
     console.warn(
       '[oms] no API keys yet: every /v1 request gets 401. Create one with "npx oms keys create --role admin" (DATABASE_URL set) or set OMS_API_KEYS.',
@@ -42,6 +46,7 @@ export async function runApi(
       server.closeIdleConnections();
       await closed;
       await sweeper.stop();
+      await restockSweeper.stop();
       await connection.close();
       await db.destroy();
     },

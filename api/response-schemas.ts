@@ -224,6 +224,23 @@ export const invoiceView = invoiceSummaryView
   })
   .openapi('Invoice');
 
+export const returnView = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    status: z.enum(RETURN_STATUSES),
+    resolution: z.enum(['refund', 'exchange']),
+    reason: z.string(),
+    lines: z.array(quantityLine),
+    receivedLines: z.array(quantityLine.extend({ condition: z.enum(['resellable', 'damaged']) })).nullable(),
+    refundId: z.string().nullable(),
+    creditNote: z.string().nullable(),
+    replacementShipmentId: z.string().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .openapi('Return');
+
 const nullableMinor = minor.nullable();
 export const orderDetailView = orderSummaryView
   .extend({
@@ -281,6 +298,7 @@ export const orderDetailView = orderSummaryView
       }),
     ),
     invoices: z.array(invoiceSummaryView),
+    returns: z.array(returnView).openapi({ description: "the order's returns (RMAs), oldest first" }),
     timeline: z.array(
       z.object({
         seq: z.number().int(),
@@ -332,23 +350,6 @@ export const refundReplyView = z
 export const returnOpenedView = z
   .object({ id: z.string().openapi({ example: 'ORD-0123456789AB/return-1' }), status: z.literal('AWAITING_RECEIPT') })
   .openapi('ReturnOpened');
-
-export const returnView = z
-  .object({
-    id: z.string(),
-    orderId: z.string(),
-    status: z.enum(RETURN_STATUSES),
-    resolution: z.enum(['refund', 'exchange']),
-    reason: z.string(),
-    lines: z.array(quantityLine),
-    receivedLines: z.array(quantityLine.extend({ condition: z.enum(['resellable', 'damaged']) })).nullable(),
-    refundId: z.string().nullable(),
-    creditNote: z.string().nullable(),
-    replacementShipmentId: z.string().nullable(),
-    createdAt: timestamp,
-    updatedAt: timestamp,
-  })
-  .openapi('Return');
 
 export const pickListView = z
   .object({

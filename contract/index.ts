@@ -178,11 +178,27 @@ export interface OrderActivities {
   }): Promise<void>;
 
   // Refunds after the order's workflow completed (activities/refunds.ts), for the refund workflow
-  creditCompletedOrder(input: {
-    orderId: string;
-    refundId: string;
-    amount?: number;
-    lines?: QuantityLine[];
-    reason: string;
-  }): Promise<{ bill: Bill; creditNote: string; authorizationId: string | null }>;
+  /**
+   * Holds a refund's amount and units against what was charged and not yet refunded (credit notes and other holds
+   * count), under the order's lock; refuses it (ORDER_STATE_CONFLICT) beyond that. Once per refund ID.
+   */
+  holdCompletedOrderRefund(input: CompletedOrderRefund): Promise<{ bill: Bill; authorizationId: string | null }>;
+  /** Lets a held refund go (the provider refused it): its amount and units count as refundable again. */
+  releaseRefundHold(input: { refundId: string; reason: string }): Promise<void>;
+  /**
+   * The refund's credit note, once per refund ID: for a held refund, with the held bill, settling the hold; for one
+   * started before holds, with the check it made then (refused beyond what was charged and not yet refunded).
+   */
+  creditCompletedOrder(
+    input: CompletedOrderRefund,
+  ): Promise<{ bill: Bill; creditNote: string; authorizationId: string | null }>;
+}
+
+/** A refund of an order whose workflow has completed: an amount, or units of its shipped lines. */
+export interface CompletedOrderRefund {
+  orderId: string;
+  refundId: string;
+  amount?: number;
+  lines?: QuantityLine[];
+  reason: string;
 }

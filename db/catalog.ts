@@ -182,6 +182,27 @@ export async function outstandingReceivables(db: Knex, customerId: string): Prom
   return Number(row?.open ?? 0);
 }
 
+/**
+ * What a customer's open net30 orders (not terminal, priced, other than `exceptOrderId`) will still invoice: per line,
+ * its priced total prorated over the units neither shipped (those are invoiced) nor cancelled (approval cuts
+ * included; an order awaiting approval counts in full), plus shipping while nothing of the order is invoiced.
+ */
+export async function openOrdersNotInvoiced(db: Knex, customerId: string, exceptOrderId: string): Promise<number> {
+  const { rows } = await db.raw(
+    `SELECT CAST(coalesce(sum(
+       (SELECT coalesce(sum(round(l.total * greatest(l.quantity - l.cancelled_quantity - l.shipped_quantity, 0)
+          / CAST(l.quantity AS numeric))), 0)
+        FROM order_lines l WHERE l.order_id = o.id AND l.total IS NOT NULL)
+       + CASE WHEN EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.kind = 'invoice') THEN 0
+         ELSE coalesce(o.shipping, 0) + coalesce(o.shipping_tax, 0) END), 0) AS bigint) AS open
+     FROM orders o
+     WHERE o.customer_id = :customerId AND o.payment_method = 'invoice' AND o.total IS NOT NULL
+       AND o.status NOT IN ('COMPLETED', 'REJECTED', 'CANCELLED') AND o.id <> :exceptOrderId`,
+    { customerId, exceptOrderId },
+  );
+  return Number(rows[0]?.open ?? 0);
+}
+
 function dropUndefined(row: Row): Row {
   return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined));
 }

@@ -3,12 +3,16 @@ import type { Db } from './connection';
 import * as initial from './migrations/001_initial';
 import * as apiKeys from './migrations/002_api_keys';
 import * as orderWorkflowStarts from './migrations/003_order_workflow_starts';
+import * as restockStarts from './migrations/004_restock_starts';
+import * as refundHolds from './migrations/005_refund_holds';
 
 /** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '001_initial': initial,
   '002_api_keys': apiKeys,
   '003_order_workflow_starts': orderWorkflowStarts,
+  '004_restock_starts': restockStarts,
+  '005_refund_holds': refundHolds,
 };
 
 const source: Knex.MigrationSource<string> = {

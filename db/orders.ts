@@ -120,24 +120,29 @@ export async function findRefund(
 export async function orderDetail(db: Knex, id: string) {
   const order = await db('orders').where({ id }).first();
   if (!order) return undefined;
-  const [lines, shipments, shipmentLines, events, pickLists, payments, invoices, timeline] = await Promise.all([
-    db('order_lines').where({ order_id: id }).orderBy('line_no'),
-    db('shipments').where({ order_id: id }).orderBy('seq'),
-    db('shipment_lines as l')
-      .join('shipments as s', 's.id', 'l.shipment_id')
-      .where('s.order_id', id)
-      .orderBy('l.sku')
-      .select('l.*'),
-    db('shipment_events as e')
-      .join('shipments as s', 's.id', 'e.shipment_id')
-      .where('s.order_id', id)
-      .orderBy('e.occurred_at')
-      .select('e.*'),
-    db('pick_lists').where({ order_id: id }),
-    db('payment_transactions').where({ order_id: id }).orderBy('created_at'),
-    db('invoices').where({ order_id: id }).orderBy('issued_at'),
-    db('order_events').where({ order_id: id }).orderBy('seq'),
-  ]);
+  const [lines, shipments, shipmentLines, events, pickLists, payments, invoices, returns, timeline] = await Promise.all(
+    [
+      db('order_lines').where({ order_id: id }).orderBy('line_no'),
+      db('shipments').where({ order_id: id }).orderBy('seq'),
+      db('shipment_lines as l')
+        .join('shipments as s', 's.id', 'l.shipment_id')
+        .where('s.order_id', id)
+        .orderBy('l.sku')
+        .select('l.*'),
+      db('shipment_events as e')
+        .join('shipments as s', 's.id', 'e.shipment_id')
+        .where('s.order_id', id)
+        .orderBy('e.occurred_at')
+        .select('e.*'),
+      db('pick_lists').where({ order_id: id }),
+      db('payment_transactions').where({ order_id: id }).orderBy('created_at'),
+      db('invoices').where({ order_id: id }).orderBy('issued_at'),
+      db('returns')
+        .where({ order_id: id })
+        .orderBy([{ column: 'created_at' }, { column: 'id' }]),
+      db('order_events').where({ order_id: id }).orderBy('seq'),
+    ],
+  );
   return {
     ...summaryView(order),
     source: order.source,
@@ -179,6 +184,7 @@ export async function orderDetail(db: Knex, id: string) {
       createdAt: payment.created_at,
     })),
     invoices: invoices.map(invoiceSummaryView),
+    returns: returns.map(returnView),
     timeline: timeline.map((event: Row) => ({
       seq: event.seq,
       type: event.type,
@@ -200,6 +206,22 @@ export const shipmentView = (row: Row) => ({
   carrierTrackingNumber: row.carrier_tracking_number,
   shippedAt: row.shipped_at,
   deliveredAt: row.delivered_at,
+});
+
+/** A return (RMA): its lines, what came back, and how it was settled (refund and credit note, or replacement). */
+export const returnView = (row: Row) => ({
+  id: row.id,
+  orderId: row.order_id,
+  status: row.status,
+  resolution: row.resolution,
+  reason: row.reason,
+  lines: row.lines,
+  receivedLines: row.received_lines,
+  refundId: row.refund_id,
+  creditNote: row.credit_note,
+  replacementShipmentId: row.replacement_shipment_id,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
 });
 
 export const eventView = (row: Row) => ({ status: row.status, at: row.occurred_at, detail: row.detail });

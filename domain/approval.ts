@@ -7,6 +7,11 @@ export interface ApprovalContext {
   creditLimit: number;
   /** Receivables still open for the customer (net30 invoices not yet paid). */
   outstandingReceivables: number;
+  /**
+   * What the customer's other open net30 orders will still invoice (approved or awaiting approval, not yet invoiced
+   * and not cancelled). Absent in orders priced before it was counted: 0.
+   */
+  openOrdersNotInvoiced?: number;
   lines: readonly { sku: string; quantity: number; maxOrderQuantity: number | null }[];
 }
 
@@ -22,7 +27,8 @@ export function approvalReasons(context: ApprovalContext): string[] {
     }
   }
   if (context.paymentTerms === 'net30') {
-    const headroom = context.creditLimit - context.outstandingReceivables;
+    // SPEC: credit limit minus outstanding receivables and the open orders not yet invoiced.
+    const headroom = context.creditLimit - context.outstandingReceivables - (context.openOrdersNotInvoiced ?? 0);
     if (context.total > headroom) {
       reasons.push(`order total ${context.total} exceeds the remaining credit ${headroom}`);
     }

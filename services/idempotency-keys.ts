@@ -5,8 +5,22 @@ import { RuleViolationError } from './errors';
 
 /*
  * Idempotency keys as stored: each key, in its scope, names what its first request made and that request's
- * fingerprint. The header itself is read and checked by the API (api/idempotency-header.ts).
+ * fingerprint. The header itself is read and checked by the API (api/idempotency-header.ts). Scopes are per caller
+ * (the API key's ID) and per action (`orders:<id>`, `refund:<id>`, `receipts:<id>`, ...), so two callers, or one
+ * caller's key for two actions, never meet.
  */
+
+/** A request's Idempotency-Key and whose key it is: the ID of the API key that sent it. */
+export interface RequestKey {
+  key: string;
+  callerId: string;
+}
+
+/** Where a caller's keys for one action live. */
+export const keyScope = (action: string, { callerId }: RequestKey) => `${action}:${callerId}`;
+
+/** The key as named in IDs made from it (Update IDs, refund IDs, movement keys): unique per caller. */
+export const keyName = ({ callerId, key }: RequestKey) => `${callerId}:${key}`;
 
 /** JSON with sorted keys, so the same request always hashes the same. */
 export function canonicalJson(value: unknown): string {
@@ -49,6 +63,27 @@ export async function findIdempotencyKey(
 /** A key with its request's fingerprint, as the row written with what it names (see `insertOrder`). */
 export function idempotencyKeyRow(scope: string, key: string, requestHash: string, resourceId: string): CompanionRow {
   return { table: 'idempotency_keys', row: { scope, key, request_hash: requestHash, resource_id: resourceId } };
+}
+
+/**
+ * Binds a key to its first request before that request is acted on (an Update sent, a workflow started): the same
+ * request again passes, and is acted on again under the same ID (the Temporal Update ID made from the key), which
+ * answers as the first did; any other request with the key is refused (422, see findIdempotencyKey), however the
+ * two race.
+ */
+export async function claimIdempotencyKey(
+  db: Knex,
+  scope: string,
+  key: string,
+  requestHash: string,
+  resourceId: string,
+): Promise<void> {
+  const claimed = await db('idempotency_keys')
+    .insert({ scope, key, request_hash: requestHash, resource_id: resourceId })
+    .onConflict(['scope', 'key'])
+    .ignore()
+    .returning('key');
+  if (claimed.length === 0) await findIdempotencyKey(db, scope, key, requestHash);
 }
 
 /** Stores a key with its request's fingerprint, in the transaction that makes what it names. */

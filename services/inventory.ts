@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { requestRestock, type RestockRun } from '../db/backorders';
 import type { Db } from '../db/connection';
 import { ensureStockRow, moveStock, stockLevels, type MovementResult, type StockLevel } from '../db/stock';
-import { restockWorkflowId } from '../workflows/restock/restock.workflow';
+import { restockWorkflowId } from '../domain/ids';
 import { RuleViolationError, StateConflictError, type FieldError } from './errors';
-import { findIdempotencyKey, requestHashOf, storeIdempotencyKey } from './idempotency-keys';
+import {
+  findIdempotencyKey,
+  keyName,
+  keyScope,
+  requestHashOf,
+  storeIdempotencyKey,
+  type RequestKey,
+} from './idempotency-keys';
+import type { RestockStarts } from './restock-starts';
 
 const NUMERIC_OUT_OF_RANGE = '22003';
-/** Adjustment keys are one namespace for every caller, as their movement keys (`adjustment:<key>`) are. */
-const ADJUSTMENT_KEYS = 'inventory-adjustments';
+const UNIQUE_VIOLATION = '23505';
 
 export interface StockReceipt {
   warehouse: string;
@@ -32,7 +39,7 @@ export interface StockChange {
 }
 
 /** Stock in and corrections (SPEC section 4). Every change is one ledger row. */
-export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal: Client; taskQueue: string }) {
+export function createInventory({ db, restockStarts }: { db: Db; restockStarts: RestockStarts }) {
   async function requireKnown(warehouse: string, sku: string) {
     const [warehouseRow, productRow] = await Promise.all([
       db('warehouses').where({ code: warehouse }).first('code'),
@@ -62,56 +69,78 @@ export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal:
     return level ?? { sku, warehouse, onHand: 0, reserved: 0, available: 0 };
   }
 
+  /** A request's Idempotency-Key as stored: in the caller's scope for `action`, with the request's fingerprint. */
+  const keyed = (action: string, request: unknown, idempotency: RequestKey | undefined) =>
+    idempotency && { scope: keyScope(action, idempotency), key: idempotency.key, requestHash: requestHashOf(request) };
+  type KeyedRequest = NonNullable<ReturnType<typeof keyed>>;
+
+  /** Whether the key was used before for this very request; another request with it is refused (422). */
+  async function seenBefore(request: KeyedRequest | undefined): Promise<boolean> {
+    return (
+      request !== undefined &&
+      (await findIdempotencyKey(db, request.scope, request.key, request.requestHash)) !== undefined
+    );
+  }
+
   return {
     /**
-     * Receiving the same reference again for the same warehouse and SKU is a safe retry: it moves nothing.
-     * New stock resumes the orders waiting for the SKU (a restock workflow per receipt, highest priority first).
+     * Receiving the same reference again for the same warehouse and SKU is a safe retry: it moves nothing. So is the
+     * same Idempotency-Key with the same body; with another body it is refused. New stock resumes the orders waiting
+     * for the SKU: a restock run per receipt (highest priority first), requested in the receipt's transaction and
+     * started after it, so a failed start is retried by the sweeper and the receipt still answers.
      */
-    async receiveStock(receipt: StockReceipt): Promise<StockChange & { restockWorkflow: string }> {
+    async receiveStock(
+      receipt: StockReceipt,
+      idempotency?: RequestKey,
+    ): Promise<StockChange & { restockWorkflow: string }> {
       await requireKnown(receipt.warehouse, receipt.sku);
       const movementKey = `receipt:${receipt.warehouse}:${receipt.sku}:${receipt.reference}`;
-      const result = await withinStockRange(receipt.sku, receipt.warehouse, () =>
-        db.transaction(async (trx) => {
-          await ensureStockRow(trx, receipt.warehouse, receipt.sku);
-          return moveStock(trx, {
-            warehouse: receipt.warehouse,
-            sku: receipt.sku,
-            reason: 'receipt',
-            onHandDelta: receipt.quantity,
-            reservedDelta: 0,
-            reference: receipt.reference,
-            movementKey,
-          });
-        }),
-      );
       const restockWorkflow = restockWorkflowId(movementKey);
-      try {
-        await temporal.workflow.start('restockWorkflow', {
-          taskQueue,
-          workflowId: restockWorkflow,
-          args: [{ sku: receipt.sku }],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      }
-      return {
-        result,
-        level: await levelOf(receipt.warehouse, receipt.sku),
-        restockWorkflow,
-      };
+      const key = keyed('receipts', receipt, idempotency);
+      const seen = await seenBefore(key);
+      const result = seen
+        ? 'duplicate'
+        : await withinStockRange(receipt.sku, receipt.warehouse, () =>
+            db.transaction(async (trx) => {
+              await ensureStockRow(trx, receipt.warehouse, receipt.sku);
+              const moved = await moveStock(trx, {
+                warehouse: receipt.warehouse,
+                sku: receipt.sku,
+                reason: 'receipt',
+                onHandDelta: receipt.quantity,
+                reservedDelta: 0,
+                reference: receipt.reference,
+                movementKey,
+              });
+              if (moved !== 'applied') return moved;
+              if (key) await storeIdempotencyKey(trx, key.scope, key.key, key.requestHash, movementKey);
+              await requestRestock(trx, { workflowId: restockWorkflow, sku: receipt.sku }, { ifWaiting: false });
+              return moved;
+            }),
+          ).catch(async (error: unknown) => {
+            // Another receipt with this key (another reference) committed first: refused as a reuse of the key.
+            if (!key || (error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+            await seenBefore(key);
+            throw error;
+          });
+      // A concurrent first use of the key won the race: the body rule applies to its request too.
+      if (result === 'duplicate' && !seen) await seenBefore(key);
+      // A retried receipt also retries its run's start, if that is still pending.
+      await restockStarts.start([restockWorkflow]);
+      return { result, level: await levelOf(receipt.warehouse, receipt.sku), restockWorkflow };
     },
 
     /**
      * A negative adjustment may not take on-hand stock below what is reserved for orders (StateConflictError).
-     * The same Idempotency-Key again moves nothing (`duplicate`); with another body it is refused.
+     * The same Idempotency-Key again moves nothing (`duplicate`); with another body it is refused. A positive one
+     * resumes the orders waiting for the SKU, as a receipt does (only when some order waits).
      */
-    async adjustStock(adjustment: StockAdjustment, idempotencyKey?: string): Promise<StockChange> {
+    async adjustStock(adjustment: StockAdjustment, idempotency?: RequestKey): Promise<StockChange> {
       await requireKnown(adjustment.warehouse, adjustment.sku);
-      const key = idempotencyKey;
-      const requestHash = requestHashOf(adjustment);
-      const movementKey = `adjustment:${key ?? randomUUID()}`;
-      const seen = key !== undefined && (await findIdempotencyKey(db, ADJUSTMENT_KEYS, key, requestHash)) !== undefined;
+      const key = keyed('adjustments', adjustment, idempotency);
+      const movementKey = `adjustment:${idempotency ? keyName(idempotency) : randomUUID()}`;
+      const seen = await seenBefore(key);
+      let restock: RestockRun | undefined;
       const result = seen
         ? 'duplicate'
         : await withinStockRange(adjustment.sku, adjustment.warehouse, () =>
@@ -126,14 +155,19 @@ export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal:
                 reference: adjustment.reason,
                 movementKey,
               });
-              if (moved === 'applied' && key !== undefined)
-                await storeIdempotencyKey(trx, ADJUSTMENT_KEYS, key, requestHash, movementKey);
+              if (moved !== 'applied') return moved;
+              if (key) await storeIdempotencyKey(trx, key.scope, key.key, key.requestHash, movementKey);
+              if (adjustment.delta > 0)
+                restock = await requestRestock(
+                  trx,
+                  { workflowId: restockWorkflowId(movementKey), sku: adjustment.sku },
+                  { ifWaiting: true },
+                );
               return moved;
             }),
           );
       // A concurrent first use of the key won the race: the body rule applies to its request too.
-      if (result === 'duplicate' && key !== undefined && !seen)
-        await findIdempotencyKey(db, ADJUSTMENT_KEYS, key, requestHash);
+      if (result === 'duplicate' && !seen) await seenBefore(key);
       if (result === 'insufficient') {
         const level = await levelOf(adjustment.warehouse, adjustment.sku);
         throw new StateConflictError(
@@ -141,6 +175,7 @@ export function createInventory({ db, temporal, taskQueue }: { db: Db; temporal:
           [{ path: 'body.delta', message: `at least ${-(level.onHand - level.reserved)} allowed` }],
         );
       }
+      if (restock) await restockStarts.start([restock.workflowId]);
       return { result, level: await levelOf(adjustment.warehouse, adjustment.sku) };
     },
   };

@@ -14,33 +14,51 @@ import {
   type ReturnRequest,
 } from '../workflows/order/messages';
 import { NotFoundError } from './errors';
+import type { RequestKey } from './idempotency-keys';
+import { requireLinesOfOrder } from './request-lines';
 import { updateOrder, type OrderUpdateDeps } from './order-updates';
 
 /**
- * Changes to a running order, each a Temporal Update the order's workflow decides on. `updateId` (from the
- * request's Idempotency-Key) makes a retried request apply once.
+ * Changes to a running order, each a Temporal Update the order's workflow decides on. With an Idempotency-Key
+ * (`idempotency`), a retried request applies once and answers as the first did; the key with another request: 422.
  */
 export function createOrderActions(deps: OrderUpdateDeps) {
   const { db } = deps;
   return {
-    approveOrder: (orderId: string, request: ApproveRequest, updateId?: string) =>
-      updateOrder(deps, orderId, (order) => order.executeUpdate(approveOrderUpdate, { args: [request], updateId })),
-    rejectOrder: (orderId: string, request: RejectRequest, updateId?: string) =>
-      updateOrder(deps, orderId, (order) => order.executeUpdate(rejectOrderUpdate, { args: [request], updateId })),
-    cancelOrder: (orderId: string, request: CancelRequest, updateId?: string) =>
-      updateOrder(deps, orderId, (order) => order.executeUpdate(cancelOrderUpdate, { args: [request], updateId })),
-    resumeBackorder: (orderId: string) =>
-      updateOrder(deps, orderId, (order) => order.executeUpdate(resumeBackorderUpdate)),
-    /** An RMA for shipped units within the return window; refused once the window has closed. */
-    requestReturn: (orderId: string, request: ReturnRequest, updateId?: string) =>
-      updateOrder(deps, orderId, (order) => order.executeUpdate(requestReturnUpdate, { args: [request], updateId })),
+    approveOrder: (orderId: string, request: ApproveRequest, idempotency?: RequestKey) =>
+      updateOrder(deps, orderId, { action: 'approve', request, idempotency }, (order, updateId) =>
+        order.executeUpdate(approveOrderUpdate, { args: [request], updateId }),
+      ),
+    rejectOrder: (orderId: string, request: RejectRequest, idempotency?: RequestKey) =>
+      updateOrder(deps, orderId, { action: 'reject', request, idempotency }, (order, updateId) =>
+        order.executeUpdate(rejectOrderUpdate, { args: [request], updateId }),
+      ),
+    cancelOrder: (orderId: string, request: CancelRequest, idempotency?: RequestKey) =>
+      updateOrder(deps, orderId, { action: 'cancel', request, idempotency }, (order, updateId) =>
+        order.executeUpdate(cancelOrderUpdate, { args: [request], updateId }),
+      ),
+    resumeBackorder: (orderId: string, idempotency?: RequestKey) =>
+      updateOrder(deps, orderId, { action: 'resume', request: {}, idempotency }, (order, updateId) =>
+        order.executeUpdate(resumeBackorderUpdate, { args: [], updateId }),
+      ),
+    /**
+     * An RMA for shipped units within the return window; refused once the window has closed. Lines naming a SKU
+     * twice or one the order does not have are refused here (422), before the order sees them.
+     */
+    async requestReturn(orderId: string, request: ReturnRequest, idempotency?: RequestKey) {
+      await requireLinesOfOrder(db, orderId, request.lines);
+      return updateOrder(deps, orderId, { action: 'return', request, idempotency }, (order, updateId) =>
+        order.executeUpdate(requestReturnUpdate, { args: [request], updateId }),
+      );
+    },
 
     /** Lines not listed were picked in full; a lower pickedQuantity is a short pick (re-allocated or backordered). */
     async confirmPick(pickListId: string, lines: ConfirmPickRequest['lines']) {
       const pickList = await db('pick_lists').where({ id: pickListId }).first('id', 'order_id');
       if (!pickList) throw new NotFoundError(`no pick list ${pickListId}`);
-      return updateOrder(deps, pickList.order_id, (order) =>
-        order.executeUpdate(confirmPickUpdate, { args: [{ pickListId: pickList.id, lines }] }),
+      const request = { pickListId: pickList.id, lines };
+      return updateOrder(deps, pickList.order_id, { action: 'confirmPick', request }, (order) =>
+        order.executeUpdate(confirmPickUpdate, { args: [request] }),
       );
     },
 
@@ -48,8 +66,9 @@ export function createOrderActions(deps: OrderUpdateDeps) {
     async recordCarrierEvent(shipmentId: string, event: Omit<CarrierEventRequest, 'shipmentId'>) {
       const shipment = await db('shipments').where({ id: shipmentId }).first('id', 'order_id');
       if (!shipment) throw new NotFoundError(`no shipment ${shipmentId}`);
-      return updateOrder(deps, shipment.order_id, (order) =>
-        order.executeUpdate(carrierEventUpdate, { args: [{ shipmentId: shipment.id, ...event }] }),
+      const request = { shipmentId: shipment.id, ...event };
+      return updateOrder(deps, shipment.order_id, { action: 'carrierEvent', request }, (order) =>
+        order.executeUpdate(carrierEventUpdate, { args: [request] }),
       );
     },
   };

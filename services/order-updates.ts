@@ -2,9 +2,10 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/connection';
 import { findOrderSummary } from '../db/orders';
-import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT } from '../contract';
+import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, PAYMENT_PROVIDER_ERROR } from '../contract';
 import { orderWorkflowId } from '../workflows/order/messages';
-import { NotFoundError, OrderRecoveringError, RuleViolationError, StateConflictError } from './errors';
+import { DomainError, NotFoundError, OrderRecoveringError, RuleViolationError, StateConflictError } from './errors';
+import { claimIdempotencyKey, keyName, keyScope, requestHashOf, type RequestKey } from './idempotency-keys';
 import type { OrderStarts } from './order-starts';
 
 export interface OrderUpdateDeps {
@@ -13,28 +14,55 @@ export interface OrderUpdateDeps {
   orderStarts: OrderStarts;
 }
 
+/** A change asked of an order (or a return): its action, the request as parsed, and its Idempotency-Key if any. */
+export interface Change {
+  action: string;
+  request: unknown;
+  idempotency?: RequestKey;
+  /** The Update ID made from the key's name (`keyName`); `<action>:<name>` by default. */
+  updateIdOf?: (keyName: string) => string;
+}
+
+/**
+ * The Temporal Update ID of a change sent with an Idempotency-Key, once the key is bound to this change of `target`
+ * (services/idempotency-keys.ts): the same change again is sent again under the same ID, which Temporal applies once
+ * and answers as the first time (also after a lost answer or a 503); the key with another body or target is refused
+ * (422) before anything is sent. Undefined without a key: each request is an Update of its own.
+ */
+export async function updateIdFor(db: Db, target: string, change: Change): Promise<string | undefined> {
+  const { idempotency, action } = change;
+  if (!idempotency) return undefined;
+  const requestHash = requestHashOf({ target, request: change.request });
+  await claimIdempotencyKey(db, keyScope(action, idempotency), idempotency.key, requestHash, target);
+  const name = keyName(idempotency);
+  return change.updateIdOf ? change.updateIdOf(name) : `${action}:${name}`;
+}
+
 /**
  * Sends a Temporal Update to a running order and answers with the workflow's own decision: its validator's
  * refusal becomes a StateConflictError (state) or a RuleViolationError (request), a finished workflow a
- * StateConflictError unless `whenClosed` says what to do instead.
+ * StateConflictError unless `whenClosed` says what to do instead. The change's key is bound to it (`updateIdFor`)
+ * once the order is known to exist.
  */
 export async function updateOrder<Reply>(
   deps: OrderUpdateDeps,
   orderId: string,
-  send: (handle: WorkflowHandle) => Promise<Reply>,
+  change: Change,
+  send: (handle: WorkflowHandle, updateId: string | undefined) => Promise<Reply>,
   /** What to do instead when the order's workflow has completed; by default a StateConflictError. */
   whenClosed?: () => Promise<Reply>,
 ): Promise<Reply> {
   const order = await findOrderSummary(deps.db, orderId);
   if (!order) throw new NotFoundError(`no order ${orderId}`);
+  const id = await updateIdFor(deps.db, orderId, change);
   const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
   // An order accepted a moment ago (or while Temporal was away) may not have its workflow yet: start it first.
   const sendToStarted = async (workflow: WorkflowHandle) => {
     try {
-      return await send(workflow);
+      return await send(workflow, id);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError && (await deps.orderStarts.ensureStarted(orderId)))
-        return send(workflow);
+        return send(workflow, id);
       throw error;
     }
   };
@@ -60,10 +88,9 @@ export async function sendUpdate<Reply>(
   try {
     return await send(handle);
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-      if (error.cause.type === ORDER_STATE_CONFLICT) throw new StateConflictError(error.cause.message);
-      if (error.cause.type === INVALID_ORDER_REQUEST)
-        throw new RuleViolationError(error.cause.message, [{ path: 'body', message: error.cause.message }]);
+    if (error instanceof WorkflowUpdateFailedError) {
+      const refusal = domainErrorFromFailure(error);
+      if (refusal instanceof DomainError) throw refusal;
     }
     if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) return whenClosed();
     // The request may still be applied once the workflow recovers: retry with the same Idempotency-Key to apply it once.
@@ -75,15 +102,30 @@ export async function sendUpdate<Reply>(
   }
 }
 
-/** A failure a workflow or activity reported with one of our types, as the domain error it stands for. */
+/**
+ * A failure a workflow or activity reported with one of our types (anywhere in its chain of causes), as the domain
+ * error it stands for (see `refusalError`); any other failure as it is.
+ */
 export function domainErrorFromFailure(error: unknown): Error {
   let cause: unknown = error;
   while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
-  if (cause instanceof ApplicationFailure && cause.type === ORDER_STATE_CONFLICT)
-    return new StateConflictError(cause.message);
-  if (cause instanceof ApplicationFailure && cause.type === INVALID_ORDER_REQUEST)
-    return new RuleViolationError(cause.message, [{ path: 'body', message: cause.message }]);
-  return error as Error;
+  return (cause instanceof ApplicationFailure && refusalError(cause.type, cause.message)) || (error as Error);
+}
+
+/**
+ * A refusal of one of our failure types as its domain error: the order's state (409), the request (422), or the
+ * payment provider's final refusal (409 rather than 422 or 502: the request was valid and the provider answered, but
+ * the payment's state there does not allow it; nothing was refunded and no credit note was issued). Undefined for
+ * another type.
+ */
+export function refusalError(type: string | undefined | null, message: string): DomainError | undefined {
+  if (type === ORDER_STATE_CONFLICT) return new StateConflictError(message);
+  if (type === INVALID_ORDER_REQUEST) return new RuleViolationError(message, [{ path: 'body', message }]);
+  if (type === PAYMENT_PROVIDER_ERROR)
+    return new StateConflictError(
+      `the payment provider refused the refund (${message}); nothing was refunded and no credit note was issued`,
+    );
+  return undefined;
 }
 
 /** Temporal refuses Updates while the workflow's last task failed or timed out (e.g. its worker was killed mid-task). */

@@ -8,6 +8,7 @@ import type { Db } from '../db/connection';
 import { activityObservability } from '../observability/activity-interceptor';
 import { logger as processLogger, type Logger } from '../observability/logger';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
+import { createRestockStarts } from '../services/restock-starts';
 
 export interface OmsWorkerOptions {
   connection: NativeConnection;
@@ -46,6 +47,7 @@ export const WORKER_TUNING = {} satisfies Partial<WorkerOptions>;
 
 /** The worker that runs order workflows and their activities, wired to the built-in adapters. */
 export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker> {
+  const logger = (options.logger ?? processLogger).child({ component: 'worker' });
   return Worker.create({
     ...WORKER_TUNING,
     connection: options.connection,
@@ -58,16 +60,20 @@ export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker
     // Ours innermost: a test's gate holding an activity does not count as the step's duration.
     interceptors: {
       ...options.interceptors,
-      activity: [
-        ...(options.interceptors?.activity ?? []),
-        activityObservability((options.logger ?? processLogger).child({ component: 'worker' })),
-      ],
+      activity: [...(options.interceptors?.activity ?? []), activityObservability(logger)],
     },
     activities: createActivities({
       db: options.db,
       payments: options.payments ?? createSandboxPaymentProvider(options.db, options.sandboxFaults),
       carrier: createSimulatedCarrier(),
       temporal: options.temporal,
+      // Restock runs start on this worker's task queue; one whose start fails is left to the API's sweeper.
+      restockStarts: createRestockStarts({
+        db: options.db,
+        temporal: options.temporal,
+        taskQueue: options.taskQueue,
+        logger,
+      }),
     }),
   });
 }

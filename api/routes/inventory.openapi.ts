@@ -22,7 +22,13 @@ export function inventoryDocs(doc: ApiDocRegistry): void {
     summary: 'Receive stock',
     access: ['warehouse'],
     description:
-      'Idempotent by (warehouse, sku, reference): the same reference again moves nothing (200, `duplicate: true`). Starts a restock workflow that resumes backordered orders.',
+      'Idempotent by (warehouse, sku, reference): the same reference again moves nothing (200, `duplicate: true`). Starts a restock workflow that resumes the orders waiting for the SKU; its start is durable (retried in the background if Temporal is unreachable), so the receipt answers either way.',
+    headers: z.object({
+      'Idempotency-Key': idempotencyKeySchema.optional().openapi({
+        description:
+          'the same key and body again moves nothing (200, `duplicate: true`); with another body 422. Scoped per API key',
+      }),
+    }),
     body: { schema: doc.registry.register('Receipt', receiptSchema) },
     responses: {
       201: { description: 'Received', schema: stockMoveView.extend({ restockWorkflow: z.string() }) },
@@ -31,7 +37,10 @@ export function inventoryDocs(doc: ApiDocRegistry): void {
         schema: stockMoveView.extend({ restockWorkflow: z.string() }),
       },
     },
-    errors: { 409: 'The receipt would take the stock row beyond 2147483647 units', 422: unknownReference },
+    errors: {
+      409: 'The receipt would take the stock row beyond 2147483647 units',
+      422: `${unknownReference}, or the Idempotency-Key was used with another body`,
+    },
   });
   doc.operation({
     method: 'post',
@@ -40,7 +49,8 @@ export function inventoryDocs(doc: ApiDocRegistry): void {
     tag,
     summary: 'Correct stock',
     access: ['warehouse'],
-    description: 'Idempotent by the optional `Idempotency-Key` header.',
+    description:
+      'Idempotent by the optional `Idempotency-Key` header (scoped per API key). A positive adjustment resumes the orders waiting for the SKU, as a receipt does.',
     headers: z.object({
       'Idempotency-Key': idempotencyKeySchema.optional().openapi({
         description: 'the same key and body again moves nothing (200, `duplicate: true`); with another body 422',

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { stockLevels } from '../../db/stock';
 import type { ApiDeps } from '../deps';
-import { idempotencyKeyOf } from '../idempotency-header';
+import { requestKeyOf } from '../idempotency-header';
 import { parse } from '../problem';
 import { adjustmentSchema, inventoryQuerySchema, ledgerQuerySchema, receiptSchema } from '../schemas';
 
@@ -9,10 +9,13 @@ import { adjustmentSchema, inventoryQuerySchema, ledgerQuerySchema, receiptSchem
 export function inventoryRoutes({ db, auth, services }: ApiDeps): Router {
   const router = Router();
 
-  /** The same reference again moves nothing (200 `duplicate`); new stock resumes the orders waiting for it. */
+  /**
+   * The same reference, or the same Idempotency-Key and body, again moves nothing (200 `duplicate`); the key with
+   * another body is refused (422). New stock resumes the orders waiting for it.
+   */
   router.post('/receipts', auth.requireRole('warehouse'), async (req, res) => {
     const receipt = parse(receiptSchema, req.body);
-    const { result, level, restockWorkflow } = await services.receiveStock(receipt);
+    const { result, level, restockWorkflow } = await services.receiveStock(receipt, requestKeyOf(req, res));
     res.status(result === 'applied' ? 201 : 200).json({ duplicate: result === 'duplicate', level, restockWorkflow });
   });
 
@@ -22,7 +25,7 @@ export function inventoryRoutes({ db, auth, services }: ApiDeps): Router {
    */
   router.post('/adjustments', auth.requireRole('warehouse'), async (req, res) => {
     const adjustment = parse(adjustmentSchema, req.body);
-    const { result, level } = await services.adjustStock(adjustment, idempotencyKeyOf(req));
+    const { result, level } = await services.adjustStock(adjustment, requestKeyOf(req, res));
     res.status(result === 'applied' ? 201 : 200).json({ duplicate: result === 'duplicate', level });
   });
 

@@ -57,8 +57,13 @@ export function orderDocs(doc: ApiDocRegistry): void {
   const updateErrors = {
     404: 'No such order',
     409: "The order's state does not allow this (or its workflow has finished)",
-    422: 'The workflow refused the request (e.g. unknown SKU, more than ordered)',
+    422: 'The request breaks an entry rule (e.g. a SKU the order does not have, or listed twice), or the Idempotency-Key was used with another body',
+    503: 'The order is recovering from a worker failure; retry with the same Idempotency-Key',
   };
+  // Every change to a running order takes the same optional key, scoped per API key and per action.
+  const changeKey = idempotencyKey(
+    'a retry with the same key and body (after a lost answer or a 503) is applied once and answers as the first request did; the same key with another body (or for another order) 422. Scoped per API key and per action',
+  );
 
   doc.operation({
     method: 'post',
@@ -140,9 +145,10 @@ export function orderDocs(doc: ApiDocRegistry): void {
     params: id,
     responses: {
       200: {
-        description: 'Full detail: lines, shipments, payments, invoices, timeline',
+        description: 'Full detail: lines, shipments, payments, invoices, returns, timeline',
         schema: orderDetailView,
         links: {
+          getReturn: { id: '$response.body#/returns/0/id' },
           getShipment: { id: '$response.body#/shipments/0/id' },
           recordCarrierEvent: { id: '$response.body#/shipments/0/id' },
           getInvoice: { reference: '$response.body#/invoices/0/number' },
@@ -172,6 +178,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     summary: 'Approve an order awaiting approval',
     access: ['approver'],
     params: id,
+    headers: changeKey,
     description: 'Optionally with lower quantities per SKU (the rest is cancelled).',
     body: { schema: doc.registry.register('Approval', approveSchema), required: false },
     responses: { 200: { description: 'The new status', schema: statusReplySchema } },
@@ -185,6 +192,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     summary: 'Reject an order awaiting approval',
     access: ['approver'],
     params: id,
+    headers: changeKey,
     body: { schema: doc.registry.register('Rejection', rejectSchema) },
     responses: { 200: { description: 'The new status', schema: statusReplySchema } },
     errors: updateErrors,
@@ -197,6 +205,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     summary: 'Cancel an order',
     access: ['support'],
     params: id,
+    headers: changeKey,
     description: 'Accepted while anything is left to ship; 409 once nothing is (use returns).',
     body: { schema: doc.registry.register('Cancellation', cancelSchema) },
     responses: { 200: { description: 'The new status', schema: statusReplySchema } },
@@ -210,6 +219,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     summary: 'Retry allocation of a backordered order now',
     access: ['support'],
     params: id,
+    headers: changeKey,
     body: { schema: emptySchema, required: false },
     responses: { 200: { description: 'The new status', schema: statusReplySchema } },
     errors: updateErrors,
@@ -223,9 +233,9 @@ export function orderDocs(doc: ApiDocRegistry): void {
     access: ['support'],
     params: id,
     description:
-      'Give either `amount` (positive) or `lines`. Never more than was charged and not refunded (409). Issues a credit note.',
+      'Give either `amount` (positive) or `lines` (each a SKU of the order, once: 422 otherwise). Never more than was charged and not refunded (409). The money goes back through the payment provider, then a credit note is issued; a provider refusal answers 409 and leaves nothing refunded or credited.',
     headers: idempotencyKey(
-      'a retry with the same key answers 201 with the first refund (`refundId` `<orderId>/refund-<key>`), also after the order has completed; it never refunds twice',
+      'a retry with the same key and body answers 201 with the first refund (`refundId` `<orderId>/refund-<API key id>:<key>`), also after the order has completed; it never refunds twice. The same key with another body 422. Scoped per API key',
     ),
     body: { schema: doc.registry.register('Refund', refundSchema) },
     responses: { 201: { description: 'Refunded', schema: refundReplyView } },
@@ -239,8 +249,9 @@ export function orderDocs(doc: ApiDocRegistry): void {
     summary: 'Open a return (RMA)',
     access: ['support'],
     params: id,
+    headers: changeKey,
     description:
-      'Within the return window after delivery, for shipped units not already on a return. The RMA ID holds a slash: URL-encode it.',
+      'Within the return window after delivery, for shipped units not already on a return; each line a SKU of the order, once (422 otherwise). The RMA ID holds a slash: URL-encode it.',
     body: { schema: doc.registry.register('ReturnRequest', returnSchema) },
     responses: {
       201: {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RETURN_STATUSES } from '../../domain/order';
 import type { ApiDocRegistry } from '../openapi-registry';
 import { returnView } from '../response-schemas';
-import { receiveReturnSchema } from '../schemas';
+import { idempotencyKeySchema, receiveReturnSchema } from '../schemas';
 
 /** OpenAPI entries of `returns.ts` (mounted at /v1). */
 export function returnDocs(doc: ApiDocRegistry): void {
@@ -31,8 +31,15 @@ export function returnDocs(doc: ApiDocRegistry): void {
     tag,
     summary: 'Goods back at the warehouse',
     access: ['warehouse'],
-    description: 'Resellable units are restocked, damaged ones written off.',
+    description:
+      'Resellable units are restocked (and offered to orders waiting for them), damaged ones written off. Each line names a SKU on the return, each SKU and condition once, and no more units of a SKU than the return has (422 otherwise).',
     params: id,
+    headers: z.object({
+      'Idempotency-Key': idempotencyKeySchema.optional().openapi({
+        description:
+          'a retry with the same key and body answers as the first request did; with another body 422. Scoped per API key',
+      }),
+    }),
     body: { schema: doc.registry.register('ReturnReceipt', receiveReturnSchema) },
     responses: {
       200: { description: "The return's new status", schema: z.object({ status: z.enum(RETURN_STATUSES) }) },
@@ -40,7 +47,8 @@ export function returnDocs(doc: ApiDocRegistry): void {
     errors: {
       404: 'No such return',
       409: 'The return was already received or settled',
-      422: 'The workflow refused the receipt (e.g. lines not on the return)',
+      422: 'A line names a SKU not on the return, a SKU and condition twice, or more units than the return has; or the Idempotency-Key was used with another body',
+      503: 'The return is recovering from a worker failure; retry with the same Idempotency-Key',
     },
   });
 }

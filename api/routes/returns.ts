@@ -1,24 +1,9 @@
 import { Router } from 'express';
-import type { Row } from '../../db/connection';
+import { returnView } from '../../db/orders';
 import type { ApiDeps } from '../deps';
-import { updateIdFrom } from '../idempotency-header';
+import { requestKeyOf } from '../idempotency-header';
 import { notFound, parse } from '../problem';
 import { receiveReturnSchema } from '../schemas';
-
-const returnView = (row: Row) => ({
-  id: row.id,
-  orderId: row.order_id,
-  status: row.status,
-  resolution: row.resolution,
-  reason: row.reason,
-  lines: row.lines,
-  receivedLines: row.received_lines,
-  refundId: row.refund_id,
-  creditNote: row.credit_note,
-  replacementShipmentId: row.replacement_shipment_id,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
 
 /** Returns (RMAs). Their IDs hold a slash (`<orderId>/return-<n>`): URL-encode it as %2F. */
 export function returnRoutes({ db, auth, services }: ApiDeps): Router {
@@ -35,7 +20,7 @@ export function returnRoutes({ db, auth, services }: ApiDeps): Router {
   /** Goods back at the warehouse: resellable units are restocked, damaged ones written off. */
   router.post('/returns/:id/receive', auth.requireRole('warehouse'), async (req, res) => {
     const request = parse(receiveReturnSchema, req.body);
-    res.json(await services.receiveReturn(String(req.params.id), request, updateIdFrom(req, 'receive')));
+    res.json(await services.receiveReturn(String(req.params.id), request, requestKeyOf(req, res)));
   });
 
   return router;

@@ -211,6 +211,41 @@ describe('business rules', () => {
     await oms.request('POST', `/v1/orders/${id}/reject`, { as: 'approver', body: { reason: 'over credit' } });
   });
 
+  it('counts open net30 orders not yet invoiced against the credit: two that together exceed it, the second needs approval', async () => {
+    const customer = await oms.request('POST', '/v1/customers', {
+      body: {
+        name: 'Hooli',
+        email: 'ap@hooli.example',
+        currency: 'USD',
+        approvalLimit: 10_000_000,
+        creditLimit: 10_000,
+        paymentTerms: 'net30',
+        address: {
+          name: 'Hooli',
+          line1: '1 Hacker Way',
+          city: 'Menlo Park',
+          region: 'CA',
+          postalCode: '94025',
+          country: 'US',
+        },
+      },
+    });
+    expect(customer.status).toBe(201);
+    const net30 = (quantity: number) =>
+      place({ customerId: customer.body.id, lines: [{ sku: 'GADGET', quantity }], payment: { method: 'invoice' } });
+    // Nothing in stock: the first waits, open and not invoiced, within the limit on its own.
+    const first = await oms.waitForStatus(await net30(6), 'BACKORDERED');
+    expect(first.totals.total).toBeLessThan(10_000);
+    const second = await oms.waitForStatus(await net30(5), ['AWAITING_APPROVAL', 'BACKORDERED']);
+    expect(second.totals.total).toBeLessThan(10_000);
+    expect(second.status).toBe('AWAITING_APPROVAL');
+    expect(second.statusReasons).toEqual([
+      `order total ${second.totals.total} exceeds the remaining credit ${10_000 - first.totals.total}`,
+    ]);
+    await oms.request('POST', `/v1/orders/${second.id}/reject`, { as: 'approver', body: { reason: 'over credit' } });
+    await oms.request('POST', `/v1/orders/${first.id}/cancel`, { as: 'support', body: { reason: 'test done' } });
+  });
+
   it('places batch orders from JSON and CSV: a bad row gets its errors, writes nothing, and never stops the good ones', async () => {
     const before = Number((await oms.db('orders').count({ n: '*' }).first())?.n);
     const json = await oms.request('POST', '/v1/orders/batch', {

@@ -97,6 +97,13 @@ describe('OpenAPI document and /docs', () => {
     expect(document.paths['/v1/orders'].post.responses['202'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/PlacedOrder',
     });
+    // An order's detail (OrderSummary and its own fields) lists its returns as GET /v1/returns/{id} shows each.
+    const orderFields = document.components.schemas.Order.allOf.find((part: any) => part.properties);
+    expect(orderFields.properties.returns).toMatchObject({
+      type: 'array',
+      items: { $ref: '#/components/schemas/Return' },
+    });
+    expect(orderFields.required).toContain('returns');
     // Request bodies are the very zod schemas that validate them: strict objects with their patterns.
     expect(document.components.schemas.PlaceOrder).toMatchObject({
       additionalProperties: false,

@@ -171,6 +171,110 @@ describe('refunds after the order completed', () => {
   });
 });
 
+describe('refunds of a completed order: held, then refunded by the provider, then credited', () => {
+  let oms: TestOms;
+  beforeAll(async () => {
+    oms = await startOms({ settings: { carrierDeliveryDelayMs: 100, returnWindowMs: 300 } });
+  });
+  afterAll(() => oms.close());
+
+  async function completedOrder(lines: { sku: string; quantity: number }[]) {
+    const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body: orderBody({ lines }) });
+    return oms.waitForStatus(placed.body.id, 'COMPLETED');
+  }
+  const refund = (orderId: string, body: Record<string, unknown>) =>
+    oms.request('POST', `/v1/orders/${orderId}/refunds`, { as: 'support', body });
+  const creditNotes = (orderId: string) => oms.db('invoices').where({ order_id: orderId, kind: 'credit_note' });
+
+  it('issues the credit note only once the provider has refunded', async () => {
+    const order = await completedOrder([{ sku: 'MUG-BLK', quantity: 2 }]);
+    const answer = await refund(order.id, { amount: 300, reason: 'late goodwill' });
+    expect(answer.status).toBe(201);
+    const [payment] = await oms.db('payment_transactions').where({ order_id: order.id, kind: 'refund' });
+    const [note] = await creditNotes(order.id);
+    expect(note.number).toBe(answer.body.creditNote);
+    expect(new Date(payment.created_at).getTime()).toBeLessThanOrEqual(new Date(note.issued_at).getTime());
+    expect(await oms.db('refund_holds').where({ order_id: order.id }).pluck('status')).toEqual(['credited']);
+  });
+
+  it('a refusal by the provider issues nothing, releases the hold and answers 409', async () => {
+    const order = await completedOrder([{ sku: 'MUG-BLK', quantity: 2 }]);
+    const authorization = order.payments.find((payment: { kind: string }) => payment.kind === 'authorization');
+    // Refunded at the provider behind the OMS's back (its dashboard, say): the provider refuses any more.
+    const books = oms.db('sandbox_payment_authorizations').where({ id: authorization.providerReference });
+    await books.clone().update({ refunded: oms.db.ref('captured') });
+
+    const refused = await refund(order.id, { amount: 500, reason: 'goodwill' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(
+      /^the payment provider refused the refund \(.+\); nothing was refunded and no credit note was issued$/,
+    );
+    expect(await creditNotes(order.id)).toEqual([]);
+    expect(await oms.db('payment_transactions').where({ order_id: order.id, kind: 'refund' })).toEqual([]);
+    expect(await oms.db('refund_holds').where({ order_id: order.id }).pluck('status')).toEqual(['released']);
+    expect((await oms.request('GET', `/v1/reports/payments?orderId=${order.id}`)).body.discrepancies).toEqual([]);
+
+    // The released hold counts for nothing: once the provider agrees, the whole amount may be refunded.
+    await books.clone().update({ refunded: 0 });
+    const again = await refund(order.id, { amount: order.totals.total, reason: 'goodwill' });
+    expect(again.status).toBe(201);
+    expect((await creditNotes(order.id)).map((note) => note.total)).toEqual([order.totals.total]);
+  });
+
+  it('lets exactly one of several concurrent refunds of the same units through', async () => {
+    const order = await completedOrder([
+      { sku: 'MUG-BLK', quantity: 1 },
+      { sku: 'TEE-M', quantity: 3 },
+    ]);
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((n) => refund(order.id, { lines: [{ sku: 'MUG-BLK', quantity: 1 }], reason: `race ${n}` })),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409]);
+    expect(await creditNotes(order.id)).toHaveLength(1);
+    expect(await oms.db('payment_transactions').where({ order_id: order.id, kind: 'refund' })).toHaveLength(1);
+    expect(await oms.db('refund_holds').where({ order_id: order.id, status: 'held' })).toEqual([]);
+  });
+});
+
+describe('refund lines', () => {
+  let oms: TestOms;
+  beforeAll(async () => {
+    oms = await startOms();
+  });
+  afterAll(() => oms.close());
+
+  it('refuses a SKU listed twice or one the order lacks with 422 per field, before the order sees it', async () => {
+    const placed = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 2 }] }),
+    });
+    const order = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED']);
+    const refund = (lines: unknown) =>
+      oms.request('POST', `/v1/orders/${order.id}/refunds`, { as: 'support', body: { lines, reason: 'x' } });
+    const twice = await refund([
+      { sku: 'MUG-BLK', quantity: 1 },
+      { sku: 'MUG-BLK', quantity: 1 },
+    ]);
+    expect({ status: twice.status, errors: twice.body.errors }).toEqual({
+      status: 422,
+      errors: [
+        { path: 'body.lines.1.sku', message: 'MUG-BLK is listed more than once; put the whole quantity on one line' },
+      ],
+    });
+    const foreign = await refund([{ sku: 'TEE-M', quantity: 1 }]);
+    expect({ status: foreign.status, errors: foreign.body.errors }).toEqual({
+      status: 422,
+      errors: [{ path: 'body.lines.0.sku', message: `TEE-M is not a line of order ${order.id}` }],
+    });
+    const zero = await refund([{ sku: 'MUG-BLK', quantity: 0 }]);
+    expect({ status: zero.status, paths: zero.body.errors.map((error: { path: string }) => error.path) }).toEqual({
+      status: 400,
+      paths: ['body.lines.0.quantity'],
+    });
+    expect(await oms.db('invoices').where({ order_id: order.id, kind: 'credit_note' })).toEqual([]);
+  });
+});
+
 describe('a refund retried with its Idempotency-Key once the order has completed', () => {
   let oms: TestOms;
   beforeAll(async () => {

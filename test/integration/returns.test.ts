@@ -65,6 +65,17 @@ describe('returns', () => {
     const rma = await settled(opened.body.id);
     expect(rma).toMatchObject({ status: 'REFUNDED', creditNote: expect.stringMatching(/^CN-/) });
     const after = (await oms.request('GET', `/v1/orders/${order.id}`)).body;
+    // The order's detail lists its returns, each as GET /v1/returns/:id shows it.
+    expect(after.returns).toEqual([rma]);
+    expect(after.returns[0]).toMatchObject({
+      id: opened.body.id,
+      status: 'REFUNDED',
+      resolution: 'refund',
+      lines: [{ sku: 'MUG-BLK', quantity: 2 }],
+      refundId: expect.any(String),
+      creditNote: rma.creditNote,
+      replacementShipmentId: null,
+    });
     expect(after.lines[0]).toMatchObject({ shippedQuantity: 3, returnedQuantity: 2 });
     // Two of three mugs: 2500 + two thirds of the 333 tax (222), no shipping.
     expect(
@@ -120,9 +131,110 @@ describe('returns', () => {
       lines: [{ sku: 'TEE-M', quantity: 1 }],
     });
     const after = (await oms.request('GET', `/v1/orders/${order.id}`)).body;
+    expect(after.returns).toEqual([
+      expect.objectContaining({
+        id: opened.body.id,
+        status: 'EXCHANGED',
+        resolution: 'exchange',
+        refundId: null,
+        replacementShipmentId: rma.replacementShipmentId,
+      }),
+    ]);
     expect(after.payments.map((payment: { kind: string }) => payment.kind)).toEqual(['authorization', 'capture']);
     expect(after.invoices.map((invoice: { kind: string }) => invoice.kind)).toEqual(['invoice']);
     expect(after.lines[0]).toMatchObject({ quantity: 1, shippedQuantity: 1, returnedQuantity: 1 });
+  });
+});
+
+describe('return and return receipt lines', () => {
+  let oms: TestOms;
+  beforeAll(async () => {
+    oms = await startOms({ settings: { carrierDeliveryDelayMs: 200, returnWindowMs: 120_000 } });
+  });
+  afterAll(() => oms.close());
+
+  it('refuses lines naming a SKU twice or one the order or RMA lacks with 422 per field, before any workflow', async () => {
+    const placed = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({
+        lines: [
+          { sku: 'MUG-BLK', quantity: 2 },
+          { sku: 'TEE-M', quantity: 1 },
+        ],
+      }),
+    });
+    const order = await oms.waitForStatus(placed.body.id, 'DELIVERED');
+    const open = (lines: unknown) =>
+      oms.request('POST', `/v1/orders/${order.id}/returns`, {
+        as: 'support',
+        body: { lines, reason: 'x', resolution: 'refund' },
+      });
+
+    // One SKU on two lines: each alone is within what shipped, together they may not be.
+    const twice = await open([
+      { sku: 'MUG-BLK', quantity: 1 },
+      { sku: 'MUG-BLK', quantity: 1 },
+    ]);
+    expect({ status: twice.status, errors: twice.body.errors }).toEqual({
+      status: 422,
+      errors: [
+        { path: 'body.lines.1.sku', message: 'MUG-BLK is listed more than once; put the whole quantity on one line' },
+      ],
+    });
+    const foreign = await open([
+      { sku: 'MUG-BLK', quantity: 1 },
+      { sku: 'BEANS-1KG', quantity: 1 },
+    ]);
+    expect({ status: foreign.status, errors: foreign.body.errors }).toEqual({
+      status: 422,
+      errors: [{ path: 'body.lines.1.sku', message: `BEANS-1KG is not a line of order ${order.id}` }],
+    });
+    // Zero and negative quantities are malformed (400, as on orders), named by their field.
+    for (const quantity of [0, -1]) {
+      const bad = await open([{ sku: 'MUG-BLK', quantity }]);
+      expect({ status: bad.status, paths: bad.body.errors.map((error: { path: string }) => error.path) }).toEqual({
+        status: 400,
+        paths: ['body.lines.0.quantity'],
+      });
+    }
+    expect(await oms.db('returns').where({ order_id: order.id })).toEqual([]);
+
+    const opened = await open([{ sku: 'MUG-BLK', quantity: 2 }]);
+    expect(opened.status).toBe(201);
+    const receive = (lines: unknown) =>
+      oms.request('POST', `/v1/returns/${encodeURIComponent(opened.body.id)}/receive`, {
+        as: 'warehouse',
+        body: { lines },
+      });
+    const notOnRma = await receive([
+      { sku: 'MUG-BLK', quantity: 1, condition: 'resellable' },
+      { sku: 'TEE-M', quantity: 0, condition: 'resellable' },
+    ]);
+    expect({ status: notOnRma.status, errors: notOnRma.body.errors }).toEqual({
+      status: 422,
+      errors: [{ path: 'body.lines.1.sku', message: `TEE-M is not on return ${opened.body.id}` }],
+    });
+    const duplicate = await receive([
+      { sku: 'MUG-BLK', quantity: 1, condition: 'damaged' },
+      { sku: 'MUG-BLK', quantity: 1, condition: 'damaged' },
+    ]);
+    expect({
+      status: duplicate.status,
+      paths: duplicate.body.errors.map((error: { path: string }) => error.path),
+    }).toEqual({ status: 422, paths: ['body.lines.1.sku'] });
+    const tooMany = await receive([{ sku: 'MUG-BLK', quantity: 3, condition: 'resellable' }]);
+    expect({ status: tooMany.status, errors: tooMany.body.errors }).toEqual({
+      status: 422,
+      errors: [{ path: 'body.lines.0.quantity', message: 'MUG-BLK: 3 received but 2 on the return' }],
+    });
+    expect((await oms.request('GET', `/v1/returns/${encodeURIComponent(opened.body.id)}`)).body.status).toBe(
+      'AWAITING_RECEIPT',
+    );
+    const received = await receive([
+      { sku: 'MUG-BLK', quantity: 1, condition: 'resellable' },
+      { sku: 'MUG-BLK', quantity: 1, condition: 'damaged' },
+    ]);
+    expect(received.body).toEqual({ status: 'RECEIVED' });
   });
 });
 

@@ -6,6 +6,7 @@ import { createSimulatedCarrier } from '../../adapters/carrier/simulated';
 import { createSandboxPaymentProvider, type SandboxFaults } from '../../adapters/payments/sandbox';
 import { createApp } from '../../api/app';
 import { createOrderStarts } from '../../services/order-starts';
+import { createRestockStarts } from '../../services/restock-starts';
 import type { ApiKey, Role } from '../../config';
 import { ROLES } from '../../config';
 import { createDb, type Db } from '../../db/connection';
@@ -101,11 +102,14 @@ export async function startOms(
   const errors: unknown[] = [];
   const orderStarts = createOrderStarts({ db, temporal, taskQueue, logger });
   const sweeper = orderStarts.runSweeper(1_000);
+  const restockStarts = createRestockStarts({ db, temporal, taskQueue, logger });
+  const restockSweeper = restockStarts.runSweeper(1_000);
   const app = createApp({
     db,
     temporal,
     taskQueue,
     orderStarts,
+    restockStarts,
     config: {
       apiKeys,
       orderSettings: settings,
@@ -173,11 +177,13 @@ export async function startOms(
       payments: createSandboxPaymentProvider(db),
       carrier: createSimulatedCarrier(),
       temporal,
+      restockStarts,
     }),
     settings,
     carrierWebhookSecret,
     errors,
     orderStarts,
+    restockStarts,
     keyOf,
     request,
     waitForStatus,
@@ -186,6 +192,7 @@ export async function startOms(
       server.closeAllConnections();
       await closed;
       await sweeper.stop();
+      await restockSweeper.stop();
       worker.shutdown();
       await workerRun;
       await nativeConnection.close();

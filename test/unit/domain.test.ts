@@ -259,6 +259,18 @@ describe('approval quotas', () => {
     ).toEqual([]);
   });
 
+  it('counts the open net30 orders not yet invoiced against the credit, as receivables are', () => {
+    const net30 = { ...base, paymentTerms: 'net30' as const, creditLimit: 15_000, outstandingReceivables: 2_000 };
+    expect(approvalReasons({ ...net30, openOrdersNotInvoiced: 3_000 })).toEqual([]);
+    expect(approvalReasons({ ...net30, openOrdersNotInvoiced: 3_001 })).toEqual([
+      'order total 10000 exceeds the remaining credit 9999',
+    ]);
+    // Orders priced before open orders were counted carry no figure: none counted.
+    expect(approvalReasons({ ...net30, openOrdersNotInvoiced: undefined })).toEqual([]);
+    // A prepaid customer's open orders are no credit.
+    expect(approvalReasons({ ...base, openOrdersNotInvoiced: 1_000_000 })).toEqual([]);
+  });
+
   it('applies an approval: unlisted lines keep their quantity, listed ones are reduced', () => {
     const lines = [
       { sku: 'A', quantity: 5 },

@@ -7,12 +7,12 @@ const { resumeBackorders } = proxyActivities<OrderActivities>({
   retry: STEP_RETRY,
 });
 
-/** Workflow ID of the restock run that follows one stock receipt (one per ledger movement). */
-export const restockWorkflowId = (movementKey: string) => `restock/${movementKey}`;
+export { restockWorkflowId } from '../../domain/ids';
 
 /**
- * After a stock receipt: offers the new stock to the orders waiting for the SKU, highest priority first,
- * then oldest first (SPEC section 3, backorders). Durable, so a crash mid-way still resumes everyone.
+ * After stock arrives or is freed (a receipt, a positive adjustment, released reservations, a restocked return):
+ * offers it to the orders still missing units of the SKU, highest priority first, then oldest first (SPEC section 3,
+ * backorders). Durable, so a crash mid-way still resumes everyone.
  */
 export async function restockWorkflow(input: { sku: string }): Promise<{ resumed: string[] }> {
   return resumeBackorders(input);
