@@ -3,12 +3,14 @@ import type { Db } from './connection';
 import * as initial from './migrations/001_initial';
 import * as apiKeys from './migrations/002_api_keys';
 import * as orderWorkflowStarts from './migrations/003_order_workflow_starts';
+import * as orderHolds from './migrations/005_order_holds';
 
 /** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '001_initial': initial,
   '002_api_keys': apiKeys,
   '003_order_workflow_starts': orderWorkflowStarts,
+  '005_order_holds': orderHolds,
 };
 
 const source: Knex.MigrationSource<string> = {

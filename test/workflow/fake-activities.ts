@@ -14,12 +14,7 @@ import type {
 } from '../../contract';
 import { planAllocation, rankWarehouses, type QuantityLine, type WarehouseCandidate } from '../../domain/allocation';
 import { pickListIdFor, shipmentIdFor } from '../../domain/ids';
-import {
-  WITH_CARRIER_STATUSES,
-  type OrderStatus,
-  type ReturnStatus,
-  type ShipmentEventStatus,
-} from '../../domain/order';
+import { WITH_CARRIER_STATUSES, type OrderStatus, type ReturnStatus, type CarrierStatus } from '../../domain/order';
 import { billFor, priceOrder, type Bill, type TaxRate } from '../../domain/pricing';
 import type { OrderProgress } from '../../domain/timeline';
 import { orderWorkflowId, resumeBackorderUpdate } from '../../workflows/order/messages';
@@ -70,7 +65,7 @@ export interface FakeOrderOptions {
   declineReason?: string;
 }
 
-export type FakeShipmentStatus = 'allocated' | 'picking' | 'picked' | 'cancelled' | 'shipped' | ShipmentEventStatus;
+export type FakeShipmentStatus = 'allocated' | 'picking' | 'picked' | 'cancelled' | 'shipped' | CarrierStatus;
 
 export interface FakeShipment {
   id: string;
@@ -267,12 +262,30 @@ export class FakeBackend {
     return [...this.stockLevels.values()].reduce((total, level) => total + level.reserved, 0);
   }
 
-  /** Logs the call with its order, then does the work. */
+  /**
+   * Makes the next `times` calls of `activity` fail: `permanent` as an outside system's error that retrying will not
+   * cure (non-retryable), `transient` as an outage (retried by Temporal).
+   */
+  failNext(activity: ActivityName, kind: 'permanent' | 'transient', times = 1): void {
+    this.faults.set(activity, { kind, left: times });
+  }
+
+  private readonly faults = new Map<ActivityName, { kind: 'permanent' | 'transient'; left: number }>();
+
+  /** Logs the call with its order, then does the work (or fails, as `failNext` asked). */
   async run<Result>(orderId: string, call: ActivityCall, work: (order: FakeOrder) => Result): Promise<Result> {
     this.calls.push(call);
     const order = this.orders.get(orderId);
     if (!order) throw ApplicationFailure.nonRetryable(`the fake backend has no order ${orderId}`, 'FakeMisconfigured');
     order.calls.push(call);
+    const fault = this.faults.get(call.activity);
+    if (fault && fault.left > 0) {
+      fault.left -= 1;
+      if (fault.kind === 'permanent') {
+        throw ApplicationFailure.nonRetryable(`${call.activity} refused for good (test fault)`, 'FakeProviderError');
+      }
+      throw ApplicationFailure.retryable(`${call.activity} unreachable (test fault)`, 'FakeOutage');
+    }
     return work(order);
   }
 
