@@ -50,7 +50,7 @@ const RECORD_TIMELINE = preparedStatement(
   'record-order-timeline',
   `WITH entry AS (
      SELECT * FROM jsonb_to_recordset(CAST(:entries AS jsonb)) AS e(seq integer, type text, status text, message text, detail jsonb,
-       final boolean, reject_reason text, cancel_reason text, reasons jsonb, approved jsonb)),
+       final boolean, reject_reason text, cancel_reason text, reasons jsonb, approved jsonb, hold_reason text, held_from text)),
    recorded AS (
      INSERT INTO order_events (order_id, seq, type, status, message, detail)
      SELECT :orderId, seq, type, status, message, detail FROM entry
@@ -65,6 +65,7 @@ const RECORD_TIMELINE = preparedStatement(
    latest AS (SELECT * FROM applied WHERE status IS NOT NULL ORDER BY seq DESC LIMIT 1),
    pruned AS (DELETE FROM order_events WHERE order_id = :orderId AND seq > (SELECT seq FROM latest WHERE final))
    UPDATE orders SET status = latest.status, reject_reason = latest.reject_reason, cancel_reason = latest.cancel_reason,
+     hold_reason = latest.hold_reason, held_from = latest.held_from,
      status_reasons = coalesce((SELECT reasons FROM applied WHERE status IS NOT NULL AND reasons IS NOT NULL ORDER BY seq DESC LIMIT 1), orders.status_reasons),
      version = latest.seq, updated_at = now()
    FROM latest WHERE orders.id = :orderId AND (latest.final OR orders.version <= latest.seq)`,
@@ -82,6 +83,8 @@ async function recordTogether(db: Knex | Knex.Transaction, entries: OrderProgres
     reject_reason: entry.rejectReason ?? null,
     cancel_reason: entry.cancelReason ?? null,
     reasons: entry.reasons ?? null,
+    hold_reason: entry.holdReason ?? null,
+    held_from: entry.heldFrom ?? null,
     approved: entry.approvedQuantities
       ? Object.entries(entry.approvedQuantities).map(([sku, quantity]) => ({ sku, quantity }))
       : null,
@@ -127,6 +130,8 @@ async function recordCancellation(trx: Knex.Transaction, progress: OrderProgress
       status: progress.status,
       reject_reason: progress.rejectReason ?? null,
       cancel_reason: progress.cancelReason ?? null,
+      hold_reason: null,
+      held_from: null,
       ...(progress.reasons ? { status_reasons: JSON.stringify(progress.reasons) } : {}),
       version: progress.seq,
       updated_at: trx.fn.now(),

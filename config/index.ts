@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseSandboxFaults, type SandboxFaults } from '../adapters/payments/sandbox';
-import { parseDuration } from '../domain/duration';
-import { FULFILLMENT_MODES, type FulfillmentMode, type OrderSettings } from '../domain/order';
+import { formatDuration, parseDuration } from '../domain/duration';
+import { DEFAULT_WAIT_LIMITS, FULFILLMENT_MODES, type FulfillmentMode, type OrderSettings } from '../domain/order';
 import { parseCodecKeys, type CodecKey } from '../temporal/codec';
 import type { Env } from './env';
 
@@ -101,6 +101,13 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
       approvalTimeoutMs: duration(env, 'OMS_APPROVAL_TIMEOUT', '48h'),
       backorderTimeoutMs: duration(env, 'OMS_BACKORDER_TIMEOUT', '14d'),
       returnWindowMs: duration(env, 'OMS_RETURN_WINDOW', '30d'),
+      deliveryTimeoutMs: duration(env, 'OMS_DELIVERY_TIMEOUT', formatDuration(DEFAULT_WAIT_LIMITS.deliveryTimeoutMs)),
+      returnReceiptTimeoutMs: duration(
+        env,
+        'OMS_RETURN_RECEIPT_TIMEOUT',
+        formatDuration(DEFAULT_WAIT_LIMITS.returnReceiptTimeoutMs),
+      ),
+      holdTimeoutMs: duration(env, 'OMS_HOLD_TIMEOUT', formatDuration(DEFAULT_WAIT_LIMITS.holdTimeoutMs)),
     },
     codecKeys: env.OMS_CODEC_KEYS ? configValue(() => parseCodecKeys(env.OMS_CODEC_KEYS!)) : undefined,
     codecServer: {

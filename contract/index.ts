@@ -7,7 +7,7 @@ import type { AuthorizeResult } from '../adapters/payments/provider';
 import type { CarrierBooking } from '../adapters/carrier/carrier';
 import type { QuantityLine } from '../domain/allocation';
 import type { ApprovalContext } from '../domain/approval';
-import type { Address, ReturnCondition, ReturnResolution, ReturnStatus, ShipmentEventStatus } from '../domain/order';
+import type { Address, CarrierStatus, ReturnCondition, ReturnResolution, ReturnStatus } from '../domain/order';
 import type { Bill, PricedOrder } from '../domain/pricing';
 import type { OrderProgress } from '../domain/timeline';
 
@@ -75,6 +75,8 @@ export interface ReturnAuthorization {
   lines: QuantityLine[];
   reason: string;
   resolution: ReturnResolution;
+  /** How long the goods may take to arrive before the RMA is closed (OMS_RETURN_RECEIPT_TIMEOUT). */
+  receiptTimeoutMs?: number;
 }
 
 export interface ReceivedLine {
@@ -150,10 +152,11 @@ export interface OrderActivities {
     destination: Address;
     service: string;
   }): Promise<CarrierBooking>;
+  /** A carrier's tracking event, or `lost`: no delivery within the delivery timeout. */
   recordShipmentEvent(input: {
     orderId: string;
     shipmentId: string;
-    status: ShipmentEventStatus;
+    status: CarrierStatus;
     occurredAt?: string;
     detail?: string;
     eventKey: string;

@@ -69,9 +69,10 @@ export const ORDER_STATE_RULES: Record<OrderStatus, string> = {
   ALLOCATED: 'in flight; at least one shipment allocated',
   PICKING: 'in flight; at least one pick list',
   PARTIALLY_SHIPPED: 'in flight; at least one shipment shipped',
+  ON_HOLD: 'in flight; a hold reason and the status it left',
   SHIPPED:
     'every approved unit shipped or cancelled, nothing of the order reserved or on an open pick list, every shipped shipment invoiced',
-  DELIVERED: 'as SHIPPED, and every shipped shipment delivered',
+  DELIVERED: 'as SHIPPED, and every shipped shipment delivered (or reported lost after the delivery timeout)',
   COMPLETED: 'terminal; as DELIVERED, every return settled and every replacement shipped, nothing reserved',
   REJECTED: 'terminal; rejectReason set, no shipment, authorization, capture or invoice',
   CANCELLED: 'terminal; cancelReason set, every unit shipped or cancelled, nothing reserved, no open pick list',
@@ -105,6 +106,7 @@ export interface OrderFacts {
   status: OrderStatus;
   reject_reason: string | null;
   cancel_reason: string | null;
+  hold_reason: string | null;
   active_reservations: number;
   active_replacement_reservations: number;
   shipments: number;
@@ -137,7 +139,7 @@ const orderStates: Check = async (db, options) => {
               count(*) FILTER (WHERE s.purpose = 'order') AS shipments,
               count(*) FILTER (WHERE s.purpose = 'order' AND s.status <> 'cancelled') AS live_shipments,
               count(*) FILTER (WHERE s.purpose = 'order' AND s.shipped_at IS NOT NULL) AS shipped_shipments,
-              count(*) FILTER (WHERE s.purpose = 'order' AND s.shipped_at IS NOT NULL AND s.status <> 'delivered') AS undelivered_shipments,
+              count(*) FILTER (WHERE s.purpose = 'order' AND s.shipped_at IS NOT NULL AND s.status NOT IN ('delivered', 'lost')) AS undelivered_shipments,
               count(*) FILTER (WHERE s.purpose = 'order' AND s.shipped_at IS NOT NULL
                                  AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.kind = 'invoice' AND i.shipment_id = s.id)) AS uninvoiced_shipments,
               count(*) FILTER (WHERE s.purpose = 'replacement' AND s.shipped_at IS NULL AND s.status <> 'cancelled') AS unshipped_replacements
@@ -159,7 +161,7 @@ const orderStates: Check = async (db, options) => {
      ), inv AS (
        SELECT order_id, count(*) AS invoices FROM invoices WHERE kind = 'invoice' GROUP BY order_id
      )
-     SELECT o.id, o.status, o.reject_reason, o.cancel_reason,
+     SELECT o.id, o.status, o.reject_reason, o.cancel_reason, o.hold_reason,
             coalesce(res.active_reservations, 0)::int AS active_reservations,
             coalesce(res.active_replacement_reservations, 0)::int AS active_replacement_reservations,
             coalesce(shp.shipments, 0)::int AS shipments, coalesce(shp.live_shipments, 0)::int AS live_shipments,
@@ -210,6 +212,8 @@ export function orderStateProblems(order: OrderFacts, options: InvariantOptions 
     problems.push(`rejectReason ${order.reject_reason ?? 'missing'}`);
   if ((status === 'CANCELLED') !== (order.cancel_reason !== null))
     problems.push(`cancelReason ${order.cancel_reason ?? 'missing'}`);
+  if ((status === 'ON_HOLD') !== (order.hold_reason !== null))
+    problems.push(`holdReason ${order.hold_reason ?? 'missing'}`);
   const nothingCharged = () => {
     if (order.shipped_units > 0 || order.shipped_shipments > 0) problems.push(`${order.shipped_units} units shipped`);
     if (order.captures > 0) problems.push(`${order.captures} captures`);
@@ -239,6 +243,9 @@ export function orderStateProblems(order: OrderFacts, options: InvariantOptions 
       break;
     case 'PARTIALLY_SHIPPED':
       if (order.shipped_shipments === 0) problems.push('no shipment shipped');
+      break;
+    case 'ON_HOLD':
+      // Held at any step before it shipped, or when a step after it failed for good: what holds at every step.
       break;
     case 'SHIPPED':
     case 'DELIVERED':

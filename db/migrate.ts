@@ -5,6 +5,7 @@ import * as apiKeys from './migrations/002_api_keys';
 import * as orderWorkflowStarts from './migrations/003_order_workflow_starts';
 import * as restockStarts from './migrations/004_restock_starts';
 import * as refundHolds from './migrations/005_refund_holds';
+import * as orderHolds from './migrations/006_order_holds';
 
 /** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '003_order_workflow_starts': orderWorkflowStarts,
   '004_restock_starts': restockStarts,
   '005_refund_holds': refundHolds,
+  '006_order_holds': orderHolds,
 };
 
 const source: Knex.MigrationSource<string> = {

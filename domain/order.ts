@@ -8,6 +8,7 @@ export const ORDER_STATUSES = [
   'ALLOCATED',
   'PICKING',
   'PARTIALLY_SHIPPED',
+  'ON_HOLD',
   'SHIPPED',
   'DELIVERED',
   'COMPLETED',
@@ -25,7 +26,13 @@ export const WAITING_STATUSES: readonly OrderStatus[] = ['AWAITING_APPROVAL', 'B
 export const REJECT_REASONS = ['invalid', 'rejected', 'approval_timeout'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-export const CANCEL_REASONS = ['requested', 'payment_declined', 'backorder_expired', 'unavailable'] as const;
+export const CANCEL_REASONS = [
+  'requested',
+  'payment_declined',
+  'backorder_expired',
+  'unavailable',
+  'hold_expired',
+] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 export const BACKORDER_POLICIES = ['ship_available', 'wait_all', 'cancel_unavailable'] as const;
@@ -51,8 +58,12 @@ export type FulfillmentMode = (typeof FULFILLMENT_MODES)[number];
 
 export const SHIPMENT_EVENT_STATUSES = ['in_transit', 'out_for_delivery', 'delivered', 'exception'] as const;
 export type ShipmentEventStatus = (typeof SHIPMENT_EVENT_STATUSES)[number];
+/** A shipment the carrier has not delivered within the delivery timeout: reported, and the order goes on without it. */
+export const LOST = 'lost';
+/** What a shipment with a carrier can become: a carrier's event, or lost. */
+export type CarrierStatus = ShipmentEventStatus | typeof LOST;
 /** A shipment in one of these has left the warehouse: its stock is no longer held, and it can no longer be cancelled. */
-export const WITH_CARRIER_STATUSES: readonly string[] = ['shipped', ...SHIPMENT_EVENT_STATUSES];
+export const WITH_CARRIER_STATUSES: readonly string[] = ['shipped', ...SHIPMENT_EVENT_STATUSES, LOST];
 
 export interface Address {
   name: string;
@@ -81,6 +92,32 @@ export interface OrderSettings {
   backorderTimeoutMs: number;
   carrierDeliveryDelayMs: number;
   returnWindowMs: number;
+  /** Orders started before these limits existed have none in their settings: `waitLimits` fills them in. */
+  deliveryTimeoutMs?: number;
+  returnReceiptTimeoutMs?: number;
+  holdTimeoutMs?: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Every wait of an order has an end (SPEC section 3, "Never stuck"): a shipment not delivered within the delivery
+ * timeout is reported and the order completes without it; an RMA whose goods do not arrive is closed; a hold not
+ * released cancels the order. The defaults are `OMS_DELIVERY_TIMEOUT`, `OMS_RETURN_RECEIPT_TIMEOUT` and
+ * `OMS_HOLD_TIMEOUT`'s.
+ */
+export const DEFAULT_WAIT_LIMITS = {
+  deliveryTimeoutMs: 30 * DAY_MS,
+  returnReceiptTimeoutMs: 30 * DAY_MS,
+  holdTimeoutMs: 7 * DAY_MS,
+} as const;
+
+export function waitLimits(settings: OrderSettings): Required<Pick<OrderSettings, keyof typeof DEFAULT_WAIT_LIMITS>> {
+  return {
+    deliveryTimeoutMs: settings.deliveryTimeoutMs ?? DEFAULT_WAIT_LIMITS.deliveryTimeoutMs,
+    returnReceiptTimeoutMs: settings.returnReceiptTimeoutMs ?? DEFAULT_WAIT_LIMITS.returnReceiptTimeoutMs,
+    holdTimeoutMs: settings.holdTimeoutMs ?? DEFAULT_WAIT_LIMITS.holdTimeoutMs,
+  };
 }
 
 export interface LineQuantities {

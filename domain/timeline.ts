@@ -14,6 +14,9 @@ export interface OrderProgress {
   rejectReason?: RejectReason;
   cancelReason?: CancelReason;
   reasons?: string[];
+  /** An ON_HOLD status: why, and the status it left. */
+  holdReason?: string;
+  heldFrom?: OrderStatus;
   /** The approver's decision per SKU; the difference to the ordered quantity is cancelled. */
   approvedQuantities?: Record<string, number>;
   /** Units that will never ship (unavailable, backorder expired), per SKU. */

@@ -11,8 +11,11 @@ import {
   type VoidRequest,
 } from './provider';
 
-/** Test tokens (SPEC section 3): `tok_flaky` fails this many times per operation before it succeeds. */
-export const SANDBOX_TOKENS = ['tok_ok', 'tok_decline', 'tok_flaky'] as const;
+/**
+ * Test tokens (SPEC section 3): `tok_flaky` fails this many times per operation before it succeeds; `tok_error` is
+ * refused with an error retrying will not cure (as a real provider refuses a rotated key), which holds the order.
+ */
+export const SANDBOX_TOKENS = ['tok_ok', 'tok_decline', 'tok_flaky', 'tok_error'] as const;
 const FLAKY_FAILURES = 2;
 
 /**
@@ -206,6 +209,9 @@ export function createSandboxPaymentProvider(db: Knex, faults: SandboxFaults = N
     name: 'sandbox',
 
     authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
+      if (request.token === 'tok_error') {
+        return Promise.reject(new SandboxRefusal('sandbox: the provider refused the request (tok_error)'));
+      }
       const flaky = request.token === 'tok_flaky';
       return once(request.idempotencyKey, 'authorize', flaky, (): Operation<AuthorizeResult> => {
         const refusal = `sandbox: authorization ${request.idempotencyKey} was not recorded`;

@@ -4,7 +4,14 @@ import { badge, calendarDate, dateTime, h, money, mount, timeAgo, toMinorUnits, 
 const KEY_STORAGE = 'oms.console.apiKey';
 
 /** Orders that stopped without anyone deciding it (a person's rejection or cancellation is not a failure). */
-const FAILURE_REASONS = ['invalid', 'approval_timeout', 'payment_declined', 'backorder_expired', 'unavailable'];
+const FAILURE_REASONS = [
+  'invalid',
+  'approval_timeout',
+  'payment_declined',
+  'backorder_expired',
+  'unavailable',
+  'hold_expired',
+];
 
 const QUEUES = [
   {
@@ -12,6 +19,12 @@ const QUEUES = [
     title: 'Awaiting approval',
     query: 'status=AWAITING_APPROVAL',
     hint: 'Orders beyond a customer or product limit. Highest priority first, then oldest.',
+  },
+  {
+    id: 'held',
+    title: 'On hold',
+    query: 'status=ON_HOLD',
+    hint: 'Orders stopped by support, a risk rule, or a step that failed for good (the reason says which). Release one to go on where it stopped, or cancel it.',
   },
   {
     id: 'backordered',
@@ -29,12 +42,12 @@ const QUEUES = [
     id: 'failed',
     title: 'Failed',
     query: `reason=${FAILURE_REASONS.join(',')}`,
-    hint: 'Rejected or cancelled without a person deciding it: invalid, approval timed out, payment declined, stock unavailable, backorder expired.',
+    hint: 'Rejected or cancelled without a person deciding it: invalid, approval timed out, payment declined, stock unavailable, backorder expired, hold not released in time.',
   },
 ];
 
-/** Statuses with something left to ship: cancellation is possible (SPEC: 409 from SHIPPED on). */
-const CANCELLABLE = [
+/** Statuses with something left to ship: cancellation is possible (SPEC: 409 from SHIPPED on), and a hold. */
+const HOLDABLE = [
   'PENDING',
   'AWAITING_APPROVAL',
   'AUTHORIZING',
@@ -43,6 +56,7 @@ const CANCELLABLE = [
   'PICKING',
   'PARTIALLY_SHIPPED',
 ];
+const CANCELLABLE = [...HOLDABLE, 'ON_HOLD'];
 const TERMINAL = ['COMPLETED', 'REJECTED', 'CANCELLED'];
 
 const app = document.getElementById('app');
@@ -474,6 +488,20 @@ function showOrder(orderId) {
         ),
     },
     {
+      id: 'hold',
+      label: 'Hold',
+      when: (o) => HOLDABLE.includes(o.status),
+      form: () =>
+        reasonForm('Hold', 'hold', 'Why is this order held?', () => 'On hold: it stops before its next step.'),
+    },
+    {
+      id: 'release',
+      label: 'Release',
+      style: 'primary',
+      when: (o) => o.status === 'ON_HOLD',
+      run: () => act('Release', 'release', {}, () => 'Released: the order goes on where it stopped.'),
+    },
+    {
       id: 'cancel',
       label: 'Cancel order',
       style: 'danger',
@@ -647,6 +675,12 @@ function showOrder(orderId) {
         )
       : null;
     if (order.status === 'AWAITING_APPROVAL') return notice('info', h('strong', {}, 'Needs approval because'), reasons);
+    if (order.status === 'ON_HOLD')
+      return notice(
+        'error',
+        h('strong', {}, `On hold: ${order.holdReason}`),
+        h('span', {}, `It stopped at ${words(order.heldFrom ?? '')}. Release it to go on from there, or cancel it.`),
+      );
     if (order.status === 'BACKORDERED' || order.status === 'PARTIALLY_SHIPPED')
       return reasons && notice('info', h('strong', {}, 'Waiting for stock'), reasons);
     if (order.status === 'REJECTED')

@@ -52,7 +52,8 @@ const READS = table(`
   GET    /v1/pick-lists                     |   y   |   -   |    -     |    -    |     y     |    -
   GET    /v1/shipments/:id                  |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/invoices                       |   y   |   y   |    y     |    y    |     y     |    y
-  GET    /v1/invoices/:reference            |   y   |   y   |    y     |    y    |     y     |    y
+  GET    /v1/invoices/:number               |   y   |   y   |    y     |    y    |     y     |    y
+  GET    /v1/invoices/:number.pdf           |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/reports/payments               |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/reports/products               |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/reports/sales                  |   y   |   y   |    y     |    y    |     y     |    y

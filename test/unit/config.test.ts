@@ -28,7 +28,11 @@ describe('configuration', () => {
       approvalTimeoutMs: 48 * 3_600_000,
       backorderTimeoutMs: 14 * 86_400_000,
       returnWindowMs: 30 * 86_400_000,
+      deliveryTimeoutMs: 30 * 86_400_000,
+      returnReceiptTimeoutMs: 30 * 86_400_000,
+      holdTimeoutMs: 7 * 86_400_000,
     });
+    expect(parseConfig({ OMS_HOLD_TIMEOUT: '2h' }).orderSettings.holdTimeoutMs).toBe(2 * 3_600_000);
     // Generated keys live hashed in the database (npm start creates them); the config holds OMS_API_KEYS only.
     expect(config.apiKeys).toEqual([]);
     expect(config.workflowBundlePath).toBeUndefined();

@@ -209,6 +209,35 @@ describe('the order book', () => {
     expect(refusal(() => book.requireUnitsToAllocate())).toBeUndefined();
   });
 
+  it('takes a hold with a reason until the order has shipped, and a release only while held', () => {
+    const book = approvedBook();
+    book.enterStatus('PICKING', {});
+    book.allocated({
+      id: 'ORD-1-S1',
+      warehouse: 'W1',
+      lines: [
+        { sku: 'MUG', quantity: 3 },
+        { sku: 'PEN', quantity: 5 },
+      ],
+    });
+    expect(refusal(() => book.validateHold(' '))).toBe(INVALID_ORDER_REQUEST);
+    expect(refusal(() => book.validateHold('address check'))).toBeUndefined();
+    expect(refusal(() => book.requireOnHold())).toBe(ORDER_STATE_CONFLICT);
+    book.enterStatus('ON_HOLD', { holdReason: 'address check', heldFrom: 'PICKING' });
+    expect(book.state).toMatchObject({ holdReason: 'address check', heldFrom: 'PICKING' });
+    expect(refusal(() => book.validateHold('again'))).toBe(ORDER_STATE_CONFLICT);
+    expect(refusal(() => book.requireOnHold())).toBeUndefined();
+    // A held order is cancelled as the status it left would be.
+    expect(book.cancellationBlocker()).toBeUndefined();
+    book.enterStatus('PICKING', {});
+    expect(book.state.holdReason).toBeUndefined();
+    book.shipmentOf('ORD-1-S1').status = 'shipped';
+    book.enterStatus('SHIPPED', {});
+    expect(refusal(() => book.validateHold('too late'))).toBe(ORDER_STATE_CONFLICT);
+    book.cancelRequest = { reason: 'changed mind' };
+    expect(refusal(() => book.validateHold('too late'))).toBe(ORDER_STATE_CONFLICT);
+  });
+
   it('stops the order when a cancellation was asked for', () => {
     const book = approvedBook();
     expect(() => book.stopIfCancelled()).not.toThrow();
@@ -282,6 +311,34 @@ describe('refunds and returns', () => {
     expect(refusal(() => afterSales.validateReturn({ ...request, lines: [{ sku: 'MUG', quantity: -1 }] }))).toBe(
       INVALID_ORDER_REQUEST,
     );
+  });
+
+  it("refunds a return's units not refunded yet, capped at what is still refundable", () => {
+    const book = approvedBook();
+    book.state.authorization = { id: 'auth-1', amount: book.amountToAuthorize() };
+    const { bill } = shipAndCapture(book, 'ORD-1-S1', [{ sku: 'MUG', quantity: 2 }]);
+    const { afterSales } = book;
+    expect(afterSales.returnRefund([{ sku: 'MUG', quantity: 2 }])).toEqual({
+      charge: expect.objectContaining({ total: 2000 }),
+      lines: [{ sku: 'MUG', quantity: 2 }],
+    });
+    // Support refunded one mug by lines and all but 300 of the rest as an amount.
+    const oneMug = afterSales.refundCharge({ lines: [{ sku: 'MUG', quantity: 1 }] });
+    afterSales.refundStarted(oneMug, [{ sku: 'MUG', quantity: 1 }]);
+    afterSales.refundEnded(oneMug);
+    book.state.refunds.push({ id: 'r1', amount: oneMug.total, creditNote: 'CN-1', reason: 'one mug' });
+    book.state.refunds.push({
+      id: 'r2',
+      amount: bill.total - oneMug.total - 300,
+      creditNote: 'CN-2',
+      reason: 'goodwill',
+    });
+    expect(afterSales.returnRefund([{ sku: 'MUG', quantity: 2 }])).toEqual({
+      charge: expect.objectContaining({ total: 300, lines: [] }),
+      lines: [{ sku: 'MUG', quantity: 1 }],
+    });
+    book.state.refunds.push({ id: 'r3', amount: 300, creditNote: 'CN-3', reason: 'the rest' });
+    expect(afterSales.returnRefund([{ sku: 'MUG', quantity: 2 }])).toBeUndefined();
   });
 
   it('counts received goods of SKUs the order does not have as nothing', () => {

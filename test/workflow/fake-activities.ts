@@ -14,12 +14,7 @@ import type {
 } from '../../contract';
 import { planAllocation, rankWarehouses, type QuantityLine, type WarehouseCandidate } from '../../domain/allocation';
 import { pickListIdFor, shipmentIdFor } from '../../domain/ids';
-import {
-  WITH_CARRIER_STATUSES,
-  type OrderStatus,
-  type ReturnStatus,
-  type ShipmentEventStatus,
-} from '../../domain/order';
+import { WITH_CARRIER_STATUSES, type OrderStatus, type ReturnStatus, type CarrierStatus } from '../../domain/order';
 import { billFor, priceOrder, type Bill, type TaxRate } from '../../domain/pricing';
 import type { OrderProgress } from '../../domain/timeline';
 import { orderWorkflowId, resumeBackorderUpdate } from '../../workflows/order/messages';
@@ -70,7 +65,7 @@ export interface FakeOrderOptions {
   declineReason?: string;
 }
 
-export type FakeShipmentStatus = 'allocated' | 'picking' | 'picked' | 'cancelled' | 'shipped' | ShipmentEventStatus;
+export type FakeShipmentStatus = 'allocated' | 'picking' | 'picked' | 'cancelled' | 'shipped' | CarrierStatus;
 
 export interface FakeShipment {
   id: string;
@@ -127,6 +122,8 @@ export class FakeOrder {
   /** Invoices by shipment ID, credit notes by refund ID. */
   readonly invoices = new Map<string, FakeDocument>();
   readonly creditNotes = new Map<string, FakeDocument>();
+  /** Refunds of the completed order held before the provider refunds them, by refund ID. */
+  readonly refundHolds = new Map<string, Bill>();
   readonly returns = new Map<string, FakeReturn>();
   /** Carrier events by their key, as recorded once each. */
   readonly carrierEvents = new Map<string, ActivityInput<'recordShipmentEvent'>>();
@@ -267,12 +264,30 @@ export class FakeBackend {
     return [...this.stockLevels.values()].reduce((total, level) => total + level.reserved, 0);
   }
 
-  /** Logs the call with its order, then does the work. */
+  /**
+   * Makes the next `times` calls of `activity` fail: `permanent` as an outside system's error that retrying will not
+   * cure (non-retryable), `transient` as an outage (retried by Temporal).
+   */
+  failNext(activity: ActivityName, kind: 'permanent' | 'transient', times = 1): void {
+    this.faults.set(activity, { kind, left: times });
+  }
+
+  private readonly faults = new Map<ActivityName, { kind: 'permanent' | 'transient'; left: number }>();
+
+  /** Logs the call with its order, then does the work (or fails, as `failNext` asked). */
   async run<Result>(orderId: string, call: ActivityCall, work: (order: FakeOrder) => Result): Promise<Result> {
     this.calls.push(call);
     const order = this.orders.get(orderId);
     if (!order) throw ApplicationFailure.nonRetryable(`the fake backend has no order ${orderId}`, 'FakeMisconfigured');
     order.calls.push(call);
+    const fault = this.faults.get(call.activity);
+    if (fault && fault.left > 0) {
+      fault.left -= 1;
+      if (fault.kind === 'permanent') {
+        throw ApplicationFailure.nonRetryable(`${call.activity} refused for good (test fault)`, 'FakeProviderError');
+      }
+      throw ApplicationFailure.retryable(`${call.activity} unreachable (test fault)`, 'FakeOutage');
+    }
     return work(order);
   }
 
@@ -283,6 +298,10 @@ export class FakeBackend {
 
   orderOfPickList(pickListId: string): string | undefined {
     return [...this.orders.values()].find((order) => order.pickLists.has(pickListId))?.id;
+  }
+
+  orderOfRefundHold(refundId: string): string | undefined {
+    return [...this.orders.values()].find((order) => order.refundHolds.has(refundId))?.id;
   }
 
   orderOfReturn(returnId: string): string | undefined {
@@ -481,6 +500,21 @@ export class FakeBackend {
   }
 
   /** A refund after the order's workflow completed: weighed against what was charged, then credited once. */
+  /** A completed order's refund, held against what was charged and not yet credited or held (as the real one). */
+  holdCompletedOrderRefund(
+    order: FakeOrder,
+    input: ActivityInput<'holdCompletedOrderRefund'>,
+  ): { bill: Bill; authorizationId: string | null } {
+    const authorizationId = order.authorization?.id ?? null;
+    const held = order.refundHolds.get(input.refundId) ?? this.completedRefundBill(order, input);
+    order.refundHolds.set(input.refundId, held);
+    return { bill: held, authorizationId };
+  }
+
+  releaseRefundHold(order: FakeOrder, input: ActivityInput<'releaseRefundHold'>): void {
+    order.refundHolds.delete(input.refundId);
+  }
+
   creditCompletedOrder(
     order: FakeOrder,
     input: ActivityInput<'creditCompletedOrder'>,
@@ -488,10 +522,24 @@ export class FakeBackend {
     const authorizationId = order.authorization?.id ?? null;
     const issued = order.creditNotes.get(input.refundId);
     if (issued) return { bill: issued.bill, creditNote: issued.number, authorizationId };
+    const bill = order.refundHolds.get(input.refundId) ?? this.completedRefundBill(order, input);
+    order.refundHolds.delete(input.refundId);
+    const note = this.issueCreditNote(order, {
+      orderId: input.orderId,
+      refundId: input.refundId,
+      bill,
+      reason: input.reason,
+    });
+    return { bill, creditNote: note.number, authorizationId };
+  }
+
+  /** What a completed order's refund gives back; refused beyond what was charged and not yet credited or held. */
+  private completedRefundBill(order: FakeOrder, input: ActivityInput<'creditCompletedOrder'>): Bill {
     if (!order.priced.valid) throw ApplicationFailure.nonRetryable('order was never priced', ORDER_STATE_CONFLICT);
     const credited = new Map<string, number>();
-    for (const note of order.creditNotes.values())
-      for (const line of note.bill.lines) credited.set(line.sku, (credited.get(line.sku) ?? 0) + line.quantity);
+    const bills = [...[...order.creditNotes.values()].map((note) => note.bill), ...order.refundHolds.values()];
+    for (const bill of bills)
+      for (const line of bill.lines) credited.set(line.sku, (credited.get(line.sku) ?? 0) + line.quantity);
     let bill: Bill;
     if (input.lines) {
       const shipped = order.shippedUnits();
@@ -517,15 +565,10 @@ export class FakeBackend {
     const charged = order.authorization
       ? order.capturedTotal()
       : [...order.invoices.values()].reduce((total, invoice) => total + invoice.bill.total, 0);
-    if (bill.total > charged - order.creditedTotal())
+    const held = [...order.refundHolds.values()].reduce((total, hold) => total + hold.total, 0);
+    if (bill.total > charged - order.creditedTotal() - held)
       throw ApplicationFailure.nonRetryable(`a refund of ${bill.total} exceeds what was charged`, ORDER_STATE_CONFLICT);
-    const note = this.issueCreditNote(order, {
-      orderId: input.orderId,
-      refundId: input.refundId,
-      bill,
-      reason: input.reason,
-    });
-    return { bill, creditNote: note.number, authorizationId };
+    return bill;
   }
 
   recordReturn(order: FakeOrder, input: ActivityInput<'recordReturn'>): void {
@@ -748,6 +791,16 @@ export function createFakeActivities(backends: () => Iterable<FakeBackend>): Ord
     issueCreditNote: (input) =>
       onOrder(input.orderId, { activity: 'issueCreditNote', input }, (backend, order) =>
         backend.issueCreditNote(order, input),
+      ),
+    holdCompletedOrderRefund: (input) =>
+      onOrder(input.orderId, { activity: 'holdCompletedOrderRefund', input }, (backend, order) =>
+        backend.holdCompletedOrderRefund(order, input),
+      ),
+    releaseRefundHold: (input) =>
+      onOrder(
+        orderHolding((backend) => backend.orderOfRefundHold(input.refundId), `refund ${input.refundId}`),
+        { activity: 'releaseRefundHold', input },
+        (backend, order) => backend.releaseRefundHold(order, input),
       ),
     creditCompletedOrder: (input) =>
       onOrder(input.orderId, { activity: 'creditCompletedOrder', input }, (backend, order) =>

@@ -228,7 +228,12 @@ describe('order workflow: refunds and returns', () => {
     });
     const returnId = `${order.id}/return-1`;
     expect(await requestReturn(order, tooSmall)).toEqual({ id: returnId, status: 'AWAITING_RECEIPT' });
-    expect(order.records.returns.get(returnId)?.rma).toEqual({ returnId, orderId: order.id, ...tooSmall });
+    expect(order.records.returns.get(returnId)?.rma).toEqual({
+      returnId,
+      orderId: order.id,
+      ...tooSmall,
+      receiptTimeoutMs: 30 * 86_400_000,
+    });
     expect(await refusal(requestReturn(order, { ...tooSmall, lines: [{ sku: MUG.sku, quantity: 2 }] }))).toEqual({
       type: ORDER_STATE_CONFLICT,
       message: 'MUG: 2 to return but 1 shipped and not already on a return',

@@ -30,12 +30,7 @@ export class AfterSales {
     const { state, priced } = this.book;
     if (!priced) conflict('nothing has been charged yet');
     const currency = priced.totals.currency;
-    const charged = state.shipments.reduce(
-      (total, shipment) =>
-        total + (state.authorization ? (shipment.capturedAmount ?? 0) : (shipment.invoiceTotal ?? 0)),
-      0,
-    );
-    if (charged === 0) conflict('nothing has been charged yet: cancel the order instead');
+    if (this.charged() === 0) conflict('nothing has been charged yet: cancel the order instead');
     if ((request.amount === undefined) === (request.lines === undefined))
       invalid('give either an amount or lines to refund');
     let charge: Bill;
@@ -53,13 +48,50 @@ export class AfterSales {
       const amount = request.amount!;
       charge = { currency, lines: [], subtotal: amount, discount: 0, shipping: 0, tax: 0, total: amount };
     }
-    const refunded = state.refunds.reduce((total, refund) => total + refund.amount, 0);
-    const refundable = charged - refunded - this.pendingRefundAmount;
+    const refundable = this.refundable();
     if (charge.total > refundable) {
       conflict(`a refund of ${charge.total} exceeds the ${refundable} ${currency} charged and not yet refunded`);
     }
     if (charge.total <= 0) invalid('a refund must be more than 0');
     return charge;
+  }
+
+  /** Captured (card) or invoiced (net30) so far. */
+  private charged(): number {
+    const { state } = this.book;
+    return state.shipments.reduce(
+      (total, shipment) =>
+        total + (state.authorization ? (shipment.capturedAmount ?? 0) : (shipment.invoiceTotal ?? 0)),
+      0,
+    );
+  }
+
+  /** Charged and neither refunded nor promised to a refund under way. */
+  private refundable(): number {
+    const refunded = this.book.state.refunds.reduce((total, refund) => total + refund.amount, 0);
+    return this.charged() - refunded - this.pendingRefundAmount;
+  }
+
+  /**
+   * What returned units are refunded: those not refunded yet, at the prices they were billed, capped at what is
+   * still refundable (support may have refunded an amount already); undefined when nothing is owed.
+   */
+  returnRefund(lines: readonly QuantityLine[]): { charge: Bill; lines: QuantityLine[] } | undefined {
+    const { priced, state } = this.book;
+    if (!priced) return undefined;
+    const owed = lines
+      .map((line) => {
+        const shipped = state.lines.find((candidate) => candidate.sku === line.sku)?.shippedQuantity ?? 0;
+        return { sku: line.sku, quantity: Math.min(line.quantity, shipped - (this.refundedUnits.get(line.sku) ?? 0)) };
+      })
+      .filter((line) => line.quantity > 0);
+    const refundable = this.refundable();
+    if (owed.length === 0 || refundable <= 0) return undefined;
+    const currency = priced.totals.currency;
+    const billed = billFor({ ...priced, currency }, this.refundedUnits, owed, false);
+    if (billed.total <= refundable) return { charge: billed, lines: owed };
+    const rest = { currency, lines: [], subtotal: refundable, discount: 0, shipping: 0, tax: 0, total: refundable };
+    return { charge: rest, lines: owed };
   }
 
   /** The refund for returned units, or undefined when nothing is owed (already refunded by support). */

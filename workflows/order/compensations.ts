@@ -1,5 +1,6 @@
 import type { OrderRun } from './order-run';
-import { releaseUnknownShipments } from './steps/allocation';
+import { releaseUnknownShipments, stopShowingBackorderedSkus } from './steps/allocation';
+import { undo } from './steps/holds';
 
 interface Compensation {
   description: string;
@@ -10,7 +11,9 @@ interface Compensation {
  * What undoes the steps an order has taken, added by each step as it succeeds (beside the step, in `steps/`).
  * The policy: when an order stops (cancelled, rejected, payment declined), every undo runs, newest first, each
  * noted on the timeline as it completes. An undo is an activity retried until it succeeds; one that fails for good
- * stops the compensation there and fails the order's workflow.
+ * holds the order (support releases it to try again), and is left undone, noted on the timeline, if the hold
+ * expires: the order is never left half-compensated without a word. (Orders started before holds existed stop
+ * at such an undo, their workflow failing.)
  */
 export class Compensations {
   private readonly undos: Compensation[] = [];
@@ -26,10 +29,13 @@ export class Compensations {
 
 /** Undoes what the order did, then cancels what has not shipped (see `Compensations` for the policy). */
 export async function compensate(run: OrderRun): Promise<void> {
+  run.compensating = true;
+  if (run.runtime.neverStuck) stopShowingBackorderedSkus(run);
   for (const compensation of run.compensations.newestFirst()) {
-    await compensation.undo();
+    await undo(run, compensation.description, compensation.undo);
     await run.runtime.recordEvent({ type: 'compensated', message: `Compensation: ${compensation.description}` });
   }
-  await releaseUnknownShipments(run);
+  await undo(run, 'release stock of unknown shipments', () => releaseUnknownShipments(run));
   run.book.cancelEverythingUnshipped();
+  run.compensating = false;
 }

@@ -34,7 +34,15 @@ export interface OrderLineState extends LineQuantities {
 }
 
 export type ShipmentStatus =
-  'allocated' | 'picking' | 'shipped' | 'in_transit' | 'out_for_delivery' | 'exception' | 'delivered' | 'cancelled';
+  | 'allocated'
+  | 'picking'
+  | 'shipped'
+  | 'in_transit'
+  | 'out_for_delivery'
+  | 'exception'
+  | 'delivered'
+  | 'lost'
+  | 'cancelled';
 
 export interface ShipmentState {
   id: string;
@@ -71,7 +79,10 @@ export interface OrderState {
   rejectReason?: RejectReason;
   cancelReason?: CancelReason;
   reasons: string[];
-  waitingFor?: 'approval' | 'stock' | 'pick' | 'carrier';
+  /** While ON_HOLD: why, and the status it left (it returns there when released). */
+  holdReason?: string;
+  heldFrom?: OrderStatus;
+  waitingFor?: 'approval' | 'stock' | 'pick' | 'carrier' | 'release';
   promisedDeliveryDate?: string | null;
   lines: OrderLineState[];
   totals?: OrderTotals;
@@ -96,6 +107,15 @@ export interface RejectRequest {
 
 export interface CancelRequest {
   reason: string;
+}
+
+/** Support holds an order before it ships; it stops before its next step. */
+export interface HoldRequest {
+  reason: string;
+}
+
+export interface HoldReply extends StatusReply {
+  holdReason: string;
 }
 
 export interface ConfirmPickRequest {
@@ -149,6 +169,9 @@ export const approveOrderUpdate = defineUpdate<StatusReply, [ApproveRequest]>('a
 export const rejectOrderUpdate = defineUpdate<StatusReply, [RejectRequest]>('rejectOrder');
 export const cancelOrderUpdate = defineUpdate<StatusReply, [CancelRequest]>('cancelOrder');
 export const resumeBackorderUpdate = defineUpdate<StatusReply, []>('resumeBackorder');
+export const holdOrderUpdate = defineUpdate<HoldReply, [HoldRequest]>('holdOrder');
+/** Releases a held order: it goes on where it stopped (a step that failed is tried again). */
+export const releaseOrderUpdate = defineUpdate<StatusReply, []>('releaseOrder');
 export const refundOrderUpdate = defineUpdate<RefundReply, [RefundRequest]>('refundOrder');
 export const requestReturnUpdate = defineUpdate<{ id: string; status: 'AWAITING_RECEIPT' }, [ReturnRequest]>(
   'requestReturn',

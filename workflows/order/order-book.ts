@@ -8,7 +8,7 @@ import {
   type CancelReason,
   type OrderStatus,
   type RejectReason,
-  type ShipmentEventStatus,
+  type CarrierStatus,
 } from '../../domain/order';
 import { billFor, type Bill } from '../../domain/pricing';
 import type { OrderProgress } from '../../domain/timeline';
@@ -52,6 +52,9 @@ export class OrderBook {
   cancelRequest: { reason: string } | undefined;
   approvalDecision: ApprovalDecision | undefined;
   resumeRequested = false;
+  /** Support's hold, until it takes effect (the order stops before its next step) and is released. */
+  holdRequest: { reason: string } | undefined;
+  releaseRequested = false;
   readonly pickConfirmations = new Map<string, PickedLine[]>();
 
   // Allocation and shipping.
@@ -82,6 +85,8 @@ export class OrderBook {
   enterStatus(status: OrderStatus, extra: Partial<OrderProgress>): void {
     this.state.status = status;
     this.state.waitingFor = undefined;
+    this.state.holdReason = extra.holdReason;
+    this.state.heldFrom = extra.heldFrom;
     if (extra.reasons) this.state.reasons = extra.reasons;
     if (extra.cancelReason) this.state.cancelReason = extra.cancelReason;
     if (extra.rejectReason) this.state.rejectReason = extra.rejectReason;
@@ -95,20 +100,37 @@ export class OrderBook {
   cancellationBlocker(): string | undefined {
     const { state } = this;
     if (isTerminal(state.status)) return `order is already ${state.status}`;
+    const status = state.status === 'ON_HOLD' ? state.heldFrom! : state.status;
     const stillToShip =
       this.openQuantities().length > 0 ||
       state.shipments.some(
         (shipment) => !isWithCarrier(shipment) && shipment.status !== 'cancelled' && !this.handingOver.has(shipment.id),
       );
-    if (state.status === 'PENDING' || state.status === 'AWAITING_APPROVAL' || state.status === 'AUTHORIZING') {
-      return undefined;
-    }
+    if (status === 'PENDING' || status === 'AWAITING_APPROVAL' || status === 'AUTHORIZING') return undefined;
     if (!stillToShip) {
       return this.handingOver.size > 0
         ? 'order is being handed to the carrier: use a return once it has shipped'
         : `order is ${state.status}: nothing is left to ship, use a return instead`;
     }
     return undefined;
+  }
+
+  /** Support may hold an order that is not held, not being cancelled, and has something left to ship. */
+  validateHold(reason: string): void {
+    if (reason.trim() === '') invalid('give a reason for the hold');
+    if (this.state.status === 'ON_HOLD' || this.holdRequest) conflict(`order is already on hold`);
+    if (this.cancelRequest) conflict('order is being cancelled');
+    if (!this.holdable()) conflict(`order is ${this.state.status}: it has shipped, nothing is left to hold`);
+  }
+
+  /** Whether a hold can still take effect: something is left to ship (SPEC: any status before SHIPPED). */
+  holdable(): boolean {
+    return this.cancellationBlocker() === undefined;
+  }
+
+  requireOnHold(): void {
+    if (this.state.status !== 'ON_HOLD' || this.releaseRequested)
+      conflict(`order is ${this.state.status}, not on hold`);
   }
 
   /**
@@ -246,7 +268,7 @@ export class OrderBook {
   }
 
   /** A carrier's status for a shipment; a delivery counts the units as delivered on the order's lines. */
-  carrierReported(shipment: ShipmentState, status: ShipmentEventStatus): void {
+  carrierReported(shipment: ShipmentState, status: CarrierStatus): void {
     shipment.status = status;
     if (status === 'delivered' && !shipment.replacement) {
       for (const line of shipment.lines) this.lineOf(line.sku).deliveredQuantity += line.quantity;

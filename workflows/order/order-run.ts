@@ -15,4 +15,12 @@ export interface OrderRun {
   billing: Promise<unknown>;
   /** Started by the first wait for stock: when it fires, what is still missing is cancelled. */
   backorderTimer?: CancellationScope;
+  /** Whether the Temporal UI lists SKUs this order waits for (`BackorderedSkus`). */
+  showsBackorderedSkus?: boolean;
+  /** The hold in effect (steps/holds.ts): true once released, false when it expired while compensating. */
+  hold?: Promise<boolean>;
+  /** Cancels the step under way that a cancellation may interrupt (steps/payment.ts). */
+  interrupt?: () => void;
+  /** Set while compensations run: their failures are held by `undo`, not by the steps inside them. */
+  compensating?: boolean;
 }

@@ -15,24 +15,26 @@ import {
   cancelOrderUpdate,
   carrierEventUpdate,
   confirmPickUpdate,
+  holdOrderUpdate,
   idempotencyKeyOfRefundUpdate,
   orderStateQuery,
   refundIdFor,
   refundOrderUpdate,
   rejectOrderUpdate,
+  releaseOrderUpdate,
   requestReturnUpdate,
   resumeBackorderUpdate,
   type OrderState,
   type OrderWorkflowInput,
 } from './messages';
-import { OrderBook, OrderStopped } from './order-book';
+import { OrderBook, OrderStopped, isWithCarrier } from './order-book';
 import type { OrderRun } from './order-run';
 import { REFUND_ID_FROM_UPDATE } from './patches';
 import { OrderRuntime } from './runtime';
 import { conflict } from '../refusals';
 import { fulfilApprovedQuantities } from './steps/allocation';
 import { obtainApproval } from './steps/approval';
-import { applyCarrierEvent, awaitDeliveries } from './steps/delivery';
+import { applyCarrierEvent, awaitDeliveries, deliveredMessage } from './steps/delivery';
 import { authorizePayment, releaseUncapturedAmount } from './steps/payment';
 import { validateAndPrice } from './steps/pricing';
 import { performRefund } from './steps/refunds';
@@ -82,6 +84,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     cancelOrderUpdate,
     runtime.accepted(async ({ reason }) => {
       book.cancelRequest ??= { reason };
+      run.interrupt?.();
       await condition(() => isTerminal(state.status));
       return { status: state.status };
     }),
@@ -105,13 +108,39 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   );
 
   setHandler(
+    holdOrderUpdate,
+    runtime.accepted(async ({ reason }) => {
+      book.holdRequest = { reason };
+      // In effect once the order stops before its next step (at once while it waits); too late once it has shipped.
+      await condition(() => state.status === 'ON_HOLD' || book.holdRequest === undefined || !book.holdable());
+      if (state.status === 'ON_HOLD') return { status: state.status, holdReason: state.holdReason! };
+      book.holdRequest = undefined;
+      return conflict(`order is ${state.status}: it shipped before the hold took effect`);
+    }),
+    { validator: ({ reason }) => book.validateHold(reason) },
+  );
+
+  setHandler(
+    releaseOrderUpdate,
+    runtime.accepted(async () => {
+      book.releaseRequested = true;
+      await condition(() => state.status !== 'ON_HOLD');
+      return { status: state.status };
+    }),
+    { validator: () => book.requireOnHold() },
+  );
+
+  setHandler(
     confirmPickUpdate,
     runtime.accepted(async (request) => {
       book.pickConfirmations.set(request.pickListId, request.lines);
       const shipment = book.shipmentOfPickList(request.pickListId)!;
       // Answer once the pick is acted on: the shipment billed (or dropped, when nothing was picked) and the
       // order's status moved on, unless other shipments of the order are still being picked.
-      const handled = () => shipment.invoiceNumber !== undefined || shipment.status === 'cancelled';
+      // An exchange's replacement is never billed: it is acted on once it ships.
+      const shippedReplacement = () => runtime.neverStuck && shipment.replacement === true && isWithCarrier(shipment);
+      const handled = () =>
+        shipment.invoiceNumber !== undefined || shipment.status === 'cancelled' || shippedReplacement();
       const othersPicking = () => state.shipments.some((other) => other !== shipment && other.status === 'picking');
       await condition(() => isTerminal(state.status) || (handled() && (state.status !== 'PICKING' || othersPicking())));
       return { status: state.status };
@@ -126,13 +155,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       // finds this refund. Refunds made before this change keep their numbered IDs on replay.
       const key = idempotencyKeyOfRefundUpdate(currentUpdateInfo()?.id);
       const refundId = key !== undefined && patched(REFUND_ID_FROM_UPDATE) ? refundIdFor(orderId, key) : undefined;
-      const refund = await performRefund(
-        run,
-        afterSales.refundCharge(request),
-        request.reason,
-        request.lines,
-        refundId,
-      );
+      const charge = afterSales.refundCharge(request);
+      const refund = await performRefund(run, charge, request.reason, { lines: request.lines, namedId: refundId });
       return { status: state.status, ...refund };
     }),
     { validator: (request) => void afterSales.refundCharge(request) },
@@ -158,6 +182,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   // ---- The business process ----------------------------------------------------------------------------------
 
   runtime.startTimelineWriter();
+  let stopped: OrderStopped | undefined;
   try {
     const priced = await validateAndPrice(run);
     await obtainApproval(run, priced);
@@ -166,18 +191,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await releaseUncapturedAmount(run, priced);
     await runtime.setStatus('SHIPPED', 'Every shippable line is with a carrier, captured and invoiced');
     await awaitDeliveries(run);
-    await runtime.setStatus('DELIVERED', 'Every shipment is delivered');
-    setCurrentDetails(`Return window open for ${formatDuration(settings.returnWindowMs)}`);
-    afterSales.returnWindowOpen = true;
-    await sleep(settings.returnWindowMs);
-    afterSales.returnWindowOpen = false;
-    if (afterSales.openReturns > 0) {
-      setCurrentDetails(`Return window closed; waiting for ${afterSales.openReturns} open return(s)`);
-      await condition(() => afterSales.openReturns === 0);
-    }
-    await runtime.setStatus('COMPLETED', 'Return window closed');
+    await runtime.setStatus('DELIVERED', deliveredMessage(run));
   } catch (error) {
     if (!(error instanceof OrderStopped)) throw error;
+    stopped = error;
     await compensate(run);
     const cancelled = error.status === 'CANCELLED';
     await runtime.setStatus(error.status, `${cancelled ? 'Cancelled' : 'Rejected'}: ${error.reason}`, {
@@ -187,6 +204,18 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     // What shipped before the cancellation is still on its way: keep taking its carrier events.
     await awaitDeliveries(run);
   }
+  // Returns are taken for what was delivered: the whole order, or what shipped before it was cancelled.
+  if (!stopped || (runtime.neverStuck && book.anythingShipped())) {
+    setCurrentDetails(`Return window open for ${formatDuration(settings.returnWindowMs)}`);
+    afterSales.returnWindowOpen = true;
+    await sleep(settings.returnWindowMs);
+    afterSales.returnWindowOpen = false;
+    if (afterSales.openReturns > 0) {
+      setCurrentDetails(`Return window closed; waiting for ${afterSales.openReturns} open return(s)`);
+      await condition(() => afterSales.openReturns === 0);
+    }
+  }
+  if (!stopped) await runtime.setStatus('COMPLETED', 'Return window closed');
   // An Update still running (a refund between its provider call and its credit note) must finish: completing now
   // would abandon it half done. So must the timeline.
   await condition(allHandlersFinished);

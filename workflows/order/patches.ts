@@ -16,3 +16,11 @@ export const REFUND_ID_FROM_UPDATE = 'refund-id-from-update';
 export const RELEASE_UNKNOWN_SHIPMENTS = 'release-unknown-shipments';
 /** Timeline entries are written together, once per workflow task (they were one local activity each). */
 export const TIMELINE_WRITTEN_IN_BATCHES = 'timeline-written-in-batches';
+/**
+ * Nothing stops an order for good (SPEC section 3, "Never stuck", "Holds"): support's holds, a step that fails for
+ * good holds the order instead of failing it, every wait has an end (delivery, hold), a cancellation interrupts a
+ * payment authorization that is retrying through an outage, returns after a partial shipment was cancelled, the
+ * partial refund of a return, BackorderedSkus cleared when a waiting order stops. Asked once, when an order starts:
+ * orders started before it keep the old behaviour to their end.
+ */
+export const NEVER_STUCK = 'never-stuck';

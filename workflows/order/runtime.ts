@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   condition,
   patched,
   proxyActivities,
@@ -6,21 +7,29 @@ import {
   setCurrentDetails,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { STEP_RETRY, type OrderActivities } from '../../contract';
-import type { OrderStatus } from '../../domain/order';
+import { isTerminal, type OrderStatus } from '../../domain/order';
 import { changesOrderLines, type OrderProgress } from '../../domain/timeline';
 import type { OrderState } from './messages';
 import type { OrderBook } from './order-book';
 import {
   DATABASE_STEPS_AS_LOCAL_ACTIVITIES,
+  NEVER_STUCK,
   ONE_LOCAL_ACTIVITY_AT_A_TIME,
   TIMELINE_WRITTEN_IN_BATCHES,
   WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY,
 } from './patches';
-import { OrderStatusKey } from './search-attributes';
+import { HoldReasonKey, OrderStatusKey } from './search-attributes';
 
 /** Steps that call outside systems, or that a cancellation may arrive during (pricing, picking). */
 export const activities = proxyActivities<OrderActivities>({ startToCloseTimeout: '30s', retry: STEP_RETRY });
+/** Steps a cancellation may interrupt: the workflow learns the outcome of an attempt under way before it goes on. */
+export const interruptibleActivities = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30s',
+  retry: STEP_RETRY,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
 // Read-model writes are quick database statements: local activities spare them a round trip to the server.
 const readModel = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '10s' });
 /**
@@ -57,6 +66,8 @@ export class OrderRuntime {
   private localActivitiesInFlight = 0;
   /** ... and before timeline entries were written together (see `writeTimelineWhenIdle`). */
   readonly timelineInBatches = patched(TIMELINE_WRITTEN_IN_BATCHES);
+  /** ... and before holds and waits with an end (see patches.ts). */
+  readonly neverStuck = patched(NEVER_STUCK);
   /** Timeline entries made and not yet written, and the write under way. */
   private readonly unwrittenTimeline: OrderProgress[] = [];
   private timelineWrite: { changesLines: boolean; done: Promise<void> } | undefined;
@@ -64,6 +75,7 @@ export class OrderRuntime {
   private acceptedUpdates = 0;
   private recordedUpdates = 0;
   private eventSeq = 0;
+  private wait: { what: NonNullable<OrderState['waitingFor']>; details: string } | undefined;
 
   constructor(private readonly book: OrderBook) {}
 
@@ -81,18 +93,40 @@ export class OrderRuntime {
     return this.unwrittenTimeline.length === 0 && this.timelineWrite === undefined;
   }
 
-  async setStatus(status: OrderStatus, message: string, extra: Partial<OrderProgress> = {}): Promise<void> {
-    this.book.enterStatus(status, extra);
+  async setStatus(
+    status: OrderStatus,
+    message: string,
+    extra: Partial<OrderProgress> & { release?: boolean } = {},
+  ): Promise<void> {
+    const { release, ...progress } = extra;
+    const wasHeld = this.state.status === 'ON_HOLD';
+    if (wasHeld && status !== 'ON_HOLD' && !release && !isTerminal(status)) {
+      // Another shipment moved on while the order is held (its step was under way): it returns there when released.
+      this.state.heldFrom = status;
+      await this.recordEvent({ type: 'while_held', message });
+      return;
+    }
+    this.book.enterStatus(status, progress);
     // The Temporal UI's current details always say where the order is; a wait replaces them with what it waits for.
     setCurrentDetails(`**${status}** · ${message}`);
-    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
-    await this.recordEvent({ type: 'status', message, status, ...extra });
+    const attributes: SearchAttributeUpdatePair[] = [{ key: OrderStatusKey, value: status }];
+    // Keywords are short: the timeline keeps the whole reason.
+    if (status === 'ON_HOLD') attributes.push({ key: HoldReasonKey, value: progress.holdReason!.slice(0, 200) });
+    else if (wasHeld) attributes.push({ key: HoldReasonKey, value: null });
+    upsertSearchAttributes(attributes);
+    await this.recordEvent({ type: 'status', message, status, ...progress });
   }
 
   /** What the order waits for, shown on the query and as the workflow's current details in the Temporal UI. */
   waitFor(what: NonNullable<OrderState['waitingFor']>, details: string): void {
     this.state.waitingFor = what;
+    this.wait = { what, details };
     setCurrentDetails(details);
+  }
+
+  /** What the order waits for now, to wait for it again after a hold. */
+  currentWait(): { what: NonNullable<OrderState['waitingFor']>; details: string } | undefined {
+    return this.state.waitingFor ? this.wait : undefined;
   }
 
   async recordEvent(event: Omit<OrderProgress, 'orderId' | 'seq'>): Promise<void> {

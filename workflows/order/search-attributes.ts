@@ -6,6 +6,8 @@ export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttrib
 export const OrderTotalKey = defineSearchAttributeKey('OrderTotal', SearchAttributeType.DOUBLE);
 export const OrderPriorityKey = defineSearchAttributeKey('OrderPriority', SearchAttributeType.INT);
 export const BackorderedSkusKey = defineSearchAttributeKey('BackorderedSkus', SearchAttributeType.KEYWORD_LIST);
+/** Why an order is ON_HOLD (support's reason, `risk: ...`, or the step that failed for good); unset otherwise. */
+export const HoldReasonKey = defineSearchAttributeKey('HoldReason', SearchAttributeType.KEYWORD);
 
 /** Names and types as the Temporal CLI's `--search-attribute KEY=TYPE` spells them. */
 export const ORDER_SEARCH_ATTRIBUTES = {
@@ -14,4 +16,5 @@ export const ORDER_SEARCH_ATTRIBUTES = {
   OrderTotal: 'Double',
   OrderPriority: 'Int',
   BackorderedSkus: 'KeywordList',
+  HoldReason: 'Keyword',
 } as const;

@@ -9,5 +9,8 @@ export interface ReceiveReturnRequest {
   lines: ReceivedLine[];
 }
 
+/** Patch: an RMA whose goods do not arrive within its receipt timeout is closed. */
+export const RETURN_RECEIPT_TIMEOUT = 'return-receipt-timeout';
+
 /** Warehouse staff record the goods that came back. */
 export const receiveReturnUpdate = defineUpdate<{ status: ReturnStatus }, [ReceiveReturnRequest]>('receiveReturn');

@@ -1,8 +1,8 @@
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { STEP_RETRY, type OrderActivities, type ReceivedLine, type ReturnAuthorization } from '../../contract';
 import type { ReturnStatus } from '../../domain/order';
 import { conflict, invalid } from '../refusals';
-import { receiveReturnUpdate } from './messages';
+import { RETURN_RECEIPT_TIMEOUT, receiveReturnUpdate } from './messages';
 
 const steps = proxyActivities<OrderActivities>({ startToCloseTimeout: '30s', retry: STEP_RETRY });
 
@@ -11,7 +11,9 @@ const steps = proxyActivities<OrderActivities>({ startToCloseTimeout: '30s', ret
  * resellable and writes off what is damaged. It returns what was received; the order workflow, its parent, settles
  * the money (refund and credit note) or ships the exchange, since those belong to the order's books.
  */
-export async function returnWorkflow(input: ReturnAuthorization): Promise<{ received: ReceivedLine[] }> {
+export async function returnWorkflow(
+  input: ReturnAuthorization,
+): Promise<{ received: ReceivedLine[]; expired?: boolean }> {
   let status: ReturnStatus = 'AWAITING_RECEIPT';
   let received: ReceivedLine[] | undefined;
 
@@ -42,7 +44,15 @@ export async function returnWorkflow(input: ReturnAuthorization): Promise<{ rece
     },
   );
 
-  await condition(() => received !== undefined);
+  // Goods that never come close the RMA after OMS_RETURN_RECEIPT_TIMEOUT (returns opened before that limit wait on).
+  if (input.receiptTimeoutMs !== undefined && patched(RETURN_RECEIPT_TIMEOUT)) {
+    if (!(await condition(() => received !== undefined, input.receiptTimeoutMs))) {
+      status = 'CLOSED';
+      return { received: [], expired: true };
+    }
+  } else {
+    await condition(() => received !== undefined);
+  }
   await steps.receiveReturnGoods({ returnId: input.returnId, orderId: input.orderId, lines: received! });
   status = 'RECEIVED';
   return { received: received! };

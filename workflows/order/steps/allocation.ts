@@ -1,6 +1,5 @@
 import {
   CancellationScope,
-  condition,
   isCancellation,
   patched,
   setCurrentDetails,
@@ -17,6 +16,7 @@ import { RELEASE_UNKNOWN_SHIPMENTS } from '../patches';
 import { activities, summary } from '../runtime';
 import { BackorderedSkusKey } from '../search-attributes';
 import { fulfil } from './fulfilment';
+import { step, waitUntil } from './holds';
 
 /**
  * Allocation rounds until every approved unit is shipped or cancelled: reserve what the backorder policy allows,
@@ -38,8 +38,8 @@ export async function fulfilApprovedQuantities(run: OrderRun, priced: PricedOrde
       excludeWarehouses: [...book.shortWarehouses],
     };
     const reserving = summary(`Reserve ${unitsText(wanted)} (round ${book.allocationRound}, ${input.backorderPolicy})`);
-    const result = await runtime.databaseStep((proxy) =>
-      proxy.allocateStock.executeWithOptions(reserving, [allocation]),
+    const result = await step(run, 'allocation', () =>
+      runtime.databaseStep((proxy) => proxy.allocateStock.executeWithOptions(reserving, [allocation])),
     );
     book.allocationAttempts += 1;
     for (const shipment of result.shipments) reserved(run, shipment);
@@ -84,6 +84,7 @@ async function awaitStock(run: OrderRun): Promise<void> {
   const { backorderTimeoutMs } = run.input.settings;
   const skus = book.openQuantities().map((line) => line.sku);
   upsertSearchAttributes([{ key: BackorderedSkusKey, value: skus }]);
+  run.showsBackorderedSkus = true;
   if (!book.anythingShipped()) {
     if (state.status !== 'BACKORDERED') {
       await runtime.setStatus('BACKORDERED', `Waiting for stock of ${skus.join(', ')}`, { detail: { skus } });
@@ -108,7 +109,7 @@ async function awaitStock(run: OrderRun): Promise<void> {
     'stock',
     `Waiting for stock of ${skus.join(', ')}; cancelled after ${formatDuration(backorderTimeoutMs)}`,
   );
-  await condition(() => book.resumeRequested || book.backorderExpired || book.cancelRequest !== undefined);
+  await waitUntil(run, () => book.resumeRequested || book.backorderExpired || book.cancelRequest !== undefined);
   state.waitingFor = undefined;
   setCurrentDetails(
     book.backorderExpired ? 'Backorder expired: cancelling what is missing' : `Allocating ${skus.join(', ')} again`,
@@ -117,6 +118,7 @@ async function awaitStock(run: OrderRun): Promise<void> {
   book.shortWarehouses.clear();
   book.stopIfCancelled();
   upsertSearchAttributes([{ key: BackorderedSkusKey, value: [] }]);
+  run.showsBackorderedSkus = false;
   if (book.backorderExpired) {
     await cancelUnits(run, book.openQuantities(), 'backorder_expired');
     book.allocationAttempts += 1;
@@ -153,4 +155,11 @@ export async function releaseUnknownShipments(run: OrderRun): Promise<void> {
       message: `Released ${released.join(', ')}: reserved by an allocation whose result was lost`,
     });
   }
+}
+
+/** An order that stops while it waits for stock no longer waits for those SKUs (`BackorderedSkus` in the Temporal UI). */
+export function stopShowingBackorderedSkus(run: OrderRun): void {
+  if (!run.showsBackorderedSkus) return;
+  upsertSearchAttributes([{ key: BackorderedSkusKey, value: [] }]);
+  run.showsBackorderedSkus = false;
 }

@@ -1,9 +1,9 @@
-import { condition } from '@temporalio/workflow';
 import type { PricedOrderResult } from '../../../contract';
 import { applyApproval, approvalReasons } from '../../../domain/approval';
 import { formatDuration } from '../../../domain/duration';
 import { OrderStopped } from '../order-book';
 import type { OrderRun } from '../order-run';
+import { waitUntil } from './holds';
 
 /**
  * Approval quota: an order beyond a limit waits for an approver, who may reduce quantities (the rest is
@@ -19,7 +19,8 @@ export async function obtainApproval(run: OrderRun, priced: PricedOrderResult): 
       'approval',
       `Awaiting approval (${reasons.join('; ')}); rejected after ${formatDuration(approvalTimeoutMs)}`,
     );
-    const decided = await condition(
+    const decided = await waitUntil(
+      run,
       () => book.approvalDecision !== undefined || book.cancelRequest !== undefined,
       approvalTimeoutMs,
     );

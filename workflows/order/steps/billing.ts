@@ -2,6 +2,7 @@ import { formatMoney } from '../../../domain/money';
 import type { ShipmentState } from '../messages';
 import type { OrderRun } from '../order-run';
 import { activities, summary } from '../runtime';
+import { step } from './holds';
 
 /**
  * Capture (card) and invoice one shipped shipment. Bills are made one at a time, so each knows what was billed
@@ -13,24 +14,23 @@ export function bill(run: OrderRun, shipment: ShipmentState): Promise<unknown> {
   run.billing = run.billing.then(async () => {
     const charge = book.billFor(shipment);
     if (state.authorization) {
-      await activities.capturePayment.executeWithOptions(
-        summary(`Capture ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`),
-        [
-          {
-            orderId,
-            shipmentId: shipment.id,
-            authorizationId: state.authorization.id,
-            amount: charge.total,
-            currency: charge.currency,
-          },
-        ],
-      );
+      const capture = {
+        orderId,
+        shipmentId: shipment.id,
+        authorizationId: state.authorization.id,
+        amount: charge.total,
+        currency: charge.currency,
+      };
+      const capturing = summary(`Capture ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`);
+      await step(run, 'payment capture', () => activities.capturePayment.executeWithOptions(capturing, [capture]));
       shipment.capturedAmount = charge.total;
       await runtime.recordEvent({ type: 'payment', message: `Captured ${charge.total} for ${shipment.id}` });
     }
     const invoicing = summary(`Invoice ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`);
-    const invoice = await runtime.databaseStep((proxy) =>
-      proxy.issueInvoice.executeWithOptions(invoicing, [{ orderId, shipmentId: shipment.id, bill: charge }]),
+    const invoice = await step(run, 'invoicing', () =>
+      runtime.databaseStep((proxy) =>
+        proxy.issueInvoice.executeWithOptions(invoicing, [{ orderId, shipmentId: shipment.id, bill: charge }]),
+      ),
     );
     shipment.invoiceNumber = invoice.number;
     shipment.invoiceTotal = invoice.total;

@@ -1,4 +1,3 @@
-import { condition } from '@temporalio/workflow';
 import type { AllocatedShipment, PickedLine, PricedOrderResult } from '../../../contract';
 import type { ShipmentState } from '../messages';
 import { unitsText } from '../order-book';
@@ -6,6 +5,7 @@ import type { OrderRun } from '../order-run';
 import { activities, summary } from '../runtime';
 import { bill } from './billing';
 import { simulateDelivery } from './delivery';
+import { step, waitUntil } from './holds';
 
 /**
  * One shipment from its reservation to the carrier: the pick list goes to the warehouse (undone by cancelling it),
@@ -20,9 +20,11 @@ export async function fulfil(
   const { book, runtime, input } = run;
   const { orderId, settings } = input;
   const shipment = book.shipmentOf(allocatedShipment.id);
-  const { pickListId } = await activities.createPickList.executeWithOptions(
-    summary(`Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`),
-    [{ orderId, shipmentId: shipment.id, priority: input.priority }],
+  const { pickListId } = await step(run, 'picking', () =>
+    activities.createPickList.executeWithOptions(
+      summary(`Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`),
+      [{ orderId, shipmentId: shipment.id, priority: input.priority }],
+    ),
   );
   shipment.pickListId = pickListId;
   shipment.status = 'picking';
@@ -37,13 +39,17 @@ export async function fulfil(
   let reported: PickedLine[] | undefined;
   if (settings.fulfillmentMode === 'manual') {
     runtime.waitFor('pick', `Waiting for warehouse ${shipment.warehouse} to confirm pick list ${pickListId}`);
-    await condition(() => book.pickConfirmations.has(pickListId) || book.cancelRequest !== undefined);
+    await waitUntil(run, () => book.pickConfirmations.has(pickListId) || book.cancelRequest !== undefined);
     book.stopIfCancelled();
     reported = book.pickConfirmations.get(pickListId);
   }
-  const picked = await activities.confirmPickList.executeWithOptions(
-    summary(reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`),
-    [{ orderId, pickListId, lines: reported }],
+  const picked = await step(run, 'picking', () =>
+    activities.confirmPickList.executeWithOptions(
+      summary(
+        reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`,
+      ),
+      [{ orderId, pickListId, lines: reported }],
+    ),
   );
   if (!shipment.replacement) await recordPick(run, shipment, picked);
   book.stopIfCancelled();
@@ -53,9 +59,11 @@ export async function fulfil(
   }
 
   book.handingOver.add(shipment.id);
-  const booking = await activities.shipShipment.executeWithOptions(
-    summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`),
-    [{ orderId, shipmentId: shipment.id, destination: input.shippingAddress, service: priced.shipping.service }],
+  const booking = await step(run, 'shipping', () =>
+    activities.shipShipment.executeWithOptions(
+      summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`),
+      [{ orderId, shipmentId: shipment.id, destination: input.shippingAddress, service: priced.shipping.service }],
+    ),
   );
   book.handingOver.delete(shipment.id);
   shipment.status = 'shipped';

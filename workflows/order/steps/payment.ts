@@ -1,8 +1,10 @@
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { PricedOrderResult } from '../../../contract';
 import { formatMoney } from '../../../domain/money';
 import { OrderStopped } from '../order-book';
 import type { OrderRun } from '../order-run';
-import { activities, summary } from '../runtime';
+import { activities, interruptibleActivities, summary } from '../runtime';
+import { step } from './holds';
 
 /**
  * AUTHORIZING: the card is authorized for the approved total (invoice terms bill each shipment instead); a
@@ -17,9 +19,12 @@ export async function authorizePayment(run: OrderRun, priced: PricedOrderResult)
     await runtime.recordEvent({ type: 'payment', message: `Invoice terms: ${amount} ${currency} billed per shipment` });
     return;
   }
-  const result = await activities.authorizePayment.executeWithOptions(
-    summary(`Authorize ${formatMoney(amount, currency)} on the card`),
-    [{ orderId: input.orderId, amount, currency, token: input.payment.token ?? '' }],
+  const authorizing = summary(`Authorize ${formatMoney(amount, currency)} on the card`);
+  const request = { orderId: input.orderId, amount, currency, token: input.payment.token ?? '' };
+  const result = await step(run, 'payment authorization', () =>
+    runtime.neverStuck
+      ? interruptible(run, () => interruptibleActivities.authorizePayment.executeWithOptions(authorizing, [request]))
+      : activities.authorizePayment.executeWithOptions(authorizing, [request]),
   );
   if (result.status === 'declined') {
     throw new OrderStopped('CANCELLED', 'payment_declined', [`payment declined: ${result.reason}`]);
@@ -41,13 +46,33 @@ export async function releaseUncapturedAmount(run: OrderRun, priced: PricedOrder
   const remainder = run.book.uncapturedAmount();
   if (remainder <= 0 || authorization.voided) return;
   const { currency } = priced.totals;
-  await activities.voidAuthorization.executeWithOptions(
-    summary(`Void the uncaptured ${formatMoney(remainder, currency)}`),
-    [{ orderId: run.input.orderId, authorizationId: authorization.id, amount: remainder, currency }],
+  await step(run, 'voiding the authorization', () =>
+    activities.voidAuthorization.executeWithOptions(
+      summary(`Void the uncaptured ${formatMoney(remainder, currency)}`),
+      [{ orderId: run.input.orderId, authorizationId: authorization.id, amount: remainder, currency }],
+    ),
   );
   authorization.voided = true;
   await run.runtime.recordEvent({
     type: 'payment',
     message: `Voided the uncaptured ${remainder} ${currency} of the authorization`,
   });
+}
+
+/**
+ * Runs a step that a cancellation may interrupt: an authorization retrying through a provider outage must not hold
+ * the cancellation up until the outage ends. The activity is cancelled between attempts at once, and during one
+ * when the attempt ends: an attempt that succeeded still counts, and compensation voids what it authorized.
+ */
+async function interruptible<Result>(run: OrderRun, call: () => Promise<Result>): Promise<Result> {
+  const scope = new CancellationScope();
+  run.interrupt = () => scope.cancel();
+  try {
+    return await scope.run(call);
+  } catch (error) {
+    if (isCancellation(error)) run.book.stopIfCancelled();
+    throw error;
+  } finally {
+    run.interrupt = undefined;
+  }
 }

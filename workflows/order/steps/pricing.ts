@@ -5,6 +5,7 @@ import { OrderStopped } from '../order-book';
 import type { OrderRun } from '../order-run';
 import { activities, summary } from '../runtime';
 import { OrderTotalKey } from '../search-attributes';
+import { step } from './holds';
 
 /**
  * PENDING: the order checked against master data as it is now and priced; an invalid order is rejected with
@@ -13,9 +14,11 @@ import { OrderTotalKey } from '../search-attributes';
 export async function validateAndPrice(run: OrderRun): Promise<PricedOrderResult> {
   const { book, runtime } = run;
   const { orderId } = run.input;
-  const result = await activities.validateAndPriceOrder.executeWithOptions(
-    summary(`Validate ${orderId} against master data and price it`),
-    [{ orderId }],
+  const result = await step(run, 'pricing', () =>
+    activities.validateAndPriceOrder.executeWithOptions(
+      summary(`Validate ${orderId} against master data and price it`),
+      [{ orderId }],
+    ),
   );
   if (!result.valid) throw new OrderStopped('REJECTED', 'invalid', result.reasons);
   book.recordPricing(result);

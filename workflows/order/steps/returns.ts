@@ -1,5 +1,8 @@
 import { ParentClosePolicy, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
+import type { ReturnAuthorization } from '../../../contract';
 import type { QuantityLine } from '../../../domain/allocation';
+import { waitLimits } from '../../../domain/order';
+import type { Bill } from '../../../domain/pricing';
 import { returnWorkflowId } from '../../return/messages';
 import { returnWorkflow } from '../../return/return.workflow';
 import type { ReturnRequest } from '../messages';
@@ -7,7 +10,7 @@ import { unitsText } from '../order-book';
 import type { OrderRun } from '../order-run';
 import { activities, summary } from '../runtime';
 import { fulfil } from './fulfilment';
-import { performRefund } from './refunds';
+import { performRefund, RefundAbandoned, type RefundMade } from './refunds';
 
 /**
  * An RMA during the return window: recorded, then its own child workflow (`<orderId>/return-<n>`) waits for the
@@ -22,7 +25,14 @@ export async function openReturn(
   const { orderId } = run.input;
   const id = returnWorkflowId(orderId, run.state.returns.length + 1);
   afterSales.returnOpened(id, request);
-  const rma = { returnId: id, orderId, lines: request.lines, reason: request.reason, resolution: request.resolution };
+  const rma: ReturnAuthorization = {
+    returnId: id,
+    orderId,
+    lines: request.lines,
+    reason: request.reason,
+    resolution: request.resolution,
+  };
+  if (runtime.neverStuck) rma.receiptTimeoutMs = waitLimits(run.input.settings).returnReceiptTimeoutMs;
   const units = unitsText(request.lines);
   // Recorded before the child starts, so the RMA can be read as soon as this Update answers.
   await activities.recordReturn.executeWithOptions(summary(`Record RMA ${id}: ${units} for ${request.resolution}`), [
@@ -53,7 +63,7 @@ async function settleReturn(
 ): Promise<void> {
   const { afterSales } = run.book;
   const record = afterSales.returnOf(id);
-  const { received } = await child.result();
+  const { received, expired } = await child.result();
   const lines = afterSales.returnReceived(id, received);
   try {
     if (lines.length > 0 && request.resolution === 'exchange') {
@@ -67,15 +77,21 @@ async function settleReturn(
         return;
       }
     }
-    const charge = lines.length > 0 ? afterSales.tryRefundCharge(lines) : undefined;
-    if (!charge) {
+    const refunding = lines.length === 0 ? undefined : refundOfReturn(run, lines);
+    const reason = `return ${id}: ${request.reason}`;
+    const refund =
+      refunding &&
+      (await (run.runtime.neverStuck
+        ? refundOrAbandon(run, refunding, reason)
+        : performRefund(run, refunding.charge, reason, { lines: refunding.lines })));
+    if (!refund) {
       record.status = 'CLOSED';
-      await activities.settleReturn.executeWithOptions(summary(`Return ${id} closed: nothing owed`), [
+      const why = expired ? 'no goods arrived in time' : refunding ? 'its refund was left undone' : 'nothing owed';
+      await activities.settleReturn.executeWithOptions(summary(`Return ${id} closed: ${why}`), [
         { returnId: id, status: 'CLOSED' },
       ]);
       return;
     }
-    const refund = await performRefund(run, charge, `return ${id}: ${request.reason}`, lines);
     record.status = 'REFUNDED';
     await activities.settleReturn.executeWithOptions(
       summary(`Return ${id} refunded: credit note ${refund.creditNote}`),
@@ -105,4 +121,26 @@ async function shipReplacement(run: OrderRun, lines: QuantityLine[]): Promise<st
   for (const shipment of result.shipments) book.allocatedReplacement(shipment);
   await Promise.all(result.shipments.map((shipment) => fulfil(run, book.priced!, shipment)));
   return result.shipments.map((shipment) => shipment.id).join(',');
+}
+
+/** What returned units are refunded: capped at what is still refundable, or nothing (older orders: all or nothing). */
+function refundOfReturn(run: OrderRun, lines: QuantityLine[]): { charge: Bill; lines: QuantityLine[] } | undefined {
+  const { afterSales } = run.book;
+  if (run.runtime.neverStuck) return afterSales.returnRefund(lines);
+  const charge = afterSales.tryRefundCharge(lines);
+  return charge && { charge, lines };
+}
+
+/** A return's refund; undefined when it failed for good and its hold expired (the return closes without it). */
+async function refundOrAbandon(
+  run: OrderRun,
+  refunding: { charge: Bill; lines: QuantityLine[] },
+  reason: string,
+): Promise<RefundMade | undefined> {
+  try {
+    return await performRefund(run, refunding.charge, reason, { lines: refunding.lines, afterShipping: true });
+  } catch (error) {
+    if (error instanceof RefundAbandoned) return undefined;
+    throw error;
+  }
 }
