@@ -10,8 +10,9 @@ export interface WorkerKillOptions {
   random: () => number;
   /** The run is over (or interrupted): stop killing. */
   done: () => boolean;
-  /** Told of each kill once the new worker is up. */
-  onKill?: (kills: number) => void;
+  /** Told just before each kill, and once the new worker is up. */
+  onKilling?: () => void;
+  onRestarted?: () => void;
 }
 
 /**
@@ -28,8 +29,9 @@ export async function killWorkerRepeatedly(system: IsolatedSystem, options: Work
     await sleep(options.killEveryMs * (0.5 + options.random()));
     while (!stop() && (await timelineEntries().catch(() => -1)) <= before) await sleep(500);
     if (stop()) break;
+    options.onKilling?.();
     await worker.kill9();
     await system.ensureRunning(worker);
-    options.onKill?.(worker.kills);
+    options.onRestarted?.();
   }
 }
