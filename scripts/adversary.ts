@@ -185,7 +185,7 @@ async function run(options: AdversaryOptions, cleanups: Cleanups): Promise<Outco
   if (system) await system.ensureRunning(system.worker);
 
   // ---- the verdict -----------------------------------------------------------------------------------------
-  const running = system ? await waitForWorkflows(system, log) : [];
+  const running = system ? await waitForWorkflows(system, log, Math.min(60_000, options.timeoutMs)) : [];
   for (const workflow of running)
     findings.add({ check: 'workflow-still-running', message: `${workflow} still runs with every order at rest` });
   await checkOrdersAtRest(agents, requester);
@@ -389,8 +389,12 @@ async function invariantChecks(target: Target, log: (message: string) => void): 
 }
 
 /** Settled orders may still run a moment (a restock, a parcel of a cancelled order): wait for every workflow. */
-async function waitForWorkflows(system: IsolatedSystem, log: (message: string) => void): Promise<string[]> {
-  const deadline = Date.now() + 60_000;
+async function waitForWorkflows(
+  system: IsolatedSystem,
+  log: (message: string) => void,
+  patienceMs: number,
+): Promise<string[]> {
+  const deadline = Date.now() + patienceMs;
   for (;;) {
     const running = await runningWorkflows(system.temporal);
     if (running.length === 0 || Date.now() > deadline) return running;

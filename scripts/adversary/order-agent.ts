@@ -2,7 +2,14 @@ import type { Role } from '../../config';
 import type { ApiExchange } from '../system/api-client';
 import type { RunCatalog } from './catalog';
 import { chance, pick, type OrderLine, type OrderProfile } from './plan';
-import { succeeded, type KeyedSpec, type KeyMode, type RequestSpec, type Requester } from './requests';
+import {
+  succeeded,
+  type Expectation,
+  type KeyedSpec,
+  type KeyMode,
+  type RequestSpec,
+  type Requester,
+} from './requests';
 import type { OrderView, PickListView } from './views';
 
 /** The system's timeouts, as the run set them (own system) or was told them (`--url`). */
@@ -84,6 +91,31 @@ export class OrderAgent {
 
   sendKeyed<T = unknown>(spec: Omit<KeyedSpec, 'orderId'>, mode: KeyMode): Promise<ApiExchange<T>> {
     return this.env.requester.keyed<T>({ ...spec, orderId: this.id || undefined }, mode);
+  }
+
+  /**
+   * One keyed step of the walk: sent with a fresh Idempotency-Key in a random key mode, and written to the walk's
+   * log as `<action> <variant> <body> (key <mode>) while <status>`.
+   */
+  async keyedStep<T = unknown>(step: {
+    action: string;
+    variant: string;
+    path: string;
+    as: Role;
+    body: unknown;
+    otherBody: unknown;
+    expect?: Expectation;
+    identity?: readonly string[];
+    status?: string;
+  }): Promise<ApiExchange<T>> {
+    const mode = this.keyMode();
+    const { action, variant, status, ...request } = step;
+    const answer = await this.sendKeyed<T>({ method: 'POST', ...request, key: this.key(action) }, mode);
+    this.note(
+      `${action} ${variant} ${JSON.stringify(step.body)} (key ${mode})${status ? ` while ${status}` : ''}`,
+      answer,
+    );
+    return answer;
   }
 
   note(step: string, answer?: ApiExchange): void {

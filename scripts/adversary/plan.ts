@@ -1,3 +1,4 @@
+import type { BackorderPolicy } from '../../domain/order';
 import { seededRandom } from '../system/seeded-random';
 import type { RunCatalog } from './catalog';
 
@@ -26,7 +27,7 @@ export interface PlaceOrderBody {
   customerId: string;
   lines: OrderLine[];
   payment: { method: 'card' | 'invoice'; token?: string };
-  backorderPolicy?: 'ship_available' | 'wait_all' | 'cancel_unavailable';
+  backorderPolicy?: BackorderPolicy;
   promotionCode?: string;
   expedite?: boolean;
 }
@@ -65,6 +66,15 @@ export function planOrders(count: number, seed: number, catalog: RunCatalog, max
         .map((sku) => ({ sku, quantity: randomInt(random, 1, 3) }));
     const customerId = chance(random, 0.3) ? customers.critical : customers.standard;
     const base: PlaceOrderBody = { customerId, lines: everyday(), payment: card() };
+    // The scarce SKU (2 units in stock at the start) beside one unit of an everyday one.
+    const scarce = (policy: BackorderPolicy, quantity: number, other: string): PlaceOrderBody => ({
+      ...base,
+      backorderPolicy: policy,
+      lines: [
+        { sku: skus.scarce, quantity },
+        { sku: other, quantity: 1 },
+      ],
+    });
     const bodies: Record<OrderKind, () => PlaceOrderBody> = {
       plain: () => base,
       net30: () => ({ customerId: customers.net30, lines: everyday(), payment: { method: 'invoice' } }),
@@ -74,29 +84,9 @@ export function planOrders(count: number, seed: number, catalog: RunCatalog, max
         lines: [{ sku: skus.big, quantity: 3 }, ...(chance(random, 0.5) ? [{ sku: skus.mug, quantity: 2 }] : [])],
         payment: chance(random, 0.3) ? card('tok_flaky') : card(),
       }),
-      backorder: () => ({
-        ...base,
-        lines: [
-          { sku: skus.scarce, quantity: randomInt(random, 2, 4) },
-          { sku: skus.mug, quantity: 1 },
-        ],
-      }),
-      'wait-all': () => ({
-        ...base,
-        backorderPolicy: 'wait_all',
-        lines: [
-          { sku: skus.scarce, quantity: 3 },
-          { sku: skus.tee, quantity: 1 },
-        ],
-      }),
-      'cancel-unavailable': () => ({
-        ...base,
-        backorderPolicy: 'cancel_unavailable',
-        lines: [
-          { sku: skus.scarce, quantity: 3 },
-          { sku: skus.mug, quantity: 1 },
-        ],
-      }),
+      backorder: () => scarce('ship_available', randomInt(random, 2, 4), skus.mug),
+      'wait-all': () => scarce('wait_all', 3, skus.tee),
+      'cancel-unavailable': () => scarce('cancel_unavailable', 3, skus.mug),
       split: () => ({
         ...base,
         lines: [

@@ -1,3 +1,5 @@
+import type { LineQuantities } from '../../domain/order';
+
 /**
  * The parts of the API's answers the adversary reads (SPEC section 4). Statuses are strings, not the OMS's own
  * union: the run must read whatever the system answers (e.g. `ON_HOLD` before this checkout knows it).
@@ -10,16 +12,8 @@ export const SETTLED_RETURN = ['REFUNDED', 'EXCHANGED', 'CLOSED'];
 
 export const isTerminal = (status: string) => TERMINAL.includes(status);
 
-export interface LineView {
+export interface LineView extends LineQuantities {
   sku: string;
-  quantity: number;
-  approvedQuantity: number;
-  reservedQuantity: number;
-  pickedQuantity: number;
-  shippedQuantity: number;
-  deliveredQuantity: number;
-  returnedQuantity: number;
-  cancelledQuantity: number;
 }
 
 export interface ShipmentView {

@@ -74,20 +74,16 @@ const approve: WalkAction = {
       ['zero-everything', { lines: view.lines.map((line) => ({ sku: line.sku, approvedQuantity: 0 })) }, stateRefuses],
     ];
     const [variant, body, expect] = awaiting ? agent.pick(variants) : agent.pick(variants.slice(0, 2));
-    const mode = agent.keyMode();
-    const answer = await agent.sendKeyed(
-      {
-        method: 'POST',
-        path: `/v1/orders/${agent.id}/approve`,
-        as: 'approver',
-        body,
-        otherBody: { note: 'adversary: another approval' },
-        key: agent.key('approve'),
-        expect,
-      },
-      mode,
-    );
-    agent.note(`approve ${variant} ${JSON.stringify(body)} (key ${mode}) while ${view.status}`, answer);
+    await agent.keyedStep({
+      action: 'approve',
+      variant,
+      path: `/v1/orders/${agent.id}/approve`,
+      as: 'approver',
+      body,
+      otherBody: { note: 'adversary: another approval' },
+      expect,
+      status: view.status,
+    });
   },
 };
 
@@ -98,27 +94,20 @@ const reject: WalkAction = {
     const stable = isTerminal(view.status) || PAST_APPROVAL.includes(view.status);
     const empty = agent.chance(0.2);
     const body = { reason: empty ? '' : 'adversary: over budget' };
-    const mode = agent.keyMode();
-    const answer = await agent.sendKeyed(
-      {
-        method: 'POST',
-        path: `/v1/orders/${agent.id}/reject`,
-        as: 'approver',
-        body,
-        otherBody: { reason: 'adversary: another reason' },
-        key: agent.key('reject'),
-        expect: empty
-          ? malformed('a rejection without a reason')
-          : stable
-            ? conflict(`rejecting an order that is ${view.status}`)
-            : undefined,
-      },
-      mode,
-    );
-    agent.note(
-      `reject ${empty ? 'empty-reason' : 'valid'} ${JSON.stringify(body)} (key ${mode}) while ${view.status}`,
-      answer,
-    );
+    await agent.keyedStep({
+      action: 'reject',
+      variant: empty ? 'empty-reason' : 'valid',
+      path: `/v1/orders/${agent.id}/reject`,
+      as: 'approver',
+      body,
+      otherBody: { reason: 'adversary: another reason' },
+      expect: empty
+        ? malformed('a rejection without a reason')
+        : stable
+          ? conflict(`rejecting an order that is ${view.status}`)
+          : undefined,
+      status: view.status,
+    });
   },
 };
 
@@ -127,20 +116,16 @@ const cancel: WalkAction = {
   weight: (_, view) => (isTerminal(view.status) ? 0.1 : 0.15),
   async run(agent, view) {
     const refused = isTerminal(view.status) || NOTHING_LEFT_TO_SHIP.includes(view.status);
-    const mode = agent.keyMode();
-    const answer = await agent.sendKeyed(
-      {
-        method: 'POST',
-        path: `/v1/orders/${agent.id}/cancel`,
-        as: 'support',
-        body: { reason: 'adversary: customer changed their mind' },
-        otherBody: { reason: 'adversary: another reason' },
-        key: agent.key('cancel'),
-        expect: refused ? conflict(`cancelling an order that is ${view.status} (nothing left to ship)`) : undefined,
-      },
-      mode,
-    );
-    agent.note(`cancel - (key ${mode}) while ${view.status}`, answer);
+    await agent.keyedStep({
+      action: 'cancel',
+      variant: 'requested',
+      path: `/v1/orders/${agent.id}/cancel`,
+      as: 'support',
+      body: { reason: 'adversary: customer changed their mind' },
+      otherBody: { reason: 'adversary: another reason' },
+      expect: refused ? conflict(`cancelling an order that is ${view.status} (nothing left to ship)`) : undefined,
+      status: view.status,
+    });
   },
 };
 
@@ -394,21 +379,17 @@ const refund: WalkAction = {
       ],
     ];
     const [variant, body, expect] = agent.pick(variants);
-    const mode = agent.keyMode();
-    const answer = await agent.sendKeyed<{ refundId?: string; amount?: number; creditNote?: string }>(
-      {
-        method: 'POST',
-        path: `/v1/orders/${agent.id}/refunds`,
-        as: 'support',
-        body,
-        otherBody: { ...body, reason: 'adversary: another reason' },
-        key: agent.key('refund'),
-        expect,
-      },
-      mode,
-    );
+    const answer = await agent.keyedStep<{ refundId?: string; amount?: number; creditNote?: string }>({
+      action: 'refund',
+      variant,
+      path: `/v1/orders/${agent.id}/refunds`,
+      as: 'support',
+      body,
+      otherBody: { ...body, reason: 'adversary: another reason' },
+      expect,
+      status: view.status,
+    });
     agent.recordRefund(answer);
-    agent.note(`refund ${variant} ${JSON.stringify(body)} (key ${mode}) while ${view.status}`, answer);
   },
 };
 
@@ -455,20 +436,17 @@ const openReturn: WalkAction = {
     ];
     const [variant, body, expect] =
       view.status === 'DELIVERED' && agent.chance(0.5) ? variants[0] : agent.pick(variants);
-    const mode = agent.keyMode();
-    const answer = await agent.sendKeyed<{ id?: string }>(
-      {
-        method: 'POST',
-        path: `/v1/orders/${agent.id}/returns`,
-        as: 'support',
-        body,
-        otherBody: { ...body, reason: 'adversary: another reason' },
-        key: agent.key('return'),
-        identity: ['id'],
-        expect,
-      },
-      mode,
-    );
+    const answer = await agent.keyedStep<{ id?: string }>({
+      action: 'return',
+      variant,
+      path: `/v1/orders/${agent.id}/returns`,
+      as: 'support',
+      body,
+      otherBody: { ...body, reason: 'adversary: another reason' },
+      identity: ['id'],
+      expect,
+      status: view.status,
+    });
     if (answer.status === 201 && typeof answer.body.id === 'string')
       agent.returns.set(answer.body.id, {
         id: answer.body.id,
@@ -478,7 +456,6 @@ const openReturn: WalkAction = {
         received: false,
         leave: agent.chance(0.25),
       });
-    agent.note(`return ${variant} ${JSON.stringify(body)} (key ${mode}) while ${view.status}`, answer);
   },
 };
 
@@ -531,24 +508,19 @@ const receiveReturn: WalkAction = {
       ],
     ];
     const [variant, body, expect] = agent.pick(variants);
-    const mode = agent.keyMode();
     const path = `/v1/returns/${encodeURIComponent(opened.id)}/receive`;
-    const answer = await agent.sendKeyed(
-      {
-        method: 'POST',
-        path,
-        as: 'warehouse',
-        body,
-        otherBody: {
-          lines: all.map((line) => ({ ...line, condition: line.condition === 'damaged' ? 'resellable' : 'damaged' })),
-        },
-        key: agent.key('receive'),
-        expect,
+    const answer = await agent.keyedStep({
+      action: 'receive',
+      variant: `${variant} ${opened.id}`,
+      path,
+      as: 'warehouse',
+      body,
+      otherBody: {
+        lines: all.map((line) => ({ ...line, condition: line.condition === 'damaged' ? 'resellable' : 'damaged' })),
       },
-      mode,
-    );
+      expect,
+    });
     if (answer.status === 200) opened.received = true;
-    agent.note(`receive ${variant} ${opened.id} ${JSON.stringify(body)} (key ${mode})`, answer);
     if (answer.status === 200 && agent.chance(0.3)) {
       const twice = await agent.send({
         method: 'POST',

@@ -23,18 +23,24 @@ export class WarehouseDesk {
     private readonly random: () => number,
   ) {}
 
-  /** Receives stock for an order that waits for it (the rest phase). */
-  async receive(sku: string, quantity: number, orderId: string): Promise<void> {
+  /** A receipt of a new reference, for an order that waits for the stock (the rest phase) or for the scarce SKU. */
+  async receive(sku: string, quantity: number, orderId?: string): Promise<void> {
     this.receipts += 1;
+    const body = {
+      warehouse: 'EWR',
+      sku,
+      quantity,
+      reference: `adversary-${this.catalog.tag}-receipt-${this.receipts}`,
+    };
     const answer = await this.requester.call({
       method: 'POST',
       path: '/v1/inventory/receipts',
       as: 'warehouse',
       orderId,
-      body: { warehouse: 'EWR', sku, quantity, reference: `adversary-${this.catalog.tag}-receipt-${this.receipts}` },
+      body,
       expect: { statuses: [201], why: 'a receipt of a new reference moves stock' },
     });
-    this.steps.push(`receive ${quantity} ${sku} for ${orderId} -> ${answer.status}`);
+    this.steps.push(`receipt ${JSON.stringify(body)}${orderId ? ` for ${orderId}` : ''} -> ${answer.status}`);
   }
 
   /** Acts every second or so until `done`. */
@@ -49,28 +55,10 @@ export class WarehouseDesk {
   private async act(): Promise<void> {
     const { skus } = this.catalog;
     const roll = this.random();
-    if (roll < 0.3) return this.receipt(skus.scarce, randomInt(this.random, 1, 3));
+    if (roll < 0.3) return this.receive(skus.scarce, randomInt(this.random, 1, 3));
     if (roll < 0.4) return this.receiptReplay();
     if (roll < 0.7) return this.adjustment();
     return this.hostile();
-  }
-
-  private async receipt(sku: string, quantity: number): Promise<void> {
-    this.receipts += 1;
-    const body = {
-      warehouse: 'EWR',
-      sku,
-      quantity,
-      reference: `adversary-${this.catalog.tag}-receipt-${this.receipts}`,
-    };
-    const answer = await this.requester.call({
-      method: 'POST',
-      path: '/v1/inventory/receipts',
-      as: 'warehouse',
-      body,
-      expect: { statuses: [201], why: 'a receipt of a new reference moves stock' },
-    });
-    this.steps.push(`receipt ${JSON.stringify(body)} -> ${answer.status}`);
   }
 
   /** The same reference again moves nothing: 200 `duplicate: true`. */
