@@ -185,17 +185,15 @@ async function run(options: AdversaryOptions, cleanups: Cleanups): Promise<Outco
   if (system) await system.ensureRunning(system.worker);
 
   // ---- the verdict -----------------------------------------------------------------------------------------
-  const running = system ? await waitForWorkflows(system, log, Math.min(60_000, options.timeoutMs)) : [];
+  // With every order at rest, nothing may run on for long; an order not at rest is a violation of its own.
+  const everyOrderAtRest = agents.every((agent) => !agent.id || isTerminal(agent.view?.status ?? ''));
+  const running = system && everyOrderAtRest ? await waitForWorkflows(system, log) : [];
   for (const workflow of running)
     findings.add({ check: 'workflow-still-running', message: `${workflow} still runs with every order at rest` });
   await checkOrdersAtRest(agents, requester);
-  const allAtRest = agents.every(
-    (agent) => !agent.id || ['COMPLETED', 'CANCELLED', 'REJECTED'].includes(agent.view?.status ?? ''),
-  );
+  const allAtRest = agents.every((agent) => !agent.id || isTerminal(agent.view?.status ?? ''));
   const notes = await checkRunStock(requester, catalog, allAtRest);
-  for (const agent of agents.filter(
-    (candidate) => candidate.id && !['COMPLETED', 'CANCELLED', 'REJECTED'].includes(candidate.view?.status ?? ''),
-  ))
+  for (const agent of agents.filter((candidate) => candidate.id && !isTerminal(candidate.view?.status ?? '')))
     if (system)
       notes.push(`${agent.id} not at rest: ${await describeStuckOrder(system.db, system.temporal, agent.id)}`);
   if (env.holds.supported === false)
@@ -389,12 +387,8 @@ async function invariantChecks(target: Target, log: (message: string) => void): 
 }
 
 /** Settled orders may still run a moment (a restock, a parcel of a cancelled order): wait for every workflow. */
-async function waitForWorkflows(
-  system: IsolatedSystem,
-  log: (message: string) => void,
-  patienceMs: number,
-): Promise<string[]> {
-  const deadline = Date.now() + patienceMs;
+async function waitForWorkflows(system: IsolatedSystem, log: (message: string) => void): Promise<string[]> {
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const running = await runningWorkflows(system.temporal);
     if (running.length === 0 || Date.now() > deadline) return running;

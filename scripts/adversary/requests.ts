@@ -67,9 +67,18 @@ export class Requester {
       });
       this.journal(spec.orderId, recordOf(exchange));
       const verdict = this.findings.inspect(exchange, spec.orderId);
-      if (verdict === 'retry' && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        continue;
+      if (verdict === 'retry') {
+        if (Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          continue;
+        }
+        // Excused while the order could be recovering from a kill; not when it never recovers.
+        this.findings.add({
+          check: 'server-error',
+          orderId: spec.orderId,
+          message: `${spec.method} ${spec.path} still answered ${exchange.status} after ${this.options.retryForMs} ms of retries: the order did not recover from the worker kill`,
+          exchange: recordOf(exchange),
+        });
       }
       if (spec.expect && answered(exchange) && !spec.expect.statuses.includes(exchange.status)) {
         this.findings.add({
