@@ -106,7 +106,10 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
     process.on('SIGTERM', onSignal);
   };
 
-  const [pgPort, temporalPort, uiPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  // Every port its own, the worker's metrics too: two runs (chaos and adversary in CI) may run side by side.
+  const [pgPort, temporalPort, uiPort, apiPort, workerMetricsPort] = await Promise.all(
+    Array.from({ length: 5 }, () => freePort()),
+  );
   const pgOptions = { dataDir: path.join(dataDir, 'postgres'), port: pgPort, database: 'oms' };
   let postgres!: EmbeddedPostgresServer;
   const bundlePath = options.workflowBundle ?? path.join(dataDir, 'workflow-bundle.js');
@@ -168,6 +171,7 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
     TEMPORAL_NAMESPACE: namespace,
     ...(temporalServer.uiUrl ? { TEMPORAL_UI_URL: temporalServer.uiUrl } : {}),
     PORT: String(apiPort),
+    OMS_WORKER_METRICS_PORT: String(workerMetricsPort),
     OMS_API_KEYS: ROLES.map((role) => `${keys[role]}:${role}`).join(','),
     OMS_CARRIER_WEBHOOK_SECRET: carrierWebhookSecret,
     OMS_PAYMENT_PROVIDER: 'sandbox',
