@@ -101,6 +101,12 @@ function checkMoney(agent: OrderAgent, view: OrderView, add: (check: string, mes
     .filter((invoice) => invoice.kind === 'invoice')
     .reduce((total, invoice) => total + invoice.total, 0);
   if (credited > invoiced) add('refunds-within-charge', `credit notes total ${credited}, invoices ${invoiced}`);
+  for (const invoice of view.invoices.filter((candidate) => candidate.kind === 'invoice'))
+    if (invoice.amountPaid + invoice.amountCredited > invoice.total)
+      add(
+        'receivables',
+        `${invoice.number}: paid ${invoice.amountPaid} and credited ${invoice.amountCredited}, more than its total ${invoice.total}`,
+      );
   if (view.payment.method === 'card') {
     const captured = agent.charged(view);
     const refunds = view.payments.filter((payment) => payment.kind === 'refund' && payment.status === 'succeeded');

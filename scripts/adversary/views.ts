@@ -35,6 +35,8 @@ export interface InvoiceSummary {
   number: string;
   kind: 'invoice' | 'credit_note';
   total: number;
+  amountPaid: number;
+  amountCredited: number;
 }
 
 export interface TimelineEntry {

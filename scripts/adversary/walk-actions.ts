@@ -534,6 +534,43 @@ const receiveReturn: WalkAction = {
   },
 };
 
+/** A net30 customer pays an invoice (admin records it): in part, in full, above the balance, twice by reference. */
+const payInvoice: WalkAction = {
+  name: 'pay-invoice',
+  weight: (_, view) =>
+    view.invoices.some((invoice) => invoice.kind === 'invoice') && view.payment.method === 'invoice' ? 1 : 0,
+  async run(agent, view) {
+    const invoice = agent.pick(view.invoices.filter((candidate) => candidate.kind === 'invoice'));
+    const balance = invoice.total - invoice.amountPaid - invoice.amountCredited;
+    const reference = agent.key('payment');
+    const variants: [string, Record<string, unknown>, Expectation | undefined][] = [
+      ['part', { amount: Math.max(1, Math.floor(balance / 2)), reference }, undefined],
+      ['full', { amount: Math.max(1, balance), reference }, undefined],
+      [
+        'above-balance',
+        { amount: balance + randomInt(agent.random, 1, 500), reference },
+        conflict(`a payment above the ${balance} open on ${invoice.number}`),
+      ],
+      ['zero', { amount: 0, reference }, malformed('a payment of 0')],
+    ];
+    const [variant, body, expect] = agent.pick(variants);
+    const path = `/v1/invoices/${encodeURIComponent(invoice.number)}/payments`;
+    const answer = await agent.send({ method: 'POST', path, as: 'admin', body, expect });
+    agent.note(`pay-invoice ${variant} ${invoice.number} ${JSON.stringify(body)} (balance ${balance})`, answer);
+    if (answer.status === 201 && agent.chance(0.5)) {
+      // The same reference again is the same payment (README, Money): 200, recorded once.
+      const again = await agent.send({
+        method: 'POST',
+        path,
+        as: 'admin',
+        body,
+        expect: { statuses: [200], why: 'a payment with a reference already recorded is the same payment' },
+      });
+      agent.note(`pay-invoice again ${invoice.number}`, again);
+    }
+  },
+};
+
 /** Requests a role may not make (403), or without a key (401). */
 const wrongRole: WalkAction = {
   name: 'wrong-role',
@@ -684,6 +721,7 @@ export const WALK_ACTIONS: readonly WalkAction[] = [
   refund,
   openReturn,
   receiveReturn,
+  payInvoice,
   wrongRole,
   malformedRequest,
   hostilePlacement,
