@@ -29,10 +29,10 @@ const PAST_APPROVAL = [
   'PARTIALLY_SHIPPED',
   ...NOTHING_LEFT_TO_SHIP,
 ];
-/** Statuses before delivery, or terminal without delivery: no return is accepted. */
-/** Statuses from which the order may reach its return window without the run's doing. */
+/** Statuses from which the order may reach its return window without the run's doing (the delivery timeout). */
 const WITH_RETURN_WINDOW_SOON = ['SHIPPED', 'PARTIALLY_SHIPPED', 'ON_HOLD'];
-const BEFORE_DELIVERY = ['PENDING', 'AWAITING_APPROVAL', 'AUTHORIZING', 'ALLOCATED', 'BACKORDERED', 'PICKING'];
+/** Statuses before anything ships: what was charged stays as it is until the run itself confirms a pick. */
+const BEFORE_SHIPPING = ['PENDING', 'AWAITING_APPROVAL', 'AUTHORIZING', 'ALLOCATED', 'BACKORDERED', 'PICKING'];
 
 const approve: WalkAction = {
   name: 'approve',
@@ -330,7 +330,7 @@ const refund: WalkAction = {
     const left = charged - agent.credited(view);
     const shipped = agent.shippedSkus();
     const some = shipped.length > 0 ? agent.pick(shipped) : { sku: view.lines[0].sku, quantity: 0 };
-    const nothingCharged = charged === 0 && (isTerminal(view.status) || BEFORE_DELIVERY.includes(view.status));
+    const nothingCharged = charged === 0 && (isTerminal(view.status) || BEFORE_SHIPPING.includes(view.status));
     const stateRefuses = nothingCharged ? refuse(`a refund of an order that was charged nothing`) : undefined;
     const reason = 'adversary: goodwill';
     const variants: [string, Record<string, unknown>, Expectation | undefined][] = [
