@@ -1,35 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { faultStrikes, parseSandboxFaults, type SandboxFaults } from '../adapters/payments/sandbox';
-import { ROLES, type Role } from '../config';
-import { createDb } from '../db/connection';
-import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../db/embedded-postgres';
-import { checkInvariants, formatInvariantReport, type InvariantReport } from '../db/invariants';
-import { migrateToLatest } from '../db/migrate';
-import { seedDemo } from '../db/seed-demo';
+import type { Db } from '../db/connection';
+import { formatInvariantReport } from '../db/invariants';
 import { formatDuration, parseDuration } from '../domain/duration';
 import { TERMINAL_STATUSES, type OrderStatus } from '../domain/order';
-import { resolveTemporalCli } from '../temporal/cli';
-import { startDevServer } from '../temporal/dev-server';
-import { orderWorkflowLookup } from '../temporal/workflow-states';
-import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
-import { ChaosApi } from './chaos/api-client';
-import { freePort } from '../tools/free-port';
-import { writeWorkflowBundle } from '../worker/bundle';
-import { ChildRole } from './chaos/processes';
-import {
-  count,
-  OrderActors,
-  planOrders,
-  SCARCE_SKU,
-  seededRandom,
-  type Tally,
-  type TrackedOrder,
-} from './chaos/scenarios';
+import { count, OrderActors, planOrders, SCARCE_SKU, type Tally, type TrackedOrder } from './chaos/scenarios';
+import { OmsApiClient } from './system/api-client';
+import { Cleanups, startIsolatedSystem, type IsolatedSystem } from './system/isolated-system';
+import { seededRandom } from './system/seeded-random';
+import { checkSettledInvariants, describeStuckOrder, runningWorkflows, tally, tallyObject } from './system/settling';
+import { killWorkerRepeatedly } from './system/worker-kills';
 
 const HELP = `npm run chaos [-- options]
 
@@ -138,14 +121,13 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 async function main(): Promise<number> {
   const options = parseOptions();
   if (!options) return 0;
-  // Stops what the run started, newest first, however the run ends.
-  const cleanups: (() => Promise<void>)[] = [];
+  // Stops what the run started, however the run ends.
+  const cleanups = new Cleanups();
   let outcome: { ok: boolean; dataDir: string; remove: boolean } | undefined;
   try {
     outcome = await run(options, cleanups);
   } finally {
-    for (const cleanup of cleanups)
-      await cleanup().catch((error) => console.error(`cleanup: ${(error as Error).message}`));
+    await cleanups.run();
   }
   if (outcome.remove) rmSync(outcome.dataDir, { recursive: true, force: true });
   else console.log(`data and logs kept in ${outcome.dataDir}`);
@@ -153,144 +135,32 @@ async function main(): Promise<number> {
   return outcome.ok ? 0 : 1;
 }
 
-async function run(
-  options: Options,
-  cleanups: (() => Promise<void>)[],
-): Promise<{ ok: boolean; dataDir: string; remove: boolean }> {
+async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean; dataDir: string; remove: boolean }> {
   const started = Date.now();
   const log = (message: string) => console.log(`[chaos ${seconds(Date.now() - started).padStart(7)}] ${message}`);
   const loadSamples: number[] = [os.loadavg()[0]];
-  const dataDir = options.dataDir ? path.resolve(options.dataDir) : mkdtempSync(path.join(os.tmpdir(), 'oms-chaos-'));
-  mkdirSync(dataDir, { recursive: true });
-  chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when this runs as root
-  const runId = randomBytes(4).toString('hex');
+  const system = await startIsolatedSystem({
+    name: 'chaos',
+    dataDir: options.dataDir,
+    temporalAddress: options.temporalAddress,
+    workflowBundle: options.workflowBundle,
+    settings: {
+      OMS_FULFILLMENT_MODE: 'auto',
+      OMS_CARRIER_DELIVERY_DELAY: options.deliveryDelay,
+      OMS_RETURN_WINDOW: options.returnWindow,
+      OMS_APPROVAL_TIMEOUT: '1h',
+      OMS_BACKORDER_TIMEOUT: '1h',
+      OMS_SANDBOX_FAULTS: options.faultSpec,
+    },
+    log,
+    cleanups,
+  });
+  const { runId, dataDir, db, worker, api, crashLines, temporal: temporalClient } = system;
   log(
     `run ${runId}: ${options.orders} orders, concurrency ${options.concurrency}, worker kill -9 every ~${formatDuration(options.killEveryMs)}${Number.isFinite(options.maxKills) ? ` (at most ${options.maxKills})` : ''}, ${options.pgRestarts} PostgreSQL restart(s), faults ${options.faultSpec}; data in ${dataDir}`,
   );
 
-  const children: ChildRole[] = [];
-  const killChildren = () => children.forEach((child) => child.killNow());
-  process.on('exit', killChildren);
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-    log('interrupted: stopping');
-  };
-
-  const [pgPort, temporalPort, uiPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const pgOptions = { dataDir: path.join(dataDir, 'postgres'), port: pgPort, database: 'oms' };
-  // embedded-postgres ends the process on SIGINT/SIGTERM by itself; this run stops everything in order instead.
-  const takeSignals = () => {
-    process.removeAllListeners('SIGINT');
-    process.removeAllListeners('SIGTERM');
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  };
-  let postgres!: EmbeddedPostgresServer;
-  const bundlePath = options.workflowBundle ?? path.join(dataDir, 'workflow-bundle.js');
-  const startTemporal = async () => {
-    if (options.temporalAddress) return { address: options.temporalAddress, uiUrl: '' };
-    const cli = await resolveTemporalCli({ onProgress: log });
-    if (!cli)
-      throw new Error(
-        'no Temporal CLI: set TEMPORAL_CLI or install Go so the pinned version can be built (npm run temporal-cli)',
-      );
-    const server = await startDevServer({
-      cliPath: cli.path,
-      port: temporalPort,
-      uiPort,
-      headless: true,
-      logFile: path.join(dataDir, 'temporal.log'),
-    });
-    cleanups.unshift(() => server.stop());
-    process.on('exit', () => server.process.kill('SIGKILL'));
-    return server;
-  };
-  // PostgreSQL before the dev server, which takes free ports of its own as it starts and could take PostgreSQL's.
-  const [temporal] = await Promise.all([
-    startEmbeddedPostgres(pgOptions).then((server) => {
-      postgres = server;
-      cleanups.push(() => postgres.stop()); // PostgreSQL stops last
-      return startTemporal();
-    }),
-    options.workflowBundle ? undefined : writeWorkflowBundle(bundlePath),
-  ]);
-  takeSignals();
-  log(
-    `PostgreSQL on ${pgPort}, Temporal ${options.temporalAddress ? 'at' : 'dev server on'} ${temporal.address}, workflow bundle ${options.workflowBundle ? 'given' : 'built'}`,
-  );
-
-  const db = createDb(postgres.url, { poolMax: 4 });
-  cleanups.unshift(() => db.destroy());
-  await migrateToLatest(db);
-  await seedDemo(db);
-
-  const keys = Object.fromEntries(ROLES.map((role) => [role, `chaos-${role}-${runId}`])) as Record<Role, string>;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    OMS_DATA_DIR: dataDir,
-    DATABASE_URL: postgres.url,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_NAMESPACE: 'default',
-    ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
-    PORT: String(apiPort),
-    OMS_API_KEYS: ROLES.map((role) => `${keys[role]}:${role}`).join(','),
-    OMS_CARRIER_WEBHOOK_SECRET: `chaos-${runId}`,
-    OMS_FULFILLMENT_MODE: 'auto',
-    OMS_CARRIER_DELIVERY_DELAY: options.deliveryDelay,
-    OMS_RETURN_WINDOW: options.returnWindow,
-    OMS_APPROVAL_TIMEOUT: '1h',
-    OMS_BACKORDER_TIMEOUT: '1h',
-    OMS_SANDBOX_FAULTS: options.faultSpec,
-    OMS_PAYMENT_PROVIDER: 'sandbox',
-    OMS_WORKFLOW_BUNDLE: bundlePath,
-  };
-  let stopping = false;
-  const crashLines: string[] = [];
-  const restartAfterCrash = (role: ChildRole) => {
-    crashLines.push(`${role.lastCrash} (${new Date().toISOString()})`);
-    log(`!! ${role.lastCrash}: restarting it`);
-    if (!stopping) void ensureRunning(role);
-  };
-  const worker = new ChildRole(
-    'worker',
-    'worker/main.ts',
-    env,
-    path.join(dataDir, 'worker.log'),
-    /worker polling task queue/,
-    restartAfterCrash,
-  );
-  const api = new ChildRole(
-    'API',
-    'api/main.ts',
-    env,
-    path.join(dataDir, 'api.log'),
-    /API listening on/,
-    restartAfterCrash,
-  );
-  children.push(worker, api);
-  /** Starts the role, trying again while it cannot (e.g. PostgreSQL is down at that moment). */
-  async function ensureRunning(role: ChildRole): Promise<void> {
-    for (let attempt = 1; !role.running && !stopping; attempt++) {
-      try {
-        await role.start();
-      } catch (error) {
-        if (attempt >= 10) throw error;
-        log(
-          `${role.name} did not start (attempt ${attempt}): ${String((error as Error).message).split('\n')[0]}; trying again`,
-        );
-        await sleep(1_000);
-      }
-    }
-  }
-  await Promise.all([ensureRunning(worker), ensureRunning(api)]);
-  cleanups.unshift(async () => {
-    stopping = true;
-    await Promise.all([worker.stop(), api.stop()]);
-  });
-  log(`API on http://127.0.0.1:${apiPort}, worker running (logs: ${dataDir}/{api,worker}.log)`);
-
-  const client = { api: new ChaosApi(`http://127.0.0.1:${apiPort}`, keys) };
+  const client = { api: new OmsApiClient(system.apiUrl, system.keys) };
   const errors: string[] = [];
   const actions: Tally = new Map();
   const actors = new OrderActors(client.api, db, actions, errors);
@@ -323,10 +193,7 @@ async function run(
     log(
       `restarting PostgreSQL (stop, ${formatDuration(options.pgDownMs)} down, start on the same data directory and port)`,
     );
-    await postgres.stop();
-    await sleep(options.pgDownMs);
-    postgres = await startEmbeddedPostgres(pgOptions);
-    takeSignals();
+    await system.restartPostgres(options.pgDownMs);
     pgRestarts.push({ at: at - started, downMs: Date.now() - at });
     log(`PostgreSQL is back after ${seconds(Date.now() - at)}`);
   }
@@ -335,7 +202,7 @@ async function run(
     let next = 0;
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
-        while (next < plans.length && !interrupted) {
+        while (next < plans.length && !system.interrupted) {
           const plan = plans[next++];
           try {
             const id = await actors.place(plan, runId);
@@ -358,27 +225,20 @@ async function run(
     );
   })();
 
-  // Each restarted worker runs ~--kill-every, and at least until it has moved some order on (a new timeline entry):
-  // a worker killed before it finishes any workflow task would leave every order waiting forever.
-  const timelineEntries = async () => Number((await db('order_events').count({ n: '*' }).first())?.n ?? 0);
-  const killing = (async () => {
-    const random = seededRandom(options.seed + 1);
-    while (!settled && !interrupted && worker.kills < options.maxKills) {
-      const before = await timelineEntries().catch(() => 0);
-      await sleep(options.killEveryMs * (0.5 + random()));
-      while (!settled && !interrupted && (await timelineEntries().catch(() => -1)) <= before) await sleep(500);
-      if (settled || interrupted) break;
-      await worker.kill9();
-      await ensureRunning(worker);
-    }
-  })();
+  // Each restarted worker runs ~--kill-every, and at least until it has moved some order on.
+  const killing = killWorkerRepeatedly(system, {
+    killEveryMs: options.killEveryMs,
+    maxKills: options.maxKills,
+    random: seededRandom(options.seed + 1),
+    done: () => settled,
+  });
 
   // The warehouse receives what waiting orders miss beyond the stock on hand; when stock is there but orders
   // still wait (they began waiting after the last receipt's restock run), one unit nudges a new restock run.
   const restocking = (async () => {
     let receipts = 0;
     const lastReceipt = new Map<string, number>();
-    while (!settled && !interrupted) {
+    while (!settled && !system.interrupted) {
       await sleep(3_000);
       try {
         for (const { sku, missing, available } of await missingUnits(db)) {
@@ -399,15 +259,10 @@ async function run(
     }
   })();
 
-  const temporalClient = new Client({
-    connection: await Connection.connect({ address: temporal.address }),
-    namespace: 'default',
-  });
-  cleanups.unshift(() => temporalClient.connection.close());
   let placedAt: number | undefined;
   let lastProgress = 0;
   let timedOut = false;
-  while (!interrupted) {
+  while (!system.interrupted) {
     await sleep(1_000);
     loadSamples.push(os.loadavg()[0]);
     try {
@@ -457,7 +312,7 @@ async function run(
     if (placedAt !== undefined && Date.now() - placedAt > options.timeoutMs) {
       timedOut = true;
       log(`!! not settled ${formatDuration(options.timeoutMs)} after the last order was placed`);
-      await reportStuck(db, temporalClient, unsettled, log);
+      await reportStuck(system, unsettled, log);
       const running = await runningWorkflows(temporalClient);
       if (running.length > 0) log(`workflows still running: ${running.length}: ${running.slice(0, 10).join(', ')}`);
       break;
@@ -465,10 +320,10 @@ async function run(
   }
   settled = true;
   await Promise.all([placing, killing, restocking]);
-  await ensureRunning(worker);
+  await system.ensureRunning(worker);
   const settleMs = Date.now() - started;
   log(
-    interrupted
+    system.interrupted
       ? 'interrupted'
       : timedOut
         ? 'timed out'
@@ -476,19 +331,7 @@ async function run(
   );
 
   // ---- the verdict -----------------------------------------------------------------------------------------
-  let report: InvariantReport | undefined;
-  for (let attempt = 1; !report; attempt++) {
-    try {
-      report = await checkInvariants(db, {
-        requireSettled: true,
-        workflows: orderWorkflowLookup(temporalClient, { taskQueue: ORDER_TASK_QUEUE }),
-        exampleLimit: 10,
-      });
-    } catch (error) {
-      if (attempt >= 5) throw error;
-      await sleep(2_000);
-    }
-  }
+  const report = await checkSettledInvariants(db, temporalClient);
   const faults = await faultFigures(db, options.faults);
   const figures = {
     runId,
@@ -548,28 +391,15 @@ ${formatInvariantReport(report)}
   const ok =
     report.ok &&
     !timedOut &&
-    !interrupted &&
+    !system.interrupted &&
     errors.length === 0 &&
     crashLines.length === 0 &&
     tracked.length === options.orders;
   return { ok, dataDir, remove: ok && !options.keep && !options.dataDir };
 }
 
-async function runningWorkflows(temporal: Client): Promise<string[]> {
-  const running: string[] = [];
-  try {
-    for await (const execution of temporal.workflow.list({
-      query: `TaskQueue = '${ORDER_TASK_QUEUE}' AND ExecutionStatus = 'Running'`,
-    }))
-      running.push(`${execution.workflowId} (${execution.type})`);
-  } catch (error) {
-    running.push(`(listing failed: ${(error as Error).message})`);
-  }
-  return running;
-}
-
 /** Plenty of everyday stock, so only the scarce SKU backorders; the scarce SKU exists without stock. */
-async function prepareStock(api: ChaosApi, orders: number): Promise<void> {
+async function prepareStock(api: OmsApiClient, orders: number): Promise<void> {
   const product = await api.send('POST', '/v1/products', {
     as: 'admin',
     body: {
@@ -594,9 +424,7 @@ async function prepareStock(api: ChaosApi, orders: number): Promise<void> {
 }
 
 /** Units that waiting orders still miss, per SKU (as the restock workflow counts them). */
-async function missingUnits(
-  db: ReturnType<typeof createDb>,
-): Promise<{ sku: string; missing: number; available: number }[]> {
+async function missingUnits(db: Db): Promise<{ sku: string; missing: number; available: number }[]> {
   const { rows } = await db.raw<{ rows: { sku: string; missing: number; available: number }[] }>(
     `SELECT l.sku, sum(l.approved_quantity - l.shipped_quantity - l.reserved_quantity - (l.cancelled_quantity - (l.quantity - l.approved_quantity)))::int AS missing,
             (SELECT coalesce(sum(s.on_hand - s.reserved), 0) FROM stock s WHERE s.sku = l.sku)::int AS available
@@ -613,7 +441,7 @@ async function missingUnits(
  * counted from its books: attempts that drew a transient failure, and the attempt that succeeded but whose
  * response was lost.
  */
-async function faultFigures(db: ReturnType<typeof createDb>, faults: SandboxFaults) {
+async function faultFigures(db: Db, faults: SandboxFaults) {
   const operations: { idempotency_key: string; attempts: number; succeeded: boolean }[] = await db(
     'sandbox_payment_operations',
   ).select('idempotency_key', 'attempts', db.raw('response IS NOT NULL AS succeeded'));
@@ -639,47 +467,14 @@ async function faultFigures(db: ReturnType<typeof createDb>, faults: SandboxFaul
 }
 
 /** What holds the orders that did not settle: their status, last timeline entry, and the workflow's pending activities. */
-async function reportStuck(
-  db: ReturnType<typeof createDb>,
-  temporal: Client,
-  unsettled: TrackedOrder[],
-  log: (message: string) => void,
-): Promise<void> {
+async function reportStuck(system: IsolatedSystem, unsettled: TrackedOrder[], log: (message: string) => void) {
   const byStatus = new Map<string, TrackedOrder[]>();
   for (const order of unsettled) byStatus.set(order.status, [...(byStatus.get(order.status) ?? []), order]);
   for (const [status, orders] of byStatus) {
     log(`stuck in ${status}: ${orders.length}`);
-    for (const order of orders.slice(0, 5)) {
-      const last = await db('order_events')
-        .where({ order_id: order.id })
-        .orderBy('seq', 'desc')
-        .first('message')
-        .catch(() => undefined);
-      const described = await temporal.workflow
-        .getHandle(order.id)
-        .describe()
-        .catch((error: Error) => ({ error }));
-      const workflow =
-        'error' in described
-          ? `describe failed: ${described.error.message}`
-          : `workflow ${described.status.name}; pending: ${(described.raw.pendingActivities ?? []).map((activity) => `${activity.activityType?.name} attempt ${activity.attempt}${activity.lastFailure?.message ? ` (${activity.lastFailure.message})` : ''}`).join(', ') || 'no activity'}`;
-      log(`  ${order.id} (${order.plan.scenario}): last "${last?.message ?? '-'}"; ${workflow}`);
-    }
+    for (const order of orders.slice(0, 5))
+      log(`  ${order.id} (${order.plan.scenario}): ${await describeStuckOrder(system.db, system.temporal, order.id)}`);
   }
-}
-
-function tallyObject(values: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(counts).sort(([, a], [, b]) => b - a));
-}
-
-function tally(values: string[]): string {
-  return (
-    Object.entries(tallyObject(values))
-      .map(([value, n]) => `${value} ${n}`)
-      .join(', ') || 'none'
-  );
 }
 
 main().then(

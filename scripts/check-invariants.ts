@@ -1,12 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, parseConfig } from '../config';
+import { ConfigError } from '../config';
 import { createDb } from '../db/connection';
-import { postgresUrl } from '../db/embedded-postgres';
 import { checkInvariants, formatInvariantReport, ORDER_STATE_RULES } from '../db/invariants';
 import { orderWorkflowLookup } from '../temporal/workflow-states';
+import { resolveRunningSystem, UsageError } from './system/running-system';
 
 const HELP = `npm run check-invariants [-- options]
 
@@ -38,8 +36,6 @@ ${Object.entries(ORDER_STATE_RULES)
   .map(([status, rule]) => `  ${status.padEnd(17)} ${rule}`)
   .join('\n')}`;
 
-class UsageError extends Error {}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -58,7 +54,11 @@ async function main(): Promise<number> {
   }
   const exampleLimit = values.examples === undefined ? 5 : Number(values.examples);
   if (!Number.isInteger(exampleLimit) || exampleLimit < 0) throw new UsageError('--examples must be a whole number');
-  const target = resolveTargets(values);
+  const target = resolveRunningSystem({
+    databaseUrl: values['database-url'],
+    temporal: values.temporal,
+    noTemporal: values['no-temporal'],
+  });
   const db = createDb(target.databaseUrl, { poolMax: 2 });
   const connection = target.temporalAddress
     ? await Connection.connect({ address: target.temporalAddress, connectTimeout: 5_000 })
@@ -82,37 +82,6 @@ async function main(): Promise<number> {
     await connection?.close();
     await db.destroy();
   }
-}
-
-function resolveTargets(values: { 'database-url'?: string; temporal?: string; 'no-temporal'?: boolean }) {
-  const config = parseConfig();
-  const namespace = config.temporalNamespace;
-  const explicitTemporal = values['no-temporal'] ? undefined : (values.temporal ?? config.temporalAddress);
-  const explicit = values['database-url'] ?? config.databaseUrl;
-  if (explicit) return { databaseUrl: explicit, label: redact(explicit), temporalAddress: explicitTemporal, namespace };
-  const pidFile = path.join(config.dataDir, 'postgres', 'postmaster.pid');
-  if (!existsSync(pidFile)) {
-    throw new UsageError(
-      `no database: set DATABASE_URL (or --database-url), or start the system with npm start (no PostgreSQL is running on ${config.dataDir})`,
-    );
-  }
-  // postmaster.pid: pid, data directory, start time, port, ...
-  const port = Number(readFileSync(pidFile, 'utf8').split('\n')[3]);
-  const devServer =
-    existsSync(path.join(config.dataDir, 'temporal.pid')) && !values['no-temporal']
-      ? `127.0.0.1:${config.temporalPort}`
-      : undefined;
-  const url = postgresUrl(port, 'oms');
-  return {
-    databaseUrl: url,
-    label: `${redact(url)} (npm start, ${config.dataDir})`,
-    temporalAddress: explicitTemporal ?? devServer,
-    namespace,
-  };
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 main().then(

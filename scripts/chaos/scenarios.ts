@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { OrderStatus } from '../../domain/order';
 import type { Role } from '../../config';
-import type { ChaosApi } from './api-client';
+import type { OmsApiClient } from '../system/api-client';
 
 /** A SKU the chaos run creates without stock: its orders backorder until the run's receipts bring units in. */
 export const SCARCE_SKU = 'CHAOS-SCARCE';
@@ -41,18 +41,6 @@ export interface TrackedOrder {
   /** Follow-up steps taken (approve, return, ...), so each is taken once. */
   done: Set<string>;
   failures: Map<string, number>;
-}
-
-/** A small seeded generator, so the same seed places the same orders. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const EVERYDAY = ['MUG-BLK', 'TEE-M', 'BEANS-1KG'];
@@ -123,7 +111,7 @@ export const count = (tally: Tally, what: string, by = 1) => tally.set(what, (ta
  */
 export class OrderActors {
   constructor(
-    private readonly api: ChaosApi,
+    private readonly api: OmsApiClient,
     private readonly db: Knex,
     readonly actions: Tally,
     private readonly errors: string[],

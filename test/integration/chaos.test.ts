@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { runScript } from '../support/run-script';
 import { sharedServers } from '../support/servers';
 
 /**
@@ -11,7 +10,7 @@ import { sharedServers } from '../support/servers';
 describe('chaos, short', () => {
   it('settles 30 orders through 2 worker kills, a PostgreSQL restart and payment faults, every invariant holding', async () => {
     const servers = sharedServers();
-    const { code, output } = await runChaos([
+    const { code, output } = await runScript('scripts/chaos.ts', [
       '--orders',
       '30',
       '--concurrency',
@@ -43,19 +42,3 @@ describe('chaos, short', () => {
     expect(code).toBe(0);
   }, 360_000);
 });
-
-function runChaos(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', ...args], {
-      cwd: path.resolve(__dirname, '../..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => {
-      if (code !== 0) console.log(output.slice(-8_000)); // what went wrong, in the test output
-      resolve({ code, output });
-    });
-  });
-}
