@@ -146,6 +146,13 @@ export const orderSummaryView = z
     rejectReason: z.enum(REJECT_REASONS).nullable(),
     cancelReason: z.enum(CANCEL_REASONS).nullable(),
     statusReasons: z.array(z.string()),
+    holdReason: z
+      .string()
+      .nullable()
+      .openapi({ description: 'While ON_HOLD: why (support, `risk: ...`, or a step that failed for good)' }),
+    heldFrom: orderStatusSchema
+      .nullable()
+      .openapi({ description: 'While ON_HOLD: the status it left, where it goes on when released' }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -164,6 +171,7 @@ const shipmentStatus = z.enum([
   'out_for_delivery',
   'delivered',
   'exception',
+  'lost',
   'cancelled',
 ]);
 const shipmentEventView = z

@@ -8,6 +8,7 @@ import {
   PAYMENT_METHODS,
   PAYMENT_TERMS,
   REJECT_REASONS,
+  LOST,
   SHIPMENT_EVENT_STATUSES,
 } from '../domain/order';
 import { CUSTOMER_SORT_KEYS } from '../domain/customer-ranking';
@@ -170,8 +171,13 @@ export const listOrdersQuerySchema = z.strictObject({
   sku: code.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: plainText(500).optional(),
-  // Orders with a shipment in this carrier status (`exception`: the console's carrier exception queue).
-  shipmentStatus: z.enum(SHIPMENT_EVENT_STATUSES).optional(),
+  // Orders with a shipment in one of these comma-separated carrier statuses (`exception,lost`: the console's carrier
+  // exception queue; `lost`: no delivery event within the delivery timeout).
+  shipmentStatus: z
+    .string()
+    .transform((value) => value.split(','))
+    .pipe(z.array(z.enum([...SHIPMENT_EVENT_STATUSES, LOST])).max(5))
+    .optional(),
   // Orders rejected or cancelled for one of these comma-separated reasons (the console's failed queue).
   reason: z
     .string()
@@ -189,6 +195,7 @@ export const approveSchema = z.strictObject({
 });
 export const rejectSchema = z.strictObject({ reason: text(1000) });
 export const cancelSchema = z.strictObject({ reason: text(1000) });
+export const holdSchema = z.strictObject({ reason: text(1000) });
 export const emptySchema = z.strictObject({});
 
 export const pickListQuerySchema = z.strictObject({

@@ -7,7 +7,7 @@ import {
   type CancelReason,
   type OrderStatus,
   type RejectReason,
-  type ShipmentEventStatus,
+  type CarrierStatus,
 } from '../domain/order';
 
 /** The order read model: what the API shows. The workflow writes it through its activities. */
@@ -99,6 +99,8 @@ const summaryView = (row: Row) => ({
   rejectReason: row.reject_reason,
   cancelReason: row.cancel_reason,
   statusReasons: row.status_reasons,
+  holdReason: row.hold_reason,
+  heldFrom: row.held_from,
 });
 
 export async function findOrderSummary(db: Knex, id: string) {
@@ -259,7 +261,7 @@ export interface OrderListFilter {
   status?: OrderStatus;
   customerId?: string;
   sku?: string;
-  shipmentStatus?: ShipmentEventStatus;
+  shipmentStatus?: CarrierStatus[];
   reason?: (RejectReason | CancelReason)[];
   limit: number;
   cursor?: string;
@@ -282,7 +284,7 @@ export async function listOrders(db: Knex, filter: OrderListFilter) {
     );
   if (filter.shipmentStatus)
     query.whereExists(
-      db('shipments').whereRaw('shipments.order_id = orders.id').where('shipments.status', filter.shipmentStatus),
+      db('shipments').whereRaw('shipments.order_id = orders.id').whereIn('shipments.status', filter.shipmentStatus),
     );
   const reasons = filter.reason;
   if (reasons) query.where((any) => any.whereIn('reject_reason', reasons).orWhereIn('cancel_reason', reasons));

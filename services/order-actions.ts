@@ -3,13 +3,16 @@ import {
   cancelOrderUpdate,
   carrierEventUpdate,
   confirmPickUpdate,
+  holdOrderUpdate,
   rejectOrderUpdate,
+  releaseOrderUpdate,
   requestReturnUpdate,
   resumeBackorderUpdate,
   type ApproveRequest,
   type CancelRequest,
   type CarrierEventRequest,
   type ConfirmPickRequest,
+  type HoldRequest,
   type RejectRequest,
   type ReturnRequest,
 } from '../workflows/order/messages';
@@ -40,6 +43,16 @@ export function createOrderActions(deps: OrderUpdateDeps) {
     resumeBackorder: (orderId: string, idempotency?: RequestKey) =>
       updateOrder(deps, orderId, { action: 'resume', request: {}, idempotency }, (order, updateId) =>
         order.executeUpdate(resumeBackorderUpdate, { args: [], updateId }),
+      ),
+    /** Support's hold: the order stops before its next step (at once while it waits); 409 once it has shipped. */
+    holdOrder: (orderId: string, request: HoldRequest, idempotency?: RequestKey) =>
+      updateOrder(deps, orderId, { action: 'hold', request, idempotency }, (order, updateId) =>
+        order.executeUpdate(holdOrderUpdate, { args: [request], updateId }),
+      ),
+    /** A held order goes on where it stopped (a step that failed is tried again); 409 when it is not held. */
+    releaseOrder: (orderId: string, idempotency?: RequestKey) =>
+      updateOrder(deps, orderId, { action: 'release', request: {}, idempotency }, (order, updateId) =>
+        order.executeUpdate(releaseOrderUpdate, { args: [], updateId }),
       ),
     /**
      * An RMA for shipped units within the return window; refused once the window has closed. Lines naming a SKU

@@ -35,8 +35,8 @@ const QUEUES = [
   {
     id: 'exceptions',
     title: 'Carrier exceptions',
-    query: 'shipmentStatus=exception',
-    hint: 'Orders with a shipment whose carrier reported an exception.',
+    query: 'shipmentStatus=exception,lost',
+    hint: 'Orders with a shipment whose carrier reported an exception, or that was not delivered in time (lost).',
   },
   {
     id: 'failed',

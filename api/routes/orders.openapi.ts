@@ -15,6 +15,7 @@ import {
   approveSchema,
   batchOrdersSchema,
   cancelSchema,
+  holdSchema,
   emptySchema,
   idempotencyKeySchema,
   listOrdersQuerySchema,
@@ -50,6 +51,8 @@ export function orderDocs(doc: ApiDocRegistry): void {
         'rejectOrder',
         'cancelOrder',
         'resumeBackorder',
+        'holdOrder',
+        'releaseOrder',
         'refundOrder',
         'openReturn',
       ].map((operationId) => [operationId, { id }]),
@@ -222,6 +225,41 @@ export function orderDocs(doc: ApiDocRegistry): void {
     headers: changeKey,
     body: { schema: emptySchema, required: false },
     responses: { 200: { description: 'The new status', schema: statusReplySchema } },
+    errors: updateErrors,
+  });
+  doc.operation({
+    method: 'post',
+    operationId: 'holdOrder',
+    path: '/v1/orders/{id}/hold',
+    tag,
+    summary: 'Hold an order before it ships',
+    access: ['support'],
+    params: id,
+    headers: changeKey,
+    description:
+      'The order stops before its next step, or at once while it waits (approval, stock, a pick), and shows `ON_HOLD` with `holdReason` and `heldFrom`. 409 once nothing is left to ship, when it is already held, or when it shipped before the hold took effect. Not released within OMS_HOLD_TIMEOUT, it is cancelled (`hold_expired`).',
+    body: { schema: doc.registry.register('Hold', holdSchema) },
+    responses: {
+      200: {
+        description: 'On hold',
+        schema: statusReplySchema.extend({ holdReason: z.string() }).openapi('HoldReply'),
+      },
+    },
+    errors: updateErrors,
+  });
+  doc.operation({
+    method: 'post',
+    operationId: 'releaseOrder',
+    path: '/v1/orders/{id}/release',
+    tag,
+    summary: 'Release a held order',
+    access: ['support'],
+    params: id,
+    headers: changeKey,
+    description:
+      'It goes on where it stopped; a step that had failed for good is tried again. 409 when the order is not on hold.',
+    body: { schema: emptySchema, required: false },
+    responses: { 200: { description: 'The status it went back to', schema: statusReplySchema } },
     errors: updateErrors,
   });
   doc.operation({

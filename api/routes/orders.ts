@@ -11,6 +11,7 @@ import {
   approveSchema,
   batchOrdersSchema,
   cancelSchema,
+  holdSchema,
   emptySchema,
   listOrdersQuerySchema,
   placeOrderSchema,
@@ -104,6 +105,14 @@ export function orderRoutes({ db, auth, config, services }: ApiDeps): Router {
   router.post('/:id/resume-backorder', auth.requireRole('support'), async (req, res) => {
     parse(emptySchema, req.body ?? {});
     res.json(await services.resumeBackorder(String(req.params.id), requestKeyOf(req, res)));
+  });
+  router.post('/:id/hold', auth.requireRole('support'), async (req, res) => {
+    const request = parse(holdSchema, req.body);
+    res.json(await services.holdOrder(String(req.params.id), request, requestKeyOf(req, res)));
+  });
+  router.post('/:id/release', auth.requireRole('support'), async (req, res) => {
+    parse(emptySchema, req.body ?? {});
+    res.json(await services.releaseOrder(String(req.params.id), requestKeyOf(req, res)));
   });
 
   /** A refund of an amount or of shipped units, with its credit note; 409 beyond what was charged. */

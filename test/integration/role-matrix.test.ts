@@ -27,6 +27,8 @@ const MUTATIONS = table(`
   POST   /v1/orders/:id/reject              |   y   |   -   |    y     |    -    |     -     |    -
   POST   /v1/orders/:id/cancel              |   y   |   -   |    -     |    y    |     -     |    -
   POST   /v1/orders/:id/resume-backorder    |   y   |   -   |    -     |    y    |     -     |    -
+  POST   /v1/orders/:id/hold                |   y   |   -   |    -     |    y    |     -     |    -
+  POST   /v1/orders/:id/release             |   y   |   -   |    -     |    y    |     -     |    -
   POST   /v1/orders/:id/refunds             |   y   |   -   |    -     |    y    |     -     |    -
   POST   /v1/orders/:id/returns             |   y   |   -   |    -     |    y    |     -     |    -
   POST   /v1/returns/:id/receive            |   y   |   -   |    -     |    -    |     y     |    -
