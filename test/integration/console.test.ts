@@ -84,10 +84,12 @@ describe('attention queues in GET /v1/orders', () => {
     expect(exceptions.status).toBe(200);
     expect(ids(exceptions)).toEqual([exceptionOrder]);
     expect(ids(await oms.request('GET', '/v1/orders?shipmentStatus=in_transit'))).toEqual([]);
-    const bad = await oms.request('GET', '/v1/orders?shipmentStatus=lost');
+    const bad = await oms.request('GET', '/v1/orders?shipmentStatus=vanished');
     expect(bad.status).toBe(400);
     expect(bad.contentType).toContain('application/problem+json');
-    expect(bad.body.errors.map((error: { path: string }) => error.path)).toEqual(['query.shipmentStatus']);
+    expect(bad.body.errors.map((error: { path: string }) => error.path)).toEqual(['query.shipmentStatus.0']);
+    // The console's queue also lists shipments reported lost (no delivery within the delivery timeout).
+    expect(ids(await oms.request('GET', '/v1/orders?shipmentStatus=exception,lost'))).toEqual([exceptionOrder]);
   });
 
   it('lists rejected and cancelled orders by reason, with the reasons in each item', async () => {
@@ -165,7 +167,7 @@ describe('support console', () => {
     const actions = await page
       .locator('#actions button[data-action]')
       .evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-action')));
-    expect(actions).toEqual(['approve', 'reject', 'cancel']);
+    expect(actions).toEqual(['approve', 'reject', 'hold', 'cancel']);
     const history = (await oms.request('GET', `/v1/orders/${id}/history`)).body;
     expect(await page.getAttribute('a[data-link=temporal]', 'href')).toBe(history.temporalUiUrl);
     expect(await page.locator('.notice.info').innerText()).toContain("exceeds the customer's approval limit");
