@@ -58,6 +58,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   // ---- What people and carriers can ask of a running order ---------------------------------------------------
 
+  /**
+   * An Update that waits for the order to move on answers once it is held instead: a hold may last days, and every
+   * Update left waiting counts against Temporal's limit of Updates in flight per workflow.
+   */
+  const answersWhileHeld = () => runtime.neverStuck && state.status === 'ON_HOLD';
+
   setHandler(orderStateQuery, () => state);
 
   setHandler(
@@ -85,7 +91,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     runtime.accepted(async ({ reason }) => {
       book.cancelRequest ??= { reason };
       run.interrupt?.();
-      await condition(() => isTerminal(state.status));
+      // Answered once cancelled, or once held by a compensation that failed for good (support sees why).
+      const compensationHeld = () => answersWhileHeld() && run.compensating === true && run.hold !== undefined;
+      await condition(() => isTerminal(state.status) || compensationHeld());
       return { status: state.status };
     }),
     {
@@ -101,6 +109,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     runtime.accepted(async () => {
       const attempt = book.allocationAttempts;
       book.resumeRequested = true;
+      // An order busy with other shipments allocates again once it would wait: the request is noted, not awaited.
+      if (runtime.neverStuck && state.waitingFor !== 'stock') return { status: state.status };
       await condition(() => book.allocationAttempts > attempt || isTerminal(state.status));
       return { status: state.status };
     }),
@@ -142,7 +152,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const handled = () =>
         shipment.invoiceNumber !== undefined || shipment.status === 'cancelled' || shippedReplacement();
       const othersPicking = () => state.shipments.some((other) => other !== shipment && other.status === 'picking');
-      await condition(() => isTerminal(state.status) || (handled() && (state.status !== 'PICKING' || othersPicking())));
+      await condition(
+        () =>
+          isTerminal(state.status) ||
+          answersWhileHeld() ||
+          (handled() && (state.status !== 'PICKING' || othersPicking())),
+      );
       return { status: state.status };
     }),
     { validator: (request) => book.validatePickConfirmation(request.pickListId, request.lines) },
