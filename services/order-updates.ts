@@ -1,4 +1,10 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  isGrpcDeadlineError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/connection';
 import { findOrderSummary } from '../db/orders';
@@ -79,14 +85,22 @@ export async function updateOrder<Reply>(
   );
 }
 
+/**
+ * How long a request waits for a workflow's answer to its Update. A workflow whose worker died answers once its
+ * task has timed out on the dead worker and run on another, which can take longer than a client should wait: the
+ * request is answered 503 then, and a retry with the same Idempotency-Key gets the Update's outcome, applied once.
+ */
+export const UPDATE_ANSWER_LIMIT_MS = 20_000;
+
 /** Sends an Update to any workflow, turning its validator's refusals into domain errors (see updateOrder). */
 export async function sendUpdate<Reply>(
   handle: WorkflowHandle,
   send: (handle: WorkflowHandle) => Promise<Reply>,
   whenClosed: () => Promise<Reply>,
+  answerLimitMs = UPDATE_ANSWER_LIMIT_MS,
 ): Promise<Reply> {
   try {
-    return await send(handle);
+    return await handle.client.withDeadline(Date.now() + answerLimitMs, () => send(handle));
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
       const refusal = domainErrorFromFailure(error);
@@ -97,6 +111,10 @@ export async function sendUpdate<Reply>(
     if (isRecoveringWorkflowError(error))
       throw new OrderRecoveringError(
         'the order is recovering from a worker failure (its workflow task is being retried); retry shortly with the same Idempotency-Key',
+      );
+    if (causes(error).some(isGrpcDeadlineError))
+      throw new OrderRecoveringError(
+        `the order has not answered within ${answerLimitMs / 1000} s: it may be recovering from a worker failure; retry shortly with the same Idempotency-Key to have the request applied once`,
       );
     throw error;
   }
@@ -142,4 +160,16 @@ function isRecoveringWorkflowError(error: unknown): boolean {
 
 function isCompletedWorkflowError(error: unknown): boolean {
   return /workflow execution already completed/i.test(String((error as Error)?.message ?? ''));
+}
+
+/** The error and the errors it was caused by, outermost first. */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (
+    let cause = error;
+    cause !== undefined && cause !== null && chain.length < 10;
+    cause = (cause as { cause?: unknown }).cause
+  )
+    chain.push(cause);
+  return chain;
 }
