@@ -22,6 +22,12 @@ const SCENARIOS = [
   'return-child',
   'refund',
   'refund-completed-order',
+  // Orders with holds and waits that end (patch never-stuck)
+  'hold-release',
+  'hold-expired',
+  'step-failed-held',
+  'delivery-timeout',
+  'return-after-cancellation',
   'exchange',
   // Recorded by the workflow tests (test/workflow, OMS_RECORD_HISTORIES=1) on in-memory activities.
   'invoice-terms',
