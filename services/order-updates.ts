@@ -1,6 +1,7 @@
 import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcDeadlineError,
   type Client,
   type WorkflowHandle,
@@ -112,7 +113,7 @@ export async function sendUpdate<Reply>(
       throw new OrderRecoveringError(
         'the order is recovering from a worker failure (its workflow task is being retried); retry shortly with the same Idempotency-Key',
       );
-    if (causes(error).some(isGrpcDeadlineError))
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || causes(error).some(isGrpcDeadlineError))
       throw new OrderRecoveringError(
         `the order has not answered within ${answerLimitMs / 1000} s: it may be recovering from a worker failure; retry shortly with the same Idempotency-Key to have the request applied once`,
       );

@@ -238,6 +238,16 @@ describe('the order book', () => {
     expect(refusal(() => book.validateHold('too late'))).toBe(ORDER_STATE_CONFLICT);
   });
 
+  it('refuses every request once the order has finished', () => {
+    const book = approvedBook();
+    const { shipment } = shipAndCapture(book, 'ORD-1-S1', [{ sku: 'MUG', quantity: 1 }]);
+    expect(refusal(() => book.requireWithCarrier(shipment.id))).toBeUndefined();
+    book.enterStatus('COMPLETED', {});
+    book.closing = true;
+    expect(refusal(() => book.requireWithCarrier(shipment.id))).toBe(ORDER_STATE_CONFLICT);
+    expect(refusal(() => book.afterSales.refundCharge({ amount: 1 }))).toBe(ORDER_STATE_CONFLICT);
+  });
+
   it('stops the order when a cancellation was asked for', () => {
     const book = approvedBook();
     expect(() => book.stopIfCancelled()).not.toThrow();

@@ -27,6 +27,7 @@ export class AfterSales {
    * of shipped lines at the prices they were billed; never more than was charged and not yet refunded.
    */
   refundCharge(request: Pick<RefundRequest, 'amount' | 'lines'>): Bill {
+    this.book.requireOpen();
     const { state, priced } = this.book;
     if (!priced) conflict('nothing has been charged yet');
     const currency = priced.totals.currency;

@@ -55,6 +55,8 @@ export class OrderBook {
   /** Support's hold, until it takes effect (the order stops before its next step) and is released. */
   holdRequest: { reason: string } | undefined;
   releaseRequested = false;
+  /** The order has finished and waits only for requests under way: it takes no more. */
+  closing = false;
   readonly pickConfirmations = new Map<string, PickedLine[]>();
 
   // Allocation and shipping.
@@ -92,6 +94,11 @@ export class OrderBook {
     if (extra.rejectReason) this.state.rejectReason = extra.rejectReason;
   }
 
+  /** Refuses every request once the order has finished (its last workflow task may still see Updates). */
+  requireOpen(): void {
+    if (this.closing) conflict(`order is ${this.state.status} and no longer accepts changes`);
+  }
+
   stopIfCancelled(): void {
     if (this.cancelRequest) throw new OrderStopped('CANCELLED', 'requested', [this.cancelRequest.reason]);
   }
@@ -117,6 +124,7 @@ export class OrderBook {
 
   /** Support may hold an order that is not held, not being cancelled, and has something left to ship. */
   validateHold(reason: string): void {
+    this.requireOpen();
     if (reason.trim() === '') invalid('give a reason for the hold');
     if (this.state.status === 'ON_HOLD' || this.holdRequest) conflict(`order is already on hold`);
     if (this.cancelRequest) conflict('order is being cancelled');
@@ -129,6 +137,7 @@ export class OrderBook {
   }
 
   requireOnHold(): void {
+    this.requireOpen();
     if (this.state.status !== 'ON_HOLD' || this.releaseRequested)
       conflict(`order is ${this.state.status}, not on hold`);
   }
@@ -138,6 +147,7 @@ export class OrderBook {
    * others (a shipment still picking): it allocates again as soon as it would wait, so new stock is not missed.
    */
   requireUnitsToAllocate(): void {
+    this.requireOpen();
     if (this.state.waitingFor === 'stock') return;
     if (isTerminal(this.state.status) || this.openQuantities().length === 0) {
       conflict(`order is ${this.state.status} and not waiting for stock`);
@@ -145,6 +155,7 @@ export class OrderBook {
   }
 
   requireWithCarrier(shipmentId: string): void {
+    this.requireOpen();
     const shipment = this.findShipment(shipmentId);
     if (!shipment || !isWithCarrier(shipment)) conflict(`shipment ${shipmentId} is not with a carrier`);
   }
@@ -169,6 +180,7 @@ export class OrderBook {
   }
 
   requireAwaitingApproval(): void {
+    this.requireOpen();
     if (this.state.status !== 'AWAITING_APPROVAL' || this.approvalDecision) {
       conflict(`order is ${this.state.status}, not awaiting approval`);
     }
@@ -244,6 +256,7 @@ export class OrderBook {
 
   /** Refuses a pick confirmation for a pick list that is not open, or with lines that do not fit it. */
   validatePickConfirmation(pickListId: string, lines: readonly PickedLine[]): void {
+    this.requireOpen();
     // Staff may confirm as soon as the pick list is listed, even before the workflow has heard it was created.
     const shipment = this.shipmentOfPickList(pickListId);
     const open = shipment?.status === 'allocated' || shipment?.status === 'picking';

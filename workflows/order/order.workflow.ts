@@ -233,8 +233,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   if (!stopped) await runtime.setStatus('COMPLETED', 'Return window closed');
   // An Update still running (a refund between its provider call and its credit note) must finish: completing now
   // would abandon it half done. So must the timeline.
-  await condition(allHandlersFinished);
-  if (runtime.timelineInBatches) await condition(() => runtime.timelineWritten());
+  if (runtime.neverStuck) {
+    // From here the order takes no more requests: one accepted in the last task would be abandoned unanswered.
+    book.closing = true;
+    await condition(() => allHandlersFinished() && runtime.timelineWritten());
+  } else {
+    await condition(allHandlersFinished);
+    if (runtime.timelineInBatches) await condition(() => runtime.timelineWritten());
+  }
   setCurrentDetails('');
   return state;
 }
