@@ -101,7 +101,7 @@ export async function sendUpdate<Reply>(
   answerLimitMs = UPDATE_ANSWER_LIMIT_MS,
 ): Promise<Reply> {
   try {
-    return await handle.client.withDeadline(Date.now() + answerLimitMs, () => send(handle));
+    return await withinAnswerLimit(handle.client, () => send(handle), answerLimitMs);
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
       const refusal = domainErrorFromFailure(error);
@@ -113,9 +113,25 @@ export async function sendUpdate<Reply>(
       throw new OrderRecoveringError(
         'the order is recovering from a worker failure (its workflow task is being retried); retry shortly with the same Idempotency-Key',
       );
+    throw error;
+  }
+}
+
+/**
+ * Waits on a workflow (an Update's answer, a refund workflow's result) for at most the answer limit; past it the
+ * request is answered 503 (OrderRecoveringError) and the work goes on: a retry with the same key gets its outcome.
+ */
+export async function withinAnswerLimit<Result>(
+  client: Pick<Client, 'withDeadline'>,
+  wait: () => Promise<Result>,
+  limitMs = UPDATE_ANSWER_LIMIT_MS,
+): Promise<Result> {
+  try {
+    return await client.withDeadline(Date.now() + limitMs, wait);
+  } catch (error) {
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || causes(error).some(isGrpcDeadlineError))
       throw new OrderRecoveringError(
-        `the order has not answered within ${answerLimitMs / 1000} s: it may be recovering from a worker failure; retry shortly with the same Idempotency-Key to have the request applied once`,
+        `the order has not answered within ${limitMs / 1000} s: it may be recovering from a worker failure; retry shortly with the same Idempotency-Key to have the request applied once`,
       );
     throw error;
   }

@@ -10,7 +10,13 @@ import {
 import { refundWorkflow } from '../workflows/refund/refund.workflow';
 import { keyName, type RequestKey } from './idempotency-keys';
 import { randomCode } from './ids';
-import { domainErrorFromFailure, refusalError, updateOrder, type OrderUpdateDeps } from './order-updates';
+import {
+  domainErrorFromFailure,
+  refusalError,
+  updateOrder,
+  withinAnswerLimit,
+  type OrderUpdateDeps,
+} from './order-updates';
 import { requireLinesOfOrder } from './request-lines';
 
 export function createRefunds(deps: OrderUpdateDeps & { temporal: Client; taskQueue: string }) {
@@ -46,17 +52,19 @@ export function createRefunds(deps: OrderUpdateDeps & { temporal: Client; taskQu
     const made = idempotency === undefined ? undefined : await findRefund(db, refundId);
     if (made) return { status: (await findOrderSummary(db, orderId))!.status, ...made };
     try {
-      const outcome = await temporal.workflow
-        .execute(refundWorkflow, {
-          taskQueue: deps.taskQueue,
-          workflowId: refundId,
-          args: [{ orderId, refundId, ...request }],
-        })
-        .catch((error) =>
-          error instanceof WorkflowExecutionAlreadyStartedError
-            ? temporal.workflow.getHandle<typeof refundWorkflow>(refundId).result()
-            : Promise.reject(error),
-        );
+      const outcome = await withinAnswerLimit(temporal, () =>
+        temporal.workflow
+          .execute(refundWorkflow, {
+            taskQueue: deps.taskQueue,
+            workflowId: refundId,
+            args: [{ orderId, refundId, ...request }],
+          })
+          .catch((error) =>
+            error instanceof WorkflowExecutionAlreadyStartedError
+              ? temporal.workflow.getHandle<typeof refundWorkflow>(refundId).result()
+              : Promise.reject(error),
+          ),
+      );
       if ('refused' in outcome) {
         throw (
           refusalError(outcome.refused.type, outcome.refused.message) ??

@@ -238,6 +238,19 @@ describe('the order book', () => {
     expect(refusal(() => book.validateHold('too late'))).toBe(ORDER_STATE_CONFLICT);
   });
 
+  it("refuses a cancellation or a hold of a delivered order whose exchange's replacement is still picking", () => {
+    const book = approvedBook();
+    shipAndCapture(book, 'ORD-1-S1', [
+      { sku: 'MUG', quantity: 3 },
+      { sku: 'PEN', quantity: 5 },
+    ]);
+    book.enterStatus('DELIVERED', {});
+    book.allocatedReplacement({ id: 'ORD-1-S2', warehouse: 'W1', lines: [{ sku: 'MUG', quantity: 1 }] });
+    book.shipmentOf('ORD-1-S2').status = 'picking';
+    expect(book.cancellationBlocker()).toBe('order is DELIVERED: nothing is left to ship, use a return instead');
+    expect(refusal(() => book.validateHold('customer called'))).toBe(ORDER_STATE_CONFLICT);
+  });
+
   it('refuses every request once the order has finished', () => {
     const book = approvedBook();
     const { shipment } = shipAndCapture(book, 'ORD-1-S1', [{ sku: 'MUG', quantity: 1 }]);

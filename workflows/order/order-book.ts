@@ -3,6 +3,7 @@ import type { QuantityLine } from '../../domain/allocation';
 import { applyApproval, type ApprovedLine } from '../../domain/approval';
 import { pickListIdFor } from '../../domain/ids';
 import {
+  NOTHING_LEFT_TO_SHIP,
   WITH_CARRIER_STATUSES,
   isTerminal,
   type CancelReason,
@@ -103,7 +104,10 @@ export class OrderBook {
     if (this.cancelRequest) throw new OrderStopped('CANCELLED', 'requested', [this.cancelRequest.reason]);
   }
 
-  /** Cancellation is refused once nothing is left to ship (SPEC section 3): shipped or being handed over. */
+  /**
+   * Cancellation is refused once nothing is left to ship (SPEC section 3): shipped or being handed over. An
+   * exchange's replacement is not the order's to cancel: it ships for a return, after the order has shipped.
+   */
   cancellationBlocker(): string | undefined {
     const { state } = this;
     if (isTerminal(state.status)) return `order is already ${state.status}`;
@@ -111,10 +115,14 @@ export class OrderBook {
     const stillToShip =
       this.openQuantities().length > 0 ||
       state.shipments.some(
-        (shipment) => !isWithCarrier(shipment) && shipment.status !== 'cancelled' && !this.handingOver.has(shipment.id),
+        (shipment) =>
+          !shipment.replacement &&
+          !isWithCarrier(shipment) &&
+          shipment.status !== 'cancelled' &&
+          !this.handingOver.has(shipment.id),
       );
     if (status === 'PENDING' || status === 'AWAITING_APPROVAL' || status === 'AUTHORIZING') return undefined;
-    if (!stillToShip) {
+    if (NOTHING_LEFT_TO_SHIP.includes(status) || !stillToShip) {
       return this.handingOver.size > 0
         ? 'order is being handed to the carrier: use a return once it has shipped'
         : `order is ${state.status}: nothing is left to ship, use a return instead`;
