@@ -44,7 +44,8 @@ import { openReturn } from './steps/returns';
  * One order, from entry to the end of its return window (SPEC section 1):
  * validate & price -> approval quota -> authorize payment -> allocate stock (split across warehouses,
  * backorders by policy) -> per shipment: pick -> ship -> capture -> invoice -> delivery -> return window.
- * Cancellation, rejection and payment failure stop it and undo what was done, newest first.
+ * Cancellation, rejection and payment failure stop it and undo what was done, newest first. Support's hold, or a
+ * step that fails for good, holds it until released (steps/holds.ts).
  *
  * This file wires what people and carriers may ask of an order and runs the process; each step is in `steps/`
  * beside what undoes it, the order's books and rules in `order-book.ts`, the Temporal mechanics in `runtime.ts`.
