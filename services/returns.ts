@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import { receiptLineProblems } from '../domain/request-lines';
 import { receiveReturnUpdate, type ReceiveReturnRequest } from '../workflows/return/messages';
-import { NotFoundError, StateConflictError } from './errors';
+import { NotFoundError, OrderRecoveringError, StateConflictError } from './errors';
 import type { RequestKey } from './idempotency-keys';
 import { sendUpdate, updateIdFor } from './order-updates';
 import { refuseLineProblems } from './request-lines';
@@ -23,6 +23,13 @@ export function createReturns({ db, temporal }: { db: Db; temporal: Client }) {
         temporal.workflow.getHandle(returnId),
         (handle) => handle.executeUpdate(receiveReturnUpdate, { args: [request], updateId }),
         async () => {
+          // The RMA is recorded before its order starts its workflow: an order recovering from a worker failure
+          // may not have started it yet. That is not a refusal: the same receipt will be taken in a moment.
+          if (row.status === 'AWAITING_RECEIPT') {
+            throw new OrderRecoveringError(
+              `return ${returnId} is still being opened by its order (it may be recovering from a worker failure); retry shortly with the same Idempotency-Key`,
+            );
+          }
           throw new StateConflictError(`return ${returnId} is ${row.status}`);
         },
       );

@@ -27,6 +27,13 @@ export interface ApiRequestOptions {
 }
 
 /**
+ * How long `send` retries by default. Temporal backs off a workflow task that keeps failing or timing out, up to 10
+ * minutes between attempts; a run that kill -9s the worker every few seconds can leave an order there for minutes
+ * (a chaos run: six). Giving up sooner would leave that order's step undone, though it was about to recover.
+ */
+const SEND_RETRY_FOR_MS = 12 * 60_000;
+
+/**
  * An HTTP client of the OMS API for the scripts that drive a whole system (chaos, adversary). `request` sends
  * once and reports exactly what happened, timing included; `send` retries what a restarting system answers
  * (network errors, 5xx, timeouts) with backoff until its deadline, and counts them. Only requests that are safe
@@ -91,7 +98,7 @@ export class OmsApiClient {
     path: string,
     options: ApiRequestOptions & { retryForMs?: number },
   ): Promise<ApiExchange<T>> {
-    const deadline = Date.now() + (options.retryForMs ?? 180_000);
+    const deadline = Date.now() + (options.retryForMs ?? SEND_RETRY_FOR_MS);
     for (let attempt = 1; ; attempt++) {
       const exchange = await this.request<T>(method, path, options);
       if (exchange.status > 0 && exchange.status < 500) return exchange;

@@ -144,6 +144,27 @@ describe('returns', () => {
     expect(after.invoices.map((invoice: { kind: string }) => invoice.kind)).toEqual(['invoice']);
     expect(after.lines[0]).toMatchObject({ quantity: 1, shippedQuantity: 1, returnedQuantity: 1 });
   });
+
+  it('answers 503, to be retried, a receipt of an RMA whose order has not started its workflow yet', async () => {
+    // The RMA is recorded before its order starts the return's workflow; an order recovering from a worker failure
+    // (a chaos run: six minutes of workflow task retries) leaves that gap open. A 409 there lost the goods for good.
+    const order = await delivered(orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 1 }] }));
+    const returnId = `${order.id}/return-9`;
+    await oms.db('returns').insert({
+      id: returnId,
+      order_id: order.id,
+      resolution: 'refund',
+      reason: 'recorded, its workflow not started yet',
+      lines: JSON.stringify([{ sku: 'MUG-BLK', quantity: 1 }]),
+    });
+    const receipt = await oms.request('POST', `${path(returnId)}/receive`, {
+      as: 'warehouse',
+      body: { lines: [{ sku: 'MUG-BLK', quantity: 1, condition: 'resellable' }] },
+    });
+    expect(receipt.status).toBe(503);
+    expect(receipt.body.detail).toMatch(/still being opened by its order/);
+    await oms.db('returns').where({ id: returnId }).delete();
+  });
 });
 
 describe('return and return receipt lines', () => {
