@@ -150,8 +150,8 @@ export const orderSummaryView = z
       .string()
       .nullable()
       .openapi({ description: 'While ON_HOLD: why (support, `risk: ...`, or a step that failed for good)' }),
-    heldFrom: orderStatusSchema
-      .nullable()
+    heldFrom: z
+      .union([orderStatusSchema, z.null()])
       .openapi({ description: 'While ON_HOLD: the status it left, where it goes on when released' }),
     createdAt: timestamp,
     updatedAt: timestamp,

@@ -154,7 +154,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
           getReturn: { id: '$response.body#/returns/0/id' },
           getShipment: { id: '$response.body#/shipments/0/id' },
           recordCarrierEvent: { id: '$response.body#/shipments/0/id' },
-          getInvoice: { reference: '$response.body#/invoices/0/number' },
+          getInvoice: { number: '$response.body#/invoices/0/number' },
           recordInvoicePayment: { number: '$response.body#/invoices/0/number' },
           trackOrder: { trackingNumber: '$response.body#/trackingNumber' },
         },

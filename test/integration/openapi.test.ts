@@ -77,10 +77,21 @@ describe('OpenAPI document and /docs', () => {
     }
     const operationIds = operations().map((entry) => entry.operation.operationId);
     expect(new Set(operationIds).size).toBe(operations().length);
-    for (const { operation } of operations()) {
+    const byId = new Map(operations().map((entry) => [entry.operation.operationId, entry.operation]));
+    for (const { key, operation } of operations()) {
       for (const response of Object.values<any>(operation.responses))
-        for (const link of Object.values<any>(response.links ?? {})) expect(operationIds).toContain(link.operationId);
+        for (const [name, link] of Object.entries<any>(response.links ?? {})) {
+          expect(operationIds).toContain(link.operationId);
+          // A link fills parameters its target declares (a renamed one breaks API clients that follow links).
+          const targetParameters = (byId.get(link.operationId).parameters ?? []).map(
+            (parameter: any) => parameter.name,
+          );
+          for (const parameter of Object.keys(link.parameters ?? {}))
+            expect([key, name, parameter, targetParameters.includes(parameter)]).toEqual([key, name, parameter, true]);
+        }
     }
+    // A nullable reference must be anyOf [ref, null]: allOf [ref, {type: [.., null]}] refuses null.
+    expect(JSON.stringify(document)).not.toMatch(/"allOf":\[\{"\$ref":"[^"]+"\},\{[^{}]*"null"/);
     const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
       (match) => match[1],
     );
