@@ -1,10 +1,18 @@
 # One image for every OMS process: the API (default command), the worker, the codec server, migrations and
-# the CLI (see docker-compose.yml). TypeScript runs through tsx, as everywhere else in the project.
+# the CLI (see docker-compose.yml). The TypeScript is compiled in a build stage (`npm run build`); the image
+# runs the JavaScript in dist/ with production dependencies only (no tsx).
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
-# Production dependencies. Install scripts run only for the packages that package.json's allowScripts
-# allows (the npm in the image predates that field): everything is installed with scripts off, then exactly
-# the allowed packages are rebuilt, which runs their install scripts.
+# Install scripts run only for the packages that package.json's allowScripts allows (the npm in the image
+# predates that field): everything is installed with scripts off, then exactly the allowed packages are
+# rebuilt, which runs their install scripts.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN npm run build
+
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -17,9 +25,14 @@ FROM ${NODE_IMAGE}
 # Generated secrets (only when not given in the environment) go where the node user may write.
 ENV NODE_ENV=production OMS_DATA_DIR=/home/node/oms-data
 WORKDIR /app
-# Code and dependencies belong to root and are only readable by the process, which runs as "node".
+# Code and dependencies belong to root and are only readable by the process, which runs as "node". The worker
+# bundles the workflows from dist/workflows at start; api/public and deploy/ are read from the project root.
 COPY --from=deps /app/node_modules ./node_modules
-COPY . .
+COPY package.json ./
+COPY bin ./bin
+COPY api/public ./api/public
+COPY deploy ./deploy
+COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000 8234
-CMD ["node", "--import", "tsx", "api/main.ts"]
+CMD ["node", "dist/api/main.js"]

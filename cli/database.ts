@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../config';
 import { createDb, type Db } from '../db/connection';
-import { startEmbeddedPostgres, postgresUrl, type EmbeddedPostgresServer } from '../db/embedded-postgres';
+import { clusterDir, startEmbeddedPostgres, postgresUrl, type EmbeddedPostgresServer } from '../db/embedded-postgres';
 import { migrateToLatest } from '../db/migrate';
 import { CliError } from './command';
 
@@ -19,12 +19,12 @@ export async function withDatabase<T>(work: (db: Db) => Promise<T>, note: (text:
     note(`database: ${url.replace(/\/\/[^@]*@/, '//***@')}`);
   } else {
     const pgDir = path.join(config.dataDir, 'postgres');
-    if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
+    if (!existsSync(path.join(clusterDir(pgDir), 'PG_VERSION'))) {
       throw new CliError(
         `No OMS database in ${config.dataDir}: run this in the directory where npm start ran (or set OMS_DATA_DIR to its data dir), or set DATABASE_URL.`,
       );
     }
-    const port = runningPort(pgDir);
+    const port = runningPort(clusterDir(pgDir));
     if (port) {
       url = postgresUrl(port, 'oms');
       note(`database: npm start's embedded PostgreSQL (${config.dataDir}, port ${port})`);

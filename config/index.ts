@@ -50,6 +50,8 @@ export interface OmsConfig {
   workerMetricsPort: number;
   /** `OMS_WORKFLOW_BUNDLE`: a prebuilt workflow bundle (`bundleWorkflowCode`) the worker loads instead of bundling. */
   workflowBundlePath?: string;
+  /** `npm run cluster`'s processes: `OMS_CLUSTER_WORKERS` workers and `OMS_CLUSTER_APIS` API processes (2 each). */
+  cluster: { workers: number; apis: number };
 }
 
 /** The secrets a data directory generates when the environment does not give them (config/secrets.ts). */
@@ -123,6 +125,7 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     temporalTls: temporalTls(env),
     workerMetricsPort: integer(env, 'OMS_WORKER_METRICS_PORT', 9464),
     workflowBundlePath: env.OMS_WORKFLOW_BUNDLE || undefined,
+    cluster: { workers: processCount(env, 'OMS_CLUSTER_WORKERS'), apis: processCount(env, 'OMS_CLUSTER_APIS') },
   };
 }
 
@@ -197,6 +200,15 @@ function integer(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65_535)
     throw new ConfigError(`${name} must be a port number, got "${raw}"`);
+  return value;
+}
+
+function processCount(env: Env, name: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return 2;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 32)
+    throw new ConfigError(`${name} must be a number of processes from 1 to 32, got "${raw}"`);
   return value;
 }
 

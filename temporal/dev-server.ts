@@ -61,7 +61,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'matching.numTaskqueueWritePartitions=1',
     ...(options.extraArgs ?? []),
   ];
-  if (options.pidFile) await stopOrphanedServer(options.pidFile);
+  if (options.pidFile) await stopOrphanedServer(options.pidFile, 'start-dev', 'Temporal dev server');
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (options.pidFile && child.pid) writeFileSync(options.pidFile, String(child.pid));
@@ -71,7 +71,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.on('exit', (code, signal) => (exit = `exited with ${signal ?? code}`));
 
   const address = `127.0.0.1:${options.port}`;
-  await waitUntilServing(address, namespace, () => exit, options.logFile);
+  await waitUntilServing({
+    address,
+    namespace,
+    exited: () => exit,
+    logFile: options.logFile,
+    what: 'Temporal dev server',
+  });
   return {
     address,
     uiUrl: `http://localhost:${options.uiPort}`,
@@ -83,19 +89,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
-async function waitUntilServing(
-  address: string,
-  namespace: string,
-  exited: () => string | undefined,
-  logFile: string,
-): Promise<void> {
+/** Waits until the server at `address` serves `namespace`; fails with the end of its log when it exits first. */
+export async function waitUntilServing(options: {
+  address: string;
+  namespace: string;
+  exited: () => string | undefined;
+  logFile: string;
+  what: string;
+}): Promise<void> {
+  const { address, namespace, exited, logFile, what } = options;
   const deadline = Date.now() + 60_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
     const reason = exited();
     if (reason) {
       throw new Error(
-        `Temporal dev server ${reason} before it was ready (is its port taken? set TEMPORAL_PORT / TEMPORAL_UI_PORT). Its log (${logFile}) ends:\n  ${tail(logFile)}`,
+        `${what} ${reason} before it was ready (is its port taken? set TEMPORAL_PORT / TEMPORAL_UI_PORT). Its log (${logFile}) ends:\n  ${tail(logFile)}`,
       );
     }
     try {
@@ -111,25 +120,24 @@ async function waitUntilServing(
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  throw new Error(
-    `Temporal dev server at ${address} did not become ready in 60s (${String(lastError)}); see ${logFile}`,
-  );
+  throw new Error(`${what} at ${address} did not become ready in 60s (${String(lastError)}); see ${logFile}`);
 }
 
-async function stopOrphanedServer(pidFile: string): Promise<void> {
+/** A server left running by a run that was killed (not stopped) holds the ports: stop it first. */
+export async function stopOrphanedServer(pidFile: string, commandLineMark: string, what: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8'));
   const alive = () => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev');
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(commandLineMark);
     } catch {
       return false;
     }
   };
   if (alive()) {
-    console.warn(`[oms] stopping the Temporal dev server (pid ${pid}) left running by an earlier run`);
+    console.warn(`[oms] stopping the ${what} (pid ${pid}) left running by an earlier run`);
     process.kill(pid, 'SIGTERM');
-    for (let waited = 0; waited < 15_000 && alive(); waited += 100)
+    for (let waited = 0; waited < 20_000 && alive(); waited += 100)
       await new Promise((resolve) => setTimeout(resolve, 100));
   }
   rmSync(pidFile, { force: true });
@@ -137,7 +145,8 @@ async function stopOrphanedServer(pidFile: string): Promise<void> {
 
 function tail(file: string): string {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n  ');
+    const lines = readFileSync(file, 'utf8').trim().split('\n').slice(-5);
+    return lines.map((line) => (line.length > 400 ? `${line.slice(0, 400)}...` : line)).join('\n  ');
   } catch {
     return '(no log)';
   }

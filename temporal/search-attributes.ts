@@ -22,9 +22,14 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = Object.entries(ORDER_SEARCH_ATTRIBUTES).filter(([name]) => !known.has(name));
   if (missing.length === 0) return [];
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, TYPES[type]])),
-  });
+  await connection.operatorService
+    .addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, TYPES[type]])),
+    })
+    .catch((error: { code?: number }) => {
+      // ALREADY_EXISTS: another worker starting at the same moment registered them first.
+      if (error.code !== 6) throw error;
+    });
   return missing.map(([name]) => name);
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { toolSettings, type ToolSettings } from '../config/tools';
 
@@ -58,6 +58,9 @@ export async function goInstall(
       else reject(new Error(`go install ${moduleAtVersion} failed (exit ${code}):\n${output}`));
     });
   });
+  // go install names the binary after the package's directory (`server`, `sql`): give it the cache's name.
+  const built = path.join(binDir, path.basename(moduleAtVersion.split('@')[0]));
+  if (built !== target) renameSync(built, target);
   onProgress(`${path.basename(target)} built in ${Math.round((Date.now() - started) / 1000)}s: ${target}`);
 }
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
+import { PROJECT_ROOT } from '../../tools/project-root';
 
-const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+const PUBLIC_DIR = path.join(PROJECT_ROOT, 'api', 'public');
 
 /**
  * The pages are plain clients of `/v1`: scripts and data only from this origin, and no referrer, so a

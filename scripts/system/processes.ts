@@ -1,11 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import { PROJECT_ROOT } from '../../tools/project-root';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+/** The code's root: the project (run through tsx) or its build in dist/. */
+const CODE_ROOT = path.resolve(__dirname, '..', '..');
+
+/** A process's entry module as this code runs: `worker/main` is worker/main.ts from source, worker/main.js built. */
+export function entryModule(name: string): string {
+  return path.join(CODE_ROOT, `${name}${path.extname(__filename)}`);
+}
+
+/** The node arguments that run `entry`: TypeScript through tsx, JavaScript as it is. */
+export function nodeArguments(entry: string): string[] {
+  return entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+}
 
 /**
- * One OMS role (`worker/main.ts`, `api/main.ts`) run as a child process, so a chaos run can `kill -9` it. Its
+ * One OMS role (`worker/main`, `api/main`) run as a child process, so a chaos run can `kill -9` it. Its
  * output goes to a log file; it is ready once it prints `ready`. An exit nobody asked for counts as a crash.
  */
 export class ChildRole {
@@ -19,7 +31,8 @@ export class ChildRole {
 
   constructor(
     readonly name: string,
-    private readonly script: string,
+    /** A module name for entryModule (`worker/main`). */
+    private readonly entry: string,
     private readonly env: NodeJS.ProcessEnv,
     logFile: string,
     private readonly ready: RegExp,
@@ -36,8 +49,8 @@ export class ChildRole {
   async start(timeoutMs = 120_000): Promise<void> {
     this.starts += 1;
     this.expectingExit = false;
-    const child = spawn(process.execPath, ['--import', 'tsx', this.script], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, nodeArguments(entryModule(this.entry)), {
+      cwd: PROJECT_ROOT,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { clusterDir } from '../../db/embedded-postgres';
 import { eventually, freePort } from '../support/helpers';
 import { sharedServers } from '../support/servers';
 
@@ -11,8 +12,8 @@ import { sharedServers } from '../support/servers';
  * process, and a restart finds the data (orders, workflows) where it was left.
  */
 describe('npm start', () => {
+  // 0700, as root's home is: as root, PostgreSQL's own user cannot enter it, and its cluster moves out.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'oms-start-'));
-  chmodSync(dataDir, 0o755);
   let ports: { api: number; temporal: number; ui: number; pg: number; codec: number };
   let child: ChildProcess | undefined;
 
@@ -27,9 +28,11 @@ describe('npm start', () => {
   });
   afterAll(async () => {
     if (child && child.exitCode === null) await stop(child);
+    rmSync(clusterDir(path.join(dataDir, 'postgres')), { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function start(): Promise<{ output: string; process: ChildProcess }> {
+  function environment(): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       OMS_DATA_DIR: dataDir,
@@ -43,8 +46,12 @@ describe('npm start', () => {
     };
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;
+    return env;
+  }
+
+  function start(): Promise<{ output: string; process: ChildProcess }> {
     const started = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      env,
+      env: environment(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;
@@ -126,6 +133,27 @@ describe('npm start', () => {
     expect(history.workflowId).toBe(placed.id);
     await stop(second.process);
   }, 240_000);
+
+  it('says in one line what to do when it cannot start, and leaves nothing running', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(ports.pg, resolve));
+    try {
+      const failed = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+        env: environment(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      failed.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      failed.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise((resolve) => failed.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(output).toMatch(/^\[oms\] could not start: PostgreSQL did not start on port \d+ .*OMS_PG_PORT/m);
+      expect(output).not.toMatch(/^\s+at /m);
+      for (const port of [ports.api, ports.temporal, ports.codec]) expect(await isListening(port)).toBe(false);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 });
 
 function stop(process: ChildProcess): Promise<void> {

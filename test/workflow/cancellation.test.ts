@@ -133,6 +133,28 @@ describe('order workflow: cancellation and payment failure', () => {
     await harness.record('cancel-authorizing', order.id);
   });
 
+  it('AUTHORIZING: cancelled during an attempt that then fails (a timeout after a worker crash): cancelled, never failed', async () => {
+    harness.gate.hold('authorizePayment');
+    const backend = stocked();
+    const order = await harness.startOrder(backend, { lines: [{ sku: MUG.sku, quantity: 2 }] });
+    await harness.gate.reached('authorizePayment');
+    // The attempt under way when the cancellation interrupts it fails, so Temporal reports that failure, not a
+    // cancellation (chaos run: an activity StartToClose timeout with retry state CANCEL_REQUESTED failed the workflow).
+    backend.failNext('authorizePayment', 'transient');
+
+    await cancelDuring(order, 'authorizePayment');
+    const final = await order.result();
+
+    expectCancelledBeforeShipping(order, final);
+    expect(order.records.steps()).toEqual([
+      'validateAndPriceOrder',
+      'authorizePayment',
+      'releasePromotion',
+      'releaseUnknownShipments',
+    ]);
+    expect(final.authorization).toBeUndefined();
+  });
+
   it('ALLOCATED (manual mode): cancelled while the pick list is being sent; it is withdrawn and the stock released', async () => {
     harness.gate.hold('createPickList');
     const backend = stocked();

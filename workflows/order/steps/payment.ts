@@ -66,11 +66,17 @@ export async function releaseUncapturedAmount(run: OrderRun, priced: PricedOrder
  */
 async function interruptible<Result>(run: OrderRun, call: () => Promise<Result>): Promise<Result> {
   const scope = new CancellationScope();
-  run.interrupt = () => scope.cancel();
+  let interrupted = false;
+  run.interrupt = () => {
+    interrupted = true;
+    scope.cancel();
+  };
   try {
     return await scope.run(call);
   } catch (error) {
-    if (isCancellation(error)) run.book.stopIfCancelled();
+    // Once interrupted, the attempt under way may still end in its own failure (a timeout after a worker crash),
+    // which Temporal reports instead of the cancellation: either way the order stops for the cancellation.
+    if (interrupted || isCancellation(error)) run.book.stopIfCancelled();
     throw error;
   } finally {
     run.interrupt = undefined;
