@@ -21,10 +21,16 @@ export async function authorizePayment(run: OrderRun, priced: PricedOrderResult)
   }
   const authorizing = summary(`Authorize ${formatMoney(amount, currency)} on the card`);
   const request = { orderId: input.orderId, amount, currency, token: input.payment.token ?? '' };
+  const authorize = () => activities.authorizePayment.executeWithOptions(authorizing, [request]);
   const result = await step(run, 'payment authorization', () =>
     runtime.neverStuck
-      ? interruptible(run, () => interruptibleActivities.authorizePayment.executeWithOptions(authorizing, [request]))
-      : activities.authorizePayment.executeWithOptions(authorizing, [request]),
+      ? interruptible(run, () => interruptibleActivities.authorizePayment.executeWithOptions(authorizing, [request]), {
+          // The interrupted attempt failed on its own (a timeout after a worker crash): the provider may have
+          // authorized all the same. Asking again under the order's idempotency key returns that authorization (or
+          // makes one), so that the cancellation's compensation voids it rather than leaving it held.
+          afterInterruptedFailure: authorize,
+        })
+      : authorize(),
   );
   if (result.status === 'declined') {
     throw new OrderStopped('CANCELLED', 'payment_declined', [`payment declined: ${result.reason}`]);
@@ -64,7 +70,11 @@ export async function releaseUncapturedAmount(run: OrderRun, priced: PricedOrder
  * the cancellation up until the outage ends. The activity is cancelled between attempts at once, and during one
  * when the attempt ends: an attempt that succeeded still counts, and compensation voids what it authorized.
  */
-async function interruptible<Result>(run: OrderRun, call: () => Promise<Result>): Promise<Result> {
+async function interruptible<Result>(
+  run: OrderRun,
+  call: () => Promise<Result>,
+  options: { afterInterruptedFailure: () => Promise<Result> },
+): Promise<Result> {
   const scope = new CancellationScope();
   let interrupted = false;
   run.interrupt = () => {
@@ -74,9 +84,10 @@ async function interruptible<Result>(run: OrderRun, call: () => Promise<Result>)
   try {
     return await scope.run(call);
   } catch (error) {
-    // Once interrupted, the attempt under way may still end in its own failure (a timeout after a worker crash),
-    // which Temporal reports instead of the cancellation: either way the order stops for the cancellation.
-    if (interrupted || isCancellation(error)) run.book.stopIfCancelled();
+    if (isCancellation(error)) run.book.stopIfCancelled();
+    // Once interrupted, the attempt under way may still end in its own failure, which Temporal reports instead of
+    // the cancellation: its outcome at the provider is unknown.
+    if (interrupted) return await options.afterInterruptedFailure();
     throw error;
   } finally {
     run.interrupt = undefined;
