@@ -12,7 +12,7 @@ import { OmsApiClient } from './system/api-client';
 import { Cleanups, startIsolatedSystem, type IsolatedSystem } from './system/isolated-system';
 import { seededRandom } from './system/seeded-random';
 import { checkSettledInvariants, describeStuckOrder, runningWorkflows, tally, tallyObject } from './system/settling';
-import { killWorkerRepeatedly } from './system/worker-kills';
+import { killWorkerRepeatedly, workerFigures } from './system/worker-kills';
 
 const HELP = `npm run chaos [-- options]
 
@@ -37,6 +37,12 @@ Options:
   --delivery-delay DUR OMS_CARRIER_DELIVERY_DELAY (default 1s)
   --timeout DUR        how long orders may take to settle after the last one is placed (default 20m)
   --seed N             the order mix's random seed (default 1)
+  --topology T         dev (default): a Temporal dev server and one worker; cluster: as npm run cluster, the
+                       production Temporal server on the run's PostgreSQL and two workers (one of them killed
+                       at a time)
+  --temporal-restarts N Temporal server restarts (cluster topology), spread over the run like PostgreSQL's
+                       (default 1 with --topology cluster)
+  --temporal-down DUR  how long the Temporal server stays down at each restart (default 5s)
   --temporal ADDRESS   use this Temporal server instead of starting a dev server (the run owns its task
                        queue "orders" there; the CI test passes the test suite's server)
   --workflow-bundle F  a prebuilt workflow bundle (bundleWorkflowCode) instead of building one
@@ -61,6 +67,9 @@ interface Options {
   keep: boolean;
   temporalAddress?: string;
   workflowBundle?: string;
+  topology: 'dev' | 'cluster';
+  temporalRestarts: number;
+  temporalDownMs: number;
 }
 
 function parseOptions(): Options | undefined {
@@ -80,6 +89,9 @@ function parseOptions(): Options | undefined {
       'data-dir': { type: 'string' },
       temporal: { type: 'string' },
       'workflow-bundle': { type: 'string' },
+      topology: { type: 'string', default: 'dev' },
+      'temporal-restarts': { type: 'string' },
+      'temporal-down': { type: 'string', default: '5s' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -93,6 +105,15 @@ function parseOptions(): Options | undefined {
     if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number of at least ${min}`);
     return value;
   };
+  const topology = values.topology;
+  if (topology !== 'dev' && topology !== 'cluster') throw new Error('--topology must be dev or cluster');
+  const temporalRestarts = whole(
+    'temporal-restarts',
+    values['temporal-restarts'] ?? (topology === 'cluster' ? '1' : '0'),
+    0,
+  );
+  if (temporalRestarts > 0 && topology !== 'cluster')
+    throw new Error('--temporal-restarts needs --topology cluster (the dev server keeps nothing across a restart)');
   parseDuration(values['return-window']);
   parseDuration(values['delivery-delay']);
   return {
@@ -112,6 +133,9 @@ function parseOptions(): Options | undefined {
     keep: values.keep,
     temporalAddress: values.temporal,
     workflowBundle: values['workflow-bundle'] && path.resolve(values['workflow-bundle']),
+    topology,
+    temporalRestarts,
+    temporalDownMs: parseDuration(values['temporal-down']),
   };
 }
 
@@ -144,6 +168,7 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
     dataDir: options.dataDir,
     temporalAddress: options.temporalAddress,
     workflowBundle: options.workflowBundle,
+    topology: options.topology,
     settings: {
       OMS_FULFILLMENT_MODE: 'auto',
       OMS_CARRIER_DELIVERY_DELAY: options.deliveryDelay,
@@ -155,9 +180,9 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
     log,
     cleanups,
   });
-  const { runId, dataDir, db, worker, api, crashLines, temporal: temporalClient } = system;
+  const { runId, dataDir, db, api, crashLines, temporal: temporalClient } = system;
   log(
-    `run ${runId}: ${options.orders} orders, concurrency ${options.concurrency}, worker kill -9 every ~${formatDuration(options.killEveryMs)}${Number.isFinite(options.maxKills) ? ` (at most ${options.maxKills})` : ''}, ${options.pgRestarts} PostgreSQL restart(s), faults ${options.faultSpec}; data in ${dataDir}`,
+    `run ${runId}: ${options.orders} orders, concurrency ${options.concurrency}, worker kill -9 every ~${formatDuration(options.killEveryMs)}${Number.isFinite(options.maxKills) ? ` (at most ${options.maxKills})` : ''}, ${options.pgRestarts} PostgreSQL restart(s), ${options.temporalRestarts} Temporal server restart(s) (${options.topology} topology, ${system.workers.length} worker(s)), faults ${options.faultSpec}; data in ${dataDir}`,
   );
 
   const client = { api: new OmsApiClient(system.apiUrl, system.keys) };
@@ -187,6 +212,21 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
     Math.ceil((options.orders * (index + 1)) / (options.pgRestarts + 1)),
   );
   const pgRestarts: { at: number; downMs: number }[] = [];
+  // Temporal restarts between PostgreSQL's, so the two outages never overlap.
+  const temporalRestartsAt = Array.from({ length: options.temporalRestarts }, (_, index) =>
+    Math.ceil((options.orders * (index + 0.5)) / (options.temporalRestarts + 1)),
+  );
+  const temporalRestarts: { at: number; downMs: number }[] = [];
+
+  async function restartTemporal(): Promise<void> {
+    const at = Date.now();
+    log(
+      `restarting the Temporal server (stop, ${formatDuration(options.temporalDownMs)} down, start on the same databases)`,
+    );
+    await system.restartTemporal!(options.temporalDownMs);
+    temporalRestarts.push({ at: at - started, downMs: Date.now() - at });
+    log(`the Temporal server is back after ${seconds(Date.now() - at)}`);
+  }
 
   async function restartPostgres(): Promise<void> {
     const at = Date.now();
@@ -293,10 +333,14 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
       pgRestartsAt.shift();
       track(restartPostgres(), 'PostgreSQL restart');
     }
+    if (temporalRestartsAt.length > 0 && tracked.length - unsettled.length >= temporalRestartsAt[0]) {
+      temporalRestartsAt.shift();
+      track(restartTemporal(), 'Temporal server restart');
+    }
     if (Date.now() - lastProgress >= 5_000) {
       lastProgress = Date.now();
       log(
-        `placed ${placingDone}/${plans.length}, settled ${tracked.length - unsettled.length} (${tally(tracked.filter((order) => !unsettled.includes(order)).map((order) => order.status))}), in flight ${unsettled.length} (${tally(unsettled.map((order) => order.status))}); worker kills ${worker.kills}, PostgreSQL restarts ${pgRestarts.length}, load ${os.loadavg()[0].toFixed(1)}`,
+        `placed ${placingDone}/${plans.length}, settled ${tracked.length - unsettled.length} (${tally(tracked.filter((order) => !unsettled.includes(order)).map((order) => order.status))}), in flight ${unsettled.length} (${tally(unsettled.map((order) => order.status))}); worker kills ${workerFigures(system).kills}, PostgreSQL restarts ${pgRestarts.length}, Temporal restarts ${temporalRestarts.length}, load ${os.loadavg()[0].toFixed(1)}`,
       );
     }
     if (allPlaced && unsettled.length === 0 && pending.size > 0 && Date.now() - lastProgress < 1_100) {
@@ -320,7 +364,7 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
   }
   settled = true;
   await Promise.all([placing, killing, restocking]);
-  await system.ensureRunning(worker);
+  await Promise.all(system.workers.map((worker) => system.ensureRunning(worker)));
   const settleMs = Date.now() - started;
   log(
     system.interrupted
@@ -347,8 +391,10 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
           tallyObject(tracked.filter((order) => order.plan.scenario === scenario).map((order) => order.status)),
         ]),
     ),
-    workerKills: worker.kills,
-    workerStarts: worker.starts,
+    topology: options.topology,
+    workerKills: workerFigures(system).kills,
+    workerStarts: workerFigures(system).starts,
+    temporalRestarts,
     crashes: crashLines,
     pgRestarts,
     faults,
@@ -372,8 +418,9 @@ by scenario       ${Object.entries(figures.byScenario)
           .join(' ')}`,
     )
     .join('; ')}
-worker            ${worker.kills} kill -9, ${worker.starts} starts, ${worker.crashes} crashes; API ${api.crashes} crashes
+worker            ${workerFigures(system).kills} kill -9, ${workerFigures(system).starts} starts, ${workerFigures(system).crashes} crashes (${system.workers.length} worker process(es)); API ${api.crashes} crashes
 PostgreSQL        ${pgRestarts.length} restart(s)${pgRestarts.map((restart) => ` at ${seconds(restart.at)} (down ${seconds(restart.downMs)})`).join(',')}
+Temporal          ${options.topology === 'cluster' ? `server on PostgreSQL, ${temporalRestarts.length} restart(s)${temporalRestarts.map((restart) => ` at ${seconds(restart.at)} (down ${seconds(restart.downMs)})`).join(',')}` : 'dev server'}
 payment faults    ${faults.transient} transient failures + ${faults.lostResponses} lost responses injected over ${faults.operations} provider operations (${faults.retried} retried)
 API requests      ${client.api.retries} retried (${client.api.serverErrors} 5xx answers)
 actions           ${

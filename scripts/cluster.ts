@@ -4,11 +4,10 @@ import path from 'node:path';
 import { parseConfig, type OmsConfig } from '../config';
 import { withDataDirSecrets } from '../config/secrets';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
-import { startTemporalServer, setupTemporalSchemas, type TemporalDatabases } from '../temporal/server';
-import { TEMPORAL_SERVER, TEMPORAL_SQL_TOOL, TEMPORAL_UI_SERVER } from '../temporal/server-binaries';
+import { setupTemporalSchemas, startTemporalServer, temporalDatabasesBeside } from '../temporal/server';
+import { TEMPORAL_SERVER, TEMPORAL_UI_SERVER, temporalServerBinaries } from '../temporal/server-binaries';
 import { startUiServer } from '../temporal/ui-server';
 import { freePort } from '../tools/free-port';
-import { cachedGoTool } from '../tools/go-binaries';
 import { ChildRole, entryModule, nodeArguments } from './system/processes';
 import { prepareDatabase, printSummary, Startup } from './system/startup';
 
@@ -66,12 +65,8 @@ startup.run(async () => {
   let temporalAddress = config.temporalAddress;
   let temporalUi = config.temporalUiUrl;
   if (!temporalAddress) {
-    const binaries = {
-      server: await cachedGoTool({ ...TEMPORAL_SERVER, onProgress: step }),
-      sqlTool: await cachedGoTool({ ...TEMPORAL_SQL_TOOL, onProgress: step }),
-      ui: await cachedGoTool({ ...TEMPORAL_UI_SERVER, onProgress: step }),
-    };
-    const databases = temporalDatabases(databaseUrl);
+    const binaries = await temporalServerBinaries(step);
+    const databases = temporalDatabasesBeside(databaseUrl);
     step(`setting up Temporal's schemas in ${databases.persistence} and ${databases.visibility} (temporal-sql-tool)`);
     await setupTemporalSchemas(binaries.sqlTool, databases);
     step(
@@ -136,19 +131,6 @@ startup.run(async () => {
     processes: `${config.cluster.workers} workers, ${config.cluster.apis} API processes; logs in ${logDir}`,
   });
 });
-
-/** Temporal's databases beside the OMS's, on the same server and with the same credentials. */
-function temporalDatabases(databaseUrl: string): TemporalDatabases {
-  const url = new URL(databaseUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    persistence: 'temporal',
-    visibility: 'temporal_visibility',
-  };
-}
 
 /**
  * The API processes share one port through node:cluster (this process accepts and hands connections round-robin);

@@ -1,3 +1,5 @@
+import { cachedGoTool } from '../tools/go-binaries';
+
 /**
  * The production Temporal pieces `npm run cluster` runs, built from the Go module proxy like the CLI and cached
  * outside the clone. The versions are docker-compose.yml's images (temporalio/auto-setup, temporalio/ui): one
@@ -22,3 +24,14 @@ export const TEMPORAL_UI_SERVER = {
   module: 'github.com/temporalio/ui-server/v2/cmd/server',
   version: TEMPORAL_UI_VERSION,
 };
+
+/** The cached builds of the three, building those that are missing (`npm run temporal-server` does it ahead). */
+export async function temporalServerBinaries(
+  onProgress: (message: string) => void,
+): Promise<{ server: string; sqlTool: string; ui: string }> {
+  return {
+    server: await cachedGoTool({ ...TEMPORAL_SERVER, onProgress }),
+    sqlTool: await cachedGoTool({ ...TEMPORAL_SQL_TOOL, onProgress }),
+    ui: await cachedGoTool({ ...TEMPORAL_UI_SERVER, onProgress }),
+  };
+}

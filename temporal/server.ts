@@ -17,6 +17,19 @@ export interface TemporalDatabases {
   visibility: string;
 }
 
+/** Temporal's databases beside the OMS's, on the same server and with the same credentials. */
+export function temporalDatabasesBeside(databaseUrl: string): TemporalDatabases {
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    persistence: 'temporal',
+    visibility: 'temporal_visibility',
+  };
+}
+
 /** docker-compose.yml's dynamic config, used as is: one file for both topologies. */
 export const DYNAMIC_CONFIG_FILE = path.join(PROJECT_ROOT, 'deploy', 'temporal', 'dynamicconfig', 'oms.yaml');
 /** How long a closed order's history stays in Temporal (its business record stays in PostgreSQL). */

@@ -11,7 +11,9 @@ import { migrateToLatest } from '../../db/migrate';
 import { seedDemo } from '../../db/seed-demo';
 import { resolveTemporalCli } from '../../temporal/cli';
 import { startDevServer } from '../../temporal/dev-server';
-import { freePort } from '../../tools/free-port';
+import { setupTemporalSchemas, startTemporalServer, temporalDatabasesBeside } from '../../temporal/server';
+import { temporalServerBinaries } from '../../temporal/server-binaries';
+import { freePort, freeTemporalServerPort } from '../../tools/free-port';
 import { writeWorkflowBundle } from '../../worker/bundle';
 import { ChildRole } from './processes';
 
@@ -49,6 +51,12 @@ export interface IsolatedSystemOptions {
   ownNamespace?: boolean;
   /** A prebuilt workflow bundle (bundleWorkflowCode) instead of building one. */
   workflowBundle?: string;
+  /**
+   * `dev` (default): a Temporal dev server and one worker. `cluster`: as `npm run cluster` runs it, the production
+   * Temporal server on the run's PostgreSQL (SQL persistence and visibility), which the run may restart, and two
+   * workers.
+   */
+  topology?: 'dev' | 'cluster';
   /** OMS settings of the API and the worker: OMS_FULFILLMENT_MODE, the timeouts, OMS_SANDBOX_FAULTS, ... */
   settings: Record<string, string>;
   log: (message: string) => void;
@@ -70,7 +78,10 @@ export interface IsolatedSystem {
   temporal: Client;
   temporalAddress: string;
   namespace: string;
+  /** The first of `workers`. */
   worker: ChildRole;
+  /** One worker (dev topology) or two (cluster), polling the same task queue. */
+  workers: ChildRole[];
   api: ChildRole;
   /** Exits nobody asked for, with when they happened (each crashed role is restarted). */
   crashLines: string[];
@@ -80,6 +91,8 @@ export interface IsolatedSystem {
   ensureRunning(role: ChildRole): Promise<void>;
   /** Stops PostgreSQL, waits `downMs`, starts it again on the same data directory and port. */
   restartPostgres(downMs: number): Promise<void>;
+  /** Cluster topology: stops the Temporal server, waits `downMs`, starts it again on the same databases and port. */
+  restartTemporal?: (downMs: number) => Promise<void>;
 }
 
 export async function startIsolatedSystem(options: IsolatedSystemOptions): Promise<IsolatedSystem> {
@@ -100,14 +113,38 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
   };
 
   // Every port its own, the worker's metrics too: two runs (chaos and adversary in CI) may run side by side.
-  const [pgPort, temporalPort, uiPort, apiPort, workerMetricsPort] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
+  const cluster = options.topology === 'cluster';
+  const [pgPort, temporalPort, uiPort, apiPort, ...workerMetricsPorts] = await Promise.all(
+    Array.from({ length: cluster ? 6 : 5 }, () => freePort()),
   );
   const pgOptions = { dataDir: path.join(dataDir, 'postgres'), port: pgPort, database: 'oms' };
   let postgres!: EmbeddedPostgresServer;
   const bundlePath = options.workflowBundle ?? path.join(dataDir, 'workflow-bundle.js');
+  let restartTemporal: ((downMs: number) => Promise<void>) | undefined;
+  const startProductionTemporal = async () => {
+    const binaries = await temporalServerBinaries(log);
+    const databases = temporalDatabasesBeside(postgres.url);
+    await setupTemporalSchemas(binaries.sqlTool, databases);
+    const serverOptions = {
+      binary: binaries.server,
+      dir: path.join(dataDir, 'temporal'),
+      port: await freeTemporalServerPort(),
+      databases,
+      namespace: 'default',
+    };
+    let server = await startTemporalServer(serverOptions);
+    cleanups.first(() => server.stop());
+    process.on('exit', () => server.process.kill('SIGKILL'));
+    restartTemporal = async (downMs) => {
+      await server.stop();
+      await sleep(downMs);
+      server = await startTemporalServer(serverOptions);
+    };
+    return { address: server.address, uiUrl: '' };
+  };
   const startTemporal = async () => {
     if (options.temporalAddress) return { address: options.temporalAddress, uiUrl: '' };
+    if (cluster) return startProductionTemporal();
     const cli = await resolveTemporalCli({ onProgress: log });
     if (!cli)
       throw new Error(
@@ -166,7 +203,6 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
     TEMPORAL_NAMESPACE: namespace,
     ...(temporalServer.uiUrl ? { TEMPORAL_UI_URL: temporalServer.uiUrl } : {}),
     PORT: String(apiPort),
-    OMS_WORKER_METRICS_PORT: String(workerMetricsPort),
     OMS_API_KEYS: ROLES.map((role) => `${keys[role]}:${role}`).join(','),
     OMS_CARRIER_WEBHOOK_SECRET: carrierWebhookSecret,
     OMS_PAYMENT_PROVIDER: 'sandbox',
@@ -180,13 +216,16 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
     log(`!! ${role.lastCrash}: restarting it`);
     if (!stopping) void ensureRunning(role);
   };
-  const worker = new ChildRole(
-    'worker',
-    'worker/main',
-    env,
-    path.join(dataDir, 'worker.log'),
-    /worker polling task queue/,
-    restartAfterCrash,
+  const workers = workerMetricsPorts.map(
+    (metricsPort, index) =>
+      new ChildRole(
+        cluster ? `worker ${index + 1}` : 'worker',
+        'worker/main',
+        { ...env, OMS_WORKER_METRICS_PORT: String(metricsPort) },
+        path.join(dataDir, cluster ? `worker-${index + 1}.log` : 'worker.log'),
+        /worker polling task queue/,
+        restartAfterCrash,
+      ),
   );
   const api = new ChildRole(
     'API',
@@ -196,7 +235,7 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
     /API listening on/,
     restartAfterCrash,
   );
-  children.push(worker, api);
+  children.push(...workers, api);
   async function ensureRunning(role: ChildRole): Promise<void> {
     for (let attempt = 1; !role.running && !stopping; attempt++) {
       try {
@@ -210,12 +249,14 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
       }
     }
   }
-  await Promise.all([ensureRunning(worker), ensureRunning(api)]);
+  await Promise.all([...workers, api].map(ensureRunning));
   cleanups.first(async () => {
     stopping = true;
-    await Promise.all([worker.stop(), api.stop()]);
+    await Promise.all([...workers, api].map((role) => role.stop()));
   });
-  log(`API on http://127.0.0.1:${apiPort}, worker running (logs: ${dataDir}/{api,worker}.log)`);
+  log(
+    `API on http://127.0.0.1:${apiPort}, ${workers.length === 1 ? 'worker' : `${workers.length} workers`} running (logs: ${dataDir}/{api,worker*}.log)`,
+  );
 
   return {
     runId,
@@ -227,7 +268,8 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
     temporal,
     temporalAddress: temporalServer.address,
     namespace,
-    worker,
+    worker: workers[0],
+    workers,
     api,
     crashLines,
     get interrupted() {
@@ -239,6 +281,7 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
       await sleep(downMs);
       postgres = await startEmbeddedPostgres(pgOptions);
     },
+    restartTemporal,
   };
 }
 

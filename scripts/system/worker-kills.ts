@@ -21,17 +21,31 @@ export interface WorkerKillOptions {
  * task would leave every order waiting in ever more task attempts, a livelock no real outage causes.
  */
 export async function killWorkerRepeatedly(system: IsolatedSystem, options: WorkerKillOptions): Promise<void> {
-  const { worker, db } = system;
+  const { workers, db } = system;
   const timelineEntries = async () => Number((await db('order_events').count({ n: '*' }).first())?.n ?? 0);
   const stop = () => options.done() || system.interrupted;
-  while (!stop() && worker.kills < options.maxKills) {
+  while (!stop() && workerFigures(system).kills < options.maxKills) {
     const before = await timelineEntries().catch(() => 0);
     await sleep(options.killEveryMs * (0.5 + options.random()));
     while (!stop() && (await timelineEntries().catch(() => -1)) <= before) await sleep(500);
     if (stop()) break;
+    // With several workers, one of them at random: the others go on polling meanwhile.
+    const worker = workers[Math.floor(options.random() * workers.length)];
     options.onKilling?.();
     await worker.kill9();
     await system.ensureRunning(worker);
     options.onRestarted?.();
   }
+}
+
+/** Kills, starts and crashes summed over the system's workers. */
+export function workerFigures(system: IsolatedSystem): { kills: number; starts: number; crashes: number } {
+  return system.workers.reduce(
+    (sum, worker) => ({
+      kills: sum.kills + worker.kills,
+      starts: sum.starts + worker.starts,
+      crashes: sum.crashes + worker.crashes,
+    }),
+    { kills: 0, starts: 0, crashes: 0 },
+  );
 }

@@ -1,11 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { clusterDir } from '../../db/embedded-postgres';
+import { freeTemporalServerPort } from '../../tools/free-port';
 import { eventually, freePort } from '../support/helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -27,7 +27,7 @@ describe('npm run cluster', () => {
 
   beforeAll(async () => {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-    const temporalPort = await freeTemporalPorts();
+    const temporalPort = await freeTemporalServerPort();
     const ports = { api: await freePort(), ui: await freePort(), pg: await freePort(), codec: await freePort() };
     api = `http://localhost:${ports.api}`;
     temporalAddress = `127.0.0.1:${temporalPort}`;
@@ -167,20 +167,3 @@ describe('npm run cluster', () => {
     expect(await until(cancelled, 'CANCELLED')).toBe('CANCELLED');
   }, 240_000);
 });
-
-/** A frontend port whose derived ports (history, matching, worker, membership 300 below, HTTP) are all free. */
-async function freeTemporalPorts(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const derived = [0, 1, 2, 6, 10].flatMap((offset) => [port + offset, port - 300 + offset]);
-    if ((await Promise.all(derived.map(isFree))).every(Boolean)) return port;
-  }
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
