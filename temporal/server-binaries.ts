@@ -2,7 +2,7 @@ import { cachedGoTool } from '../tools/go-binaries';
 
 /**
  * The production Temporal pieces `npm run cluster` runs, built from the Go module proxy like the CLI and cached
- * outside the clone. The versions are docker-compose.yml's images (temporalio/auto-setup, temporalio/ui): one
+ * outside the clone. The versions are docker-compose.yml's images (temporalio/server, temporalio/ui): one
  * pin each, checked against the compose file by a test.
  */
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';

@@ -39,7 +39,7 @@ const run = promisify(execFile);
 
 /**
  * Creates Temporal's two databases when missing and brings their schemas to the server's version, with the
- * server's own SQL tool and the schemas embedded in it, as the compose file's auto-setup image does.
+ * server's own SQL tool and the schemas embedded in it, as the compose file's temporal-schema service does.
  */
 export async function setupTemporalSchemas(sqlTool: string, databases: TemporalDatabases): Promise<void> {
   const common = [
