@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { connectClient } from '../temporal/connect';
 import { parseConfig, type OmsConfig } from '../config';
@@ -6,6 +7,7 @@ import { createDb } from '../db/connection';
 import { hasActiveApiKeys } from '../db/api-keys';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createApp } from './app';
+import { runApiProcessGroup } from './process-group';
 import { createOrderStarts } from '../services/order-starts';
 import { createRestockStarts } from '../services/restock-starts';
 import { logger } from '../observability/logger';
@@ -61,13 +63,19 @@ if (require.main === module) {
     );
     process.exit(2);
   }
-  runApi(withDataDirSecrets(parsed), {
-    databaseUrl: parsed.databaseUrl,
-    temporalAddress: parsed.temporalAddress ?? `127.0.0.1:${parsed.temporalPort}`,
-  })
-    .then((api) => console.log(`API listening on ${api.url}`))
-    .catch((error) => {
-      console.error(error);
-      process.exit(1);
-    });
+  const processes = parsed.apiProcesses ?? 1;
+  const url = `http://localhost:${parsed.port}`;
+  const started =
+    processes > 1 && cluster.isPrimary
+      ? runApiProcessGroup(processes).then(() => console.log(`API listening on ${url} (${processes} processes)`))
+      : runApi(withDataDirSecrets(parsed), {
+          databaseUrl: parsed.databaseUrl,
+          temporalAddress: parsed.temporalAddress ?? `127.0.0.1:${parsed.temporalPort}`,
+        }).then(() =>
+          console.log(cluster.isWorker ? `API process ${process.pid} serving ${url}` : `API listening on ${url}`),
+        );
+  started.catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
 }

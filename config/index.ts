@@ -50,8 +50,10 @@ export interface OmsConfig {
   workerMetricsPort: number;
   /** `OMS_WORKFLOW_BUNDLE`: a prebuilt workflow bundle (`bundleWorkflowCode`) the worker loads instead of bundling. */
   workflowBundlePath?: string;
-  /** `npm run cluster`'s processes: `OMS_CLUSTER_WORKERS` workers and `OMS_CLUSTER_APIS` API processes (2 each). */
-  cluster: { workers: number; apis: number };
+  /** `OMS_API_PROCESSES`: API processes sharing `port` (node:cluster); unset, 1 for `npm run api`, 2 for `npm run cluster`. */
+  apiProcesses?: number;
+  /** `OMS_CLUSTER_WORKERS`: the workers `npm run cluster` runs (2). */
+  clusterWorkers: number;
 }
 
 /** The secrets a data directory generates when the environment does not give them (config/secrets.ts). */
@@ -125,7 +127,8 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     temporalTls: temporalTls(env),
     workerMetricsPort: integer(env, 'OMS_WORKER_METRICS_PORT', 9464),
     workflowBundlePath: env.OMS_WORKFLOW_BUNDLE || undefined,
-    cluster: { workers: processCount(env, 'OMS_CLUSTER_WORKERS'), apis: processCount(env, 'OMS_CLUSTER_APIS') },
+    apiProcesses: env.OMS_API_PROCESSES ? processCount(env, 'OMS_API_PROCESSES') : undefined,
+    clusterWorkers: processCount(env, 'OMS_CLUSTER_WORKERS'),
   };
 }
 

@@ -1,22 +1,21 @@
-import cluster, { type Worker as ApiProcess } from 'node:cluster';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseConfig, type OmsConfig } from '../config';
+import { parseConfig } from '../config';
 import { withDataDirSecrets } from '../config/secrets';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { setupTemporalSchemas, startTemporalServer, temporalDatabasesBeside } from '../temporal/server';
 import { TEMPORAL_SERVER, TEMPORAL_UI_SERVER, temporalServerBinaries } from '../temporal/server-binaries';
 import { startUiServer } from '../temporal/ui-server';
 import { freePort } from '../tools/free-port';
-import { ChildRole, entryModule, nodeArguments } from './system/processes';
+import { ChildRole } from './system/processes';
 import { prepareDatabase, printSummary, Startup } from './system/startup';
 
 /**
  * `npm run cluster`: the production topology on one machine, without Docker (docker-compose.yml runs the same
  * pieces). PostgreSQL (embedded unless DATABASE_URL) holds the OMS and, in databases of their own, Temporal's
  * persistence and visibility; a Temporal server and the Temporal UI server built from the Go module proxy; the
- * codec server; OMS_CLUSTER_WORKERS workers and OMS_CLUSTER_APIS API processes sharing PORT, each a process of its
- * own that is started again when it exits. Same environment variables and summary as `npm start`; Ctrl-C stops
+ * codec server; OMS_CLUSTER_WORKERS workers and OMS_API_PROCESSES API processes sharing PORT (api/process-group.ts),
+ * each a process of its own that is started again when it exits. Same environment variables and summary as `npm start`; Ctrl-C stops
  * everything; the state is kept in OMS_DATA_DIR/cluster.
  */
 const startup = new Startup();
@@ -97,9 +96,9 @@ startup.run(async () => {
 
   const newKeys = await prepareDatabase(config, databaseUrl, step);
 
-  step(`starting ${config.cluster.workers} workers`);
+  step(`starting ${config.clusterWorkers} workers`);
   const workers: ChildRole[] = [];
-  for (let index = 1; index <= config.cluster.workers; index++) {
+  for (let index = 1; index <= config.clusterWorkers; index++) {
     const worker = new ChildRole(
       `worker ${index}`,
       'worker/main',
@@ -113,9 +112,18 @@ startup.run(async () => {
   }
   await Promise.all(workers.map((worker) => worker.start()));
 
-  step(`starting ${config.cluster.apis} API processes on port ${config.port}`);
-  const apis = await startApiProcesses(config, env, logDir, () => startup.stopping);
-  startup.started('API processes', apis.stop);
+  const apiProcesses = config.apiProcesses ?? 2;
+  step(`starting ${apiProcesses} API processes on port ${config.port}`);
+  const api = new ChildRole(
+    'API',
+    'api/main',
+    { ...env, OMS_API_PROCESSES: String(apiProcesses) },
+    path.join(logDir, 'api.log'),
+    /API listening on/,
+    restartAfterExit,
+  );
+  await api.start();
+  startup.started('API', () => api.stop());
   const apiUrl = `http://localhost:${config.port}`;
   await untilReady(apiUrl);
   step('ready');
@@ -128,59 +136,9 @@ startup.run(async () => {
     codecUrl,
     databaseUrl,
     newKeys,
-    processes: `${config.cluster.workers} workers, ${config.cluster.apis} API processes; logs in ${logDir}`,
+    processes: `${config.clusterWorkers} workers, ${apiProcesses} API processes; logs in ${logDir}`,
   });
 });
-
-/**
- * The API processes share one port through node:cluster (this process accepts and hands connections round-robin);
- * one that exits is replaced.
- */
-async function startApiProcesses(
-  config: OmsConfig,
-  env: NodeJS.ProcessEnv,
-  logDir: string,
-  stopping: () => boolean,
-): Promise<{ stop(): Promise<void> }> {
-  const [execArgv, exec] = ((args) => [args.slice(0, -1), args[args.length - 1]])(
-    nodeArguments(entryModule('api/main')),
-  );
-  cluster.setupPrimary({ exec, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], silent: true });
-  const fork = (index: number): Promise<ApiProcess> =>
-    new Promise((resolve, reject) => {
-      const child = cluster.fork(env);
-      const log = createWriteStream(path.join(logDir, `api-${index}.log`), { flags: 'a' });
-      child.process.stdout?.pipe(log);
-      child.process.stderr?.pipe(log);
-      child.once('listening', () => resolve(child));
-      child.once('exit', (code, signal) => {
-        reject(
-          new Error(
-            `API process ${index} exited (${signal ?? code}) before it listened; see ${logDir}/api-${index}.log`,
-          ),
-        );
-        if (stopping()) return;
-        console.error(`[oms] API process ${index} exited (${signal ?? code}): starting it again`);
-        setTimeout(() => void fork(index).catch((error: Error) => console.error(`[oms] ${error.message}`)), 1_000);
-      });
-    });
-  await Promise.all(Array.from({ length: config.cluster.apis }, (_, index) => fork(index + 1)));
-  return {
-    async stop() {
-      await Promise.all(
-        Object.values(cluster.workers ?? {}).map(
-          (child) =>
-            child &&
-            new Promise<void>((resolve) => {
-              if (child.isDead()) return resolve();
-              child.once('exit', () => resolve());
-              child.process.kill('SIGTERM');
-            }),
-        ),
-      );
-    },
-  };
-}
 
 async function untilReady(apiUrl: string): Promise<void> {
   const deadline = Date.now() + 60_000;

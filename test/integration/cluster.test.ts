@@ -111,10 +111,18 @@ describe('npm run cluster', () => {
     expect(output).toContain('2 workers, 2 API processes');
     expect(Object.keys(keys).sort()).toEqual(['admin', 'approver', 'carrier', 'sales', 'support', 'warehouse']);
     expect((await fetch(`${api}/ready`)).status).toBe(200);
-    // Two API processes (node:cluster children of the cluster's process) share the one port.
-    const children = execFileSync('ps', ['--ppid', String(cluster!.pid), '-o', 'args='], { encoding: 'utf8' });
-    expect(children.split('\n').filter((line) => line.includes('dist/api/main.js'))).toHaveLength(2);
-    expect(children.split('\n').filter((line) => line.includes('dist/worker/main.js'))).toHaveLength(2);
+    // Two API processes (node:cluster children of the API process) share the one port; two workers poll.
+    const childrenOf = (pid: number) =>
+      execFileSync('ps', ['--ppid', String(pid), '-o', 'pid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter((fields) => fields.length > 1)
+        .map(([childPid, ...args]) => ({ pid: Number(childPid), args: args.join(' ') }));
+    const processes = childrenOf(cluster!.pid!);
+    expect(processes.filter((child) => child.args.includes('dist/worker/main.js'))).toHaveLength(2);
+    const apiPrimary = processes.filter((child) => child.args.includes('dist/api/main.js'));
+    expect(apiPrimary).toHaveLength(1);
+    expect(childrenOf(apiPrimary[0].pid).filter((child) => child.args.includes('dist/api/main.js'))).toHaveLength(2);
     const answers = await Promise.all(Array.from({ length: 10 }, () => fetch(`${api}/health`)));
     expect(answers.every((answer) => answer.ok)).toBe(true);
   });
