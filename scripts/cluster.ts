@@ -15,8 +15,8 @@ import { prepareDatabase, printSummary, Startup } from './system/startup';
  * pieces). PostgreSQL (embedded unless DATABASE_URL) holds the OMS and, in databases of their own, Temporal's
  * persistence and visibility; a Temporal server and the Temporal UI server built from the Go module proxy; the
  * codec server; OMS_CLUSTER_WORKERS workers and OMS_API_PROCESSES API processes sharing PORT (api/process-group.ts),
- * each a process of its own that is started again when it exits. Same environment variables and summary as `npm start`; Ctrl-C stops
- * everything; the state is kept in OMS_DATA_DIR/cluster.
+ * each a process of its own, started again when it exits. Same environment variables and summary as `npm start`;
+ * Ctrl-C stops everything; the state is kept in OMS_DATA_DIR/cluster.
  */
 const startup = new Startup();
 
