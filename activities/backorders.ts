@@ -12,9 +12,11 @@ export const DEFAULT_RESUME_TIMEOUT_MS = 10_000;
 interface RestockProgress {
   offered: string[];
   resumed: string[];
+  unanswered?: string[];
 }
 
-type Offer = 'resumed' | 'not waiting' | 'skipped';
+/** `no answer`: its workflow did not answer in time (a task failing, its worker away), so it may later; `gone`: never will. */
+type Offer = 'resumed' | 'not waiting' | 'no answer' | 'gone';
 
 class ResumeTimedOut extends Error {}
 
@@ -53,12 +55,12 @@ export function createBackorderActivities({
       if (cancelled.aborted) throw error;
       if (error instanceof WorkflowUpdateFailedError) return 'not waiting';
       if (isTemporalUnreachable(error)) throw error;
-      const reason =
-        timeout.signal.aborted || error instanceof ResumeTimedOut
-          ? `no answer within ${backorderResumeTimeoutMs} ms (its workflow task may be failing or its worker away)`
-          : String((error as Error)?.message ?? error);
+      const unanswered = timeout.signal.aborted || error instanceof ResumeTimedOut;
+      const reason = unanswered
+        ? `no answer within ${backorderResumeTimeoutMs} ms (its workflow task may be failing or its worker away)`
+        : String((error as Error)?.message ?? error);
       log.warn('restock: order skipped, it could not be resumed', { orderId, sku, reason });
-      return 'skipped';
+      return unanswered ? 'no answer' : 'gone';
     } finally {
       clearTimeout(timer);
     }
@@ -68,7 +70,8 @@ export function createBackorderActivities({
     /**
      * Offers a SKU's available stock to every running order that still misses units of it (by the order lines of
      * the read model, whatever its status says), highest priority first, then oldest first, each taking what it can
-     * before the next is asked; stops when none is left.
+     * before the next is asked; stops when none is left. Returns the orders that did not answer in time, for the
+     * restock workflow to ask again.
      */
     async resumeBackorders({ sku }) {
       const context = Context.current();
@@ -76,6 +79,7 @@ export function createBackorderActivities({
       const progress: RestockProgress = {
         offered: [...(earlier?.offered ?? [])],
         resumed: [...(earlier?.resumed ?? [])],
+        unanswered: [...(earlier?.unanswered ?? [])],
       };
       for (const orderId of await ordersMissingUnitsOf(db, sku)) {
         if (progress.offered.includes(orderId)) continue;
@@ -84,9 +88,10 @@ export function createBackorderActivities({
         const outcome = await offer(orderId, sku, context.cancellationSignal);
         progress.offered.push(orderId);
         if (outcome === 'resumed') progress.resumed.push(orderId);
+        if (outcome === 'no answer') progress.unanswered!.push(orderId);
         context.heartbeat(progress);
       }
-      return { resumed: progress.resumed };
+      return { resumed: progress.resumed, unanswered: progress.unanswered! };
     },
   };
 }

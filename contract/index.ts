@@ -167,7 +167,8 @@ export interface OrderActivities {
   issueCreditNote(input: { orderId: string; refundId: string; bill: Bill; reason: string }): Promise<IssuedDocument>;
 
   // Backorders (activities/backorders.ts), for the restock workflow
-  resumeBackorders(input: { sku: string }): Promise<{ resumed: string[] }>;
+  /** `unanswered`: the orders that did not answer in time (absent from results recorded before it was added). */
+  resumeBackorders(input: { sku: string }): Promise<{ resumed: string[]; unanswered?: string[] }>;
 
   // Returns (activities/returns.ts)
   recordReturn(input: ReturnAuthorization): Promise<void>;
