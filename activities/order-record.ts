@@ -22,7 +22,15 @@ export function createOrderRecordActivities({
   /** Entries in seq order: one statement, or a transaction when one of them cancels units (rare). */
   async function recordOrderTimeline(entries: OrderProgress[]): Promise<void> {
     if (!entries.some(cancelsUnits)) {
-      await recordTogether(db, entries);
+      const replacingCancellations = await recordTogether(db, entries);
+      if (replacingCancellations.length === 0) return;
+      // Rare: a retried task writes over a cancellation of units that only the dead task wrote.
+      await db.transaction(async (trx) => {
+        for (const entry of entries.filter((candidate) => replacingCancellations.includes(candidate.seq))) {
+          await undoCancelledUnits(trx, entry.orderId, entry.seq);
+          await recordTogether(trx, [entry]);
+        }
+      });
       return;
     }
     await db.transaction(async (trx) => {
@@ -44,9 +52,10 @@ export function createOrderRecordActivities({
 /**
  * Entries (none cancelling units) in one statement: each is inserted or replaces a different one at its seq; of
  * those that changed something, approvals set the lines' approved quantities, and the last status applies (with
- * the last reasons given, else the reasons kept), never over a newer status unless final.
+ * the last reasons given, else the reasons kept), never over a newer status unless final. An entry that would
+ * replace one that cancelled units is left out and its seq returned, for undoCancelledUnits first.
  */
-const RECORD_TIMELINE = preparedStatement(
+const RECORD_TIMELINE = preparedStatement<{ seq: number }>(
   'record-order-timeline',
   `WITH entry AS (
      SELECT * FROM jsonb_to_recordset(CAST(:entries AS jsonb)) AS e(seq integer, type text, status text, message text, detail jsonb,
@@ -56,6 +65,7 @@ const RECORD_TIMELINE = preparedStatement(
      SELECT :orderId, seq, type, status, message, detail FROM entry
      ON CONFLICT (order_id, seq) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status, message = EXCLUDED.message, detail = EXCLUDED.detail, created_at = now()
      WHERE (order_events.type, order_events.status, order_events.message, order_events.detail) IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.status, EXCLUDED.message, EXCLUDED.detail)
+       AND order_events.cancelled_units IS NULL
      RETURNING seq),
    applied AS (SELECT entry.* FROM entry JOIN recorded USING (seq)),
    approved AS (
@@ -63,16 +73,20 @@ const RECORD_TIMELINE = preparedStatement(
      FROM applied CROSS JOIN LATERAL jsonb_to_recordset(applied.approved) AS a(sku text, quantity integer)
      WHERE order_lines.order_id = :orderId AND order_lines.sku = a.sku),
    latest AS (SELECT * FROM applied WHERE status IS NOT NULL ORDER BY seq DESC LIMIT 1),
-   pruned AS (DELETE FROM order_events WHERE order_id = :orderId AND seq > (SELECT seq FROM latest WHERE final))
-   UPDATE orders SET status = latest.status, reject_reason = latest.reject_reason, cancel_reason = latest.cancel_reason,
-     hold_reason = latest.hold_reason, held_from = latest.held_from,
-     status_reasons = coalesce((SELECT reasons FROM applied WHERE status IS NOT NULL AND reasons IS NOT NULL ORDER BY seq DESC LIMIT 1), orders.status_reasons),
-     version = latest.seq, updated_at = now()
-   FROM latest WHERE orders.id = :orderId AND (latest.final OR orders.version <= latest.seq)`,
+   pruned AS (DELETE FROM order_events WHERE order_id = :orderId AND seq > (SELECT seq FROM latest WHERE final)),
+   status_update AS (
+     UPDATE orders SET status = latest.status, reject_reason = latest.reject_reason, cancel_reason = latest.cancel_reason,
+       hold_reason = latest.hold_reason, held_from = latest.held_from,
+       status_reasons = coalesce((SELECT reasons FROM applied WHERE status IS NOT NULL AND reasons IS NOT NULL ORDER BY seq DESC LIMIT 1), orders.status_reasons),
+       version = latest.seq, updated_at = now()
+     FROM latest WHERE orders.id = :orderId AND (latest.final OR orders.version <= latest.seq))
+   SELECT order_events.seq FROM order_events JOIN entry USING (seq)
+   WHERE order_events.order_id = :orderId AND order_events.cancelled_units IS NOT NULL`,
 );
 
-async function recordTogether(db: Knex | Knex.Transaction, entries: OrderProgress[]): Promise<void> {
-  if (entries.length === 0) return;
+/** Returns the seqs it left out because they would replace a cancellation of units. */
+async function recordTogether(db: Knex | Knex.Transaction, entries: OrderProgress[]): Promise<number[]> {
+  if (entries.length === 0) return [];
   const rows = entries.map((entry) => ({
     seq: entry.seq,
     type: entry.type,
@@ -89,18 +103,35 @@ async function recordTogether(db: Knex | Knex.Transaction, entries: OrderProgres
       ? Object.entries(entry.approvedQuantities).map(([sku, quantity]) => ({ sku, quantity }))
       : null,
   }));
-  await RECORD_TIMELINE.run(db, { orderId: entries[0].orderId, entries: JSON.stringify(rows) });
+  const replacingCancellations = await RECORD_TIMELINE.run(db, {
+    orderId: entries[0].orderId,
+    entries: JSON.stringify(rows),
+  });
+  return replacingCancellations.map((row) => row.seq);
+}
+
+/** Takes back the units the entry at `seq` cancelled (a dead task's), before another entry replaces it. */
+async function undoCancelledUnits(trx: Knex.Transaction, orderId: string, seq: number): Promise<void> {
+  const previous = await trx('order_events').where({ order_id: orderId, seq }).forUpdate().first('cancelled_units');
+  const units = (previous?.cancelled_units ?? {}) as Record<string, number>;
+  for (const [sku, count] of Object.entries(units))
+    await trx('order_lines').where({ order_id: orderId, sku }).decrement('cancelled_quantity', count);
+  await trx('order_events').where({ order_id: orderId, seq }).update({ cancelled_units: null });
 }
 
 /** Inserts an entry, or replaces a different one at the same `seq`; returns no row when the same entry is there. */
-const UPSERT_EVENT = `INSERT INTO order_events (order_id, seq, type, status, message, detail)
-    VALUES (:orderId, :seq, :type, :status, :message, CAST(:detail AS jsonb))
-    ON CONFLICT (order_id, seq) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status, message = EXCLUDED.message, detail = EXCLUDED.detail, created_at = now()
-    WHERE (order_events.type, order_events.status, order_events.message, order_events.detail) IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.status, EXCLUDED.message, EXCLUDED.detail)
+const UPSERT_EVENT = `INSERT INTO order_events (order_id, seq, type, status, message, detail, cancelled_units)
+    VALUES (:orderId, :seq, :type, :status, :message, CAST(:detail AS jsonb), CAST(:cancelledUnits AS jsonb))
+    ON CONFLICT (order_id, seq) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status, message = EXCLUDED.message, detail = EXCLUDED.detail, cancelled_units = EXCLUDED.cancelled_units, created_at = now()
+    WHERE (order_events.type, order_events.status, order_events.message, order_events.detail, order_events.cancelled_units) IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.status, EXCLUDED.message, EXCLUDED.detail, EXCLUDED.cancelled_units)
     RETURNING seq`;
 
 /** An entry that cancels units (unavailable, backorder expired) or ends the order cancelled or rejected. */
 async function recordCancellation(trx: Knex.Transaction, progress: OrderProgress): Promise<void> {
+  const previous = await trx('order_events')
+    .where({ order_id: progress.orderId, seq: progress.seq })
+    .forUpdate()
+    .first('cancelled_units');
   const recorded = await trx.raw(UPSERT_EVENT, {
     orderId: progress.orderId,
     seq: progress.seq,
@@ -108,8 +139,12 @@ async function recordCancellation(trx: Knex.Transaction, progress: OrderProgress
     status: progress.status ?? null,
     message: progress.message,
     detail: progress.detail ? JSON.stringify(progress.detail) : null,
+    cancelledUnits: progress.cancelledUnits ? JSON.stringify(progress.cancelledUnits) : null,
   });
   if (recorded.rows.length === 0) return; // an earlier attempt already applied this very entry
+  // It replaced a dead task's entry: what that one cancelled is taken back first.
+  for (const [sku, units] of Object.entries((previous?.cancelled_units ?? {}) as Record<string, number>))
+    await trx('order_lines').where({ order_id: progress.orderId, sku }).decrement('cancelled_quantity', units);
   for (const [sku, units] of Object.entries(progress.cancelledUnits ?? {})) {
     await trx('order_lines').where({ order_id: progress.orderId, sku }).increment('cancelled_quantity', units);
   }

@@ -6,6 +6,7 @@ import * as orderWorkflowStarts from './migrations/003_order_workflow_starts';
 import * as restockStarts from './migrations/004_restock_starts';
 import * as refundHolds from './migrations/005_refund_holds';
 import * as orderHolds from './migrations/006_order_holds';
+import * as cancelledUnitsOnEvents from './migrations/007_cancelled_units_on_events';
 
 /** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '004_restock_starts': restockStarts,
   '005_refund_holds': refundHolds,
   '006_order_holds': orderHolds,
+  '007_cancelled_units_on_events': cancelledUnitsOnEvents,
 };
 
 const source: Knex.MigrationSource<string> = {

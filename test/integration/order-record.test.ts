@@ -169,4 +169,65 @@ describe('recording order progress', () => {
       expect((await batchTimeline()).map(([seq]) => seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     });
   });
+
+  describe('a cancellation of units that a dead workflow task wrote', () => {
+    const unitsOrderId = 'ORD-RECORD-UNITS';
+    const cancelled = async () =>
+      Number(
+        (await oms.db('order_lines').where({ order_id: unitsOrderId }).first('cancelled_quantity')).cancelled_quantity,
+      );
+    let write: (entries: Entry[]) => Promise<void>;
+    beforeAll(async () => {
+      await insertOrder(oms.db, {
+        id: unitsOrderId,
+        trackingNumber: `TRK-${unitsOrderId}`,
+        customerId: 'CUST-ACME',
+        priority: 3,
+        source: 'api',
+        currency: 'USD',
+        shippingAddress: {
+          name: 'A',
+          line1: '1 Way',
+          city: 'Brooklyn',
+          region: 'NY',
+          postalCode: '11201',
+          country: 'US',
+        },
+        paymentMethod: 'card',
+        backorderPolicy: 'cancel_unavailable',
+        expedite: false,
+        lines: [{ sku: 'MUG-BLK', quantity: 3 }],
+      });
+      const activities = createOrderRecordActivities({ db: oms.db } as ActivityDeps);
+      write = (entries) =>
+        activities.recordOrderTimeline(entries.map((entry) => ({ orderId: unitsOrderId, type: 'status', ...entry })));
+    });
+
+    // Chaos run: a task cancelled a unit as unavailable, died before it was recorded, and its retry (stock had
+    // arrived) allocated it instead: the unit was counted both cancelled and shipped, and shipping broke the line's
+    // check constraint for ever.
+    it('is undone when the retried task writes another entry at that seq', async () => {
+      await write([
+        { seq: 1, type: 'cancelled', message: 'Cancelled 1 x MUG-BLK: unavailable', cancelledUnits: { 'MUG-BLK': 1 } },
+      ]);
+      expect(await cancelled()).toBe(1);
+      await write([{ seq: 1, status: 'ALLOCATED', message: 'Reserved in EWR' }]);
+      expect(await cancelled()).toBe(0);
+      // A plain retry of the dead task's entry would be the same content: still counted once.
+      await write([
+        { seq: 2, type: 'cancelled', message: 'Cancelled 2 x MUG-BLK: unavailable', cancelledUnits: { 'MUG-BLK': 2 } },
+      ]);
+      await write([
+        { seq: 2, type: 'cancelled', message: 'Cancelled 2 x MUG-BLK: unavailable', cancelledUnits: { 'MUG-BLK': 2 } },
+      ]);
+      expect(await cancelled()).toBe(2);
+    });
+
+    it("is replaced by the retried task's own cancellation", async () => {
+      await write([
+        { seq: 2, type: 'cancelled', message: 'Cancelled 1 x MUG-BLK: unavailable', cancelledUnits: { 'MUG-BLK': 1 } },
+      ]);
+      expect(await cancelled()).toBe(1);
+    });
+  });
 });
