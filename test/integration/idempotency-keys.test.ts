@@ -82,7 +82,8 @@ describe('Idempotency-Key on the routes that change orders, returns and stock', 
       { reason: 'wrong supplier' },
       'reject-1',
     );
-    expect((await oms.request('GET', `/v1/orders/${rejected}`)).body.status).toBe('REJECTED');
+    // The read model follows the workflow's answer within moments.
+    expect((await oms.waitForStatus(rejected, 'REJECTED')).status).toBe('REJECTED');
 
     const cancelled = await awaitingApproval();
     await expectKeyBoundToBody(
@@ -92,7 +93,7 @@ describe('Idempotency-Key on the routes that change orders, returns and stock', 
       { reason: 'duplicate order' },
       'cancel-1',
     );
-    expect((await oms.request('GET', `/v1/orders/${cancelled}`)).body.status).toBe('CANCELLED');
+    expect((await oms.waitForStatus(cancelled, 'CANCELLED')).status).toBe('CANCELLED');
   });
 
   it('resume: the key names the order it resumed; used for another order it is refused', async () => {
