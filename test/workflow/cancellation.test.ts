@@ -158,6 +158,21 @@ describe('order workflow: cancellation and payment failure', () => {
     expect(order.records.authorization).toEqual({ id: `AUTH-${order.id}`, amount: 3450, voidedAmount: 3450 });
   });
 
+  it('AUTHORIZING: cancelled between retries, asks the provider again and voids what an unanswered attempt authorized', async () => {
+    const backend = stocked();
+    backend.failNext('authorizePayment', 'transient', 2);
+    const order = await harness.startOrder(backend, { lines: [{ sku: MUG.sku, quantity: 2 }] });
+    await order.waitFor('a retried authorization', () => order.records.callsOf('authorizePayment').length >= 2);
+
+    await cancel(order);
+    const final = await order.result();
+
+    // CI's chaos: a lost response, then a cancellation between retries, left an authorization held at the provider.
+    expectCancelledBeforeShipping(order, final);
+    expect(order.records.steps()).toContain('voidAuthorization');
+    expect(order.records.authorization).toEqual({ id: `AUTH-${order.id}`, amount: 3450, voidedAmount: 3450 });
+  });
+
   it('ALLOCATED (manual mode): cancelled while the pick list is being sent; it is withdrawn and the stock released', async () => {
     harness.gate.hold('createPickList');
     const backend = stocked();

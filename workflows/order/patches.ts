@@ -24,3 +24,9 @@ export const TIMELINE_WRITTEN_IN_BATCHES = 'timeline-written-in-batches';
  * orders started before it keep the old behaviour to their end.
  */
 export const NEVER_STUCK = 'never-stuck';
+/**
+ * A cancellation that interrupts a payment authorization asks the provider again (a few attempts) under the order's
+ * idempotency key, also when it interrupts between retries: an earlier attempt whose answer was lost may have
+ * authorized, and the compensation then voids it (it was left held at the provider until it expired).
+ */
+export const REAUTHORIZE_AFTER_INTERRUPT = 'reauthorize-after-interrupt';

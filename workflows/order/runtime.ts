@@ -30,6 +30,14 @@ export const interruptibleActivities = proxyActivities<OrderActivities>({
   retry: STEP_RETRY,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
+/**
+ * Asking the provider again after a cancellation interrupted a step: a few attempts, so that an outage cannot hold
+ * the cancellation up for long.
+ */
+export const reaskActivities = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30s',
+  retry: { ...STEP_RETRY, maximumAttempts: 4 },
+});
 // Read-model writes are quick database statements: local activities spare them a round trip to the server.
 const readModel = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '10s' });
 /**

@@ -1,9 +1,10 @@
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import type { PricedOrderResult } from '../../../contract';
 import { formatMoney } from '../../../domain/money';
 import { OrderStopped } from '../order-book';
 import type { OrderRun } from '../order-run';
-import { activities, interruptibleActivities, summary } from '../runtime';
+import { REAUTHORIZE_AFTER_INTERRUPT } from '../patches';
+import { activities, interruptibleActivities, reaskActivities, summary } from '../runtime';
 import { step } from './holds';
 
 /**
@@ -21,16 +22,15 @@ export async function authorizePayment(run: OrderRun, priced: PricedOrderResult)
   }
   const authorizing = summary(`Authorize ${formatMoney(amount, currency)} on the card`);
   const request = { orderId: input.orderId, amount, currency, token: input.payment.token ?? '' };
-  const authorize = () => activities.authorizePayment.executeWithOptions(authorizing, [request]);
   const result = await step(run, 'payment authorization', () =>
     runtime.neverStuck
       ? interruptible(run, () => interruptibleActivities.authorizePayment.executeWithOptions(authorizing, [request]), {
-          // The interrupted attempt failed on its own (a timeout after a worker crash): the provider may have
-          // authorized all the same. Asking again under the order's idempotency key returns that authorization (or
-          // makes one), so that the cancellation's compensation voids it rather than leaving it held.
-          afterInterruptedFailure: authorize,
+          // An attempt may have authorized although its answer never came (a lost response, a worker crash). Asking
+          // again under the order's idempotency key returns that authorization (or makes one), so that the
+          // cancellation's compensation voids it rather than leaving it held at the provider.
+          askAgain: () => reaskActivities.authorizePayment.executeWithOptions(authorizing, [request]),
         })
-      : authorize(),
+      : activities.authorizePayment.executeWithOptions(authorizing, [request]),
   );
   if (result.status === 'declined') {
     throw new OrderStopped('CANCELLED', 'payment_declined', [`payment declined: ${result.reason}`]);
@@ -73,7 +73,7 @@ export async function releaseUncapturedAmount(run: OrderRun, priced: PricedOrder
 async function interruptible<Result>(
   run: OrderRun,
   call: () => Promise<Result>,
-  options: { afterInterruptedFailure: () => Promise<Result> },
+  options: { askAgain: () => Promise<Result> },
 ): Promise<Result> {
   const scope = new CancellationScope();
   let interrupted = false;
@@ -84,11 +84,20 @@ async function interruptible<Result>(
   try {
     return await scope.run(call);
   } catch (error) {
-    if (isCancellation(error)) run.book.stopIfCancelled();
-    // Once interrupted, the attempt under way may still end in its own failure, which Temporal reports instead of
-    // the cancellation: its outcome at the provider is unknown.
-    if (interrupted) return await options.afterInterruptedFailure();
-    throw error;
+    // Interrupted between attempts: a cancellation; during one: that attempt's own failure, which Temporal reports
+    // instead. Either way an earlier attempt's outcome at the provider may be unknown.
+    const askAgain = interrupted && (!isCancellation(error) || patched(REAUTHORIZE_AFTER_INTERRUPT));
+    if (!askAgain) {
+      if (isCancellation(error)) run.book.stopIfCancelled();
+      throw error;
+    }
+    try {
+      return await options.askAgain();
+    } catch {
+      // The provider is still unreachable: the cancellation goes on; an authorization it made expires unused.
+      run.book.stopIfCancelled();
+      throw error;
+    }
   } finally {
     run.interrupt = undefined;
   }
