@@ -19,33 +19,37 @@ describe('recording order progress', () => {
 
   beforeAll(async () => {
     oms = await startOms();
-    for (const id of [orderId, batchOrderId])
-      await insertOrder(oms.db, {
-        id,
-        trackingNumber: `TRK-${id}`,
-        customerId: 'CUST-ACME',
-        priority: 3,
-        source: 'api',
-        currency: 'USD',
-        shippingAddress: {
-          name: 'A',
-          line1: '1 Way',
-          city: 'Brooklyn',
-          region: 'NY',
-          postalCode: '11201',
-          country: 'US',
-        },
-        paymentMethod: 'card',
-        backorderPolicy: 'ship_available',
-        expedite: false,
-        lines: [{ sku: 'MUG-BLK', quantity: 2 }],
-      });
+    for (const id of [orderId, batchOrderId]) await insertTestOrder(id, 'ship_available', 2);
     const activities = createOrderRecordActivities({ db: oms.db } as ActivityDeps);
     record = (progress) => activities.recordOrderProgress({ orderId, type: 'status', ...progress });
     recordTogether = (entries) =>
       activities.recordOrderTimeline(entries.map((entry) => ({ orderId: batchOrderId, type: 'status', ...entry })));
   });
   afterAll(() => oms.close());
+
+  /** An order of `quantity` × MUG-BLK, in the records only (no workflow): these tests write its timeline. */
+  function insertTestOrder(id: string, backorderPolicy: 'ship_available' | 'cancel_unavailable', quantity: number) {
+    return insertOrder(oms.db, {
+      id,
+      trackingNumber: `TRK-${id}`,
+      customerId: 'CUST-ACME',
+      priority: 3,
+      source: 'api',
+      currency: 'USD',
+      shippingAddress: {
+        name: 'A',
+        line1: '1 Way',
+        city: 'Brooklyn',
+        region: 'NY',
+        postalCode: '11201',
+        country: 'US',
+      },
+      paymentMethod: 'card',
+      backorderPolicy,
+      expedite: false,
+      lines: [{ sku: 'MUG-BLK', quantity }],
+    });
+  }
 
   const order = () => oms.db('orders').where({ id: orderId }).first('status', 'version', 'status_reasons');
   const timeline = async () =>
@@ -178,26 +182,7 @@ describe('recording order progress', () => {
       );
     let write: (entries: Entry[]) => Promise<void>;
     beforeAll(async () => {
-      await insertOrder(oms.db, {
-        id: unitsOrderId,
-        trackingNumber: `TRK-${unitsOrderId}`,
-        customerId: 'CUST-ACME',
-        priority: 3,
-        source: 'api',
-        currency: 'USD',
-        shippingAddress: {
-          name: 'A',
-          line1: '1 Way',
-          city: 'Brooklyn',
-          region: 'NY',
-          postalCode: '11201',
-          country: 'US',
-        },
-        paymentMethod: 'card',
-        backorderPolicy: 'cancel_unavailable',
-        expedite: false,
-        lines: [{ sku: 'MUG-BLK', quantity: 3 }],
-      });
+      await insertTestOrder(unitsOrderId, 'cancel_unavailable', 3);
       const activities = createOrderRecordActivities({ db: oms.db } as ActivityDeps);
       write = (entries) =>
         activities.recordOrderTimeline(entries.map((entry) => ({ orderId: unitsOrderId, type: 'status', ...entry })));
