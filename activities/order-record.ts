@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { isTerminal } from '../domain/order';
 import { cancelsUnits, type OrderProgress } from '../domain/timeline';
+import { outboundFactsOf } from '../domain/order-events';
+import { emitOutboundFacts } from '../db/outbound';
 import { preparedStatement } from '../db/connection';
 import type { OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
@@ -34,8 +36,12 @@ export function createOrderRecordActivities({
       return;
     }
     await db.transaction(async (trx) => {
-      for (const entry of entries)
-        await (cancelsUnits(entry) ? recordCancellation(trx, entry) : recordTogether(trx, [entry]));
+      for (const entry of entries) {
+        if (cancelsUnits(entry)) {
+          await recordCancellation(trx, entry);
+          await emitOutboundFacts(trx, entry.orderId, outboundFactsOf([entry]));
+        } else await recordTogether(trx, [entry]);
+      }
     });
   }
 
@@ -52,10 +58,11 @@ export function createOrderRecordActivities({
 /**
  * Entries (none cancelling units) in one statement: each is inserted or replaces a different one at its seq; of
  * those that changed something, approvals set the lines' approved quantities, and the last status applies (with
- * the last reasons given, else the reasons kept), never over a newer status unless final. An entry that would
- * replace one that cancelled units is left out and its seq returned, for undoCancelledUnits first.
+ * the last reasons given, else the reasons kept), never over a newer status unless final. The events and emails
+ * the entries cause are recorded with them (`emit_order_events`). An entry that would replace one that cancelled
+ * units is left out and its seq returned, for undoCancelledUnits first.
  */
-const RECORD_TIMELINE = preparedStatement<{ seq: number }>(
+const RECORD_TIMELINE = preparedStatement<{ emitted: number; replacing: number[] }>(
   'record-order-timeline',
   `WITH entry AS (
      SELECT * FROM jsonb_to_recordset(CAST(:entries AS jsonb)) AS e(seq integer, type text, status text, message text, detail jsonb,
@@ -80,8 +87,9 @@ const RECORD_TIMELINE = preparedStatement<{ seq: number }>(
        status_reasons = coalesce((SELECT reasons FROM applied WHERE status IS NOT NULL AND reasons IS NOT NULL ORDER BY seq DESC LIMIT 1), orders.status_reasons),
        version = latest.seq, updated_at = now()
      FROM latest WHERE orders.id = :orderId AND (latest.final OR orders.version <= latest.seq))
-   SELECT order_events.seq FROM order_events JOIN entry USING (seq)
-   WHERE order_events.order_id = :orderId AND order_events.cancelled_units IS NOT NULL`,
+   SELECT (SELECT emit_order_events(:orderId, CAST(:events AS jsonb), CAST(:notifications AS jsonb))) AS emitted,
+     ARRAY(SELECT order_events.seq FROM order_events JOIN entry USING (seq)
+       WHERE order_events.order_id = :orderId AND order_events.cancelled_units IS NOT NULL) AS replacing`,
 );
 
 /** Returns the seqs it left out because they would replace a cancellation of units. */
@@ -103,11 +111,14 @@ async function recordTogether(db: Knex | Knex.Transaction, entries: OrderProgres
       ? Object.entries(entry.approvedQuantities).map(([sku, quantity]) => ({ sku, quantity }))
       : null,
   }));
-  const replacingCancellations = await RECORD_TIMELINE.run(db, {
+  const facts = outboundFactsOf(entries);
+  const [recorded] = await RECORD_TIMELINE.run(db, {
     orderId: entries[0].orderId,
     entries: JSON.stringify(rows),
+    events: JSON.stringify(facts.events),
+    notifications: JSON.stringify(facts.notifications),
   });
-  return replacingCancellations.map((row) => row.seq);
+  return recorded.replacing;
 }
 
 /** Takes back the units the entry at `seq` cancelled (a dead task's), before another entry replaces it. */

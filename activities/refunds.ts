@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import { creditNoteSourceKey } from '../domain/ids';
 import { billFor, type Bill, type PricedLine } from '../domain/pricing';
 import type { Row } from '../db/connection';
+import { refundFacts } from '../domain/order-events';
+import { emitOutboundFacts } from '../db/outbound';
 import { issueCreditNoteIn } from './invoicing';
 import {
   INVALID_ORDER_REQUEST,
@@ -84,6 +86,14 @@ export function createRefundActivities({
           bill,
           reason: input.reason,
         });
+        const refund = {
+          refundId: input.refundId,
+          amount: bill.total,
+          currency: bill.currency,
+          creditNote: creditNote.number,
+          reason: input.reason,
+        };
+        await emitOutboundFacts(trx, input.orderId, refundFacts(`refund:${input.refundId}`, refund));
         return { bill, creditNote: creditNote.number, authorizationId };
       });
     },

@@ -2,6 +2,8 @@ import { requestRestock } from '../db/backorders';
 import { ensureStockRow, moveStock } from '../db/stock';
 import { restockWorkflowId } from '../domain/ids';
 import type { OrderActivities } from '../contract';
+import { returnSettledFacts } from '../domain/order-events';
+import { emitOutboundFacts } from '../db/outbound';
 import type { ActivityDeps } from './deps';
 
 /** Returns (RMAs): their record, the goods coming back, and how each was settled. */
@@ -75,15 +77,19 @@ export function createReturnActivities({
     },
 
     async settleReturn(input) {
-      await db('returns')
-        .where({ id: input.returnId })
-        .update({
-          status: input.status,
-          refund_id: input.refundId ?? null,
-          credit_note: input.creditNote ?? null,
-          replacement_shipment_id: input.replacementShipmentId ?? null,
-          updated_at: db.fn.now(),
-        });
+      await db.transaction(async (trx) => {
+        const [settled] = await trx('returns')
+          .where({ id: input.returnId })
+          .update({
+            status: input.status,
+            refund_id: input.refundId ?? null,
+            credit_note: input.creditNote ?? null,
+            replacement_shipment_id: input.replacementShipmentId ?? null,
+            updated_at: trx.fn.now(),
+          })
+          .returning('order_id');
+        if (settled) await emitOutboundFacts(trx, settled.order_id, returnSettledFacts(input));
+      });
     },
   };
 }

@@ -19,6 +19,7 @@ import { orderRoutes } from './routes/orders';
 import { pageRoutes } from './routes/pages';
 import { pickListRoutes } from './routes/pick-lists';
 import { reportRoutes } from './routes/reports';
+import { webhookRoutes } from './routes/webhooks';
 import { returnRoutes } from './routes/returns';
 import { shipmentRoutes } from './routes/shipments';
 import { trackingRoutes } from './routes/tracking';
@@ -122,6 +123,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.use('/v1', trackingRoutes(deps));
   app.use('/v1', reportRoutes(deps));
   app.use('/v1', returnRoutes(deps));
+  app.use('/v1', webhookRoutes(deps));
   app.use(pageRoutes()); // /console and /track/:trackingNumber
 
   app.use(notFoundHandler);

@@ -23,7 +23,7 @@ interface ResponseSpec {
 type ErrorStatus = 404 | 409 | 422 | 503;
 
 export interface OperationSpec {
-  method: 'get' | 'post' | 'patch';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** Unique, e.g. `placeOrder`; links refer to it. */
   operationId: string;
   /** OpenAPI form, e.g. `/v1/products/{sku}` (express `:sku`). */
@@ -38,7 +38,7 @@ export interface OperationSpec {
   query?: ObjectSchema;
   headers?: ObjectSchema;
   body?: { schema: z.ZodType; required?: boolean; description?: string; csv?: z.ZodType };
-  responses: Partial<Record<200 | 201 | 202 | 503, ResponseSpec>>;
+  responses: Partial<Record<200 | 201 | 202 | 204 | 503, ResponseSpec>>;
   errors?: Partial<Record<ErrorStatus, string>>;
 }
 

@@ -10,6 +10,7 @@ import { reportDocs } from './routes/reports.openapi';
 import { returnDocs } from './routes/returns.openapi';
 import { shipmentDocs } from './routes/shipments.openapi';
 import { trackingDocs } from './routes/tracking.openapi';
+import { webhookDocs } from './routes/webhooks.openapi';
 
 /**
  * Every route module's OpenAPI entries (`routes/<module>.openapi.ts`, next to the module they describe). A new
@@ -25,6 +26,7 @@ const ROUTE_DOCS = [
   trackingDocs,
   reportDocs,
   returnDocs,
+  webhookDocs,
 ];
 
 function operationalDocs(doc: ApiDocRegistry): void {

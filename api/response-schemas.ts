@@ -1,5 +1,7 @@
 import './zod-openapi';
 import { z } from 'zod';
+import { ORDER_EVENT_TYPES } from '../domain/order-events';
+import { DELIVERY_STATUSES } from '../services/webhooks';
 import {
   BACKORDER_POLICIES,
   CANCEL_REASONS,
@@ -431,3 +433,46 @@ export const paymentReportView = z
   .openapi('PaymentReconciliation');
 
 export const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+const webhookFields = {
+  id: z.string().openapi({ example: 'whk_0123456789abcdef' }),
+  url: z.string(),
+  events: z.array(z.enum(['*', ...ORDER_EVENT_TYPES])),
+  description: z.string().nullable(),
+  active: z.boolean().openapi({ description: '`false` while paused: its events wait and go out on resume' }),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+};
+export const webhookView = z.object(webhookFields).openapi('WebhookSubscription');
+export const createdWebhookView = z
+  .object({
+    ...webhookFields,
+    secret: z.string().openapi({
+      description: 'The signing secret (`whsec_` + base64), shown in this answer only',
+      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    }),
+  })
+  .openapi('CreatedWebhookSubscription');
+export const webhookDeliveryView = z
+  .object({
+    id: z.string(),
+    subscriptionId: z.string(),
+    eventId: z.string(),
+    eventType: z.enum(ORDER_EVENT_TYPES),
+    orderId: z.string(),
+    sequence: z.number().int().min(1),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.array(
+      z.object({
+        attempt: z.number().int().min(1),
+        at: timestamp,
+        statusCode: z.number().int().nullable().openapi({ description: 'null when no answer came' }),
+        durationMs: z.number().int().min(0),
+        error: z.string().nullable(),
+      }),
+    ),
+    nextAttemptAt: timestamp.nullable().openapi({ description: 'While pending' }),
+    deliveredAt: timestamp.nullable(),
+    createdAt: timestamp,
+  })
+  .openapi('WebhookDelivery');

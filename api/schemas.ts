@@ -12,6 +12,8 @@ import {
   SHIPMENT_EVENT_STATUSES,
 } from '../domain/order';
 import { CUSTOMER_SORT_KEYS } from '../domain/customer-ranking';
+import { ORDER_EVENT_TYPES } from '../domain/order-events';
+import { DELIVERY_STATUSES } from '../services/webhooks';
 import { REPORT_PERIODS } from '../domain/periods';
 
 /** Request schemas: the single description of what each route accepts (400 when a request does not fit). */
@@ -295,3 +297,33 @@ export const customersReportQuerySchema = z
   .refine(fromNotAfterTo, toAfterFrom);
 
 export const paymentReportQuerySchema = z.strictObject({ orderId: plainText(64).optional() });
+
+// Webhook subscriptions (SPEC section 6).
+const webhookUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  .max(2000)
+  .regex(NO_NUL, noNulMessage);
+const webhookEvents = z
+  .array(z.enum(['*', ...ORDER_EVENT_TYPES]))
+  .min(1)
+  .max(ORDER_EVENT_TYPES.length + 1)
+  .openapi({ description: 'Event types, or `["*"]` for all' });
+export const webhookSchema = z.strictObject({
+  url: webhookUrl,
+  events: webhookEvents,
+  description: plainText(500).optional(),
+});
+export const webhookPatchSchema = z.strictObject({
+  url: webhookUrl.optional(),
+  events: webhookEvents.optional(),
+  description: plainText(500).nullable().optional(),
+  active: z.boolean().optional().openapi({ description: '`false` pauses (events wait), `true` resumes' }),
+});
+export const deliveriesQuerySchema = z.strictObject({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z
+    .string()
+    .regex(/^[1-9]\d{0,17}$/, 'must be a cursor this API returned')
+    .optional(),
+});

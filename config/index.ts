@@ -54,6 +54,21 @@ export interface OmsConfig {
   apiProcesses?: number;
   /** `OMS_CLUSTER_WORKERS`: the workers `npm run cluster` runs (2). */
   clusterWorkers: number;
+  /** Events out and customer emails (SPEC section 6). */
+  outbound: OutboundSettings;
+}
+
+export interface OutboundSettings {
+  /** `OMS_WEBHOOK_RETRY_FOR`: how long a failing webhook delivery is retried (24h). */
+  webhookRetryForMs: number;
+  /** `OMS_SMTP_URL`; unset, `npm start` runs a local SMTP server that keeps the messages. */
+  smtpUrl?: string;
+  /** `OMS_MAIL_FROM`: the sender of customer emails. */
+  mailFrom: string;
+  /** `OMS_MAIL_TEMPLATES`: a directory whose template files replace the built-in ones. */
+  mailTemplatesDir?: string;
+  /** `OMS_PUBLIC_URL`: where customers reach the tracking page (emails link to it); the API's own URL by default. */
+  publicUrl: string;
 }
 
 /** The secrets a data directory generates when the environment does not give them (config/secrets.ts). */
@@ -129,6 +144,13 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     workflowBundlePath: env.OMS_WORKFLOW_BUNDLE || undefined,
     apiProcesses: env.OMS_API_PROCESSES ? processCount(env, 'OMS_API_PROCESSES') : undefined,
     clusterWorkers: processCount(env, 'OMS_CLUSTER_WORKERS'),
+    outbound: {
+      webhookRetryForMs: duration(env, 'OMS_WEBHOOK_RETRY_FOR', '24h'),
+      smtpUrl: env.OMS_SMTP_URL || undefined,
+      mailFrom: env.OMS_MAIL_FROM || 'OMS <orders@oms.localhost>',
+      mailTemplatesDir: env.OMS_MAIL_TEMPLATES ? path.resolve(env.OMS_MAIL_TEMPLATES) : undefined,
+      publicUrl: (env.OMS_PUBLIC_URL || `http://localhost:${integer(env, 'PORT', 3000)}`).replace(/\/$/, ''),
+    },
   };
 }
 

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Row } from './connection';
 import { creditNoteSourceKey } from '../domain/ids';
+import { orderCreated } from '../domain/order-events';
+import { randomUUID } from 'node:crypto';
 import {
   WAITING_STATUSES,
   type Address,
@@ -61,12 +63,49 @@ export async function insertOrder(db: Knex, order: NewOrder, companions: Compani
       })),
     ),
     ...companions.map((companion) => db(companion.table).insert(companion.row)),
+    ...orderCreatedEvent(db, order),
   ];
   // Lines and companions reference the order: PostgreSQL checks those foreign keys at the end of the statement.
   await inserts
     .reduce((query, insert, index) => query.with(`write_${index}`, insert), db.queryBuilder())
     .select(db.raw('1'));
 }
+
+/**
+ * `order.created`, the order's first event (sequence 1), and its deliveries: written with the order, so an order is
+ * never announced without being there, nor there without being announced (later events: `emit_order_events`).
+ */
+function orderCreatedEvent(db: Knex, order: NewOrder): Knex.QueryBuilder[] {
+  const event = orderCreated({
+    status: 'PENDING',
+    customerId: order.customerId,
+    trackingNumber: order.trackingNumber,
+    priority: order.priority,
+    currency: order.currency,
+    lines: order.lines,
+  });
+  const eventId = newEventId();
+  return [
+    db('order_event_counters').insert({ order_id: order.id, last_sequence: 1 }),
+    db('outbound_events').insert({
+      id: eventId,
+      order_id: order.id,
+      sequence: 1,
+      type: event.type,
+      key: event.key,
+      data: JSON.stringify(event.data),
+    }),
+    db.into(db.raw('webhook_deliveries (id, subscription_id, event_id)')).insert(
+      db
+        .from('webhook_subscriptions')
+        .select(db.raw(`'dlv_' || replace(gen_random_uuid()::text, '-', '')`), 'id', db.raw('?', [eventId]))
+        .whereRaw('? = ANY (events) OR ? = ANY (events)', [event.type, '*']),
+    ),
+  ];
+}
+
+/** The same shape as the ids `emit_order_events` makes. */
+const newEventId = () => `evt_${randomUUID().replace(/-/g, '')}`;
 
 const lineView = (row: Row) => ({
   sku: row.sku,

@@ -7,6 +7,7 @@ import { createOrderPlacement } from './place-order';
 import { createOrderActions } from './order-actions';
 import { createRefunds } from './refunds';
 import { createReturns } from './returns';
+import { createWebhooks } from './webhooks';
 
 export type { ServiceDeps } from './deps';
 
@@ -24,6 +25,7 @@ export function createServices(deps: ServiceDeps) {
     ...createInventory(deps),
     ...createInvoicePayments(deps),
     ...createCatalog(deps),
+    ...createWebhooks(deps),
   };
 }
 

@@ -10,6 +10,8 @@ import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createStripePaymentProvider } from '../adapters/payments/stripe';
 import { createOmsWorker, installWorkerLogging } from './worker';
 import { serveProcessMetrics } from '../observability/metrics-server';
+import { logger } from '../observability/logger';
+import { startOutbox } from '../outbox';
 
 export interface RunningWorker {
   worker: Worker;
@@ -42,7 +44,9 @@ export async function runWorker(
     // OMS_WORKFLOW_BUNDLE: a prebuilt workflow bundle (bundleWorkflowCode), so a restart skips the bundling (chaos runs restart often).
     workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
   });
+  const outbox = startOutbox({ db, settings: config.outbound, logger });
   const done = worker.run().finally(async () => {
+    await outbox.stop();
     await connection.close();
     await clientConnection.close();
     await db.destroy();

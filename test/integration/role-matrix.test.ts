@@ -35,6 +35,10 @@ const MUTATIONS = table(`
   POST   /v1/pick-lists/:id/confirm         |   y   |   -   |    -     |    -    |     y     |    -
   POST   /v1/shipments/:id/events           |   y   |   -   |    -     |    -    |     -     |    y
   POST   /v1/invoices/:number/payments      |   y   |   -   |    -     |    -    |     -     |    -
+  POST   /v1/webhooks                       |   y   |   -   |    -     |    -    |     -     |    -
+  PATCH  /v1/webhooks/:id                   |   y   |   -   |    -     |    -    |     -     |    -
+  DELETE /v1/webhooks/:id                   |   y   |   -   |    -     |    -    |     -     |    -
+  POST   /v1/webhooks/:id/deliveries/:deliveryId/redeliver | y | - | - | - | - | -
 `);
 
 const READS = table(`
@@ -60,6 +64,9 @@ const READS = table(`
   GET    /v1/reports/products               |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/reports/sales                  |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/reports/customers              |   y   |   y   |    y     |    y    |     y     |    y
+  GET    /v1/webhooks                       |   y   |   -   |    -     |    -    |     -     |    -
+  GET    /v1/webhooks/:id                   |   y   |   -   |    -     |    -    |     -     |    -
+  GET    /v1/webhooks/:id/deliveries        |   y   |   -   |    -     |    -    |     -     |    -
 `);
 
 /** No key needed (SPEC section 4 "none"); some are served only once their issue lands. */

@@ -18,6 +18,7 @@ import { generateCodecKey, type CodecKey } from '../../temporal/codec';
 import { connectClient, connectWorker, omsDataConverter, type TemporalSettings } from '../../temporal/connect';
 import { logLevelFromEnv } from '../../config/logging';
 import { createLogger, type Logger } from '../../observability/logger';
+import { startOutbox } from '../../outbox';
 import { ActivityGate } from './activity-gate';
 import { sharedServers } from './servers';
 
@@ -56,6 +57,8 @@ export async function startOms(
     sandboxFaults?: SandboxFaults;
     codecKeys?: CodecKey[];
     logger?: Logger;
+    /** OMS_WEBHOOK_RETRY_FOR (a minute by default). */
+    webhookRetryForMs?: number;
   } = {},
 ) {
   // The API's and the worker's JSON logs: silent unless OMS_LOG_LEVEL asks, or a test captures them.
@@ -96,6 +99,12 @@ export async function startOms(
     logger,
   });
   const workerRun = worker.run();
+  const outbox = startOutbox({
+    db,
+    settings: { webhookRetryForMs: options.webhookRetryForMs ?? 60_000 },
+    logger,
+    pollMs: 100,
+  });
 
   const apiKeys: ApiKey[] = ROLES.map((role) => ({ key: `test-${role}-${suffix}`, role }));
   const carrierWebhookSecret = `test-webhook-secret-${suffix}`;
@@ -193,6 +202,7 @@ export async function startOms(
       await closed;
       await sweeper.stop();
       await restockSweeper.stop();
+      await outbox.stop();
       worker.shutdown();
       await workerRun;
       await nativeConnection.close();

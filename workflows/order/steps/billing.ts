@@ -1,4 +1,5 @@
 import { formatMoney } from '../../../domain/money';
+import type { InvoicedDetail } from '../../../domain/order-events';
 import type { ShipmentState } from '../messages';
 import type { OrderRun } from '../order-run';
 import { activities, summary } from '../runtime';
@@ -34,9 +35,16 @@ export function bill(run: OrderRun, shipment: ShipmentState): Promise<unknown> {
     );
     shipment.invoiceNumber = invoice.number;
     shipment.invoiceTotal = invoice.total;
+    const invoiced: InvoicedDetail = {
+      invoiceNumber: invoice.number,
+      shipmentId: shipment.id,
+      total: invoice.total,
+      currency: charge.currency,
+    };
     await runtime.recordEvent({
       type: 'invoiced',
       message: `Invoice ${invoice.number} issued for ${shipment.id}: ${invoice.total}`,
+      detail: { ...invoiced },
     });
   });
   return run.billing;

@@ -1,4 +1,5 @@
 import { condition, sleep } from '@temporalio/workflow';
+import type { CarrierDetail } from '../../../domain/order-events';
 import { formatDuration } from '../../../domain/duration';
 import { LOST, waitLimits, type CarrierStatus } from '../../../domain/order';
 import type { CarrierEventRequest, ShipmentState } from '../messages';
@@ -77,8 +78,10 @@ async function recordCarrierStatus(
   await run.runtime.databaseStep((proxy) => proxy.recordShipmentEvent.executeWithOptions(recording, [shipmentEvent]));
   if (shipment.status === 'delivered') return;
   run.book.carrierReported(shipment, event.status);
+  const carrierDetail: CarrierDetail = { shipmentId: shipment.id, status: event.status };
   await run.runtime.recordEvent({
     type: event.status === 'exception' ? 'carrier_exception' : 'carrier',
     message: `${shipment.id}: ${status}${event.detail ? ` (${event.detail})` : ''}`,
+    detail: { ...carrierDetail },
   });
 }

@@ -1,4 +1,5 @@
 import type { AllocatedShipment, PickedLine, PricedOrderResult } from '../../../contract';
+import type { ShippedDetail } from '../../../domain/order-events';
 import type { ShipmentState } from '../messages';
 import { unitsText } from '../order-book';
 import type { OrderRun } from '../order-run';
@@ -70,10 +71,19 @@ export async function fulfil(
   shipment.carrier = booking.carrier;
   shipment.carrierTrackingNumber = booking.trackingNumber;
   const carrier = `${shipment.warehouse} with ${booking.carrier}`;
+  const shipped: ShippedDetail = {
+    shipmentId: shipment.id,
+    warehouse: shipment.warehouse,
+    carrier: booking.carrier,
+    service: booking.service,
+    carrierTrackingNumber: booking.trackingNumber,
+    replacement: shipment.replacement === true,
+  };
   if (shipment.replacement) {
     await runtime.recordEvent({
       type: 'shipped',
       message: `Replacement ${shipment.id} shipped from ${carrier} ${booking.trackingNumber}`,
+      detail: { ...shipped },
     });
     if (settings.fulfillmentMode === 'auto') void simulateDelivery(run, shipment);
     return;
@@ -82,6 +92,7 @@ export async function fulfil(
   await runtime.recordEvent({
     type: 'shipped',
     message: `${shipment.id} shipped from ${carrier} ${booking.service} ${booking.trackingNumber}`,
+    detail: { ...shipped },
   });
   if (book.moreToShip()) {
     if (run.state.status !== 'PARTIALLY_SHIPPED') {

@@ -1,4 +1,5 @@
 import type { QuantityLine } from '../../../domain/allocation';
+import type { RefundDetail } from '../../../domain/order-events';
 import { formatMoney } from '../../../domain/money';
 import type { Bill } from '../../../domain/pricing';
 import type { OrderRun } from '../order-run';
@@ -52,9 +53,17 @@ export async function performRefund(
       ]),
     );
     state.refunds.push({ id: refundId, amount: charge.total, creditNote: creditNote.number, reason });
+    const refunded: RefundDetail = {
+      refundId,
+      amount: charge.total,
+      currency: charge.currency,
+      creditNote: creditNote.number,
+      reason,
+    };
     await runtime.recordEvent({
       type: 'refund',
       message: `Refunded ${charge.total} ${charge.currency} (${reason}); credit note ${creditNote.number}`,
+      detail: { ...refunded },
     });
     return { refundId, amount: charge.total, creditNote: creditNote.number };
   } catch (error) {

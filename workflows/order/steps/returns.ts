@@ -1,4 +1,5 @@
 import { ParentClosePolicy, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
+import type { ReturnOpenedDetail } from '../../../domain/order-events';
 import type { ReturnAuthorization } from '../../../contract';
 import type { QuantityLine } from '../../../domain/allocation';
 import { waitLimits } from '../../../domain/order';
@@ -43,9 +44,16 @@ export async function openReturn(
     args: [rma],
     parentClosePolicy: ParentClosePolicy.ABANDON,
   });
+  const opened: ReturnOpenedDetail = {
+    returnId: id,
+    lines: request.lines,
+    resolution: request.resolution,
+    reason: request.reason,
+  };
   await runtime.recordEvent({
     type: 'return',
     message: `Return ${id} opened for ${units} (${request.resolution}): ${request.reason}`,
+    detail: { ...opened },
   });
   void settleReturn(run, id, child, request);
   return { id, status: 'AWAITING_RECEIPT' as const };
