@@ -15,7 +15,7 @@ const WORKFLOW_IMPORTS = {
     },
     {
       regex:
-        '^(\\.\\./)+(activities|db|api|adapters|worker|temporal|observability|config|scripts|cli|tools|documents|outbox)(/|$)',
+        '^(\\.\\./)+(activities|db|api|adapters|worker|temporal|observability|config|scripts|cli|tools|documents|outbox|notifications)(/|$)',
       message: 'Workflows reach activities and outside systems through the contract only (contract/index.ts).',
     },
   ],
