@@ -20,6 +20,7 @@ import { pageRoutes } from './routes/pages';
 import { pickListRoutes } from './routes/pick-lists';
 import { reportRoutes } from './routes/reports';
 import { webhookRoutes } from './routes/webhooks';
+import { notificationRoutes } from './routes/notifications';
 import { returnRoutes } from './routes/returns';
 import { shipmentRoutes } from './routes/shipments';
 import { trackingRoutes } from './routes/tracking';
@@ -124,6 +125,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.use('/v1', reportRoutes(deps));
   app.use('/v1', returnRoutes(deps));
   app.use('/v1', webhookRoutes(deps));
+  app.use('/v1', notificationRoutes(deps));
   app.use(pageRoutes()); // /console and /track/:trackingNumber
 
   app.use(notFoundHandler);

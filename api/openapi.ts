@@ -11,6 +11,7 @@ import { returnDocs } from './routes/returns.openapi';
 import { shipmentDocs } from './routes/shipments.openapi';
 import { trackingDocs } from './routes/tracking.openapi';
 import { webhookDocs } from './routes/webhooks.openapi';
+import { notificationDocs } from './routes/notifications.openapi';
 
 /**
  * Every route module's OpenAPI entries (`routes/<module>.openapi.ts`, next to the module they describe). A new
@@ -27,6 +28,7 @@ const ROUTE_DOCS = [
   reportDocs,
   returnDocs,
   webhookDocs,
+  notificationDocs,
 ];
 
 function operationalDocs(doc: ApiDocRegistry): void {

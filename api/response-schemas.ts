@@ -1,6 +1,7 @@
 import './zod-openapi';
 import { z } from 'zod';
-import { ORDER_EVENT_TYPES } from '../domain/order-events';
+import { NOTIFICATION_TEMPLATES, ORDER_EVENT_TYPES } from '../domain/order-events';
+import { NOTIFICATION_STATUSES } from '../services/notifications';
 import { DELIVERY_STATUSES } from '../services/webhooks';
 import {
   BACKORDER_POLICIES,
@@ -89,6 +90,7 @@ export const customerView = z
     creditLimit: minor,
     paymentTerms: z.enum(PAYMENT_TERMS),
     address: addressView,
+    notifications: z.boolean().openapi({ description: 'Whether the customer gets order emails' }),
   })
   .openapi('Customer');
 
@@ -476,3 +478,21 @@ export const webhookDeliveryView = z
     createdAt: timestamp,
   })
   .openapi('WebhookDelivery');
+
+const notificationFields = {
+  id: z.string().openapi({ example: 'ntf_0123456789abcdef0123456789abcdef' }),
+  orderId: z.string(),
+  customerId: z.string(),
+  template: z.enum(NOTIFICATION_TEMPLATES),
+  to: z.string(),
+  subject: z.string().nullable().openapi({ description: 'null until its first attempt renders it' }),
+  status: z.enum(NOTIFICATION_STATUSES),
+  attempts: z.number().int().min(0),
+  sentAt: timestamp.nullable(),
+  error: z.string().nullable().openapi({ description: "The mail server's last refusal, or why it failed" }),
+  createdAt: timestamp,
+};
+export const notificationView = z.object(notificationFields).openapi('Notification');
+export const notificationDetailView = z
+  .object({ ...notificationFields, text: z.string().nullable(), html: z.string().nullable() })
+  .openapi('NotificationWithBodies');

@@ -89,6 +89,7 @@ const customerFields = {
   creditLimit: minorUnits,
   paymentTerms: z.enum(PAYMENT_TERMS),
   address: addressSchema,
+  notifications: z.boolean().openapi({ description: 'Whether the customer gets order emails (default true)' }),
 };
 export const customerSchema = z.strictObject({
   ...customerFields,
@@ -97,6 +98,7 @@ export const customerSchema = z.strictObject({
   tier: customerFields.tier.default('standard'),
   creditLimit: customerFields.creditLimit.default(0),
   paymentTerms: customerFields.paymentTerms.default('prepaid'),
+  notifications: customerFields.notifications.default(true),
 });
 export const customerPatchSchema = z.strictObject(customerFields).partial();
 
@@ -321,6 +323,16 @@ export const webhookPatchSchema = z.strictObject({
 });
 export const deliveriesQuerySchema = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z
+    .string()
+    .regex(/^[1-9]\d{0,17}$/, 'must be a cursor this API returned')
+    .optional(),
+});
+
+export const notificationsQuerySchema = z.strictObject({
+  orderId: plainText(64).optional(),
+  customerId: code.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z
     .string()

@@ -63,6 +63,10 @@ export interface OutboundSettings {
   webhookRetryForMs: number;
   /** `OMS_SMTP_URL`; unset, `npm start` runs a local SMTP server that keeps the messages. */
   smtpUrl?: string;
+  /** `OMS_SMTP_PORT`: the local SMTP server's port when `OMS_SMTP_URL` is unset (a free one by default). */
+  localSmtpPort: number;
+  /** Set once a local SMTP server runs: where it keeps the messages. */
+  localMailDir?: string;
   /** `OMS_MAIL_FROM`: the sender of customer emails. */
   mailFrom: string;
   /** `OMS_MAIL_TEMPLATES`: a directory whose template files replace the built-in ones. */
@@ -147,6 +151,7 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     outbound: {
       webhookRetryForMs: duration(env, 'OMS_WEBHOOK_RETRY_FOR', '24h'),
       smtpUrl: env.OMS_SMTP_URL || undefined,
+      localSmtpPort: integer(env, 'OMS_SMTP_PORT', 0),
       mailFrom: env.OMS_MAIL_FROM || 'OMS <orders@oms.localhost>',
       mailTemplatesDir: env.OMS_MAIL_TEMPLATES ? path.resolve(env.OMS_MAIL_TEMPLATES) : undefined,
       publicUrl: (env.OMS_PUBLIC_URL || `http://localhost:${integer(env, 'PORT', 3000)}`).replace(/\/$/, ''),

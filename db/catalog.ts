@@ -37,6 +37,8 @@ export interface Customer {
   creditLimit: number;
   paymentTerms: PaymentTerms;
   address: Address;
+  /** Whether the customer gets order emails (SPEC section 6). */
+  notifications: boolean;
 }
 
 export const toProduct = (row: Row): Product => ({
@@ -94,6 +96,7 @@ export const toCustomer = (row: Row): Customer => ({
   creditLimit: row.credit_limit,
   paymentTerms: row.payment_terms,
   address: row.address,
+  notifications: row.notifications ?? true,
 });
 
 export const fromCustomer = (customer: Partial<Customer>): Row =>
@@ -106,6 +109,7 @@ export const fromCustomer = (customer: Partial<Customer>): Row =>
     currency: customer.currency,
     approval_limit: customer.approvalLimit,
     credit_limit: customer.creditLimit,
+    notifications: customer.notifications,
     payment_terms: customer.paymentTerms,
     address: customer.address ? JSON.stringify(customer.address) : undefined,
   });

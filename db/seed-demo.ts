@@ -105,6 +105,7 @@ export const DEMO_CUSTOMERS: Customer[] = [
     approvalLimit: 500_000,
     creditLimit: 0,
     paymentTerms: 'prepaid',
+    notifications: true,
     address: address('Acme Receiving', '1 Acme Way', 'Brooklyn', 'NY', '11201'),
   },
   {
@@ -117,6 +118,7 @@ export const DEMO_CUSTOMERS: Customer[] = [
     approvalLimit: 2_000_000,
     creditLimit: 5_000_000,
     paymentTerms: 'net30',
+    notifications: true,
     address: address('Globex Dock 4', '400 Market St', 'San Francisco', 'CA', '94105'),
   },
   {
@@ -129,6 +131,7 @@ export const DEMO_CUSTOMERS: Customer[] = [
     approvalLimit: 10_000_000,
     creditLimit: 0,
     paymentTerms: 'prepaid',
+    notifications: true,
     address: address('Initech', '9 Office Park', 'Austin', 'TX', '73301'),
   },
 ];

@@ -1,18 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import { NOTIFICATION_TEMPLATES, type NotificationTemplate } from '../domain/order-events';
 import { formatMoney, type Money } from '../domain/money';
 import { PROJECT_ROOT } from '../tools/project-root';
 
 /** The customer emails of SPEC section 6, one folder of templates each. */
-export const NOTIFICATION_TEMPLATES = [
-  'order_confirmed',
-  'order_shipped',
-  'order_delivered',
-  'order_refunded',
-  'order_cancelled',
-] as const;
-export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
+export { NOTIFICATION_TEMPLATES, type NotificationTemplate };
 
 /** The three files of a template: `subject.hbs` (one line, not escaped), `text.hbs` (not escaped), `html.hbs`. */
 export const TEMPLATE_PARTS = ['subject', 'text', 'html'] as const;

@@ -8,7 +8,7 @@ import { TEMPORAL_SERVER, TEMPORAL_UI_SERVER, temporalServerBinaries } from '../
 import { startUiServer } from '../temporal/ui-server';
 import { freePort } from '../tools/free-port';
 import { ChildRole } from './system/processes';
-import { prepareDatabase, printSummary, Startup } from './system/startup';
+import { ensureMailServer, prepareDatabase, printSummary, Startup } from './system/startup';
 
 /**
  * `npm run cluster`: the production topology on one machine, without Docker (docker-compose.yml runs the same
@@ -21,7 +21,7 @@ import { prepareDatabase, printSummary, Startup } from './system/startup';
 const startup = new Startup();
 
 startup.run(async () => {
-  const config = withDataDirSecrets(parseConfig());
+  const config = await ensureMailServer(startup, withDataDirSecrets(parseConfig()));
   const step = (message: string) => startup.step(message);
   const clusterDir = path.join(config.dataDir, 'cluster');
   const logDir = path.join(clusterDir, 'logs');
@@ -47,7 +47,12 @@ startup.run(async () => {
     databaseUrl = postgres.url;
   }
   // The processes read the same environment, with the addresses this run settled on.
-  const env: NodeJS.ProcessEnv = { ...process.env, OMS_DATA_DIR: config.dataDir, DATABASE_URL: databaseUrl };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OMS_DATA_DIR: config.dataDir,
+    DATABASE_URL: databaseUrl,
+    OMS_SMTP_URL: config.outbound.smtpUrl,
+  };
 
   const codecUrl = `http://${config.codecServer.host}:${config.codecServer.port}`;
   const codec = new ChildRole(

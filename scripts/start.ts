@@ -7,7 +7,7 @@ import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../temporal/cli';
 import { startDevServer } from '../temporal/dev-server';
 import { startCodecServer } from '../temporal/codec-server';
 import { runWorker } from '../worker/main';
-import { prepareDatabase, printSummary, Startup } from './system/startup';
+import { ensureMailServer, prepareDatabase, printSummary, Startup } from './system/startup';
 
 /**
  * `npm start`: everything on one machine (SPEC section 2). Embedded PostgreSQL unless DATABASE_URL, a
@@ -17,7 +17,7 @@ import { prepareDatabase, printSummary, Startup } from './system/startup';
 const startup = new Startup();
 
 startup.run(async () => {
-  const config = withDataDirSecrets(parseConfig());
+  const config = await ensureMailServer(startup, withDataDirSecrets(parseConfig()));
   const step = (message: string) => startup.step(message);
 
   let databaseUrl = config.databaseUrl;

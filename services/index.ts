@@ -8,6 +8,7 @@ import { createOrderActions } from './order-actions';
 import { createRefunds } from './refunds';
 import { createReturns } from './returns';
 import { createWebhooks } from './webhooks';
+import { createNotifications } from './notifications';
 
 export type { ServiceDeps } from './deps';
 
@@ -26,6 +27,7 @@ export function createServices(deps: ServiceDeps) {
     ...createInvoicePayments(deps),
     ...createCatalog(deps),
     ...createWebhooks(deps),
+    ...createNotifications(deps),
   };
 }
 

@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { ConfigError, ROLES, type OmsConfig } from '../../config';
 import { forgetLegacyApiKeys, legacyApiKeys } from '../../config/secrets';
 import { createInitialApiKeys, importApiKeys, type CreatedApiKey } from '../../db/api-keys';
 import { createDb } from '../../db/connection';
 import { migrateToLatest } from '../../db/migrate';
 import { seedDemo } from '../../db/seed-demo';
+import { startLocalSmtpServer } from '../../notifications/local-smtp-server';
 
 /**
  * What `npm start` and `npm run cluster` share: bringing the database up to date, the summary they print, and
@@ -53,6 +55,18 @@ export class Startup {
       void this.shutdown('failed to start', 1);
     });
   }
+}
+
+/**
+ * Customer emails need an SMTP server: without `OMS_SMTP_URL`, a local one that keeps every message under the data
+ * dir (`mail/`, one .eml each; nothing leaves the machine). Answers the configuration the workers get.
+ */
+export async function ensureMailServer(startup: Startup, config: OmsConfig): Promise<OmsConfig> {
+  if (config.outbound.smtpUrl) return config;
+  const dir = path.join(config.dataDir, 'mail');
+  const server = await startLocalSmtpServer({ port: config.outbound.localSmtpPort, dir });
+  startup.started('local SMTP server', server.close);
+  return { ...config, outbound: { ...config.outbound, smtpUrl: server.url, localMailDir: dir } };
 }
 
 /** Migrations, the demo data, and the first API keys of a new database (shown once; stored hashed). */
@@ -118,6 +132,7 @@ ${newKeys.map(({ key, role }) => `    ${role.padEnd(10)} ${key}`).join('\n')}
     Temporal      ${options.temporalAddress} (namespace ${config.temporalNamespace})
     Codec server  ${options.codecUrl}   decrypts payloads for the Temporal UI (operators only)
     PostgreSQL    ${options.databaseUrl.replace(/\/\/[^@]*@/, '//***@')}
+    Mail          ${mailLine(config)}
     Data          ${config.dataDir}${options.processes ? `\n    Processes     ${options.processes}` : ''}
 
 ${keys}
@@ -129,4 +144,10 @@ ${keys}
 
   Ctrl-C stops everything.
 `);
+}
+
+function mailLine(config: OmsConfig): string {
+  const { smtpUrl, localMailDir } = config.outbound;
+  if (localMailDir) return `${smtpUrl} (local: customer emails kept in ${localMailDir}, and at /v1/notifications)`;
+  return smtpUrl ? smtpUrl.replace(/\/\/[^@]*@/, '//***@') : 'none';
 }

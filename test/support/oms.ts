@@ -59,6 +59,10 @@ export async function startOms(
     logger?: Logger;
     /** OMS_WEBHOOK_RETRY_FOR (a minute by default). */
     webhookRetryForMs?: number;
+    /** OMS_SMTP_URL: customer emails wait without one. */
+    smtpUrl?: string;
+    /** OMS_MAIL_TEMPLATES */
+    mailTemplatesDir?: string;
   } = {},
 ) {
   // The API's and the worker's JSON logs: silent unless OMS_LOG_LEVEL asks, or a test captures them.
@@ -99,12 +103,6 @@ export async function startOms(
     logger,
   });
   const workerRun = worker.run();
-  const outbox = startOutbox({
-    db,
-    settings: { webhookRetryForMs: options.webhookRetryForMs ?? 60_000 },
-    logger,
-    pollMs: 100,
-  });
 
   const apiKeys: ApiKey[] = ROLES.map((role) => ({ key: `test-${role}-${suffix}`, role }));
   const carrierWebhookSecret = `test-webhook-secret-${suffix}`;
@@ -133,6 +131,18 @@ export async function startOms(
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const outbox = startOutbox({
+    db,
+    settings: {
+      webhookRetryForMs: options.webhookRetryForMs ?? 60_000,
+      smtpUrl: options.smtpUrl,
+      mailFrom: 'OMS test <orders@oms.test>',
+      mailTemplatesDir: options.mailTemplatesDir,
+      publicUrl: baseUrl,
+    },
+    logger,
+    pollMs: 100,
+  });
   const keyOf = (role: Role) => apiKeys.find((entry) => entry.role === role)!.key;
 
   async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
