@@ -60,6 +60,7 @@ const READS = table(`
   GET    /v1/reports/products               |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/reports/sales                  |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/reports/customers              |   y   |   y   |    y     |    y    |     y     |    y
+  GET    /v1/audit                          |   y   |   -   |    -     |    -    |     -     |    -
 `);
 
 /** No key needed (SPEC section 4 "none"); some are served only once their issue lands. */
