@@ -8,9 +8,11 @@ import { findApiKey } from '../db/api-keys';
 import { createServices } from '../services';
 import { createOrderStarts, type OrderStarts } from '../services/order-starts';
 import { createRestockStarts, type RestockStarts } from '../services/restock-starts';
+import { auditMutations } from './audit';
 import { createAuthenticator } from './auth';
 import type { ApiDeps, RawBodyRequest } from './deps';
 import { domainErrorsAsProblems, errorHandler, HttpProblem, notFoundHandler } from './problem';
+import { auditRoutes } from './routes/audit';
 import { catalogRoutes } from './routes/catalog';
 import { docsRoutes } from './routes/docs';
 import { inventoryRoutes } from './routes/inventory';
@@ -85,6 +87,8 @@ export function createApp(options: ApiOptions): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(observability.requests);
+  // Every successful change under /v1 is one audit row: after `requests`, whose route pattern it reads.
+  app.use(auditMutations({ db, logger }));
   app.use(requireBodyTypes);
   app.use(rejectNulInUrl);
   // The raw bytes are kept for webhook signatures (HMAC over the body exactly as sent).
@@ -126,6 +130,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.use('/v1', returnRoutes(deps));
   app.use('/v1', webhookRoutes(deps));
   app.use('/v1', notificationRoutes(deps));
+  app.use('/v1', auditRoutes(deps));
   app.use(pageRoutes()); // /console and /track/:trackingNumber
 
   app.use(notFoundHandler);

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { ApiKey, Role } from '../config';
+import type { AuditActor } from '../domain/audit';
 import { HttpProblem } from './problem';
 
 export interface Principal {
@@ -89,3 +90,16 @@ export function createAuthenticator(apiKeys: readonly ApiKey[], lookupStored?: S
 export type Authenticator = ReturnType<typeof createAuthenticator>;
 
 export const principalOf = (res: Response): Principal => res.locals.principal as Principal;
+
+/** Notes that the request was authenticated by the carrier's `X-OMS-Signature` rather than a key (its audit actor). */
+export const markCarrierSignature = (res: Response): void => {
+  res.locals.carrierSignature = true;
+};
+
+/** Who made the request, as the audit log names them: the key's id and role (never the key), or the signature. */
+export function actorOf(res: Response): AuditActor | undefined {
+  const principal = res.locals.principal as Principal | undefined;
+  if (principal) return { type: 'api_key', id: principal.keyId, role: principal.role };
+  if (res.locals.carrierSignature === true) return { type: 'carrier_signature' };
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ApiDocRegistry } from './openapi-registry';
+import { auditDocs } from './routes/audit.openapi';
 import { catalogDocs } from './routes/catalog.openapi';
 import { inventoryDocs } from './routes/inventory.openapi';
 import { invoiceDocs } from './routes/invoices.openapi';
@@ -29,6 +30,7 @@ const ROUTE_DOCS = [
   returnDocs,
   webhookDocs,
   notificationDocs,
+  auditDocs,
 ];
 
 function operationalDocs(doc: ApiDocRegistry): void {

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { NOTIFICATION_TEMPLATES, ORDER_EVENT_TYPES } from '../domain/order-events';
 import { NOTIFICATION_STATUSES } from '../services/notifications';
 import { DELIVERY_STATUSES } from '../services/webhooks';
+import { ROLES } from '../config';
+import { AUDIT_ACTOR_TYPES } from '../domain/audit';
 import {
   BACKORDER_POLICIES,
   CANCEL_REASONS,
@@ -433,6 +435,34 @@ export const paymentReportView = z
     discrepancies: z.array(z.object({ orderId: z.string(), problem: z.string() })),
   })
   .openapi('PaymentReconciliation');
+
+export const auditActorView = z
+  .object({
+    type: z.enum(AUDIT_ACTOR_TYPES),
+    id: z.string().optional().openapi({ description: "an API key's id (never the key), `cli` for the CLI" }),
+    role: z.enum(ROLES).optional().openapi({ description: "an API key's role" }),
+  })
+  .openapi('AuditActor', { description: 'who made the change' });
+export const auditEntryView = z
+  .object({
+    id: z.number().int(),
+    at: timestamp,
+    actor: auditActorView,
+    action: z.string().openapi({
+      description: "the route's operationId (`cancelOrder`), `createApiKey` and `revokeApiKey` for the CLI's keys",
+      example: 'cancelOrder',
+    }),
+    targetType: z.string().nullable().openapi({ example: 'order' }),
+    targetId: z.string().nullable(),
+    orderId: z.string().nullable().openapi({ description: 'the order the target is or belongs to' }),
+    detail: z.record(z.string(), z.unknown()).nullable().openapi({
+      description:
+        'the request `body` (secrets dropped, personal data masked, bounded), other path `params`, the own fields of the answer as `result`, `replayed` for an idempotent replay; for a key the CLI created, its `role` and `label`',
+    }),
+    status: z.number().int().nullable().openapi({ description: 'the HTTP status answered; null outside a request' }),
+    requestId: z.string().nullable().openapi({ description: "the request's X-Request-Id, as in the API's log" }),
+  })
+  .openapi('AuditEntry');
 
 export const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 

@@ -259,6 +259,14 @@ export const invoicePaymentSchema = z.strictObject({
   reference: text(120),
 });
 
+export const auditQuerySchema = z.strictObject({
+  orderId: code.optional(),
+  actor: plainText(200).min(1).optional().openapi({ description: "the actor's id: an API key's id, `cli`, ..." }),
+  since: isoTime.optional().openapi({ description: 'entries at or after this ISO 8601 date-time (with an offset)' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: plainText(500).optional().openapi({ description: "the previous page's `nextCursor`" }),
+});
+
 export const batchOrdersSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(1000) });
 
 // Reports (SPEC section 4): date ranges are calendar days in UTC, both ends included.

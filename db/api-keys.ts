@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ROLES, type ApiKey, type Role } from '../config';
+import type { AuditActor } from '../domain/audit';
+import { recordAudit } from './audit';
 import type { Db } from './connection';
 
 /**
@@ -28,12 +30,27 @@ export interface StoredApiKey {
   revokedAt: string | null;
 }
 
-/** `oms_<role>_<8 hex>` is the id, `_<48 hex>` the secret after it. */
-export async function createApiKey(db: Db, role: Role, label?: string): Promise<CreatedApiKey> {
+/** Keys change outside any request (the CLI, the first start): the system made the change. */
+const SYSTEM: AuditActor = { type: 'system' };
+
+/**
+ * `oms_<role>_<8 hex>` is the id, `_<48 hex>` the secret after it. Recorded in the audit log by `actor` in the same
+ * transaction (by its id, role and label: never the key).
+ */
+export async function createApiKey(db: Db, role: Role, label?: string, actor = SYSTEM): Promise<CreatedApiKey> {
   if (!ROLES.includes(role)) throw new Error(`unknown role "${role}"; roles: ${ROLES.join(', ')}`);
   const id = `oms_${role}_${randomBytes(4).toString('hex')}`;
   const key = `${id}_${randomBytes(24).toString('hex')}`;
-  await db('api_keys').insert({ id, role, key_sha256: keySha256(key), label: label ?? null });
+  await db.transaction(async (trx) => {
+    await trx('api_keys').insert({ id, role, key_sha256: keySha256(key), label: label ?? null });
+    await recordAudit(trx, {
+      actor,
+      action: 'createApiKey',
+      targetType: 'api_key',
+      targetId: id,
+      detail: { role, ...(label === undefined ? {} : { label }) },
+    });
+  });
   return { id, role, key };
 }
 
@@ -57,9 +74,14 @@ export async function listApiKeys(db: Db): Promise<StoredApiKey[]> {
   }));
 }
 
-/** True when an active key was revoked. */
-export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
-  return (await db('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() })) > 0;
+/** True when an active key was revoked (and recorded in the audit log by `actor`). */
+export async function revokeApiKey(db: Db, id: string, actor = SYSTEM): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const revoked = await trx('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
+    if (revoked === 0) return false;
+    await recordAudit(trx, { actor, action: 'revokeApiKey', targetType: 'api_key', targetId: id });
+    return true;
+  });
 }
 
 /**
@@ -72,7 +94,8 @@ export async function createInitialApiKeys(db: Db): Promise<CreatedApiKey[]> {
     const [{ count }] = await trx('api_keys').count<{ count: string }[]>({ count: '*' });
     if (Number(count) > 0) return [];
     const created: CreatedApiKey[] = [];
-    for (const role of ROLES) created.push(await createApiKey(trx, role, 'first start'));
+    for (const role of ROLES)
+      created.push(await createApiKey(trx, role, 'first start', { type: 'system', id: 'first-start' }));
     return created;
   });
 }
@@ -84,8 +107,22 @@ export async function createInitialApiKeys(db: Db): Promise<CreatedApiKey[]> {
 export async function importApiKeys(db: Db, keys: readonly ApiKey[], label: string): Promise<number> {
   if (keys.length === 0) return 0;
   const rows = keys.map(({ key, role }) => ({ id: digestKeyId(key), role, key_sha256: keySha256(key), label }));
-  const inserted = await db('api_keys').insert(rows).onConflict('key_sha256').ignore().returning('id');
-  return inserted.length;
+  return db.transaction(async (trx) => {
+    const inserted: { id: string }[] = await trx('api_keys')
+      .insert(rows)
+      .onConflict('key_sha256')
+      .ignore()
+      .returning('id');
+    for (const { id } of inserted)
+      await recordAudit(trx, {
+        actor: SYSTEM,
+        action: 'importApiKey',
+        targetType: 'api_key',
+        targetId: id,
+        detail: { label },
+      });
+    return inserted.length;
+  });
 }
 
 /** Whether any key could authenticate (active in the database). */

@@ -35,8 +35,11 @@ function captureRoute(req: ObservedRequest): void {
   });
 }
 
+/** The route pattern express matched (`/v1/orders/:id`), once `requests` has seen the request; else undefined. */
+export const routePatternOf = (req: Request): string | undefined => (req as ObservedRequest)[ROUTE];
+
 /** The pattern for metric labels and log lines; never the raw path, whose IDs would make every request a new series. */
-const routeOf = (req: Request): string => (req as ObservedRequest)[ROUTE] ?? 'unmatched';
+const routeOf = (req: Request): string => routePatternOf(req) ?? 'unmatched';
 
 /** The path as logged: no query string, and no tracking numbers (they let anyone read an order's status). */
 const loggedPath = (req: Request): string => req.originalUrl.split('?')[0].replace(/TRK-[0-9A-Z]+/g, 'TRK-[redacted]');

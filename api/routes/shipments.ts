@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { eventView, shipmentView } from '../../db/orders';
+import { markCarrierSignature } from '../auth';
 import type { ApiDeps, RawBodyRequest } from '../deps';
 import { HttpProblem, notFound, parse } from '../problem';
 import { carrierEventSchema } from '../schemas';
@@ -38,6 +39,7 @@ export function shipmentRoutes({ db, auth, config, services }: ApiDeps): Router 
         'X-OMS-Signature does not match the body: sign the raw body with HMAC-SHA256 and OMS_CARRIER_WEBHOOK_SECRET, hex-encoded',
       );
     }
+    markCarrierSignature(res);
     next();
   };
 

@@ -1,5 +1,6 @@
 import { ROLES, type Role } from '../../config';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys';
+import { CLI_ACTOR } from '../../db/audit';
 import { CliError, requiredOption, stringOption, type Command } from '../command';
 import { withDatabase } from '../database';
 
@@ -22,7 +23,7 @@ ${DATABASE_HELP}`,
     if (!ROLES.includes(role as Role))
       throw new CliError(`--role must be one of ${ROLES.join(', ')}, got "${role}"`, 2);
     const created = await withDatabase(
-      (db) => createApiKey(db, role as Role, stringOption(values, 'label')),
+      (db) => createApiKey(db, role as Role, stringOption(values, 'label'), CLI_ACTOR),
       output.err,
     );
     output.err(`created API key ${created.id} (role ${created.role}). It is shown only now; keep it somewhere safe:`);
@@ -62,7 +63,7 @@ export const keysRevokeCommand: Command = {
   options: {},
   positionals: { min: 1, max: 1 },
   async run({ positionals: [id] }, output) {
-    const revoked = await withDatabase((db) => revokeApiKey(db, id), output.err);
+    const revoked = await withDatabase((db) => revokeApiKey(db, id, CLI_ACTOR), output.err);
     if (!revoked) throw new CliError(`no active key ${id} (npx oms keys list shows the ids)`);
     output.out(`revoked ${id}`);
   },

@@ -69,6 +69,7 @@ const READS = table(`
   GET    /v1/webhooks/:id/deliveries        |   y   |   -   |    -     |    -    |     -     |    -
   GET    /v1/notifications                  |   y   |   -   |    -     |    y    |     -     |    -
   GET    /v1/notifications/:id              |   y   |   -   |    -     |    y    |     -     |    -
+  GET    /v1/audit                          |   y   |   -   |    -     |    -    |     -     |    -
 `);
 
 /** No key needed (SPEC section 4 "none"); some are served only once their issue lands. */
