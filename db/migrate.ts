@@ -7,6 +7,7 @@ import * as restockStarts from './migrations/004_restock_starts';
 import * as refundHolds from './migrations/005_refund_holds';
 import * as orderHolds from './migrations/006_order_holds';
 import * as cancelledUnitsOnEvents from './migrations/007_cancelled_units_on_events';
+import * as orderChannels from './migrations/009_order_channels';
 
 /** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '005_refund_holds': refundHolds,
   '006_order_holds': orderHolds,
   '007_cancelled_units_on_events': cancelledUnitsOnEvents,
+  '009_order_channels': orderChannels,
 };
 
 const source: Knex.MigrationSource<string> = {
