@@ -4,6 +4,7 @@ import { badRequest } from './problem';
 /**
  * The CSV body of `POST /v1/orders/batch`: its columns, one order per row. `lines` holds `SKU:QTY` pairs separated
  * by `;`; the shipping address columns are all given or all left empty (then the customer's address is used).
+ * `channel` and `externalId` as in JSON (an empty channel is `api`); `metadata` is JSON-only (a map does not fit a cell).
  */
 export const CSV_COLUMNS = [
   'customerId',
@@ -20,6 +21,8 @@ export const CSV_COLUMNS = [
   'shipRegion',
   'shipPostalCode',
   'shipCountry',
+  'channel',
+  'externalId',
 ] as const;
 
 /** Turns CSV text into order bodies shaped like the JSON ones, so both go through the same schema. */
@@ -67,5 +70,7 @@ export function ordersFromCsv(text: string): unknown[] {
           country: value(record.shipCountry),
         }
       : undefined,
+    channel: value(record.channel),
+    externalId: value(record.externalId),
   }));
 }

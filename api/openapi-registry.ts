@@ -39,7 +39,8 @@ export interface OperationSpec {
   headers?: ObjectSchema;
   body?: { schema: z.ZodType; required?: boolean; description?: string; csv?: z.ZodType };
   responses: Partial<Record<200 | 201 | 202 | 204 | 503, ResponseSpec>>;
-  errors?: Partial<Record<ErrorStatus, string>>;
+  /** When each error happens; with a schema when its problem carries more than the standard members. */
+  errors?: Partial<Record<ErrorStatus, string | { description: string; schema: z.ZodType }>>;
 }
 
 export const BEARER = 'apiKey';
@@ -50,9 +51,9 @@ function accessText(access: Access): string {
   return `Role: ${access.join(' or ')} (or admin).`;
 }
 
-const problem = (description: string): ResponseConfig => ({
+const problem = (description: string, schema: z.ZodType = problemSchema): ResponseConfig => ({
   description,
-  content: { 'application/problem+json': { schema: problemSchema } },
+  content: { 'application/problem+json': { schema } },
 });
 
 /**
@@ -102,7 +103,8 @@ export class ApiDocRegistry {
       responses[401] = problem('No valid API key' + (spec.extraSecurity ? ' (and no valid signature)' : ''));
     if (Array.isArray(spec.access))
       responses[403] = problem(`The key's role may not do this (needs ${spec.access.join(' or ')}, or admin)`);
-    for (const [status, description] of Object.entries(spec.errors ?? {})) responses[status] = problem(description);
+    for (const [status, error] of Object.entries(spec.errors ?? {}))
+      responses[status] = typeof error === 'string' ? problem(error) : problem(error.description, error.schema);
     if (spec.body) {
       responses[413] = problem('The body is larger than the limit');
       responses[415] = problem(

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import {
   DomainError,
+  DuplicateExternalIdError,
   NotFoundError,
   OrderRecoveringError,
   RuleViolationError,
@@ -30,6 +31,8 @@ export class HttpProblem extends Error {
     detail: string,
     readonly errors: ProblemFieldError[] = [],
     readonly title = TITLES[status] ?? 'Error',
+    /** RFC 9457 extension members, answered beside the standard ones (e.g. `existingOrderId`). */
+    readonly extensions: Record<string, string> = {},
   ) {
     super(detail);
   }
@@ -71,6 +74,8 @@ export function tryParse<S extends z.ZodType>(
 /** The status that answers each kind of refusal the services make; undefined for a kind this does not know. */
 export function problemFromDomainError(error: DomainError): HttpProblem | undefined {
   if (error instanceof NotFoundError) return new HttpProblem(404, error.message, error.errors);
+  if (error instanceof DuplicateExternalIdError)
+    return new HttpProblem(409, error.message, error.errors, undefined, { existingOrderId: error.existingOrderId });
   if (error instanceof StateConflictError) return new HttpProblem(409, error.message, error.errors);
   if (error instanceof RuleViolationError) return new HttpProblem(422, error.message, error.errors);
   if (error instanceof OrderRecoveringError) return new HttpProblem(503, error.message, error.errors);
@@ -89,6 +94,7 @@ export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpPro
     .status(problem.status)
     .type('application/problem+json')
     .json({
+      ...problem.extensions,
       type: `/problems/${problem.status}`,
       title: problem.title,
       status: problem.status,

@@ -37,6 +37,15 @@ export const problemSchema = z
   })
   .openapi('Problem', { description: 'RFC 9457 problem details; `errors` names each offending field' });
 
+export const duplicateOrderProblemSchema = problemSchema
+  .extend({
+    existingOrderId: z.string().openapi({
+      description: 'the order that already has this externalId in this channel',
+      example: 'ORD-0123456789AB',
+    }),
+  })
+  .openapi('DuplicateOrderProblem', { description: 'A Problem naming the order that already has the external ID' });
+
 // A registered schema made nullable renders as allOf [$ref, null-type] (wrong): nullable uses are inlined instead.
 export const orderStatusSchema = z.enum(ORDER_STATUSES).openapi('OrderStatus');
 export const statusReplySchema = z
@@ -145,6 +154,8 @@ export const orderSummaryView = z
     id: z.string(),
     trackingNumber: z.string(),
     customerId: z.string(),
+    channel: z.string().openapi({ description: 'where the order came from (`api` unless given)' }),
+    externalId: z.string().nullable().openapi({ description: "the order's ID in its channel, if given" }),
     status: orderStatusSchema,
     priority: z.number().int().min(1).max(5),
     currency,
@@ -271,6 +282,10 @@ export const orderDetailView = orderSummaryView
     backorderPolicy: z.enum(BACKORDER_POLICIES),
     expedite: z.boolean(),
     promotionCode: z.string().nullable(),
+    metadata: z
+      .record(z.string(), z.string())
+      .nullable()
+      .openapi({ description: "the caller's string pairs, as given; null when none were" }),
     promisedDeliveryDate: date.nullable(),
     lines: z.array(
       z.object({
@@ -352,6 +367,10 @@ export const batchResultView = z
         trackingNumber: z.string().optional(),
         status: orderStatusSchema.optional(),
         errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+        existingOrderId: z
+          .string()
+          .optional()
+          .openapi({ description: "when the row's externalId is already used in its channel: the order that has it" }),
       }),
     ),
   })

@@ -150,6 +150,54 @@ export const ledgerQuerySchema = z.strictObject({
 
 export const orderLineSchema = z.strictObject({ sku: code, quantity });
 
+/**
+ * Where an order came from (`api`, `shopify`, `pos.store-12`): a lowercase slug, refused rather than lowercased, so
+ * one channel is never spelled two ways and a filter finds every order of it.
+ */
+export const channelSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]{0,63}$/,
+    'must be 1 to 64 lowercase letters, digits, dots, dashes or underscores, starting with a letter or digit',
+  );
+/** The order's ID in its channel (unique there); surrounding blanks are trimmed, as in every free-text field. */
+export const externalIdSchema = text(200);
+
+export const METADATA_MAX_KEYS = 50;
+export const METADATA_MAX_LENGTH = 500;
+const metadataRecord = z.record(
+  z.string().min(1).max(METADATA_MAX_LENGTH).regex(NO_NUL),
+  z
+    .string({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a string' : undefined) })
+    .max(METADATA_MAX_LENGTH, `must be at most ${METADATA_MAX_LENGTH} characters`)
+    .regex(NO_NUL, noNulMessage),
+  {
+    error: (issue) => {
+      if (issue.code === 'invalid_key') return `keys are 1 to ${METADATA_MAX_LENGTH} characters, without NUL`;
+      if (issue.code === 'invalid_type') return 'must be an object of string keys and string values';
+      return undefined;
+    },
+  },
+);
+/**
+ * The caller's own string pairs, kept with the order and shown as given. Checked on the raw object, before zod builds
+ * its copy: that copy silently drops a `__proto__` key, which would lose data without a word.
+ */
+export const metadataSchema = z
+  .preprocess((value, context) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    if (Object.keys(value).length > METADATA_MAX_KEYS)
+      context.addIssue({ code: 'custom', message: `must have at most ${METADATA_MAX_KEYS} keys` });
+    if (Object.hasOwn(value, '__proto__'))
+      context.addIssue({ code: 'custom', path: ['__proto__'], message: 'is a reserved key' });
+    return value;
+  }, metadataRecord)
+  .openapi({
+    description: `Up to ${METADATA_MAX_KEYS} string keys (1 to ${METADATA_MAX_LENGTH} characters, not \`__proto__\`) with string values (at most ${METADATA_MAX_LENGTH} characters each), kept and shown as given`,
+    maxProperties: METADATA_MAX_KEYS,
+    example: { cartId: 'c-9912', campaign: 'spring' },
+  });
+
 export const placeOrderSchema = z.strictObject({
   customerId: code,
   lines: z.array(orderLineSchema).min(1, 'an order needs at least one line').max(200),
@@ -161,6 +209,11 @@ export const placeOrderSchema = z.strictObject({
     method: z.enum(PAYMENT_METHODS),
     token: plainText(200).min(1).optional(),
   }),
+  channel: channelSchema.default('api').openapi({ description: 'where the order came from; `api` when not given' }),
+  externalId: externalIdSchema.optional().openapi({
+    description: "the order's ID in its channel: a second order with the same channel and externalId is refused (409)",
+  }),
+  metadata: metadataSchema.optional(),
 });
 export type PlaceOrderRequest = z.infer<typeof placeOrderSchema>;
 
@@ -169,10 +222,20 @@ export const idempotencyKeySchema = z
   .string()
   .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
 
-export const listOrdersQuerySchema = z.strictObject({
+const listOrdersFields = z.strictObject({
   status: z.enum(ORDER_STATUSES).optional(),
   customerId: code.optional(),
   sku: code.optional(),
+  channel: channelSchema.optional().openapi({ description: 'orders placed in this channel' }),
+  externalId: externalIdSchema.optional().openapi({ description: 'exact, as given when placed (trimmed)' }),
+  q: text(200).optional().openapi({
+    description:
+      'search, case-insensitive: a whole order ID or tracking number, the start of an external ID, or part of a customer name',
+  }),
+  createdFrom: isoTime.optional().openapi({ description: 'orders created at or after this time' }),
+  createdTo: isoTime
+    .optional()
+    .openapi({ description: 'orders created at or before this time (not before createdFrom)' }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: plainText(500).optional(),
   // Orders with a shipment in one of these comma-separated carrier statuses (`exception,lost`: the console's carrier
@@ -189,6 +252,10 @@ export const listOrdersQuerySchema = z.strictObject({
     .pipe(z.array(z.enum([...REJECT_REASONS, ...CANCEL_REASONS])).max(10))
     .optional(),
 });
+export const listOrdersQuerySchema = listOrdersFields.refine(
+  (query) => !query.createdFrom || !query.createdTo || Date.parse(query.createdFrom) <= Date.parse(query.createdTo),
+  { message: 'must not be before createdFrom', path: ['createdTo'] },
+);
 
 export const approveSchema = z.strictObject({
   lines: z

@@ -8,6 +8,7 @@ import * as refundHolds from './migrations/005_refund_holds';
 import * as orderHolds from './migrations/006_order_holds';
 import * as cancelledUnitsOnEvents from './migrations/007_cancelled_units_on_events';
 import * as outboundEvents from './migrations/008_outbound_events';
+import * as orderChannels from './migrations/009_order_channels';
 import * as auditLog from './migrations/010_audit_log';
 
 /** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '006_order_holds': orderHolds,
   '007_cancelled_units_on_events': cancelledUnitsOnEvents,
   '008_outbound_events': outboundEvents,
+  '009_order_channels': orderChannels,
   '010_audit_log': auditLog,
 };
 

@@ -27,6 +27,10 @@ export interface NewOrder {
   expedite: boolean;
   promotionCode?: string;
   lines: { sku: string; quantity: number }[];
+  /** `api` when not given (the column's default). */
+  channel?: string;
+  externalId?: string;
+  metadata?: Record<string, string>;
 }
 
 /** A row written together with a new order (its workflow's start request, its idempotency key). */
@@ -53,6 +57,9 @@ export async function insertOrder(db: Knex, order: NewOrder, companions: Compani
       backorder_policy: order.backorderPolicy,
       expedite: order.expedite,
       promotion_code: order.promotionCode ?? null,
+      channel: order.channel ?? 'api',
+      external_id: order.externalId ?? null,
+      metadata: order.metadata ? JSON.stringify(order.metadata) : null,
     }),
     db('order_lines').insert(
       order.lines.map((line, index) => ({
@@ -83,6 +90,9 @@ function orderCreatedEvent(db: Knex, order: NewOrder): Knex.QueryBuilder[] {
     priority: order.priority,
     currency: order.currency,
     lines: order.lines,
+    channel: order.channel ?? 'api',
+    externalId: order.externalId ?? null,
+    metadata: order.metadata ?? null,
   });
   const eventId = newEventId();
   return [
@@ -129,6 +139,8 @@ const summaryView = (row: Row) => ({
   id: row.id,
   trackingNumber: row.tracking_number,
   customerId: row.customer_id,
+  channel: row.channel,
+  externalId: row.external_id,
   status: row.status as OrderStatus,
   priority: row.priority,
   currency: row.currency,
@@ -145,6 +157,22 @@ const summaryView = (row: Row) => ({
 export async function findOrderSummary(db: Knex, id: string) {
   const row = await db('orders').where({ id }).first();
   return row ? summaryView(row) : undefined;
+}
+
+/** Whether an insert failed on the unique (channel, external_id) index of migration 009: the ID is taken. */
+export function isDuplicateExternalId(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return code === '23505' && constraint === 'orders_channel_external_id_unique';
+}
+
+/** The order that has `externalId` in `channel` (at most one: a unique index), if any. */
+export async function findOrderIdByExternalId(
+  db: Knex,
+  channel: string,
+  externalId: string,
+): Promise<string | undefined> {
+  const row = await db('orders').where({ channel, external_id: externalId }).first('id');
+  return row?.id;
 }
 
 /** A refund by its ID, from its credit note (every refund has exactly one); undefined if none was issued. */
@@ -199,6 +227,7 @@ export async function orderDetail(db: Knex, id: string) {
     backorderPolicy: order.backorder_policy,
     expedite: order.expedite,
     promotionCode: order.promotion_code,
+    metadata: order.metadata,
     promisedDeliveryDate: order.promised_delivery_date,
     lines: lines.map(lineView),
     shipments: shipments.map((shipment: Row) => ({
@@ -302,9 +331,19 @@ export interface OrderListFilter {
   sku?: string;
   shipmentStatus?: CarrierStatus[];
   reason?: (RejectReason | CancelReason)[];
+  channel?: string;
+  externalId?: string;
+  /** An order ID or tracking number (whole), the start of an external ID, or part of a customer name. */
+  q?: string;
+  /** ISO date-times, both ends included, to the millisecond. */
+  createdFrom?: string;
+  createdTo?: string;
   limit: number;
   cursor?: string;
 }
+
+/** `text` matched literally by LIKE (its `%`, `_` and `\` escaped; the statement says `ESCAPE '\'`). */
+export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
 /**
  * Newest first with keyset paging; a waiting status (AWAITING_APPROVAL, BACKORDERED) is a work queue:
@@ -327,6 +366,17 @@ export async function listOrders(db: Knex, filter: OrderListFilter) {
     );
   const reasons = filter.reason;
   if (reasons) query.where((any) => any.whereIn('reject_reason', reasons).orWhereIn('cancel_reason', reasons));
+  if (filter.channel) query.where('channel', filter.channel);
+  // The lower() condition lets the lower(external_id) index serve this without a channel (exact all the same).
+  if (filter.externalId)
+    query.whereRaw('lower(external_id) = lower(?)', [filter.externalId]).where('external_id', filter.externalId);
+  // To the millisecond, the precision `createdAt` is shown with: an order's own createdAt as createdTo includes it.
+  if (filter.createdFrom)
+    query.whereRaw(`created_at >= date_trunc('milliseconds', ?::timestamptz)`, [filter.createdFrom]);
+  if (filter.createdTo)
+    query.whereRaw(`created_at < date_trunc('milliseconds', ?::timestamptz) + interval '1 millisecond'`, [
+      filter.createdTo,
+    ]);
   const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
   if (queue) {
     if (after)
@@ -338,6 +388,29 @@ export async function listOrders(db: Knex, filter: OrderListFilter) {
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },
     ]);
+  }
+  if (filter.q) {
+    // The page among the orders each kind of match finds through its own index (primary key, tracking number,
+    // lower(external_id), orders by customer after a scan of the much smaller customers table), each with the filters,
+    // cursor, order and size above; then the page of those. A single OR would have PostgreSQL walk every order by date
+    // when few match. IDs and tracking numbers are made upper case (services/ids.ts).
+    const whole = filter.q.toUpperCase();
+    const pattern = escapeLike(filter.q);
+    const kinds: ((match: Knex.QueryBuilder) => Knex.QueryBuilder)[] = [
+      (match) => match.where('id', whole),
+      (match) => match.where('tracking_number', whole),
+      (match) =>
+        match.whereNotNull('external_id').whereRaw(`lower(external_id) LIKE lower(?) ESCAPE '\\'`, [`${pattern}%`]),
+      (match) =>
+        match.whereIn(
+          'customer_id',
+          db('customers')
+            .select('id')
+            .whereRaw(`name ILIKE ? ESCAPE '\\'`, [`%${pattern}%`]),
+        ),
+    ];
+    const pages = kinds.map((kind) => kind(query.clone().clearSelect().select('id')));
+    query.whereIn('id', db.unionAll(pages, true));
   }
   const rows = await query;
   const page = rows.slice(0, filter.limit);

@@ -1,4 +1,4 @@
-import { DomainError, type FieldError } from './errors';
+import { DomainError, DuplicateExternalIdError, type FieldError } from './errors';
 import { createOrderPlacement, type OrderPlacementDeps, type PlaceOrderRequest } from './place-order';
 
 /** One row of a batch: an order to place, or the errors that kept it from being one (a malformed row). */
@@ -10,6 +10,8 @@ export interface BatchRowResult {
   trackingNumber?: string;
   status?: string;
   errors?: FieldError[];
+  /** When the row's external ID is already used in its channel: the order that has it. */
+  existingOrderId?: string;
 }
 
 export function createBatchOrders(deps: OrderPlacementDeps & { logError: (error: unknown) => void }) {
@@ -39,6 +41,7 @@ export function createBatchOrders(deps: OrderPlacementDeps & { logError: (error:
             results.push({
               index,
               errors: error.errors.length ? error.errors : [{ path: 'body', message: error.message }],
+              ...(error instanceof DuplicateExternalIdError ? { existingOrderId: error.existingOrderId } : {}),
             });
           } else {
             deps.logError(error);

@@ -24,6 +24,19 @@ export class NotFoundError extends DomainError {}
 /** The current state does not allow it (an order already shipped, a duplicate, a balance exceeded). */
 export class StateConflictError extends DomainError {}
 
+/** The order's external ID is already used in its channel, by `existingOrderId`; nothing was written. */
+export class DuplicateExternalIdError extends StateConflictError {
+  constructor(
+    readonly channel: string,
+    readonly externalId: string,
+    readonly existingOrderId: string,
+  ) {
+    super(`externalId ${externalId} is already used in channel ${channel} by order ${existingOrderId}`, [
+      { path: 'body.externalId', message: `already used in channel ${channel} by order ${existingOrderId}` },
+    ]);
+  }
+}
+
 /** Well formed, but refers to unknown or inactive things, breaks an entry rule, or reuses an Idempotency-Key. */
 export class RuleViolationError extends DomainError {}
 

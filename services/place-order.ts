@@ -4,9 +4,9 @@ import type { Address, BackorderPolicy, OrderSettings, PaymentMethod } from '../
 import { orderPriority, type OrderSource } from '../domain/priority';
 import { findCustomer, findProducts, findPromotion, type Product } from '../db/catalog';
 import type { Db } from '../db/connection';
-import { findOrderSummary, insertOrder } from '../db/orders';
+import { findOrderIdByExternalId, findOrderSummary, insertOrder, isDuplicateExternalId } from '../db/orders';
 import type { OrderWorkflowInput } from '../workflows/order/messages';
-import { RuleViolationError, type FieldError } from './errors';
+import { DuplicateExternalIdError, RuleViolationError, type FieldError } from './errors';
 import { newOrderId, newTrackingNumber } from './ids';
 import { findIdempotencyKey, idempotencyKeyRow, requestHashOf } from './idempotency-keys';
 import { orderStartRow, type OrderStart, type OrderStarts } from './order-starts';
@@ -20,6 +20,11 @@ export interface PlaceOrderRequest {
   promotionCode?: string;
   backorderPolicy: BackorderPolicy;
   payment: { method: PaymentMethod; token?: string };
+  /** Where the order came from (`api` unless the caller says). */
+  channel: string;
+  /** The order's ID in its channel: unique there. */
+  externalId?: string;
+  metadata?: Record<string, string>;
 }
 
 export interface OrderPlacementDeps {
@@ -57,13 +62,21 @@ async function placeOrder(
   request: PlaceOrderRequest,
   options: PlacementOptions,
 ): Promise<PlacedOrder> {
-  const requestHash = requestHashOf(request);
+  const requestHash = requestHashOf(fingerprintOf(request));
+  // A replay first: the same key and body answer with the order they made, whose external ID is of course taken.
   if (options.idempotencyKey) {
     const replay = await findReplay(deps, options.scope, options.idempotencyKey, requestHash);
     if (replay) return replay;
   }
 
-  const { customer, products, errors } = await checkReferences(deps.db, request);
+  // A taken external ID is checked beside the references (no added wait), and answered first: the caller learns the
+  // order it already has. The unique index decides when two requests race (see the catch below).
+  const [existingOrderId, { customer, products, errors }] = await Promise.all([
+    request.externalId ? findOrderIdByExternalId(deps.db, request.channel, request.externalId) : undefined,
+    checkReferences(deps.db, request),
+  ]);
+  if (existingOrderId && request.externalId)
+    throw new DuplicateExternalIdError(request.channel, request.externalId, existingOrderId);
   if (errors.length > 0 || !customer)
     throw new RuleViolationError(
       `the order cannot be accepted: ${errors.map((error) => error.message).join('; ')}`,
@@ -99,19 +112,41 @@ async function placeOrder(
         expedite: request.expedite,
         promotionCode: request.promotionCode,
         lines: request.lines,
+        channel: request.channel,
+        externalId: request.externalId,
+        metadata: request.metadata,
       },
       [orderStartRow(start), ...(idempotencyKey ? [idempotencyKey] : [])],
     );
   } catch (error) {
-    // A concurrent request with the same key won the race: answer as it did.
-    if ((error as { code?: string }).code === '23505' && options.idempotencyKey) {
-      const replay = await findReplay(deps, options.scope, options.idempotencyKey, requestHash);
-      if (replay) return replay;
+    if ((error as { code?: string }).code === '23505') {
+      // A concurrent request with the same key won the race: answer as it did (its order has this external ID too).
+      if (options.idempotencyKey) {
+        const replay = await findReplay(deps, options.scope, options.idempotencyKey, requestHash);
+        if (replay) return replay;
+      }
+      // Another order took the external ID since the check above: the unique index refused this one, nothing written.
+      if (isDuplicateExternalId(error) && request.externalId)
+        await refuseTakenExternalId(deps.db, request.channel, request.externalId);
     }
     throw error;
   }
   deps.orderStarts.startSoon(start);
   return { id: input.orderId, trackingNumber, status: 'PENDING', replayed: false };
+}
+
+/**
+ * What an Idempotency-Key's fingerprint is made of: the request as parsed, without `channel` when it is the default,
+ * so a key stored before orders had channels still matches its retry (say, one sent across a rolling upgrade).
+ */
+function fingerprintOf(request: PlaceOrderRequest): Omit<PlaceOrderRequest, 'channel'> & { channel?: string } {
+  return request.channel === 'api' ? { ...request, channel: undefined } : request;
+}
+
+/** Refuses an external ID already used in the channel, naming the order that has it (409). */
+async function refuseTakenExternalId(db: Db, channel: string, externalId: string): Promise<void> {
+  const existingOrderId = await findOrderIdByExternalId(db, channel, externalId);
+  if (existingOrderId) throw new DuplicateExternalIdError(channel, externalId, existingOrderId);
 }
 
 async function findReplay(

@@ -3,6 +3,7 @@ import { CSV_COLUMNS } from '../batch-csv';
 import type { ApiDocRegistry } from '../openapi-registry';
 import {
   batchResultView,
+  duplicateOrderProblemSchema,
   orderDetailView,
   orderHistoryView,
   orderSummaryView,
@@ -36,6 +37,9 @@ export function orderDocs(doc: ApiDocRegistry): void {
         customerId: 'CUST-ACME',
         lines: [{ sku: 'MUG-BLK', quantity: 2 }],
         payment: { method: 'card', token: 'tok_ok' },
+        channel: 'shopify',
+        externalId: '#1001',
+        metadata: { cartId: 'c-9912' },
       },
     }),
   );
@@ -76,7 +80,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     summary: 'Place an order',
     access: ['sales'],
     description:
-      'Accepts the order and starts its workflow (workflow ID = order ID) right after the answer; an order accepted while Temporal is unreachable is started when it is back. Unknown or inactive customer, products or promotion: 422 with every reason.',
+      'Accepts the order and starts its workflow (workflow ID = order ID) right after the answer; an order accepted while Temporal is unreachable is started when it is back. Unknown or inactive customer, products or promotion: 422 with every reason. An `externalId` already used in the `channel` (default `api`): 409 naming the order that has it (`existingOrderId`), also when two such requests race; the same Idempotency-Key and body again is a replay of its own order, not a 409.',
     headers: idempotencyKey(
       'a retry with the same key and body answers 202 with the same order (`Idempotent-Replayed: true`); with another body 422',
     ),
@@ -99,6 +103,11 @@ export function orderDocs(doc: ApiDocRegistry): void {
       },
     },
     errors: {
+      409: {
+        description:
+          'The externalId is already used in this channel: nothing was kept; `existingOrderId` names the order',
+        schema: duplicateOrderProblemSchema,
+      },
       422: 'Unknown or inactive references, an entry rule broken, or the Idempotency-Key reused with another body',
       503: 'The database is unavailable; nothing was kept, retry (with the same Idempotency-Key)',
     },
@@ -110,7 +119,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     tag,
     summary: 'Place many orders',
     access: ['sales'],
-    description: `JSON \`{orders:[…]}\` (each as for POST /v1/orders) or \`text/csv\` with the columns ${CSV_COLUMNS.join(', ')} (\`lines\` as \`SKU:QTY;SKU:QTY\`). One result per row; a bad row writes nothing and never stops the good ones. With an Idempotency-Key, row i uses \`<key>:<i>\`.`,
+    description: `JSON \`{orders:[…]}\` (each as for POST /v1/orders) or \`text/csv\` with the columns ${CSV_COLUMNS.join(', ')} (\`lines\` as \`SKU:QTY;SKU:QTY\`; \`metadata\` is JSON only). One result per row; a bad row writes nothing and never stops the good ones. A row whose externalId is already used in its channel, by an earlier order or an earlier row of the batch, gets an error and \`existingOrderId\`. With an Idempotency-Key, row i uses \`<key>:<i>\`.`,
     headers: idempotencyKey('row i is placed with `<key>:<i>`, so a retried batch places nothing twice'),
     body: {
       schema: doc.registry.register('BatchOrders', batchOrdersSchema),
@@ -129,7 +138,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     access: 'any',
     query: listOrdersQuerySchema,
     description:
-      'Newest first with cursor paging; filtered by a waiting status (AWAITING_APPROVAL, BACKORDERED) it is the work queue: highest priority first, then oldest first.',
+      'Newest first with cursor paging; filtered by a waiting status (AWAITING_APPROVAL, BACKORDERED) it is the work queue: highest priority first, then oldest first. Filters combine (all must match); `q` matches a whole order ID or tracking number, the start of an external ID, or part of a customer name, ignoring case. `createdFrom` and `createdTo` are ISO 8601 date-times with an offset, both ends included; createdTo before createdFrom is a 400.',
     responses: {
       200: {
         description: 'A page of orders',

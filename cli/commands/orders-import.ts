@@ -32,8 +32,8 @@ export const ordersImportCommand: Command = {
   summary: 'Places the orders of a CSV file through POST /v1/orders/batch (role sales), in chunks, and sums up.',
   help: `The columns are those of the batch API (README, "Batch orders"):
   customerId,lines,paymentMethod,paymentToken,backorderPolicy,expedite,promotionCode,
-  shipName,shipLine1,shipLine2,shipCity,shipRegion,shipPostalCode,shipCountry
-with lines as SKU:QTY;SKU:QTY. A bad row is reported with its line and never stops the others.
+  shipName,shipLine1,shipLine2,shipCity,shipRegion,shipPostalCode,shipCountry,channel,externalId
+with lines as SKU:QTY;SKU:QTY (metadata is JSON only). A bad row is reported with its line and never stops the others.
 
   --chunk-size N         rows per request (default 100, at most ${MAX_CHUNK})
   --idempotency-key K    default: derived from the file's content, so running the same file again (say after

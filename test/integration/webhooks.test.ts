@@ -72,7 +72,10 @@ describe('webhooks', () => {
     const sequences = events.map((event) => event.sequence).sort((a, b) => a - b);
     expect(sequences).toEqual(sequences.map((_value, index) => index + 1));
     const inOrder = [...events].sort((a, b) => a.sequence - b.sequence);
-    expect(inOrder[0]).toMatchObject({ type: 'order.created', data: { status: 'PENDING', customerId: 'CUST-ACME' } });
+    expect(inOrder[0]).toMatchObject({
+      type: 'order.created',
+      data: { status: 'PENDING', customerId: 'CUST-ACME', channel: 'api' },
+    });
     const statuses = inOrder.filter((event) => event.type === 'order.status_changed').map((event) => event.data.status);
     expect(statuses).toEqual(['AUTHORIZING', 'ALLOCATED', 'PICKING', 'SHIPPED', 'DELIVERED', 'COMPLETED']);
     const shipped = inOrder.find((event) => event.type === 'shipment.shipped')!;

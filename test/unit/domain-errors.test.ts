@@ -1,6 +1,7 @@
 import { domainErrorsAsProblems, HttpProblem, problemFromDomainError } from '../../api/problem';
 import {
   DomainError,
+  DuplicateExternalIdError,
   NotFoundError,
   OrderRecoveringError,
   RuleViolationError,
@@ -21,6 +22,16 @@ describe('domain errors as problems', () => {
       expect(problem).toBeInstanceOf(HttpProblem);
       expect([problem?.status, problem?.message, problem?.errors]).toEqual([status, error.message, error.errors]);
     }
+  });
+
+  it('answers a taken external ID 409, naming the order that has it in the field and in `existingOrderId`', () => {
+    const problem = problemFromDomainError(new DuplicateExternalIdError('shopify', '#1001', 'ORD-1'));
+    expect(problem).toMatchObject({
+      status: 409,
+      message: 'externalId #1001 is already used in channel shopify by order ORD-1',
+      errors: [{ path: 'body.externalId', message: 'already used in channel shopify by order ORD-1' }],
+      extensions: { existingOrderId: 'ORD-1' },
+    });
   });
 
   it('passes other errors on untouched, so they stay unexpected (500, logged)', () => {
