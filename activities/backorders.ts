@@ -4,6 +4,7 @@ import { availableUnitsOf, ordersMissingUnitsOf } from '../db/backorders';
 import { resumeBackorderUpdate, orderWorkflowId } from '../workflows/order/messages';
 import type { OrderActivities } from '../contract';
 import type { ActivityDeps } from './deps';
+import type { AuditActor } from '../domain/audit';
 
 /** How long one order may take to answer a resume before the run moves on to the next. */
 export const DEFAULT_RESUME_TIMEOUT_MS = 10_000;
@@ -22,6 +23,8 @@ class ResumeTimedOut extends Error {}
 
 /** gRPC's status code for a server that cannot be reached. */
 const GRPC_UNAVAILABLE = 14;
+/** Who asks a waiting order to allocate again when stock comes in (on its timeline). */
+const RESTOCK_ACTOR: AuditActor = { type: 'system', id: 'restock' };
 
 /** Resuming waiting orders when stock arrives or is freed. */
 export function createBackorderActivities({
@@ -46,7 +49,9 @@ export function createBackorderActivities({
     ended.catch(() => undefined); // a cancellation after the answer is nobody's failure
     try {
       const update = temporal.withAbortSignal(signal, () =>
-        temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(resumeBackorderUpdate),
+        temporal.workflow
+          .getHandle(orderWorkflowId(orderId))
+          .executeUpdate(resumeBackorderUpdate, { args: [{ actor: RESTOCK_ACTOR }] }),
       );
       update.catch(() => undefined);
       await Promise.race([update, ended]);

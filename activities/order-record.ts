@@ -66,11 +66,12 @@ const RECORD_TIMELINE = preparedStatement<{ emitted: number; replacing: number[]
   'record-order-timeline',
   `WITH entry AS (
      SELECT * FROM jsonb_to_recordset(CAST(:entries AS jsonb)) AS e(seq integer, type text, status text, message text, detail jsonb,
-       final boolean, reject_reason text, cancel_reason text, reasons jsonb, approved jsonb, hold_reason text, held_from text)),
+       final boolean, reject_reason text, cancel_reason text, reasons jsonb, approved jsonb, hold_reason text, held_from text,
+       actor jsonb)),
    recorded AS (
-     INSERT INTO order_events (order_id, seq, type, status, message, detail)
-     SELECT :orderId, seq, type, status, message, detail FROM entry
-     ON CONFLICT (order_id, seq) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status, message = EXCLUDED.message, detail = EXCLUDED.detail, created_at = now()
+     INSERT INTO order_events (order_id, seq, type, status, message, detail, actor)
+     SELECT :orderId, seq, type, status, message, detail, actor FROM entry
+     ON CONFLICT (order_id, seq) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status, message = EXCLUDED.message, detail = EXCLUDED.detail, actor = EXCLUDED.actor, created_at = now()
      WHERE (order_events.type, order_events.status, order_events.message, order_events.detail) IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.status, EXCLUDED.message, EXCLUDED.detail)
        AND order_events.cancelled_units IS NULL
      RETURNING seq),
@@ -107,6 +108,7 @@ async function recordTogether(db: Knex | Knex.Transaction, entries: OrderProgres
     reasons: entry.reasons ?? null,
     hold_reason: entry.holdReason ?? null,
     held_from: entry.heldFrom ?? null,
+    actor: entry.actor ?? null,
     approved: entry.approvedQuantities
       ? Object.entries(entry.approvedQuantities).map(([sku, quantity]) => ({ sku, quantity }))
       : null,

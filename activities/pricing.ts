@@ -144,7 +144,12 @@ export function createPricingActivities({
         openOrdersNotInvoiced: openOrders,
         lines: lines.map((line) => ({ ...line, maxOrderQuantity: products.get(line.sku)!.maxOrderQuantity })),
       };
-      return { valid: true, approval, promisedDeliveryDate: promised, ...priced };
+      const risk = {
+        firstOrder: !(await hasEarlierOrder(db, customer.id, orderId)),
+        customerCountry: customer.address?.country,
+        shippingCountry: address.country,
+      };
+      return { valid: true, approval, promisedDeliveryDate: promised, risk, ...priced };
     },
 
     /** Gives a cancelled or rejected order's promotion use back; safe to repeat. */
@@ -247,3 +252,13 @@ const PRICING_INPUTS = preparedStatement<{
      (SELECT coalesce(json_agg(r), '[]') FROM shipping_rates r) AS "shippingRates",
      (SELECT coalesce(json_agg(t), '[]') FROM tax_rates t WHERE t.country = (SELECT shipping_address->>'country' FROM o)) AS "taxRates"`,
 );
+
+/** Whether the customer placed an order before this one (the risk rules hold a large first order). */
+async function hasEarlierOrder(db: Knex, customerId: string, orderId: string): Promise<boolean> {
+  const { rows } = await db.raw(
+    `SELECT EXISTS (SELECT 1 FROM orders o JOIN orders this ON this.id = ?
+       WHERE o.customer_id = ? AND o.id <> this.id AND o.created_at <= this.created_at) AS earlier`,
+    [orderId, customerId],
+  );
+  return rows[0].earlier === true;
+}

@@ -149,6 +149,14 @@ export const ledgerEntryView = z
   })
   .openapi('LedgerEntry');
 
+export const auditActorView = z
+  .object({
+    type: z.enum(AUDIT_ACTOR_TYPES),
+    id: z.string().optional().openapi({ description: "an API key's id (never the key), `cli` for the CLI" }),
+    role: z.enum(ROLES).optional().openapi({ description: "an API key's role" }),
+  })
+  .openapi('AuditActor', { description: 'who made the change' });
+
 export const orderSummaryView = z
   .object({
     id: z.string(),
@@ -335,6 +343,9 @@ export const orderDetailView = orderSummaryView
         status: z.enum(ORDER_STATUSES).nullable(),
         message: z.string(),
         detail: z.unknown(),
+        actor: auditActorView.openapi({
+          description: 'Who asked for it (a request entry), or `{type: "system"}` for the order’s own steps',
+        }),
         at: timestamp,
       }),
     ),
@@ -455,13 +466,6 @@ export const paymentReportView = z
   })
   .openapi('PaymentReconciliation');
 
-export const auditActorView = z
-  .object({
-    type: z.enum(AUDIT_ACTOR_TYPES),
-    id: z.string().optional().openapi({ description: "an API key's id (never the key), `cli` for the CLI" }),
-    role: z.enum(ROLES).optional().openapi({ description: "an API key's role" }),
-  })
-  .openapi('AuditActor', { description: 'who made the change' });
 export const auditEntryView = z
   .object({
     id: z.number().int(),

@@ -4,6 +4,7 @@ import { parseSandboxFaults, type SandboxFaults } from '../adapters/payments/san
 import { formatDuration, parseDuration } from '../domain/duration';
 import { DEFAULT_WAIT_LIMITS, FULFILLMENT_MODES, type FulfillmentMode, type OrderSettings } from '../domain/order';
 import { parseCodecKeys, type CodecKey } from '../temporal/codec';
+import { DEFAULT_RISK_RULES, type RiskRules } from '../domain/risk';
 import type { Env } from './env';
 
 export const ROLES = ['admin', 'sales', 'approver', 'support', 'warehouse', 'carrier'] as const;
@@ -131,6 +132,7 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
         formatDuration(DEFAULT_WAIT_LIMITS.returnReceiptTimeoutMs),
       ),
       holdTimeoutMs: duration(env, 'OMS_HOLD_TIMEOUT', formatDuration(DEFAULT_WAIT_LIMITS.holdTimeoutMs)),
+      riskRules: riskRules(env),
     },
     codecKeys: env.OMS_CODEC_KEYS ? configValue(() => parseCodecKeys(env.OMS_CODEC_KEYS!)) : undefined,
     codecServer: {
@@ -264,4 +266,17 @@ function fulfillmentMode(raw: string): FulfillmentMode {
     throw new ConfigError(`OMS_FULFILLMENT_MODE must be one of ${FULFILLMENT_MODES.join(', ')}, got "${raw}"`);
   }
   return raw as FulfillmentMode;
+}
+
+/** `OMS_RISK_FIRST_ORDER_LIMIT` (minor units) and `OMS_RISK_RULES` (`on`, or `off` for load tests and imports). */
+function riskRules(env: Env): RiskRules | undefined {
+  const switched = env.OMS_RISK_RULES ?? 'on';
+  if (switched !== 'on' && switched !== 'off')
+    throw new ConfigError(`OMS_RISK_RULES must be on or off, got "${switched}"`);
+  if (switched === 'off') return undefined;
+  const raw = env.OMS_RISK_FIRST_ORDER_LIMIT;
+  const limit = raw === undefined || raw === '' ? DEFAULT_RISK_RULES.firstOrderLimit : Number(raw);
+  if (!Number.isSafeInteger(limit) || limit < 0)
+    throw new ConfigError(`OMS_RISK_FIRST_ORDER_LIMIT must be a whole number of minor units, got "${raw}"`);
+  return { ...DEFAULT_RISK_RULES, firstOrderLimit: limit };
 }

@@ -9,6 +9,7 @@ import type { QuantityLine } from '../domain/allocation';
 import type { ApprovalContext } from '../domain/approval';
 import type { Address, CarrierStatus, ReturnCondition, ReturnResolution, ReturnStatus } from '../domain/order';
 import type { Bill, PricedOrder } from '../domain/pricing';
+import type { RiskFacts } from '../domain/risk';
 import type { OrderProgress } from '../domain/timeline';
 
 export type { AuthorizeResult, CarrierBooking };
@@ -35,7 +36,13 @@ export const STEP_RETRY = { initialInterval: '500ms', backoffCoefficient: 2, max
 // ---- What the steps take and give back ---------------------------------------------------------------------
 
 export type ValidatedOrder =
-  | ({ valid: true; approval: ApprovalContext; promisedDeliveryDate: string | null } & PricedOrder)
+  | ({
+      valid: true;
+      approval: ApprovalContext;
+      promisedDeliveryDate: string | null;
+      /** What the risk rules look at (orders priced before them have none). */
+      risk?: Omit<RiskFacts, 'total' | 'currency'>;
+    } & PricedOrder)
   | { valid: false; reasons: string[] };
 export type PricedOrderResult = Extract<ValidatedOrder, { valid: true }>;
 

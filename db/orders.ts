@@ -114,6 +114,8 @@ function orderCreatedEvent(db: Knex, order: NewOrder): Knex.QueryBuilder[] {
   ];
 }
 
+const SYSTEM_ACTOR = { type: 'system' } as const;
+
 /** The same shape as the ids `emit_order_events` makes. */
 const newEventId = () => `evt_${randomUUID().replace(/-/g, '')}`;
 
@@ -261,6 +263,8 @@ export async function orderDetail(db: Knex, id: string) {
       status: event.status,
       message: event.message,
       detail: event.detail,
+      // The request that caused it, or the order's own step.
+      actor: event.actor ?? SYSTEM_ACTOR,
       at: event.created_at,
     })),
   };

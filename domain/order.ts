@@ -1,3 +1,4 @@
+import type { RiskRules } from './risk';
 /** The order domain's vocabulary, shared by the API, the workflow and the activities (SPEC section 3). */
 
 export const ORDER_STATUSES = [
@@ -96,6 +97,8 @@ export interface OrderSettings {
   deliveryTimeoutMs?: number;
   returnReceiptTimeoutMs?: number;
   holdTimeoutMs?: number;
+  /** The risk rules new orders are held by (`OMS_RISK_*`); none for orders started before them. */
+  riskRules?: RiskRules;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

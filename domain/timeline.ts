@@ -1,3 +1,4 @@
+import type { AuditActor } from './audit';
 import type { CancelReason, OrderStatus, RejectReason } from './order';
 
 /**
@@ -22,6 +23,8 @@ export interface OrderProgress {
   /** Units that will never ship (unavailable, backorder expired), per SKU. */
   cancelledUnits?: Record<string, number>;
   detail?: Record<string, unknown>;
+  /** Who asked for it, when a request caused it (SPEC section 6); the system otherwise. */
+  actor?: AuditActor;
 }
 
 type Entry = Pick<OrderProgress, 'status' | 'approvedQuantities' | 'cancelledUnits'>;

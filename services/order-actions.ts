@@ -16,6 +16,7 @@ import {
   type RejectRequest,
   type ReturnRequest,
 } from '../workflows/order/messages';
+import type { AuditActor } from '../domain/audit';
 import { NotFoundError } from './errors';
 import type { RequestKey } from './idempotency-keys';
 import { requireLinesOfOrder } from './request-lines';
@@ -28,60 +29,60 @@ import { updateOrder, type OrderUpdateDeps } from './order-updates';
 export function createOrderActions(deps: OrderUpdateDeps) {
   const { db } = deps;
   return {
-    approveOrder: (orderId: string, request: ApproveRequest, idempotency?: RequestKey) =>
+    approveOrder: (orderId: string, request: ApproveRequest, idempotency?: RequestKey, actor?: AuditActor) =>
       updateOrder(deps, orderId, { action: 'approve', request, idempotency }, (order, updateId) =>
-        order.executeUpdate(approveOrderUpdate, { args: [request], updateId }),
+        order.executeUpdate(approveOrderUpdate, { args: [{ ...request, actor }], updateId }),
       ),
-    rejectOrder: (orderId: string, request: RejectRequest, idempotency?: RequestKey) =>
+    rejectOrder: (orderId: string, request: RejectRequest, idempotency?: RequestKey, actor?: AuditActor) =>
       updateOrder(deps, orderId, { action: 'reject', request, idempotency }, (order, updateId) =>
-        order.executeUpdate(rejectOrderUpdate, { args: [request], updateId }),
+        order.executeUpdate(rejectOrderUpdate, { args: [{ ...request, actor }], updateId }),
       ),
-    cancelOrder: (orderId: string, request: CancelRequest, idempotency?: RequestKey) =>
+    cancelOrder: (orderId: string, request: CancelRequest, idempotency?: RequestKey, actor?: AuditActor) =>
       updateOrder(deps, orderId, { action: 'cancel', request, idempotency }, (order, updateId) =>
-        order.executeUpdate(cancelOrderUpdate, { args: [request], updateId }),
+        order.executeUpdate(cancelOrderUpdate, { args: [{ ...request, actor }], updateId }),
       ),
-    resumeBackorder: (orderId: string, idempotency?: RequestKey) =>
+    resumeBackorder: (orderId: string, idempotency?: RequestKey, actor?: AuditActor) =>
       updateOrder(deps, orderId, { action: 'resume', request: {}, idempotency }, (order, updateId) =>
-        order.executeUpdate(resumeBackorderUpdate, { args: [], updateId }),
+        order.executeUpdate(resumeBackorderUpdate, { args: [{ actor }], updateId }),
       ),
     /** Support's hold: the order stops before its next step (at once while it waits); 409 once it has shipped. */
-    holdOrder: (orderId: string, request: HoldRequest, idempotency?: RequestKey) =>
+    holdOrder: (orderId: string, request: HoldRequest, idempotency?: RequestKey, actor?: AuditActor) =>
       updateOrder(deps, orderId, { action: 'hold', request, idempotency }, (order, updateId) =>
-        order.executeUpdate(holdOrderUpdate, { args: [request], updateId }),
+        order.executeUpdate(holdOrderUpdate, { args: [{ ...request, actor }], updateId }),
       ),
     /** A held order goes on where it stopped (a step that failed is tried again); 409 when it is not held. */
-    releaseOrder: (orderId: string, idempotency?: RequestKey) =>
+    releaseOrder: (orderId: string, idempotency?: RequestKey, actor?: AuditActor) =>
       updateOrder(deps, orderId, { action: 'release', request: {}, idempotency }, (order, updateId) =>
-        order.executeUpdate(releaseOrderUpdate, { args: [], updateId }),
+        order.executeUpdate(releaseOrderUpdate, { args: [{ actor }], updateId }),
       ),
     /**
      * An RMA for shipped units within the return window; refused once the window has closed. Lines naming a SKU
      * twice or one the order does not have are refused here (422), before the order sees them.
      */
-    async requestReturn(orderId: string, request: ReturnRequest, idempotency?: RequestKey) {
+    async requestReturn(orderId: string, request: ReturnRequest, idempotency?: RequestKey, actor?: AuditActor) {
       await requireLinesOfOrder(db, orderId, request.lines);
       return updateOrder(deps, orderId, { action: 'return', request, idempotency }, (order, updateId) =>
-        order.executeUpdate(requestReturnUpdate, { args: [request], updateId }),
+        order.executeUpdate(requestReturnUpdate, { args: [{ ...request, actor }], updateId }),
       );
     },
 
     /** Lines not listed were picked in full; a lower pickedQuantity is a short pick (re-allocated or backordered). */
-    async confirmPick(pickListId: string, lines: ConfirmPickRequest['lines']) {
+    async confirmPick(pickListId: string, lines: ConfirmPickRequest['lines'], actor?: AuditActor) {
       const pickList = await db('pick_lists').where({ id: pickListId }).first('id', 'order_id');
       if (!pickList) throw new NotFoundError(`no pick list ${pickListId}`);
       const request = { pickListId: pickList.id, lines };
       return updateOrder(deps, pickList.order_id, { action: 'confirmPick', request }, (order) =>
-        order.executeUpdate(confirmPickUpdate, { args: [request] }),
+        order.executeUpdate(confirmPickUpdate, { args: [{ ...request, actor }] }),
       );
     },
 
     /** A carrier's tracking event for one of the order's shipments. */
-    async recordCarrierEvent(shipmentId: string, event: Omit<CarrierEventRequest, 'shipmentId'>) {
+    async recordCarrierEvent(shipmentId: string, event: Omit<CarrierEventRequest, 'shipmentId'>, actor?: AuditActor) {
       const shipment = await db('shipments').where({ id: shipmentId }).first('id', 'order_id');
       if (!shipment) throw new NotFoundError(`no shipment ${shipmentId}`);
       const request = { shipmentId: shipment.id, ...event };
       return updateOrder(deps, shipment.order_id, { action: 'carrierEvent', request }, (order) =>
-        order.executeUpdate(carrierEventUpdate, { args: [request] }),
+        order.executeUpdate(carrierEventUpdate, { args: [{ ...request, actor }] }),
       );
     },
   };

@@ -18,6 +18,7 @@ import {
   type OrderUpdateDeps,
 } from './order-updates';
 import { requireLinesOfOrder } from './request-lines';
+import type { AuditActor } from '../domain/audit';
 
 export function createRefunds(deps: OrderUpdateDeps & { temporal: Client; taskQueue: string }) {
   return {
@@ -27,14 +28,19 @@ export function createRefunds(deps: OrderUpdateDeps & { temporal: Client; taskQu
      * workflow has completed, a refund workflow does. Lines naming a SKU twice or one the order does not have are
      * refused here (422).
      */
-    async refundOrder(orderId: string, request: RefundRequest, idempotency?: RequestKey): Promise<RefundReply> {
+    async refundOrder(
+      orderId: string,
+      request: RefundRequest,
+      idempotency?: RequestKey,
+      actor?: AuditActor,
+    ): Promise<RefundReply> {
       if (request.lines) await requireLinesOfOrder(deps.db, orderId, request.lines);
       return updateOrder(
         deps,
         orderId,
         // The order names a keyed refund after the key (`refundUpdateId`), as refundAfterCompletion does.
         { action: 'refund', request, idempotency, updateIdOf: refundUpdateId },
-        (order, updateId) => order.executeUpdate(refundOrderUpdate, { args: [request], updateId }),
+        (order, updateId) => order.executeUpdate(refundOrderUpdate, { args: [{ ...request, actor }], updateId }),
         () => refundAfterCompletion(orderId, request, idempotency),
       );
     },

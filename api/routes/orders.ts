@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { InvalidCursor, listOrders, orderDetail } from '../../db/orders';
 import { orderWorkflowId } from '../../workflows/order/messages';
 import type { BatchRow } from '../../services/batch-orders';
-import { principalOf } from '../auth';
+import { actorOf, principalOf } from '../auth';
 import { ordersFromCsv } from '../batch-csv';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf, requestKeyOf } from '../idempotency-header';
@@ -92,39 +92,41 @@ export function orderRoutes({ db, auth, config, services }: ApiDeps): Router {
 
   router.post('/:id/approve', auth.requireRole('approver'), async (req, res) => {
     const request = parse(approveSchema, req.body ?? {});
-    res.json(await services.approveOrder(String(req.params.id), request, requestKeyOf(req, res)));
+    res.json(await services.approveOrder(String(req.params.id), request, requestKeyOf(req, res), actorOf(res)));
   });
   router.post('/:id/reject', auth.requireRole('approver'), async (req, res) => {
     const request = parse(rejectSchema, req.body);
-    res.json(await services.rejectOrder(String(req.params.id), request, requestKeyOf(req, res)));
+    res.json(await services.rejectOrder(String(req.params.id), request, requestKeyOf(req, res), actorOf(res)));
   });
   router.post('/:id/cancel', auth.requireRole('support'), async (req, res) => {
     const request = parse(cancelSchema, req.body);
-    res.json(await services.cancelOrder(String(req.params.id), request, requestKeyOf(req, res)));
+    res.json(await services.cancelOrder(String(req.params.id), request, requestKeyOf(req, res), actorOf(res)));
   });
   router.post('/:id/resume-backorder', auth.requireRole('support'), async (req, res) => {
     parse(emptySchema, req.body ?? {});
-    res.json(await services.resumeBackorder(String(req.params.id), requestKeyOf(req, res)));
+    res.json(await services.resumeBackorder(String(req.params.id), requestKeyOf(req, res), actorOf(res)));
   });
   router.post('/:id/hold', auth.requireRole('support'), async (req, res) => {
     const request = parse(holdSchema, req.body);
-    res.json(await services.holdOrder(String(req.params.id), request, requestKeyOf(req, res)));
+    res.json(await services.holdOrder(String(req.params.id), request, requestKeyOf(req, res), actorOf(res)));
   });
   router.post('/:id/release', auth.requireRole('support'), async (req, res) => {
     parse(emptySchema, req.body ?? {});
-    res.json(await services.releaseOrder(String(req.params.id), requestKeyOf(req, res)));
+    res.json(await services.releaseOrder(String(req.params.id), requestKeyOf(req, res), actorOf(res)));
   });
 
   /** A refund of an amount or of shipped units, with its credit note; 409 beyond what was charged. */
   router.post('/:id/refunds', auth.requireRole('support'), async (req, res) => {
     const request = parse(refundSchema, req.body);
-    res.status(201).json(await services.refundOrder(String(req.params.id), request, requestKeyOf(req, res)));
+    res
+      .status(201)
+      .json(await services.refundOrder(String(req.params.id), request, requestKeyOf(req, res), actorOf(res)));
   });
 
   /** An RMA for shipped units within the return window: 201 `{id, status}`; 409 once the window has closed. */
   router.post('/:id/returns', auth.requireRole('support'), async (req, res) => {
     const request = parse(returnSchema, req.body);
-    const opened = await services.requestReturn(String(req.params.id), request, requestKeyOf(req, res));
+    const opened = await services.requestReturn(String(req.params.id), request, requestKeyOf(req, res), actorOf(res));
     res
       .status(201)
       .location(`/v1/returns/${encodeURIComponent(opened.id)}`)

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../deps';
+import { actorOf } from '../auth';
 import { parse } from '../problem';
 import { confirmPickSchema, pickListQuerySchema } from '../schemas';
 
@@ -43,7 +44,7 @@ export function pickListRoutes({ db, auth, services }: ApiDeps): Router {
   /** Lines not listed were picked in full; a lower pickedQuantity is a short pick (re-allocated or backordered). */
   router.post('/pick-lists/:id/confirm', auth.requireRole('warehouse'), async (req, res) => {
     const request = parse(confirmPickSchema, req.body ?? {});
-    res.json(await services.confirmPick(String(req.params.id), request.lines));
+    res.json(await services.confirmPick(String(req.params.id), request.lines, actorOf(res)));
   });
 
   return router;

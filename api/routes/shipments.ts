@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { eventView, shipmentView } from '../../db/orders';
-import { markCarrierSignature } from '../auth';
+import { actorOf, markCarrierSignature } from '../auth';
 import type { ApiDeps, RawBodyRequest } from '../deps';
 import { HttpProblem, notFound, parse } from '../problem';
 import { carrierEventSchema } from '../schemas';
@@ -45,7 +45,7 @@ export function shipmentRoutes({ db, auth, config, services }: ApiDeps): Router 
 
   router.post('/shipments/:id/events', carrierOrSignature, async (req, res) => {
     const event = parse(carrierEventSchema, req.body);
-    res.json(await services.recordCarrierEvent(String(req.params.id), event));
+    res.json(await services.recordCarrierEvent(String(req.params.id), event, actorOf(res)));
   });
 
   return router;

@@ -10,6 +10,10 @@ export async function up(db: Knex): Promise<void> {
   await db.schema.alterTable('customers', (t) => {
     t.boolean('notifications').notNullable().defaultTo(true);
   });
+  // Who asked for a timeline entry (SPEC section 6, Audit): null for the system's own steps.
+  await db.schema.alterTable('order_events', (t) => {
+    t.jsonb('actor');
+  });
 
   await db.schema.createTable('order_event_counters', (t) => {
     t.text('order_id').primary().references('orders.id');
@@ -182,5 +186,8 @@ export async function down(db: Knex): Promise<void> {
     await db.schema.dropTableIfExists(table);
   await db.schema.alterTable('customers', (t) => {
     t.dropColumn('notifications');
+  });
+  await db.schema.alterTable('order_events', (t) => {
+    t.dropColumn('actor');
   });
 }

@@ -101,6 +101,8 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
       OMS_RETURN_WINDOW: options.returnWindow,
       OMS_PAYMENT_PROVIDER: 'sandbox',
       OMS_SANDBOX_FAULTS: '',
+      // Generated load is nobody's first order to review: risk holds would wait for a person.
+      OMS_RISK_RULES: 'off',
     };
     const roles = new Map<BenchRole, RoleChild>();
     const system: BenchSystem = {

@@ -115,6 +115,17 @@ describe('audit log', () => {
     // The payment token is a secret: dropped, the method kept.
     expect(placing.detail!.body.payment).toEqual({ method: 'card' });
     expect(Date.parse(cancel.at)).toBeGreaterThanOrEqual(Date.parse(placing.at));
+
+    // The order's timeline names who asked: the request entry carries the key, the steps it caused are the system's.
+    const { timeline } = (await oms.request('GET', `/v1/orders/${id}`)).body;
+    const request = timeline.find((entry: { type: string }) => entry.type === 'request');
+    expect(request).toMatchObject({
+      message: 'Request: cancel (customer changed their mind)',
+      actor: { type: 'api_key', id: keyIdOf('support'), role: 'support' },
+    });
+    const cancelledEntry = timeline.find((entry: { status: string }) => entry.status === 'CANCELLED');
+    expect(cancelledEntry.actor).toEqual({ type: 'system' });
+    expect(cancelledEntry.seq).toBeGreaterThan(request.seq);
   });
 
   it('records a product change, a stock receipt, a pick confirmation, a batch and a carrier event signed by HMAC', async () => {

@@ -40,6 +40,7 @@ describe('npm run cluster', () => {
       OMS_PG_PORT: String(ports.pg),
       OMS_CODEC_PORT: String(ports.codec),
       OMS_CARRIER_DELIVERY_DELAY: '1h',
+      OMS_RISK_RULES: 'off', // the risk rules are test/integration/holds.test.ts's
     };
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;

@@ -28,7 +28,7 @@ describe('the answer limit of Updates', () => {
       const started = Date.now();
       const answer = sendUpdate(
         handle,
-        (workflow) => workflow.executeUpdate(resumeBackorderUpdate, { args: [] }),
+        (workflow) => workflow.executeUpdate(resumeBackorderUpdate, { args: [{}] }),
         () => Promise.reject(new Error('the workflow is running')),
         1_500,
       );

@@ -31,8 +31,21 @@ describe('configuration', () => {
       deliveryTimeoutMs: 30 * 86_400_000,
       returnReceiptTimeoutMs: 30 * 86_400_000,
       holdTimeoutMs: 7 * 86_400_000,
+      riskRules: { firstOrderLimit: 100_000, foreignDestination: true },
     });
     expect(parseConfig({ OMS_HOLD_TIMEOUT: '2h' }).orderSettings.holdTimeoutMs).toBe(2 * 3_600_000);
+    expect(parseConfig({ OMS_RISK_FIRST_ORDER_LIMIT: '5000' }).orderSettings.riskRules?.firstOrderLimit).toBe(5000);
+    expect(parseConfig({ OMS_RISK_RULES: 'off' }).orderSettings.riskRules).toBeUndefined();
+    expect(() => parseConfig({ OMS_RISK_RULES: 'maybe' })).toThrow(/OMS_RISK_RULES/);
+    expect(() => parseConfig({ OMS_RISK_FIRST_ORDER_LIMIT: '10.5' })).toThrow(/OMS_RISK_FIRST_ORDER_LIMIT/);
+    expect(config.outbound).toEqual({
+      webhookRetryForMs: 24 * 3_600_000,
+      smtpUrl: undefined,
+      localSmtpPort: 0,
+      mailFrom: 'OMS <orders@oms.localhost>',
+      mailTemplatesDir: undefined,
+      publicUrl: 'http://localhost:3000',
+    });
     // Generated keys live hashed in the database (npm start creates them); the config holds OMS_API_KEYS only.
     expect(config.apiKeys).toEqual([]);
     expect(config.workflowBundlePath).toBeUndefined();

@@ -81,7 +81,9 @@ describe('order workflow: allocation and backorders', () => {
     expect(await backorderedSkus(order)).toEqual([MUG.sku]);
 
     backend.receiveStock(WEST, MUG.sku, 3);
-    expect(await order.handle.executeUpdate(resumeBackorderUpdate)).toEqual({ status: 'PARTIALLY_SHIPPED' });
+    expect(await order.handle.executeUpdate(resumeBackorderUpdate, { args: [{}] })).toEqual({
+      status: 'PARTIALLY_SHIPPED',
+    });
     const final = await order.result();
 
     expect(final.status).toBe('COMPLETED');
@@ -194,7 +196,7 @@ describe('order workflow: allocation and backorders', () => {
     expect(await order.currentDetails()).toBe('Waiting for stock of MUG, TEE; cancelled after 1m');
 
     backend.receiveStock(EAST, TEE.sku, 2);
-    await order.handle.executeUpdate(resumeBackorderUpdate);
+    await order.handle.executeUpdate(resumeBackorderUpdate, { args: [{}] });
     const final = await order.result();
 
     expect(final.status).toBe('COMPLETED');
@@ -262,7 +264,7 @@ describe('order workflow: allocation and backorders', () => {
     const picking = await order.waitForStatus('PICKING', 'pick');
     expect(picking.reasons).toEqual(['unavailable: 3 × MUG']);
     expect(lineOf(picking, MUG.sku)).toMatchObject({ reservedQuantity: 2, cancelledQuantity: 3 });
-    expect(await refusal(order.handle.executeUpdate(resumeBackorderUpdate))).toEqual({
+    expect(await refusal(order.handle.executeUpdate(resumeBackorderUpdate, { args: [{}] }))).toEqual({
       type: ORDER_STATE_CONFLICT,
       message: 'order is PICKING and not waiting for stock',
     });

@@ -632,7 +632,9 @@ export class FakeBackend {
       );
       if (available <= 0) break;
       try {
-        await this.temporal().workflow.getHandle(orderWorkflowId(order.id)).executeUpdate(resumeBackorderUpdate);
+        await this.temporal()
+          .workflow.getHandle(orderWorkflowId(order.id))
+          .executeUpdate(resumeBackorderUpdate, { args: [{}] });
         resumed.push(order.id);
       } catch (error) {
         if (!(error instanceof WorkflowUpdateFailedError)) throw error;

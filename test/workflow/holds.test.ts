@@ -38,7 +38,7 @@ describe('order workflow: holds and waits with an end', () => {
 
   const hold = (order: TestOrder, reason: string) =>
     order.handle.executeUpdate(holdOrderUpdate, { args: [{ reason }] });
-  const release = (order: TestOrder) => order.handle.executeUpdate(releaseOrderUpdate, { args: [] });
+  const release = (order: TestOrder) => order.handle.executeUpdate(releaseOrderUpdate, { args: [{}] });
   const cancel = (order: TestOrder, reason = 'customer asked') =>
     order.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason }] });
 
@@ -245,7 +245,7 @@ describe('order workflow: holds and waits with an end', () => {
     backend.receiveStock(EAST, MUG.sku, 1);
     // The resume is noted and answered at once: an Update left waiting for a whole pick would count against
     // Temporal's limit of Updates in flight per workflow.
-    expect(await order.handle.executeUpdate(resumeBackorderUpdate, { args: [] })).toEqual({ status: 'PICKING' });
+    expect(await order.handle.executeUpdate(resumeBackorderUpdate, { args: [{}] })).toEqual({ status: 'PICKING' });
     await order.handle.executeUpdate(confirmPickUpdate, {
       args: [{ pickListId: `PL-${order.id}-S1`, lines: [{ sku: MUG.sku, pickedQuantity: 1 }] }],
     });

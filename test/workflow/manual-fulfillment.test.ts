@@ -125,7 +125,7 @@ describe('order workflow: manual picking and carrier events', () => {
 
     // The warehouse that came up short is skipped until stock is resumed; then its spare mugs are taken.
     expect(backend.stock(EAST, MUG.sku)).toEqual({ onHand: 2, reserved: 0 });
-    await order.handle.executeUpdate(resumeBackorderUpdate);
+    await order.handle.executeUpdate(resumeBackorderUpdate, { args: [{}] });
     const secondList = await awaitPickList(order, 2);
     await confirmPick(order, { pickListId: secondList, lines: [] });
     await order.waitForStatus('SHIPPED', 'carrier');

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ApprovedLine } from '../../domain/approval';
+import type { AuditActor } from '../../domain/audit';
 import type {
   Address,
   BackorderPolicy,
@@ -96,21 +97,26 @@ export interface StatusReply {
   status: OrderStatus;
 }
 
-export interface ApproveRequest {
+/** Who sent a request (an API key's id and role, the carrier's signature): recorded on the order's timeline. */
+export interface Requested {
+  actor?: AuditActor;
+}
+
+export interface ApproveRequest extends Requested {
   lines?: ApprovedLine[];
   note?: string;
 }
 
-export interface RejectRequest {
+export interface RejectRequest extends Requested {
   reason: string;
 }
 
-export interface CancelRequest {
+export interface CancelRequest extends Requested {
   reason: string;
 }
 
 /** Support holds an order before it ships; it stops before its next step. */
-export interface HoldRequest {
+export interface HoldRequest extends Requested {
   reason: string;
 }
 
@@ -118,12 +124,12 @@ export interface HoldReply extends StatusReply {
   holdReason: string;
 }
 
-export interface ConfirmPickRequest {
+export interface ConfirmPickRequest extends Requested {
   pickListId: string;
   lines: { sku: string; pickedQuantity: number }[];
 }
 
-export interface CarrierEventRequest {
+export interface CarrierEventRequest extends Requested {
   shipmentId: string;
   status: ShipmentEventStatus;
   /** ISO time the carrier reports; defaults to when it is recorded. */
@@ -132,7 +138,7 @@ export interface CarrierEventRequest {
 }
 
 /** A support refund: an amount, or units of shipped lines (priced as they were billed). */
-export interface RefundRequest {
+export interface RefundRequest extends Requested {
   amount?: number;
   lines?: { sku: string; quantity: number }[];
   reason: string;
@@ -158,7 +164,7 @@ export const idempotencyKeyOfRefundUpdate = (updateId: string | undefined): stri
   updateId?.startsWith(REFUND_UPDATE_PREFIX) ? updateId.slice(REFUND_UPDATE_PREFIX.length) : undefined;
 
 /** A return (RMA) of shipped units, within the return window. */
-export interface ReturnRequest {
+export interface ReturnRequest extends Requested {
   lines: { sku: string; quantity: number }[];
   reason: string;
   resolution: 'refund' | 'exchange';
@@ -168,10 +174,10 @@ export const orderStateQuery = defineQuery<OrderState>('orderState');
 export const approveOrderUpdate = defineUpdate<StatusReply, [ApproveRequest]>('approveOrder');
 export const rejectOrderUpdate = defineUpdate<StatusReply, [RejectRequest]>('rejectOrder');
 export const cancelOrderUpdate = defineUpdate<StatusReply, [CancelRequest]>('cancelOrder');
-export const resumeBackorderUpdate = defineUpdate<StatusReply, []>('resumeBackorder');
+export const resumeBackorderUpdate = defineUpdate<StatusReply, [Requested]>('resumeBackorder');
 export const holdOrderUpdate = defineUpdate<HoldReply, [HoldRequest]>('holdOrder');
 /** Releases a held order: it goes on where it stopped (a step that failed is tried again). */
-export const releaseOrderUpdate = defineUpdate<StatusReply, []>('releaseOrder');
+export const releaseOrderUpdate = defineUpdate<StatusReply, [Requested]>('releaseOrder');
 export const refundOrderUpdate = defineUpdate<RefundReply, [RefundRequest]>('refundOrder');
 export const requestReturnUpdate = defineUpdate<{ id: string; status: 'AWAITING_RECEIPT' }, [ReturnRequest]>(
   'requestReturn',

@@ -24,10 +24,12 @@ import {
   releaseOrderUpdate,
   requestReturnUpdate,
   resumeBackorderUpdate,
+  type ApproveRequest,
   type OrderState,
   type OrderWorkflowInput,
+  type RefundRequest,
 } from './messages';
-import { OrderBook, OrderStopped, isWithCarrier } from './order-book';
+import { OrderBook, OrderStopped, isWithCarrier, unitsText } from './order-book';
 import type { OrderRun } from './order-run';
 import { REFUND_ID_FROM_UPDATE } from './patches';
 import { OrderRuntime } from './runtime';
@@ -69,7 +71,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   setHandler(
     approveOrderUpdate,
-    runtime.accepted(async (request) => {
+    runtime.accepted(describeApproval, async (request) => {
       book.approvalDecision = { approved: true, ...request };
       await condition(() => state.status !== 'AWAITING_APPROVAL');
       return { status: state.status };
@@ -79,24 +81,30 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   setHandler(
     rejectOrderUpdate,
-    runtime.accepted(async ({ reason }) => {
-      book.approvalDecision = { approved: false, reason };
-      await condition(() => state.status !== 'AWAITING_APPROVAL');
-      return { status: state.status };
-    }),
+    runtime.accepted(
+      ({ reason }) => `Request: reject (${reason})`,
+      async ({ reason }) => {
+        book.approvalDecision = { approved: false, reason };
+        await condition(() => state.status !== 'AWAITING_APPROVAL');
+        return { status: state.status };
+      },
+    ),
     { validator: (_request) => book.requireAwaitingApproval() },
   );
 
   setHandler(
     cancelOrderUpdate,
-    runtime.accepted(async ({ reason }) => {
-      book.cancelRequest ??= { reason };
-      run.interrupt?.();
-      // Answered once cancelled, or once held by a compensation that failed for good (support sees why).
-      const compensationHeld = () => answersWhileHeld() && run.compensating === true && run.hold !== undefined;
-      await condition(() => isTerminal(state.status) || compensationHeld());
-      return { status: state.status };
-    }),
+    runtime.accepted(
+      ({ reason }) => `Request: cancel (${reason})`,
+      async ({ reason }) => {
+        book.cancelRequest ??= { reason };
+        run.interrupt?.();
+        // Answered once cancelled, or once held by a compensation that failed for good (support sees why).
+        const compensationHeld = () => answersWhileHeld() && run.compensating === true && run.hold !== undefined;
+        await condition(() => isTerminal(state.status) || compensationHeld());
+        return { status: state.status };
+      },
+    ),
     {
       validator: (_request) => {
         const blocker = book.cancellationBlocker();
@@ -107,66 +115,78 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   setHandler(
     resumeBackorderUpdate,
-    runtime.accepted(async () => {
-      const attempt = book.allocationAttempts;
-      book.resumeRequested = true;
-      // An order busy with other shipments allocates again once it would wait: the request is noted, not awaited.
-      if (runtime.neverStuck && state.waitingFor !== 'stock') return { status: state.status };
-      await condition(() => book.allocationAttempts > attempt || isTerminal(state.status));
-      return { status: state.status };
-    }),
-    { validator: () => book.requireUnitsToAllocate() },
+    runtime.accepted(
+      () => 'Request: resume the backorder',
+      async () => {
+        const attempt = book.allocationAttempts;
+        book.resumeRequested = true;
+        // An order busy with other shipments allocates again once it would wait: the request is noted, not awaited.
+        if (runtime.neverStuck && state.waitingFor !== 'stock') return { status: state.status };
+        await condition(() => book.allocationAttempts > attempt || isTerminal(state.status));
+        return { status: state.status };
+      },
+    ),
+    { validator: (_request) => book.requireUnitsToAllocate() },
   );
 
   setHandler(
     holdOrderUpdate,
-    runtime.accepted(async ({ reason }) => {
-      book.holdRequest = { reason };
-      // In effect once the order stops before its next step (at once while it waits); too late once it has shipped.
-      await condition(() => state.status === 'ON_HOLD' || book.holdRequest === undefined || !book.holdable());
-      if (state.status === 'ON_HOLD') return { status: state.status, holdReason: state.holdReason! };
-      book.holdRequest = undefined;
-      return conflict(`order is ${state.status}: it shipped before the hold took effect`);
-    }),
+    runtime.accepted(
+      ({ reason }) => `Request: hold (${reason})`,
+      async ({ reason }) => {
+        book.holdRequest = { reason };
+        // In effect once the order stops before its next step (at once while it waits); too late once it has shipped.
+        await condition(() => state.status === 'ON_HOLD' || book.holdRequest === undefined || !book.holdable());
+        if (state.status === 'ON_HOLD') return { status: state.status, holdReason: state.holdReason! };
+        book.holdRequest = undefined;
+        return conflict(`order is ${state.status}: it shipped before the hold took effect`);
+      },
+    ),
     { validator: ({ reason }) => book.validateHold(reason) },
   );
 
   setHandler(
     releaseOrderUpdate,
-    runtime.accepted(async () => {
-      book.releaseRequested = true;
-      await condition(() => state.status !== 'ON_HOLD');
-      return { status: state.status };
-    }),
-    { validator: () => book.requireOnHold() },
+    runtime.accepted(
+      () => 'Request: release the hold',
+      async () => {
+        book.releaseRequested = true;
+        await condition(() => state.status !== 'ON_HOLD');
+        return { status: state.status };
+      },
+    ),
+    { validator: (_request) => book.requireOnHold() },
   );
 
   setHandler(
     confirmPickUpdate,
-    runtime.accepted(async (request) => {
-      book.pickConfirmations.set(request.pickListId, request.lines);
-      const shipment = book.shipmentOfPickList(request.pickListId)!;
-      // Answer once the pick is acted on: the shipment billed (or dropped, when nothing was picked) and the
-      // order's status moved on, unless other shipments of the order are still being picked.
-      // An exchange's replacement is never billed: it is acted on once it ships.
-      const shippedReplacement = () => runtime.neverStuck && shipment.replacement === true && isWithCarrier(shipment);
-      const handled = () =>
-        shipment.invoiceNumber !== undefined || shipment.status === 'cancelled' || shippedReplacement();
-      const othersPicking = () => state.shipments.some((other) => other !== shipment && other.status === 'picking');
-      await condition(
-        () =>
-          isTerminal(state.status) ||
-          answersWhileHeld() ||
-          (handled() && (state.status !== 'PICKING' || othersPicking())),
-      );
-      return { status: state.status };
-    }),
+    runtime.accepted(
+      ({ pickListId }) => `Request: confirm pick list ${pickListId}`,
+      async (request) => {
+        book.pickConfirmations.set(request.pickListId, request.lines);
+        const shipment = book.shipmentOfPickList(request.pickListId)!;
+        // Answer once the pick is acted on: the shipment billed (or dropped, when nothing was picked) and the
+        // order's status moved on, unless other shipments of the order are still being picked.
+        // An exchange's replacement is never billed: it is acted on once it ships.
+        const shippedReplacement = () => runtime.neverStuck && shipment.replacement === true && isWithCarrier(shipment);
+        const handled = () =>
+          shipment.invoiceNumber !== undefined || shipment.status === 'cancelled' || shippedReplacement();
+        const othersPicking = () => state.shipments.some((other) => other !== shipment && other.status === 'picking');
+        await condition(
+          () =>
+            isTerminal(state.status) ||
+            answersWhileHeld() ||
+            (handled() && (state.status !== 'PICKING' || othersPicking())),
+        );
+        return { status: state.status };
+      },
+    ),
     { validator: (request) => book.validatePickConfirmation(request.pickListId, request.lines) },
   );
 
   setHandler(
     refundOrderUpdate,
-    runtime.accepted(async (request) => {
+    runtime.accepted(describeRefund, async (request) => {
       // Named by the request's Idempotency-Key, as it would be once the order has completed, so a retry then
       // finds this refund. Refunds made before this change keep their numbered IDs on replay.
       const key = idempotencyKeyOfRefundUpdate(currentUpdateInfo()?.id);
@@ -180,18 +200,24 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   setHandler(
     requestReturnUpdate,
-    runtime.accepted((request) => openReturn(run, request)),
+    runtime.accepted(
+      ({ lines, resolution, reason }) => `Request: return ${unitsText(lines)} for ${resolution} (${reason})`,
+      (request) => openReturn(run, request),
+    ),
     { validator: (request) => afterSales.validateReturn(request) },
   );
 
   setHandler(
     carrierEventUpdate,
-    runtime.accepted(async (event) => {
-      book.carrierEventCount += 1;
-      const eventKey = `${event.shipmentId}:${event.status}:${event.at ?? `untimed-${book.carrierEventCount}`}`;
-      await applyCarrierEvent(run, event, eventKey);
-      return { status: state.status };
-    }),
+    runtime.accepted(
+      ({ shipmentId, status }) => `Request: carrier event ${shipmentId} ${status}`,
+      async (event) => {
+        book.carrierEventCount += 1;
+        const eventKey = `${event.shipmentId}:${event.status}:${event.at ?? `untimed-${book.carrierEventCount}`}`;
+        await applyCarrierEvent(run, event, eventKey);
+        return { status: state.status };
+      },
+    ),
     { validator: (event) => book.requireWithCarrier(event.shipmentId) },
   );
 
@@ -244,4 +270,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   }
   setCurrentDetails('');
   return state;
+}
+
+function describeApproval({ lines, note }: ApproveRequest): string {
+  const reduced = lines?.length
+    ? ` with ${lines.map((line) => `${line.approvedQuantity} × ${line.sku}`).join(', ')}`
+    : '';
+  return `Request: approve${reduced}${note ? ` (${note})` : ''}`;
+}
+
+function describeRefund({ amount, lines, reason }: RefundRequest): string {
+  const what = lines?.length ? unitsText(lines) : `${amount} in minor units`;
+  return `Request: refund ${what} (${reason})`;
 }

@@ -30,3 +30,9 @@ export const NEVER_STUCK = 'never-stuck';
  * authorized, and the compensation then voids it (it was left held at the provider until it expired).
  */
 export const REAUTHORIZE_AFTER_INTERRUPT = 'reauthorize-after-interrupt';
+/**
+ * Each request an order accepts (approve, cancel, hold, refund, a carrier's event, ...) is a timeline entry with who
+ * sent it (SPEC section 6, Audit), and the risk rules hold new orders (SPEC section 3, Holds). Asked once, when an
+ * order starts.
+ */
+export const REQUEST_ACTORS_AND_RISK_HOLDS = 'request-actors-and-risk-holds';

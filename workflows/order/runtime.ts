@@ -11,12 +11,13 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { STEP_RETRY, type OrderActivities } from '../../contract';
 import { isTerminal, type OrderStatus } from '../../domain/order';
 import { changesOrderLines, type OrderProgress } from '../../domain/timeline';
-import type { OrderState } from './messages';
+import type { OrderState, Requested } from './messages';
 import type { OrderBook } from './order-book';
 import {
   DATABASE_STEPS_AS_LOCAL_ACTIVITIES,
   NEVER_STUCK,
   ONE_LOCAL_ACTIVITY_AT_A_TIME,
+  REQUEST_ACTORS_AND_RISK_HOLDS,
   TIMELINE_WRITTEN_IN_BATCHES,
   WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY,
 } from './patches';
@@ -76,6 +77,8 @@ export class OrderRuntime {
   readonly timelineInBatches = patched(TIMELINE_WRITTEN_IN_BATCHES);
   /** ... and before holds and waits with an end (see patches.ts). */
   readonly neverStuck = patched(NEVER_STUCK);
+  /** ... and before requests were timeline entries with their actor, and risk rules held new orders. */
+  readonly actorsAndRiskHolds = patched(REQUEST_ACTORS_AND_RISK_HOLDS);
   /** Timeline entries made and not yet written, and the write under way. */
   private readonly unwrittenTimeline: OrderProgress[] = [];
   private timelineWrite: { changesLines: boolean; done: Promise<void> } | undefined;
@@ -154,13 +157,20 @@ export class OrderRuntime {
     return this.databaseWrite(this.inWorker, write);
   }
 
-  /** Wraps an Update handler: counts the Update as accepted but not yet known to be in the history. */
-  accepted<Args extends unknown[], Reply>(
-    handler: (...args: Args) => Promise<Reply>,
-  ): (...args: Args) => Promise<Reply> {
-    return (...args) => {
+  /**
+   * Wraps an Update handler: counts the Update as accepted but not yet known to be in the history, and puts the
+   * request on the timeline, as `describe` tells it, with who sent it.
+   */
+  accepted<Request extends Requested | undefined, Reply>(
+    describe: (request: Request) => string,
+    handler: (request: Request) => Promise<Reply>,
+  ): (request: Request) => Promise<Reply> {
+    return (request) => {
       this.acceptedUpdates += 1;
-      return handler(...args);
+      if (this.actorsAndRiskHolds && this.timelineInBatches) {
+        void this.recordEvent({ type: 'request', message: describe(request), actor: request?.actor });
+      }
+      return handler(request);
     };
   }
 

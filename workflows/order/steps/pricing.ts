@@ -1,6 +1,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { PricedOrderResult } from '../../../contract';
 import { toMajorUnits } from '../../../domain/money';
+import { riskHoldReason } from '../../../domain/risk';
 import { OrderStopped } from '../order-book';
 import type { OrderRun } from '../order-run';
 import { activities, summary } from '../runtime';
@@ -9,11 +10,12 @@ import { step } from './holds';
 
 /**
  * PENDING: the order checked against master data as it is now and priced; an invalid order is rejected with
- * every reason. Undone by giving the promotion use back, unless something has shipped.
+ * every reason, a risky one held (domain/risk.ts). Undone by giving the promotion use back, unless something has
+ * shipped.
  */
 export async function validateAndPrice(run: OrderRun): Promise<PricedOrderResult> {
   const { book, runtime } = run;
-  const { orderId } = run.input;
+  const { orderId, settings } = run.input;
   const result = await step(run, 'pricing', () =>
     activities.validateAndPriceOrder.executeWithOptions(
       summary(`Validate ${orderId} against master data and price it`),
@@ -33,6 +35,13 @@ export async function validateAndPrice(run: OrderRun): Promise<PricedOrderResult
     message: `Priced: total ${result.totals.total} ${result.totals.currency}`,
     detail: { totals: result.totals, promisedDeliveryDate: result.promisedDeliveryDate },
   });
+  const rules = runtime.actorsAndRiskHolds ? settings.riskRules : undefined;
+  const riskReason =
+    rules && result.risk
+      ? riskHoldReason({ ...result.risk, total: result.totals.total, currency: result.totals.currency }, rules)
+      : undefined;
+  // Held before its next step, like support's hold: support releases (or cancels) it.
+  if (riskReason) book.holdRequest ??= { reason: riskReason };
   book.stopIfCancelled();
   return result;
 }
