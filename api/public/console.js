@@ -1,5 +1,6 @@
 // The support console: work queues and order actions, all through the /v1 API with the user's own key.
-import { badge, calendarDate, dateTime, h, money, mount, timeAgo, toMinorUnits, words } from './dom.js';
+import { badge, calendarDate, dateTime, h, money, mount, timeAgo, toMinorUnits, toneBadge, words } from './dom.js';
+import { actorLabel, showAudit, showDeliveries, showWebhooks } from './console-admin.js';
 
 const KEY_STORAGE = 'oms.console.apiKey';
 
@@ -63,6 +64,9 @@ const app = document.getElementById('app');
 const sessionBox = document.getElementById('session');
 let apiKey = sessionStorage.getItem(KEY_STORAGE);
 let lastQueue = QUEUES[0].id;
+let lastList = { hash: `#queue/${QUEUES[0].id}`, title: QUEUES[0].title }; // where an order's back link goes
+let can = { admin: false, support: false }; // what the key may see beyond orders (see probeAccess)
+let accessProbe; // { key, answer }: one probe per key
 let timers = [];
 let shell;
 let countsTimer;
@@ -104,6 +108,24 @@ const customerOf = (id) => cached(`/v1/customers/${encodeURIComponent(id)}`);
 const productNames = () =>
   cached('/v1/products').then((list) => new Map((list?.items ?? []).map((product) => [product.sku, product.name])));
 
+/**
+ * The API has no "who am I", so the console asks for one thing only admins may read (the audit log) and one only
+ * support and admins may (customer emails); a 403 means no. It only decides what to offer: the API still decides
+ * every request. Another failure offers less until the page is loaded again.
+ */
+async function probeAccess() {
+  const may = (path) =>
+    api('GET', path).then(
+      () => true,
+      (problem) => {
+        if (problem.status === 401) throw problem;
+        return false;
+      },
+    );
+  const [admin, support] = await Promise.all([may('/v1/audit?limit=1'), may('/v1/notifications?limit=1')]);
+  return { admin, support: admin || support };
+}
+
 function stopTimers() {
   for (const timer of timers) clearInterval(timer);
   timers = [];
@@ -119,6 +141,8 @@ function signOut(message) {
   sessionStorage.removeItem(KEY_STORAGE);
   apiKey = null;
   shell = undefined;
+  can = { admin: false, support: false };
+  accessProbe = undefined;
   clearInterval(countsTimer);
   cache.clear();
   stopTimers();
@@ -195,6 +219,15 @@ function ensureShell() {
       ),
     ),
   );
+  const adminNav = can.admin
+    ? h(
+        'nav',
+        { class: 'queues', 'aria-label': 'Admin' },
+        h('div', { class: 'nav-title' }, 'Admin'),
+        h('a', { href: '#webhooks', dataset: { screen: 'webhooks' } }, h('span', {}, 'Webhooks')),
+        h('a', { href: '#audit', dataset: { screen: 'audit' } }, h('span', {}, 'Audit log')),
+      )
+    : null;
   const orderId = h('input', { name: 'orderId', placeholder: 'ORD-…', 'aria-label': 'Order ID', required: true });
   const finder = h(
     'form',
@@ -219,11 +252,12 @@ function ensureShell() {
         { class: 'sidebar' },
         h('div', { class: 'card' }, nav),
         h('div', { class: 'card finder' }, h('h3', {}, 'Open an order'), finder),
+        adminNav ? h('div', { class: 'card' }, adminNav) : null,
       ),
       content,
     ),
   );
-  shell = { nav, content };
+  shell = { nav, adminNav, content };
   refreshCounts();
   countsTimer = setInterval(() => document.visibilityState === 'visible' && refreshCounts(), 20_000);
   return shell;
@@ -249,6 +283,8 @@ async function refreshCounts() {
 
 function highlight(queueId) {
   for (const link of shell.nav.querySelectorAll('a')) link.classList.toggle('active', link.dataset.queue === queueId);
+  for (const link of shell.adminNav?.querySelectorAll('a') ?? [])
+    link.classList.toggle('active', link.dataset.screen === queueId);
 }
 
 // ---------- Errors and notices ----------
@@ -284,6 +320,7 @@ function notice(kind, ...content) {
 function showQueue(queueId) {
   const queue = QUEUES.find((candidate) => candidate.id === queueId) ?? QUEUES[0];
   lastQueue = queue.id;
+  lastList = { hash: `#queue/${queue.id}`, title: queue.title };
   const { content } = ensureShell();
   highlight(queue.id);
   document.title = `${queue.title} · OMS console`;
@@ -421,6 +458,8 @@ function showOrder(orderId) {
   let history;
   let customer;
   let names = new Map();
+  let emails = null; // the order's customer emails (support and admin), or the Problem that kept them away
+  let shownEmail = null; // the email opened below the list: {id} while loading, then with its bodies or a problem
   let message = null; // the last action's result or problem, kept across refreshes
   let openForm = null; // the action whose form is open: refreshes wait until it is closed
   let formElement = null; // kept across renders, so what was typed survives an error
@@ -428,9 +467,16 @@ function showOrder(orderId) {
 
   async function load() {
     try {
-      [order, history] = await Promise.all([
+      [order, history, emails] = await Promise.all([
         api('GET', `/v1/orders/${encodeURIComponent(orderId)}`),
         api('GET', `/v1/orders/${encodeURIComponent(orderId)}/history`),
+        // The emails are extra: a problem reading them shows in their card, not instead of the order.
+        can.support
+          ? api('GET', `/v1/notifications?orderId=${encodeURIComponent(orderId)}&limit=200`).then(
+              (page) => page.items,
+              (problem) => problem,
+            )
+          : null,
       ]);
       [customer, names] = await Promise.all([customerOf(order.customerId), productNames()]);
       render();
@@ -490,6 +536,7 @@ function showOrder(orderId) {
     {
       id: 'hold',
       label: 'Hold',
+      needs: 'support',
       when: (o) => HOLDABLE.includes(o.status),
       form: () =>
         reasonForm('Hold', 'hold', 'Why is this order held?', () => 'On hold: it stops before its next step.'),
@@ -498,6 +545,7 @@ function showOrder(orderId) {
       id: 'release',
       label: 'Release',
       style: 'primary',
+      needs: 'support',
       when: (o) => o.status === 'ON_HOLD',
       run: () => act('Release', 'release', {}, () => 'Released: the order goes on where it stopped.'),
     },
@@ -512,14 +560,14 @@ function showOrder(orderId) {
   ];
 
   function backLink() {
-    const queue = QUEUES.find((candidate) => candidate.id === lastQueue);
-    return h('a', { href: `#queue/${queue.id}` }, `← ${queue.title}`);
+    return h('a', { href: lastList.hash }, `← ${lastList.title}`);
   }
 
   function render() {
     if (!order) return;
     const currency = order.currency;
-    const available = ACTIONS.filter((action) => action.when(order));
+    // `needs`: only offered to keys that may (admin may anything); the others show the API's 403 when refused.
+    const available = ACTIONS.filter((action) => (!action.needs || can[action.needs]) && action.when(order));
     if (!available.some((action) => action.id === openForm)) {
       openForm = null;
       formElement = null;
@@ -578,6 +626,20 @@ function showOrder(orderId) {
             },
             'Customer tracking page ↗',
           ),
+          can.admin
+            ? h(
+                'a',
+                { href: `#audit/${encodeURIComponent(order.id)}`, dataset: { link: 'audit' } },
+                'Audit log of this order',
+              )
+            : null,
+          can.admin
+            ? h(
+                'a',
+                { href: '#webhooks', dataset: { link: 'webhooks' }, title: 'Each delivery names its order' },
+                'Webhook deliveries',
+              )
+            : null,
           h(
             'a',
             {
@@ -661,6 +723,7 @@ function showOrder(orderId) {
       actions,
       linesCard(names),
       h('div', { class: 'grid-2' }, shipmentsCard(), totalsCard()),
+      emailsCard(),
       timelineCard(),
     );
   }
@@ -678,8 +741,13 @@ function showOrder(orderId) {
     if (order.status === 'ON_HOLD')
       return notice(
         'error',
-        h('strong', {}, `On hold: ${order.holdReason}`),
-        h('span', {}, `It stopped at ${words(order.heldFrom ?? '')}. Release it to go on from there, or cancel it.`),
+        h('strong', { class: 'hold-reason' }, `On hold: ${order.holdReason ?? 'no reason given'}`),
+        h(
+          'span',
+          { class: 'held-from' },
+          order.heldFrom ? ['It stopped at ', badge(order.heldFrom), '. '] : null,
+          'Release it to go on from there, or cancel it.',
+        ),
       );
     if (order.status === 'BACKORDERED' || order.status === 'PARTIALLY_SHIPPED')
       return reasons && notice('info', h('strong', {}, 'Waiting for stock'), reasons);
@@ -1024,6 +1092,147 @@ function showOrder(orderId) {
     );
   }
 
+  const EMAIL_TONES = { pending: 'wait', sent: 'done', failed: 'bad' };
+
+  async function openEmail(id) {
+    if (shownEmail?.id === id) shownEmail = null;
+    else {
+      shownEmail = { id };
+      render();
+      try {
+        shownEmail = await api('GET', `/v1/notifications/${encodeURIComponent(id)}`);
+      } catch (problem) {
+        if (problem.status === 401) return signOut('Your key is no longer accepted. Sign in again.');
+        if (shownEmail?.id === id) shownEmail = { id, problem };
+      }
+    }
+    render();
+  }
+
+  /** The customer's emails about this order (support and admin only), and the one opened with its bodies. */
+  function emailsCard() {
+    if (!can.support || emails === null) return null;
+    const list =
+      emails instanceof Problem
+        ? h('div', { class: 'body' }, notice('error', ...describe(emails, 'Reading the emails')))
+        : emails.length === 0
+          ? h('p', { class: 'empty' }, 'No emails about this order yet.')
+          : h(
+              'table',
+              { class: 'emails' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['Template', 'To', 'Subject', 'Status', 'Sent', 'Error'].map((title) => h('th', {}, title)),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                emails.map((email) =>
+                  h(
+                    'tr',
+                    {
+                      class: `link ${shownEmail?.id === email.id ? 'open' : ''}`.trim(),
+                      dataset: { notificationId: email.id },
+                      onclick: () => openEmail(email.id),
+                    },
+                    h('td', {}, words(email.template)),
+                    h('td', { class: 'mono' }, email.to),
+                    h('td', {}, email.subject ?? h('span', { class: 'muted' }, 'not rendered yet')),
+                    h(
+                      'td',
+                      {},
+                      toneBadge(email.status, EMAIL_TONES[email.status]),
+                      email.status === 'pending' && email.attempts
+                        ? h('div', { class: 'muted' }, `${email.attempts} attempts`)
+                        : null,
+                    ),
+                    h('td', {}, dateTime(email.sentAt)),
+                    h('td', { class: 'error' }, email.error ?? ''),
+                  ),
+                ),
+              ),
+            );
+    return h(
+      'div',
+      { class: 'card', id: 'emails' },
+      h(
+        'header',
+        {},
+        h('h2', {}, 'Customer emails'),
+        h('span', { class: 'muted' }, Array.isArray(emails) ? `${emails.length} · click one to read it` : ''),
+      ),
+      list,
+      emailPreview(),
+    );
+  }
+
+  function emailPreview() {
+    if (!shownEmail) return null;
+    if (shownEmail.problem)
+      return h('div', { class: 'body' }, notice('error', ...describe(shownEmail.problem, 'Opening the email')));
+    if (!('to' in shownEmail)) return h('p', { class: 'empty' }, 'Loading the email…');
+    const email = shownEmail;
+    return h(
+      'div',
+      { class: 'body email', dataset: { email: email.id } },
+      h(
+        'div',
+        { class: 'email-head' },
+        h(
+          'div',
+          {},
+          h('b', {}, email.subject ?? '(no subject yet)'),
+          h('div', { class: 'muted' }, `To ${email.to} · ${words(email.template)} · ${email.status}`),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'ghost',
+            onclick: () => {
+              shownEmail = null;
+              render();
+            },
+          },
+          'Close',
+        ),
+      ),
+      h(
+        'div',
+        { class: 'email-bodies' },
+        h(
+          'section',
+          {},
+          h('h3', {}, 'Text'),
+          email.text === null
+            ? h('p', { class: 'muted' }, 'No text body.')
+            : h('pre', { class: 'email-text' }, email.text),
+        ),
+        h(
+          'section',
+          {},
+          h('h3', {}, 'HTML'),
+          email.html === null
+            ? h('p', { class: 'muted' }, 'No HTML body.')
+            : // The message's own HTML, in a sandbox with no scripts, forms or same-origin access (an opaque origin),
+              // under this page's Content-Security-Policy: nothing from outside loads.
+              h('iframe', {
+                class: 'email-html',
+                sandbox: true,
+                referrerpolicy: 'no-referrer',
+                title: `HTML body of ${email.subject ?? 'the email'}`,
+                srcdoc: email.html,
+              }),
+        ),
+      ),
+    );
+  }
+
   function timelineCard() {
     const events = history?.timeline ?? order.timeline;
     return h(
@@ -1038,7 +1247,14 @@ function showOrder(orderId) {
             'li',
             { class: event.type },
             h('time', {}, dateTime(event.at)),
-            h('div', {}, h('span', { class: 'type' }, words(event.type)), event.message),
+            h(
+              'div',
+              {},
+              h('span', { class: 'type' }, words(event.type)),
+              event.message,
+              // Entries caused by a request name who made it; older entries have no actor.
+              actorLabel(event.actor) ? h('span', { class: 'actor' }, actorLabel(event.actor)) : null,
+            ),
           ),
         ),
       ),
@@ -1047,18 +1263,57 @@ function showOrder(orderId) {
 
   load();
   // Follow the workflow while it moves; a person typing in a form is never interrupted.
-  every(3_000, () => order && !openForm && !busy && !TERMINAL.includes(order.status) && load());
+  // Reading an email pauses it too: a new render would reload its frame.
+  every(3_000, () => order && !openForm && !shownEmail && !busy && !TERMINAL.includes(order.status) && load());
 }
 
 // ---------- Routing ----------
 
-function route() {
+async function route() {
+  if (!apiKey) {
+    stopTimers();
+    return showSignIn();
+  }
+  const key = apiKey;
+  if (accessProbe?.key !== key) accessProbe = { key, answer: probeAccess() };
+  try {
+    can = await accessProbe.answer;
+  } catch {
+    // Only a 401 gets here (any other failure offers less).
+    if (apiKey === key) signOut('Your key is no longer accepted. Sign in again.');
+    return;
+  }
+  if (apiKey !== key) return; // signed out (or in again) meanwhile
   stopTimers();
-  if (!apiKey) return showSignIn();
   const [kind, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const argument = decodeURIComponent(rest.join('/'));
   if (kind === 'order' && argument) return showOrder(argument);
+  if (kind === 'webhooks')
+    return adminScreen('webhooks', argument ? 'Delivery log' : 'Webhooks', (content) =>
+      argument ? showDeliveries(content, adminTools, argument) : showWebhooks(content, adminTools),
+    );
+  if (kind === 'audit') return adminScreen('audit', 'Audit log', (content) => showAudit(content, adminTools, argument));
   return showQueue(kind === 'queue' ? argument : lastQueue);
+}
+
+const adminTools = { api, notice, describe, signOut, every };
+
+/** An admin screen, or a note that the key may not see it (the API would answer 403 anyway). */
+function adminScreen(id, title, show) {
+  const { content } = ensureShell();
+  highlight(id);
+  document.title = `${title} · OMS console`;
+  if (!can.admin)
+    return mount(
+      content,
+      notice(
+        'info',
+        h('strong', {}, `${title}: for admins only`),
+        h('span', {}, 'Sign in with an admin key to see it.'),
+      ),
+    );
+  lastList = { hash: location.hash, title };
+  show(content);
 }
 
 window.addEventListener('hashchange', route);

@@ -101,3 +101,8 @@ export const words = (text) =>
 export function badge(status, extra = '') {
   return h('span', { class: `badge tone-${tone(status)} ${extra}`.trim(), dataset: { status } }, words(status));
 }
+
+/** A badge for a status outside the order's own (a delivery, an email), in the colour family given. */
+export function toneBadge(status, family) {
+  return h('span', { class: `badge tone-${family ?? 'off'}`, dataset: { status } }, words(status));
+}

@@ -1,0 +1,283 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { Role } from '../../config';
+import { startLocalSmtpServer, type LocalSmtpServer } from '../../notifications/local-smtp-server';
+import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser';
+import { eventually, freePort } from '../support/helpers';
+import { orderBody, startOms, type TestOms } from '../support/oms';
+import { startWebhookReceiver } from '../support/webhook-receiver';
+
+/**
+ * What issue 18 added, in the console (headless Chromium against the real stack): webhook subscriptions and their
+ * delivery log (admin), an order's customer emails through a real SMTP server, hold and release by support, the
+ * audit log (admin), and the admin screens left out for other roles.
+ */
+let oms: TestOms;
+let browser: Browser;
+let smtp: LocalSmtpServer;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+const opened: WatchedPage[] = [];
+beforeAll(async () => {
+  smtp = await startLocalSmtpServer({
+    port: await freePort(),
+    dir: mkdtempSync(path.join(tmpdir(), 'oms-console-mail-')),
+  });
+  [oms, browser, receiver] = await Promise.all([
+    startOms({ smtpUrl: smtp.url }),
+    launchBrowser(),
+    startWebhookReceiver(),
+  ]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await oms?.close();
+  await receiver?.close();
+  await smtp?.close();
+});
+afterEach(() => {
+  // A script error in the page fails the test that caused it.
+  for (const watched of opened.splice(0)) expect(watched.errors).toEqual([]);
+});
+
+async function place(body: Record<string, unknown>): Promise<string> {
+  const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
+  expect(placed.status).toBe(202);
+  return placed.body.id;
+}
+
+async function consoleAs(role: Role, hash = ''): Promise<Page> {
+  const watched = await openPage(browser, `${oms.baseUrl}/console${hash}`);
+  opened.push(watched);
+  const { page } = watched;
+  await page.fill('input[name=apiKey]', oms.keyOf(role));
+  await page.click('button[type=submit]');
+  await page.locator('nav.queues').first().waitFor();
+  return page;
+}
+
+const actionsOn = (page: Page) =>
+  page
+    .locator('#actions button[data-action]')
+    .evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-action')));
+
+describe('webhooks screen', () => {
+  it('creates a subscription showing its secret once, pauses and resumes it, and redelivers from its log', async () => {
+    receiver.failWith(503); // the first attempts fail, so the log has errors to show
+    const page = await consoleAs('admin');
+    await page.click('nav a[data-screen=webhooks]');
+    await page.getByText('No subscriptions yet.').waitFor();
+
+    await page.click('button[data-action=new-webhook]');
+    await page.fill('input[name=url]', receiver.url);
+    await page.check('input[name=events][value="order.created"]');
+    await page.fill('input[name=description]', 'ERP <test>');
+    await screenshot(page, 'console-webhook-form');
+    await page.click('button[data-confirm=new-webhook]');
+    const secret = await page.locator('code.secret').innerText();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    expect(await page.locator('.notice.ok').innerText()).toContain('shown only this once');
+    receiver.useSecret(secret);
+    const row = page.locator('tr[data-webhook-id]');
+    const id = (await row.getAttribute('data-webhook-id'))!;
+    expect(await row.innerText()).toContain('ERP <test>'); // as text, not markup
+    await screenshot(page, 'console-webhook-created');
+    expect((await oms.request('GET', `/v1/webhooks/${id}`)).body).toMatchObject({
+      url: receiver.url,
+      events: ['order.created'],
+      description: 'ERP <test>',
+      active: true,
+    });
+
+    // The secret is not shown again.
+    await page.reload();
+    await row.waitFor();
+    expect(await page.locator('code.secret').count()).toBe(0);
+
+    await row.locator('button[data-action=pause]').click();
+    await row.locator('button[data-action=resume]').waitFor();
+    expect(await row.locator('.badge').getAttribute('data-status')).toBe('paused');
+    expect((await oms.request('GET', `/v1/webhooks/${id}`)).body.active).toBe(false);
+    await row.locator('button[data-action=resume]').click();
+    await row.locator('button[data-action=pause]').waitFor();
+    expect((await oms.request('GET', `/v1/webhooks/${id}`)).body.active).toBe(true);
+
+    const orderId = await place(orderBody());
+    await row.getByText('Deliveries').click();
+    // The log refreshes itself: the first attempt, refused with 503, shows up with its status code.
+    const delivery = page.locator('tr[data-delivery-id]');
+    await delivery.locator('.attempts li').first().waitFor({ timeout: 20_000 });
+    expect(await delivery.count()).toBe(1);
+    const text = await delivery.innerText();
+    expect(text).toContain('order.created');
+    expect(text).toContain('503');
+    expect(await delivery.getAttribute('data-status')).toBe('pending'); // retried later
+    expect(await delivery.locator('a[data-order-link]').getAttribute('href')).toBe(`#order/${orderId}`);
+    await screenshot(page, 'console-webhook-deliveries-failing');
+
+    receiver.failWith(undefined);
+    await delivery.locator('button[data-action=redeliver]').click();
+    await page.locator('.notice.ok').getByText('goes out again').waitFor();
+    await page.locator('tr[data-delivery-id][data-status=delivered]').waitFor({ timeout: 20_000 });
+    expect(receiver.eventsOf(orderId).map((event) => event.type)).toEqual(['order.created']);
+    expect(await delivery.locator('.attempts li').last().innerText()).toContain('204');
+    await screenshot(page, 'console-webhook-redelivered');
+
+    await page.selectOption('select[name=status]', 'pending');
+    await page.getByText('No pending deliveries.').waitFor();
+    await page.selectOption('select[name=status]', 'delivered');
+    await delivery.waitFor();
+
+    // The order link opens the order.
+    await delivery.locator('a[data-order-link]').click();
+    await page.locator(`.order-head h1:text("${orderId}")`).waitFor();
+
+    await page.goto(`${oms.baseUrl}/console#webhooks`);
+    await row.locator('button[data-action=delete]').click();
+    expect((await oms.request('GET', `/v1/webhooks/${id}`)).status).toBe(200); // not before the confirmation
+    await row.locator('button[data-confirm=delete]').click();
+    await page.getByText('No subscriptions yet.').waitFor();
+    expect((await oms.request('GET', `/v1/webhooks/${id}`)).status).toBe(404);
+  });
+});
+
+describe("an order's page", () => {
+  let heldOrder: string;
+
+  it('lets support hold an order with a reason and release it; other roles are not offered either', async () => {
+    heldOrder = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] })); // above the approval limit
+    await oms.waitForStatus(heldOrder, 'AWAITING_APPROVAL');
+
+    const sales = await consoleAs('sales', `#order/${heldOrder}`);
+    await sales.locator('.order-head .badge[data-status=AWAITING_APPROVAL]').waitFor();
+    expect(await actionsOn(sales)).not.toContain('hold');
+
+    const page = await consoleAs('support', `#order/${heldOrder}`);
+    await page.locator('.order-head .badge[data-status=AWAITING_APPROVAL]').waitFor();
+    expect(await actionsOn(page)).toContain('hold');
+    expect(await actionsOn(page)).not.toContain('release');
+    await page.click('button[data-action=hold]');
+    await page.fill('textarea[name=reason]', 'customer asked us to wait');
+    await page.click('button[data-confirm=hold]');
+    await page.locator('.order-head .badge[data-status=ON_HOLD]').waitFor();
+    expect(await page.locator('.hold-reason').innerText()).toContain('customer asked us to wait');
+    expect(await page.locator('.held-from .badge').getAttribute('data-status')).toBe('AWAITING_APPROVAL');
+    expect(await actionsOn(page)).toContain('release');
+    expect(await actionsOn(page)).not.toContain('hold');
+    await screenshot(page, 'console-order-held');
+
+    await page.click('button[data-action=release]');
+    await page.locator('.order-head .badge[data-status=AWAITING_APPROVAL]').waitFor();
+    expect(await page.locator('.hold-reason').count()).toBe(0);
+    expect(await actionsOn(page)).toContain('hold');
+
+    // Timeline entries show their actor when they carry one (older entries have none).
+    const history = (await oms.request('GET', `/v1/orders/${heldOrder}/history`)).body;
+    await page.click('text=Reload');
+    await page
+      .locator('.timeline li')
+      .nth(history.timeline.length - 1)
+      .waitFor();
+    const withActor = history.timeline.filter((event: { actor?: unknown }) => event.actor).length;
+    expect(await page.locator('.timeline .actor').count()).toBe(withActor);
+  });
+
+  it("shows the order's customer emails to support, with the text and a sandboxed HTML rendering", async () => {
+    const orderId = await place(orderBody());
+    await oms.waitForStatus(orderId, ['DELIVERED', 'COMPLETED'], 30_000);
+    type Email = { id: string; template: string; subject: string; status: string };
+    const sent = await eventually(
+      async () =>
+        (await oms.request('GET', `/v1/notifications?orderId=${orderId}`, { as: 'support' })).body.items as Email[],
+      (items) => items.length === 3 && items.every((item) => item.status === 'sent'),
+      20_000,
+    );
+    const shipped = sent.find((item) => item.template === 'order_shipped')!;
+
+    const page = await consoleAs('support', `#order/${orderId}`);
+    const rows = page.locator('#emails tr[data-notification-id]');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(3);
+    const row = page.locator(`#emails tr[data-notification-id="${shipped.id}"]`);
+    const text = await row.innerText();
+    expect(text).toContain('order shipped');
+    expect(text).toContain('buyer@acme.example');
+    expect(text).toContain(shipped.subject);
+    expect(await row.locator('.badge').getAttribute('data-status')).toBe('sent');
+
+    await row.click();
+    const email = page.locator(`.email[data-email="${shipped.id}"]`);
+    await email.waitFor();
+    expect(await email.locator('pre.email-text').innerText()).toContain(`your order ${orderId} has shipped`);
+    const frame = email.locator('iframe.email-html');
+    expect(await frame.getAttribute('sandbox')).toBe(''); // no scripts, no same origin
+    const rendered = page.frameLocator('iframe.email-html').locator('body');
+    await rendered.getByText('Follow the delivery').waitFor();
+    expect(await rendered.innerText()).toContain(orderId);
+    await screenshot(page, 'console-order-emails');
+
+    // Sales may not read customer emails: the card is not there.
+    const sales = await consoleAs('sales', `#order/${orderId}`);
+    await sales.locator('.order-head .badge').waitFor();
+    expect(await sales.locator('#emails').count()).toBe(0);
+  });
+
+  it('shows the hold in the audit log to an admin, filtered by order', async () => {
+    expect(heldOrder).toBeDefined();
+    const page = await consoleAs('admin', `#order/${heldOrder}`);
+    await page.locator('.order-head .badge').waitFor();
+    await page.click('a[data-link=audit]');
+    const hold = page.locator('table.audit tr[data-action=holdOrder]');
+    await hold.waitFor();
+    expect(await page.inputValue('[data-form=audit-filters] input[name=orderId]')).toBe(heldOrder);
+    const text = await hold.innerText();
+    expect(text).toContain('api key · support');
+    expect(text).toContain(heldOrder);
+    expect(await page.locator('table.audit tr[data-action=releaseOrder]').count()).toBe(1);
+    // Only this order's entries: its placing (by sales), the hold and the release.
+    expect(
+      await page
+        .locator('table.audit tbody tr')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action'))),
+    ).toEqual(['releaseOrder', 'holdOrder', 'placeOrder']);
+    await screenshot(page, 'console-audit');
+
+    // Nothing since a time in the future.
+    await page.fill('[data-form=audit-filters] input[name=since]', '2099-01-01T00:00');
+    await page.click('form[data-form=audit-filters] button[type=submit]');
+    await page.getByText('No entries match.').waitFor();
+    await page.fill('[data-form=audit-filters] input[name=since]', '');
+
+    // A filter by actor: the support key's id, as the audit log names it.
+    const supportKey = (await oms.request('GET', `/v1/audit?orderId=${heldOrder}`)).body.items[0].actor.id;
+    await page.fill('[data-form=audit-filters] input[name=orderId]', '');
+    await page.fill('[data-form=audit-filters] input[name=actor]', supportKey);
+    await page.click('form[data-form=audit-filters] button[type=submit]');
+    await page.locator('table.audit tr[data-action=placeOrder]').waitFor({ state: 'detached' });
+    expect(
+      await page
+        .locator('table.audit tbody tr')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action'))),
+    ).toEqual(['releaseOrder', 'holdOrder']); // support did nothing else here
+  });
+});
+
+describe('roles', () => {
+  it('offers the admin screens to admins only; others get a note, and the API refuses them anyway', async () => {
+    for (const role of ['sales', 'support'] as const) {
+      const page = await consoleAs(role);
+      expect(await page.locator('nav a[data-screen]').count()).toBe(0);
+      await page.goto(`${oms.baseUrl}/console#webhooks`);
+      await page.getByText('Webhooks: for admins only').waitFor();
+      await page.goto(`${oms.baseUrl}/console#audit`);
+      await page.getByText('Audit log: for admins only').waitFor();
+      expect(await page.locator('table').count()).toBe(0);
+      expect((await oms.request('GET', '/v1/audit', { as: role })).status).toBe(403);
+    }
+    const admin = await consoleAs('admin');
+    expect(
+      await admin.locator('nav a[data-screen]').evaluateAll((links) => links.map((link) => link.textContent)),
+    ).toEqual(['Webhooks', 'Audit log']);
+  });
+});
