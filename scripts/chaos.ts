@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import type { Db } from '../db/connection';
 import { formatInvariantReport } from '../db/invariants';
 import { formatDuration, parseDuration } from '../domain/duration';
 import { TERMINAL_STATUSES, type OrderStatus } from '../domain/order';
+import { startOutboundWitness } from './chaos/outbound-witness';
 import { count, OrderActors, planOrders, SCARCE_SKU, type Tally, type TrackedOrder } from './chaos/scenarios';
 import { OmsApiClient } from './system/api-client';
 import { Cleanups, startIsolatedSystem, type IsolatedSystem } from './system/isolated-system';
@@ -43,6 +44,8 @@ Options:
   --temporal-restarts N Temporal server restarts (cluster topology), spread over the run like PostgreSQL's
                        (default 1 with --topology cluster)
   --temporal-down DUR  how long the Temporal server stays down at each restart (default 5s)
+  --outage DUR         how long the webhook receiver and the mail server are down, once half the orders are
+                       placed (default 20s); every event and email must still arrive
   --temporal ADDRESS   use this Temporal server instead of starting a dev server (the run owns its task
                        queue "orders" there; the CI test passes the test suite's server)
   --workflow-bundle F  a prebuilt workflow bundle (bundleWorkflowCode) instead of building one
@@ -70,6 +73,7 @@ interface Options {
   topology: 'dev' | 'cluster';
   temporalRestarts: number;
   temporalDownMs: number;
+  outageMs: number;
 }
 
 function parseOptions(): Options | undefined {
@@ -92,6 +96,7 @@ function parseOptions(): Options | undefined {
       topology: { type: 'string', default: 'dev' },
       'temporal-restarts': { type: 'string' },
       'temporal-down': { type: 'string', default: '5s' },
+      outage: { type: 'string', default: '20s' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -136,6 +141,7 @@ function parseOptions(): Options | undefined {
     topology,
     temporalRestarts,
     temporalDownMs: parseDuration(values['temporal-down']),
+    outageMs: parseDuration(values.outage),
   };
 }
 
@@ -163,6 +169,12 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
   const started = Date.now();
   const log = (message: string) => console.log(`[chaos ${seconds(Date.now() - started).padStart(7)}] ${message}`);
   const loadSamples: number[] = [os.loadavg()[0]];
+  const mailDir = mkdtempSync(path.join(os.tmpdir(), 'oms-chaos-mail-'));
+  const witness = await startOutboundWitness(mailDir, log);
+  cleanups.last(async () => {
+    await witness.close();
+    rmSync(mailDir, { recursive: true, force: true });
+  });
   const system = await startIsolatedSystem({
     name: 'chaos',
     dataDir: options.dataDir,
@@ -176,6 +188,7 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
       OMS_APPROVAL_TIMEOUT: '1h',
       OMS_BACKORDER_TIMEOUT: '1h',
       OMS_SANDBOX_FAULTS: options.faultSpec,
+      OMS_SMTP_URL: witness.smtpUrl,
     },
     log,
     cleanups,
@@ -190,6 +203,7 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
   const actions: Tally = new Map();
   const actors = new OrderActors(client.api, db, actions, errors);
   await prepareStock(client.api, options.orders);
+  await witness.subscribe(client.api);
 
   // ---- the run ---------------------------------------------------------------------------------------------
   const plans = planOrders(options.orders, seededRandom(options.seed));
@@ -300,6 +314,7 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
   })();
 
   let placedAt: number | undefined;
+  let outageStarted = false;
   let lastProgress = 0;
   let timedOut = false;
   while (!system.interrupted) {
@@ -323,6 +338,10 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
       // PostgreSQL is restarting: read again next second.
     }
     const allPlaced = placingDone === plans.length;
+    if (!outageStarted && placingDone >= plans.length / 2) {
+      outageStarted = true;
+      track(witness.outage(options.outageMs), 'webhook receiver and mail server outage');
+    }
     if (allPlaced && placedAt === undefined) {
       placedAt = Date.now();
       log(`all ${plans.length} orders placed in ${seconds(placedAt - started)}`);
@@ -376,6 +395,8 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
 
   // ---- the verdict -----------------------------------------------------------------------------------------
   const report = await checkSettledInvariants(db, temporalClient);
+  log('waiting for every webhook delivery and customer email to go out');
+  const outbound = await witness.verify(db, 180_000);
   const faults = await faultFigures(db, options.faults);
   const figures = {
     runId,
@@ -431,12 +452,16 @@ actions           ${
   }
 machine load      ${figures.load.start.toFixed(1)} at start, ${figures.load.max.toFixed(1)} at most, ${figures.load.end.toFixed(1)} at the end (1-minute load average, ${figures.load.cores} cores)
 ${crashLines.length ? `crashes:\n  ${crashLines.join('\n  ')}\n` : ''}${errors.length ? `driver errors (${errors.length}):\n  ${errors.slice(0, 10).join('\n  ')}\n` : ''}
+== events out
+${outbound.lines.join('\n')}
+
 == invariants
 ${formatInvariantReport(report)}
 `);
 
   const ok =
     report.ok &&
+    outbound.ok &&
     !timedOut &&
     !system.interrupted &&
     errors.length === 0 &&

@@ -1252,8 +1252,10 @@ function showOrder(orderId) {
               {},
               h('span', { class: 'type' }, words(event.type)),
               event.message,
-              // Entries caused by a request name who made it; older entries have no actor.
-              actorLabel(event.actor) ? h('span', { class: 'actor' }, actorLabel(event.actor)) : null,
+              // Entries caused by a request name who made it; the order's own steps (a bare system actor) do not.
+              event.actor && (event.actor.type !== 'system' || event.actor.id)
+                ? h('span', { class: 'actor' }, actorLabel(event.actor))
+                : null,
             ),
           ),
         ),

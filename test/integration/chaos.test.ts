@@ -26,6 +26,8 @@ describe('chaos, short', () => {
       '4s',
       '--delivery-delay',
       '500ms',
+      '--outage',
+      '5s',
       // Generous: a workflow task that failed under a kill is retried with backoff, slower still on a loaded machine.
       '--timeout',
       '240s',
@@ -39,6 +41,12 @@ describe('chaos, short', () => {
     expect(output).toMatch(/payment faults\s+[1-9]\d* transient failures/);
     expect(output).toMatch(/orders by status\s+.*COMPLETED/);
     expect(output).toContain('all invariants hold');
+    // Every event and email got out through the kills, the restart and the receiver's and mail server's outage.
+    expect(output).toMatch(
+      /events\s+[1-9]\d* recorded .*, 0 never received, 0 orders with a gap in their sequence, 0 bad/,
+    );
+    expect(output).toMatch(/customer emails\s+[1-9]\d* recorded, [1-9]\d* received by the mail server, 0 not received/);
+    expect(output).toContain('webhook receiver and mail server down for 5s');
     expect(output).toContain('chaos: PASS');
     expect(code).toBe(0);
   }, 360_000);
