@@ -30,6 +30,8 @@ const USAGE = `npm run bench -- [options]
   --timeout S           how long a phase may take to settle (900)
   --server-config K=V   extra Temporal dev server dynamic config (repeatable)
   --profile             node --cpu-prof the worker and the API; prints where their time goes (per thread)
+  --outbound on|off     a webhook subscription to every event and an SMTP server for the emails, as in
+                        production (on); off measures the order process without them
   --label TEXT          a note stored with the results (e.g. "before tuning")
   --out DIR             where results go (bench-results)`;
 
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
       timeout: { type: 'string', default: '900' },
       'server-config': { type: 'string', multiple: true, default: [] },
       profile: { type: 'boolean', default: false },
+      outbound: { type: 'string', default: 'on' },
       label: { type: 'string', default: '' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', default: false },
@@ -78,6 +81,8 @@ async function main(): Promise<void> {
   const hotOrders = count('hot-orders');
   const hotUnits = count('hot-units');
   const timeoutMs = count('timeout') * 1000;
+  if (values.outbound !== 'on' && values.outbound !== 'off')
+    throw new Error(`--outbound must be on or off\n\n${USAGE}`);
   const phases = new Set(values.phases.split(',').map((phase) => phase.trim()) as Phase[]);
   for (const phase of phases)
     if (!PHASES.includes(phase)) throw new Error(`--phases: unknown phase "${phase}" (use ${PHASES.join(',')})`);
@@ -132,6 +137,7 @@ async function main(): Promise<void> {
       carrierDeliveryDelay: '0s',
       serverDynamicConfig: values['server-config'],
       workerTuning: WORKER_TUNING,
+      outbound: values.outbound === 'on',
     },
   };
   try {
@@ -139,6 +145,7 @@ async function main(): Promise<void> {
       returnWindow: values['return-window'],
       serverDynamicConfig: values['server-config'],
       nodeFlags: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      outbound: values.outbound === 'on',
       log,
     });
     await addBenchProduct(system.db, BENCH_SKU, { EWR: rounds * orders + 2 * (warmUpOrders + rateOrders) + 1_000 });
@@ -153,6 +160,9 @@ async function main(): Promise<void> {
       const main = await runMainPhase(system, { orders, concurrency, timeoutMs });
       results.main ??= main;
       log(`main${label}: ${describeMain(main)}`);
+      const received = system.received?.();
+      if (received)
+        log(`outbound so far: ${received.webhooks} webhook deliveries and ${received.emails} emails received`);
       if (!phases.has('ceiling') || !results.main.historyShape) continue;
       const ceiling = await runCeilingPhase(system, {
         workflows: orders,

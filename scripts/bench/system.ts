@@ -1,11 +1,13 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { fromProduct } from '../../db/catalog';
 import { createDb, type Db } from '../../db/connection';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { migrateToLatest } from '../../db/migrate';
+import { startLocalSmtpServer } from '../../notifications/local-smtp-server';
 import { seedDemo } from '../../db/seed-demo';
 import { ensureStockRow, moveStock } from '../../db/stock';
 import { resolveTemporalCli } from '../../temporal/cli';
@@ -20,6 +22,8 @@ export interface BenchSystemOptions {
   serverDynamicConfig: string[];
   /** Node flags for the worker and API processes (e.g. `--cpu-prof`). */
   nodeFlags: string[];
+  /** Events out and mail as in production: a webhook subscription to every event and an SMTP server. */
+  outbound: boolean;
   log: (message: string) => void;
 }
 
@@ -32,6 +36,8 @@ export interface BenchSystem {
   temporal: Client;
   worker?: RoleChild;
   api?: RoleChild;
+  /** With `outbound`: what the outside world received (webhook requests, emails). */
+  received?: () => { webhooks: number; emails: number };
   /** Starts (or restarts) a role process; the previous process of that role is stopped first. */
   start(role: BenchRole): Promise<RoleChild>;
   stopRole(role: BenchRole): Promise<void>;
@@ -85,6 +91,9 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: 'default' });
 
+    const outbound = options.outbound ? await startOutboundReceivers(db, dir) : undefined;
+    if (outbound) stops.push(outbound.stop);
+
     const salesKey = 'bench-sales-key';
     const adminKey = 'bench-admin-key';
     const env: NodeJS.ProcessEnv = {
@@ -103,6 +112,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
       OMS_SANDBOX_FAULTS: '',
       // Generated load is nobody's first order to review: risk holds would wait for a person.
       OMS_RISK_RULES: 'off',
+      ...(outbound ? { OMS_SMTP_URL: outbound.smtpUrl } : {}),
     };
     const roles = new Map<BenchRole, RoleChild>();
     const system: BenchSystem = {
@@ -111,6 +121,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
       adminKey,
       db,
       temporal,
+      received: outbound?.received,
       async start(role) {
         await system.stopRole(role);
         const child = await startRole(role, env, { nodeFlags: role === 'ceiling' ? [] : options.nodeFlags });
@@ -166,4 +177,36 @@ export async function addBenchProduct(db: Db, sku: string, stock: Record<string,
       });
     }
   });
+}
+
+/**
+ * The outside world of `--outbound`: a webhook receiver (answers 204, checks nothing: its cost is not the OMS's)
+ * subscribed to every event, and a local SMTP server for the customer emails.
+ */
+async function startOutboundReceivers(db: Db, dir: string) {
+  let webhooks = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      webhooks += 1;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  await db('webhook_subscriptions').insert({
+    id: 'whk_bench',
+    url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/bench`,
+    events: ['*'],
+    secret: `whsec_${Buffer.from('bench-webhook-signing-secret-32b').toString('base64')}`,
+    description: 'npm run bench --outbound',
+  });
+  const smtp = await startLocalSmtpServer({ port: await freePort(), dir: path.join(dir, 'mail') });
+  return {
+    smtpUrl: smtp.url,
+    received: () => ({ webhooks, emails: smtp.messages().length }),
+    async stop() {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      await smtp.close();
+    },
+  };
 }
