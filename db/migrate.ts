@@ -9,6 +9,7 @@ import * as orderHolds from './migrations/006_order_holds';
 import * as cancelledUnitsOnEvents from './migrations/007_cancelled_units_on_events';
 import * as outboundEvents from './migrations/008_outbound_events';
 import * as auditLog from './migrations/010_audit_log';
+import * as orderEdits from './migrations/011_order_edits';
 
 /** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '007_cancelled_units_on_events': cancelledUnitsOnEvents,
   '008_outbound_events': outboundEvents,
   '010_audit_log': auditLog,
+  '011_order_edits': orderEdits,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -7,6 +7,7 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
+import type { PricedOrderResult } from '../../contract';
 import { formatDuration } from '../../domain/duration';
 import { isTerminal, type CancelReason, type RejectReason } from '../../domain/order';
 import { Compensations, compensate } from './compensations';
@@ -15,6 +16,7 @@ import {
   cancelOrderUpdate,
   carrierEventUpdate,
   confirmPickUpdate,
+  editOrderUpdate,
   holdOrderUpdate,
   idempotencyKeyOfRefundUpdate,
   orderStateQuery,
@@ -35,6 +37,7 @@ import { conflict } from '../refusals';
 import { fulfilApprovedQuantities } from './steps/allocation';
 import { obtainApproval } from './steps/approval';
 import { applyCarrierEvent, awaitDeliveries, deliveredMessage } from './steps/delivery';
+import { priceApproveAndFulfil } from './steps/edits';
 import { authorizePayment, releaseUncapturedAmount } from './steps/payment';
 import { validateAndPrice } from './steps/pricing';
 import { performRefund } from './steps/refunds';
@@ -119,6 +122,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   );
 
   setHandler(
+    editOrderUpdate,
+    runtime.accepted(async (request) => {
+      book.editRequest = request;
+      book.edits += 1;
+      const edit = book.edits;
+      // Answered once the edit took effect: priced again and waiting (approval, stock) or allocated; or stopped.
+      await condition(() => book.editsSettled >= edit || isTerminal(state.status) || answersWhileHeld());
+      return { status: state.status, totals: state.totals ?? null };
+    }),
+    { validator: (request) => book.validateEdit(request, runtime.edits) },
+  );
+
+  setHandler(
     holdOrderUpdate,
     runtime.accepted(async ({ reason }) => {
       book.holdRequest = { reason };
@@ -200,10 +216,15 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   runtime.startTimelineWriter();
   let stopped: OrderStopped | undefined;
   try {
-    const priced = await validateAndPrice(run);
-    await obtainApproval(run, priced);
-    await authorizePayment(run, priced);
-    await fulfilApprovedQuantities(run, priced);
+    let priced: PricedOrderResult;
+    // Orders started before edits replay the pipeline as it was, with the same awaits.
+    if (runtime.edits) priced = await priceApproveAndFulfil(run);
+    else {
+      priced = await validateAndPrice(run);
+      await obtainApproval(run, priced);
+      await authorizePayment(run, priced);
+      await fulfilApprovedQuantities(run, priced);
+    }
     await releaseUncapturedAmount(run, priced);
     await runtime.setStatus('SHIPPED', 'Every shippable line is with a carrier, captured and invoiced');
     await awaitDeliveries(run);

@@ -30,3 +30,8 @@ export const NEVER_STUCK = 'never-stuck';
  * authorized, and the compensation then voids it (it was left held at the provider until it expired).
  */
 export const REAUTHORIZE_AFTER_INTERRUPT = 'reauthorize-after-interrupt';
+/**
+ * Edits before picking (SPEC section 3, Edits): the `editOrder` Update, and the pipeline priced, approved, authorized
+ * and allocated again after one. Asked once, when an order starts: orders started before it refuse edits (409).
+ */
+export const EDITS_BEFORE_PICKING = 'edits-before-picking';

@@ -15,6 +15,7 @@ import type { OrderState } from './messages';
 import type { OrderBook } from './order-book';
 import {
   DATABASE_STEPS_AS_LOCAL_ACTIVITIES,
+  EDITS_BEFORE_PICKING,
   NEVER_STUCK,
   ONE_LOCAL_ACTIVITY_AT_A_TIME,
   TIMELINE_WRITTEN_IN_BATCHES,
@@ -76,6 +77,8 @@ export class OrderRuntime {
   readonly timelineInBatches = patched(TIMELINE_WRITTEN_IN_BATCHES);
   /** ... and before holds and waits with an end (see patches.ts). */
   readonly neverStuck = patched(NEVER_STUCK);
+  /** ... and before edits (see steps/edits.ts): those refuse them. */
+  readonly edits = patched(EDITS_BEFORE_PICKING);
   /** Timeline entries made and not yet written, and the write under way. */
   private readonly unwrittenTimeline: OrderProgress[] = [];
   private timelineWrite: { changesLines: boolean; done: Promise<void> } | undefined;
