@@ -3,6 +3,7 @@ import { createBackorderActivities } from './backorders';
 import type { ActivityDeps } from './deps';
 import { createInventoryActivities } from './inventory';
 import { createInvoicingActivities } from './invoicing';
+import { createOrderEditActivities } from './order-edits';
 import { createOrderRecordActivities } from './order-record';
 import { createPaymentActivities } from './payment';
 import { createPickingActivities } from './picking';
@@ -17,6 +18,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps): OrderActivities {
   return {
     ...createOrderRecordActivities(deps),
+    ...createOrderEditActivities(deps),
     ...createPricingActivities(deps),
     ...createPaymentActivities(deps),
     ...createInventoryActivities(deps),

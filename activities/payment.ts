@@ -50,9 +50,11 @@ export function createPaymentActivities({
 
   return {
     async authorizePayment(input) {
+      // An edit's re-authorization is a new authorization: its own key, its own record.
+      const edit = input.reauthorizationForEdit === undefined ? '' : `:edit-${input.reauthorizationForEdit}`;
       const result = await callProvider(() =>
         payments.authorize({
-          idempotencyKey: `${input.orderId}:authorize`,
+          idempotencyKey: `${input.orderId}:authorize${edit}`,
           orderId: input.orderId,
           amount: input.amount,
           currency: input.currency,
@@ -60,7 +62,7 @@ export function createPaymentActivities({
         }),
       );
       await record({
-        id: `${input.orderId}:authorization`,
+        id: `${input.orderId}:authorization${edit}`,
         orderId: input.orderId,
         kind: 'authorization',
         amount: input.amount,
@@ -118,11 +120,11 @@ export function createPaymentActivities({
 
     /** Releases the part of the authorization that will never be captured. */
     async voidAuthorization(input) {
-      await callProvider(() =>
-        payments.void({ idempotencyKey: `${input.orderId}:void`, authorizationId: input.authorizationId }),
-      );
+      // The authorization an edit replaced is voided under that edit's key, so the order's last void still happens.
+      const key = `${input.orderId}:void${input.replacedByEdit === undefined ? '' : `:edit-${input.replacedByEdit}`}`;
+      await callProvider(() => payments.void({ idempotencyKey: key, authorizationId: input.authorizationId }));
       await record({
-        id: `${input.orderId}:void`,
+        id: key,
         orderId: input.orderId,
         kind: 'void',
         amount: input.amount,

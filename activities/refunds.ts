@@ -115,6 +115,11 @@ async function lockOrder(trx: Knex.Transaction, orderId: string): Promise<Locked
 async function authorizationOf(db: Knex, orderId: string): Promise<string | null> {
   const authorization = await db('payment_transactions')
     .where({ order_id: orderId, kind: 'authorization', status: 'succeeded' })
+    // An edit may have replaced the first authorization: the captures are on the last one.
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
     .first('provider_reference');
   return authorization?.provider_reference ?? null;
 }

@@ -466,6 +466,15 @@ export const paymentReportView = z
   })
   .openapi('PaymentReconciliation');
 
+/** An edit's answer: the status once it took effect, and the totals the order was priced at again. */
+export const editReplyView = statusReplySchema
+  .extend({
+    totals: z
+      .object({ currency, subtotal: minor, discount: minor, shipping: minor, tax: minor, total: minor })
+      .nullable()
+      .openapi({ description: 'null only if the order stopped before it was priced' }),
+  })
+  .openapi('EditReply');
 export const auditEntryView = z
   .object({
     id: z.number().int(),

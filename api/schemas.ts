@@ -217,6 +217,17 @@ export const placeOrderSchema = z.strictObject({
 });
 export type PlaceOrderRequest = z.infer<typeof placeOrderSchema>;
 
+/** An edit before picking: the fields given change; `lines` is the whole new set (SPEC section 3, Edits). */
+export const editOrderSchema = z
+  .strictObject({
+    shippingAddress: addressSchema.optional(),
+    lines: z.array(orderLineSchema).min(1, 'an order needs at least one line').max(200).optional(),
+    expedite: z.boolean().optional(),
+  })
+  .refine((edit) => edit.shippingAddress !== undefined || edit.lines !== undefined || edit.expedite !== undefined, {
+    message: 'give shippingAddress, lines or expedite',
+  });
+
 /** `Idempotency-Key` header: visible ASCII, so it can be stored and compared as sent. */
 export const idempotencyKeySchema = z
   .string()

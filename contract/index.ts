@@ -114,6 +114,8 @@ export interface OrderActivities {
     amount: number;
     currency: string;
     token: string;
+    /** An edit's re-authorization: the edit's number keys it (`<orderId>:authorize:edit-<n>`), a new authorization. */
+    reauthorizationForEdit?: number;
   }): Promise<AuthorizeResult>;
   capturePayment(input: {
     orderId: string;
@@ -135,7 +137,13 @@ export interface OrderActivities {
     authorizationId: string;
     amount: number;
     currency: string;
+    /** Voids the authorization edit n replaced (`<orderId>:void:edit-<n>`), not the order's last one. */
+    replacedByEdit?: number;
   }): Promise<void>;
+
+  // Edits before picking (activities/order-edits.ts)
+  /** Writes an edit's lines, address and expedite (and the priority they give) to the order; once per edit number. */
+  applyOrderEdit(input: OrderEdit): Promise<{ priority: number }>;
 
   // Stock (activities/inventory.ts)
   allocateStock(input: AllocationRequest): Promise<AllocationResult>;
@@ -203,6 +211,15 @@ export interface OrderActivities {
   creditCompletedOrder(
     input: CompletedOrderRefund,
   ): Promise<{ bill: Bill; creditNote: string; authorizationId: string | null }>;
+}
+
+/** An edit of an order before picking (SPEC section 3, Edits): the fields it changes, numbered per order. */
+export interface OrderEdit {
+  orderId: string;
+  edit: number;
+  lines?: QuantityLine[];
+  shippingAddress?: Address;
+  expedite?: boolean;
 }
 
 /** A refund of an order whose workflow has completed: an amount, or units of its shipped lines. */

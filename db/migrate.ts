@@ -10,6 +10,7 @@ import * as cancelledUnitsOnEvents from './migrations/007_cancelled_units_on_eve
 import * as outboundEvents from './migrations/008_outbound_events';
 import * as orderChannels from './migrations/009_order_channels';
 import * as auditLog from './migrations/010_audit_log';
+import * as orderEdits from './migrations/011_order_edits';
 
 /** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '008_outbound_events': outboundEvents,
   '009_order_channels': orderChannels,
   '010_audit_log': auditLog,
+  '011_order_edits': orderEdits,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -3,6 +3,7 @@ import {
   cancelOrderUpdate,
   carrierEventUpdate,
   confirmPickUpdate,
+  editOrderUpdate,
   holdOrderUpdate,
   rejectOrderUpdate,
   releaseOrderUpdate,
@@ -12,12 +13,15 @@ import {
   type CancelRequest,
   type CarrierEventRequest,
   type ConfirmPickRequest,
+  type EditRequest,
   type HoldRequest,
   type RejectRequest,
   type ReturnRequest,
 } from '../workflows/order/messages';
 import type { AuditActor } from '../domain/audit';
-import { NotFoundError } from './errors';
+import { findProducts } from '../db/catalog';
+import { NotFoundError, RuleViolationError } from './errors';
+import { lineProblems } from './place-order';
 import type { RequestKey } from './idempotency-keys';
 import { requireLinesOfOrder } from './request-lines';
 import { updateOrder, type OrderUpdateDeps } from './order-updates';
@@ -45,6 +49,30 @@ export function createOrderActions(deps: OrderUpdateDeps) {
       updateOrder(deps, orderId, { action: 'resume', request: {}, idempotency }, (order, updateId) =>
         order.executeUpdate(resumeBackorderUpdate, { args: [{ actor }], updateId }),
       ),
+    /**
+     * An edit before picking (SPEC section 3, Edits): new lines are checked as on placing (each SKU once, existing,
+     * active, in the order's currency: 422 listing every reason) before the order sees them; the order refuses what
+     * its state does not allow (409 once picking started) and answers once the edit took effect.
+     */
+    async editOrder(orderId: string, request: EditRequest, idempotency?: RequestKey, actor?: AuditActor) {
+      if (request.lines) {
+        const order = await db('orders').where({ id: orderId }).first('currency');
+        if (!order) throw new NotFoundError(`no order ${orderId}`);
+        const products = await findProducts(
+          db,
+          request.lines.map((line) => line.sku),
+        );
+        const errors = lineProblems(request.lines, products, order.currency);
+        if (errors.length > 0)
+          throw new RuleViolationError(
+            `the edit cannot be accepted: ${errors.map((error) => error.message).join('; ')}`,
+            errors,
+          );
+      }
+      return updateOrder(deps, orderId, { action: 'edit', request, idempotency }, (order, updateId) =>
+        order.executeUpdate(editOrderUpdate, { args: [{ ...request, actor }], updateId }),
+      );
+    },
     /** Support's hold: the order stops before its next step (at once while it waits); 409 once it has shipped. */
     holdOrder: (orderId: string, request: HoldRequest, idempotency?: RequestKey, actor?: AuditActor) =>
       updateOrder(deps, orderId, { action: 'hold', request, idempotency }, (order, updateId) =>

@@ -195,6 +195,34 @@ function orderStartFor(
   };
 }
 
+/**
+ * The entry rules of an order's lines (also for an edit's new lines): each SKU once, existing, active and priced in
+ * the customer's currency (when known). One error per problem, naming `body.lines.<i>.sku`.
+ */
+export function lineProblems(
+  lines: readonly { sku: string }[],
+  products: ReadonlyMap<string, Product>,
+  currency: string | undefined,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  lines.forEach((line, index) => {
+    const path = `body.lines.${index}.sku`;
+    const product = products.get(line.sku);
+    if (seen.has(line.sku))
+      errors.push({ path, message: `${line.sku} appears on more than one line; put the whole quantity on one line` });
+    seen.add(line.sku);
+    if (!product) errors.push({ path, message: `product ${line.sku} does not exist` });
+    else if (!product.active) errors.push({ path, message: `product ${line.sku} is inactive` });
+    else if (currency && product.currency !== currency)
+      errors.push({
+        path,
+        message: `product ${line.sku} is priced in ${product.currency}, the customer buys in ${currency}`,
+      });
+  });
+  return errors;
+}
+
 /** The checks that can be made on arrival (SPEC section 3, validation): each failing one becomes an error. */
 async function checkReferences(db: Db, request: PlaceOrderRequest) {
   const errors: FieldError[] = [];
@@ -211,21 +239,7 @@ async function checkReferences(db: Db, request: PlaceOrderRequest) {
   else if (!customer.active)
     errors.push({ path: 'body.customerId', message: `customer ${request.customerId} is inactive` });
 
-  const seen = new Set<string>();
-  request.lines.forEach((line, index) => {
-    const path = `body.lines.${index}.sku`;
-    const product = products.get(line.sku);
-    if (seen.has(line.sku))
-      errors.push({ path, message: `${line.sku} appears on more than one line; put the whole quantity on one line` });
-    seen.add(line.sku);
-    if (!product) errors.push({ path, message: `product ${line.sku} does not exist` });
-    else if (!product.active) errors.push({ path, message: `product ${line.sku} is inactive` });
-    else if (customer && product.currency !== customer.currency)
-      errors.push({
-        path,
-        message: `product ${line.sku} is priced in ${product.currency}, the customer buys in ${customer.currency}`,
-      });
-  });
+  errors.push(...lineProblems(request.lines, products, customer?.currency));
 
   if (customer && request.payment.method === 'card' && !request.payment.token) {
     errors.push({ path: 'body.payment.token', message: 'card payment needs a token' });

@@ -4,6 +4,7 @@ import type { ApiDocRegistry } from '../openapi-registry';
 import {
   batchResultView,
   duplicateOrderProblemSchema,
+  editReplyView,
   orderDetailView,
   orderHistoryView,
   orderSummaryView,
@@ -16,6 +17,7 @@ import {
   approveSchema,
   batchOrdersSchema,
   cancelSchema,
+  editOrderSchema,
   holdSchema,
   emptySchema,
   idempotencyKeySchema,
@@ -51,6 +53,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
       [
         'getOrder',
         'getOrderHistory',
+        'editOrder',
         'approveOrder',
         'rejectOrder',
         'cancelOrder',
@@ -170,6 +173,28 @@ export function orderDocs(doc: ApiDocRegistry): void {
       },
     },
     errors: { 404: 'No such order' },
+  });
+  doc.operation({
+    method: 'patch',
+    operationId: 'editOrder',
+    path: '/v1/orders/{id}',
+    tag,
+    summary: 'Edit an order before picking',
+    access: ['sales', 'support'],
+    params: id,
+    headers: changeKey,
+    description:
+      'Changes the fields given: `shippingAddress`, `lines` (the whole new set, checked as on placing: each SKU once, existing and active, 422 listing every reason) and `expedite` (the priority follows). The order is priced again, goes (back) to approval when it now needs it or leaves the queue, re-authorizes the card when the total grows, and is allocated again (what it had reserved is released first). 409 once any shipment is picking, once shipped or finished, while on hold, and for orders placed before edits existed.',
+    body: {
+      schema: doc.registry.register(
+        'OrderEdit',
+        editOrderSchema.openapi({ example: { lines: [{ sku: 'MUG-BLK', quantity: 3 }], expedite: true } }),
+      ),
+    },
+    responses: {
+      200: { description: 'The status once the edit took effect, and the new totals', schema: editReplyView },
+    },
+    errors: updateErrors,
   });
   doc.operation({
     method: 'get',

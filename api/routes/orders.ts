@@ -11,6 +11,7 @@ import {
   approveSchema,
   batchOrdersSchema,
   cancelSchema,
+  editOrderSchema,
   holdSchema,
   emptySchema,
   listOrdersQuerySchema,
@@ -88,6 +89,12 @@ export function orderRoutes({ db, auth, config, services }: ApiDeps): Router {
       temporalUiUrl: `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`,
       timeline: order.timeline,
     });
+  });
+
+  /** An edit before picking: 200 with the status once it took effect and the new totals; 409 once picking started. */
+  router.patch('/:id', auth.requireRole('sales', 'support'), async (req, res) => {
+    const request = parse(editOrderSchema, req.body);
+    res.json(await services.editOrder(String(req.params.id), request, requestKeyOf(req, res), actorOf(res)));
   });
 
   router.post('/:id/approve', auth.requireRole('approver'), async (req, res) => {

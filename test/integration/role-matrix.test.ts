@@ -23,6 +23,7 @@ const MUTATIONS = table(`
   POST   /v1/inventory/adjustments          |   y   |   -   |    -     |    -    |     y     |    -
   POST   /v1/orders                         |   y   |   y   |    -     |    -    |     -     |    -
   POST   /v1/orders/batch                   |   y   |   y   |    -     |    -    |     -     |    -
+  PATCH  /v1/orders/:id                     |   y   |   y   |    -     |    y    |     -     |    -
   POST   /v1/orders/:id/approve             |   y   |   -   |    y     |    -    |     -     |    -
   POST   /v1/orders/:id/reject              |   y   |   -   |    y     |    -    |     -     |    -
   POST   /v1/orders/:id/cancel              |   y   |   -   |    -     |    y    |     -     |    -

@@ -60,6 +60,11 @@ const SCENARIOS = [
   'return-refund-child',
   'return-closed',
   'exchange-out-of-stock',
+  // Edits before picking (test/workflow/edits.test.ts).
+  'edit-leaves-approval',
+  'edit-reauthorizes',
+  'edit-backorder-still-short',
+  'edit-then-cancel',
 ];
 
 describe('replaying recorded histories', () => {

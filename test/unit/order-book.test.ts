@@ -418,3 +418,87 @@ describe('refunds and returns', () => {
     expect(afterSales.returnOf('ORD-1/return-1').status).toBe('RECEIVED');
   });
 });
+
+describe('edits before picking', () => {
+  const address = { name: 'A', line1: '1 Main St', city: 'Buffalo', region: 'NY', postalCode: '14201', country: 'US' };
+  const message = (action: () => unknown): string | undefined => {
+    try {
+      action();
+    } catch (error) {
+      if (error instanceof ApplicationFailure) return `${error.type}: ${error.message}`;
+      throw error;
+    }
+    return undefined;
+  };
+
+  it('takes an edit until picking starts, and refuses orders placed before edits', () => {
+    const book = approvedBook();
+    book.state.status = 'BACKORDERED';
+    expect(refusal(() => book.validateEdit({ expedite: true }, true))).toBeUndefined();
+    expect(message(() => book.validateEdit({ expedite: true }, false))).toBe(
+      `${ORDER_STATE_CONFLICT}: this order was placed before edits were possible`,
+    );
+    book.allocated({ id: 'S1', warehouse: 'W1', lines: [{ sku: 'MUG', quantity: 3 }] });
+    // Reserved but not yet picking (an edit accepted then gives the stock back).
+    expect(refusal(() => book.validateEdit({ expedite: true }, true))).toBeUndefined();
+    book.shipmentOf('S1').status = 'picking';
+    expect(message(() => book.validateEdit({ expedite: true }, true))).toBe(
+      `${ORDER_STATE_CONFLICT}: order is BACKORDERED: picking has started, it can no longer be edited`,
+    );
+  });
+
+  it('refuses edits of finished, shipped or held orders, and while another edit or decision is under way', () => {
+    for (const status of ['CANCELLED', 'SHIPPED', 'DELIVERED', 'ON_HOLD'] as const) {
+      const book = approvedBook();
+      book.state.status = status;
+      expect(refusal(() => book.validateEdit({ expedite: true }, true))).toBe(ORDER_STATE_CONFLICT);
+    }
+    const book = approvedBook();
+    book.state.status = 'AWAITING_APPROVAL';
+    book.edits = 1;
+    expect(message(() => book.validateEdit({ expedite: true }, true))).toBe(
+      `${ORDER_STATE_CONFLICT}: an earlier edit is still being applied`,
+    );
+    // Meanwhile approvals wait for the new price, and a cancellation is taken although nothing is reserved.
+    expect(refusal(() => book.requireAwaitingApproval())).toBe(ORDER_STATE_CONFLICT);
+    expect(book.cancellationBlocker()).toBeUndefined();
+    book.settleEdits();
+    expect(refusal(() => book.requireAwaitingApproval())).toBeUndefined();
+    book.approvalDecision = { approved: false, reason: 'no' };
+    expect(refusal(() => book.validateEdit({ expedite: true }, true))).toBe(ORDER_STATE_CONFLICT);
+  });
+
+  it('refuses edits that would stop the order, naming why', () => {
+    const book = approvedBook();
+    book.state.status = 'AWAITING_APPROVAL';
+    const invalidBecause = (request: Parameters<OrderBook['validateEdit']>[0]) =>
+      message(() => book.validateEdit(request, true));
+    expect(invalidBecause({})).toBe(`${INVALID_ORDER_REQUEST}: give shippingAddress, lines or expedite`);
+    expect(invalidBecause({ lines: [] })).toBe(`${INVALID_ORDER_REQUEST}: give at least one line`);
+    expect(
+      invalidBecause({
+        lines: [
+          { sku: 'MUG', quantity: 1 },
+          { sku: 'MUG', quantity: 1 },
+        ],
+      }),
+    ).toBe(`${INVALID_ORDER_REQUEST}: MUG: listed more than once`);
+    expect(invalidBecause({ lines: [{ sku: 'MUG', quantity: 1.5 }] })).toBe(
+      `${INVALID_ORDER_REQUEST}: MUG: quantity must be a whole number above 0`,
+    );
+    expect(invalidBecause({ shippingAddress: { ...address, city: ' ' } })).toBe(
+      `${INVALID_ORDER_REQUEST}: shippingAddress lacks city`,
+    );
+    expect(invalidBecause({ shippingAddress: address, lines: [{ sku: 'PEN', quantity: 2 }] })).toBeUndefined();
+  });
+
+  it('gives an edited allocation back: shipment cancelled, nothing left to allocate', () => {
+    const book = approvedBook();
+    book.allocated({ id: 'S1', warehouse: 'W1', lines: [{ sku: 'MUG', quantity: 3 }] });
+    book.releasedForEdit(book.shipmentOf('S1'));
+    book.resetForEdit();
+    expect(book.shipmentOf('S1').status).toBe('cancelled');
+    expect(book.lineOf('MUG').reservedQuantity).toBe(0);
+    expect(book.openQuantities()).toEqual([]);
+  });
+});

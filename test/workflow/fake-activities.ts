@@ -128,10 +128,15 @@ export class FakeOrder {
   /** Carrier events by their key, as recorded once each. */
   readonly carrierEvents = new Map<string, ActivityInput<'recordShipmentEvent'>>();
   promotionRedeemed = false;
+  /** Authorizations an edit replaced (the current one is `authorization`). */
+  readonly replacedAuthorizations: { id: string; amount: number; voidedAmount?: number }[] = [];
+  /** The edits written to the order (`applyOrderEdit`), and the priority and destination they gave it. */
+  editsApplied = 0;
+  priority = 2;
 
   constructor(
     readonly options: FakeOrderOptions,
-    readonly priced: ValidatedOrder,
+    public priced: ValidatedOrder,
   ) {}
 
   get id(): string {
@@ -211,6 +216,13 @@ export class FakeBackend {
 
   /** Registers an order (as the API would write its record) and prices it for `validateAndPriceOrder`. */
   addOrder(options: FakeOrderOptions): FakeOrder {
+    const order = new FakeOrder(options, this.priceFor(options));
+    this.orders.set(options.orderId, order);
+    return order;
+  }
+
+  /** What `validateAndPriceOrder` answers for an order with these options. */
+  private priceFor(options: FakeOrderOptions): ValidatedOrder {
     const priced = priceOrder({
       currency: CURRENCY,
       lines: options.lines,
@@ -244,9 +256,7 @@ export class FakeBackend {
           promisedDeliveryDate: '2026-12-10',
           ...priced,
         };
-    const order = new FakeOrder(options, validated);
-    this.orders.set(options.orderId, order);
-    return order;
+    return validated;
   }
 
   /** A goods receipt: units arrive on the shelf of a warehouse. */
@@ -321,8 +331,18 @@ export class FakeBackend {
 
   authorizePayment(order: FakeOrder, input: ActivityInput<'authorizePayment'>): AuthorizeResult {
     if (order.options.declineReason) return { status: 'declined', reason: order.options.declineReason };
-    order.authorization ??= { id: `AUTH-${input.orderId}`, amount: input.amount };
-    return { status: 'authorized', authorizationId: order.authorization.id };
+    const edit = input.reauthorizationForEdit;
+    if (edit === undefined) {
+      order.authorization ??= { id: `AUTH-${input.orderId}`, amount: input.amount };
+      return { status: 'authorized', authorizationId: order.authorization.id };
+    }
+    // An edit's re-authorization is a new one, made once per edit.
+    const id = `AUTH-${input.orderId}-E${edit}`;
+    if (order.authorization?.id !== id && !order.replacedAuthorizations.some((replaced) => replaced.id === id)) {
+      if (order.authorization) order.replacedAuthorizations.push(order.authorization);
+      order.authorization = { id, amount: input.amount };
+    }
+    return { status: 'authorized', authorizationId: id };
   }
 
   capturePayment(order: FakeOrder, input: ActivityInput<'capturePayment'>): void {
@@ -339,8 +359,23 @@ export class FakeBackend {
   }
 
   voidAuthorization(order: FakeOrder, input: ActivityInput<'voidAuthorization'>): void {
-    if (!order.authorization) throw ApplicationFailure.nonRetryable('nothing authorized', 'PaymentProviderError');
-    order.authorization.voidedAmount ??= input.amount;
+    const authorization = [order.authorization, ...order.replacedAuthorizations].find(
+      (candidate) => candidate?.id === input.authorizationId,
+    );
+    if (!authorization) throw ApplicationFailure.nonRetryable('nothing authorized', 'PaymentProviderError');
+    authorization.voidedAmount ??= input.amount;
+  }
+
+  /** Writes an edit to the order once per edit number: the lines it is priced and restocked by, its priority. */
+  applyOrderEdit(order: FakeOrder, input: ActivityInput<'applyOrderEdit'>): { priority: number } {
+    if (input.edit <= order.editsApplied) return { priority: order.priority };
+    order.editsApplied = input.edit;
+    if (input.expedite !== undefined) order.priority = input.expedite ? 1 : 2;
+    if (input.lines) {
+      order.options.lines = input.lines.map((line) => ({ ...line }));
+      order.priced = this.priceFor(order.options);
+    }
+    return { priority: order.priority };
   }
 
   refundPayment(order: FakeOrder, input: ActivityInput<'refundPayment'>): void {
@@ -743,6 +778,10 @@ export function createFakeActivities(backends: () => Iterable<FakeBackend>): Ord
     capturePayment: (input) =>
       onOrder(input.orderId, { activity: 'capturePayment', input }, (backend, order) =>
         backend.capturePayment(order, input),
+      ),
+    applyOrderEdit: (input) =>
+      onOrder(input.orderId, { activity: 'applyOrderEdit', input }, (backend, order) =>
+        backend.applyOrderEdit(order, input),
       ),
     voidAuthorization: (input) =>
       onOrder(input.orderId, { activity: 'voidAuthorization', input }, (backend, order) =>

@@ -22,6 +22,12 @@ export class Compensations {
     this.undos.push({ description, undo });
   }
 
+  /** Forgets an undo whose step was undone already (an edit released the stock it reserved). */
+  drop(description: string): void {
+    const index = this.undos.findIndex((undo) => undo.description === description);
+    if (index >= 0) this.undos.splice(index, 1);
+  }
+
   newestFirst(): Compensation[] {
     return [...this.undos].reverse();
   }

@@ -163,6 +163,21 @@ export const refundUpdateId = (idempotencyKey: string) => `${REFUND_UPDATE_PREFI
 export const idempotencyKeyOfRefundUpdate = (updateId: string | undefined): string | undefined =>
   updateId?.startsWith(REFUND_UPDATE_PREFIX) ? updateId.slice(REFUND_UPDATE_PREFIX.length) : undefined;
 
+/**
+ * An edit before picking (SPEC section 3, Edits): the fields it names change; `lines` is the whole new set. The API
+ * has checked its SKUs against the catalog; the order checks the rest (see `OrderBook.validateEdit`).
+ */
+export interface EditRequest extends Requested {
+  shippingAddress?: Address;
+  lines?: { sku: string; quantity: number }[];
+  expedite?: boolean;
+}
+
+/** The status once the edit took effect, and the totals it was priced at (null if the order stopped before). */
+export interface EditReply extends StatusReply {
+  totals: OrderTotals | null;
+}
+
 /** A return (RMA) of shipped units, within the return window. */
 export interface ReturnRequest extends Requested {
   lines: { sku: string; quantity: number }[];
@@ -182,6 +197,8 @@ export const refundOrderUpdate = defineUpdate<RefundReply, [RefundRequest]>('ref
 export const requestReturnUpdate = defineUpdate<{ id: string; status: 'AWAITING_RECEIPT' }, [ReturnRequest]>(
   'requestReturn',
 );
+/** Changes lines, address or expedite until picking starts. */
+export const editOrderUpdate = defineUpdate<EditReply, [EditRequest]>('editOrder');
 /** Manual mode: warehouse staff confirm what they picked. */
 export const confirmPickUpdate = defineUpdate<StatusReply, [ConfirmPickRequest]>('confirmPick');
 /** Manual mode: a carrier's tracking event for one of the order's shipments. */

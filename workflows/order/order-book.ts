@@ -1,5 +1,6 @@
 import type { AllocatedShipment, PickedLine, PricedOrderResult } from '../../contract';
 import type { QuantityLine } from '../../domain/allocation';
+import { missingAddressFields } from '../../domain/address';
 import { applyApproval, type ApprovedLine } from '../../domain/approval';
 import { pickListIdFor } from '../../domain/ids';
 import {
@@ -7,6 +8,7 @@ import {
   WITH_CARRIER_STATUSES,
   isTerminal,
   type CancelReason,
+  type Address,
   type OrderStatus,
   type RejectReason,
   type CarrierStatus,
@@ -15,7 +17,7 @@ import { billFor, type Bill } from '../../domain/pricing';
 import type { OrderProgress } from '../../domain/timeline';
 import { conflict, invalid } from '../refusals';
 import { AfterSales } from './after-sales';
-import type { ApproveRequest, OrderState, ShipmentState } from './messages';
+import type { ApproveRequest, EditRequest, OrderState, ShipmentState } from './messages';
 
 /** Thrown inside the workflow to end the order early; compensations run before the final status is written. */
 export class OrderStopped extends Error {
@@ -25,6 +27,13 @@ export class OrderStopped extends Error {
     readonly reasons: string[],
   ) {
     super(`${status}: ${reason}`);
+  }
+}
+
+/** Thrown inside the workflow when an edit was accepted: the order is priced, approved and allocated again. */
+export class OrderEdited extends Error {
+  constructor() {
+    super('edited');
   }
 }
 
@@ -59,6 +68,18 @@ export class OrderBook {
   /** The order has finished and waits only for requests under way: it takes no more. */
   closing = false;
   readonly pickConfirmations = new Map<string, PickedLine[]>();
+
+  // Edits before picking (steps/edits.ts).
+  /** The accepted edit the pipeline has not applied yet. */
+  editRequest: EditRequest | undefined;
+  /** Edits accepted, and how many have taken effect (priced again and waiting for approval or stock, or allocated). */
+  edits = 0;
+  editsSettled = 0;
+  /** Set when the first shipment goes to picking: from then on edits are refused. */
+  pickingStarted = false;
+  /** The shipping address and priority an edit gave the order (else its input's). */
+  shippingAddress: Address | undefined;
+  priority: number | undefined;
 
   // Allocation and shipping.
   /** Approved units not yet on a live shipment, per SKU. */
@@ -111,6 +132,8 @@ export class OrderBook {
   cancellationBlocker(): string | undefined {
     const { state } = this;
     if (isTerminal(state.status)) return `order is already ${state.status}`;
+    // Between an edit and its new allocation nothing is reserved, yet everything is still to ship.
+    if (this.editing) return undefined;
     const status = state.status === 'ON_HOLD' ? state.heldFrom! : state.status;
     const stillToShip =
       this.openQuantities().length > 0 ||
@@ -191,6 +214,81 @@ export class OrderBook {
     this.requireOpen();
     if (this.state.status !== 'AWAITING_APPROVAL' || this.approvalDecision) {
       conflict(`order is ${this.state.status}, not awaiting approval`);
+    }
+    if (this.editing) conflict('order is being edited: decide once it is priced again');
+  }
+
+  // ---- Edits -------------------------------------------------------------------------------------------------
+
+  /** Whether an accepted edit has not yet taken effect. */
+  get editing(): boolean {
+    return this.editsSettled < this.edits;
+  }
+
+  /**
+   * Refuses an edit the order cannot take (SPEC section 3, Edits): once picking started, shipped or finished (409),
+   * while held, being cancelled, approved or edited (409), or one that would stop the order (422: no field, no
+   * line, a SKU twice, a quantity that is not a whole number above 0, an incomplete address).
+   */
+  validateEdit(request: EditRequest, editsEnabled: boolean): void {
+    this.requireOpen();
+    if (!editsEnabled) conflict('this order was placed before edits were possible');
+    const { status } = this.state;
+    if (isTerminal(status) || NOTHING_LEFT_TO_SHIP.includes(status))
+      conflict(`order is ${status}: it can no longer be edited`);
+    if (
+      this.pickingStarted ||
+      this.state.shipments.some((shipment) => !['allocated', 'cancelled'].includes(shipment.status))
+    ) {
+      conflict(`order is ${status}: picking has started, it can no longer be edited`);
+    }
+    if (status === 'ON_HOLD' || this.holdRequest) conflict('order is on hold: release it before editing');
+    if (this.cancelRequest) conflict('order is being cancelled');
+    if (this.editing) conflict('an earlier edit is still being applied');
+    if (status === 'AWAITING_APPROVAL' && this.approvalDecision) conflict('order is being approved or rejected');
+    const { lines, shippingAddress, expedite } = request;
+    if (lines === undefined && shippingAddress === undefined && expedite === undefined) {
+      invalid('give shippingAddress, lines or expedite');
+    }
+    if (lines) {
+      if (lines.length === 0) invalid('give at least one line');
+      const seen = new Set<string>();
+      for (const line of lines) {
+        if (seen.has(line.sku)) invalid(`${line.sku}: listed more than once`);
+        seen.add(line.sku);
+        if (!Number.isInteger(line.quantity) || line.quantity <= 0) {
+          invalid(`${line.sku}: quantity must be a whole number above 0`);
+        }
+      }
+    }
+    const missing = shippingAddress ? missingAddressFields(shippingAddress) : [];
+    if (missing.length > 0) invalid(`shippingAddress lacks ${missing.join(', ')}`);
+  }
+
+  /** Where the pipeline can be interrupted by an accepted edit: it starts again from pricing. */
+  stopIfEdited(): void {
+    if (this.editRequest) throw new OrderEdited();
+  }
+
+  /** The edits accepted so far have taken effect: the order waits (approval, stock) or has its new allocation. */
+  settleEdits(): void {
+    this.editsSettled = this.edits;
+  }
+
+  /** Before an edit is applied: what approval and allocation decided for the old lines no longer holds. */
+  resetForEdit(): void {
+    this.toAllocate.clear();
+    this.approvalDecision = undefined;
+    this.resumeRequested = false;
+    this.backorderExpired = false;
+    this.shortWarehouses.clear();
+  }
+
+  /** A shipment an edit gave back before it was picked: cancelled, its units no longer reserved. */
+  releasedForEdit(shipment: ShipmentState): void {
+    shipment.status = 'cancelled';
+    for (const line of shipment.lines) {
+      if (this.hasLine(line.sku)) this.lineOf(line.sku).reservedQuantity -= line.quantity;
     }
   }
 

@@ -7,6 +7,7 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
+import type { PricedOrderResult } from '../../contract';
 import { formatDuration } from '../../domain/duration';
 import { isTerminal, type CancelReason, type RejectReason } from '../../domain/order';
 import { Compensations, compensate } from './compensations';
@@ -15,6 +16,7 @@ import {
   cancelOrderUpdate,
   carrierEventUpdate,
   confirmPickUpdate,
+  editOrderUpdate,
   holdOrderUpdate,
   idempotencyKeyOfRefundUpdate,
   orderStateQuery,
@@ -25,6 +27,7 @@ import {
   requestReturnUpdate,
   resumeBackorderUpdate,
   type ApproveRequest,
+  type EditRequest,
   type OrderState,
   type OrderWorkflowInput,
   type RefundRequest,
@@ -37,6 +40,7 @@ import { conflict } from '../refusals';
 import { fulfilApprovedQuantities } from './steps/allocation';
 import { obtainApproval } from './steps/approval';
 import { applyCarrierEvent, awaitDeliveries, deliveredMessage } from './steps/delivery';
+import { priceApproveAndFulfil } from './steps/edits';
 import { authorizePayment, releaseUncapturedAmount } from './steps/payment';
 import { validateAndPrice } from './steps/pricing';
 import { performRefund } from './steps/refunds';
@@ -127,6 +131,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       },
     ),
     { validator: (_request) => book.requireUnitsToAllocate() },
+  );
+
+  setHandler(
+    editOrderUpdate,
+    runtime.accepted(describeEdit, async (request) => {
+      book.editRequest = request;
+      book.edits += 1;
+      const edit = book.edits;
+      // Answered once the edit took effect: priced again and waiting (approval, stock) or allocated; or stopped.
+      await condition(() => book.editsSettled >= edit || isTerminal(state.status) || answersWhileHeld());
+      return { status: state.status, totals: state.totals ?? null };
+    }),
+    { validator: (request) => book.validateEdit(request, runtime.edits) },
   );
 
   setHandler(
@@ -226,10 +243,15 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   runtime.startTimelineWriter();
   let stopped: OrderStopped | undefined;
   try {
-    const priced = await validateAndPrice(run);
-    await obtainApproval(run, priced);
-    await authorizePayment(run, priced);
-    await fulfilApprovedQuantities(run, priced);
+    let priced: PricedOrderResult;
+    // Orders started before edits replay the pipeline as it was, with the same awaits.
+    if (runtime.edits) priced = await priceApproveAndFulfil(run);
+    else {
+      priced = await validateAndPrice(run);
+      await obtainApproval(run, priced);
+      await authorizePayment(run, priced);
+      await fulfilApprovedQuantities(run, priced);
+    }
     await releaseUncapturedAmount(run, priced);
     await runtime.setStatus('SHIPPED', 'Every shippable line is with a carrier, captured and invoiced');
     await awaitDeliveries(run);
@@ -282,4 +304,13 @@ function describeApproval({ lines, note }: ApproveRequest): string {
 function describeRefund({ amount, lines, reason }: RefundRequest): string {
   const what = lines?.length ? unitsText(lines) : `${amount} in minor units`;
   return `Request: refund ${what} (${reason})`;
+}
+
+function describeEdit({ lines, shippingAddress, expedite }: EditRequest): string {
+  const changes = [
+    lines ? `lines ${unitsText(lines)}` : undefined,
+    shippingAddress ? 'the shipping address' : undefined,
+    expedite !== undefined ? `expedite ${expedite ? 'on' : 'off'}` : undefined,
+  ].filter(Boolean);
+  return `Request: edit ${changes.join(', ')}`;
 }

@@ -36,3 +36,8 @@ export const REAUTHORIZE_AFTER_INTERRUPT = 'reauthorize-after-interrupt';
  * order starts.
  */
 export const REQUEST_ACTORS_AND_RISK_HOLDS = 'request-actors-and-risk-holds';
+/**
+ * Edits before picking (SPEC section 3, Edits): the `editOrder` Update, and the pipeline priced, approved, authorized
+ * and allocated again after one. Asked once, when an order starts: orders started before it refuse edits (409).
+ */
+export const EDITS_BEFORE_PICKING = 'edits-before-picking';

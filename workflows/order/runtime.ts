@@ -15,6 +15,7 @@ import type { OrderState, Requested } from './messages';
 import type { OrderBook } from './order-book';
 import {
   DATABASE_STEPS_AS_LOCAL_ACTIVITIES,
+  EDITS_BEFORE_PICKING,
   NEVER_STUCK,
   ONE_LOCAL_ACTIVITY_AT_A_TIME,
   REQUEST_ACTORS_AND_RISK_HOLDS,
@@ -79,6 +80,8 @@ export class OrderRuntime {
   readonly neverStuck = patched(NEVER_STUCK);
   /** ... and before requests were timeline entries with their actor, and risk rules held new orders. */
   readonly actorsAndRiskHolds = patched(REQUEST_ACTORS_AND_RISK_HOLDS);
+  /** ... and before edits (see steps/edits.ts): those refuse them. */
+  readonly edits = patched(EDITS_BEFORE_PICKING);
   /** Timeline entries made and not yet written, and the write under way. */
   private readonly unwrittenTimeline: OrderProgress[] = [];
   private timelineWrite: { changesLines: boolean; done: Promise<void> } | undefined;

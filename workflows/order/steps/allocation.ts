@@ -33,7 +33,7 @@ export async function fulfilApprovedQuantities(run: OrderRun, priced: PricedOrde
       orderId: input.orderId,
       round: book.allocationRound,
       lines: wanted,
-      destination: input.shippingAddress,
+      destination: book.shippingAddress ?? input.shippingAddress,
       allOrNothing: input.backorderPolicy === 'wait_all',
       excludeWarehouses: [...book.shortWarehouses],
     };
@@ -48,6 +48,12 @@ export async function fulfilApprovedQuantities(run: OrderRun, priced: PricedOrde
       await runtime.setStatus('ALLOCATED', `Reserved in ${where}`);
     }
     book.stopIfCancelled();
+    // An edit accepted before this point gives these shipments back (steps/edits.ts); from here they go to picking.
+    book.stopIfEdited();
+    if (result.shipments.length > 0) {
+      book.pickingStarted = true;
+      book.settleEdits();
+    }
     if (result.unallocated.length > 0 && input.backorderPolicy === 'cancel_unavailable') {
       await cancelUnits(run, result.unallocated, 'unavailable');
     }
@@ -109,7 +115,16 @@ async function awaitStock(run: OrderRun): Promise<void> {
     'stock',
     `Waiting for stock of ${skus.join(', ')}; cancelled after ${formatDuration(backorderTimeoutMs)}`,
   );
-  await waitUntil(run, () => book.resumeRequested || book.backorderExpired || book.cancelRequest !== undefined);
+  // An edit takes effect once the order waits for stock again; another edit starts it over.
+  book.settleEdits();
+  await waitUntil(
+    run,
+    () =>
+      book.resumeRequested ||
+      book.backorderExpired ||
+      book.cancelRequest !== undefined ||
+      book.editRequest !== undefined,
+  );
   state.waitingFor = undefined;
   setCurrentDetails(
     book.backorderExpired ? 'Backorder expired: cancelling what is missing' : `Allocating ${skus.join(', ')} again`,
@@ -117,6 +132,7 @@ async function awaitStock(run: OrderRun): Promise<void> {
   book.resumeRequested = false;
   book.shortWarehouses.clear();
   book.stopIfCancelled();
+  book.stopIfEdited();
   upsertSearchAttributes([{ key: BackorderedSkusKey, value: [] }]);
   run.showsBackorderedSkus = false;
   if (book.backorderExpired) {

@@ -19,12 +19,15 @@ export async function obtainApproval(run: OrderRun, priced: PricedOrderResult): 
       'approval',
       `Awaiting approval (${reasons.join('; ')}); rejected after ${formatDuration(approvalTimeoutMs)}`,
     );
+    // An edit takes effect once the order waits for an approver again; another edit starts it over.
+    book.settleEdits();
     const decided = await waitUntil(
       run,
-      () => book.approvalDecision !== undefined || book.cancelRequest !== undefined,
+      () => book.approvalDecision !== undefined || book.cancelRequest !== undefined || book.editRequest !== undefined,
       approvalTimeoutMs,
     );
     book.stopIfCancelled();
+    book.stopIfEdited();
     if (!decided) {
       throw new OrderStopped('REJECTED', 'approval_timeout', [
         `no decision within ${formatDuration(approvalTimeoutMs)}`,

@@ -24,7 +24,7 @@ export async function fulfil(
   const { pickListId } = await step(run, 'picking', () =>
     activities.createPickList.executeWithOptions(
       summary(`Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`),
-      [{ orderId, shipmentId: shipment.id, priority: input.priority }],
+      [{ orderId, shipmentId: shipment.id, priority: book.priority ?? input.priority }],
     ),
   );
   shipment.pickListId = pickListId;
@@ -63,7 +63,14 @@ export async function fulfil(
   const booking = await step(run, 'shipping', () =>
     activities.shipShipment.executeWithOptions(
       summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`),
-      [{ orderId, shipmentId: shipment.id, destination: input.shippingAddress, service: priced.shipping.service }],
+      [
+        {
+          orderId,
+          shipmentId: shipment.id,
+          destination: book.shippingAddress ?? input.shippingAddress,
+          service: priced.shipping.service,
+        },
+      ],
     ),
   );
   book.handingOver.delete(shipment.id);

@@ -20,6 +20,9 @@ export async function authorizePayment(run: OrderRun, priced: PricedOrderResult)
     await runtime.recordEvent({ type: 'payment', message: `Invoice terms: ${amount} ${currency} billed per shipment` });
     return;
   }
+  // Only an edited order comes here authorized already.
+  const authorized = book.state.authorization;
+  if (authorized) return reauthorize(run, priced, authorized, amount);
   const authorizing = summary(`Authorize ${formatMoney(amount, currency)} on the card`);
   const request = { orderId: input.orderId, amount, currency, token: input.payment.token ?? '' };
   const result = await step(run, 'payment authorization', () =>
@@ -43,6 +46,68 @@ export async function authorizePayment(run: OrderRun, priced: PricedOrderResult)
     detail: { authorizationId: result.authorizationId },
   });
   book.stopIfCancelled();
+  book.stopIfEdited();
+}
+
+/**
+ * After an edit: an authorization that covers the new total stays; a larger total is authorized anew under the
+ * edit's own key, and the old authorization is voided once the new one holds the money (a decline cancels the order,
+ * and its compensation voids the old one). The order's one compensation voids whichever is current.
+ */
+async function reauthorize(
+  run: OrderRun,
+  priced: PricedOrderResult,
+  authorized: { id: string; amount: number },
+  amount: number,
+): Promise<void> {
+  const { book, runtime, input } = run;
+  const { currency } = priced.totals;
+  if (amount <= authorized.amount) {
+    await runtime.recordEvent({
+      type: 'payment',
+      message: `The ${authorized.amount} ${currency} authorized covers the edited total ${amount} ${currency}`,
+    });
+  } else {
+    const edit = book.edits;
+    const authorizing = summary(`Authorize ${formatMoney(amount, currency)} on the card for edit ${edit}`);
+    const request = {
+      orderId: input.orderId,
+      amount,
+      currency,
+      token: input.payment.token ?? '',
+      reauthorizationForEdit: edit,
+    };
+    const result = await step(run, 'payment authorization', () =>
+      interruptible(run, () => interruptibleActivities.authorizePayment.executeWithOptions(authorizing, [request]), {
+        askAgain: () => reaskActivities.authorizePayment.executeWithOptions(authorizing, [request]),
+      }),
+    );
+    if (result.status === 'declined') {
+      throw new OrderStopped('CANCELLED', 'payment_declined', [`payment declined: ${result.reason}`]);
+    }
+    await step(run, 'voiding the replaced authorization', () =>
+      activities.voidAuthorization.executeWithOptions(
+        summary(`Void authorization ${authorized.id}, replaced after edit ${edit}`),
+        [
+          {
+            orderId: input.orderId,
+            authorizationId: authorized.id,
+            amount: authorized.amount,
+            currency,
+            replacedByEdit: edit,
+          },
+        ],
+      ),
+    );
+    book.state.authorization = { id: result.authorizationId, amount };
+    await runtime.recordEvent({
+      type: 'payment',
+      message: `Authorized ${amount} ${currency} for the edited order; voided the ${authorized.amount} ${currency} authorized before`,
+      detail: { authorizationId: result.authorizationId, replacedAuthorizationId: authorized.id },
+    });
+  }
+  book.stopIfCancelled();
+  book.stopIfEdited();
 }
 
 /** After the last shipment (or as a compensation): the part of the authorization that will never be captured is voided. */

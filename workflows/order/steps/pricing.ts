@@ -23,12 +23,16 @@ export async function validateAndPrice(run: OrderRun): Promise<PricedOrderResult
     ),
   );
   if (!result.valid) throw new OrderStopped('REJECTED', 'invalid', result.reasons);
+  // Priced again after an edit: the promotion use is the same one, given back once.
+  const firstPricing = book.priced === undefined;
   book.recordPricing(result);
-  run.compensations.add('give back the promotion use', async () => {
-    if (!book.anythingShipped()) {
-      await activities.releasePromotion.executeWithOptions(summary('Give the promotion use back'), [{ orderId }]);
-    }
-  });
+  if (firstPricing) {
+    run.compensations.add('give back the promotion use', async () => {
+      if (!book.anythingShipped()) {
+        await activities.releasePromotion.executeWithOptions(summary('Give the promotion use back'), [{ orderId }]);
+      }
+    });
+  }
   upsertSearchAttributes([{ key: OrderTotalKey, value: toMajorUnits(result.totals.total, result.totals.currency) }]);
   await runtime.recordEvent({
     type: 'priced',
@@ -43,5 +47,6 @@ export async function validateAndPrice(run: OrderRun): Promise<PricedOrderResult
   // Held before its next step, like support's hold: support releases (or cancels) it.
   if (riskReason) book.holdRequest ??= { reason: riskReason };
   book.stopIfCancelled();
+  book.stopIfEdited();
   return result;
 }
