@@ -59,13 +59,24 @@ const HOLDABLE = [
 ];
 const CANCELLABLE = [...HOLDABLE, 'ON_HOLD'];
 const TERMINAL = ['COMPLETED', 'REJECTED', 'CANCELLED'];
+/** Statuses an edit is refused in (SPEC: until picking starts; a held order is released first). */
+const NOT_EDITABLE = [...TERMINAL, 'PICKING', 'PARTIALLY_SHIPPED', 'SHIPPED', 'DELIVERED', 'ON_HOLD'];
+const ADDRESS_FIELDS = [
+  ['name', 'Name'],
+  ['line1', 'Address line 1'],
+  ['line2', 'Address line 2'],
+  ['city', 'City'],
+  ['region', 'Region'],
+  ['postalCode', 'Postal code'],
+  ['country', 'Country'],
+];
 
 const app = document.getElementById('app');
 const sessionBox = document.getElementById('session');
 let apiKey = sessionStorage.getItem(KEY_STORAGE);
 let lastQueue = QUEUES[0].id;
 let lastList = { hash: `#queue/${QUEUES[0].id}`, title: QUEUES[0].title }; // where an order's back link goes
-let can = { admin: false, support: false }; // what the key may see beyond orders (see probeAccess)
+let can = { admin: false, support: false, edit: false }; // what the key may do beyond reading orders (probeAccess)
 let accessProbe; // { key, answer }: one probe per key
 let timers = [];
 let shell;
@@ -109,21 +120,29 @@ const productNames = () =>
   cached('/v1/products').then((list) => new Map((list?.items ?? []).map((product) => [product.sku, product.name])));
 
 /**
- * The API has no "who am I", so the console asks for one thing only admins may read (the audit log) and one only
- * support and admins may (customer emails); a 403 means no. It only decides what to offer: the API still decides
- * every request. Another failure offers less until the page is loaded again.
+ * The API has no "who am I", so the console asks for one thing only admins may read (the audit log), one only
+ * support and admins may (customer emails) and one only sales, support and admins may (an edit, sent empty); a 403
+ * means no. It only decides what to offer: the API still decides every request. Another failure offers less until
+ * the page is loaded again.
  */
 async function probeAccess() {
-  const may = (path) =>
-    api('GET', path).then(
+  // `allowed`: the refusals that still mean yes.
+  const may = (method, path, body, allowed = []) =>
+    api(method, path, body).then(
       () => true,
       (problem) => {
         if (problem.status === 401) throw problem;
-        return false;
+        return allowed.includes(problem.status);
       },
     );
-  const [admin, support] = await Promise.all([may('/v1/audit?limit=1'), may('/v1/notifications?limit=1')]);
-  return { admin, support: admin || support };
+  const [admin, support, edit] = await Promise.all([
+    may('GET', '/v1/audit?limit=1'),
+    may('GET', '/v1/notifications?limit=1'),
+    // No read is for sales alone, so an empty edit asks who may edit (sales, support, admin): the API checks the
+    // role first (403), then the body (400, before it looks for any order). Nothing changes either way.
+    may('PATCH', '/v1/orders/console-probe', {}, [400]),
+  ]);
+  return { admin, support: admin || support, edit: admin || edit };
 }
 
 function stopTimers() {
@@ -141,7 +160,7 @@ function signOut(message) {
   sessionStorage.removeItem(KEY_STORAGE);
   apiKey = null;
   shell = undefined;
-  can = { admin: false, support: false };
+  can = { admin: false, support: false, edit: false };
   accessProbe = undefined;
   clearInterval(countsTimer);
   cache.clear();
@@ -448,6 +467,14 @@ function refundable(order) {
   return Math.max(0, invoiced - credited);
 }
 
+/** Whether an edit may still be sent (SPEC: until picking starts): no shipment picking or beyond, not held. */
+function editable(order) {
+  return (
+    !NOT_EDITABLE.includes(order.status) &&
+    order.shipments.every((shipment) => shipment.status === 'allocated' || shipment.status === 'cancelled')
+  );
+}
+
 function showOrder(orderId) {
   const { content } = ensureShell();
   highlight(null);
@@ -486,26 +513,40 @@ function showOrder(orderId) {
     }
   }
 
-  async function act(action, path, body, success) {
+  /**
+   * Sends an action and reloads the order. `path` follows the order's URL (`''`: the order itself); `details` adds to
+   * the answer's notice. A refusal shows in `problemBox` (next to the form, which keeps what was typed) when given,
+   * else above the actions.
+   */
+  async function act(action, path, body, success, { method = 'POST', problemBox, details } = {}) {
     busy = true;
     const buttons = [...content.querySelectorAll('button')];
     for (const button of buttons) button.disabled = true;
+    let failure = null;
     try {
-      const answer = await api('POST', `/v1/orders/${encodeURIComponent(order.id)}/${path}`, body);
+      const answer = await api(method, `/v1/orders/${encodeURIComponent(order.id)}${path ? `/${path}` : ''}`, body);
       message = notice(
         'ok',
         h('strong', {}, success(answer)),
         answer.status ? h('span', {}, 'The order is now ', badge(answer.status), '.') : null,
+        details?.(answer),
       );
       openForm = null;
       formElement = null;
     } catch (problem) {
-      message = notice('error', ...describe(problem, action));
+      failure = notice('error', ...describe(problem, action));
+      if (problemBox) mount(problemBox, failure);
+      else message = failure;
     } finally {
       busy = false;
       for (const button of buttons) button.disabled = false;
     }
     await load();
+    // The reload closes a form the order no longer allows (picking started meanwhile): its refusal moves up.
+    if (problemBox && failure && !problemBox.isConnected) {
+      message = failure;
+      render();
+    }
     refreshCounts();
   }
 
@@ -524,6 +565,7 @@ function showOrder(orderId) {
       when: (o) => o.status === 'AWAITING_APPROVAL',
       form: () => reasonForm('Reject', 'reject', 'Why is this order rejected?', () => 'Rejected.'),
     },
+    { id: 'edit', label: 'Edit', needs: 'edit', when: editable, form: editForm },
     {
       id: 'resume',
       label: 'Resume backorder',
@@ -820,6 +862,179 @@ function showOrder(orderId) {
         'div',
         { class: 'row' },
         h('button', { type: 'submit', class: 'primary', dataset: { confirm: 'approve' } }, 'Approve order'),
+        closeButton(),
+      ),
+    );
+  }
+
+  /**
+   * The lines (the whole new set), the shipping address and expedite, as they are now; only what changed is sent.
+   * The API checks it all: its refusal shows next to the form, which keeps what was typed.
+   */
+  function editForm() {
+    const rows = h('tbody', {});
+    const addRow = (sku = '', quantity = '') => {
+      const row = h(
+        'tr',
+        { dataset: { editLine: '' } },
+        h(
+          'td',
+          {},
+          h('input', {
+            name: 'sku',
+            value: sku,
+            list: 'edit-skus',
+            required: true,
+            autocomplete: 'off',
+            'aria-label': 'SKU',
+          }),
+        ),
+        h(
+          'td',
+          {},
+          h('input', {
+            type: 'number',
+            name: 'quantity',
+            value: quantity,
+            min: 1,
+            step: 1,
+            required: true,
+            'aria-label': 'Quantity',
+          }),
+        ),
+        h(
+          'td',
+          {},
+          h(
+            'button',
+            { type: 'button', class: 'ghost', dataset: { removeLine: '' }, onclick: () => row.remove() },
+            'Remove',
+          ),
+        ),
+      );
+      rows.append(row);
+      return row;
+    };
+    for (const line of order.lines) addRow(line.sku, line.quantity);
+
+    const current = order.shippingAddress ?? {};
+    const address = Object.fromEntries(
+      ADDRESS_FIELDS.map(([field]) => [
+        field,
+        h('input', { name: `address-${field}`, value: current[field] ?? '', required: field !== 'line2' }),
+      ]),
+    );
+    const expedite = h('input', { type: 'checkbox', name: 'expedite', checked: Boolean(order.expedite) });
+    const problem = h('div', { class: 'edit-problem' });
+
+    /** What differs from the order as loaded, as the PATCH body names it. */
+    function changes() {
+      const lines = [...rows.querySelectorAll('tr')].map((row) => ({
+        sku: row.querySelector('input[name=sku]').value.trim(),
+        quantity: Number(row.querySelector('input[name=quantity]').value),
+      }));
+      const linesKey = (list) =>
+        list
+          .map((line) => `${line.sku} ${line.quantity}`)
+          .sort()
+          .join('\n');
+      const shippingAddress = {};
+      for (const [field] of ADDRESS_FIELDS) {
+        const value = address[field].value.trim();
+        if (value) shippingAddress[field] = value;
+      }
+      const addressChanged = ADDRESS_FIELDS.some(
+        ([field]) => (shippingAddress[field] ?? '') !== String(current[field] ?? '').trim(),
+      );
+      return {
+        ...(linesKey(lines) !== linesKey(order.lines) ? { lines } : {}),
+        ...(addressChanged ? { shippingAddress } : {}),
+        ...(expedite.checked !== Boolean(order.expedite) ? { expedite: expedite.checked } : {}),
+      };
+    }
+
+    const totalsOf = (answer) => {
+      const t = answer.totals;
+      if (!t) return h('span', {}, 'It stopped before it was priced again.');
+      return h(
+        'span',
+        { class: 'edit-totals' },
+        'New total ',
+        h('b', { dataset: { total: t.total } }, money(t.total, t.currency)),
+        ` (subtotal ${money(t.subtotal, t.currency)}`,
+        t.discount ? `, discount ${money(-t.discount, t.currency)}` : '',
+        `, shipping ${money(t.shipping, t.currency)}, tax ${money(t.tax, t.currency)}).`,
+      );
+    };
+
+    return h(
+      'form',
+      {
+        class: 'action-form',
+        dataset: { form: 'edit' },
+        onsubmit: (event) => {
+          event.preventDefault();
+          const body = changes();
+          const changed = [
+            body.lines ? 'lines' : null,
+            body.shippingAddress ? 'shipping address' : null,
+            'expedite' in body ? `expedite ${body.expedite ? 'on' : 'off'}` : null,
+          ].filter(Boolean);
+          if (!changed.length)
+            return mount(
+              problem,
+              notice(
+                'info',
+                h('strong', {}, 'Nothing changed'),
+                h('span', {}, 'Change a line, the address or expedite first.'),
+              ),
+            );
+          mount(problem);
+          act('Edit', '', body, () => `Edited: ${changed.join(', ')}.`, {
+            method: 'PATCH',
+            problemBox: problem,
+            details: totalsOf,
+          });
+        },
+      },
+      h(
+        'p',
+        { class: 'muted', dataset: { editRules: '' } },
+        'Until picking starts. The order is priced again, may go back to approval, and a card is authorized again when the total grows.',
+      ),
+      h(
+        'table',
+        { class: 'edit-lines' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'SKU'), h('th', {}, 'Quantity'), h('th', {}))),
+        rows,
+      ),
+      // A hint while typing a SKU; the API still checks each one.
+      h(
+        'datalist',
+        { id: 'edit-skus' },
+        [...names].map(([sku, name]) => h('option', { value: sku }, name)),
+      ),
+      h(
+        'div',
+        { class: 'row' },
+        h(
+          'button',
+          { type: 'button', dataset: { addLine: '' }, onclick: () => addRow().querySelector('input').focus() },
+          'Add line',
+        ),
+      ),
+      h(
+        'fieldset',
+        { class: 'address' },
+        h('legend', {}, 'Shipping address'),
+        ADDRESS_FIELDS.map(([field, label]) => h('label', {}, label, address[field])),
+      ),
+      h('label', { class: 'inline' }, expedite, 'Expedite (priority one step higher, fastest shipping)'),
+      problem,
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'submit', class: 'primary', dataset: { confirm: 'edit' } }, 'Save changes'),
         closeButton(),
       ),
     );
