@@ -23,6 +23,7 @@ import { pickListRoutes } from './routes/pick-lists';
 import { reportRoutes } from './routes/reports';
 import { webhookRoutes } from './routes/webhooks';
 import { notificationRoutes } from './routes/notifications';
+import { meRoutes } from './routes/me';
 import { returnRoutes } from './routes/returns';
 import { shipmentRoutes } from './routes/shipments';
 import { trackingRoutes } from './routes/tracking';
@@ -130,6 +131,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.use('/v1', returnRoutes(deps));
   app.use('/v1', webhookRoutes(deps));
   app.use('/v1', notificationRoutes(deps));
+  app.use('/v1', meRoutes(deps));
   app.use('/v1', auditRoutes(deps));
   app.use(pageRoutes()); // /console and /track/:trackingNumber
 

@@ -13,6 +13,7 @@ import { shipmentDocs } from './routes/shipments.openapi';
 import { trackingDocs } from './routes/tracking.openapi';
 import { webhookDocs } from './routes/webhooks.openapi';
 import { notificationDocs } from './routes/notifications.openapi';
+import { meDocs } from './routes/me.openapi';
 
 /**
  * Every route module's OpenAPI entries (`routes/<module>.openapi.ts`, next to the module they describe). A new
@@ -30,6 +31,7 @@ const ROUTE_DOCS = [
   returnDocs,
   webhookDocs,
   notificationDocs,
+  meDocs,
   auditDocs,
 ];
 

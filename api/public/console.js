@@ -120,29 +120,20 @@ const productNames = () =>
   cached('/v1/products').then((list) => new Map((list?.items ?? []).map((product) => [product.sku, product.name])));
 
 /**
- * The API has no "who am I", so the console asks for one thing only admins may read (the audit log), one only
- * support and admins may (customer emails) and one only sales, support and admins may (an edit, sent empty); a 403
- * means no. It only decides what to offer: the API still decides every request. Another failure offers less until
- * the page is loaded again.
+ * What the key may do beyond reading orders, from its role (`GET /v1/me`). It only decides what to offer: the API
+ * still decides every request. A failure other than 401 offers less until the page is loaded again.
  */
 async function probeAccess() {
-  // `allowed`: the refusals that still mean yes.
-  const may = (method, path, body, allowed = []) =>
-    api(method, path, body).then(
-      () => true,
-      (problem) => {
-        if (problem.status === 401) throw problem;
-        return allowed.includes(problem.status);
-      },
-    );
-  const [admin, support, edit] = await Promise.all([
-    may('GET', '/v1/audit?limit=1'),
-    may('GET', '/v1/notifications?limit=1'),
-    // No read is for sales alone, so an empty edit asks who may edit (sales, support, admin): the API checks the
-    // role first (403), then the body (400, before it looks for any order). Nothing changes either way.
-    may('PATCH', '/v1/orders/console-probe', {}, [400]),
-  ]);
-  return { admin, support: admin || support, edit: admin || edit };
+  const me = await api('GET', '/v1/me').catch((problem) => {
+    if (problem.status === 401) throw problem;
+    return undefined;
+  });
+  const role = me?.role;
+  return {
+    admin: role === 'admin',
+    support: role === 'admin' || role === 'support',
+    edit: role === 'admin' || role === 'support' || role === 'sales',
+  };
 }
 
 function stopTimers() {

@@ -69,6 +69,7 @@ const READS = table(`
   GET    /v1/webhooks/:id                   |   y   |   -   |    -     |    -    |     -     |    -
   GET    /v1/webhooks/:id/deliveries        |   y   |   -   |    -     |    -    |     -     |    -
   GET    /v1/notifications                  |   y   |   -   |    -     |    y    |     -     |    -
+  GET    /v1/me                             |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/notifications/:id              |   y   |   -   |    -     |    y    |     -     |    -
   GET    /v1/audit                          |   y   |   -   |    -     |    -    |     -     |    -
 `);
