@@ -1,10 +1,10 @@
-import type { Db, Row } from '../db/connection';
+import { preparedStatement, type Db } from '../db/connection';
 import type { NotificationTemplate } from '../domain/order-events';
 import { MailSendError, type Mailer } from '../notifications/mailer';
 import type { NotificationContext, TemplateRenderer } from '../notifications/templates';
 import { retryDelayMs, type OutboxQueue } from './dispatcher';
 
-/** A customer email claimed for sending. */
+/** A customer email claimed for sending, with what its template needs to know of the order. */
 export interface ClaimedEmail {
   id: string;
   attempt: number;
@@ -12,7 +12,21 @@ export interface ClaimedEmail {
   template: NotificationTemplate;
   to: string;
   data: Record<string, unknown>;
-  orderId: string;
+  order: { id: string; trackingNumber: string; total: number | null; currency: string; customerName: string };
+  lines: { sku: string; quantity: number; name: string | null }[];
+}
+
+/** How an attempt went, as `settle` records it (the rendered bodies are kept on the row). */
+export interface EmailOutcome {
+  id: string;
+  attempt: number;
+  status: 'sent' | 'pending' | 'failed';
+  nextAttemptAt: string | null;
+  messageId: string | null;
+  error: string | null;
+  subject: string | null;
+  text: string | null;
+  html: string | null;
 }
 
 export interface CustomerEmailOptions {
@@ -33,26 +47,16 @@ const CLAIM_SECONDS = 60;
  * them: transient failures retry with growing delays (at most an hour apart); a permanent refusal (an unknown
  * mailbox) fails the message with the server's answer. Orders never wait for mail.
  */
-export function customerEmails(db: Db, options: CustomerEmailOptions): OutboxQueue<ClaimedEmail> {
+export function customerEmails(db: Db, options: CustomerEmailOptions): OutboxQueue<ClaimedEmail, EmailOutcome> {
   const retryForMs = options.retryForMs ?? 3 * 24 * 3_600_000;
   const shopName = options.shopName ?? 'OMS';
 
-  async function contextOf(email: ClaimedEmail): Promise<NotificationContext> {
-    const order = await db('orders as o')
-      .join('customers as c', 'c.id', 'o.customer_id')
-      .where('o.id', email.orderId)
-      .first('o.id', 'o.tracking_number', 'o.total', 'o.currency', 'c.name as customer_name');
-    const lines: Row[] = await db('order_lines as l')
-      .leftJoin('products as p', 'p.sku', 'l.sku')
-      .where('l.order_id', email.orderId)
-      .orderBy('l.line_no')
-      .select('l.sku', 'l.quantity', 'p.name');
-    const data = email.data;
+  function contextOf({ order, lines, data }: ClaimedEmail): NotificationContext {
     return {
-      customer: { name: order.customer_name },
+      customer: { name: order.customerName },
       order: {
         id: order.id,
-        trackingNumber: order.tracking_number,
+        trackingNumber: order.trackingNumber,
         ...(order.total !== null ? { total: { amount: Number(order.total), currency: order.currency } } : {}),
         lines: lines.map((line) => ({
           sku: line.sku,
@@ -60,7 +64,7 @@ export function customerEmails(db: Db, options: CustomerEmailOptions): OutboxQue
           ...(line.name ? { name: line.name } : {}),
         })),
       },
-      trackingUrl: `${options.publicUrl}/track/${encodeURIComponent(order.tracking_number)}`,
+      trackingUrl: `${options.publicUrl}/track/${encodeURIComponent(order.trackingNumber)}`,
       shopName,
       ...(typeof data.shipmentId === 'string'
         ? {
@@ -89,66 +93,99 @@ export function customerEmails(db: Db, options: CustomerEmailOptions): OutboxQue
     name: 'customer emails',
 
     async claim(limit) {
-      const { rows } = await db.raw(
-        `UPDATE notifications n SET attempts = n.attempts + 1, claimed_until = now() + make_interval(secs => ?)
-         FROM (SELECT id FROM notifications
-               WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-               ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED) due
-         WHERE n.id = due.id
-         RETURNING n.id, n.attempts, n.created_at, n.template, n."to", n.data, n.order_id`,
-        [CLAIM_SECONDS, limit],
-      );
-      return (rows as Row[]).map((row) => ({
+      const rows = await CLAIM_EMAILS.run(db, { limit, claimSeconds: CLAIM_SECONDS });
+      return rows.map((row) => ({
         id: row.id,
         attempt: row.attempts,
         createdAt: new Date(row.created_at),
         template: row.template,
         to: row.to,
         data: row.data ?? {},
-        orderId: row.order_id,
+        order: {
+          id: row.order_id,
+          trackingNumber: row.tracking_number,
+          total: row.total === null ? null : Number(row.total),
+          currency: row.currency,
+          customerName: row.customer_name,
+        },
+        lines: row.lines ?? [],
       }));
     },
 
     async send(email) {
+      const outcome = { id: email.id, attempt: email.attempt, messageId: null, nextAttemptAt: null };
       let rendered;
       try {
-        rendered = options.renderer.render(email.template, await contextOf(email));
+        rendered = options.renderer.render(email.template, contextOf(email));
       } catch (error) {
         // A template a business broke: the message fails with why; fixing the template and resending is by hand.
-        await settle(email, { status: 'failed', error: `template ${email.template}: ${messageOf(error)}` });
-        return;
+        const why = `template ${email.template}: ${messageOf(error)}`;
+        return { ...outcome, status: 'failed', error: why, subject: null, text: null, html: null };
       }
-      const bodies = { subject: rendered.subject, text_body: rendered.text, html_body: rendered.html };
+      const bodies = { subject: rendered.subject, text: rendered.text, html: rendered.html };
       try {
         const sent = await options.mailer.send({ to: email.to, ...rendered, messageId: `${email.id}@oms` });
-        await settle(email, {
-          status: 'sent',
-          message_id: sent.messageId,
-          sent_at: new Date(),
-          error: null,
-          ...bodies,
-        });
+        return { ...outcome, ...bodies, status: 'sent', messageId: sent.messageId, error: null };
       } catch (error) {
         const permanent = error instanceof MailSendError && error.permanent;
         const retryAt = new Date(Date.now() + retryDelayMs(email.attempt, 3_600_000));
         const givenUp = permanent || retryAt.getTime() > email.createdAt.getTime() + retryForMs;
-        await settle(email, {
-          status: givenUp ? 'failed' : 'pending',
-          next_attempt_at: retryAt,
-          error: messageOf(error).slice(0, 1000),
+        return {
+          ...outcome,
           ...bodies,
-        });
+          status: givenUp ? 'failed' : 'pending',
+          nextAttemptAt: retryAt.toISOString(),
+          error: messageOf(error).slice(0, 1000),
+        };
       }
     },
-  };
 
-  /** Only while this claim holds (the same attempt): one that lapsed and was taken over leaves it to the taker. */
-  async function settle(email: ClaimedEmail, update: Record<string, unknown>): Promise<void> {
-    await db('notifications')
-      .where({ id: email.id, attempts: email.attempt })
-      .update({ ...update, claimed_until: null });
-  }
+    async settle(outcomes) {
+      if (outcomes.length > 0) await SETTLE_EMAILS.run(db, { outcomes: JSON.stringify(outcomes) });
+    },
+  };
 }
+
+/** Due emails, oldest due first, with the order, the customer's name and the lines their templates show. */
+const CLAIM_EMAILS = preparedStatement<{
+  id: string;
+  attempts: number;
+  created_at: string;
+  template: NotificationTemplate;
+  to: string;
+  data: Record<string, unknown> | null;
+  order_id: string;
+  tracking_number: string;
+  total: string | number | null;
+  currency: string;
+  customer_name: string;
+  lines: { sku: string; quantity: number; name: string | null }[] | null;
+}>(
+  'claim-customer-emails',
+  `UPDATE notifications n SET attempts = n.attempts + 1, claimed_until = now() + make_interval(secs => :claimSeconds)
+   FROM (SELECT id FROM notifications
+         WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+         ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED) due,
+     orders o, customers c
+   WHERE n.id = due.id AND o.id = n.order_id AND c.id = o.customer_id
+   RETURNING n.id, n.attempts, n.created_at, n.template, n."to", n.data, n.order_id, o.tracking_number, o.total,
+     o.currency, c.name AS customer_name,
+     (SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity, 'name', p.name) ORDER BY l.line_no)
+      FROM order_lines l LEFT JOIN products p ON p.sku = l.sku WHERE l.order_id = n.order_id) AS lines`,
+);
+
+/** Outcomes taken only while the claim holds (the same attempt): one that lapsed and was taken over is the taker's. */
+const SETTLE_EMAILS = preparedStatement(
+  'settle-customer-emails',
+  `UPDATE notifications n SET status = o.status, next_attempt_at = coalesce(o."nextAttemptAt", n.next_attempt_at),
+     claimed_until = NULL, message_id = coalesce(o."messageId", n.message_id), error = o.error,
+     sent_at = CASE WHEN o.status = 'sent' THEN now() ELSE n.sent_at END,
+     subject = coalesce(o.subject, n.subject), text_body = coalesce(o.text, n.text_body),
+     html_body = coalesce(o.html, n.html_body)
+   FROM jsonb_to_recordset(CAST(:outcomes AS jsonb)) AS o(id text, attempt integer, status text,
+     "nextAttemptAt" timestamptz, "messageId" text, error text, subject text, text text, html text)
+   WHERE n.id = o.id AND n.attempts = o.attempt`,
+);
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One kind of outgoing message kept in PostgreSQL until it is sent: webhook deliveries, customer emails. */
-export interface OutboxQueue<Item> {
+export interface OutboxQueue<Item, Outcome> {
   readonly name: string;
   /** Claims up to `limit` due items for a while (another dispatcher takes them over when the claim lapses). */
   claim(limit: number): Promise<Item[]>;
-  /** Sends one claimed item and records the outcome (sent, retry later, or given up); throws only when it cannot. */
-  send(item: Item): Promise<void>;
+  /** Sends one claimed item: its outcome (sent, retry later, or given up); throws only when it cannot tell. */
+  send(item: Item): Promise<Outcome>;
+  /** Records a batch's outcomes in one statement, each only while its claim holds. */
+  settle(outcomes: Outcome[]): Promise<void>;
 }
 
 export interface DispatcherOptions {
@@ -22,13 +24,13 @@ export interface DispatcherOptions {
  * claims skip what another holds. Stopping waits for the batch under way; a dispatcher killed mid-batch leaves its
  * claims to lapse, and the items are sent again (delivery is at least once).
  */
-export class Dispatcher<Item> {
+export class Dispatcher<Item, Outcome> {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly wake = new AbortController();
 
   constructor(
-    private readonly queue: OutboxQueue<Item>,
+    private readonly queue: OutboxQueue<Item, Outcome>,
     private readonly options: DispatcherOptions,
   ) {}
 
@@ -57,11 +59,15 @@ export class Dispatcher<Item> {
         await sleep(pollMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
         continue;
       }
-      await Promise.all(
+      const outcomes = await Promise.all(
         claimed.map((item) =>
           this.queue.send(item).catch((error: unknown) => onError(error, `${this.queue.name}: sending`)),
         ),
       );
+      // Not settled (the database is down): the claims lapse and the items go out again.
+      await this.queue
+        .settle(outcomes.filter((outcome): outcome is Awaited<Outcome> => outcome !== undefined))
+        .catch((error: unknown) => onError(error, `${this.queue.name}: recording outcomes`));
     }
   }
 }

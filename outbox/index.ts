@@ -25,7 +25,7 @@ export function startOutbox(deps: {
   const { db, settings, logger, pollMs } = deps;
   const onError = (error: unknown, context: string) =>
     logger.warn({ err: errorSummary(error) }, `outbox: ${context} failed; retrying`);
-  const dispatchers: Dispatcher<unknown>[] = [
+  const dispatchers: { start(): void; stop(): Promise<void> }[] = [
     new Dispatcher(webhookDeliveries(db, { retryForMs: settings.webhookRetryForMs }), { onError, pollMs }),
   ];
   const mailer = settings.smtpUrl ? createMailer({ smtpUrl: settings.smtpUrl, from: settings.mailFrom }) : undefined;
