@@ -1,0 +1,105 @@
+// The page around every screen once signed in: the key and "Sign out" in the top bar, the sidebar (the queues with
+// their counts, "Open an order", the admin links) and the content area a screen draws in; and which list an
+// order's back link returns to.
+import { h, mount } from '../dom.js';
+import { apiKey, can, signOut } from './api.js';
+import { QUEUES, refreshCounts } from './screens/queues.js';
+
+export const app = document.getElementById('app');
+const sessionBox = document.getElementById('session');
+let shell;
+let countsTimer;
+
+/** Where an order's back link goes: the list (a queue or an admin screen) opened last. */
+export const lastList = { hash: `#queue/${QUEUES[0].id}`, title: QUEUES[0].title };
+export function rememberList(hash, title) {
+  Object.assign(lastList, { hash, title });
+}
+
+/** Empties the top bar (main.js: before the sign-in form). */
+export function clearSession() {
+  mount(sessionBox);
+}
+
+/** Forgets the layout (on signing out): the next screen builds it again, for the next key. */
+export function dropShell() {
+  shell = undefined;
+  clearInterval(countsTimer);
+}
+
+/** The content area of a screen, with the layout around it, `highlighted` marked in the sidebar, and its title. */
+export function openScreen(highlighted, title) {
+  const { content } = ensureShell();
+  highlight(highlighted);
+  document.title = `${title} · OMS console`;
+  return content;
+}
+
+function ensureShell() {
+  if (shell) return shell;
+  mount(
+    sessionBox,
+    h('span', {}, 'Signed in with key ', h('code', {}, `…${apiKey.slice(-4)}`)),
+    h('button', { class: 'ghost', type: 'button', onclick: () => signOut() }, 'Sign out'),
+  );
+  const nav = h(
+    'nav',
+    { class: 'queues', 'aria-label': 'Queues' },
+    QUEUES.map((queue) =>
+      h(
+        'a',
+        { href: `#queue/${queue.id}`, dataset: { queue: queue.id } },
+        h('span', {}, queue.title),
+        h('span', { class: 'count', dataset: { count: queue.id } }, '…'),
+      ),
+    ),
+  );
+  const adminNav = can.admin
+    ? h(
+        'nav',
+        { class: 'queues', 'aria-label': 'Admin' },
+        h('div', { class: 'nav-title' }, 'Admin'),
+        h('a', { href: '#webhooks', dataset: { screen: 'webhooks' } }, h('span', {}, 'Webhooks')),
+        h('a', { href: '#audit', dataset: { screen: 'audit' } }, h('span', {}, 'Audit log')),
+      )
+    : null;
+  const orderId = h('input', { name: 'orderId', placeholder: 'ORD-…', 'aria-label': 'Order ID', required: true });
+  const finder = h(
+    'form',
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        location.hash = `#order/${encodeURIComponent(orderId.value.trim())}`;
+        orderId.value = '';
+      },
+    },
+    orderId,
+    h('button', { type: 'submit' }, 'Open'),
+  );
+  const content = h('section', { class: 'content', id: 'content' });
+  mount(
+    app,
+    h(
+      'div',
+      { class: 'layout' },
+      h(
+        'aside',
+        { class: 'sidebar' },
+        h('div', { class: 'card' }, nav),
+        h('div', { class: 'card finder' }, h('h3', {}, 'Open an order'), finder),
+        adminNav ? h('div', { class: 'card' }, adminNav) : null,
+      ),
+      content,
+    ),
+  );
+  shell = { nav, adminNav, content };
+  refreshCounts();
+  countsTimer = setInterval(() => document.visibilityState === 'visible' && refreshCounts(), 20_000);
+  return shell;
+}
+
+function highlight(queueId) {
+  for (const link of shell.nav.querySelectorAll('a')) link.classList.toggle('active', link.dataset.queue === queueId);
+  for (const link of shell.adminNav?.querySelectorAll('a') ?? [])
+    link.classList.toggle('active', link.dataset.screen === queueId);
+}

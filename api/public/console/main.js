@@ -1,0 +1,124 @@
+// The console's entry point (console.html loads it): signing in, and routing by `location.hash` to a screen:
+// #queue/<id> (screens/queues.js), #order/<id> (screens/order.js), #webhooks[/<id>] (screens/webhooks.js,
+// screens/webhook-deliveries.js) and #audit[/<orderId>] (screens/audit.js), the admin ones for admin keys only.
+import { h, mount } from '../dom.js';
+import { api, apiKey, can, loadAccess, onSignOut, rememberKey, signOut, useKey } from './api.js';
+import { app, clearSession, dropShell, openScreen, rememberList } from './layout.js';
+import { describe, notice, stopTimers } from './ui.js';
+import { showAudit } from './screens/audit.js';
+import { showOrder } from './screens/order.js';
+import { QUEUES, queueById, showQueue } from './screens/queues.js';
+import { showDeliveries } from './screens/webhook-deliveries.js';
+import { showWebhooks } from './screens/webhooks.js';
+
+let lastQueue = QUEUES[0].id; // the queue shown when the address names none
+
+onSignOut((message) => {
+  dropShell();
+  stopTimers();
+  showSignIn(message);
+});
+
+/** The sign-in form: a key is kept only once `GET /v1/orders` accepts it. */
+function showSignIn(message) {
+  clearSession();
+  const input = h('input', {
+    type: 'password',
+    name: 'apiKey',
+    autocomplete: 'off',
+    required: true,
+    placeholder: 'Paste your API key',
+    'aria-label': 'API key',
+  });
+  const error = h('div', { class: 'notice error', role: 'alert', hidden: !message }, message ?? '');
+  const submit = h('button', { class: 'primary', type: 'submit' }, 'Sign in');
+  const form = h(
+    'form',
+    {
+      class: 'body',
+      onsubmit: async (event) => {
+        event.preventDefault();
+        submit.disabled = true;
+        useKey(input.value.trim());
+        try {
+          await api('GET', '/v1/orders?limit=1');
+          rememberKey();
+          route();
+        } catch (problem) {
+          useKey(null);
+          mount(
+            error,
+            problem.status === 401 ? 'This key was not accepted. Check it and try again.' : describe(problem),
+          );
+          error.hidden = false;
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    h(
+      'p',
+      { class: 'muted' },
+      "Sign in with your OMS API key. It stays in this browser tab only (session storage) and is sent to this server's API, nothing else.",
+    ),
+    h('label', {}, 'API key', input),
+    error,
+    submit,
+  );
+  mount(app, h('section', { class: 'card signin' }, h('header', {}, h('h2', {}, 'Sign in')), form));
+  input.focus();
+}
+
+/** Shows the screen the address names, once the key's role is known; a refused key signs out. */
+async function route() {
+  if (!apiKey) {
+    stopTimers();
+    return showSignIn();
+  }
+  const key = apiKey;
+  try {
+    await loadAccess();
+  } catch {
+    // Only a 401 gets here (any other failure offers less).
+    if (apiKey === key) signOut('Your key is no longer accepted. Sign in again.');
+    return;
+  }
+  if (apiKey !== key) return; // signed out (or in again) meanwhile
+  stopTimers();
+  const [kind, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  const argument = decodeURIComponent(rest.join('/'));
+  if (kind === 'order' && argument) return showOrder(openScreen(null, argument), argument);
+  if (kind === 'webhooks')
+    return adminScreen('webhooks', argument ? 'Delivery log' : 'Webhooks', (content) =>
+      argument ? showDeliveries(content, argument) : showWebhooks(content),
+    );
+  if (kind === 'audit') return adminScreen('audit', 'Audit log', (content) => showAudit(content, argument));
+  return queueScreen(kind === 'queue' ? argument : lastQueue);
+}
+
+/** A queue (the first one for an unknown id), remembered for the back link of the orders opened from it. */
+function queueScreen(queueId) {
+  const queue = queueById(queueId);
+  lastQueue = queue.id;
+  rememberList(`#queue/${queue.id}`, queue.title);
+  showQueue(openScreen(queue.id, queue.title), queue);
+}
+
+/** An admin screen, or a note that the key may not see it (the API would answer 403 anyway). */
+function adminScreen(id, title, show) {
+  const content = openScreen(id, title);
+  if (!can.admin)
+    return mount(
+      content,
+      notice(
+        'info',
+        h('strong', {}, `${title}: for admins only`),
+        h('span', {}, 'Sign in with an admin key to see it.'),
+      ),
+    );
+  rememberList(location.hash, title);
+  show(content);
+}
+
+window.addEventListener('hashchange', route);
+route();
