@@ -232,6 +232,12 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
   );
   const temporalRestarts: { at: number; downMs: number }[] = [];
 
+  // The Temporal server keeps its state in PostgreSQL: restarting one while the other is down would leave it unable to
+  // start. Both fall due as orders settle, and a burst of settling can make both due at once: they take turns.
+  let restarts: Promise<void> = Promise.resolve();
+  const oneRestartAtATime = (restart: () => Promise<void>): Promise<void> =>
+    (restarts = restarts.catch(() => undefined).then(restart));
+
   async function restartTemporal(): Promise<void> {
     const at = Date.now();
     log(
@@ -350,11 +356,11 @@ async function run(options: Options, cleanups: Cleanups): Promise<{ ok: boolean;
     // PostgreSQL restarts mid-run, while many orders are deep in the pipeline (payments, refunds, returns).
     if (pgRestartsAt.length > 0 && tracked.length - unsettled.length >= pgRestartsAt[0]) {
       pgRestartsAt.shift();
-      track(restartPostgres(), 'PostgreSQL restart');
+      track(oneRestartAtATime(restartPostgres), 'PostgreSQL restart');
     }
     if (temporalRestartsAt.length > 0 && tracked.length - unsettled.length >= temporalRestartsAt[0]) {
       temporalRestartsAt.shift();
-      track(restartTemporal(), 'Temporal server restart');
+      track(oneRestartAtATime(restartTemporal), 'Temporal server restart');
     }
     if (Date.now() - lastProgress >= 5_000) {
       lastProgress = Date.now();

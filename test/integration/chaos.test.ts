@@ -66,6 +66,8 @@ describe('chaos, short', () => {
       '2s',
       '--temporal-down',
       '3s',
+      '--outage',
+      '5s',
       '--return-window',
       '4s',
       '--delivery-delay',
