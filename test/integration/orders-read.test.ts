@@ -146,7 +146,8 @@ describe('backorders', () => {
     });
     const partial = await oms.waitForStatus(placed.body.id, 'PARTIALLY_SHIPPED');
     expect(partial.lines[0].approvedQuantity).toBe(600);
-    const done = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED'], 10_000);
+    // The backorder timeout plus the second shipment's pick, ship and capture: generous for a loaded machine.
+    const done = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED'], 30_000);
     expect(done.lines[0]).toMatchObject({ shippedQuantity: 500, cancelledQuantity: 100, reservedQuantity: 0 });
     expect(done.timeline.map((event: { message: string }) => event.message)).toContain(
       'Cancelled 100 × TEE-M (backorder_expired)',
@@ -182,7 +183,8 @@ describe('backorders', () => {
     });
     expect(lost.shipments).toHaveLength(1);
 
-    const done = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED'], 10_000);
+    // The backorder timeout plus the second shipment's pick, ship and capture: generous for a loaded machine.
+    const done = await oms.waitForStatus(placed.body.id, ['SHIPPED', 'DELIVERED'], 30_000);
     expect(done.lines[0]).toMatchObject({ shippedQuantity: available, cancelledQuantity: 100, reservedQuantity: 0 });
     expect(await oms.db('reservations').where({ order_id: placed.body.id, status: 'active' })).toEqual([]);
     expect(await oms.db('shipments').where({ id: lost.shipments[0].id }).first('status')).toEqual({
