@@ -45,6 +45,7 @@ function ensureShell() {
   const nav = h(
     'nav',
     { class: 'queues', 'aria-label': 'Queues' },
+    h('a', { href: '#orders', dataset: { queue: 'orders' } }, h('span', {}, 'All orders')),
     QUEUES.map((queue) =>
       h(
         'a',

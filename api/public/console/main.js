@@ -1,12 +1,14 @@
 // The console's entry point (console.html loads it): signing in, and routing by `location.hash` to a screen:
-// #queue/<id> (screens/queues.js), #order/<id> (screens/order.js), #webhooks[/<id>] (screens/webhooks.js,
-// screens/webhook-deliveries.js) and #audit[/<orderId>] (screens/audit.js), the admin ones for admin keys only.
+// #queue/<id> (screens/queues.js), #orders?<filters> (screens/orders.js), #order/<id> (screens/order.js),
+// #webhooks[/<id>] (screens/webhooks.js, screens/webhook-deliveries.js) and #audit[/<orderId>] (screens/audit.js), the
+// admin ones for admin keys only.
 import { h, mount } from '../dom.js';
 import { api, apiKey, can, loadAccess, onSignOut, rememberKey, signOut, useKey } from './api.js';
 import { app, clearSession, dropShell, openScreen, rememberList } from './layout.js';
 import { describe, notice, stopTimers } from './ui.js';
 import { showAudit } from './screens/audit.js';
 import { showOrder } from './screens/order.js';
+import { showOrders } from './screens/orders.js';
 import { QUEUES, queueById, showQueue } from './screens/queues.js';
 import { showDeliveries } from './screens/webhook-deliveries.js';
 import { showWebhooks } from './screens/webhooks.js';
@@ -88,6 +90,10 @@ async function route() {
   const [kind, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const argument = decodeURIComponent(rest.join('/'));
   if (kind === 'order' && argument) return showOrder(openScreen(null, argument), argument);
+  if (kind.split('?')[0] === 'orders') {
+    rememberList(location.hash, 'Orders');
+    return showOrders(openScreen('orders', 'Orders'), location.hash);
+  }
   if (kind === 'webhooks')
     return adminScreen('webhooks', argument ? 'Delivery log' : 'Webhooks', (content) =>
       argument ? showDeliveries(content, argument) : showWebhooks(content),

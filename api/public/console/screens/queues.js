@@ -81,15 +81,25 @@ export function showQueue(content, queue) {
       { class: 'page-head' },
       h('div', {}, h('h1', {}, queue.title), h('p', { class: 'muted' }, queue.hint)),
       h(
-        'button',
-        {
-          type: 'button',
-          onclick: () => {
-            load();
-            refreshCounts();
+        'div',
+        { class: 'actions' },
+        // The same queue in the orders list (screens/orders.js): search, CSV export, bulk actions.
+        h(
+          'a',
+          { class: 'button', href: `#orders?${new URLSearchParams(queue.query)}`, dataset: { inList: queue.id } },
+          'Open in the orders list',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => {
+              load();
+              refreshCounts();
+            },
           },
-        },
-        'Refresh',
+          'Refresh',
+        ),
       ),
     ),
     holder,
