@@ -2,7 +2,7 @@
 // Problem, reads cached for the page's life, what the key's role may do (`can`, from GET /v1/me), and signing out.
 
 const KEY_STORAGE = 'oms.console.apiKey';
-const NO_ACCESS = { role: null, admin: false, support: false, edit: false, approve: false };
+const NO_ACCESS = { role: null, admin: false, support: false, edit: false, approve: false, warehouse: false };
 
 /** The key every request is sent with; null when signed out. */
 export let apiKey = sessionStorage.getItem(KEY_STORAGE);
@@ -73,6 +73,7 @@ async function probeAccess() {
     support: role === 'admin' || role === 'support',
     edit: role === 'admin' || role === 'support' || role === 'sales',
     approve: role === 'admin' || role === 'approver',
+    warehouse: role === 'admin' || role === 'warehouse',
   };
 }
 

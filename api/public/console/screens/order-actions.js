@@ -1,10 +1,12 @@
 // The order page's actions: which ones the order's status and the key's role allow, their forms (approve, reject,
-// edit, resume, hold, release, cancel, refund) with the rules they follow, and sending them. screens/order.js draws
-// the rest of the page and holds the state both share (`page`).
+// edit, resume, hold, release, cancel, refund by amount or lines) with the rules they follow, and sending them.
+// Opening and receiving returns are in order-returns.js. screens/order.js draws the rest of the page and holds the
+// state all share (`page`).
 import { badge, h, money, mount, toMinorUnits, words } from '../../dom.js';
 import { api, can } from '../api.js';
 import { describe, notice } from '../ui.js';
 import { refreshCounts } from './queues.js';
+import { RETURNABLE, receiveForm, returnForm } from './order-returns.js';
 
 /** Statuses with something left to ship: cancellation is possible (SPEC: 409 from SHIPPED on), and a hold. */
 const HOLDABLE = [
@@ -58,10 +60,17 @@ function editable(order) {
 export function orderActions(page) {
   /**
    * Sends an action and reloads the order. `path` follows the order's URL (`''`: the order itself); `details` adds to
-   * the answer's notice. A refusal shows in `problemBox` (next to the form, which keeps what was typed) when given,
+   * the answer's notice; `url` sends elsewhere (a return), `orderStatus: false` when the answer's status is not the
+   * order's. A refusal shows in `problemBox` (next to the form, which keeps what was typed) when given,
    * else above the actions.
    */
-  async function act(action, path, body, success, { method = 'POST', problemBox, details } = {}) {
+  async function act(
+    action,
+    path,
+    body,
+    success,
+    { method = 'POST', problemBox, details, url, orderStatus = true } = {},
+  ) {
     page.busy = true;
     const buttons = [...page.content.querySelectorAll('button')];
     for (const button of buttons) button.disabled = true;
@@ -69,13 +78,13 @@ export function orderActions(page) {
     try {
       const answer = await api(
         method,
-        `/v1/orders/${encodeURIComponent(page.order.id)}${path ? `/${path}` : ''}`,
+        url ?? `/v1/orders/${encodeURIComponent(page.order.id)}${path ? `/${path}` : ''}`,
         body,
       );
       page.message = notice(
         'ok',
         h('strong', {}, success(answer)),
-        answer.status ? h('span', {}, 'The order is now ', badge(answer.status), '.') : null,
+        orderStatus && answer.status ? h('span', {}, 'The order is now ', badge(answer.status), '.') : null,
         details?.(answer),
       );
       page.openForm = null;
@@ -102,6 +111,7 @@ export function orderActions(page) {
       id: 'approve',
       label: 'Approve',
       style: 'primary',
+      needs: 'approve',
       when: (o) => o.status === 'AWAITING_APPROVAL',
       form: approveForm,
     },
@@ -109,13 +119,23 @@ export function orderActions(page) {
       id: 'reject',
       label: 'Reject',
       style: 'danger',
+      needs: 'approve',
       when: (o) => o.status === 'AWAITING_APPROVAL',
-      form: () => reasonForm('Reject', 'reject', 'Why is this order rejected?', () => 'Rejected.'),
+      form: () =>
+        reasonForm(
+          'Reject',
+          'reject',
+          'Why is this order rejected?',
+          () => 'Rejected.',
+          'The order ends REJECTED (reason: rejected) and nothing is reserved or charged. It cannot be undone.',
+        ),
     },
     { id: 'edit', label: 'Edit', needs: 'edit', when: editable, form: editForm },
     {
       id: 'resume',
       label: 'Resume backorder',
+      needs: 'support',
+      rule: 'Resume backorder retries allocation now; what is still missing keeps waiting (or follows the backorder policy).',
       when: (o) => o.status === 'BACKORDERED' || o.status === 'PARTIALLY_SHIPPED',
       run: () =>
         act('Resume backorder', 'resume-backorder', {}, (answer) =>
@@ -128,7 +148,13 @@ export function orderActions(page) {
       needs: 'support',
       when: (o) => HOLDABLE.includes(o.status),
       form: () =>
-        reasonForm('Hold', 'hold', 'Why is this order held?', () => 'On hold: it stops before its next step.'),
+        reasonForm(
+          'Hold',
+          'hold',
+          'Why is this order held?',
+          () => 'On hold: it stops before its next step.',
+          'Before it ships only. It stops before its next step, never inside one; Release resumes it where it stopped. A hold not released within the hold timeout (OMS_HOLD_TIMEOUT, 7 days by default) cancels the order.',
+        ),
     },
     {
       id: 'release',
@@ -136,22 +162,61 @@ export function orderActions(page) {
       style: 'primary',
       needs: 'support',
       when: (o) => o.status === 'ON_HOLD',
+      rule: 'Release resumes the held order where it stopped (a failed step is tried again).',
       run: () => act('Release', 'release', {}, () => 'Released: the order goes on where it stopped.'),
     },
     {
       id: 'cancel',
       label: 'Cancel order',
       style: 'danger',
+      needs: 'support',
       when: (o) => CANCELLABLE.includes(o.status),
-      form: () => reasonForm('Cancel order', 'cancel', 'Why is this order cancelled?', () => 'Cancelled.'),
+      form: () =>
+        reasonForm(
+          'Cancel order',
+          'cancel',
+          'Why is this order cancelled?',
+          () => 'Cancelled.',
+          'Cancels whatever has not shipped: pick lists are cancelled, reservations released and what remains of the authorization voided. Units already shipped stay shipped and captured (returns handle them). Once nothing is left to ship the API refuses (409): open a return instead.',
+        ),
     },
-    { id: 'refund', label: 'Refund', when: (o) => refundable(o) > 0, form: refundForm },
+    { id: 'refund', label: 'Refund', needs: 'support', when: (o) => refundable(o) > 0, form: refundForm },
+    {
+      id: 'return',
+      label: 'Open return',
+      needs: 'support',
+      when: (o) => RETURNABLE.includes(o.status) && o.lines.some((line) => line.shippedQuantity > 0),
+      form: () => returnForm(page, act, closeButton),
+    },
   ];
+
+  /** One Receive action per return still waiting for its goods (warehouse). */
+  const receiveActions = () =>
+    (page.order.returns ?? [])
+      .filter((rma) => rma.status === 'AWAITING_RECEIPT')
+      .map((rma) => ({
+        id: `receive:${rma.id}`,
+        kind: 'receive',
+        returnId: rma.id,
+        label: `Receive ${rma.id.split('/').pop()}`,
+        style: 'primary',
+        needs: 'warehouse',
+        when: () => true,
+        form: () => receiveForm(page, act, closeButton, rma),
+      }));
 
   /** The actions card: a button for each action allowed now, and the open form. */
   function actionsCard() {
     // `needs`: only offered to keys that may (admin may anything); the others show the API's 403 when refused.
-    const available = ACTIONS.filter((action) => (!action.needs || can[action.needs]) && action.when(page.order));
+    const available = [...ACTIONS, ...receiveActions()].filter(
+      (action) => (!action.needs || can[action.needs]) && action.when(page.order),
+    );
+    const rules = available.filter((action) => action.rule).map((action) => action.rule);
+    // Support sees why an order that has shipped everything is no longer cancellable (SPEC: 409, use returns).
+    if (can.support && ['SHIPPED', 'DELIVERED'].includes(page.order.status))
+      rules.push(
+        'Nothing is left to ship, so the order can no longer be cancelled: open a return once it is delivered.',
+      );
     if (!available.some((action) => action.id === page.openForm)) {
       page.openForm = null;
       page.formElement = null;
@@ -174,7 +239,7 @@ export function orderActions(page) {
                   {
                     type: 'button',
                     class: `${action.style ?? ''} ${page.openForm === action.id ? 'pressed' : ''}`.trim(),
-                    dataset: { action: action.id },
+                    dataset: { action: action.kind ?? action.id, returnId: action.returnId },
                     'aria-expanded': action.form ? String(page.openForm === action.id) : undefined,
                     onclick: () => {
                       if (action.run) return action.run();
@@ -191,6 +256,13 @@ export function orderActions(page) {
             )
           : h('span', { class: 'muted' }, `Nothing to do for a ${words(page.order.status)} order.`),
       ),
+      rules.length
+        ? h(
+            'ul',
+            { class: 'action-rules muted' },
+            rules.map((rule) => h('li', {}, rule)),
+          )
+        : null,
       page.formElement,
     );
   }
@@ -227,8 +299,9 @@ export function orderActions(page) {
       },
       h(
         'p',
-        { class: 'muted' },
-        "Approve every line in full, or lower a line's quantity: the difference is cancelled.",
+        { class: 'muted', dataset: { rules: 'approve' } },
+        "Approve every line in full, or lower a line's quantity (0 drops it): lines left at their quantity keep it, " +
+          'and the difference becomes the cancelled quantity. Without a decision within the approval timeout the order is rejected.',
       ),
       h(
         'table',
@@ -431,17 +504,19 @@ export function orderActions(page) {
     );
   }
 
-  function reasonForm(label, path, prompt, success) {
+  function reasonForm(label, path, prompt, success, rules) {
     const reason = h('textarea', { name: 'reason', required: true, maxlength: 1000, placeholder: prompt });
     return h(
       'form',
       {
         class: 'action-form',
+        dataset: { form: path },
         onsubmit: (event) => {
           event.preventDefault();
           act(label, path, { reason: reason.value.trim() }, success);
         },
       },
+      rules ? h('p', { class: 'muted', dataset: { rules: path } }, rules) : null,
       h('label', {}, 'Reason', reason),
       h(
         'div',
@@ -452,22 +527,41 @@ export function orderActions(page) {
     );
   }
 
+  /** A refund of the whole refundable amount, of an amount, or of shipped units (SPEC: never more than captured). */
   function refundForm() {
-    const left = refundable(page.order);
-    const full = h('input', { type: 'radio', name: 'kind', value: 'full', checked: true });
-    const partial = h('input', { type: 'radio', name: 'kind', value: 'amount' });
+    const order = page.order;
+    const left = refundable(order);
+    const shippedLines = order.lines.filter((line) => line.shippedQuantity > 0);
+    const radio = (value, checked) => h('input', { type: 'radio', name: 'kind', value, checked });
+    const full = radio('full', true);
+    const partial = radio('amount', false);
+    const byLines = shippedLines.length ? radio('lines', false) : null;
     const amount = h('input', {
       class: 'amount',
       name: 'amount',
       inputmode: 'decimal',
       placeholder: '0.00',
-      'aria-label': `Amount in ${page.order.currency}`,
+      'aria-label': `Amount in ${order.currency}`,
       disabled: true,
     });
-    for (const radio of [full, partial])
-      radio.addEventListener('change', () => {
-        amount.disabled = full.checked;
-        if (!amount.disabled) amount.focus();
+    const unitInputs = shippedLines.map((line) =>
+      h('input', {
+        type: 'number',
+        min: 0,
+        max: line.shippedQuantity,
+        step: 1,
+        value: 0,
+        name: `refund-${line.sku}`,
+        'aria-label': `Units of ${line.sku} to refund`,
+        disabled: true,
+      }),
+    );
+    for (const choice of [full, partial, byLines].filter(Boolean))
+      choice.addEventListener('change', () => {
+        amount.disabled = !partial.checked;
+        for (const input of unitInputs) input.disabled = !byLines?.checked;
+        if (partial.checked) amount.focus();
+        if (byLines?.checked) unitInputs[0]?.focus();
       });
     const reason = h('textarea', {
       name: 'reason',
@@ -475,37 +569,91 @@ export function orderActions(page) {
       maxlength: 1000,
       placeholder: 'Why is money going back?',
     });
-    const problem = h('div');
+    const problem = h('div', { class: 'refund-problem' });
     return h(
       'form',
       {
         class: 'action-form',
+        dataset: { form: 'refunds' },
         onsubmit: (event) => {
           event.preventDefault();
-          const value = full.checked ? left : toMinorUnits(amount.value, page.order.currency);
-          if (!Number.isInteger(value) || value <= 0)
-            return mount(problem, notice('error', h('strong', {}, 'Enter a positive amount, e.g. 12.50')));
+          let body;
+          if (byLines?.checked) {
+            const lines = shippedLines
+              .map((line, index) => ({ sku: line.sku, quantity: Number(unitInputs[index].value) }))
+              .filter((line) => line.quantity > 0);
+            if (!lines.length)
+              return mount(problem, notice('error', h('strong', {}, 'Enter the units to refund on at least one line')));
+            body = { lines };
+          } else {
+            const value = full.checked ? left : toMinorUnits(amount.value, order.currency);
+            if (!Number.isInteger(value) || value <= 0)
+              return mount(problem, notice('error', h('strong', {}, 'Enter a positive amount, e.g. 12.50')));
+            body = { amount: value };
+          }
+          mount(problem);
           act(
             'Refund',
             'refunds',
-            { amount: value, reason: reason.value.trim() },
+            { ...body, reason: reason.value.trim() },
             (answer) =>
-              `Refunded ${money(answer.amount, page.order.currency)}${answer.creditNote ? `, credit note ${answer.creditNote}` : ''}.`,
+              `Refunded ${money(answer.amount, order.currency)}${answer.creditNote ? `, credit note ${answer.creditNote}` : ''}.`,
+            { problemBox: problem },
           );
         },
       },
       h(
         'p',
-        { class: 'muted' },
-        `Up to ${money(left, page.order.currency)} can be refunded (invoiced minus credit notes).`,
+        { class: 'muted', dataset: { rules: 'refunds' } },
+        `Up to ${money(left, order.currency)} can be refunded (charged minus what was refunded); never more than was captured. `,
+        'Refund an amount (a goodwill adjustment), or shipped units at the price and tax they were billed; units already refunded cannot be refunded again. Each refund issues a credit note.',
       ),
       h(
         'div',
         { class: 'choice' },
-        h('label', { class: 'inline' }, full, `Full (${money(left, page.order.currency)})`),
+        h('label', { class: 'inline' }, full, `Full (${money(left, order.currency)})`),
         h('label', { class: 'inline' }, partial, 'Amount'),
         amount,
+        byLines ? h('label', { class: 'inline' }, byLines, 'Shipped units') : null,
       ),
+      byLines
+        ? h(
+            'table',
+            { class: 'refund-lines' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', {}, 'SKU'),
+                h('th', { class: 'num' }, 'Shipped'),
+                h('th', { class: 'num' }, 'Unit price'),
+                h('th', {}, 'Refund units'),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              shippedLines.map((line, index) =>
+                h(
+                  'tr',
+                  {},
+                  h(
+                    'td',
+                    {},
+                    h('span', { class: 'mono' }, line.sku),
+                    ' ',
+                    h('span', { class: 'muted' }, page.names.get(line.sku) ?? ''),
+                  ),
+                  h('td', { class: 'num' }, line.shippedQuantity),
+                  h('td', { class: 'num' }, money(line.unitPrice, order.currency)),
+                  h('td', {}, unitInputs[index]),
+                ),
+              ),
+            ),
+          )
+        : null,
       problem,
       h('label', {}, 'Reason', reason),
       h(

@@ -1,10 +1,12 @@
 // The order page (#order/<id>): its head and links, why it is where it is, the lines, shipments with carrier events,
-// totals and invoices, the customer's emails, and the timeline. Its actions and their forms are in order-actions.js.
+// totals, payments, invoices and credit notes (PDF downloads), returns, the customer's emails, and the timeline. Its
+// actions and their forms are in order-actions.js (returns: order-returns.js).
 import { badge, calendarDate, dateTime, h, money, mount, toneBadge, words } from '../../dom.js';
-import { Problem, api, can, customerOf, productNames, signOut } from '../api.js';
+import { Problem, api, apiKey, can, customerOf, productNames, signOut } from '../api.js';
 import { lastList } from '../layout.js';
 import { describe, every, notice } from '../ui.js';
 import { TERMINAL, orderActions, refundable } from './order-actions.js';
+import { returnsCard } from './order-returns.js';
 
 /** Who made a change (`{type, id?, role?}`) in words; null when there is no actor (older timeline entries). */
 function actorLabel(actor) {
@@ -26,6 +28,7 @@ export function showOrder(content, orderId) {
   let names = new Map();
   let emails = null; // the order's customer emails (support and admin), or the Problem that kept them away
   let shownEmail = null; // the email opened below the list: {id} while loading, then with its bodies or a problem
+  let pdfProblem = null; // why the last PDF download failed
 
   /** What the actions (order-actions.js) share with the rest of the page. */
   const page = {
@@ -189,6 +192,9 @@ export function showOrder(content, orderId) {
       actions,
       linesCard(names),
       h('div', { class: 'grid-2' }, shipmentsCard(), totalsCard()),
+      paymentsCard(),
+      invoicesCard(),
+      returnsCard(order),
       emailsCard(),
       timelineCard(),
     );
@@ -229,7 +235,8 @@ export function showOrder(content, orderId) {
   }
 
   function linesCard(names) {
-    const quantity = (value) => h('td', { class: 'num' }, value ? String(value) : h('span', { class: 'muted' }, '0'));
+    const quantity = (value, name) =>
+      h('td', { class: 'num', dataset: { qty: name } }, value ? String(value) : h('span', { class: 'muted' }, '0'));
     return h(
       'div',
       { class: 'card' },
@@ -263,20 +270,20 @@ export function showOrder(content, orderId) {
           order.lines.map((line) =>
             h(
               'tr',
-              {},
+              { dataset: { line: line.sku } },
               h(
                 'td',
                 {},
                 h('div', { class: 'mono' }, line.sku),
                 h('div', { class: 'muted' }, names.get(line.sku) ?? ''),
               ),
-              quantity(line.quantity),
-              quantity(line.approvedQuantity),
-              quantity(line.reservedQuantity),
-              quantity(line.shippedQuantity),
-              quantity(line.deliveredQuantity),
-              quantity(line.returnedQuantity),
-              quantity(line.cancelledQuantity),
+              quantity(line.quantity, 'ordered'),
+              quantity(line.approvedQuantity, 'approved'),
+              quantity(line.reservedQuantity, 'reserved'),
+              quantity(line.shippedQuantity, 'shipped'),
+              quantity(line.deliveredQuantity, 'delivered'),
+              quantity(line.returnedQuantity, 'returned'),
+              quantity(line.cancelledQuantity, 'cancelled'),
               h('td', { class: 'num' }, money(line.unitPrice, order.currency)),
               h('td', { class: 'num' }, money(line.total, order.currency)),
             ),
@@ -317,25 +324,159 @@ export function showOrder(content, orderId) {
           : null,
         row('Refundable', refundable(order), 'muted'),
       ),
-      order.invoices.length
+    );
+  }
+
+  const PAYMENT_TONES = { succeeded: 'done', pending: 'wait', failed: 'bad', declined: 'bad' };
+
+  /** Authorizations, captures, voids and refunds, oldest first. */
+  function paymentsCard() {
+    return h(
+      'div',
+      { class: 'card', id: 'payments' },
+      h('header', {}, h('h2', {}, 'Payments'), h('span', { class: 'muted' }, `${order.payments.length}`)),
+      order.payments.length === 0
         ? h(
-            'div',
-            { class: 'body' },
-            h('h3', {}, 'Invoices'),
+            'p',
+            { class: 'empty' },
+            order.payment.method === 'invoice' ? 'Paid by invoice (net 30): see the invoices.' : 'No payments yet.',
+          )
+        : h(
+            'table',
+            { class: 'payments' },
             h(
-              'ul',
-              { class: 'reasons' },
-              order.invoices.map((invoice) =>
-                h(
-                  'li',
-                  {},
-                  h('span', { class: 'mono' }, invoice.number),
-                  ` ${words(invoice.kind)} · ${money(invoice.total, invoice.currency)} · ${invoice.status}`,
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Kind', 'Amount', 'Status', 'Provider', 'When'].map((title, index) =>
+                  h('th', { class: index === 1 ? 'num' : '' }, title),
                 ),
               ),
             ),
-          )
-        : null,
+            h(
+              'tbody',
+              {},
+              order.payments.map((payment) =>
+                h(
+                  'tr',
+                  { dataset: { paymentKind: payment.kind } },
+                  h(
+                    'td',
+                    {},
+                    words(payment.kind),
+                    payment.shipmentId ? h('div', { class: 'muted mono' }, payment.shipmentId) : null,
+                  ),
+                  h('td', { class: 'num' }, money(payment.amount, payment.currency)),
+                  h(
+                    'td',
+                    {},
+                    toneBadge(payment.status, PAYMENT_TONES[payment.status]),
+                    payment.detail ? h('div', { class: 'muted' }, payment.detail) : null,
+                  ),
+                  h('td', {}, payment.provider),
+                  h('td', {}, dateTime(payment.createdAt)),
+                ),
+              ),
+            ),
+          ),
+    );
+  }
+
+  /**
+   * Fetches an invoice's PDF with the key (a plain link cannot send it) and downloads it from a Blob URL.
+   * A refusal shows in the invoices card.
+   */
+  async function downloadPdf(number, button) {
+    button.disabled = true;
+    try {
+      let response;
+      try {
+        response = await fetch(`/v1/invoices/${encodeURIComponent(number)}.pdf`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        });
+      } catch (error) {
+        throw new Problem(0, { title: 'Network error', detail: `the API could not be reached (${error.message})` });
+      }
+      if (!response.ok) {
+        const type = response.headers.get('content-type') || '';
+        throw new Problem(response.status, type.includes('json') ? await response.json() : await response.text());
+      }
+      const url = URL.createObjectURL(await response.blob());
+      const link = h('a', { href: url, download: `${number}.pdf`, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      pdfProblem = null;
+    } catch (problem) {
+      if (problem.status === 401) return signOut('Your key is no longer accepted. Sign in again.');
+      pdfProblem = problem;
+      render();
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /** Invoices and credit notes, each with its PDF. */
+  function invoicesCard() {
+    return h(
+      'div',
+      { class: 'card', id: 'invoices' },
+      h(
+        'header',
+        {},
+        h('h2', {}, 'Invoices and credit notes'),
+        h('span', { class: 'muted' }, `${order.invoices.length}`),
+      ),
+      pdfProblem ? h('div', { class: 'body' }, notice('error', ...describe(pdfProblem, 'Downloading the PDF'))) : null,
+      order.invoices.length === 0
+        ? h('p', { class: 'empty' }, 'None yet: an invoice is issued per shipment, a credit note per refund.')
+        : h(
+            'table',
+            { class: 'invoices' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Number', 'Kind', 'Total', 'Status', ''].map((title, index) =>
+                  h('th', { class: index === 2 ? 'num' : '' }, title),
+                ),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              order.invoices.map((invoice) =>
+                h(
+                  'tr',
+                  { dataset: { invoice: invoice.number } },
+                  h('td', { class: 'mono' }, invoice.number),
+                  h('td', {}, words(invoice.kind)),
+                  h('td', { class: 'num' }, money(invoice.total, invoice.currency)),
+                  h('td', {}, words(invoice.status)),
+                  h(
+                    'td',
+                    {},
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'ghost',
+                        dataset: { pdf: invoice.number },
+                        'aria-label': `Download ${invoice.number} as PDF`,
+                        onclick: (event) => downloadPdf(invoice.number, event.currentTarget),
+                      },
+                      'PDF',
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
     );
   }
 
