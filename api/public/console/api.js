@@ -2,7 +2,7 @@
 // Problem, reads cached for the page's life, what the key's role may do (`can`, from GET /v1/me), and signing out.
 
 const KEY_STORAGE = 'oms.console.apiKey';
-const NO_ACCESS = { admin: false, support: false, edit: false };
+const NO_ACCESS = { admin: false, support: false, edit: false, warehouse: false };
 
 /** The key every request is sent with; null when signed out. */
 export let apiKey = sessionStorage.getItem(KEY_STORAGE);
@@ -71,6 +71,7 @@ async function probeAccess() {
     admin: role === 'admin',
     support: role === 'admin' || role === 'support',
     edit: role === 'admin' || role === 'support' || role === 'sales',
+    warehouse: role === 'admin' || role === 'warehouse',
   };
 }
 
