@@ -4,6 +4,7 @@
 import { h, mount } from '../dom.js';
 import { apiKey, can, signOut } from './api.js';
 import { QUEUES, refreshCounts } from './screens/queues.js';
+import { warehouseNav as warehouseLinks } from './screens/warehouse.js';
 
 export const app = document.getElementById('app');
 const sessionBox = document.getElementById('session');
@@ -64,6 +65,7 @@ function ensureShell() {
         h('a', { href: '#audit', dataset: { screen: 'audit' } }, h('span', {}, 'Audit log')),
       )
     : null;
+  const warehouseNav = can.warehouse ? warehouseLinks() : null;
   const orderId = h('input', { name: 'orderId', placeholder: 'ORD-…', 'aria-label': 'Order ID', required: true });
   const finder = h(
     'form',
@@ -88,12 +90,13 @@ function ensureShell() {
         { class: 'sidebar' },
         h('div', { class: 'card' }, nav),
         h('div', { class: 'card finder' }, h('h3', {}, 'Open an order'), finder),
+        warehouseNav ? h('div', { class: 'card' }, warehouseNav) : null,
         adminNav ? h('div', { class: 'card' }, adminNav) : null,
       ),
       content,
     ),
   );
-  shell = { nav, adminNav, content };
+  shell = { nav, adminNav, warehouseNav, content };
   refreshCounts();
   countsTimer = setInterval(() => document.visibilityState === 'visible' && refreshCounts(), 20_000);
   return shell;
@@ -101,6 +104,6 @@ function ensureShell() {
 
 function highlight(queueId) {
   for (const link of shell.nav.querySelectorAll('a')) link.classList.toggle('active', link.dataset.queue === queueId);
-  for (const link of shell.adminNav?.querySelectorAll('a') ?? [])
+  for (const link of [shell.adminNav, shell.warehouseNav].flatMap((nav) => [...(nav?.querySelectorAll('a') ?? [])]))
     link.classList.toggle('active', link.dataset.screen === queueId);
 }

@@ -1,7 +1,8 @@
 // The console's entry point (console.html loads it): signing in, and routing by `location.hash` to a screen:
 // #queue/<id> (screens/queues.js), #orders?<filters> (screens/orders.js), #order/<id> (screens/order.js),
 // #webhooks[/<id>] (screens/webhooks.js, screens/webhook-deliveries.js) and #audit[/<orderId>] (screens/audit.js), the
-// admin ones for admin keys only.
+// admin ones for admin keys only, and #warehouse/<pick-lists|stock|ledger> (screens/warehouse.js) for warehouse and
+// admin keys.
 import { h, mount } from '../dom.js';
 import { api, apiKey, can, loadAccess, onSignOut, rememberKey, signOut, useKey } from './api.js';
 import { app, clearSession, dropShell, openScreen, rememberList } from './layout.js';
@@ -10,6 +11,7 @@ import { showAudit } from './screens/audit.js';
 import { showOrder } from './screens/order.js';
 import { showOrders } from './screens/orders.js';
 import { QUEUES, queueById, showQueue } from './screens/queues.js';
+import { showWarehouse } from './screens/warehouse.js';
 import { showDeliveries } from './screens/webhook-deliveries.js';
 import { showWebhooks } from './screens/webhooks.js';
 
@@ -98,6 +100,7 @@ async function route() {
     return adminScreen('webhooks', argument ? 'Delivery log' : 'Webhooks', (content) =>
       argument ? showDeliveries(content, argument) : showWebhooks(content),
     );
+  if (kind === 'warehouse') return showWarehouse(argument);
   if (kind === 'audit') return adminScreen('audit', 'Audit log', (content) => showAudit(content, argument));
   return queueScreen(kind === 'queue' ? argument : lastQueue);
 }
