@@ -63,6 +63,12 @@ function ensureShell() {
         h('a', { href: '#audit', dataset: { screen: 'audit' } }, h('span', {}, 'Audit log')),
       )
     : null;
+  // Reports: any key may read them.
+  const reportsNav = h(
+    'nav',
+    { class: 'screen-links', 'aria-label': 'Reports' },
+    h('a', { href: '#reports', dataset: { screen: 'reports' } }, h('span', {}, 'Reports')),
+  );
   const orderId = h('input', { name: 'orderId', placeholder: 'ORD-…', 'aria-label': 'Order ID', required: true });
   const finder = h(
     'form',
@@ -87,12 +93,13 @@ function ensureShell() {
         { class: 'sidebar' },
         h('div', { class: 'card' }, nav),
         h('div', { class: 'card finder' }, h('h3', {}, 'Open an order'), finder),
+        h('div', { class: 'card' }, reportsNav),
         adminNav ? h('div', { class: 'card' }, adminNav) : null,
       ),
       content,
     ),
   );
-  shell = { nav, adminNav, content };
+  shell = { nav, adminNav, reportsNav, content };
   refreshCounts();
   countsTimer = setInterval(() => document.visibilityState === 'visible' && refreshCounts(), 20_000);
   return shell;
@@ -100,6 +107,6 @@ function ensureShell() {
 
 function highlight(queueId) {
   for (const link of shell.nav.querySelectorAll('a')) link.classList.toggle('active', link.dataset.queue === queueId);
-  for (const link of shell.adminNav?.querySelectorAll('a') ?? [])
+  for (const link of [...(shell.adminNav?.querySelectorAll('a') ?? []), ...shell.reportsNav.querySelectorAll('a')])
     link.classList.toggle('active', link.dataset.screen === queueId);
 }

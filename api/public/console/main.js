@@ -1,6 +1,7 @@
 // The console's entry point (console.html loads it): signing in, and routing by `location.hash` to a screen:
 // #queue/<id> (screens/queues.js), #order/<id> (screens/order.js), #webhooks[/<id>] (screens/webhooks.js,
-// screens/webhook-deliveries.js) and #audit[/<orderId>] (screens/audit.js), the admin ones for admin keys only.
+// screens/webhook-deliveries.js), #audit[/<orderId>] (screens/audit.js), the admin ones for admin keys only, and
+// #reports[/<id>] (screens/reports.js).
 import { h, mount } from '../dom.js';
 import { api, apiKey, can, loadAccess, onSignOut, rememberKey, signOut, useKey } from './api.js';
 import { app, clearSession, dropShell, openScreen, rememberList } from './layout.js';
@@ -8,6 +9,7 @@ import { describe, notice, stopTimers } from './ui.js';
 import { showAudit } from './screens/audit.js';
 import { showOrder } from './screens/order.js';
 import { QUEUES, queueById, showQueue } from './screens/queues.js';
+import { reportById, showReports } from './screens/reports.js';
 import { showDeliveries } from './screens/webhook-deliveries.js';
 import { showWebhooks } from './screens/webhooks.js';
 
@@ -92,6 +94,11 @@ async function route() {
     return adminScreen('webhooks', argument ? 'Delivery log' : 'Webhooks', (content) =>
       argument ? showDeliveries(content, argument) : showWebhooks(content),
     );
+  if (kind === 'reports') {
+    const report = reportById(argument);
+    rememberList(`#reports/${report.id}`, report.title);
+    return showReports(openScreen('reports', report.title), report);
+  }
   if (kind === 'audit') return adminScreen('audit', 'Audit log', (content) => showAudit(content, argument));
   return queueScreen(kind === 'queue' ? argument : lastQueue);
 }
