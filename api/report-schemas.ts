@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CUSTOMER_SORT_KEYS } from '../domain/customer-ranking';
+import { ORDER_STATUSES } from '../domain/order';
 import { REPORT_PERIODS } from '../domain/periods';
 
 /**
@@ -151,3 +152,23 @@ export const customersReportSchema = z
       .describe('one row per customer and currency; rows of one currency together, ranked by `sort` within it'),
   })
   .describe('Customer performance: customers with orders in the range or an open receivable');
+
+export const statusReportSchema = z
+  .strictObject({
+    period: z.enum(REPORT_PERIODS).describe('day, or ISO week (Monday to Sunday); UTC'),
+    from: day.describe('first day of the first period'),
+    to: day.describe('last day of the last period'),
+    asOf: z.iso.datetime().describe('now, or the end of the range when it is over'),
+    periods: z.array(
+      z.strictObject({
+        start: day,
+        end: day.describe('last day, included'),
+        complete: z.boolean().describe('false for the period still under way'),
+        at: z.iso.datetime().describe('the instant counted: the end of the period, or asOf for the one under way'),
+        counts: z
+          .record(z.enum(ORDER_STATUSES), count('orders in this status'))
+          .describe('every order placed before `at`, by its status at `at` (every status listed, 0 included)'),
+      }),
+    ),
+  })
+  .describe('Orders by status over time: how many orders were in each status at the end of each period');

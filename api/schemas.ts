@@ -373,6 +373,10 @@ export const salesReportQuerySchema = z
     path: ['asOf'],
   });
 
+export const statusReportQuerySchema = z
+  .strictObject({ ...dateRange, period: z.enum(REPORT_PERIODS).default('day') })
+  .refine(fromNotAfterTo, toAfterFrom);
+
 export const customersReportQuerySchema = z
   .strictObject({
     ...dateRange,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { averageOrderValue, rankCustomers, type CustomerSortKey } from '../domain/customer-ranking';
 import { addQuantities, fulfillmentVariance, type FulfillmentQuantities } from '../domain/fulfillment-variance';
 import type { Money } from '../domain/money';
+import { ORDER_STATUSES, type OrderStatus } from '../domain/order';
 import {
   bucketAt,
   DAY_MS,
@@ -387,4 +388,68 @@ export async function customersReport(db: Knex, filter: CustomersReportFilter) {
       },
     }));
   return { items, total: rows.length };
+}
+
+export interface StatusReportFilter {
+  period: ReportPeriod;
+  /** The range, already whole periods: [fromMs, untilMs). */
+  fromMs: number;
+  untilMs: number;
+  /** Nothing after this instant counts: the period under way is counted at this instant. */
+  asOfMs: number;
+}
+
+/**
+ * Orders by status over time: at the end of each period (or at `asOfMs` for the period under way), how many orders
+ * placed by then were in each status, from the timeline (an order is PENDING until its first entry with a status).
+ * One pass over the timeline: every stretch an order spends in a status adds one where it starts and takes one
+ * away where it ends; the counts at the end of a period are the running sums up to it.
+ */
+export async function statusReport(db: Knex, filter: StatusReportFilter) {
+  const untilMs = Math.min(filter.untilMs, filter.asOfMs);
+  const periodMs = periodLengthMs(filter.period);
+  const { rows } = await db.raw<{ rows: { status: OrderStatus; bucket: number; delta: number }[] }>(
+    `WITH timeline AS (
+       SELECT o.id AS order_id, 0 AS seq, 'PENDING' AS status, o.created_at AS at
+       FROM orders o WHERE o.created_at < CAST(:until AS timestamptz)
+       UNION ALL
+       SELECT e.order_id, e.seq, e.status, e.created_at
+       FROM order_events e WHERE e.status IS NOT NULL AND e.created_at < CAST(:until AS timestamptz)
+     ),
+     stretches AS (
+       SELECT status, at AS since, lead(at) OVER (PARTITION BY order_id ORDER BY seq) AS ended FROM timeline
+     ),
+     marks AS (
+       SELECT status, since AS at, 1 AS delta FROM stretches
+       UNION ALL
+       SELECT status, greatest(ended, since), -1 FROM stretches WHERE ended IS NOT NULL
+     )
+     SELECT status,
+            greatest(0, floor(extract(epoch FROM at - CAST(:from AS timestamptz)) * 1000 / :periodMs))::int AS bucket,
+            sum(delta)::int AS delta
+     FROM marks GROUP BY 1, 2`,
+    { ...bounds(filter.fromMs, untilMs), periodMs },
+  );
+  const buckets = periodsBetween(filter.fromMs, untilMs, filter.period);
+  const deltas = buckets.map(() => new Map<OrderStatus, number>());
+  for (const row of rows)
+    if (row.bucket < deltas.length)
+      deltas[row.bucket].set(row.status, (deltas[row.bucket].get(row.status) ?? 0) + row.delta);
+  const running = Object.fromEntries(ORDER_STATUSES.map((status) => [status, 0])) as Record<OrderStatus, number>;
+  return {
+    from: dayOf(filter.fromMs),
+    to: dayOf(filter.untilMs - DAY_MS),
+    asOf: new Date(untilMs).toISOString(),
+    periods: buckets.map((bucket, index) => {
+      for (const [status, delta] of deltas[index]) running[status] += delta;
+      const complete = bucket.endMs <= untilMs;
+      return {
+        start: bucket.start,
+        end: bucket.end,
+        complete,
+        at: new Date(complete ? bucket.endMs : untilMs).toISOString(),
+        counts: { ...running },
+      };
+    }),
+  };
 }

@@ -3,6 +3,8 @@ import express, { Router, type RequestHandler } from 'express';
 import { PROJECT_ROOT } from '../../tools/project-root';
 
 const PUBLIC_DIR = path.join(PROJECT_ROOT, 'api', 'public');
+/** Chart.js's browser build (the console's report charts), from node_modules: a production dependency, no CDN. */
+const CHART_JS = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
 
 /**
  * The pages are plain clients of `/v1`: scripts and data only from this origin, and no referrer, so a
@@ -26,6 +28,9 @@ const page =
 /** The support console (`/console`, data through `/v1` with the user's key) and the public tracking page. */
 export function pageRoutes(): Router {
   const router = Router();
+  router.get('/static/vendor/chart.umd.min.js', pageHeaders, (_req, res) =>
+    res.sendFile(CHART_JS, { headers: { 'Content-Type': 'text/javascript; charset=utf-8' } }),
+  );
   router.use('/static', pageHeaders, express.static(PUBLIC_DIR, { index: false }));
   router.get('/console', pageHeaders, page('console.html'));
   router.get('/track/:trackingNumber', pageHeaders, page('track.html'));

@@ -1,11 +1,12 @@
 import type { ApiDocRegistry } from '../openapi-registry';
 import { paymentReportView } from '../response-schemas';
-import { customersReportSchema, productsReportSchema, salesReportSchema } from '../report-schemas';
+import { customersReportSchema, productsReportSchema, salesReportSchema, statusReportSchema } from '../report-schemas';
 import {
   customersReportQuerySchema,
   paymentReportQuerySchema,
   productsReportQuerySchema,
   salesReportQuerySchema,
+  statusReportQuerySchema,
 } from '../schemas';
 
 /** OpenAPI entries of `reports.ts` (mounted at /v1). */
@@ -67,6 +68,21 @@ export function reportDocs(doc: ApiDocRegistry): void {
       200: {
         description: 'Orders, revenue, returns and outstanding receivables per customer and currency',
         schema: customersReportSchema,
+      },
+    },
+  });
+  doc.operation({
+    method: 'get',
+    operationId: 'statusReport',
+    path: '/v1/reports/status',
+    tag: 'Reports',
+    summary: 'Orders by status over time',
+    access: 'any',
+    query: statusReportQuerySchema,
+    responses: {
+      200: {
+        description: 'How many orders were in each status at the end of each day or week',
+        schema: statusReportSchema,
       },
     },
   });

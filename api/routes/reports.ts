@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { customersReport, paymentReconciliation, productsReport, salesReport } from '../../db/reports';
+import { customersReport, paymentReconciliation, productsReport, salesReport, statusReport } from '../../db/reports';
 import {
   DAY_MS,
   dayOf,
@@ -16,6 +16,7 @@ import {
   paymentReportQuerySchema,
   productsReportQuerySchema,
   salesReportQuerySchema,
+  statusReportQuerySchema,
 } from '../schemas';
 
 /** Sales defaults: four weeks of days or twelve weeks, averaging a week of days or four weeks. */
@@ -82,6 +83,29 @@ export function reportRoutes({ db, auth }: ApiDeps): Router {
       lookback,
       series: report.series,
     });
+  });
+
+  /** Orders by status at the end of each period (the same default range and limits as sales). */
+  router.get('/reports/status', auth.anyRole, async (req, res) => {
+    const query = parse(statusReportQuerySchema, req.query, 'query');
+    const asOfMs = Date.now();
+    const defaults = SALES_DEFAULTS[query.period];
+    const to = query.to ?? dayOf(asOfMs);
+    const from = query.from ?? defaultSalesRange(dayStartMs(to), query.period, defaults.periods).from;
+    if (from > to)
+      throw badRequest(`from ${from} is after to ${to}`, [
+        { path: 'query.from', message: 'must not be after to (which defaults to today)' },
+      ]);
+    const range = wholePeriodRange(from, to, query.period);
+    if (range.fromMs > asOfMs)
+      throw badRequest('the range starts in the future: nothing to report yet', [
+        { path: 'query.from', message: 'must not be after today' },
+      ]);
+    if ((range.untilMs - range.fromMs) / periodLengthMs(query.period) > defaults.maxPeriods)
+      throw badRequest(`a ${query.period} report covers at most ${defaults.maxPeriods} periods`, [
+        { path: 'query.from', message: `the range is longer than ${defaults.maxPeriods} ${query.period}s` },
+      ]);
+    res.json({ period: query.period, ...(await statusReport(db, { period: query.period, ...range, asOfMs })) });
   });
 
   router.get('/reports/customers', auth.anyRole, async (req, res) => {

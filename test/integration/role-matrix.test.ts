@@ -65,6 +65,7 @@ const READS = table(`
   GET    /v1/reports/products               |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/reports/sales                  |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/reports/customers              |   y   |   y   |    y     |    y    |     y     |    y
+  GET    /v1/reports/status                 |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/webhooks                       |   y   |   -   |    -     |    -    |     -     |    -
   GET    /v1/webhooks/:id                   |   y   |   -   |    -     |    -    |     -     |    -
   GET    /v1/webhooks/:id/deliveries        |   y   |   -   |    -     |    -    |     -     |    -
@@ -81,6 +82,8 @@ const PUBLIC = [
   ...['GET /console', 'GET /track/:trackingNumber'],
   // Swagger UI's start-up script for /docs.
   'GET /docs/init.js',
+  // Chart.js's browser build for the console's reports, from node_modules.
+  'GET /static/vendor/chart.umd.min.js',
 ];
 
 /** An answer that got past authorization: the route looked at the request (no such order, bad body, ...). */

@@ -66,6 +66,12 @@ function ensureShell() {
       )
     : null;
   const warehouseNav = can.warehouse ? warehouseLinks() : null;
+  // Reports: any key may read them.
+  const reportsNav = h(
+    'nav',
+    { class: 'screen-links', 'aria-label': 'Reports' },
+    h('a', { href: '#reports', dataset: { screen: 'reports' } }, h('span', {}, 'Reports')),
+  );
   const orderId = h('input', { name: 'orderId', placeholder: 'ORD-…', 'aria-label': 'Order ID', required: true });
   const finder = h(
     'form',
@@ -91,12 +97,13 @@ function ensureShell() {
         h('div', { class: 'card' }, nav),
         h('div', { class: 'card finder' }, h('h3', {}, 'Open an order'), finder),
         warehouseNav ? h('div', { class: 'card' }, warehouseNav) : null,
+        h('div', { class: 'card' }, reportsNav),
         adminNav ? h('div', { class: 'card' }, adminNav) : null,
       ),
       content,
     ),
   );
-  shell = { nav, adminNav, warehouseNav, content };
+  shell = { nav, adminNav, warehouseNav, reportsNav, content };
   refreshCounts();
   countsTimer = setInterval(() => document.visibilityState === 'visible' && refreshCounts(), 20_000);
   return shell;
@@ -104,6 +111,8 @@ function ensureShell() {
 
 function highlight(queueId) {
   for (const link of shell.nav.querySelectorAll('a')) link.classList.toggle('active', link.dataset.queue === queueId);
-  for (const link of [shell.adminNav, shell.warehouseNav].flatMap((nav) => [...(nav?.querySelectorAll('a') ?? [])]))
+  for (const link of [shell.adminNav, shell.warehouseNav, shell.reportsNav].flatMap((nav) => [
+    ...(nav?.querySelectorAll('a') ?? []),
+  ]))
     link.classList.toggle('active', link.dataset.screen === queueId);
 }

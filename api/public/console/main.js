@@ -1,8 +1,8 @@
 // The console's entry point (console.html loads it): signing in, and routing by `location.hash` to a screen:
 // #queue/<id> (screens/queues.js), #orders?<filters> (screens/orders.js), #order/<id> (screens/order.js),
 // #webhooks[/<id>] (screens/webhooks.js, screens/webhook-deliveries.js) and #audit[/<orderId>] (screens/audit.js), the
-// admin ones for admin keys only, and #warehouse/<pick-lists|stock|ledger> (screens/warehouse.js) for warehouse and
-// admin keys.
+// admin ones for admin keys only, #warehouse/<pick-lists|stock|ledger> (screens/warehouse.js) for warehouse and
+// admin keys, and #reports[/<id>] (screens/reports.js) for any key.
 import { h, mount } from '../dom.js';
 import { api, apiKey, can, loadAccess, onSignOut, rememberKey, signOut, useKey } from './api.js';
 import { app, clearSession, dropShell, openScreen, rememberList } from './layout.js';
@@ -12,6 +12,7 @@ import { showOrder } from './screens/order.js';
 import { showOrders } from './screens/orders.js';
 import { QUEUES, queueById, showQueue } from './screens/queues.js';
 import { showWarehouse } from './screens/warehouse.js';
+import { reportById, showReports } from './screens/reports.js';
 import { showDeliveries } from './screens/webhook-deliveries.js';
 import { showWebhooks } from './screens/webhooks.js';
 
@@ -101,6 +102,11 @@ async function route() {
       argument ? showDeliveries(content, argument) : showWebhooks(content),
     );
   if (kind === 'warehouse') return showWarehouse(argument);
+  if (kind === 'reports') {
+    const report = reportById(argument);
+    rememberList(`#reports/${report.id}`, report.title);
+    return showReports(openScreen('reports', report.title), report);
+  }
   if (kind === 'audit') return adminScreen('audit', 'Audit log', (content) => showAudit(content, argument));
   return queueScreen(kind === 'queue' ? argument : lastQueue);
 }
