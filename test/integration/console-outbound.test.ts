@@ -273,7 +273,7 @@ describe('roles', () => {
   it('offers the admin screens to admins only; others get a note, and the API refuses them anyway', async () => {
     for (const role of ['sales', 'support'] as const) {
       const page = await consoleAs(role);
-      expect(await page.locator('nav a[data-screen]').count()).toBe(0);
+      expect(await page.locator('nav a[data-screen=webhooks], nav a[data-screen=audit]').count()).toBe(0);
       await page.goto(`${oms.baseUrl}/console#webhooks`);
       await page.getByText('Webhooks: for admins only').waitFor();
       await page.goto(`${oms.baseUrl}/console#audit`);
@@ -284,6 +284,6 @@ describe('roles', () => {
     const admin = await consoleAs('admin');
     expect(
       await admin.locator('nav a[data-screen]').evaluateAll((links) => links.map((link) => link.textContent)),
-    ).toEqual(['Webhooks', 'Audit log']);
+    ).toEqual(expect.arrayContaining(['Webhooks', 'Audit log']));
   });
 });
