@@ -8,12 +8,14 @@ const CHART_JS = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd
 
 /**
  * The pages are plain clients of `/v1`: scripts and data only from this origin, and no referrer, so a
- * tracking number in the address never leaks to another site.
+ * tracking number in the address never leaks to another site. Inline styles are allowed for the customer emails the
+ * console previews (their HTML carries its own `style` attributes; the preview frame is sandboxed, runs no script,
+ * and can load nothing from elsewhere).
  */
 const pageHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader(
     'Content-Security-Policy',
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   );
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Content-Type-Options', 'nosniff');

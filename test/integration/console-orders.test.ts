@@ -37,17 +37,12 @@ const awaitingApproval = async () => {
   return id;
 };
 
-/** The console at `hash`, signed in with a role's key, 1280 px wide, console errors recorded as page errors. */
+/** The console at `hash`, signed in with a role's key, 1280 px wide. */
 async function consoleAs(role: Role, hash = '#orders'): Promise<Page> {
   const watched = await openPage(browser);
   opened.push(watched);
   const { page } = watched;
   await page.setViewportSize({ width: 1280, height: 900 });
-  page.on('console', (message) => {
-    // A refused request is logged by Chromium as "Failed to load resource": expected here (a 409 in the results).
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
-      watched.errors.push(message.text());
-  });
   await page.goto(`${oms.baseUrl}/console${hash}`);
   await page.fill('input[name=apiKey]', oms.keyOf(role));
   await page.press('input[name=apiKey]', 'Enter');
