@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { PricedOrderResult } from '../../../contract';
 import { formatMoney } from '../../../domain/money';
 import { OrderStopped } from '../order-book';
@@ -151,7 +151,7 @@ async function interruptible<Result>(
   } catch (error) {
     // Interrupted between attempts: a cancellation; during one: that attempt's own failure, which Temporal reports
     // instead. Either way an earlier attempt's outcome at the provider may be unknown.
-    const askAgain = interrupted && (!isCancellation(error) || patched(REAUTHORIZE_AFTER_INTERRUPT));
+    const askAgain = interrupted && (!isCancellation(error) || run.runtime.hasPatch(REAUTHORIZE_AFTER_INTERRUPT));
     if (!askAgain) {
       if (isCancellation(error)) run.book.stopIfCancelled();
       throw error;
