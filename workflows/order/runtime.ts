@@ -8,7 +8,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { STEP_RETRY, type OrderActivities } from '../../contract';
+import { STEP_RETRY, type CarriesTimeline, type OrderActivities } from '../../contract';
 import { isTerminal, type OrderStatus } from '../../domain/order';
 import { changesOrderLines, type OrderProgress } from '../../domain/timeline';
 import type { OrderState, Requested } from './messages';
@@ -192,6 +192,40 @@ export class OrderRuntime {
    */
   quickStep<Result>(write: (proxy: Activities) => Promise<Result>): Promise<Result> {
     return this.current ? this.databaseStep(write) : write(activities);
+  }
+
+  /**
+   * Runs a step's activity with an outside system (payment, carrier) taking the timeline entries made so far along,
+   * to write before its own work (`CarriesTimeline`): the workflow task that schedules it needs no local activity to
+   * write them. Later entries, and database steps that count on these, wait until it ends, so the timeline is still
+   * written in order; entries of a call that failed are written again. Only a current order with at most one
+   * shipment takes entries along: the step is then the only thing the order does, and a split order's other
+   * shipments need not wait for one shipment's carrier.
+   */
+  withTimeline<Result>(call: (carried: CarriesTimeline) => Promise<Result>): Promise<Result> {
+    const unwritten = this.unwrittenTimeline;
+    const takesAlong =
+      this.current && this.timelineWrite === undefined && this.state.shipments.length <= 1 && unwritten.length > 0;
+    // Not async itself: an older order's step keeps the awaits it replays with.
+    return takesAlong ? this.writingAlong(unwritten.splice(0), call) : call({});
+  }
+
+  private async writingAlong<Result>(
+    timeline: OrderProgress[],
+    call: (carried: CarriesTimeline) => Promise<Result>,
+  ): Promise<Result> {
+    let ended = () => {};
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    this.timelineWrite = { changesLines: timeline.some(changesOrderLines), done };
+    try {
+      return await call({ timeline });
+    } catch (error) {
+      this.unwrittenTimeline.unshift(...timeline);
+      throw error;
+    } finally {
+      this.timelineWrite = undefined;
+      ended();
+    }
   }
 
   /**

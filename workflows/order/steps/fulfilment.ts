@@ -67,16 +67,19 @@ export async function fulfil(
 
   book.handingOver.add(shipment.id);
   const booking = await step(run, 'shipping', () =>
-    activities.shipShipment.executeWithOptions(
-      summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`),
-      [
-        {
-          orderId,
-          shipmentId: shipment.id,
-          destination: book.shippingAddress ?? input.shippingAddress,
-          service: priced.shipping.service,
-        },
-      ],
+    runtime.withTimeline((carried) =>
+      activities.shipShipment.executeWithOptions(
+        summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`),
+        [
+          {
+            orderId,
+            shipmentId: shipment.id,
+            destination: book.shippingAddress ?? input.shippingAddress,
+            service: priced.shipping.service,
+            ...carried,
+          },
+        ],
+      ),
     ),
   );
   book.handingOver.delete(shipment.id);

@@ -27,12 +27,19 @@ export async function authorizePayment(run: OrderRun, priced: PricedOrderResult)
   const request = { orderId: input.orderId, amount, currency, token: input.payment.token ?? '' };
   const result = await step(run, 'payment authorization', () =>
     runtime.neverStuck
-      ? interruptible(run, () => interruptibleActivities.authorizePayment.executeWithOptions(authorizing, [request]), {
-          // An attempt may have authorized although its answer never came (a lost response, a worker crash). Asking
-          // again under the order's idempotency key returns that authorization (or makes one), so that the
-          // cancellation's compensation voids it rather than leaving it held at the provider.
-          askAgain: () => reaskActivities.authorizePayment.executeWithOptions(authorizing, [request]),
-        })
+      ? interruptible(
+          run,
+          () =>
+            runtime.withTimeline((carried) =>
+              interruptibleActivities.authorizePayment.executeWithOptions(authorizing, [{ ...request, ...carried }]),
+            ),
+          {
+            // An attempt may have authorized although its answer never came (a lost response, a worker crash). Asking
+            // again under the order's idempotency key returns that authorization (or makes one), so that the
+            // cancellation's compensation voids it rather than leaving it held at the provider.
+            askAgain: () => reaskActivities.authorizePayment.executeWithOptions(authorizing, [request]),
+          },
+        )
       : activities.authorizePayment.executeWithOptions(authorizing, [request]),
   );
   if (result.status === 'declined') {
