@@ -497,6 +497,12 @@ export const auditEntryView = z
   .openapi('AuditEntry');
 
 export const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+/** A page of a list with keyset paging: `nextCursor` (null on the last page) asks for the next one. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().openapi({ description: 'the next page’s `cursor`; null on the last page' }),
+  });
 
 const webhookFields = {
   id: z.string().openapi({ example: 'whk_0123456789abcdef' }),
