@@ -420,18 +420,15 @@ export const webhookPatchSchema = z.strictObject({
 export const deliveriesQuerySchema = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z
-    .string()
-    .regex(/^[1-9]\d{0,17}$/, 'must be a cursor this API returned')
-    .optional(),
+  cursor: seqCursor.optional(),
+});
+export const orderDeliveriesQuerySchema = deliveriesQuerySchema.extend({
+  orderId: plainText(64).min(1).openapi({ description: "the order whose events' deliveries to list" }),
 });
 
 export const notificationsQuerySchema = z.strictObject({
   orderId: plainText(64).optional(),
   customerId: code.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z
-    .string()
-    .regex(/^[1-9]\d{0,17}$/, 'must be a cursor this API returned')
-    .optional(),
+  cursor: seqCursor.optional(),
 });
