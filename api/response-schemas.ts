@@ -306,6 +306,10 @@ export const orderDetailView = orderSummaryView
         deliveredQuantity: z.number().int(),
         returnedQuantity: z.number().int(),
         cancelledQuantity: z.number().int(),
+        refundedQuantity: z.number().int().openapi({
+          description:
+            'units refunded so far (on credit notes); shipped minus refunded units may still be refunded by lines',
+        }),
         unitPrice: nullableMinor,
         taxRateBps: z.number().int().nullable(),
         subtotal: nullableMinor,
