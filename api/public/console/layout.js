@@ -11,8 +11,8 @@ const sessionBox = document.getElementById('session');
 let shell;
 let countsTimer;
 
-/** Where an order's back link goes: the list (a queue or an admin screen) opened last. */
-export const lastList = { hash: `#queue/${QUEUES[0].id}`, title: QUEUES[0].title };
+/** Where an order's back link goes: the list (a queue or an admin screen) opened last; null until one is. */
+export const lastList = { hash: null, title: null };
 export function rememberList(hash, title) {
   Object.assign(lastList, { hash, title });
 }
@@ -26,6 +26,7 @@ export function clearSession() {
 export function dropShell() {
   shell = undefined;
   clearInterval(countsTimer);
+  rememberList(null, null); // the next key's orders link back to its own landing screen
 }
 
 /** The content area of a screen, with the layout around it, `highlighted` marked in the sidebar, and its title. */
