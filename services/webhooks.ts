@@ -204,12 +204,16 @@ export function createWebhooks({ db }: Pick<ServiceDeps, 'db'>) {
     /** Sent again as soon as a dispatcher is free (a delivered one too), retried for a whole window again. */
     async redeliver(id: string, deliveryId: string) {
       await subscriptionRow(id);
-      const updated = await db('webhook_deliveries').where({ id: deliveryId, subscription_id: id }).update({
-        status: 'pending',
-        next_attempt_at: db.fn.now(),
-        retry_from: db.fn.now(),
-        claimed_until: null,
-      });
+      // A delivery a worker is sending right now keeps its claim: that send is the redelivery (clearing the claim
+      // would let another worker send it a second time meanwhile).
+      const updated = await db('webhook_deliveries')
+        .where({ id: deliveryId, subscription_id: id })
+        .update({
+          status: 'pending',
+          next_attempt_at: db.fn.now(),
+          retry_from: db.fn.now(),
+          claimed_until: db.raw('CASE WHEN claimed_until > now() THEN claimed_until END'),
+        });
       if (updated === 0) throw new NotFoundError(`no delivery ${deliveryId} of webhook subscription ${id}`);
       const [delivery] = await deliveryRows((select) => select.where('d.id', deliveryId));
       return delivery.view;

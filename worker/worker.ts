@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { writingCarriedTimelineFirst } from '../activities/carried-timeline';
 import { createSimulatedCarrier } from '../adapters/carrier/simulated';
 import type { PaymentProvider } from '../adapters/payments/provider';
 import { createSandboxPaymentProvider, type SandboxFaults } from '../adapters/payments/sandbox';
@@ -48,6 +49,19 @@ export const WORKER_TUNING = {} satisfies Partial<WorkerOptions>;
 /** The worker that runs order workflows and their activities, wired to the built-in adapters. */
 export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker> {
   const logger = (options.logger ?? processLogger).child({ component: 'worker' });
+  const activities = createActivities({
+    db: options.db,
+    payments: options.payments ?? createSandboxPaymentProvider(options.db, options.sandboxFaults),
+    carrier: createSimulatedCarrier(),
+    temporal: options.temporal,
+    // Restock runs start on this worker's task queue; one whose start fails is left to the API's sweeper.
+    restockStarts: createRestockStarts({
+      db: options.db,
+      temporal: options.temporal,
+      taskQueue: options.taskQueue,
+      logger,
+    }),
+  });
   return Worker.create({
     ...WORKER_TUNING,
     connection: options.connection,
@@ -57,23 +71,16 @@ export async function createOmsWorker(options: OmsWorkerOptions): Promise<Worker
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    // Ours innermost: a test's gate holding an activity does not count as the step's duration.
+    // The carried timeline outermost (written as a step starts); observability innermost: a test's gate holding an
+    // activity does not count as the step's duration.
     interceptors: {
       ...options.interceptors,
-      activity: [...(options.interceptors?.activity ?? []), activityObservability(logger)],
+      activity: [
+        writingCarriedTimelineFirst(activities.recordOrderTimeline),
+        ...(options.interceptors?.activity ?? []),
+        activityObservability(logger),
+      ],
     },
-    activities: createActivities({
-      db: options.db,
-      payments: options.payments ?? createSandboxPaymentProvider(options.db, options.sandboxFaults),
-      carrier: createSimulatedCarrier(),
-      temporal: options.temporal,
-      // Restock runs start on this worker's task queue; one whose start fails is left to the API's sweeper.
-      restockStarts: createRestockStarts({
-        db: options.db,
-        temporal: options.temporal,
-        taskQueue: options.taskQueue,
-        logger,
-      }),
-    }),
+    activities,
   });
 }

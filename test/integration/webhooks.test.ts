@@ -179,6 +179,33 @@ describe('webhooks', () => {
     );
   });
 
+  it('leaves a delivery being sent to its worker when it is redelivered meanwhile: it goes out once', async () => {
+    const { receiver, subscription } = await subscribe(['order.created']);
+    await oms.request('PATCH', `/v1/webhooks/${subscription.id}`, { body: { active: false } });
+    const orderId = await placeOrder();
+    const [pending] = (await oms.request('GET', `/v1/webhooks/${subscription.id}/deliveries?status=pending`)).body
+      .items;
+    // A worker has claimed it and is sending it (its lease runs for another minute).
+    await oms
+      .db('webhook_deliveries')
+      .where({ id: pending.id })
+      .update({ claimed_until: oms.db.raw("now() + interval '1 minute'") });
+    await oms.request('PATCH', `/v1/webhooks/${subscription.id}`, { body: { active: true } });
+    const redelivered = await oms.request('POST', `/v1/webhooks/${subscription.id}/deliveries/${pending.id}/redeliver`);
+    expect(redelivered.status).toBe(202);
+    const row = await oms.db('webhook_deliveries').where({ id: pending.id }).first('claimed_until');
+    expect(row.claimed_until.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(receiver.eventsOf(orderId)).toEqual([]);
+    // The claim lapses (the worker died): the delivery goes out, once.
+    await oms.db('webhook_deliveries').where({ id: pending.id }).update({ claimed_until: null });
+    const received = await eventually(
+      () => receiver.eventsOf(orderId),
+      (events) => events.length === 1,
+    );
+    expect(received.map((event) => event.type)).toEqual(['order.created']);
+  });
+
   it('tells of holds and cancellations; deleting a subscription stops its deliveries', async () => {
     const { receiver, subscription } = await subscribe(['order.held', 'order.cancelled']);
     const orderId = await placeOrder({

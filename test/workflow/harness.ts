@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { writingCarriedTimelineFirst } from '../../activities';
+import { writingCarriedTimelineFirst } from '../../activities/carried-timeline';
 import type { QuantityLine, WarehouseCandidate } from '../../domain/allocation';
 import type { BackorderPolicy, OrderSettings, OrderStatus, PaymentMethod } from '../../domain/order';
 import { omsDataConverter } from '../../temporal/connect';
@@ -185,14 +185,15 @@ export async function startWorkflowHarness(name: string): Promise<WorkflowHarnes
   const taskQueue = `workflow-test-${name}-${suffix}`;
   const backends: FakeBackend[] = [];
   const gate = new ActivityGate();
+  const activities = createFakeActivities(() => backends);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
     dataConverter,
     workflowBundle: { codePath: servers.workflowBundlePath },
-    activities: writingCarriedTimelineFirst(createFakeActivities(() => backends)),
-    interceptors: { activity: [gate.interceptor] },
+    activities,
+    interceptors: { activity: [writingCarriedTimelineFirst(activities.recordOrderTimeline), gate.interceptor] },
   });
   const running = worker.run();
   let orders = 0;

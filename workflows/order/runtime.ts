@@ -92,6 +92,8 @@ export class OrderRuntime {
   private acceptedUpdates = 0;
   private recordedUpdates = 0;
   private eventSeq = 0;
+  /** Every timeline entry up to this seq is written (writes go in seq order). */
+  private writtenSeq = 0;
   /** Search attribute values set and not yet upserted (current orders). */
   private readonly unwrittenAttributes = new Map<string, SearchAttributeUpdatePair>();
   private wait: { what: NonNullable<OrderState['waitingFor']>; details: string } | undefined;
@@ -186,15 +188,6 @@ export class OrderRuntime {
   }
 
   /**
-   * A database step that orders started before this release ran as an activity (pricing, pick lists): a current
-   * order runs it as a `databaseStep`, milliseconds of SQL that an Update arriving meanwhile waits out, and spares
-   * the step's activity task and the workflow task its result would take.
-   */
-  quickStep<Result>(write: (proxy: Activities) => Promise<Result>): Promise<Result> {
-    return this.current ? this.databaseStep(write) : write(activities);
-  }
-
-  /**
    * Runs a step's activity with an outside system (payment, carrier) taking the timeline entries made so far along,
    * to write before its own work (`CarriesTimeline`): the workflow task that schedules it needs no local activity to
    * write them. Later entries, and database steps that count on these, wait until it ends, so the timeline is still
@@ -218,7 +211,9 @@ export class OrderRuntime {
     const done = new Promise<void>((resolve) => (ended = resolve));
     this.timelineWrite = { changesLines: timeline.some(changesOrderLines), done };
     try {
-      return await call({ timeline });
+      const result = await call({ timeline });
+      this.writtenSeq = Math.max(this.writtenSeq, ...timeline.map((entry) => entry.seq));
+      return result;
     } catch (error) {
       this.unwrittenTimeline.unshift(...timeline);
       throw error;
@@ -241,8 +236,19 @@ export class OrderRuntime {
       if (this.actorsAndRiskHolds && this.timelineInBatches) {
         void this.recordEvent({ type: 'request', message: describe(request), actor: request?.actor });
       }
-      return handler(request);
+      return this.current ? this.answerOnceWritten(handler(request)) : handler(request);
     };
+  }
+
+  /**
+   * A current order answers a request once the timeline entries made until then are written: whoever asked then
+   * finds what the order did in the read model (`GET /v1/orders/:id`) at once.
+   */
+  private async answerOnceWritten<Reply>(reply: Promise<Reply>): Promise<Reply> {
+    const answer = await reply;
+    const seq = this.eventSeq;
+    await condition(() => this.writtenSeq >= seq);
+    return answer;
   }
 
   /**
@@ -284,6 +290,7 @@ export class OrderRuntime {
     this.timelineWrite = { changesLines: entries.some(changesOrderLines), done };
     try {
       await done;
+      this.writtenSeq = Math.max(this.writtenSeq, ...entries.map((entry) => entry.seq));
     } finally {
       this.timelineWrite = undefined;
     }

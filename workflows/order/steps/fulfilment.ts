@@ -22,13 +22,9 @@ export async function fulfil(
   const { orderId, settings } = input;
   const shipment = book.shipmentOf(allocatedShipment.id);
   const { pickListId } = await step(run, 'picking', () =>
-    runtime.quickStep((proxy) =>
-      proxy.createPickList.executeWithOptions(
-        summary(
-          `Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`,
-        ),
-        [{ orderId, shipmentId: shipment.id, priority: book.priority ?? input.priority }],
-      ),
+    activities.createPickList.executeWithOptions(
+      summary(`Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`),
+      [{ orderId, shipmentId: shipment.id, priority: book.priority ?? input.priority }],
     ),
   );
   shipment.pickListId = pickListId;
@@ -49,13 +45,11 @@ export async function fulfil(
     reported = book.pickConfirmations.get(pickListId);
   }
   const picked = await step(run, 'picking', () =>
-    runtime.quickStep((proxy) =>
-      proxy.confirmPickList.executeWithOptions(
-        summary(
-          reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`,
-        ),
-        [{ orderId, pickListId, lines: reported }],
+    activities.confirmPickList.executeWithOptions(
+      summary(
+        reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`,
       ),
+      [{ orderId, pickListId, lines: reported }],
     ),
   );
   if (!shipment.replacement) await recordPick(run, shipment, picked);
