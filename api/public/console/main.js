@@ -5,6 +5,7 @@
 // admin keys, and #reports[/<id>] (screens/reports.js) for any key.
 import { h, mount } from '../dom.js';
 import { api, apiKey, can, loadAccess, onSignOut, rememberKey, signOut, useKey } from './api.js';
+import { installFormKeys } from './keyboard.js';
 import { app, clearSession, dropShell, openScreen, rememberList } from './layout.js';
 import { describe, notice, stopTimers } from './ui.js';
 import { showAudit } from './screens/audit.js';
@@ -135,5 +136,6 @@ function adminScreen(id, title, show) {
   show(content);
 }
 
+installFormKeys();
 window.addEventListener('hashchange', route);
 route();

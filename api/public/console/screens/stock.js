@@ -3,6 +3,7 @@
 // (`POST /v1/inventory/adjustments`) forms, each showing the API's answer or its problems next to it.
 import { h, mount } from '../../dom.js';
 import { api, productNames } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { every, notice, pageHead, problemNotice } from '../ui.js';
 import { warehouseSelect, warehouses } from './warehouse-parts.js';
 
@@ -76,7 +77,7 @@ export function showStock(content) {
 
   function render() {
     if (location.hash !== here) return;
-    mount(holder, message, table());
+    redraw(holder, message, table());
   }
 
   function table() {

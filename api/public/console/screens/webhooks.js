@@ -2,6 +2,7 @@
 // secret. The API refuses it to other roles (403); the console only leaves it out of their navigation.
 import { h, mount, toneBadge } from '../../dom.js';
 import { api } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { notice, pageHead, problemNotice } from '../ui.js';
 
 /** SPEC section 6's event types; "*" subscribes to all of them, including types added later. */
@@ -54,7 +55,7 @@ export function showWebhooks(content) {
   }
 
   function render() {
-    mount(
+    redraw(
       content,
       pageHead(
         'Webhooks',
@@ -64,6 +65,7 @@ export function showWebhooks(content) {
           {
             type: 'button',
             class: form ? 'primary pressed' : 'primary',
+            'aria-expanded': String(Boolean(form)),
             dataset: { action: 'new-webhook' },
             onclick: () => {
               form = form ? null : newForm();
