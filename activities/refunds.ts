@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
+import { unitsBySku } from '../domain/allocation';
 import { creditNoteSourceKey } from '../domain/ids';
 import { billFor, type Bill, type PricedLine } from '../domain/pricing';
 import type { Row } from '../db/connection';
@@ -195,9 +196,7 @@ async function refundedSoFar(
     ...creditNotes.map((note: Row) => ({ total: Number(note.total), lines: note.lines })),
     ...holds.map((hold: Row) => ({ total: Number(hold.amount), lines: (hold.bill as Bill).lines })),
   ];
-  const units = new Map<string, number>();
-  for (const bill of bills)
-    for (const line of bill.lines) units.set(line.sku, (units.get(line.sku) ?? 0) + line.quantity);
+  const units = unitsBySku(bills.flatMap((bill) => bill.lines));
   return { amount: bills.reduce((total, bill) => total + bill.total, 0), units };
 }
 

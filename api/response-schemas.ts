@@ -306,6 +306,10 @@ export const orderDetailView = orderSummaryView
         deliveredQuantity: z.number().int(),
         returnedQuantity: z.number().int(),
         cancelledQuantity: z.number().int(),
+        refundedQuantity: z.number().int().openapi({
+          description:
+            'units refunded so far (on credit notes); shipped minus refunded units may still be refunded by lines',
+        }),
         unitPrice: nullableMinor,
         taxRateBps: z.number().int().nullable(),
         subtotal: nullableMinor,
@@ -497,6 +501,12 @@ export const auditEntryView = z
   .openapi('AuditEntry');
 
 export const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+/** A page of a list with keyset paging: `nextCursor` (null on the last page) asks for the next one. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().openapi({ description: 'the next page’s `cursor`; null on the last page' }),
+  });
 
 const webhookFields = {
   id: z.string().openapi({ example: 'whk_0123456789abcdef' }),
@@ -517,6 +527,15 @@ export const createdWebhookView = z
     }),
   })
   .openapi('CreatedWebhookSubscription');
+const webhookAttemptView = z
+  .object({
+    attempt: z.number().int().min(1),
+    at: timestamp,
+    statusCode: z.number().int().nullable().openapi({ description: 'null when no answer came' }),
+    durationMs: z.number().int().min(0),
+    error: z.string().nullable(),
+  })
+  .openapi('WebhookAttempt');
 export const webhookDeliveryView = z
   .object({
     id: z.string(),
@@ -526,20 +545,22 @@ export const webhookDeliveryView = z
     orderId: z.string(),
     sequence: z.number().int().min(1),
     status: z.enum(DELIVERY_STATUSES),
-    attempts: z.array(
-      z.object({
-        attempt: z.number().int().min(1),
-        at: timestamp,
-        statusCode: z.number().int().nullable().openapi({ description: 'null when no answer came' }),
-        durationMs: z.number().int().min(0),
-        error: z.string().nullable(),
-      }),
-    ),
+    attempts: z.array(webhookAttemptView),
     nextAttemptAt: timestamp.nullable().openapi({ description: 'While pending' }),
     deliveredAt: timestamp.nullable(),
     createdAt: timestamp,
   })
   .openapi('WebhookDelivery');
+export const orderWebhookDeliveryView = webhookDeliveryView
+  .omit({ attempts: true })
+  .extend({
+    subscriptionUrl: z.string().openapi({ description: "the subscription's URL, where the event is POSTed" }),
+    attemptCount: z.number().int().min(0).openapi({ description: 'attempts made so far' }),
+    lastAttempt: webhookAttemptView.nullable().openapi({ description: 'null before the first attempt' }),
+  })
+  .openapi('OrderWebhookDelivery', {
+    description: "A delivery of one of an order's events; its subscription's delivery log has every attempt",
+  });
 
 const notificationFields = {
   id: z.string().openapi({ example: 'ntf_0123456789abcdef0123456789abcdef' }),

@@ -36,6 +36,11 @@ const isoTime = z.iso.datetime({ offset: true }).refine((value) => {
   return year >= 1970 && year <= 9999;
 }, 'must be between the years 1970 and 9999');
 const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore (max 64)');
+/** A keyset cursor: the `nextCursor` of the previous page (a row's bigint key, so never beyond 18 digits). */
+const seqCursor = z
+  .string()
+  .regex(/^[1-9]\d{0,17}$/, 'must be a cursor this API returned')
+  .openapi({ description: "the previous page's `nextCursor`" });
 
 export const addressSchema = z.strictObject({
   name: text(),
@@ -146,6 +151,7 @@ export const ledgerQuerySchema = z.strictObject({
   warehouse: code.optional(),
   orderId: code.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: seqCursor.optional(),
 });
 
 export const orderLineSchema = z.strictObject({ sku: code, quantity });
@@ -414,18 +420,15 @@ export const webhookPatchSchema = z.strictObject({
 export const deliveriesQuerySchema = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z
-    .string()
-    .regex(/^[1-9]\d{0,17}$/, 'must be a cursor this API returned')
-    .optional(),
+  cursor: seqCursor.optional(),
+});
+export const orderDeliveriesQuerySchema = deliveriesQuerySchema.extend({
+  orderId: plainText(64).min(1).openapi({ description: "the order whose events' deliveries to list" }),
 });
 
 export const notificationsQuerySchema = z.strictObject({
   orderId: plainText(64).optional(),
   customerId: code.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z
-    .string()
-    .regex(/^[1-9]\d{0,17}$/, 'must be a cursor this API returned')
-    .optional(),
+  cursor: seqCursor.optional(),
 });

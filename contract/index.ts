@@ -97,6 +97,14 @@ export interface IssuedDocument {
   total: number;
 }
 
+/**
+ * The timeline entries an order's step with an outside system takes along and writes before its own work
+ * (`OrderRuntime.withTimeline`), sparing the order a local activity to write them.
+ */
+export interface CarriesTimeline {
+  timeline?: OrderProgress[];
+}
+
 /** Every activity of the order, return, refund and restock workflows (implemented in `activities/`). */
 export interface OrderActivities {
   // The read model the order workflow keeps (activities/order-record.ts)
@@ -109,21 +117,25 @@ export interface OrderActivities {
   releasePromotion(input: { orderId: string }): Promise<void>;
 
   // Payment (activities/payment.ts)
-  authorizePayment(input: {
-    orderId: string;
-    amount: number;
-    currency: string;
-    token: string;
-    /** An edit's re-authorization: the edit's number keys it (`<orderId>:authorize:edit-<n>`), a new authorization. */
-    reauthorizationForEdit?: number;
-  }): Promise<AuthorizeResult>;
-  capturePayment(input: {
-    orderId: string;
-    shipmentId: string;
-    authorizationId: string;
-    amount: number;
-    currency: string;
-  }): Promise<void>;
+  authorizePayment(
+    input: CarriesTimeline & {
+      orderId: string;
+      amount: number;
+      currency: string;
+      token: string;
+      /** An edit's re-authorization: the edit's number keys it (`<orderId>:authorize:edit-<n>`), a new authorization. */
+      reauthorizationForEdit?: number;
+    },
+  ): Promise<AuthorizeResult>;
+  capturePayment(
+    input: CarriesTimeline & {
+      orderId: string;
+      shipmentId: string;
+      authorizationId: string;
+      amount: number;
+      currency: string;
+    },
+  ): Promise<void>;
   refundPayment(input: {
     orderId: string;
     refundId: string;
@@ -161,12 +173,14 @@ export interface OrderActivities {
   cancelPickList(input: { pickListId: string }): Promise<void>;
 
   // Shipping (activities/shipping.ts)
-  shipShipment(input: {
-    orderId: string;
-    shipmentId: string;
-    destination: Address;
-    service: string;
-  }): Promise<CarrierBooking>;
+  shipShipment(
+    input: CarriesTimeline & {
+      orderId: string;
+      shipmentId: string;
+      destination: Address;
+      service: string;
+    },
+  ): Promise<CarrierBooking>;
   /** A carrier's tracking event, or `lost`: no delivery within the delivery timeout. */
   recordShipmentEvent(input: {
     orderId: string;

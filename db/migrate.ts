@@ -11,6 +11,7 @@ import * as outboundEvents from './migrations/008_outbound_events';
 import * as orderChannels from './migrations/009_order_channels';
 import * as auditLog from './migrations/010_audit_log';
 import * as orderEdits from './migrations/011_order_edits';
+import * as deliveriesByEvent from './migrations/012_deliveries_by_event';
 
 /** Migrations listed in code, so they run the same under tsx, jest and compiled JavaScript. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '009_order_channels': orderChannels,
   '010_audit_log': auditLog,
   '011_order_edits': orderEdits,
+  '012_deliveries_by_event': deliveriesByEvent,
 };
 
 const source: Knex.MigrationSource<string> = {

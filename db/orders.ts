@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Row } from './connection';
+import { unitsBySku } from '../domain/allocation';
 import { creditNoteSourceKey } from '../domain/ids';
 import { orderCreated } from '../domain/order-events';
 import { randomUUID } from 'node:crypto';
@@ -214,6 +215,10 @@ export async function orderDetail(db: Knex, id: string) {
       db('order_events').where({ order_id: id }).orderBy('seq'),
     ],
   );
+  // Units refunded per SKU: every refund has a credit note, whose lines are the units it gave back (none for an amount).
+  const refunded = unitsBySku(
+    invoices.filter((invoice: Row) => invoice.kind === 'credit_note').flatMap((note: Row) => note.lines ?? []),
+  );
   return {
     ...summaryView(order),
     source: order.source,
@@ -231,7 +236,7 @@ export async function orderDetail(db: Knex, id: string) {
     promotionCode: order.promotion_code,
     metadata: order.metadata,
     promisedDeliveryDate: order.promised_delivery_date,
-    lines: lines.map(lineView),
+    lines: lines.map((line: Row) => ({ ...lineView(line), refundedQuantity: refunded.get(line.sku) ?? 0 })),
     shipments: shipments.map((shipment: Row) => ({
       ...shipmentView(shipment),
       lines: shipmentLines

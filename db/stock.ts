@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { preparedStatement } from './connection';
+import { preparedStatement, type Row } from './connection';
+import { keysetPage } from './paging';
 
 export type StockReason = 'receipt' | 'adjustment' | 'reserve' | 'release' | 'ship' | 'restock' | 'write_off';
 
@@ -116,6 +117,36 @@ export async function stockLevels(
   if (filter.skus) query.whereIn('sku', filter.skus);
   if (filter.warehouse) query.where('warehouse_code', filter.warehouse);
   return (await query).map(toStockLevel);
+}
+
+/** The stock ledger, newest first, a page at a time (SPEC section 4: `GET /v1/inventory/ledger`). */
+export async function stockLedger(
+  db: Knex,
+  filter: { sku?: string; warehouse?: string; orderId?: string; limit: number; cursor?: string },
+) {
+  const query = db('stock_ledger')
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1);
+  if (filter.sku) query.where('sku', filter.sku);
+  if (filter.warehouse) query.where('warehouse_code', filter.warehouse);
+  if (filter.orderId) query.where('order_id', filter.orderId);
+  if (filter.cursor) query.where('id', '<', filter.cursor);
+  const rows: Row[] = await query;
+  const { page, nextCursor } = keysetPage(rows, filter.limit, (row) => row.id);
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      sku: row.sku,
+      warehouse: row.warehouse_code,
+      reason: row.reason,
+      onHandDelta: row.on_hand_delta,
+      reservedDelta: row.reserved_delta,
+      orderId: row.order_id,
+      reference: row.reference,
+      at: row.created_at,
+    })),
+    nextCursor,
+  };
 }
 
 /** The stock rows of the SKUs `skus` (an SQL expression) as a JSON array (for `toStockLevel`), for statements that read them with other rows. */

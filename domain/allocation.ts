@@ -11,6 +11,13 @@ export interface QuantityLine {
   quantity: number;
 }
 
+/** Units per SKU over `lines` (a SKU may stand on several). */
+export function unitsBySku(lines: Iterable<QuantityLine>): Map<string, number> {
+  const units = new Map<string, number>();
+  for (const line of lines) units.set(line.sku, (units.get(line.sku) ?? 0) + line.quantity);
+  return units;
+}
+
 /** Available units per warehouse and SKU. */
 export type Availability = ReadonlyMap<string, ReadonlyMap<string, number>>;
 

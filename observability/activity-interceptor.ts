@@ -10,15 +10,21 @@ function orderIdOf(args: unknown[], workflowId: string | undefined): string | un
   return findOrderId(workflowId);
 }
 
-/** The read-model writes carry the order's status changes; its first event means the order entered the pipeline. */
+/**
+ * The read-model writes carry the order's status changes, and so do the steps that take the timeline along
+ * (`CarriesTimeline`); its first event means the order entered the pipeline.
+ */
 function countOrderProgress(activityType: string, args: unknown[]): void {
   type Entry = { seq?: unknown; status?: unknown } | undefined;
+  const carried = (args[0] as { timeline?: Entry[] } | undefined)?.timeline;
   const entries =
     activityType === 'recordOrderTimeline'
       ? ((args[0] as Entry[] | undefined) ?? [])
       : activityType === 'recordOrderProgress'
         ? [args[0] as Entry]
-        : [];
+        : Array.isArray(carried)
+          ? carried
+          : [];
   for (const progress of entries) {
     if (progress?.seq === 1) ordersPlaced.inc();
     if (typeof progress?.status === 'string') orderStatusChanges.inc({ status: progress.status });

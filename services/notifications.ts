@@ -1,4 +1,5 @@
 import type { Row } from '../db/connection';
+import { keysetPage } from '../db/paging';
 import type { NotificationTemplate } from '../domain/order-events';
 import type { ServiceDeps } from './deps';
 import { NotFoundError } from './errors';
@@ -40,11 +41,8 @@ export function createNotifications({ db }: Pick<ServiceDeps, 'db'>) {
         })
         .orderBy('log_seq', 'desc')
         .limit(query.limit + 1);
-      const page = rows.slice(0, query.limit);
-      return {
-        items: page.map(notificationView),
-        nextCursor: rows.length > query.limit ? String(page[page.length - 1].log_seq) : null,
-      };
+      const { page, nextCursor } = keysetPage(rows, query.limit, (row) => row.log_seq);
+      return { items: page.map(notificationView), nextCursor };
     },
 
     /** With the text and HTML bodies once rendered (null while it waits for its first attempt). */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Row } from '../db/connection';
+import { keysetPage } from '../db/paging';
 import type { OrderEventType } from '../domain/order-events';
 import type { ServiceDeps } from './deps';
 import { NotFoundError } from './errors';
@@ -29,6 +30,11 @@ export interface DeliveryQuery {
   limit: number;
   /** The `log_seq` the previous page ended at. */
   cursor?: string;
+}
+
+/** One order's deliveries, to every subscription. */
+export interface OrderDeliveryQuery extends DeliveryQuery {
+  orderId: string;
 }
 
 const subscriptionView = (row: Row) => ({
@@ -60,6 +66,20 @@ const deliveryView = (row: Row, attempts: Row[]) => ({
   deliveredAt: row.delivered_at ? new Date(row.delivered_at).toISOString() : null,
   createdAt: new Date(row.created_at).toISOString(),
 });
+
+/**
+ * A delivery as an order's page lists it: to which subscription, and how its attempts went so far (the whole log is
+ * the subscription's).
+ */
+const orderDeliveryView = (row: Row, delivery: ReturnType<typeof deliveryView>) => {
+  const { attempts, ...rest } = delivery;
+  return {
+    ...rest,
+    subscriptionUrl: row.subscription_url as string,
+    attemptCount: attempts.length,
+    lastAttempt: attempts.at(-1) ?? null,
+  };
+};
 
 /** A Standard Webhooks signing secret: `whsec_` and 24 random bytes in base64, shown once. */
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
@@ -99,6 +119,16 @@ export function createWebhooks({ db }: Pick<ServiceDeps, 'db'>) {
         attempts.filter((attempt) => attempt.delivery_id === row.id),
       ),
     }));
+  }
+
+  /** A page of the delivery log, newest first, of the deliveries `where` picks. */
+  async function deliveryPage(query: DeliveryQuery, where: (select: Knex.QueryBuilder) => void) {
+    const rows = await deliveryRows((select) => {
+      where(select);
+      if (query.status) select.where('d.status', query.status);
+      if (query.cursor) select.where('d.log_seq', '<', query.cursor);
+    }, query.limit + 1);
+    return keysetPage(rows, query.limit, (delivery) => delivery.row.log_seq);
   }
 
   return {
@@ -156,16 +186,19 @@ export function createWebhooks({ db }: Pick<ServiceDeps, 'db'>) {
 
     async listDeliveries(id: string, query: DeliveryQuery) {
       await subscriptionRow(id);
-      const rows = await deliveryRows((select) => {
-        select.where('d.subscription_id', id);
-        if (query.status) select.where('d.status', query.status);
-        if (query.cursor) select.where('d.log_seq', '<', query.cursor);
-      }, query.limit + 1);
-      const page = rows.slice(0, query.limit);
-      return {
-        items: page.map((delivery) => delivery.view),
-        nextCursor: rows.length > query.limit ? String(page[page.length - 1].row.log_seq) : null,
-      };
+      const { page, nextCursor } = await deliveryPage(query, (select) => select.where('d.subscription_id', id));
+      return { items: page.map((delivery) => delivery.view), nextCursor };
+    },
+
+    /** Every subscription's deliveries of one order's events (none for an unknown order), newest first. */
+    async listOrderDeliveries(query: OrderDeliveryQuery) {
+      const { page, nextCursor } = await deliveryPage(query, (select) =>
+        select
+          .join('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+          .select('s.url as subscription_url')
+          .where('e.order_id', query.orderId),
+      );
+      return { items: page.map(({ row, view }) => orderDeliveryView(row, view)), nextCursor };
     },
 
     /** Sent again as soon as a dispatcher is free (a delivered one too), retried for a whole window again. */

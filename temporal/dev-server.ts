@@ -59,6 +59,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'matching.numTaskqueueReadPartitions=1',
     '--dynamic-config-value',
     'matching.numTaskqueueWritePartitions=1',
+    // Eager activity dispatch (see deploy/temporal/dynamicconfig/oms.yaml).
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
     ...(options.extraArgs ?? []),
   ];
   if (options.pidFile) await stopOrphanedServer(options.pidFile, 'start-dev', 'Temporal dev server');

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { ApiDocRegistry } from '../openapi-registry';
-import { auditEntryView } from '../response-schemas';
+import { auditEntryView, pageOf } from '../response-schemas';
 import { auditQuerySchema } from '../schemas';
 
 /** OpenAPI entries of `audit.ts` (mounted at /v1). */
@@ -19,7 +18,7 @@ export function auditDocs(doc: ApiDocRegistry): void {
     responses: {
       200: {
         description: 'A page of entries, and the cursor of the next one (null on the last page)',
-        schema: z.object({ items: z.array(auditEntryView), nextCursor: z.string().nullable() }),
+        schema: pageOf(auditEntryView),
       },
     },
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiDocRegistry } from '../openapi-registry';
-import { itemsOf, ledgerEntryView, stockLevelView, stockMoveView } from '../response-schemas';
+import { itemsOf, ledgerEntryView, pageOf, stockLevelView, stockMoveView } from '../response-schemas';
 import {
   adjustmentSchema,
   idempotencyKeySchema,
@@ -84,6 +84,8 @@ export function inventoryDocs(doc: ApiDocRegistry): void {
     summary: 'Stock movements',
     access: 'any',
     query: ledgerQuerySchema,
-    responses: { 200: { description: 'Newest first', schema: itemsOf(ledgerEntryView) } },
+    responses: {
+      200: { description: 'Newest first, a page; `nextCursor` fetches the next', schema: pageOf(ledgerEntryView) },
+    },
   });
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { stockLevels } from '../../db/stock';
+import { stockLedger, stockLevels } from '../../db/stock';
 import type { ApiDeps } from '../deps';
 import { requestKeyOf } from '../idempotency-header';
 import { parse } from '../problem';
@@ -35,25 +35,7 @@ export function inventoryRoutes({ db, auth, services }: ApiDeps): Router {
   });
 
   router.get('/ledger', auth.anyRole, async (req, res) => {
-    const filter = parse(ledgerQuerySchema, req.query, 'query');
-    const query = db('stock_ledger').orderBy('id', 'desc').limit(filter.limit);
-    if (filter.sku) query.where('sku', filter.sku);
-    if (filter.warehouse) query.where('warehouse_code', filter.warehouse);
-    if (filter.orderId) query.where('order_id', filter.orderId);
-    const rows = await query;
-    res.json({
-      items: rows.map((row) => ({
-        id: row.id,
-        sku: row.sku,
-        warehouse: row.warehouse_code,
-        reason: row.reason,
-        onHandDelta: row.on_hand_delta,
-        reservedDelta: row.reserved_delta,
-        orderId: row.order_id,
-        reference: row.reference,
-        at: row.created_at,
-      })),
-    });
+    res.json(await stockLedger(db, parse(ledgerQuerySchema, req.query, 'query')));
   });
 
   return router;

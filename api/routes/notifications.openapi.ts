@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiDocRegistry } from '../openapi-registry';
-import { notificationDetailView, notificationView } from '../response-schemas';
+import { notificationDetailView, notificationView, pageOf } from '../response-schemas';
 import { notificationsQuerySchema } from '../schemas';
 
 /** OpenAPI entries of `notifications.ts` (mounted at /v1). */
@@ -19,7 +19,7 @@ export function notificationDocs(doc: ApiDocRegistry): void {
     responses: {
       200: {
         description: 'A page; `nextCursor` fetches the next',
-        schema: z.object({ items: z.array(notificationView), nextCursor: z.string().nullable() }),
+        schema: pageOf(notificationView),
       },
     },
   });

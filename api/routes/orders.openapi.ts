@@ -8,6 +8,7 @@ import {
   orderDetailView,
   orderHistoryView,
   orderSummaryView,
+  pageOf,
   placedOrderView,
   refundReplyView,
   returnOpenedView,
@@ -145,7 +146,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     responses: {
       200: {
         description: 'A page of orders',
-        schema: z.object({ items: z.array(orderSummaryView), nextCursor: z.string().nullable() }),
+        schema: pageOf(orderSummaryView),
         links: orderLinks('$response.body#/items/0/id'),
       },
     },

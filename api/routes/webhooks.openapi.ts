@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import type { ApiDocRegistry } from '../openapi-registry';
-import { createdWebhookView, webhookDeliveryView, webhookView } from '../response-schemas';
-import { deliveriesQuerySchema, webhookPatchSchema, webhookSchema } from '../schemas';
+import { ORDER_EVENT_TYPES } from '../../domain/order-events';
+import {
+  createdWebhookView,
+  orderWebhookDeliveryView,
+  pageOf,
+  webhookDeliveryView,
+  webhookView,
+} from '../response-schemas';
+import { deliveriesQuerySchema, orderDeliveriesQuerySchema, webhookPatchSchema, webhookSchema } from '../schemas';
 
 /** OpenAPI entries of `webhooks.ts` (mounted at /v1). */
 export function webhookDocs(doc: ApiDocRegistry): void {
@@ -35,6 +42,36 @@ export function webhookDocs(doc: ApiDocRegistry): void {
     summary: 'Subscriptions',
     access: [...access],
     responses: { 200: { description: 'Oldest first', schema: z.object({ items: z.array(webhookView) }) } },
+  });
+  doc.operation({
+    method: 'get',
+    operationId: 'listWebhookEventTypes',
+    path: '/v1/webhooks/event-types',
+    tag,
+    summary: 'Event types a subscription may name',
+    description:
+      'Every type an order sends (SPEC section 6); `"*"` in `events` subscribes to all, also types added later.',
+    access: [...access],
+    responses: {
+      200: {
+        description: 'In the order they are documented',
+        schema: z.object({ items: z.array(z.enum(ORDER_EVENT_TYPES)) }),
+      },
+    },
+  });
+  doc.operation({
+    method: 'get',
+    operationId: 'listOrderWebhookDeliveries',
+    path: '/v1/webhooks/deliveries',
+    tag,
+    summary: "An order's deliveries, to every subscription",
+    description:
+      "Newest first: each delivery of the order's events with its subscription, status, how many attempts were made and how the last one went. An unknown order has none. A subscription's own log (`GET /v1/webhooks/{id}/deliveries`) has every attempt.",
+    access: [...access],
+    query: orderDeliveriesQuerySchema,
+    responses: {
+      200: { description: 'A page; `nextCursor` fetches the next', schema: pageOf(orderWebhookDeliveryView) },
+    },
   });
   doc.operation({
     method: 'get',
@@ -86,7 +123,7 @@ export function webhookDocs(doc: ApiDocRegistry): void {
     responses: {
       200: {
         description: 'A page; `nextCursor` fetches the next',
-        schema: z.object({ items: z.array(webhookDeliveryView), nextCursor: z.string().nullable() }),
+        schema: pageOf(webhookDeliveryView),
       },
     },
     errors: notFound,

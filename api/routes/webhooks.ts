@@ -1,7 +1,14 @@
 import { Router } from 'express';
+import { ORDER_EVENT_TYPES } from '../../domain/order-events';
 import type { ApiDeps } from '../deps';
 import { parse } from '../problem';
-import { deliveriesQuerySchema, emptySchema, webhookPatchSchema, webhookSchema } from '../schemas';
+import {
+  deliveriesQuerySchema,
+  emptySchema,
+  orderDeliveriesQuerySchema,
+  webhookPatchSchema,
+  webhookSchema,
+} from '../schemas';
 
 /** Webhook subscriptions and their delivery log (SPEC section 6): admin only. */
 export function webhookRoutes({ auth, services }: ApiDeps): Router {
@@ -14,6 +21,13 @@ export function webhookRoutes({ auth, services }: ApiDeps): Router {
   });
   router.get('/webhooks', admin, async (_req, res) => {
     res.json(await services.listWebhooks());
+  });
+  // Before `/webhooks/:id`, which would take these names for a subscription's id.
+  router.get('/webhooks/event-types', admin, (_req, res) => {
+    res.json({ items: ORDER_EVENT_TYPES });
+  });
+  router.get('/webhooks/deliveries', admin, async (req, res) => {
+    res.json(await services.listOrderDeliveries(parse(orderDeliveriesQuerySchema, req.query, 'query')));
   });
   router.get('/webhooks/:id', admin, async (req, res) => {
     const id = String(req.params.id);

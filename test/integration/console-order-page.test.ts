@@ -16,6 +16,13 @@ const { oms, consoleAs, place } = useConsole({
 
 const cell = (page: Page, sku: string, column: string) =>
   page.locator(`tr[data-line="${sku}"] td[data-qty=${column}]`).innerText();
+/** The refund-by-lines form's numbers of one line: its ordered, shipped, refunded and refundable units. */
+const refundUnits = (page: Page, sku: string) =>
+  Promise.all(
+    ['ordered', 'shipped', 'refunded', 'refundable'].map((column) =>
+      page.locator(`table.refund-lines tr[data-line="${sku}"] td[data-units=${column}]`).innerText(),
+    ),
+  );
 const refunds = async (orderId: string) =>
   (await oms.request('GET', `/v1/orders/${orderId}`)).body.payments
     .filter((payment: { kind: string }) => payment.kind === 'refund')
@@ -88,7 +95,7 @@ describe("an order's page with every action", () => {
     expect(rules).toContain('never more than was captured');
     expect(rules).toContain('units already refunded cannot be refunded again');
     await page.check('input[name=kind][value=lines]');
-    expect(await page.locator('table.refund-lines tbody tr').innerText()).toContain('3'); // shipped
+    expect(await refundUnits(page, 'MUG-BLK')).toEqual(['3', '3', '0', '3']);
     await page.fill('input[name="refund-MUG-BLK"]', '1');
     await page.fill('textarea[name=reason]', 'chipped');
     await page.click('button[data-confirm=refunds]');
@@ -109,6 +116,29 @@ describe("an order's page with every action", () => {
       .getByText(/^Refunded \$2\.50/)
       .waitFor();
     expect(await refunds(deliveredOrder)).toEqual([1361, 250]);
+
+    // The mug refunded by lines is no longer refundable: more than the two left is refused before anything is sent.
+    const sent: string[] = [];
+    page.on('request', (request) => request.method() === 'POST' && sent.push(request.url()));
+    await page.click('button[data-action=refund]');
+    await page.check('input[name=kind][value=lines]');
+    expect(await refundUnits(page, 'MUG-BLK')).toEqual(['3', '3', '1', '2']);
+    const units = page.locator('input[name="refund-MUG-BLK"]');
+    expect(await units.getAttribute('max')).toBe('2');
+    await units.fill('3');
+    await page.fill('textarea[name=reason]', 'all of them');
+    await page.click('button[data-confirm=refunds]');
+    expect(await units.evaluate((input) => (input as unknown as { validationMessage: string }).validationMessage)).toBe(
+      'MUG-BLK: at most 2 units can be refunded (3 shipped, 1 already refunded)',
+    );
+    await screenshot(page, 'console-order-refund-lines-refused');
+    // Nothing left on a line: refused as well, in words.
+    await units.fill('0');
+    await page.click('button[data-confirm=refunds]');
+    await page.locator('.refund-problem').getByText('Enter the units to refund on at least one line').waitFor();
+    expect(sent).toEqual([]);
+    expect(await refunds(deliveredOrder)).toEqual([1361, 250]);
+    await page.click('form[data-form=refunds] button:text("Close")');
     await page.locator('#payments tr[data-payment-kind=refund]').nth(1).waitFor();
     // Invoices and credit notes, one credit note per refund.
     await page.locator('#invoices tr[data-invoice^="CN-"]').nth(1).waitFor();
@@ -183,5 +213,14 @@ describe("an order's page with every action", () => {
     const rma = (await oms.request('GET', `/v1/returns/${encodeURIComponent(returnId)}`)).body;
     expect(rma).toMatchObject({ status: 'REFUNDED', creditNote: expect.stringMatching(/^CN-/) });
     expect((await refunds(deliveredOrder)).length).toBe(3);
+
+    // Every mug is refunded now (one by lines, two by the return): money may still go back, units may not.
+    const order = (await oms.request('GET', `/v1/orders/${deliveredOrder}`)).body;
+    expect(order.lines).toEqual([expect.objectContaining({ sku: 'MUG-BLK', shippedQuantity: 3, refundedQuantity: 3 })]);
+    const support = await consoleAs('support', `#order/${deliveredOrder}`);
+    await support.click('button[data-action=refund]');
+    await support.locator('input[name=kind][value=amount]').waitFor();
+    expect(await support.locator('input[name=kind][value=lines]').count()).toBe(0);
+    expect(await support.locator('table.refund-lines').count()).toBe(0);
   });
 });

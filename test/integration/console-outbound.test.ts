@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ORDER_EVENT_TYPES } from '../../domain/order-events';
 import { startLocalSmtpServer, type LocalSmtpServer } from '../../notifications/local-smtp-server';
 import { screenshot } from '../support/browser';
 import { actionsOn, useConsole } from '../support/console';
@@ -35,6 +36,12 @@ describe('webhooks screen', () => {
     await page.getByText('No subscriptions yet.').waitFor();
 
     await page.click('button[data-action=new-webhook]');
+    // The event types come from the API (one list, the domain's).
+    expect(
+      await page
+        .locator('form[data-form=new-webhook] input[name=events]:not([value="*"])')
+        .evaluateAll((boxes) => boxes.map((box) => box.getAttribute('value'))),
+    ).toEqual([...ORDER_EVENT_TYPES]);
     await page.fill('input[name=url]', receiver.url);
     await page.check('input[name=events][value="order.created"]');
     await page.fill('input[name=description]', 'ERP <test>');
@@ -192,6 +199,81 @@ describe("an order's page", () => {
     const sales = await consoleAs('sales', `#order/${orderId}`);
     await sales.locator('.order-head .badge').waitFor();
     expect(await sales.locator('#emails').count()).toBe(0);
+  });
+
+  it("shows admins the order's webhook deliveries to every subscription, and redelivers one", async () => {
+    const refusing = await startWebhookReceiver();
+    try {
+      const subscribe = async (url: string, events: string[]) => {
+        const created = await oms.request('POST', '/v1/webhooks', { body: { url, events } });
+        expect(created.status).toBe(201);
+        return created.body as { id: string; secret: string };
+      };
+      const everything = await subscribe(receiver.url, ['*']);
+      receiver.useSecret(everything.secret);
+      const onlyCreated = await subscribe(refusing.url, ['order.created']);
+      refusing.useSecret(onlyCreated.secret);
+      refusing.failWith(503);
+      const orderId = await place(orderBody());
+      await oms.waitForStatus(orderId, 'DELIVERED', 30_000);
+      type Delivery = { id: string; subscriptionId: string; status: string; attemptCount: number };
+      const listed = async () =>
+        (await oms.request('GET', `/v1/webhooks/deliveries?orderId=${orderId}`)).body.items as Delivery[];
+      const refused = (
+        await eventually(listed, (items) =>
+          items.some((item) => item.subscriptionId === onlyCreated.id && item.attemptCount > 0),
+        )
+      ).find((item) => item.subscriptionId === onlyCreated.id)!;
+
+      const page = await consoleAs('admin', `#order/${orderId}`);
+      const card = page.locator('#webhook-deliveries');
+      const row = card.locator(`tr[data-delivery-id="${refused.id}"]`);
+      await row.waitFor();
+      // Every subscription's deliveries of this order, as the API lists them.
+      expect(await card.locator('tr[data-delivery-id]').count()).toBe((await listed()).length);
+      const text = await row.innerText();
+      expect(text).toContain('order.created');
+      expect(text).toContain(refusing.url);
+      expect(text).toContain('503');
+      expect(await row.getAttribute('data-status')).toBe('pending');
+      expect(await row.locator('a').getAttribute('href')).toBe(`#webhooks/${onlyCreated.id}`);
+      const shipped = card.locator('tr[data-delivery-id][data-status=delivered]', { hasText: 'shipment.shipped' });
+      await shipped.waitFor();
+      expect(await shipped.innerText()).toContain(receiver.url);
+      await screenshot(page, 'console-order-webhook-deliveries');
+
+      // Redelivery through the subscription's own endpoint, once the receiver is back.
+      refusing.failWith(undefined);
+      const sent: string[] = [];
+      page.on('request', (request) => request.method() === 'POST' && sent.push(new URL(request.url()).pathname));
+      await row.locator('button[data-action=redeliver]').click();
+      await card.locator('.notice.ok').getByText(`Delivery ${refused.id} goes out again`).waitFor();
+      expect(sent).toEqual([`/v1/webhooks/${onlyCreated.id}/deliveries/${refused.id}/redeliver`]);
+      await eventually(
+        () => refusing.eventsOf(orderId),
+        (events) => events.length > 0,
+      );
+      await card.locator(`tr[data-delivery-id="${refused.id}"][data-status=delivered]`).waitFor({ timeout: 20_000 });
+      expect(await card.locator(`tr[data-delivery-id="${refused.id}"]`).innerText()).toContain('204');
+
+      // Other roles do not get the card, nor ask for it; the API refuses them.
+      for (const role of ['support', 'sales', 'approver', 'warehouse'] as const) {
+        const other = await consoleAs(role, `#order/${orderId}`);
+        const asked: string[] = [];
+        other.on('request', (request) => request.url().includes('/v1/webhooks') && asked.push(request.url()));
+        // A reload asks for everything the page shows at once: the order's answer comes after every request is out.
+        await Promise.all([
+          other.waitForResponse((response) => response.url().endsWith(`/v1/orders/${orderId}`)),
+          other.click('text=Reload'),
+        ]);
+        expect([role, await other.locator('#webhook-deliveries').count(), asked]).toEqual([role, 0, []]);
+        const answer = await oms.request('GET', `/v1/webhooks/deliveries?orderId=${orderId}`, { as: role });
+        expect([role, answer.status]).toEqual([role, 403]);
+        await other.context().close();
+      }
+    } finally {
+      await refusing.close();
+    }
   });
 
   it('shows the hold in the audit log to an admin, filtered by order', async () => {

@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { screenshot } from '../support/browser';
 import { useConsole } from '../support/console';
 import { orderBody } from '../support/oms';
@@ -262,6 +263,45 @@ describe('stock, receipts and adjustments', () => {
       await page.locator('tr[data-stock]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-stock'))),
     ).toEqual(['RNO|LAPTOP-14']);
     await screenshot(page, 'console-warehouse-low-stock');
+  });
+});
+
+describe('the stock ledger', () => {
+  it('shows 100 movements, then the next ones with "Load more", as the API pages them', async () => {
+    // 105 counts of RNO's tees, plus the seed's receipt: 106 movements of the pair.
+    for (let count = 1; count <= 105; count++) {
+      const adjusted = await oms.request('POST', '/v1/inventory/adjustments', {
+        as: 'warehouse',
+        body: { warehouse: 'RNO', sku: 'TEE-M', delta: 1, reason: `count ${count}` },
+      });
+      expect(adjusted.status).toBe(201);
+    }
+    const api = (await oms.request('GET', '/v1/inventory/ledger?warehouse=RNO&sku=TEE-M&limit=500')).body.items;
+    expect(api).toHaveLength(106);
+    const ids = (page: Page) =>
+      page
+        .locator('table.ledger tbody tr')
+        .evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-ledger-id'))));
+
+    const page = await consoleAs('warehouse', '#warehouse/ledger/warehouse=RNO&sku=TEE-M');
+    const more = page.locator('button[data-more=ledger]');
+    await more.waitFor();
+    expect(await ids(page)).toEqual(api.slice(0, 100).map((row: { id: number }) => row.id));
+    expect(await page.locator('table.ledger tbody tr').first().locator('.reference').innerText()).toBe('count 105');
+    await more.click();
+    await page.getByText('All 106 movements shown.').waitFor();
+    expect(await ids(page)).toEqual(api.map((row: { id: number }) => row.id));
+    expect(await page.locator('table.ledger tbody tr').last().getAttribute('data-reason')).toBe('receipt');
+    expect(await more.count()).toBe(0);
+    await screenshot(page, 'console-warehouse-ledger-all-pages');
+
+    // New filters start from the first page again.
+    const laptops = (await oms.request('GET', '/v1/inventory/ledger?warehouse=RNO&sku=LAPTOP-14')).body.items;
+    expect(laptops.length).toBeLessThan(100);
+    await page.fill('form[data-form=ledger-filters] input[name=sku]', 'LAPTOP-14');
+    await page.click('form[data-form=ledger-filters] button[type=submit]');
+    await page.getByText(`All ${laptops.length} movements shown.`).waitFor();
+    expect(await ids(page)).toEqual(laptops.map((row: { id: number }) => row.id));
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { ROLES, type Role } from '../../config';
 import { screenshot } from '../support/browser';
 import { useConsole } from '../support/console';
 import { orderBody } from '../support/oms';
@@ -226,5 +227,50 @@ describe('support console', () => {
         .filter((payment: { kind: string }) => payment.kind === 'refund')
         .map((payment: { amount: number }) => payment.amount),
     ).toEqual([525]);
+  });
+});
+
+describe('where a key lands', () => {
+  /** The screen each role uses most (README, console section). */
+  const LANDING: Record<Role, { hash: string; highlighted: string }> = {
+    admin: { hash: '#orders', highlighted: 'a[data-queue=orders]' },
+    sales: { hash: '#orders', highlighted: 'a[data-queue=orders]' },
+    approver: { hash: '#queue/approval', highlighted: 'a[data-queue=approval]' },
+    support: { hash: '#queue/held', highlighted: 'a[data-queue=held]' },
+    warehouse: { hash: '#warehouse/pick-lists', highlighted: 'a[data-screen=pick-lists]' },
+    carrier: { hash: '#queue/exceptions', highlighted: 'a[data-queue=exceptions]' },
+  };
+  const hashOf = (page: Page) => page.evaluate('location.hash');
+
+  it.each(ROLES.map((role) => [role, LANDING[role].hash]))('%s signs in on %s', async (role, hash) => {
+    const page = await consoleAs(role);
+    await page.locator(`${LANDING[role].highlighted}.active`).waitFor();
+    expect(await hashOf(page)).toBe(hash);
+    await page.reload(); // the address names the screen: a reload shows it again
+    await page.locator(`${LANDING[role].highlighted}.active`).waitFor();
+    expect(await hashOf(page)).toBe(hash);
+  });
+
+  it('lands the next key on its own screen after a sign-out, and an address naming a screen wins', async () => {
+    const page = await consoleAs('admin', '#queue/backordered');
+    await page.locator('a[data-queue=backordered].active').waitFor();
+    await page.click('text=Sign out');
+    await page.locator('input[name=apiKey]').waitFor();
+    expect(await hashOf(page)).toBe('');
+    await page.fill('input[name=apiKey]', oms.keyOf('warehouse'));
+    await page.click('button[type=submit]');
+    await page.locator('a[data-screen=pick-lists].active').waitFor();
+    expect(await hashOf(page)).toBe('#warehouse/pick-lists');
+
+    // An unknown address shows the landing screen too.
+    await page.evaluate("location.hash = '#no-such-screen'");
+    await page.locator('a[data-screen=pick-lists].active').waitFor();
+    expect(await hashOf(page)).toBe('#warehouse/pick-lists');
+
+    // An order opened first (a link from elsewhere) links back to the key's landing screen.
+    const id = await place(orderBody());
+    const opened = await consoleAs('warehouse', `#order/${id}`);
+    await opened.locator('.order-head .badge').waitFor();
+    expect(await opened.locator('#content > a').first().innerText()).toBe('← Pick lists');
   });
 });

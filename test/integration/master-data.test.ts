@@ -159,6 +159,31 @@ describe('master data and inventory API', () => {
     expect((await oms.request('GET', '/v1/inventory?sku=WIDGET-1')).body.items[0].onHand).toBe(1);
   });
 
+  it('pages through the ledger newest first with the cursor it answers', async () => {
+    const ledger = (query: string) => oms.request('GET', `/v1/inventory/ledger?sku=WIDGET-1&${query}`);
+    const whole = await ledger('limit=500');
+    expect(whole.body.nextCursor).toBeNull();
+    const ids: number[] = whole.body.items.map((row: { id: number }) => row.id);
+    expect(ids.length).toBeGreaterThan(10); // the receipt and the adjustments above
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+
+    const paged: number[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page = await ledger(`limit=4${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(4);
+      paged.push(...page.body.items.map((row: { id: number }) => row.id));
+      cursor = page.body.nextCursor;
+    }
+    expect(paged).toEqual(ids);
+    // The default page is 100; a cursor this API did not give is refused.
+    expect((await oms.request('GET', '/v1/inventory/ledger')).body.items.length).toBeLessThanOrEqual(100);
+    const bad = await ledger('cursor=first');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((error: { path: string }) => error.path)).toEqual(['query.cursor']);
+  });
+
   it('refuses an adjustment Idempotency-Key reused with another body, as every keyed route does', async () => {
     const adjust = (key: string, delta: number) =>
       oms.request('POST', '/v1/inventory/adjustments', {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { createApp } from '../../api/app';
 import { routeTable, toOpenApiPath } from '../../api/route-table';
+import { ORDER_EVENT_TYPES } from '../../domain/order-events';
 import { startOms, type TestOms } from '../support/oms';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -115,6 +116,22 @@ describe('OpenAPI document and /docs', () => {
       items: { $ref: '#/components/schemas/Return' },
     });
     expect(orderFields.required).toContain('returns');
+    // An order's webhook deliveries need the order; the event types are the domain's list, as the console shows it.
+    const orderDeliveries = document.paths['/v1/webhooks/deliveries'].get;
+    expect(orderDeliveries.parameters).toContainEqual(expect.objectContaining({ name: 'orderId', required: true }));
+    expect(orderDeliveries.responses['200'].content['application/json'].schema.properties.items.items.$ref).toBe(
+      '#/components/schemas/OrderWebhookDelivery',
+    );
+    expect(
+      document.paths['/v1/webhooks/event-types'].get.responses['200'].content['application/json'].schema.properties
+        .items.items.enum,
+    ).toEqual([...ORDER_EVENT_TYPES]);
+    // Paged lists take the previous page's cursor, the ledger too.
+    for (const route of ['/v1/inventory/ledger', '/v1/webhooks/deliveries', '/v1/webhooks/{id}/deliveries'])
+      expect([route, document.paths[route].get.parameters.map((parameter: any) => parameter.name)]).toEqual([
+        route,
+        expect.arrayContaining(['limit', 'cursor']),
+      ]);
     // Request bodies are the very zod schemas that validate them: strict objects with their patterns.
     expect(document.components.schemas.PlaceOrder).toMatchObject({
       additionalProperties: false,

@@ -54,6 +54,8 @@ describe('refunds', () => {
         .map((payment: { amount: number }) => payment.amount),
     ).toEqual([1361, left]);
     expect(after.invoices.filter((invoice: { kind: string }) => invoice.kind === 'credit_note')).toHaveLength(2);
+    // The line says which units were refunded: the one by lines; the amount names none.
+    expect(after.lines).toEqual([expect.objectContaining({ sku: 'MUG-BLK', shippedQuantity: 3, refundedQuantity: 1 })]);
     const sandbox = await oms
       .db('sandbox_payment_authorizations')
       .where({ id: after.payments[0].providerReference })

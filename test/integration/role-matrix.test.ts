@@ -69,6 +69,8 @@ const READS = table(`
   GET    /v1/webhooks                       |   y   |   -   |    -     |    -    |     -     |    -
   GET    /v1/webhooks/:id                   |   y   |   -   |    -     |    -    |     -     |    -
   GET    /v1/webhooks/:id/deliveries        |   y   |   -   |    -     |    -    |     -     |    -
+  GET    /v1/webhooks/deliveries            |   y   |   -   |    -     |    -    |     -     |    -
+  GET    /v1/webhooks/event-types           |   y   |   -   |    -     |    -    |     -     |    -
   GET    /v1/notifications                  |   y   |   -   |    -     |    y    |     -     |    -
   GET    /v1/me                             |   y   |   y   |    y     |    y    |     y     |    y
   GET    /v1/notifications/:id              |   y   |   -   |    -     |    y    |     -     |    -

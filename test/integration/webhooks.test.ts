@@ -1,8 +1,20 @@
+import { ORDER_EVENT_TYPES } from '../../domain/order-events';
 import { orderBody, startOms, type TestOms } from '../support/oms';
 import { eventually } from '../support/helpers';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
+interface OrderDelivery {
+  id: string;
+  subscriptionId: string;
+  subscriptionUrl: string;
+  orderId: string;
+  eventType: string;
+  sequence: number;
+  status: string;
+  attemptCount: number;
+  lastAttempt: { attempt: number; statusCode: number | null; error: string | null } | null;
+}
 
 /**
  * Events out (SPEC section 6) on the real stack: subscriptions, Standard Webhooks signatures checked by a real
@@ -191,5 +203,96 @@ describe('webhooks', () => {
 
     expect((await oms.request('DELETE', `/v1/webhooks/${subscription.id}`)).status).toBe(204);
     expect((await oms.request('GET', `/v1/webhooks/${subscription.id}`)).status).toBe(404);
+  });
+
+  it("lists one order's deliveries to every subscription, newest first, a page at a time; for admins only", async () => {
+    const { subscription: everything } = await subscribe(['*']);
+    const { receiver: failing, subscription: created } = await subscribe(['order.created']);
+    failing.failWith(500);
+    const orderId = await placeOrder();
+    const otherOrder = await placeOrder();
+    await Promise.all([
+      oms.waitForStatus(orderId, 'COMPLETED', 30_000),
+      oms.waitForStatus(otherOrder, 'COMPLETED', 30_000),
+    ]);
+    const list = (query = '') =>
+      oms.request<{ items: OrderDelivery[]; nextCursor: string | null }>(
+        'GET',
+        `/v1/webhooks/deliveries?orderId=${orderId}${query}`,
+      );
+
+    // The same deliveries as every subscription's own log has of this order, whatever the subscription.
+    const ofEverything = (items: OrderDelivery[]) => items.filter((item) => item.subscriptionId === everything.id);
+    const all = await eventually(
+      () => list('&limit=200'),
+      (answer) => ofEverything(answer.body.items).every((item) => item.status === 'delivered'),
+    );
+    expect(all.status).toBe(200);
+    expect(all.body.nextCursor).toBeNull();
+    const logged: OrderDelivery[] = [];
+    for (const subscription of (await oms.request('GET', '/v1/webhooks')).body.items) {
+      const log = await oms.request('GET', `/v1/webhooks/${subscription.id}/deliveries?limit=200`);
+      for (const delivery of log.body.items.filter((item: { orderId: string }) => item.orderId === orderId))
+        logged.push({ ...delivery, subscriptionUrl: subscription.url });
+    }
+    const fixed = (delivery: Omit<OrderDelivery, 'status' | 'attemptCount' | 'lastAttempt'>) => [
+      delivery.id,
+      delivery.subscriptionId,
+      delivery.subscriptionUrl,
+      delivery.eventType,
+      delivery.sequence,
+    ];
+    expect(all.body.items.map(fixed).sort()).toEqual(logged.map(fixed).sort());
+    expect(new Set(all.body.items.map((item) => item.orderId))).toEqual(new Set([orderId]));
+    const mine = ofEverything(all.body.items);
+    // Newest first: one subscription's deliveries of the order's events, from its last sequence down to 1.
+    expect(mine.map((item) => item.sequence)).toEqual(mine.map((_item, index) => mine.length - index));
+    expect(mine[0]).toMatchObject({ attemptCount: 1, lastAttempt: { attempt: 1, statusCode: 204, error: null } });
+    expect(Object.keys(mine[0])).not.toContain('attempts'); // the whole log is the subscription's
+
+    // Pages of 3 add up to the whole list, in its order.
+    const paged: string[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page = await list(`&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.body.items.length).toBeLessThanOrEqual(3);
+      paged.push(...page.body.items.map((item) => item.id));
+      cursor = page.body.nextCursor;
+    }
+    expect(paged).toEqual(all.body.items.map((item) => item.id));
+
+    // The delivery its receiver refuses: how many attempts, and how the last went; then failed, and filtered by it.
+    const refused = await eventually(
+      async () => (await list('&status=failed')).body.items.filter((item) => item.subscriptionId === created.id),
+      (items) => items.length === 1,
+      20_000,
+    );
+    expect(refused[0]).toMatchObject({ eventType: 'order.created', sequence: 1, status: 'failed' });
+    expect(refused[0].attemptCount).toBeGreaterThan(1);
+    expect(refused[0].lastAttempt).toMatchObject({ attempt: refused[0].attemptCount, statusCode: 500 });
+    expect((await list('&status=failed')).body.items.every((item) => item.status === 'failed')).toBe(true);
+
+    // An unknown order has none; the query is checked; other roles are refused.
+    expect((await oms.request('GET', '/v1/webhooks/deliveries?orderId=ORD-NOPE')).body).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+    const paths = async (query: string) =>
+      (await oms.request('GET', `/v1/webhooks/deliveries${query}`)).body.errors.map(
+        (error: { path: string }) => error.path,
+      );
+    expect(await paths('')).toEqual(['query.orderId']);
+    expect(await paths(`?orderId=${orderId}&cursor=abc&status=lost`)).toEqual(['query.status', 'query.cursor']);
+    for (const role of ['support', 'sales', 'warehouse'] as const) {
+      const answer = await oms.request('GET', `/v1/webhooks/deliveries?orderId=${orderId}`, { as: role });
+      expect([role, answer.status, answer.contentType]).toEqual([role, 403, expect.stringContaining('problem+json')]);
+    }
+  });
+
+  it('lists the event types a subscription may name, for admins only', async () => {
+    const types = await oms.request('GET', '/v1/webhooks/event-types');
+    expect(types.status).toBe(200);
+    expect(types.body).toEqual({ items: [...ORDER_EVENT_TYPES] });
+    expect((await oms.request('GET', '/v1/webhooks/event-types', { as: 'support' })).status).toBe(403);
   });
 });

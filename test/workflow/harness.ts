@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { writingCarriedTimelineFirst } from '../../activities';
 import type { QuantityLine, WarehouseCandidate } from '../../domain/allocation';
 import type { BackorderPolicy, OrderSettings, OrderStatus, PaymentMethod } from '../../domain/order';
 import { omsDataConverter } from '../../temporal/connect';
@@ -190,7 +191,7 @@ export async function startWorkflowHarness(name: string): Promise<WorkflowHarnes
     taskQueue,
     dataConverter,
     workflowBundle: { codePath: servers.workflowBundlePath },
-    activities: createFakeActivities(() => backends),
+    activities: writingCarriedTimelineFirst(createFakeActivities(() => backends)),
     interceptors: { activity: [gate.interceptor] },
   });
   const running = worker.run();

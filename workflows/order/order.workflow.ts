@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   condition,
   currentUpdateInfo,
-  patched,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -207,7 +206,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       // Named by the request's Idempotency-Key, as it would be once the order has completed, so a retry then
       // finds this refund. Refunds made before this change keep their numbered IDs on replay.
       const key = idempotencyKeyOfRefundUpdate(currentUpdateInfo()?.id);
-      const refundId = key !== undefined && patched(REFUND_ID_FROM_UPDATE) ? refundIdFor(orderId, key) : undefined;
+      const refundId =
+        key !== undefined && runtime.hasPatch(REFUND_ID_FROM_UPDATE) ? refundIdFor(orderId, key) : undefined;
       const charge = afterSales.refundCharge(request);
       const refund = await performRefund(run, charge, request.reason, { lines: request.lines, namedId: refundId });
       return { status: state.status, ...refund };

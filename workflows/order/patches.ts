@@ -41,3 +41,10 @@ export const REQUEST_ACTORS_AND_RISK_HOLDS = 'request-actors-and-risk-holds';
  * and allocated again after one. Asked once, when an order starts: orders started before it refuse edits (409).
  */
 export const EDITS_BEFORE_PICKING = 'edits-before-picking';
+/**
+ * The order process as of this release: every patch above, asked as one. A new order records this one marker (and
+ * the one `TemporalChangeVersion` upsert the SDK adds to each marker) instead of one of each per patch, and writes
+ * its search attributes once per workflow task (`OrderRuntime.upsert`). Orders started before it ask the patches
+ * above one by one, as they always did.
+ */
+export const ORDER_PROCESS_2026_12 = 'order-process-2026-12';

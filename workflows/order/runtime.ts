@@ -8,7 +8,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { STEP_RETRY, type OrderActivities } from '../../contract';
+import { STEP_RETRY, type CarriesTimeline, type OrderActivities } from '../../contract';
 import { isTerminal, type OrderStatus } from '../../domain/order';
 import { changesOrderLines, type OrderProgress } from '../../domain/timeline';
 import type { OrderState, Requested } from './messages';
@@ -18,6 +18,7 @@ import {
   EDITS_BEFORE_PICKING,
   NEVER_STUCK,
   ONE_LOCAL_ACTIVITY_AT_A_TIME,
+  ORDER_PROCESS_2026_12,
   REQUEST_ACTORS_AND_RISK_HOLDS,
   TIMELINE_WRITTEN_IN_BATCHES,
   WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY,
@@ -65,23 +66,25 @@ export function summary(text: string): { summary: string } {
  * business rule.
  */
 export class OrderRuntime {
-  // Patches are asked in the order orders have always asked them (see patches.ts).
+  // Patches are asked in the order orders have always asked them (see patches.ts). A new order asks one for all.
+  /** Orders started on this release: every patch below holds without asking it (see `hasPatch`). */
+  private readonly current = patched(ORDER_PROCESS_2026_12);
   /** An order started before these steps became local activities replays, and finishes, with activities. */
-  private readonly inWorker = patched(DATABASE_STEPS_AS_LOCAL_ACTIVITIES) ? databaseSteps : activities;
+  private readonly inWorker = this.hasPatch(DATABASE_STEPS_AS_LOCAL_ACTIVITIES) ? databaseSteps : activities;
   /** Orders started before writes waited for Updates to be recorded replay without it (see `databaseWrite`). */
-  private readonly writesWaitForUpdates = patched(WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY);
+  private readonly writesWaitForUpdates = this.hasPatch(WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY);
   /** ... and before local activities ran one at a time (see `oneLocalActivityAtATime`). */
-  private readonly localActivitiesInTurn = patched(ONE_LOCAL_ACTIVITY_AT_A_TIME);
+  private readonly localActivitiesInTurn = this.hasPatch(ONE_LOCAL_ACTIVITY_AT_A_TIME);
   private localActivityTurn: Promise<unknown> = Promise.resolve();
   private localActivitiesInFlight = 0;
   /** ... and before timeline entries were written together (see `writeTimelineWhenIdle`). */
-  readonly timelineInBatches = patched(TIMELINE_WRITTEN_IN_BATCHES);
+  readonly timelineInBatches = this.hasPatch(TIMELINE_WRITTEN_IN_BATCHES);
   /** ... and before holds and waits with an end (see patches.ts). */
-  readonly neverStuck = patched(NEVER_STUCK);
+  readonly neverStuck = this.hasPatch(NEVER_STUCK);
   /** ... and before requests were timeline entries with their actor, and risk rules held new orders. */
-  readonly actorsAndRiskHolds = patched(REQUEST_ACTORS_AND_RISK_HOLDS);
+  readonly actorsAndRiskHolds = this.hasPatch(REQUEST_ACTORS_AND_RISK_HOLDS);
   /** ... and before edits (see steps/edits.ts): those refuse them. */
-  readonly edits = patched(EDITS_BEFORE_PICKING);
+  readonly edits = this.hasPatch(EDITS_BEFORE_PICKING);
   /** Timeline entries made and not yet written, and the write under way. */
   private readonly unwrittenTimeline: OrderProgress[] = [];
   private timelineWrite: { changesLines: boolean; done: Promise<void> } | undefined;
@@ -89,6 +92,8 @@ export class OrderRuntime {
   private acceptedUpdates = 0;
   private recordedUpdates = 0;
   private eventSeq = 0;
+  /** Search attribute values set and not yet upserted (current orders). */
+  private readonly unwrittenAttributes = new Map<string, SearchAttributeUpdatePair>();
   private wait: { what: NonNullable<OrderState['waitingFor']>; details: string } | undefined;
 
   constructor(private readonly book: OrderBook) {}
@@ -97,14 +102,34 @@ export class OrderRuntime {
     return this.book.state;
   }
 
-  /** Starts the timeline writer (orders that write it in batches). */
-  startTimelineWriter(): void {
-    if (this.timelineInBatches) void this.writeTimelineWhenIdle();
+  /**
+   * Whether this order takes the branch a patch guards. A current order takes every patch's branch without a marker
+   * of its own; an older one asks the patch, as it did when it first ran.
+   */
+  hasPatch(patchId: string): boolean {
+    return this.current || patched(patchId);
   }
 
-  /** Whether every timeline entry made so far is written: the order ends only then. */
+  /**
+   * Sets search attributes (the Temporal UI's columns and filters). A current order upserts the values set while a
+   * workflow task runs together (see `upsertAttributesWhenIdle`); an older one at once, as it always did.
+   */
+  upsert(pairs: SearchAttributeUpdatePair[]): void {
+    if (!this.current) return upsertSearchAttributes(pairs);
+    for (const pair of pairs) this.unwrittenAttributes.set(pair.key.name, pair);
+  }
+
+  /** Starts the timeline writer (orders that write it in batches), and a current order's search attribute writer. */
+  startTimelineWriter(): void {
+    if (this.timelineInBatches) void this.writeTimelineWhenIdle();
+    if (this.current) void this.upsertAttributesWhenIdle();
+  }
+
+  /** Whether every timeline entry and search attribute set so far is written: the order ends only then. */
   timelineWritten(): boolean {
-    return this.unwrittenTimeline.length === 0 && this.timelineWrite === undefined;
+    return (
+      this.unwrittenTimeline.length === 0 && this.timelineWrite === undefined && this.unwrittenAttributes.size === 0
+    );
   }
 
   async setStatus(
@@ -127,7 +152,7 @@ export class OrderRuntime {
     // Keywords are short: the timeline keeps the whole reason.
     if (status === 'ON_HOLD') attributes.push({ key: HoldReasonKey, value: progress.holdReason!.slice(0, 200) });
     else if (wasHeld) attributes.push({ key: HoldReasonKey, value: null });
-    upsertSearchAttributes(attributes);
+    this.upsert(attributes);
     await this.recordEvent({ type: 'status', message, status, ...progress });
   }
 
@@ -161,6 +186,49 @@ export class OrderRuntime {
   }
 
   /**
+   * A database step that orders started before this release ran as an activity (pricing, pick lists): a current
+   * order runs it as a `databaseStep`, milliseconds of SQL that an Update arriving meanwhile waits out, and spares
+   * the step's activity task and the workflow task its result would take.
+   */
+  quickStep<Result>(write: (proxy: Activities) => Promise<Result>): Promise<Result> {
+    return this.current ? this.databaseStep(write) : write(activities);
+  }
+
+  /**
+   * Runs a step's activity with an outside system (payment, carrier) taking the timeline entries made so far along,
+   * to write before its own work (`CarriesTimeline`): the workflow task that schedules it needs no local activity to
+   * write them. Later entries, and database steps that count on these, wait until it ends, so the timeline is still
+   * written in order; entries of a call that failed are written again. Only a current order with at most one
+   * shipment takes entries along: the step is then the only thing the order does, and a split order's other
+   * shipments need not wait for one shipment's carrier.
+   */
+  withTimeline<Result>(call: (carried: CarriesTimeline) => Promise<Result>): Promise<Result> {
+    const unwritten = this.unwrittenTimeline;
+    const takesAlong =
+      this.current && this.timelineWrite === undefined && this.state.shipments.length <= 1 && unwritten.length > 0;
+    // Not async itself: an older order's step keeps the awaits it replays with.
+    return takesAlong ? this.writingAlong(unwritten.splice(0), call) : call({});
+  }
+
+  private async writingAlong<Result>(
+    timeline: OrderProgress[],
+    call: (carried: CarriesTimeline) => Promise<Result>,
+  ): Promise<Result> {
+    let ended = () => {};
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    this.timelineWrite = { changesLines: timeline.some(changesOrderLines), done };
+    try {
+      return await call({ timeline });
+    } catch (error) {
+      this.unwrittenTimeline.unshift(...timeline);
+      throw error;
+    } finally {
+      this.timelineWrite = undefined;
+      ended();
+    }
+  }
+
+  /**
    * Wraps an Update handler: counts the Update as accepted but not yet known to be in the history, and puts the
    * request on the timeline, as `describe` tells it, with who sent it.
    */
@@ -190,6 +258,18 @@ export class OrderRuntime {
           this.unwrittenTimeline.length > 0 && this.localActivitiesInFlight === 0 && this.timelineWrite === undefined,
       );
       await this.writeTimeline();
+    }
+  }
+
+  /**
+   * A current order's search attributes, upserted together once no local activity runs: the workflow task cannot
+   * complete before that, so the Temporal UI still sees each task's changes when the task is recorded.
+   */
+  private async upsertAttributesWhenIdle(): Promise<void> {
+    for (;;) {
+      await condition(() => this.unwrittenAttributes.size > 0 && this.localActivitiesInFlight === 0);
+      upsertSearchAttributes([...this.unwrittenAttributes.values()]);
+      this.unwrittenAttributes.clear();
     }
   }
 

@@ -12,8 +12,8 @@ const sessionBox = document.getElementById('session');
 let shell;
 let countsTimer;
 
-/** Where an order's back link goes: the list (a queue or an admin screen) opened last. */
-export const lastList = { hash: `#queue/${QUEUES[0].id}`, title: QUEUES[0].title };
+/** Where an order's back link goes: the list (a queue or an admin screen) opened last; null until one is. */
+export const lastList = { hash: null, title: null };
 export function rememberList(hash, title) {
   Object.assign(lastList, { hash, title });
 }
@@ -28,6 +28,7 @@ export function dropShell() {
   shell?.skip.remove();
   shell = undefined;
   clearInterval(countsTimer);
+  rememberList(null, null); // the next key's orders link back to its own landing screen
 }
 
 /**

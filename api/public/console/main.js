@@ -2,24 +2,44 @@
 // #queue/<id> (screens/queues.js), #orders?<filters> (screens/orders.js), #order/<id> (screens/order.js),
 // #webhooks[/<id>] (screens/webhooks.js, screens/webhook-deliveries.js) and #audit[/<orderId>] (screens/audit.js), the
 // admin ones for admin keys only, #warehouse/<pick-lists|stock|ledger> (screens/warehouse.js) for warehouse and
-// admin keys, and #reports[/<id>] (screens/reports.js) for any key.
+// admin keys, and #reports[/<id>] (screens/reports.js) for any key. An address naming no screen shows the key's
+// landing screen (LANDING).
 import { h, mount } from '../dom.js';
 import { api, apiKey, can, loadAccess, onSignOut, rememberKey, signOut, useKey } from './api.js';
 import { installFormKeys } from './keyboard.js';
-import { app, clearSession, dropShell, openScreen, rememberList } from './layout.js';
+import { app, clearSession, dropShell, lastList, openScreen, rememberList } from './layout.js';
 import { describe, notice, stopTimers } from './ui.js';
 import { showAudit } from './screens/audit.js';
 import { showOrder } from './screens/order.js';
 import { showOrders } from './screens/orders.js';
 import { QUEUES, queueById, showQueue } from './screens/queues.js';
-import { showWarehouse } from './screens/warehouse.js';
+import { WAREHOUSE_TABS, showWarehouse } from './screens/warehouse.js';
 import { reportById, showReports } from './screens/reports.js';
 import { showDeliveries } from './screens/webhook-deliveries.js';
 import { showWebhooks } from './screens/webhooks.js';
 
-let lastQueue = QUEUES[0].id; // the queue shown when the address names none
+/**
+ * Where each role starts, the screen it uses most (README, console section): approvers their queue, support the
+ * orders on hold (what needs a person now), the warehouse its pick lists, carriers the shipments in trouble, sales
+ * and admins every order. A key whose role is unknown (GET /v1/me failed) starts at the first queue.
+ */
+const LANDING = {
+  admin: { hash: '#orders', title: 'Orders' },
+  sales: { hash: '#orders', title: 'Orders' },
+  approver: queueLanding('approval'),
+  support: queueLanding('held'),
+  warehouse: { hash: `#warehouse/${WAREHOUSE_TABS[0].id}`, title: WAREHOUSE_TABS[0].title },
+  carrier: queueLanding('exceptions'),
+};
+function queueLanding(queueId) {
+  const queue = queueById(queueId);
+  return { hash: `#queue/${queue.id}`, title: queue.title };
+}
 
 onSignOut((message) => {
+  // Signing out leaves the screen too, so the next key lands on its own; a key refused (a message) keeps the address
+  // to come back to once signed in again.
+  if (!message) history.replaceState(null, '', location.pathname + location.search);
   dropShell();
   stopTimers();
   showSignIn(message);
@@ -91,6 +111,11 @@ async function route() {
   }
   if (apiKey !== key) return; // signed out (or in again) meanwhile
   stopTimers();
+  const start = LANDING[can.role] ?? queueLanding(QUEUES[0].id);
+  // An order opened first links back to the key's landing screen.
+  if (!lastList.hash) rememberList(start.hash, start.title);
+  // No screen named: the landing one, in the address too (a reload or a bookmark shows it again).
+  if (!location.hash.replace(/^#\/?/, '')) history.replaceState(null, '', start.hash);
   const [kind, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const argument = decodeURIComponent(rest.join('/'));
   if (kind === 'order' && argument) return showOrder(openScreen(null, argument), argument);
@@ -109,13 +134,13 @@ async function route() {
     return showReports(openScreen('reports', report.title), report);
   }
   if (kind === 'audit') return adminScreen('audit', 'Audit log', (content) => showAudit(content, argument));
-  return queueScreen(kind === 'queue' ? argument : lastQueue);
+  if (kind === 'queue') return queueScreen(argument);
+  location.replace(start.hash); // an address the console does not know
 }
 
 /** A queue (the first one for an unknown id), remembered for the back link of the orders opened from it. */
 function queueScreen(queueId) {
   const queue = queueById(queueId);
-  lastQueue = queue.id;
   rememberList(`#queue/${queue.id}`, queue.title);
   showQueue(openScreen(queue.id, queue.title), queue);
 }

@@ -1,11 +1,4 @@
-import {
-  CancellationScope,
-  isCancellation,
-  patched,
-  setCurrentDetails,
-  sleep,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { CancellationScope, isCancellation, setCurrentDetails, sleep } from '@temporalio/workflow';
 import type { AllocatedShipment, PricedOrderResult } from '../../../contract';
 import type { QuantityLine } from '../../../domain/allocation';
 import { formatDuration } from '../../../domain/duration';
@@ -89,7 +82,7 @@ async function awaitStock(run: OrderRun): Promise<void> {
   const { book, runtime, state } = run;
   const { backorderTimeoutMs } = run.input.settings;
   const skus = book.openQuantities().map((line) => line.sku);
-  upsertSearchAttributes([{ key: BackorderedSkusKey, value: skus }]);
+  run.runtime.upsert([{ key: BackorderedSkusKey, value: skus }]);
   run.showsBackorderedSkus = true;
   if (!book.anythingShipped()) {
     if (state.status !== 'BACKORDERED') {
@@ -133,7 +126,7 @@ async function awaitStock(run: OrderRun): Promise<void> {
   book.shortWarehouses.clear();
   book.stopIfCancelled();
   book.stopIfEdited();
-  upsertSearchAttributes([{ key: BackorderedSkusKey, value: [] }]);
+  run.runtime.upsert([{ key: BackorderedSkusKey, value: [] }]);
   run.showsBackorderedSkus = false;
   if (book.backorderExpired) {
     await cancelUnits(run, book.openQuantities(), 'backorder_expired');
@@ -159,7 +152,7 @@ async function cancelUnits(run: OrderRun, lines: readonly QuantityLine[], reason
  * replay without it.
  */
 export async function releaseUnknownShipments(run: OrderRun): Promise<void> {
-  if (!patched(RELEASE_UNKNOWN_SHIPMENTS)) return;
+  if (!run.runtime.hasPatch(RELEASE_UNKNOWN_SHIPMENTS)) return;
   const knownShipmentIds = run.state.shipments.map((shipment) => shipment.id);
   const released = await activities.releaseUnknownShipments.executeWithOptions(
     summary('Release stock held by shipments this order does not know'),
@@ -176,6 +169,6 @@ export async function releaseUnknownShipments(run: OrderRun): Promise<void> {
 /** An order that stops while it waits for stock no longer waits for those SKUs (`BackorderedSkus` in the Temporal UI). */
 export function stopShowingBackorderedSkus(run: OrderRun): void {
   if (!run.showsBackorderedSkus) return;
-  upsertSearchAttributes([{ key: BackorderedSkusKey, value: [] }]);
+  run.runtime.upsert([{ key: BackorderedSkusKey, value: [] }]);
   run.showsBackorderedSkus = false;
 }

@@ -23,7 +23,11 @@ export function bill(run: OrderRun, shipment: ShipmentState): Promise<unknown> {
         currency: charge.currency,
       };
       const capturing = summary(`Capture ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`);
-      await step(run, 'payment capture', () => activities.capturePayment.executeWithOptions(capturing, [capture]));
+      await step(run, 'payment capture', () =>
+        runtime.withTimeline((carried) =>
+          activities.capturePayment.executeWithOptions(capturing, [{ ...capture, ...carried }]),
+        ),
+      );
       shipment.capturedAmount = charge.total;
       await runtime.recordEvent({ type: 'payment', message: `Captured ${charge.total} for ${shipment.id}` });
     }

@@ -1,4 +1,3 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { PricedOrderResult } from '../../../contract';
 import type { EditRequest } from '../messages';
 import { OrderEdited, unitsText } from '../order-book';
@@ -67,7 +66,7 @@ async function applyEdit(run: OrderRun): Promise<void> {
   if (request.shippingAddress) book.shippingAddress = request.shippingAddress;
   if (priority !== (book.priority ?? run.input.priority)) {
     book.priority = priority;
-    upsertSearchAttributes([{ key: OrderPriorityKey, value: priority }]);
+    runtime.upsert([{ key: OrderPriorityKey, value: priority }]);
   }
   await runtime.recordEvent({
     type: 'edited',

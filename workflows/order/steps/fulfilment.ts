@@ -22,9 +22,13 @@ export async function fulfil(
   const { orderId, settings } = input;
   const shipment = book.shipmentOf(allocatedShipment.id);
   const { pickListId } = await step(run, 'picking', () =>
-    activities.createPickList.executeWithOptions(
-      summary(`Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`),
-      [{ orderId, shipmentId: shipment.id, priority: book.priority ?? input.priority }],
+    runtime.quickStep((proxy) =>
+      proxy.createPickList.executeWithOptions(
+        summary(
+          `Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`,
+        ),
+        [{ orderId, shipmentId: shipment.id, priority: book.priority ?? input.priority }],
+      ),
     ),
   );
   shipment.pickListId = pickListId;
@@ -45,11 +49,13 @@ export async function fulfil(
     reported = book.pickConfirmations.get(pickListId);
   }
   const picked = await step(run, 'picking', () =>
-    activities.confirmPickList.executeWithOptions(
-      summary(
-        reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`,
+    runtime.quickStep((proxy) =>
+      proxy.confirmPickList.executeWithOptions(
+        summary(
+          reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`,
+        ),
+        [{ orderId, pickListId, lines: reported }],
       ),
-      [{ orderId, pickListId, lines: reported }],
     ),
   );
   if (!shipment.replacement) await recordPick(run, shipment, picked);
@@ -61,16 +67,19 @@ export async function fulfil(
 
   book.handingOver.add(shipment.id);
   const booking = await step(run, 'shipping', () =>
-    activities.shipShipment.executeWithOptions(
-      summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`),
-      [
-        {
-          orderId,
-          shipmentId: shipment.id,
-          destination: book.shippingAddress ?? input.shippingAddress,
-          service: priced.shipping.service,
-        },
-      ],
+    runtime.withTimeline((carried) =>
+      activities.shipShipment.executeWithOptions(
+        summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`),
+        [
+          {
+            orderId,
+            shipmentId: shipment.id,
+            destination: book.shippingAddress ?? input.shippingAddress,
+            service: priced.shipping.service,
+            ...carried,
+          },
+        ],
+      ),
     ),
   );
   book.handingOver.delete(shipment.id);

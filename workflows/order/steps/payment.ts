@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { PricedOrderResult } from '../../../contract';
 import { formatMoney } from '../../../domain/money';
 import { OrderStopped } from '../order-book';
@@ -27,12 +27,19 @@ export async function authorizePayment(run: OrderRun, priced: PricedOrderResult)
   const request = { orderId: input.orderId, amount, currency, token: input.payment.token ?? '' };
   const result = await step(run, 'payment authorization', () =>
     runtime.neverStuck
-      ? interruptible(run, () => interruptibleActivities.authorizePayment.executeWithOptions(authorizing, [request]), {
-          // An attempt may have authorized although its answer never came (a lost response, a worker crash). Asking
-          // again under the order's idempotency key returns that authorization (or makes one), so that the
-          // cancellation's compensation voids it rather than leaving it held at the provider.
-          askAgain: () => reaskActivities.authorizePayment.executeWithOptions(authorizing, [request]),
-        })
+      ? interruptible(
+          run,
+          () =>
+            runtime.withTimeline((carried) =>
+              interruptibleActivities.authorizePayment.executeWithOptions(authorizing, [{ ...request, ...carried }]),
+            ),
+          {
+            // An attempt may have authorized although its answer never came (a lost response, a worker crash). Asking
+            // again under the order's idempotency key returns that authorization (or makes one), so that the
+            // cancellation's compensation voids it rather than leaving it held at the provider.
+            askAgain: () => reaskActivities.authorizePayment.executeWithOptions(authorizing, [request]),
+          },
+        )
       : activities.authorizePayment.executeWithOptions(authorizing, [request]),
   );
   if (result.status === 'declined') {
@@ -151,7 +158,7 @@ async function interruptible<Result>(
   } catch (error) {
     // Interrupted between attempts: a cancellation; during one: that attempt's own failure, which Temporal reports
     // instead. Either way an earlier attempt's outcome at the provider may be unknown.
-    const askAgain = interrupted && (!isCancellation(error) || patched(REAUTHORIZE_AFTER_INTERRUPT));
+    const askAgain = interrupted && (!isCancellation(error) || run.runtime.hasPatch(REAUTHORIZE_AFTER_INTERRUPT));
     if (!askAgain) {
       if (isCancellation(error)) run.book.stopIfCancelled();
       throw error;

@@ -1,4 +1,3 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { PricedOrderResult } from '../../../contract';
 import { toMajorUnits } from '../../../domain/money';
 import { riskHoldReason } from '../../../domain/risk';
@@ -17,9 +16,10 @@ export async function validateAndPrice(run: OrderRun): Promise<PricedOrderResult
   const { book, runtime } = run;
   const { orderId, settings } = run.input;
   const result = await step(run, 'pricing', () =>
-    activities.validateAndPriceOrder.executeWithOptions(
-      summary(`Validate ${orderId} against master data and price it`),
-      [{ orderId }],
+    runtime.quickStep((proxy) =>
+      proxy.validateAndPriceOrder.executeWithOptions(summary(`Validate ${orderId} against master data and price it`), [
+        { orderId },
+      ]),
     ),
   );
   if (!result.valid) throw new OrderStopped('REJECTED', 'invalid', result.reasons);
@@ -33,7 +33,7 @@ export async function validateAndPrice(run: OrderRun): Promise<PricedOrderResult
       }
     });
   }
-  upsertSearchAttributes([{ key: OrderTotalKey, value: toMajorUnits(result.totals.total, result.totals.currency) }]);
+  runtime.upsert([{ key: OrderTotalKey, value: toMajorUnits(result.totals.total, result.totals.currency) }]);
   await runtime.recordEvent({
     type: 'priced',
     message: `Priced: total ${result.totals.total} ${result.totals.currency}`,

@@ -1,12 +1,13 @@
-// The stock ledger (#warehouse/ledger[/<query>]): `GET /v1/inventory/ledger`, newest first, filtered by SKU,
-// warehouse and order; each movement's order links to the order's page.
+// The stock ledger (#warehouse/ledger[/<query>]): `GET /v1/inventory/ledger`, newest first, a page at a time ("Load
+// more" follows the API's cursor), filtered by SKU, warehouse and order; each movement's order links to its page.
 import { dateTime, h, mount, words } from '../../dom.js';
 import { api } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { every, orderLink, pageHead, problemNotice } from '../ui.js';
 import { warehouseSelect, warehouses } from './warehouse-parts.js';
 
 const REFRESH_MS = 5_000;
-const LIMIT = 200;
+const PAGE_SIZE = 100;
 /** Kept while the page lives, so that opening an order from the ledger and coming back keeps the filters. */
 const filters = { sku: '', warehouse: '', orderId: '' };
 
@@ -18,17 +19,23 @@ export function showLedger(content, query) {
   if ([...query.keys()].some((name) => name in filters))
     for (const name of Object.keys(filters)) filters[name] = query.get(name) ?? '';
   let items = null;
+  let cursor = null; // the next page's, null on the last page
+  let pages = 0;
   let message = null;
   let list = [];
 
-  async function load() {
-    const params = new URLSearchParams({ limit: String(LIMIT) });
+  /** The first page again (the filters changed, or a refresh), or with `more` the next one under those shown. */
+  async function load(more = false) {
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
     for (const [name, value] of Object.entries(filters)) if (value) params.set(name, value);
+    if (more) params.set('cursor', cursor);
     try {
-      const fresh = (await api('GET', `/v1/inventory/ledger?${params}`)).items;
+      const page = await api('GET', `/v1/inventory/ledger?${params}`);
       // A refresh that changes nothing draws nothing (the focus stays where it is).
-      if (!message && items && JSON.stringify(fresh) === JSON.stringify(items)) return;
-      items = fresh;
+      if (!more && !message && pages === 1 && JSON.stringify(page.items) === JSON.stringify(items)) return;
+      items = more ? [...items, ...page.items] : page.items;
+      cursor = page.nextCursor;
+      pages = more ? pages + 1 : 1;
       message = null;
     } catch (problem) {
       message = problemNotice(problem);
@@ -76,7 +83,8 @@ export function showLedger(content, query) {
 
   function render() {
     if (location.hash !== here) return;
-    mount(holder, message, table());
+    // "Load more" and the refreshes draw the list again: the focus stays where it was.
+    redraw(holder, message, table(), items?.length ? more() : null);
   }
 
   function table() {
@@ -130,17 +138,39 @@ export function showLedger(content, query) {
     );
   }
 
+  function more() {
+    if (!cursor) return h('p', { class: 'muted body' }, `All ${items.length} movements shown.`);
+    return h(
+      'div',
+      { class: 'body' },
+      h(
+        'button',
+        {
+          type: 'button',
+          dataset: { more: 'ledger' },
+          onclick: (event) => {
+            event.currentTarget.disabled = true;
+            load(true);
+          },
+        },
+        'Load more',
+      ),
+      h('span', { class: 'muted' }, ` ${items.length} shown, ${PAGE_SIZE} more at a time`),
+    );
+  }
+
   drawFilters();
   mount(
     content,
     pageHead(
       'Stock ledger',
-      `Every stock movement, newest first (the latest ${LIMIT}): receipts, adjustments, reservations and their releases, shipments, restocks. Refreshes every ${REFRESH_MS / 1000} s.`,
+      `Every stock movement, newest first, ${PAGE_SIZE} at a time: receipts, adjustments, reservations and their releases, shipments, restocks. Refreshes every ${REFRESH_MS / 1000} s while only the first page is shown.`,
     ),
     filterForm,
     holder,
   );
-  every(REFRESH_MS, load);
+  // Only the first page refreshes: reloading it would drop the pages loaded under it.
+  every(REFRESH_MS, () => pages <= 1 && load());
   render();
   load();
   warehouses().then((found) => {

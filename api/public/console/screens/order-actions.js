@@ -6,6 +6,7 @@ import { badge, h, money, mount, toMinorUnits, words } from '../../dom.js';
 import { api, can } from '../api.js';
 import { describe, notice } from '../ui.js';
 import { refreshCounts } from './queues.js';
+import { lineUnitsTable } from './line-units.js';
 import { RETURNABLE, receiveForm, returnForm } from './order-returns.js';
 
 /** Statuses with something left to ship: cancellation is possible (SPEC: 409 from SHIPPED on), and a hold. */
@@ -42,6 +43,9 @@ export function refundable(order) {
     .reduce((sum, invoice) => sum + Number(invoice.total), 0);
   return Math.max(0, invoiced - credited);
 }
+
+/** Shipped units of a line not refunded yet (SPEC: refunds give back shipped units, each once). */
+const refundableUnits = (line) => Math.max(0, line.shippedQuantity - line.refundedQuantity);
 
 /** Whether an edit may still be sent (SPEC: until picking starts): no shipment picking or beyond, not held. */
 function editable(order) {
@@ -527,15 +531,31 @@ export function orderActions(page) {
     );
   }
 
-  /** A refund of the whole refundable amount, of an amount, or of shipped units (SPEC: never more than captured). */
+  /**
+   * A refund of the whole refundable amount, of an amount, or of shipped units not refunded yet (SPEC: never more
+   * than captured; units are refunded once).
+   */
   function refundForm() {
     const order = page.order;
     const left = refundable(order);
-    const shippedLines = order.lines.filter((line) => line.shippedQuantity > 0);
+    const units = lineUnitsTable(page, {
+      action: 'refund',
+      columns: [
+        ['Ordered', (line) => line.quantity],
+        ['Shipped', (line) => line.shippedQuantity],
+        ['Refunded', (line) => line.refundedQuantity],
+        ['Refundable', refundableUnits],
+        ['Unit price', (line) => money(line.unitPrice, order.currency)],
+      ],
+      limitOf: refundableUnits,
+      tooMany: (line, limit) =>
+        `${line.sku}: at most ${limit} units can be refunded (${line.shippedQuantity} shipped, ${line.refundedQuantity} already refunded)`,
+    });
+    units.enable(false);
     const radio = (value, checked) => h('input', { type: 'radio', name: 'kind', value, checked });
     const full = radio('full', true);
     const partial = radio('amount', false);
-    const byLines = shippedLines.length ? radio('lines', false) : null;
+    const byLines = order.lines.some((line) => refundableUnits(line) > 0) ? radio('lines', false) : null;
     const amount = h('input', {
       class: 'amount',
       name: 'amount',
@@ -544,24 +564,12 @@ export function orderActions(page) {
       'aria-label': `Amount in ${order.currency}`,
       disabled: true,
     });
-    const unitInputs = shippedLines.map((line) =>
-      h('input', {
-        type: 'number',
-        min: 0,
-        max: line.shippedQuantity,
-        step: 1,
-        value: 0,
-        name: `refund-${line.sku}`,
-        'aria-label': `Units of ${line.sku} to refund`,
-        disabled: true,
-      }),
-    );
     for (const choice of [full, partial, byLines].filter(Boolean))
       choice.addEventListener('change', () => {
         amount.disabled = !partial.checked;
-        for (const input of unitInputs) input.disabled = !byLines?.checked;
+        units.enable(Boolean(byLines?.checked));
         if (partial.checked) amount.focus();
-        if (byLines?.checked) unitInputs[0]?.focus();
+        if (byLines?.checked) units.table.querySelector('input:not([disabled])')?.focus();
       });
     const reason = h('textarea', {
       name: 'reason',
@@ -579,11 +587,8 @@ export function orderActions(page) {
           event.preventDefault();
           let body;
           if (byLines?.checked) {
-            const lines = shippedLines
-              .map((line, index) => ({ sku: line.sku, quantity: Number(unitInputs[index].value) }))
-              .filter((line) => line.quantity > 0);
-            if (!lines.length)
-              return mount(problem, notice('error', h('strong', {}, 'Enter the units to refund on at least one line')));
+            const lines = units.read(problem);
+            if (!lines) return;
             body = { lines };
           } else {
             const value = full.checked ? left : toMinorUnits(amount.value, order.currency);
@@ -616,44 +621,7 @@ export function orderActions(page) {
         amount,
         byLines ? h('label', { class: 'inline' }, byLines, 'Shipped units') : null,
       ),
-      byLines
-        ? h(
-            'table',
-            { class: 'refund-lines' },
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', {}, 'SKU'),
-                h('th', { class: 'num' }, 'Shipped'),
-                h('th', { class: 'num' }, 'Unit price'),
-                h('th', {}, 'Refund units'),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              shippedLines.map((line, index) =>
-                h(
-                  'tr',
-                  {},
-                  h(
-                    'td',
-                    {},
-                    h('span', { class: 'mono' }, line.sku),
-                    ' ',
-                    h('span', { class: 'muted' }, page.names.get(line.sku) ?? ''),
-                  ),
-                  h('td', { class: 'num' }, line.shippedQuantity),
-                  h('td', { class: 'num' }, money(line.unitPrice, order.currency)),
-                  h('td', {}, unitInputs[index]),
-                ),
-              ),
-            ),
-          )
-        : null,
+      byLines ? units.table : null,
       problem,
       h('label', {}, 'Reason', reason),
       h(

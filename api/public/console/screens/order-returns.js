@@ -3,6 +3,7 @@
 // forms; screens/order.js shows the card.
 import { dateTime, h, mount, toneBadge, words } from '../../dom.js';
 import { notice } from '../ui.js';
+import { lineUnitsTable } from './line-units.js';
 
 /**
  * Statuses a return may be opened in: the return window follows delivery (an order cancelled after some units
@@ -83,21 +84,17 @@ export function returnsCard(order) {
 export function returnForm(page, act, closeButton) {
   const order = page.order;
   const onReturns = unitsOnReturns(order);
-  const lines = order.lines
-    .filter((line) => line.shippedQuantity > 0)
-    .map((line) => ({ ...line, returnable: Math.max(0, line.shippedQuantity - (onReturns.get(line.sku) ?? 0)) }));
-  const inputs = lines.map((line) =>
-    h('input', {
-      type: 'number',
-      min: 0,
-      max: line.returnable,
-      step: 1,
-      value: 0,
-      name: `return-${line.sku}`,
-      'aria-label': `Units of ${line.sku} to return`,
-      disabled: line.returnable === 0,
-    }),
-  );
+  const returnable = (line) => Math.max(0, line.shippedQuantity - (onReturns.get(line.sku) ?? 0));
+  const units = lineUnitsTable(page, {
+    action: 'return',
+    columns: [
+      ['Shipped', (line) => line.shippedQuantity],
+      ['Returnable', returnable],
+    ],
+    limitOf: returnable,
+    tooMany: (line, limit) =>
+      `${line.sku}: at most ${limit} units can be returned (${line.shippedQuantity} shipped, ${onReturns.get(line.sku) ?? 0} already on a return)`,
+  });
   const resolution = (value, checked) => h('input', { type: 'radio', name: 'resolution', value, checked });
   const refund = resolution('refund', true);
   const exchange = resolution('exchange', false);
@@ -115,16 +112,13 @@ export function returnForm(page, act, closeButton) {
       dataset: { form: 'return' },
       onsubmit: (event) => {
         event.preventDefault();
-        const body = lines
-          .map((line, index) => ({ sku: line.sku, quantity: Number(inputs[index].value) }))
-          .filter((line) => line.quantity > 0);
-        if (!body.length)
-          return mount(problem, notice('error', h('strong', {}, 'Enter the units to return on at least one line')));
+        const lines = units.read(problem);
+        if (!lines) return;
         mount(problem);
         act(
           'Open return',
           'returns',
-          { lines: body, reason: reason.value.trim(), resolution: exchange.checked ? 'exchange' : 'refund' },
+          { lines, reason: reason.value.trim(), resolution: exchange.checked ? 'exchange' : 'refund' },
           (answer) => `Return ${answer.id} opened: awaiting the goods.`,
           { problemBox: problem, orderStatus: false },
         );
@@ -138,42 +132,7 @@ export function returnForm(page, act, closeButton) {
         'not refunded yet. Exchange: a replacement shipment of the same SKUs, no refund and no credit note. ' +
         'Goods that never arrive close the return after the receipt timeout.',
     ),
-    h(
-      'table',
-      { class: 'return-lines' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', {}, 'SKU'),
-          h('th', { class: 'num' }, 'Shipped'),
-          h('th', { class: 'num' }, 'Returnable'),
-          h('th', {}, 'Return units'),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        lines.map((line, index) =>
-          h(
-            'tr',
-            {},
-            h(
-              'td',
-              {},
-              h('span', { class: 'mono' }, line.sku),
-              ' ',
-              h('span', { class: 'muted' }, page.names.get(line.sku) ?? ''),
-            ),
-            h('td', { class: 'num' }, line.shippedQuantity),
-            h('td', { class: 'num' }, line.returnable),
-            h('td', {}, inputs[index]),
-          ),
-        ),
-      ),
-    ),
+    units.table,
     h(
       'fieldset',
       { class: 'choice' },

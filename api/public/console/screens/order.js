@@ -1,6 +1,7 @@
 // The order page (#order/<id>): its head and links, why it is where it is, the lines, shipments with carrier events,
-// totals, payments, invoices and credit notes (PDF downloads), returns, the customer's emails, and the timeline. Its
-// actions and their forms are in order-actions.js (returns: order-returns.js).
+// totals, payments, invoices and credit notes (PDF downloads), returns, the customer's emails, the webhook deliveries
+// (admins) and the timeline. Its actions and their forms are in order-actions.js (returns: order-returns.js), the
+// webhook deliveries card in order-webhooks.js.
 import { badge, calendarDate, dateTime, h, money, mount, toneBadge, words } from '../../dom.js';
 import { Problem, api, apiKey, can, customerOf, productNames, signOut } from '../api.js';
 import { lastList } from '../layout.js';
@@ -8,6 +9,7 @@ import { redraw } from '../keyboard.js';
 import { describe, every, notice } from '../ui.js';
 import { TERMINAL, orderActions, refundable } from './order-actions.js';
 import { returnsCard } from './order-returns.js';
+import { orderDeliveries } from './order-webhooks.js';
 
 /** Who made a change (`{type, id?, role?}`) in words; null when there is no actor (older timeline entries). */
 function actorLabel(actor) {
@@ -48,6 +50,7 @@ export function showOrder(content, orderId) {
     busy: false,
   };
   const actionsCard = orderActions(page);
+  const deliveries = orderDeliveries(page, orderId); // null for keys that are not admins'
 
   async function load() {
     try {
@@ -61,6 +64,7 @@ export function showOrder(content, orderId) {
               (problem) => problem,
             )
           : null,
+        deliveries?.load(),
       ]);
       [customer, names] = await Promise.all([customerOf(order.customerId), productNames()]);
       render();
@@ -138,13 +142,6 @@ export function showOrder(content, orderId) {
                 'Audit log of this order',
               )
             : null,
-          can.admin
-            ? h(
-                'a',
-                { href: '#webhooks', dataset: { link: 'webhooks' }, title: 'Each delivery names its order' },
-                'Webhook deliveries',
-              )
-            : null,
           h('button', { type: 'button', class: 'link', onclick: () => load() }, 'Reload'),
         ),
       ),
@@ -188,6 +185,7 @@ export function showOrder(content, orderId) {
       invoicesCard(),
       returnsCard(order),
       emailsCard(),
+      deliveries?.card(),
       timelineCard(),
     );
   }

@@ -1,5 +1,5 @@
 // One webhook subscription's delivery log (#webhooks/<id>, admins): each delivery with its attempts, a status
-// filter and redelivery.
+// filter and redelivery. An order's page lists its deliveries with the same parts (screens/order-webhooks.js).
 import { dateTime, h, toneBadge, words } from '../../dom.js';
 import { api } from '../api.js';
 import { redraw } from '../keyboard.js';
@@ -10,6 +10,39 @@ const DELIVERY_TONES = { pending: 'wait', delivered: 'done', failed: 'bad' };
 /** An event type that may wrap after a dot (order.<wbr>status_changed), so the log fits beside the sidebar at 1280 px. */
 const breakAfterDots = (name) =>
   name.split('.').flatMap((part, index, parts) => (index < parts.length - 1 ? [`${part}.`, h('wbr')] : [part]));
+
+/** A delivery's status as a badge. */
+export const deliveryBadge = (delivery) => toneBadge(delivery.status, DELIVERY_TONES[delivery.status]);
+
+/**
+ * Sends `delivery` again (`POST .../redeliver`, with a fresh retry window); answers the notice saying so, or throws
+ * the API's problem.
+ */
+export async function redeliver(delivery) {
+  const path = `/v1/webhooks/${encodeURIComponent(delivery.subscriptionId)}/deliveries`;
+  await api('POST', `${path}/${encodeURIComponent(delivery.id)}/redeliver`, {});
+  return notice(
+    'ok',
+    h('strong', {}, `Delivery ${delivery.id} goes out again`),
+    h('span', {}, `${delivery.eventType} of ${delivery.orderId}, as soon as a dispatcher is free.`),
+  );
+}
+
+/** One attempt: the receiver's status code (or that none came), how long it took, when, and the error. */
+export function attemptItem(attempt) {
+  return h(
+    'li',
+    { dataset: { attempt: attempt.attempt } },
+    h(
+      'span',
+      { class: attempt.statusCode >= 200 && attempt.statusCode < 300 ? 'ok' : 'bad' },
+      attempt.statusCode ?? 'no answer',
+    ),
+    ` · ${attempt.durationMs} ms · `,
+    h('time', { title: attempt.at }, dateTime(attempt.at)),
+    attempt.error ? h('div', { class: 'error' }, attempt.error) : null,
+  );
+}
 
 /** The delivery log of subscription `subscriptionId` in `content`, refreshed every 5 s while one page is shown. */
 export function showDeliveries(content, subscriptionId) {
@@ -42,15 +75,10 @@ export function showDeliveries(content, subscriptionId) {
     render();
   }
 
-  async function redeliver(delivery) {
+  async function sendAgain(delivery) {
     for (const button of content.querySelectorAll('button')) button.disabled = true;
     try {
-      await api('POST', `${path}/deliveries/${encodeURIComponent(delivery.id)}/redeliver`, {});
-      message = notice(
-        'ok',
-        h('strong', {}, `Delivery ${delivery.id} goes out again`),
-        h('span', {}, `${delivery.eventType} of ${delivery.orderId}, as soon as a dispatcher is free.`),
-      );
+      message = await redeliver(delivery);
     } catch (problem) {
       message = problemNotice(problem, 'Redeliver');
       if (!message) return;
@@ -129,7 +157,7 @@ export function showDeliveries(content, subscriptionId) {
               ),
               h('td', {}, orderLink(delivery.orderId)),
               h('td', { class: 'num' }, delivery.sequence),
-              h('td', {}, toneBadge(delivery.status, DELIVERY_TONES[delivery.status])),
+              h('td', {}, deliveryBadge(delivery)),
               h('td', {}, attempts(delivery.attempts)),
               h(
                 'td',
@@ -145,7 +173,7 @@ export function showDeliveries(content, subscriptionId) {
                 {},
                 h(
                   'button',
-                  { type: 'button', dataset: { action: 'redeliver' }, onclick: () => redeliver(delivery) },
+                  { type: 'button', dataset: { action: 'redeliver' }, onclick: () => sendAgain(delivery) },
                   'Redeliver',
                 ),
               ),
@@ -161,24 +189,7 @@ export function showDeliveries(content, subscriptionId) {
 
   function attempts(list) {
     if (!list?.length) return h('span', { class: 'muted' }, 'none yet');
-    return h(
-      'ol',
-      { class: 'attempts' },
-      list.map((attempt) =>
-        h(
-          'li',
-          { dataset: { attempt: attempt.attempt } },
-          h(
-            'span',
-            { class: attempt.statusCode >= 200 && attempt.statusCode < 300 ? 'ok' : 'bad' },
-            attempt.statusCode ?? 'no answer',
-          ),
-          ` · ${attempt.durationMs} ms · `,
-          h('time', { title: attempt.at }, dateTime(attempt.at)),
-          attempt.error ? h('div', { class: 'error' }, attempt.error) : null,
-        ),
-      ),
-    );
+    return h('ol', { class: 'attempts' }, list.map(attemptItem));
   }
 
   render();

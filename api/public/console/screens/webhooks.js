@@ -5,20 +5,6 @@ import { api } from '../api.js';
 import { redraw } from '../keyboard.js';
 import { notice, pageHead, problemNotice } from '../ui.js';
 
-/** SPEC section 6's event types; "*" subscribes to all of them, including types added later. */
-export const EVENT_TYPES = [
-  'order.created',
-  'order.status_changed',
-  'order.cancelled',
-  'order.held',
-  'shipment.shipped',
-  'shipment.delivered',
-  'invoice.issued',
-  'refund.created',
-  'return.opened',
-  'return.settled',
-];
-
 /** The subscriptions in `content`: create one (its secret shown that once), pause, resume, delete. */
 export function showWebhooks(content) {
   let items = null;
@@ -26,10 +12,14 @@ export function showWebhooks(content) {
   let created = null; // the subscription just created, with its secret: shown until dismissed or the page is left
   let form = null; // the open "new subscription" form, kept across renders so that what was typed survives an error
   let confirming = null; // the subscription whose deletion waits for a second click
+  let eventTypes = null; // what a subscription may listen to, as the API knows them (SPEC section 6)
 
   async function load() {
     try {
-      items = (await api('GET', '/v1/webhooks')).items;
+      [items, eventTypes] = await Promise.all([
+        api('GET', '/v1/webhooks').then((list) => list.items),
+        eventTypes ?? api('GET', '/v1/webhooks/event-types').then((list) => list.items),
+      ]);
     } catch (problem) {
       message = problemNotice(problem);
       if (!message) return;
@@ -67,6 +57,7 @@ export function showWebhooks(content) {
             class: form ? 'primary pressed' : 'primary',
             'aria-expanded': String(Boolean(form)),
             dataset: { action: 'new-webhook' },
+            disabled: !eventTypes, // the form lists them
             onclick: () => {
               form = form ? null : newForm();
               render();
@@ -136,7 +127,7 @@ export function showWebhooks(content) {
       placeholder: 'https://erp.example.com/oms-events',
     });
     const all = h('input', { type: 'checkbox', name: 'events', value: '*' });
-    const boxes = EVENT_TYPES.map((type) => h('input', { type: 'checkbox', name: 'events', value: type }));
+    const boxes = eventTypes.map((type) => h('input', { type: 'checkbox', name: 'events', value: type }));
     all.addEventListener('change', () => {
       for (const box of boxes) box.disabled = all.checked;
     });
