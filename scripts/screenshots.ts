@@ -129,9 +129,7 @@ async function picture(page: Page, screen: ConsoleScreen, context: ScreenContext
   await page.evaluate(`location.hash = ${JSON.stringify(screen.hash(context))}; window.scrollTo(0, 0)`);
   await page.locator(screen.ready).first().waitFor({ timeout: 20_000 });
   if (!screen.signedOut)
-    await page.waitForFunction(
-      `![...document.querySelectorAll('.sidebar .count')].some((count) => count.textContent === '…')`,
-    );
+    await page.locator('.sidebar .count', { hasText: /^…$/ }).first().waitFor({ state: 'detached' });
   await screen.prepare?.(page);
   await sleep(screen.settleMs ?? 300);
   await page.screenshot({ path: path.join(out, `${screen.name}.png`) });

@@ -8,7 +8,7 @@ import { every, notice, orderLink, pageHead, problemNotice } from '../ui.js';
 const DELIVERY_TONES = { pending: 'wait', delivered: 'done', failed: 'bad' };
 
 /** An event type that may wrap after a dot (order.<wbr>status_changed), so the log fits beside the sidebar at 1280 px. */
-const breakAfterDots = (name) =>
+export const breakAfterDots = (name) =>
   name.split('.').flatMap((part, index, parts) => (index < parts.length - 1 ? [`${part}.`, h('wbr')] : [part]));
 
 /** A delivery's status as a badge. */
