@@ -1,49 +1,15 @@
-import type { Browser, Page } from 'playwright-core';
-import type { Role } from '../../config';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser';
-import { orderBody, startOms, type TestOms } from '../support/oms';
+import { screenshot } from '../support/browser';
+import { actionsOn, useConsole } from '../support/console';
+import { orderBody } from '../support/oms';
 
 /**
  * Editing an order from its page in the console (SPEC section 3, Edits), in headless Chromium against the real
  * stack. Manual fulfilment, so an order stops at PICKING (where edits end) until staff confirm its pick list.
  */
-let oms: TestOms;
-let browser: Browser;
-const opened: WatchedPage[] = [];
-beforeAll(async () => {
-  [oms, browser] = await Promise.all([startOms({ settings: { fulfillmentMode: 'manual' } }), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await oms?.close();
-});
-afterEach(() => {
-  // A script error in the page fails the test that caused it.
-  for (const watched of opened.splice(0)) expect(watched.errors).toEqual([]);
-});
+const { oms, consoleAs, place } = useConsole({ settings: { fulfillmentMode: 'manual' } });
 
-async function place(body: Record<string, unknown>): Promise<string> {
-  const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
-  expect(placed.status).toBe(202);
-  return placed.body.id;
-}
 // 4 laptops are above Acme's approval limit; 3 are within it.
 const awaitingApproval = () => place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }));
-
-async function consoleAs(role: Role, hash = ''): Promise<Page> {
-  const watched = await openPage(browser, `${oms.baseUrl}/console${hash}`);
-  opened.push(watched);
-  const { page } = watched;
-  await page.fill('input[name=apiKey]', oms.keyOf(role));
-  await page.click('button[type=submit]');
-  await page.locator('nav.queues').first().waitFor();
-  return page;
-}
-
-const actionsOn = (page: Page) =>
-  page
-    .locator('#actions button[data-action]')
-    .evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-action')));
 
 describe('editing an order from its page', () => {
   let editedOrder: string;

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
-import type { Role } from '../../config';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser';
-import { orderBody, startOms, type TestOms } from '../support/oms';
+import type { Page } from 'playwright-core';
+import { screenshot } from '../support/browser';
+import { actionsOn, useConsole } from '../support/console';
+import { orderBody } from '../support/oms';
 
 /**
  * An order's page in the console with every action its role may take (SPEC sections 3 and 4), in headless Chromium
@@ -10,46 +10,10 @@ import { orderBody, startOms, type TestOms } from '../support/oms';
  * a return and receive it, invoice PDFs, the Temporal UI link. Auto mode with quick deliveries and a return window
  * long enough to act in.
  */
-let oms: TestOms;
-let browser: Browser;
-const opened: WatchedPage[] = [];
-beforeAll(async () => {
-  [oms, browser] = await Promise.all([
-    startOms({ settings: { carrierDeliveryDelayMs: 200, returnWindowMs: 10 * 60_000 } }),
-    launchBrowser(),
-  ]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await oms?.close();
-});
-afterEach(() => {
-  // A script error or a console error in the page fails the test that caused it.
-  for (const watched of opened.splice(0)) expect(watched.errors).toEqual([]);
+const { oms, consoleAs, place } = useConsole({
+  settings: { carrierDeliveryDelayMs: 200, returnWindowMs: 10 * 60_000 },
 });
 
-async function place(body: Record<string, unknown>): Promise<string> {
-  const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
-  expect(placed.status).toBe(202);
-  return placed.body.id;
-}
-
-async function consoleAs(role: Role, hash: string): Promise<Page> {
-  const watched = await openPage(browser);
-  opened.push(watched);
-  const { page } = watched;
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(`${oms.baseUrl}/console${hash}`);
-  await page.fill('input[name=apiKey]', oms.keyOf(role));
-  await page.keyboard.press('Enter');
-  await page.locator('nav.queues').first().waitFor();
-  return page;
-}
-
-const actionsOn = (page: Page) =>
-  page
-    .locator('#actions button[data-action]')
-    .evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-action')));
 const cell = (page: Page, sku: string, column: string) =>
   page.locator(`tr[data-line="${sku}"] td[data-qty=${column}]`).innerText();
 /** The refund-by-lines form's numbers of one line: its ordered, shipped, refunded and refundable units. */

@@ -1,54 +1,21 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import type { Role } from '../../config';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser';
-import { orderBody, startOms, type TestOms } from '../support/oms';
+import type { Page } from 'playwright-core';
+import { screenshot } from '../support/browser';
+import { useConsole } from '../support/console';
+import { orderBody } from '../support/oms';
 
 /**
  * The console's Orders screen (#orders): search, filters in the address, presets (the queues), paging, CSV export and
  * bulk actions with a result per order, in headless Chromium against the real stack. Deliveries are slow, so shipped
  * orders stay SHIPPED (nothing left to cancel).
  */
-let oms: TestOms;
-let browser: Browser;
-const opened: WatchedPage[] = [];
-beforeAll(async () => {
-  [oms, browser] = await Promise.all([
-    startOms({ settings: { carrierDeliveryDelayMs: 10 * 60_000 } }),
-    launchBrowser(),
-  ]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await oms?.close();
-});
-afterEach(() => {
-  for (const watched of opened.splice(0)) expect(watched.errors).toEqual([]);
-});
+const { oms, consoleAs, place } = useConsole({ settings: { carrierDeliveryDelayMs: 10 * 60_000 } });
 
-async function place(body: Record<string, unknown>): Promise<string> {
-  const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
-  expect(placed.status).toBe(202);
-  return placed.body.id;
-}
 const awaitingApproval = async () => {
   const id = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] })); // above Acme's approval limit
   await oms.waitForStatus(id, 'AWAITING_APPROVAL');
   return id;
 };
-
-/** The console at `hash`, signed in with a role's key, 1280 px wide. */
-async function consoleAs(role: Role, hash = '#orders'): Promise<Page> {
-  const watched = await openPage(browser);
-  opened.push(watched);
-  const { page } = watched;
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(`${oms.baseUrl}/console${hash}`);
-  await page.fill('input[name=apiKey]', oms.keyOf(role));
-  await page.press('input[name=apiKey]', 'Enter');
-  await page.locator('nav.queues').first().waitFor();
-  return page;
-}
 
 /** The order ids the list shows, top to bottom (once it shows something other than "Loading…"). */
 async function listed(page: Page): Promise<string[]> {
@@ -101,7 +68,7 @@ describe('orders list as sales', () => {
   });
 
   it('lists orders newest first with their columns, searches by q and keeps the filters in the address', async () => {
-    const page = await consoleAs('sales');
+    const page = await consoleAs('sales', '#orders');
     await expectListed(page, mine);
     const row = page.locator(`tr[data-order-id="${acmeShop}"]`);
     const text = await row.innerText();
@@ -139,7 +106,7 @@ describe('orders list as sales', () => {
   });
 
   it('filters by status, customer, SKU, channel and creation date', async () => {
-    const page = await consoleAs('sales');
+    const page = await consoleAs('sales', '#orders');
     await expectListed(page, mine);
     await page.locator('select[name=customerId] option[value=CUST-GLOBEX]').waitFor({ state: 'attached' });
     await page.selectOption('select[name=customerId]', 'CUST-GLOBEX');

@@ -1,13 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import type { Role } from '../../config';
 import { ORDER_EVENT_TYPES } from '../../domain/order-events';
 import { startLocalSmtpServer, type LocalSmtpServer } from '../../notifications/local-smtp-server';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser';
+import { screenshot } from '../support/browser';
+import { actionsOn, useConsole } from '../support/console';
 import { eventually, freePort } from '../support/helpers';
-import { orderBody, startOms, type TestOms } from '../support/oms';
+import { orderBody } from '../support/oms';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
 /**
@@ -15,53 +14,19 @@ import { startWebhookReceiver } from '../support/webhook-receiver';
  * delivery log (admin), an order's customer emails through a real SMTP server, hold and release by support, the
  * audit log (admin), and the admin screens left out for other roles.
  */
-let oms: TestOms;
-let browser: Browser;
 let smtp: LocalSmtpServer;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
-const opened: WatchedPage[] = [];
-beforeAll(async () => {
-  smtp = await startLocalSmtpServer({
-    port: await freePort(),
-    dir: mkdtempSync(path.join(tmpdir(), 'oms-console-mail-')),
-  });
-  [oms, browser, receiver] = await Promise.all([
-    startOms({ smtpUrl: smtp.url }),
-    launchBrowser(),
+const { oms, consoleAs, place } = useConsole(async () => {
+  [smtp, receiver] = await Promise.all([
+    startLocalSmtpServer({ port: await freePort(), dir: mkdtempSync(path.join(tmpdir(), 'oms-console-mail-')) }),
     startWebhookReceiver(),
   ]);
+  return { smtpUrl: smtp.url };
 });
 afterAll(async () => {
-  await browser?.close();
-  await oms?.close();
   await receiver?.close();
   await smtp?.close();
 });
-afterEach(() => {
-  // A script error in the page fails the test that caused it.
-  for (const watched of opened.splice(0)) expect(watched.errors).toEqual([]);
-});
-
-async function place(body: Record<string, unknown>): Promise<string> {
-  const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
-  expect(placed.status).toBe(202);
-  return placed.body.id;
-}
-
-async function consoleAs(role: Role, hash = ''): Promise<Page> {
-  const watched = await openPage(browser, `${oms.baseUrl}/console${hash}`);
-  opened.push(watched);
-  const { page } = watched;
-  await page.fill('input[name=apiKey]', oms.keyOf(role));
-  await page.click('button[type=submit]');
-  await page.locator('nav.queues').first().waitFor();
-  return page;
-}
-
-const actionsOn = (page: Page) =>
-  page
-    .locator('#actions button[data-action]')
-    .evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-action')));
 
 describe('webhooks screen', () => {
   it('creates a subscription showing its secret once, pauses and resumes it, and redelivers from its log', async () => {

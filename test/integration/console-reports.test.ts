@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ROLES, type Role } from '../../config';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser';
+import { screenshot } from '../support/browser';
+import { useConsole } from '../support/console';
 import { eventually } from '../support/helpers';
-import { orderBody, startOms, type TestOms } from '../support/oms';
+import { orderBody } from '../support/oms';
 
 /**
  * The console's reports screen (issue 19, point 4) in headless Chromium on the real stack, at 1280 px: every report
@@ -11,19 +12,12 @@ import { orderBody, startOms, type TestOms } from '../support/oms';
  * the API's JSON, a CSV download holding what the table shows, and the date range sent to the API. Any key may read
  * the reports. Auto fulfilment with a short return window, so delivered orders complete during the file.
  */
-let oms: TestOms;
-let browser: Browser;
-const opened: WatchedPage[] = [];
+const harness = useConsole({ settings: { returnWindowMs: 2_000 } });
+const { oms, place } = harness;
 const placed: string[] = [];
 let waiting: string;
 
 beforeAll(async () => {
-  [oms, browser] = await Promise.all([startOms({ settings: { returnWindowMs: 2_000 } }), launchBrowser()]);
-  const place = async (body: Record<string, unknown>) => {
-    const answer = await oms.request('POST', '/v1/orders', { as: 'sales', body });
-    expect(answer.status).toBe(202);
-    return answer.body.id as string;
-  };
   placed.push(
     ...(await Promise.all([
       place(orderBody({ lines: [{ sku: 'MUG-BLK', quantity: 3 }] })),
@@ -46,25 +40,10 @@ beforeAll(async () => {
     oms.waitForStatus(waiting, 'AWAITING_APPROVAL'),
   ]);
 }, 120_000);
-afterAll(async () => {
-  await oms?.request('POST', `/v1/orders/${waiting}/reject`, { as: 'approver', body: { reason: 'test done' } });
-  await browser?.close();
-  await oms?.close();
-});
-afterEach(() => {
-  // A script error, or a console error such as a CSP violation, fails the test that caused it.
-  for (const watched of opened.splice(0)) expect(watched.errors).toEqual([]);
-});
 
+/** The console signed in, once its sidebar links to the reports. */
 async function consoleAs(role: Role, hash = ''): Promise<Page> {
-  const watched = await openPage(browser);
-  opened.push(watched);
-  const { page } = watched;
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(`${oms.baseUrl}/console${hash}`);
-  await page.fill('input[name=apiKey]', oms.keyOf(role));
-  await page.click('button[type=submit]');
-  await page.locator('nav.queues').first().waitFor();
+  const page = await harness.consoleAs(role, hash);
   await page.locator('nav[aria-label=Reports] a[data-screen=reports]').waitFor();
   return page;
 }
@@ -170,6 +149,12 @@ const api = async (path: string) => {
 };
 
 describe('the reports screen', () => {
+  // Before the system stops: the order waiting for approval is decided.
+  afterAll(async () => {
+    if (waiting)
+      await oms.request('POST', `/v1/orders/${waiting}/reject`, { as: 'approver', body: { reason: 'test done' } });
+  });
+
   it('is offered to every role, and the chart library loads from this server under the CSP', async () => {
     const vendor = await fetch(`${oms.baseUrl}/static/vendor/chart.umd.min.js`);
     expect(vendor.status).toBe(200);

@@ -1,33 +1,14 @@
-import type { Browser, Page } from 'playwright-core';
-import type { Role } from '../../config';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser';
-import { orderBody, startOms, type TestOms } from '../support/oms';
+import type { Page } from 'playwright-core';
+import { screenshot } from '../support/browser';
+import { useConsole } from '../support/console';
+import { orderBody } from '../support/oms';
 
 /**
  * The console's warehouse screens (issue 19, point 3): pick lists by warehouse and wave with confirmation and short
  * picks, receipts and adjustments, stock with low-stock highlighting, the ledger; in headless Chromium against the
  * real stack. Manual fulfilment keeps orders at their pick lists until staff confirm them.
  */
-let oms: TestOms;
-let browser: Browser;
-const opened: WatchedPage[] = [];
-beforeAll(async () => {
-  [oms, browser] = await Promise.all([startOms({ settings: { fulfillmentMode: 'manual' } }), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await oms?.close();
-});
-afterEach(() => {
-  // A script error in the page fails the test that caused it.
-  for (const watched of opened.splice(0)) expect(watched.errors).toEqual([]);
-});
-
-async function place(body: Record<string, unknown>): Promise<string> {
-  const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
-  expect(placed.status).toBe(202);
-  return placed.body.id;
-}
+const { oms, consoleAs, place } = useConsole({ settings: { fulfillmentMode: 'manual' } });
 
 interface PickList {
   id: string;
@@ -47,20 +28,6 @@ async function openPickList(orderId: string, except?: string): Promise<PickList>
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no open pick list for ${orderId}`);
-}
-
-/** The console at 1280 px, signed in with a role's key, in its own browser context. */
-async function consoleAs(role: Role, hash = '', options: { fakeClock?: boolean } = {}): Promise<Page> {
-  const watched = await openPage(browser);
-  opened.push(watched);
-  const { page } = watched;
-  await page.setViewportSize({ width: 1280, height: 900 });
-  if (options.fakeClock) await page.clock.install();
-  await page.goto(`${oms.baseUrl}/console${hash}`);
-  await page.fill('input[name=apiKey]', oms.keyOf(role));
-  await page.press('input[name=apiKey]', 'Enter');
-  await page.locator('nav.queues').first().waitFor();
-  return page;
 }
 
 const stockOf = async (warehouse: string, sku: string) =>

@@ -1,53 +1,19 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ROLES, type Role } from '../../config';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser';
-import { orderBody, startOms, type TestOms } from '../support/oms';
+import { screenshot } from '../support/browser';
+import { useConsole } from '../support/console';
+import { orderBody } from '../support/oms';
 
 /**
  * The support console (`/console`) in headless Chromium, against the real API, workflows and database; and
  * the list filters its queues rely on. Deliveries are slow here so shipped orders stay in carrier hands.
  */
-let oms: TestOms;
-let browser: Browser;
-const opened: WatchedPage[] = [];
-beforeAll(async () => {
-  [oms, browser] = await Promise.all([
-    startOms({ settings: { carrierDeliveryDelayMs: 10 * 60_000 } }),
-    launchBrowser(),
-  ]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await oms?.close();
-});
-afterEach(() => {
-  // A script error in the page fails the test that caused it.
-  for (const watched of opened.splice(0)) expect(watched.errors).toEqual([]);
+const { oms, consoleAs, openConsole, signIn, place } = useConsole({
+  settings: { carrierDeliveryDelayMs: 10 * 60_000 },
 });
 
-async function place(body: Record<string, unknown>): Promise<string> {
-  const placed = await oms.request('POST', '/v1/orders', { as: 'sales', body });
-  expect(placed.status).toBe(202);
-  return placed.body.id;
-}
 const awaitingApproval = () => place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] })); // above Acme's approval limit
 const ids = (response: { body: { items: { id: string }[] } }) => response.body.items.map((order) => order.id);
-
-/**
- * The console signed in with a role's key, in its own browser context (its own sessionStorage). `offeredAs`: the
- * console is told (GET /v1/me) the key has that role, so it offers that role's actions; the API still decides.
- */
-async function consoleAs(role: Role, hash = '', offeredAs?: Role): Promise<Page> {
-  const watched = await openPage(browser, `${oms.baseUrl}/console${hash}`);
-  opened.push(watched);
-  const { page } = watched;
-  if (offeredAs)
-    await page.route('**/v1/me', (route) => route.fulfill({ json: { role: offeredAs, keyId: 'pretend' } }));
-  await page.fill('input[name=apiKey]', oms.keyOf(role));
-  await page.click('button[type=submit]');
-  await page.locator('nav.queues').first().waitFor(); // warehouse and admin keys get more than one
-  return page;
-}
 
 const statusBadge = (page: Page) => page.locator('.order-head .badge');
 
@@ -139,17 +105,13 @@ describe('attention queues in GET /v1/orders', () => {
 
 describe('support console', () => {
   it('asks for a key, refuses a wrong one, and keeps a good one for the tab only', async () => {
-    const watched = await openPage(browser, `${oms.baseUrl}/console`);
-    opened.push(watched);
-    const { page } = watched;
+    const page = await openConsole();
     await page.fill('input[name=apiKey]', 'not-a-key');
     await page.click('button[type=submit]');
     await page.getByText('This key was not accepted').waitFor();
     await screenshot(page, 'console-sign-in-refused');
 
-    await page.fill('input[name=apiKey]', oms.keyOf('support'));
-    await page.click('button[type=submit]');
-    await page.locator('nav.queues').waitFor();
+    await signIn(page, 'support');
     expect(await page.evaluate('sessionStorage.getItem("oms.console.apiKey")')).toBe(oms.keyOf('support'));
     await page.reload();
     await page.locator('nav.queues').waitFor(); // still signed in after a reload of the same tab
@@ -203,7 +165,7 @@ describe('support console', () => {
 
     // The console offers sales no approver action; told the key is an approver's, it offers reject, and the API
     // refuses it.
-    const sales = await consoleAs('sales', `#order/${id}`, 'approver');
+    const sales = await consoleAs('sales', `#order/${id}`, { offeredAs: 'approver' });
     await statusBadge(sales).waitFor();
     await sales.click('button[data-action=reject]');
     await sales.fill('textarea[name=reason]', 'not our customer');

@@ -1,36 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /** Where browser tests put their screenshots (git-ignored). */
 export const SCREENSHOT_DIR = path.join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
-/** Debian's Chromium (CI installs it); `CHROMIUM_PATH` points elsewhere. playwright-core downloads nothing. */
-export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
-    (candidate): candidate is string => Boolean(candidate),
-  );
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found)
-    throw new Error(
-      `browser tests need Chromium: install Debian's chromium or set CHROMIUM_PATH (looked at ${candidates.join(', ')})`,
-    );
-  return found;
-}
-
-/** Headless Chromium as the tests need it: no sandbox (CI runs as root), no GPU, no /dev/shm, no background traffic. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-    ],
-  });
-}
+export { chromiumPath, launchBrowser } from '../../tools/chromium';
 
 export interface WatchedPage {
   page: Page;

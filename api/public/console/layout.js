@@ -1,8 +1,9 @@
 // The page around every screen once signed in: the key and "Sign out" in the top bar, the sidebar (the queues with
-// their counts, "Open an order", the admin links) and the content area a screen draws in; and which list an
-// order's back link returns to.
+// their counts, "Open an order", the admin links) and the content area a screen draws in; where the focus goes
+// when a screen opens; and which list an order's back link returns to.
 import { h, mount } from '../dom.js';
 import { apiKey, can, signOut } from './api.js';
+import { focusContent, focusLost, rememberFocus, restoreFocus } from './keyboard.js';
 import { QUEUES, refreshCounts } from './screens/queues.js';
 import { warehouseNav as warehouseLinks } from './screens/warehouse.js';
 
@@ -24,16 +25,25 @@ export function clearSession() {
 
 /** Forgets the layout (on signing out): the next screen builds it again, for the next key. */
 export function dropShell() {
+  shell?.skip.remove();
   shell = undefined;
   clearInterval(countsTimer);
   rememberList(null, null); // the next key's orders link back to its own landing screen
 }
 
-/** The content area of a screen, with the layout around it, `highlighted` marked in the sidebar, and its title. */
+/**
+ * The content area of a screen, with the layout around it, `highlighted` marked in the sidebar, and its title. Once
+ * the screen has drawn itself, a focus that went with the old screen goes to its like on the new one (the search box
+ * of a list filtered again), else to the screen; a focus in the sidebar stays there.
+ */
 export function openScreen(highlighted, title) {
   const { content } = ensureShell();
   highlight(highlighted);
   document.title = `${title} · OMS console`;
+  const kept = rememberFocus(content);
+  queueMicrotask(() => {
+    if (focusLost() && !restoreFocus(kept)) focusContent();
+  });
   return content;
 }
 
@@ -81,12 +91,17 @@ function ensureShell() {
         event.preventDefault();
         location.hash = `#order/${encodeURIComponent(orderId.value.trim())}`;
         orderId.value = '';
+        focusContent(); // Tab goes on in the order that opens
       },
     },
     orderId,
     h('button', { type: 'submit' }, 'Open'),
   );
-  const content = h('section', { class: 'content', id: 'content' });
+  // Focused by script only (tabindex -1): where Tab starts from on a screen just opened.
+  const content = h('section', { class: 'content', id: 'content', tabindex: -1, 'aria-label': 'Screen' });
+  // The first stop of Tab: past the top bar and the sidebar, straight to the screen.
+  const skip = h('button', { type: 'button', class: 'skip-link', onclick: focusContent }, 'Skip to the screen');
+  document.body.prepend(skip);
   mount(
     app,
     h(
@@ -104,7 +119,7 @@ function ensureShell() {
       content,
     ),
   );
-  shell = { nav, adminNav, warehouseNav, reportsNav, content };
+  shell = { nav, adminNav, warehouseNav, reportsNav, content, skip };
   refreshCounts();
   countsTimer = setInterval(() => document.visibilityState === 'visible' && refreshCounts(), 20_000);
   return shell;

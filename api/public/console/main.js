@@ -6,6 +6,7 @@
 // landing screen (LANDING).
 import { h, mount } from '../dom.js';
 import { api, apiKey, can, loadAccess, onSignOut, rememberKey, signOut, useKey } from './api.js';
+import { installFormKeys } from './keyboard.js';
 import { app, clearSession, dropShell, lastList, openScreen, rememberList } from './layout.js';
 import { describe, notice, stopTimers } from './ui.js';
 import { showAudit } from './screens/audit.js';
@@ -160,5 +161,6 @@ function adminScreen(id, title, show) {
   show(content);
 }
 
+installFormKeys();
 window.addEventListener('hashchange', route);
 route();

@@ -2,6 +2,7 @@
 // filtered by order, actor id and time.
 import { dateTime, h, mount, words } from '../../dom.js';
 import { api } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { orderLink, pageHead, problemNotice } from '../ui.js';
 
 /** Kept while the page lives, so that opening an order from the log and coming back keeps the filters. */
@@ -77,7 +78,8 @@ export function showAudit(content, orderId) {
 
   function render() {
     mount(holder, table());
-    mount(
+    // The filters are drawn again too: the focus stays in the field where Enter was pressed.
+    redraw(
       content,
       pageHead('Audit log', 'Every change that succeeded, newest first: who made it, what it did, and to what.'),
       filters,

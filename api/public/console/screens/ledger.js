@@ -2,6 +2,7 @@
 // more" follows the API's cursor), filtered by SKU, warehouse and order; each movement's order links to its page.
 import { dateTime, h, mount, words } from '../../dom.js';
 import { api } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { every, orderLink, pageHead, problemNotice } from '../ui.js';
 import { warehouseSelect, warehouses } from './warehouse-parts.js';
 
@@ -82,7 +83,8 @@ export function showLedger(content, query) {
 
   function render() {
     if (location.hash !== here) return;
-    mount(holder, message, table(), items?.length ? more() : null);
+    // "Load more" and the refreshes draw the list again: the focus stays where it was.
+    redraw(holder, message, table(), items?.length ? more() : null);
   }
 
   function table() {

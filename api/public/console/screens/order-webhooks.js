@@ -4,7 +4,7 @@
 import { dateTime, h } from '../../dom.js';
 import { api, can } from '../api.js';
 import { problemNotice } from '../ui.js';
-import { attemptItem, deliveryBadge, redeliver } from './webhook-deliveries.js';
+import { attemptItem, breakAfterDots, deliveryBadge, redeliver } from './webhook-deliveries.js';
 
 const PAGE_SIZE = 50;
 
@@ -86,7 +86,7 @@ export function orderDeliveries(page, orderId) {
             h(
               'tr',
               { dataset: { deliveryId: delivery.id, status: delivery.status } },
-              h('td', {}, h('code', {}, delivery.eventType)),
+              h('td', {}, h('code', {}, breakAfterDots(delivery.eventType))),
               h('td', { class: 'num' }, delivery.sequence),
               h(
                 'td',

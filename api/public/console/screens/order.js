@@ -5,6 +5,7 @@
 import { badge, calendarDate, dateTime, h, money, mount, toneBadge, words } from '../../dom.js';
 import { Problem, api, apiKey, can, customerOf, productNames, signOut } from '../api.js';
 import { lastList } from '../layout.js';
+import { redraw } from '../keyboard.js';
 import { describe, every, notice } from '../ui.js';
 import { TERMINAL, orderActions, refundable } from './order-actions.js';
 import { returnsCard } from './order-returns.js';
@@ -141,17 +142,7 @@ export function showOrder(content, orderId) {
                 'Audit log of this order',
               )
             : null,
-          h(
-            'a',
-            {
-              href: '#',
-              onclick: (event) => {
-                event.preventDefault();
-                load();
-              },
-            },
-            'Reload',
-          ),
+          h('button', { type: 'button', class: 'link', onclick: () => load() }, 'Reload'),
         ),
       ),
     );
@@ -180,7 +171,8 @@ export function showOrder(content, orderId) {
 
     const actions = actionsCard();
 
-    mount(
+    // Reloaded every 3 s while the order moves: the focus stays on the control it was on.
+    redraw(
       content,
       backLink(),
       head,
@@ -584,7 +576,8 @@ export function showOrder(content, orderId) {
                       dataset: { notificationId: email.id },
                       onclick: () => openEmail(email.id),
                     },
-                    h('td', {}, words(email.template)),
+                    // A control for the keyboard: its click reaches the row's.
+                    h('td', {}, h('button', { type: 'button', class: 'link' }, words(email.template))),
                     h('td', { class: 'mono' }, email.to),
                     h('td', {}, email.subject ?? h('span', { class: 'muted' }, 'not rendered yet')),
                     h(

@@ -5,6 +5,7 @@
 // time, with each order's result.
 import { badge, dateTime, h, money, mount, timeAgo } from '../../dom.js';
 import { api, can, customerOf } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { describe, every, notice, orderLink, pageHead, problemNotice } from '../ui.js';
 import { QUEUES } from './queues.js';
 
@@ -336,12 +337,13 @@ export function showOrders(content, hash) {
 
   async function render() {
     renderBulk();
-    if (message || items === null) return mount(holder, h('div', { class: 'body' }, message));
-    if (items.length === 0) return mount(holder, h('p', { class: 'empty' }, 'No order matches these filters.'));
+    if (message || items === null) return redraw(holder, h('div', { class: 'body' }, message));
+    if (items.length === 0) return redraw(holder, h('p', { class: 'empty' }, 'No order matches these filters.'));
     const customerName = await names(items.map((order) => order.customerId));
     const selectable = actions.length > 0;
     const all = items.every((order) => selected.has(order.id));
-    mount(
+    // Refreshed every 15 s: the focus stays on the checkbox or link it was on.
+    redraw(
       holder,
       h(
         'table',
@@ -490,7 +492,7 @@ export function showOrders(content, hash) {
         ),
       );
     }
-    mount(
+    redraw(
       bulkBar,
       h(
         'header',
@@ -568,7 +570,7 @@ export function showOrders(content, hash) {
   }
 
   function renderResults() {
-    if (!results) return mount(resultsBox);
+    if (!results) return redraw(resultsBox);
     const { action, outcomes } = results;
     const ok = outcomes.filter((outcome) => outcome.ok).length;
     const failed = outcomes.length - ok;

@@ -3,6 +3,7 @@
 // is a short pick, shown as such before it is sent) through `POST /v1/pick-lists/:id/confirm`.
 import { badge, dateTime, h, mount, timeAgo, toneBadge } from '../../dom.js';
 import { api, productNames } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { every, notice, orderLink, pageHead, problemNotice } from '../ui.js';
 import { warehouseSelect, warehouses } from './warehouse-parts.js';
 
@@ -91,10 +92,8 @@ export function showPickLists(content) {
   async function render() {
     const names = await productNames();
     if (location.hash !== here) return;
-    // Keep the focus on the field being typed in across a refresh.
-    const focused = document.activeElement?.dataset?.pickLine;
-    mount(holder, message, groups(names));
-    if (focused) holder.querySelector(`input[data-pick-line="${CSS.escape(focused)}"]`)?.focus();
+    // The focus stays on the field being typed in (or the button) across a refresh.
+    redraw(holder, message, groups(names));
   }
 
   function groups(names) {

@@ -2,6 +2,7 @@
 // paging, and the queues' counts in the sidebar.
 import { badge, dateTime, h, money, mount, timeAgo, words } from '../../dom.js';
 import { api, customerOf, signOut } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { describe, every, notice } from '../ui.js';
 
 /** Orders that stopped without anyone deciding it (a person's rejection or cancellation is not a failure). */
@@ -118,19 +119,20 @@ export function showQueue(content, queue) {
       await render();
     } catch (problem) {
       if (problem.status === 401) return signOut('Your key is no longer accepted. Sign in again.');
-      mount(holder, h('div', { class: 'body' }, notice('error', ...describe(problem))));
+      redraw(holder, h('div', { class: 'body' }, notice('error', ...describe(problem))));
     }
   }
 
   async function render() {
-    if (items.length === 0) return mount(holder, h('p', { class: 'empty' }, 'Nothing needs attention here.'));
+    if (items.length === 0) return redraw(holder, h('p', { class: 'empty' }, 'Nothing needs attention here.'));
     const customers = new Map(
       await Promise.all(
         [...new Set(items.map((order) => order.customerId))].map(async (id) => [id, (await customerOf(id))?.name]),
       ),
     );
     const failed = queue.id === 'failed';
-    mount(
+    // Refreshed every 15 s: the focus stays on the row it was on.
+    redraw(
       holder,
       h(
         'table',

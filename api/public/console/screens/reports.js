@@ -3,6 +3,7 @@
 // takes one, and a CSV download of the table. Any key may read the reports.
 import { h, money, mount, words } from '../../dom.js';
 import { api } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { every, notice, orderLink, pageHead, problemNotice } from '../ui.js';
 
 const PALETTE = { ordered: '#4338ca', shipped: '#0f766e', returned: '#b45309', revenue: '#4338ca' };
@@ -184,7 +185,7 @@ export function showReports(content, report) {
       shown = json;
       destroyCharts();
       const sections = report.render(data);
-      mount(
+      redraw(
         holder,
         Chart
           ? null

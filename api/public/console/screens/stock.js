@@ -3,6 +3,7 @@
 // (`POST /v1/inventory/adjustments`) forms, each showing the API's answer or its problems next to it.
 import { h, mount } from '../../dom.js';
 import { api, productNames } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { every, notice, pageHead, problemNotice } from '../ui.js';
 import { warehouseSelect, warehouses } from './warehouse-parts.js';
 
@@ -76,7 +77,7 @@ export function showStock(content) {
 
   function render() {
     if (location.hash !== here) return;
-    mount(holder, message, table());
+    redraw(holder, message, table());
   }
 
   function table() {
@@ -139,9 +140,17 @@ export function showStock(content) {
               h(
                 'td',
                 { class: 'row-actions' },
-                h('button', { type: 'button', class: 'ghost', onclick: () => prefill(receipt, item) }, 'Receive'),
-                h('button', { type: 'button', class: 'ghost', onclick: () => prefill(adjustment, item) }, 'Adjust'),
-                h('a', { href: `#warehouse/ledger/${ledgerQuery}` }, 'Ledger'),
+                // Named with their row, for a screen reader moving from control to control.
+                rowAction('Receive', receipt, item),
+                rowAction('Adjust', adjustment, item),
+                h(
+                  'a',
+                  {
+                    href: `#warehouse/ledger/${ledgerQuery}`,
+                    'aria-label': `Ledger of ${item.sku} at ${item.warehouse}`,
+                  },
+                  'Ledger',
+                ),
               ),
             );
           }),
@@ -257,6 +266,19 @@ export function showStock(content) {
     describeDone: (body, reply) =>
       `${body.delta > 0 ? '+' : ''}${body.delta} × ${body.sku} at ${body.warehouse} (${body.reason}). ${levelText(reply.level)}`,
   });
+
+  /** A row's Receive or Adjust button, named with its row. */
+  const rowAction = (label, form, item) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'ghost',
+        'aria-label': `${label} ${item.sku} at ${item.warehouse}`,
+        onclick: () => prefill(form, item),
+      },
+      label,
+    );
 
   /** A row's Receive/Adjust button: its warehouse and SKU in the form, the cursor on the next field. */
   function prefill(form, item) {

@@ -1,10 +1,15 @@
 // One webhook subscription's delivery log (#webhooks/<id>, admins): each delivery with its attempts, a status
 // filter and redelivery. An order's page lists its deliveries with the same parts (screens/order-webhooks.js).
-import { dateTime, h, mount, toneBadge, words } from '../../dom.js';
+import { dateTime, h, toneBadge, words } from '../../dom.js';
 import { api } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { every, notice, orderLink, pageHead, problemNotice } from '../ui.js';
 
 const DELIVERY_TONES = { pending: 'wait', delivered: 'done', failed: 'bad' };
+
+/** An event type that may wrap after a dot (order.<wbr>status_changed), so the log fits beside the sidebar at 1280 px. */
+export const breakAfterDots = (name) =>
+  name.split('.').flatMap((part, index, parts) => (index < parts.length - 1 ? [`${part}.`, h('wbr')] : [part]));
 
 /** A delivery's status as a badge. */
 export const deliveryBadge = (delivery) => toneBadge(delivery.status, DELIVERY_TONES[delivery.status]);
@@ -96,7 +101,8 @@ export function showDeliveries(content, subscriptionId) {
         h('option', { value, selected: value === status }, value ? words(value) : 'All statuses'),
       ),
     );
-    mount(
+    // Drawn again every 5 s: the focus stays on the control it was on (a Redeliver button, the filter).
+    redraw(
       content,
       h('a', { href: '#webhooks' }, '← Webhooks'),
       pageHead(
@@ -143,7 +149,12 @@ export function showDeliveries(content, subscriptionId) {
               'tr',
               { dataset: { deliveryId: delivery.id, status: delivery.status } },
               h('td', { title: delivery.createdAt }, dateTime(delivery.createdAt)),
-              h('td', {}, h('code', {}, delivery.eventType), h('div', { class: 'muted mono' }, delivery.eventId)),
+              h(
+                'td',
+                {},
+                h('code', {}, breakAfterDots(delivery.eventType)),
+                h('div', { class: 'muted mono event-id' }, delivery.eventId),
+              ),
               h('td', {}, orderLink(delivery.orderId)),
               h('td', { class: 'num' }, delivery.sequence),
               h('td', {}, deliveryBadge(delivery)),

@@ -2,6 +2,7 @@
 // secret. The API refuses it to other roles (403); the console only leaves it out of their navigation.
 import { h, mount, toneBadge } from '../../dom.js';
 import { api } from '../api.js';
+import { redraw } from '../keyboard.js';
 import { notice, pageHead, problemNotice } from '../ui.js';
 
 /** The subscriptions in `content`: create one (its secret shown that once), pause, resume, delete. */
@@ -44,7 +45,7 @@ export function showWebhooks(content) {
   }
 
   function render() {
-    mount(
+    redraw(
       content,
       pageHead(
         'Webhooks',
@@ -54,6 +55,7 @@ export function showWebhooks(content) {
           {
             type: 'button',
             class: form ? 'primary pressed' : 'primary',
+            'aria-expanded': String(Boolean(form)),
             dataset: { action: 'new-webhook' },
             disabled: !eventTypes, // the form lists them
             onclick: () => {
