@@ -127,14 +127,24 @@ const PRODUCTS = preparedStatement<{ row: Row }>(
   'find-products',
   `SELECT row_to_json(p) AS row FROM products p WHERE p.sku IN (SELECT jsonb_array_elements_text(CAST(:skus AS jsonb)))`,
 );
-const PROMOTION = preparedStatement<{ row: Row }>(
-  'find-promotion',
-  `SELECT row_to_json(p) AS row FROM promotions p WHERE p.code = :code`,
+const CUSTOMERS = preparedStatement<{ row: Row }>(
+  'find-customers',
+  `SELECT row_to_json(c) AS row FROM customers c WHERE c.id IN (SELECT jsonb_array_elements_text(CAST(:ids AS jsonb)))`,
+);
+const PROMOTIONS = preparedStatement<{ row: Row }>(
+  'find-promotions',
+  `SELECT row_to_json(p) AS row FROM promotions p WHERE p.code IN (SELECT jsonb_array_elements_text(CAST(:codes AS jsonb)))`,
 );
 
 export async function findCustomer(db: Knex, id: string): Promise<Customer | undefined> {
   const [found] = await CUSTOMER.run(db, { id });
   return found ? toCustomer(found.row) : undefined;
+}
+
+/** Customers by ID (those that exist), in one round trip: the customers of a batch of orders. */
+export async function findCustomers(db: Knex, ids: readonly string[]): Promise<Map<string, Customer>> {
+  const rows = await CUSTOMERS.run(db, { ids: JSON.stringify(ids) });
+  return new Map(rows.map(({ row }) => [row.id as string, toCustomer(row)]));
 }
 
 export async function findProducts(db: Knex, skus: readonly string[]): Promise<Map<string, Product>> {
@@ -171,9 +181,14 @@ export const toPromotion = (row: Row): Promotion & { timesUsed: number } => ({
   timesUsed: row.times_used,
 });
 
-export async function findPromotion(db: Knex, code: string) {
-  const [found] = await PROMOTION.run(db, { code });
-  return found ? toPromotion(found.row) : undefined;
+/** Promotions by code (those that exist), in one round trip. */
+export async function findPromotions(
+  db: Knex,
+  codes: readonly string[],
+): Promise<Map<string, ReturnType<typeof toPromotion>>> {
+  if (codes.length === 0) return new Map();
+  const rows = await PROMOTIONS.run(db, { codes: JSON.stringify(codes) });
+  return new Map(rows.map(({ row }) => [row.code as string, toPromotion(row)]));
 }
 
 /** Open receivables of a customer: net30 invoices less what has been paid on them. */

@@ -40,38 +40,61 @@ export interface CompanionRow {
   row: Record<string, unknown>;
 }
 
+/** A new order and the rows written with it. */
+export interface OrderWrite {
+  order: NewOrder;
+  companions: CompanionRow[];
+}
+
 /**
  * The order, its lines and `companions` in ONE statement (data-modifying CTEs): all or nothing without a
  * transaction's BEGIN and COMMIT, one round trip on the path of `POST /v1/orders`.
  */
 export async function insertOrder(db: Knex, order: NewOrder, companions: CompanionRow[] = []): Promise<void> {
+  await insertOrders(db, [{ order, companions }]);
+}
+
+/**
+ * Orders with their lines and companions, each table's rows in one multi-row insert, all in one statement (see
+ * insertOrder). Several orders in one statement are all or none; `insertOrderBatch` writes more than one statement
+ * holds.
+ */
+export async function insertOrders(db: Knex, writes: readonly OrderWrite[]): Promise<void> {
+  const companions = new Map<string, Record<string, unknown>[]>();
+  for (const { row, table } of writes.flatMap((write) => write.companions))
+    companions.set(table, [...(companions.get(table) ?? []), row]);
+  const orders = writes.map((write) => write.order);
   const inserts = [
-    db('orders').insert({
-      id: order.id,
-      tracking_number: order.trackingNumber,
-      customer_id: order.customerId,
-      priority: order.priority,
-      source: order.source,
-      currency: order.currency,
-      shipping_address: JSON.stringify(order.shippingAddress),
-      payment_method: order.paymentMethod,
-      backorder_policy: order.backorderPolicy,
-      expedite: order.expedite,
-      promotion_code: order.promotionCode ?? null,
-      channel: order.channel ?? 'api',
-      external_id: order.externalId ?? null,
-      metadata: order.metadata ? JSON.stringify(order.metadata) : null,
-    }),
-    db('order_lines').insert(
-      order.lines.map((line, index) => ({
-        order_id: order.id,
-        line_no: index + 1,
-        sku: line.sku,
-        quantity: line.quantity,
+    db('orders').insert(
+      orders.map((order) => ({
+        id: order.id,
+        tracking_number: order.trackingNumber,
+        customer_id: order.customerId,
+        priority: order.priority,
+        source: order.source,
+        currency: order.currency,
+        shipping_address: JSON.stringify(order.shippingAddress),
+        payment_method: order.paymentMethod,
+        backorder_policy: order.backorderPolicy,
+        expedite: order.expedite,
+        promotion_code: order.promotionCode ?? null,
+        channel: order.channel ?? 'api',
+        external_id: order.externalId ?? null,
+        metadata: order.metadata ? JSON.stringify(order.metadata) : null,
       })),
     ),
-    ...companions.map((companion) => db(companion.table).insert(companion.row)),
-    ...orderCreatedEvent(db, order),
+    db('order_lines').insert(
+      orders.flatMap((order) =>
+        order.lines.map((line, index) => ({
+          order_id: order.id,
+          line_no: index + 1,
+          sku: line.sku,
+          quantity: line.quantity,
+        })),
+      ),
+    ),
+    ...[...companions].map(([table, rows]) => db(table).insert(rows)),
+    ...orderCreatedEvents(db, orders),
   ];
   // Lines and companions reference the order: PostgreSQL checks those foreign keys at the end of the statement.
   await inserts
@@ -80,37 +103,76 @@ export async function insertOrder(db: Knex, order: NewOrder, companions: Compani
 }
 
 /**
- * `order.created`, the order's first event (sequence 1), and its deliveries: written with the order, so an order is
+ * Bind parameters one statement of `insertOrders` may carry: PostgreSQL takes at most 65535, and an order with its
+ * start request, idempotency key and first event takes about 30 and 4 more per line.
+ */
+const PARAMETERS_PER_STATEMENT = 20_000;
+const parametersOf = (write: OrderWrite) => 30 + 4 * write.order.lines.length;
+
+/**
+ * Many orders (a batch import) in one transaction, in as few statements as the parameter limit allows: every order
+ * is written or none is, and each round trip carries hundreds of orders instead of one.
+ */
+export async function insertOrderBatch(db: Knex, writes: readonly OrderWrite[]): Promise<void> {
+  const statements: OrderWrite[][] = [];
+  let parameters = Infinity;
+  for (const write of writes) {
+    if (parameters + parametersOf(write) > PARAMETERS_PER_STATEMENT) {
+      statements.push([]);
+      parameters = 0;
+    }
+    statements.at(-1)!.push(write);
+    parameters += parametersOf(write);
+  }
+  if (statements.length <= 1) return statements.length ? insertOrders(db, statements[0]) : undefined;
+  await db.transaction(async (trx) => {
+    for (const statement of statements) await insertOrders(trx, statement);
+  });
+}
+
+/**
+ * `order.created`, each order's first event (sequence 1), and its deliveries: written with the order, so an order is
  * never announced without being there, nor there without being announced (later events: `emit_order_events`).
  */
-function orderCreatedEvent(db: Knex, order: NewOrder): Knex.QueryBuilder[] {
-  const event = orderCreated({
-    status: 'PENDING',
-    customerId: order.customerId,
-    trackingNumber: order.trackingNumber,
-    priority: order.priority,
-    currency: order.currency,
-    lines: order.lines,
-    channel: order.channel ?? 'api',
-    externalId: order.externalId ?? null,
-    metadata: order.metadata ?? null,
-  });
-  const eventId = newEventId();
-  return [
-    db('order_event_counters').insert({ order_id: order.id, last_sequence: 1 }),
-    db('outbound_events').insert({
-      id: eventId,
-      order_id: order.id,
-      sequence: 1,
-      type: event.type,
-      key: event.key,
-      data: JSON.stringify(event.data),
+function orderCreatedEvents(db: Knex, orders: readonly NewOrder[]): Knex.QueryBuilder[] {
+  const events = orders.map((order) => ({
+    id: newEventId(),
+    order,
+    event: orderCreated({
+      status: 'PENDING',
+      customerId: order.customerId,
+      trackingNumber: order.trackingNumber,
+      priority: order.priority,
+      currency: order.currency,
+      lines: order.lines,
+      channel: order.channel ?? 'api',
+      externalId: order.externalId ?? null,
+      metadata: order.metadata ?? null,
     }),
+  }));
+  // Every event here is an `order.created`: the same subscriptions get each.
+  const type = events[0]?.event.type ?? 'order.created';
+  return [
+    db('order_event_counters').insert(orders.map((order) => ({ order_id: order.id, last_sequence: 1 }))),
+    db('outbound_events').insert(
+      events.map(({ id, order, event }) => ({
+        id,
+        order_id: order.id,
+        sequence: 1,
+        type: event.type,
+        key: event.key,
+        data: JSON.stringify(event.data),
+      })),
+    ),
     db.into(db.raw('webhook_deliveries (id, subscription_id, event_id)')).insert(
       db
-        .from('webhook_subscriptions')
-        .select(db.raw(`'dlv_' || replace(gen_random_uuid()::text, '-', '')`), 'id', db.raw('?', [eventId]))
-        .whereRaw('? = ANY (events) OR ? = ANY (events)', [event.type, '*']),
+        .from(
+          db.raw('webhook_subscriptions, jsonb_array_elements_text(CAST(? AS jsonb)) AS event(id)', [
+            JSON.stringify(events.map(({ id }) => id)),
+          ]),
+        )
+        .select(db.raw(`'dlv_' || replace(gen_random_uuid()::text, '-', '')`), 'webhook_subscriptions.id', 'event.id')
+        .whereRaw('? = ANY (events) OR ? = ANY (events)', [type, '*']),
     ),
   ];
 }
@@ -162,10 +224,34 @@ export async function findOrderSummary(db: Knex, id: string) {
   return row ? summaryView(row) : undefined;
 }
 
+/** The summaries of these orders (those that exist), by ID, in one round trip. */
+export async function findOrderSummaries(db: Knex, ids: readonly string[]) {
+  const rows = ids.length ? await db('orders').whereIn('id', ids) : [];
+  return new Map(rows.map((row: Row) => [row.id as string, summaryView(row)]));
+}
+
 /** Whether an insert failed on the unique (channel, external_id) index of migration 009: the ID is taken. */
 export function isDuplicateExternalId(error: unknown): boolean {
   const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
   return code === '23505' && constraint === 'orders_channel_external_id_unique';
+}
+
+/** How `findOrderIdsByExternalIds` keys its answer. */
+export const externalIdKey = (channel: string, externalId: string) => JSON.stringify([channel, externalId]);
+
+/** The orders that have these external IDs in their channels, by `externalIdKey`, in one round trip. */
+export async function findOrderIdsByExternalIds(
+  db: Knex,
+  ids: readonly { channel: string; externalId: string }[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows: { id: string; channel: string; external_id: string }[] = await db('orders')
+    .whereIn(
+      ['channel', 'external_id'],
+      ids.map(({ channel, externalId }) => [channel, externalId]),
+    )
+    .select('id', 'channel', 'external_id');
+  return new Map(rows.map((row) => [externalIdKey(row.channel, row.external_id), row.id]));
 }
 
 /** The order that has `externalId` in `channel` (at most one: a unique index), if any. */

@@ -51,7 +51,32 @@ export async function findIdempotencyKey(
   requestHash: string,
 ): Promise<string | undefined> {
   const stored = await db('idempotency_keys').where({ scope, key }).first('request_hash', 'resource_id');
-  if (!stored) return undefined;
+  return stored && keyResource(stored, requestHash);
+}
+
+/** A key as stored: its first request's fingerprint and what that request made. */
+export interface StoredKey {
+  key: string;
+  request_hash: string;
+  resource_id: string;
+}
+
+/** The keys of one scope that are stored, by key, in one round trip (the rows of a batch); see `keyResource`. */
+export async function findIdempotencyKeys(
+  db: Knex,
+  scope: string,
+  keys: readonly string[],
+): Promise<Map<string, StoredKey>> {
+  if (keys.length === 0) return new Map();
+  const rows: StoredKey[] = await db('idempotency_keys')
+    .where({ scope })
+    .whereIn('key', keys)
+    .select('key', 'request_hash', 'resource_id');
+  return new Map(rows.map((row) => [row.key, row]));
+}
+
+/** What a stored key's first request made, when `requestHash` is that request's; another body is refused (422). */
+export function keyResource(stored: Pick<StoredKey, 'request_hash' | 'resource_id'>, requestHash: string): string {
   if (stored.request_hash !== requestHash) {
     throw new RuleViolationError('this Idempotency-Key was used with a different request body', [
       { path: 'header.Idempotency-Key', message: 'reused with another body' },

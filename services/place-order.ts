@@ -2,9 +2,16 @@ import { missingAddressFields } from '../domain/address';
 import { formatMoney } from '../domain/money';
 import type { Address, BackorderPolicy, OrderSettings, PaymentMethod } from '../domain/order';
 import { orderPriority, type OrderSource } from '../domain/priority';
-import { findCustomer, findProducts, findPromotion, type Product } from '../db/catalog';
+import { findCustomers, findProducts, findPromotions, type Customer, type Product } from '../db/catalog';
 import type { Db } from '../db/connection';
-import { findOrderIdByExternalId, findOrderSummary, insertOrder, isDuplicateExternalId } from '../db/orders';
+import {
+  findOrderIdByExternalId,
+  findOrderSummary,
+  insertOrder,
+  isDuplicateExternalId,
+  type OrderWrite,
+} from '../db/orders';
+import type { Promotion } from '../domain/pricing';
 import type { OrderWorkflowInput } from '../workflows/order/messages';
 import { DuplicateExternalIdError, RuleViolationError, type FieldError } from './errors';
 import { newOrderId, newTrackingNumber } from './ids';
@@ -62,7 +69,7 @@ async function placeOrder(
   request: PlaceOrderRequest,
   options: PlacementOptions,
 ): Promise<PlacedOrder> {
-  const requestHash = requestHashOf(fingerprintOf(request));
+  const requestHash = requestHashFor(request);
   // A replay first: the same key and body answer with the order they made, whose external ID is of course taken.
   if (options.idempotencyKey) {
     const replay = await findReplay(deps, options.scope, options.idempotencyKey, requestHash);
@@ -71,18 +78,50 @@ async function placeOrder(
 
   // A taken external ID is checked beside the references (no added wait), and answered first: the caller learns the
   // order it already has. The unique index decides when two requests race (see the catch below).
-  const [existingOrderId, { customer, products, errors }] = await Promise.all([
+  const [existingOrderId, references] = await Promise.all([
     request.externalId ? findOrderIdByExternalId(deps.db, request.channel, request.externalId) : undefined,
-    checkReferences(deps.db, request),
+    findEntryReferences(deps.db, [request]),
   ]);
-  if (existingOrderId && request.externalId)
-    throw new DuplicateExternalIdError(request.channel, request.externalId, existingOrderId);
-  if (errors.length > 0 || !customer)
-    throw new RuleViolationError(
-      `the order cannot be accepted: ${errors.map((error) => error.message).join('; ')}`,
-      errors,
-    );
+  const customer = checkEntry(request, references, existingOrderId);
+  const order = newOrder(deps, request, customer, references.products, { ...options, requestHash });
+  try {
+    await insertOrder(deps.db, order.write.order, order.write.companions);
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') {
+      // A concurrent request with the same key won the race: answer as it did (its order has this external ID too).
+      if (options.idempotencyKey) {
+        const replay = await findReplay(deps, options.scope, options.idempotencyKey, requestHash);
+        if (replay) return replay;
+      }
+      // Another order took the external ID since the check above: the unique index refused this one, nothing written.
+      if (isDuplicateExternalId(error) && request.externalId)
+        await refuseTakenExternalId(deps.db, request.channel, request.externalId);
+    }
+    throw error;
+  }
+  deps.orderStarts.startSoon(order.start);
+  return { id: order.id, trackingNumber: order.trackingNumber, status: 'PENDING', replayed: false };
+}
 
+/** An order ready to be written: its ID and tracking number, its rows, and its workflow's start. */
+export interface NewOrderWrite {
+  id: string;
+  trackingNumber: string;
+  write: OrderWrite;
+  start: OrderStart;
+}
+
+/**
+ * A checked request as the order to write: its IDs, priority and workflow input, with its start request and (with an
+ * Idempotency-Key) the key as companion rows, so the three are written together.
+ */
+export function newOrder(
+  deps: Pick<OrderPlacementDeps, 'orderSettings'>,
+  request: PlaceOrderRequest,
+  customer: Customer,
+  products: ReadonlyMap<string, Product>,
+  options: PlacementOptions & { requestHash: string },
+): NewOrderWrite {
   const input: OrderWorkflowInput = {
     orderId: newOrderId(),
     customerId: customer.id,
@@ -94,12 +133,15 @@ async function placeOrder(
   };
   const trackingNumber = newTrackingNumber();
   const start = orderStartFor(input, request, products);
-  try {
-    const idempotencyKey =
-      options.idempotencyKey && idempotencyKeyRow(options.scope, options.idempotencyKey, requestHash, input.orderId);
-    await insertOrder(
-      deps.db,
-      {
+  const idempotencyKey =
+    options.idempotencyKey &&
+    idempotencyKeyRow(options.scope, options.idempotencyKey, options.requestHash, input.orderId);
+  return {
+    id: input.orderId,
+    trackingNumber,
+    start,
+    write: {
+      order: {
         id: input.orderId,
         trackingNumber,
         customerId: customer.id,
@@ -116,24 +158,13 @@ async function placeOrder(
         externalId: request.externalId,
         metadata: request.metadata,
       },
-      [orderStartRow(start), ...(idempotencyKey ? [idempotencyKey] : [])],
-    );
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') {
-      // A concurrent request with the same key won the race: answer as it did (its order has this external ID too).
-      if (options.idempotencyKey) {
-        const replay = await findReplay(deps, options.scope, options.idempotencyKey, requestHash);
-        if (replay) return replay;
-      }
-      // Another order took the external ID since the check above: the unique index refused this one, nothing written.
-      if (isDuplicateExternalId(error) && request.externalId)
-        await refuseTakenExternalId(deps.db, request.channel, request.externalId);
-    }
-    throw error;
-  }
-  deps.orderStarts.startSoon(start);
-  return { id: input.orderId, trackingNumber, status: 'PENDING', replayed: false };
+      companions: [orderStartRow(start), ...(idempotencyKey ? [idempotencyKey] : [])],
+    },
+  };
 }
+
+/** A request's fingerprint, stored with its Idempotency-Key. */
+export const requestHashFor = (request: PlaceOrderRequest) => requestHashOf(fingerprintOf(request));
 
 /**
  * What an Idempotency-Key's fingerprint is made of: the request as parsed, without `channel` when it is the default,
@@ -170,7 +201,7 @@ async function findReplay(
 function orderStartFor(
   input: OrderWorkflowInput,
   request: PlaceOrderRequest,
-  products: Map<string, Product>,
+  products: ReadonlyMap<string, Product>,
 ): OrderStart {
   const lines = request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
   const currency = products.get(request.lines[0].sku)!.currency;
@@ -223,23 +254,50 @@ export function lineProblems(
   return errors;
 }
 
-/** The checks that can be made on arrival (SPEC section 3, validation): each failing one becomes an error. */
-async function checkReferences(db: Db, request: PlaceOrderRequest) {
-  const errors: FieldError[] = [];
+/** What the entry checks refer to, looked up once for one order or for a whole batch. */
+export interface EntryReferences {
+  customers: ReadonlyMap<string, Customer>;
+  products: ReadonlyMap<string, Product>;
+  promotions: ReadonlyMap<string, Promotion>;
+}
+
+/** The customers, products and promotions `requests` name, in three lookups side by side whatever their number. */
+export async function findEntryReferences(db: Db, requests: readonly PlaceOrderRequest[]): Promise<EntryReferences> {
+  const distinct = (values: string[]) => [...new Set(values)];
   // In parallel: the time to accept an order is what a caller waits for.
-  const [customer, products, promotion] = await Promise.all([
-    findCustomer(db, request.customerId),
-    findProducts(
-      db,
-      request.lines.map((line) => line.sku),
-    ),
-    request.promotionCode ? findPromotion(db, request.promotionCode) : undefined,
+  const [customers, products, promotions] = await Promise.all([
+    findCustomers(db, distinct(requests.map((request) => request.customerId))),
+    findProducts(db, distinct(requests.flatMap((request) => request.lines.map((line) => line.sku)))),
+    findPromotions(db, distinct(requests.flatMap((request) => request.promotionCode ?? []))),
   ]);
+  return { customers, products, promotions };
+}
+
+/**
+ * The checks that can be made on arrival (SPEC section 3, validation), in the order a caller learns of them: an
+ * external ID already taken (by `takenBy`) first, then every failing rule at once. Answers the customer.
+ */
+export function checkEntry(request: PlaceOrderRequest, references: EntryReferences, takenBy?: string): Customer {
+  if (takenBy && request.externalId) throw new DuplicateExternalIdError(request.channel, request.externalId, takenBy);
+  const { customer, errors } = entryProblems(request, references);
+  if (errors.length > 0 || !customer)
+    throw new RuleViolationError(
+      `the order cannot be accepted: ${errors.map((error) => error.message).join('; ')}`,
+      errors,
+    );
+  return customer;
+}
+
+/** Each failing entry rule becomes an error. */
+function entryProblems(request: PlaceOrderRequest, references: EntryReferences) {
+  const errors: FieldError[] = [];
+  const customer = references.customers.get(request.customerId);
+  const promotion = request.promotionCode ? references.promotions.get(request.promotionCode) : undefined;
   if (!customer) errors.push({ path: 'body.customerId', message: `customer ${request.customerId} does not exist` });
   else if (!customer.active)
     errors.push({ path: 'body.customerId', message: `customer ${request.customerId} is inactive` });
 
-  errors.push(...lineProblems(request.lines, products, customer?.currency));
+  errors.push(...lineProblems(request.lines, references.products, customer?.currency));
 
   if (customer && request.payment.method === 'card' && !request.payment.token) {
     errors.push({ path: 'body.payment.token', message: 'card payment needs a token' });
@@ -273,5 +331,5 @@ async function checkReferences(db: Db, request: PlaceOrderRequest) {
       });
     }
   }
-  return { customer: customer?.active ? customer : undefined, products, errors };
+  return { customer: customer?.active ? customer : undefined, errors };
 }

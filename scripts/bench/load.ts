@@ -77,3 +77,53 @@ export async function postAtRate(
   }
   return Promise.all(pending);
 }
+
+export interface BatchAnswer {
+  status: number;
+  /** From sending the request to the whole answer. */
+  latencyMs: number;
+  /** The accepted rows' order IDs, in row order. */
+  orderIds: string[];
+  rejected: number;
+  /** A few of the errors (per row, or of the whole request), for the report. */
+  errors: string[];
+}
+
+/** One `POST /v1/orders/batch` of `orders` (JSON), as an import would send it. */
+export async function postBatch(poster: Poster, orders: unknown[]): Promise<BatchAnswer> {
+  const sentAt = Date.now();
+  try {
+    const response = await fetch(`${poster.url}/v1/orders/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${poster.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ orders }),
+    });
+    const text = await response.text();
+    const latencyMs = Date.now() - sentAt;
+    if (response.status !== 200)
+      return {
+        status: response.status,
+        latencyMs,
+        orderIds: [],
+        rejected: orders.length,
+        errors: [text.slice(0, 300)],
+      };
+    const { results } = JSON.parse(text) as { results: { index: number; id?: string; errors?: unknown[] }[] };
+    const rejected = results.filter((row) => !row.id);
+    return {
+      status: response.status,
+      latencyMs,
+      orderIds: results.flatMap((row) => (row.id ? [row.id] : [])),
+      rejected: rejected.length,
+      errors: rejected.slice(0, 3).map((row) => `row ${row.index}: ${JSON.stringify(row.errors)}`),
+    };
+  } catch (error) {
+    return {
+      status: 0,
+      latencyMs: Date.now() - sentAt,
+      orderIds: [],
+      rejected: orders.length,
+      errors: [String(error)],
+    };
+  }
+}

@@ -61,6 +61,14 @@ export function perSecond(arrivals: readonly number[], startedAt: number): numbe
   return series;
 }
 
+/** The median: the middle value, or the mean of the two middle ones; null for no values. */
+export function median(values: readonly (number | null)[]): number | null {
+  const sorted = values.filter((value): value is number => value !== null).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 export function round(value: number | null, digits = 2): number | null {
   if (value === null || !Number.isFinite(value)) return null;
   const factor = 10 ** digits;

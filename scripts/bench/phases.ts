@@ -1,14 +1,15 @@
 import type { Client } from '@temporalio/client';
 import { cpuMsPer, cpuSeconds } from './cpu';
 import { historyLengths, historyShape, type HistoryShape } from './history';
-import { postAtRate, postClosedLoop, type PostResult } from './load';
+import { ORDER_WORKFLOW_TYPE } from '../../workflows/order/messages';
+import { postAtRate, postBatch, postClosedLoop, type PostResult } from './load';
 import { latencySummary, megabytes, perSecond, round, throughput } from './measure';
 import { loadAverage, statusCounts, statusTimes, waitWithProgress } from './progress';
 import { CEILING_TASK_QUEUE, type RoleStats } from './protocol';
 import type { RoleChild } from './role-child';
 import { addBenchProduct, type BenchSystem } from './system';
 
-/** The four measurements of `npm run bench`, each on the running bench system. */
+/** The measurements of `npm run bench`, each on the running bench system. */
 
 export const BENCH_SKU = 'BENCH-1';
 export const HOT_SKU = 'BENCH-HOT';
@@ -224,6 +225,78 @@ export async function runRatePhase(
     postLatencyMs: latencySummary(measured.map((result) => result.latencyMs)),
     orderToShippedMs: latencySummary(toShipped),
     cpuMsPerOrder: cpuMsPer(accepted.length, cpuBefore, cpuAfter),
+  };
+}
+
+/**
+ * Batch entry: one `POST /v1/orders/batch` of `rows` orders, as an import would send it. How long the answer took, and
+ * how long from the request until every accepted order's workflow had started (the start times Temporal recorded),
+ * reached SHIPPED and COMPLETED. The phase ends once every order is in a final status, so the next phase starts on an
+ * idle system.
+ */
+export async function runBatchPhase(system: BenchSystem, options: PhaseOptions & { rows: number }) {
+  const api = system.api!;
+  const apiBefore = await api.stats();
+  const parts = { worker: system.worker?.pid, api: api.pid };
+  const cpuBefore = cpuSeconds(parts);
+  const loadBefore = loadAverage();
+  const startedAt = Date.now();
+  const answer = await postBatch(
+    { url: system.apiUrl, key: system.salesKey },
+    Array.from({ length: options.rows }, () => orderBody(BENCH_SKU)),
+  );
+  const apiAfterAnswer = await api.stats();
+  const loadAtAnswer = loadAverage();
+  const accepted = answer.orderIds;
+  const acceptedIds = new Set(accepted);
+
+  // Every order workflow started since the request is one of the batch's: the phases before it have settled.
+  const startedQuery = `WorkflowType="${ORDER_WORKFLOW_TYPE}" AND StartTime >= "${new Date(startedAt - 1_000).toISOString()}"`;
+  const finished = await waitWithProgress(
+    `batch (${options.rows} rows, answered in ${answer.latencyMs} ms)`,
+    async () => ({
+      'workflows started': (await system.temporal.workflow.count(startedQuery)).count,
+      ...(await statusCounts(system.db, accepted)),
+    }),
+    (counts) =>
+      counts['workflows started'] >= accepted.length &&
+      TERMINAL.reduce((sum, status) => sum + (counts[status] ?? 0), 0) >= accepted.length,
+    { startedAt, timeoutMs: options.timeoutMs, intervalMs: 1_000 },
+  );
+  const cpuAfter = cpuSeconds(parts);
+  const apiAfter = await api.stats();
+
+  const startTimes: number[] = [];
+  for await (const execution of system.temporal.workflow.list({ query: startedQuery })) {
+    if (acceptedIds.has(execution.workflowId)) startTimes.push(execution.startTime.getTime());
+  }
+  const times = await statusTimes(system.db, accepted);
+  const reached = (status: string) =>
+    accepted.map((id) => times.get(id)?.[status]).filter((at): at is number => at !== undefined);
+  const shippedAt = reached('SHIPPED');
+  return {
+    rows: options.rows,
+    finished,
+    loadAverage: { before: loadBefore, atAnswer: loadAtAnswer, after: loadAverage() },
+    answer: {
+      status: answer.status,
+      ms: answer.latencyMs,
+      accepted: accepted.length,
+      rejected: answer.rejected,
+      errors: answer.errors,
+    },
+    /** The API's SQL round trips until it answered, and until the end (its workflow starts' bookkeeping too). */
+    apiSqlRoundTrips: {
+      toAnswer: apiAfterAnswer.queries.total - apiBefore.queries.total,
+      total: apiAfter.queries.total - apiBefore.queries.total,
+    },
+    /** Seconds from the request to the first and to the last workflow start, and how many started. */
+    started: throughput(startTimes, startedAt),
+    shipped: throughput(shippedAt, startedAt),
+    completed: throughput(reached('COMPLETED'), startedAt),
+    statuses: await statusCounts(system.db, accepted),
+    cpuMsPerOrder: cpuMsPer(accepted.length, cpuBefore, cpuAfter),
+    series: { startedPerSecond: perSecond(startTimes, startedAt), shippedPerSecond: perSecond(shippedAt, startedAt) },
   };
 }
 

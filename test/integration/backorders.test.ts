@@ -11,7 +11,7 @@ import { insertOrder } from '../../db/orders';
 import { ensureStockRow, moveStock } from '../../db/stock';
 import { createLogger } from '../../observability/logger';
 import { eventually } from '../support/helpers';
-import { orderBody, startOms, type TestOms } from '../support/oms';
+import { newOrderRecord, orderBody, startOms, type TestOms } from '../support/oms';
 
 /**
  * Backorders (SPEC section 3): stock that arrives or is freed resumes every order still missing units of its SKU,
@@ -230,26 +230,7 @@ describe('the restock activity, order by order', () => {
   /** An order as the read model knows it, missing `units` of GIZMO-J, with whatever workflow (or none) the test gives it. */
   async function recordedOrder(status: string, priority: number, units = 1): Promise<string> {
     const id = `ORD-TEST${randomBytes(4).toString('hex').toUpperCase()}`;
-    await insertOrder(oms.db, {
-      id,
-      trackingNumber: `TRK-${id}`,
-      customerId: 'CUST-ACME',
-      priority,
-      source: 'api',
-      currency: 'USD',
-      shippingAddress: {
-        name: 'A',
-        line1: '1 Way',
-        city: 'Brooklyn',
-        region: 'NY',
-        postalCode: '11201',
-        country: 'US',
-      },
-      paymentMethod: 'card',
-      backorderPolicy: 'ship_available',
-      expedite: false,
-      lines: [{ sku: 'GIZMO-J', quantity: units }],
-    });
+    await insertOrder(oms.db, newOrderRecord(id, { priority, lines: [{ sku: 'GIZMO-J', quantity: units }] }));
     await oms.db('orders').where({ id }).update({ status });
     await oms.db('order_lines').where({ order_id: id }).update({ approved_quantity: units });
     return id;

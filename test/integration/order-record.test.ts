@@ -2,7 +2,7 @@ import { createOrderRecordActivities } from '../../activities/order-record';
 import type { OrderProgress } from '../../domain/timeline';
 import type { ActivityDeps } from '../../activities/deps';
 import { insertOrder } from '../../db/orders';
-import { startOms, type TestOms } from '../support/oms';
+import { newOrderRecord, startOms, type TestOms } from '../support/oms';
 
 /**
  * The order's timeline and status writes (issue 6 tuning made the common ones a single statement): a retried
@@ -29,26 +29,7 @@ describe('recording order progress', () => {
 
   /** An order of `quantity` × MUG-BLK, in the records only (no workflow): these tests write its timeline. */
   function insertTestOrder(id: string, backorderPolicy: 'ship_available' | 'cancel_unavailable', quantity: number) {
-    return insertOrder(oms.db, {
-      id,
-      trackingNumber: `TRK-${id}`,
-      customerId: 'CUST-ACME',
-      priority: 3,
-      source: 'api',
-      currency: 'USD',
-      shippingAddress: {
-        name: 'A',
-        line1: '1 Way',
-        city: 'Brooklyn',
-        region: 'NY',
-        postalCode: '11201',
-        country: 'US',
-      },
-      paymentMethod: 'card',
-      backorderPolicy,
-      expedite: false,
-      lines: [{ sku: 'MUG-BLK', quantity }],
-    });
+    return insertOrder(oms.db, newOrderRecord(id, { backorderPolicy, lines: [{ sku: 'MUG-BLK', quantity }] }));
   }
 
   const order = () => oms.db('orders').where({ id: orderId }).first('status', 'version', 'status_reasons');

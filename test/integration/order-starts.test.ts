@@ -1,10 +1,8 @@
-import type { Server } from 'node:http';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { createApp } from '../../api/app';
 import { createOrderStarts } from '../../services/order-starts';
 import { createLogger } from '../../observability/logger';
 import { freePort } from '../support/helpers';
-import { orderBody, startOms, type TestOms } from '../support/oms';
+import { orderBody, startOms, startSecondApi, type TestOms } from '../support/oms';
 
 /**
  * Accepting an order and starting its workflow are apart (services/order-starts.ts): the order and its start request
@@ -24,27 +22,10 @@ describe('order workflow starts', () => {
     const logger = createLogger({ level: 'silent' });
     const temporal = new Client({ connection });
     const orderStarts = createOrderStarts({ db: oms.db, temporal, taskQueue: oms.taskQueue, logger });
-    const app = createApp({
-      db: oms.db,
-      temporal,
-      orderStarts,
-      taskQueue: oms.taskQueue,
-      config: {
-        apiKeys: [{ key: 'starts-sales', role: 'sales' }],
-        orderSettings: oms.settings,
-        temporalUiUrl: '',
-        temporalNamespace: 'default',
-        carrierWebhookSecret: 'unused',
-      },
-      logger,
-    });
-    const server: Server = await new Promise((resolve) => {
-      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-    });
-    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const api = await startSecondApi(oms, { temporal, orderStarts, salesKey: 'starts-sales' });
     return {
       async place(): Promise<string> {
-        const response = await fetch(`${base}/v1/orders`, {
+        const response = await fetch(`${api.baseUrl}/v1/orders`, {
           method: 'POST',
           headers: { authorization: 'Bearer starts-sales', 'content-type': 'application/json' },
           body: JSON.stringify(orderBody()),
@@ -55,8 +36,7 @@ describe('order workflow starts', () => {
       /** Waits for this API's starts under way to succeed or fail. */
       settled: () => orderStarts.settled(),
       async close() {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await api.close();
         await orderStarts.settled();
         await connection.close();
       },

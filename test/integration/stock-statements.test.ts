@@ -2,7 +2,7 @@ import type { ActivityDeps } from '../../activities/deps';
 import { createInventoryActivities } from '../../activities/inventory';
 import { insertOrder } from '../../db/orders';
 import { moveStock } from '../../db/stock';
-import { startOms, type TestOms } from '../support/oms';
+import { newOrderRecord, startOms, type TestOms } from '../support/oms';
 
 /**
  * The one-statement reservation (issue 6 tuning) tells a shortage from any other failure: only a stock constraint
@@ -18,19 +18,10 @@ describe('stock movements inside one statement', () => {
   beforeAll(async () => {
     oms = await startOms();
     inventory = createInventoryActivities({ db: oms.db } as ActivityDeps);
-    await insertOrder(oms.db, {
-      id: orderId,
-      trackingNumber: `TRK-${orderId}`,
-      customerId: 'CUST-ACME',
-      priority: 3,
-      source: 'api',
-      currency: 'USD',
-      shippingAddress: destination,
-      paymentMethod: 'card',
-      backorderPolicy: 'ship_available',
-      expedite: false,
-      lines: [{ sku: 'MUG-BLK', quantity: 2 }],
-    });
+    await insertOrder(
+      oms.db,
+      newOrderRecord(orderId, { shippingAddress: destination, lines: [{ sku: 'MUG-BLK', quantity: 2 }] }),
+    );
   });
   afterAll(() => oms.close());
 

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createSimulatedCarrier } from '../../adapters/carrier/simulated';
 import { createSandboxPaymentProvider, type SandboxFaults } from '../../adapters/payments/sandbox';
 import { createApp } from '../../api/app';
-import { createOrderStarts } from '../../services/order-starts';
+import { createOrderStarts, type OrderStarts } from '../../services/order-starts';
 import { createRestockStarts } from '../../services/restock-starts';
 import type { ApiKey, Role } from '../../config';
 import { ROLES } from '../../config';
 import { createDb, type Db } from '../../db/connection';
+import type { NewOrder } from '../../db/orders';
 import { migrateToLatest } from '../../db/migrate';
 import { seedDemo } from '../../db/seed-demo';
 import type { OrderSettings, OrderStatus } from '../../domain/order';
@@ -231,5 +233,61 @@ export function orderBody(overrides: Record<string, unknown> = {}) {
     lines: [{ sku: 'MUG-BLK', quantity: 2 }],
     payment: { method: 'card', token: 'tok_ok' },
     ...overrides,
+  };
+}
+
+/**
+ * An order as the records have it, for tests that write them without a workflow (`insertOrder`): one of MUG-BLK for
+ * Acme, to Brooklyn, with overrides.
+ */
+export function newOrderRecord(id: string, overrides: Partial<NewOrder> = {}): NewOrder {
+  return {
+    id,
+    trackingNumber: `TRK-${id}`,
+    customerId: 'CUST-ACME',
+    priority: 3,
+    source: 'api',
+    currency: 'USD',
+    shippingAddress: { name: 'A', line1: '1 Way', city: 'Brooklyn', region: 'NY', postalCode: '11201', country: 'US' },
+    paymentMethod: 'card',
+    backorderPolicy: 'ship_available',
+    expedite: false,
+    lines: [{ sku: 'MUG-BLK', quantity: 1 }],
+    ...overrides,
+  };
+}
+
+/**
+ * A second API on a test OMS's database whose orders start through `orderStarts` (on a Temporal that does not answer,
+ * on a task queue no worker polls), with one sales key. Its requests may use a database pool of their own (`db`).
+ */
+export async function startSecondApi(
+  oms: TestOms,
+  options: { temporal: Client; orderStarts: OrderStarts; salesKey: string; db?: Db },
+) {
+  const logger = createLogger({ level: 'silent' });
+  const app = createApp({
+    db: options.db ?? oms.db,
+    temporal: options.temporal,
+    orderStarts: options.orderStarts,
+    taskQueue: oms.taskQueue,
+    config: {
+      apiKeys: [{ key: options.salesKey, role: 'sales' }],
+      orderSettings: oms.settings,
+      temporalUiUrl: '',
+      temporalNamespace: 'default',
+      carrierWebhookSecret: 'unused',
+    },
+    logger,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
