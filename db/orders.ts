@@ -59,15 +59,17 @@ export async function insertOrder(db: Knex, order: NewOrder, companions: Compani
  * insertOrder). Several orders in one statement are all or none; `insertOrderBatch` writes more than one statement
  * holds.
  */
-export async function insertOrders(db: Knex, writes: readonly OrderWrite[]): Promise<void> {
+export async function insertOrders(db: Knex, writes: readonly OrderWrite[], firstRow = 0): Promise<void> {
   const companions = new Map<string, Record<string, unknown>[]>();
   for (const { row, table } of writes.flatMap((write) => write.companions))
     companions.set(table, [...(companions.get(table) ?? []), row]);
   const orders = writes.map((write) => write.order);
   const inserts = [
     db('orders').insert(
-      orders.map((order) => ({
+      orders.map((order, index) => ({
         id: order.id,
+        // A batch's orders share the transaction's now(): a microsecond apart, they list in the order they came in.
+        created_at: db.raw("now() + ? * interval '1 microsecond'", [firstRow + index]),
         tracking_number: order.trackingNumber,
         customer_id: order.customerId,
         priority: order.priority,
@@ -126,7 +128,11 @@ export async function insertOrderBatch(db: Knex, writes: readonly OrderWrite[]):
   }
   if (statements.length <= 1) return statements.length ? insertOrders(db, statements[0]) : undefined;
   await db.transaction(async (trx) => {
-    for (const statement of statements) await insertOrders(trx, statement);
+    let firstRow = 0;
+    for (const statement of statements) {
+      await insertOrders(trx, statement, firstRow);
+      firstRow += statement.length;
+    }
   });
 }
 
