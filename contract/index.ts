@@ -98,8 +98,8 @@ export interface IssuedDocument {
 }
 
 /**
- * The timeline entries an order's step with an outside system takes along and writes before its own work
- * (`OrderRuntime.withTimeline`), sparing the order a local activity to write them.
+ * The timeline entries an order's step with an outside system, or a pick list step, takes along and writes before its
+ * own work (`OrderRuntime.withTimeline`), sparing the order a local activity to write them.
  */
 export interface CarriesTimeline {
   timeline?: OrderProgress[];
@@ -164,12 +164,14 @@ export interface OrderActivities {
   releaseUnknownShipments(input: { orderId: string; knownShipmentIds: string[] }): Promise<string[]>;
 
   // Picking (activities/picking.ts)
-  createPickList(input: { orderId: string; shipmentId: string; priority: number }): Promise<{
+  createPickList(input: CarriesTimeline & { orderId: string; shipmentId: string; priority: number }): Promise<{
     pickListId: string;
     wave: string;
   }>;
   /** Records a pick: what staff confirmed (manual mode), or the simulated warehouse's full pick. */
-  confirmPickList(input: { orderId: string; pickListId: string; lines?: PickedLine[] }): Promise<PickedLine[]>;
+  confirmPickList(
+    input: CarriesTimeline & { orderId: string; pickListId: string; lines?: PickedLine[] },
+  ): Promise<PickedLine[]>;
   cancelPickList(input: { pickListId: string }): Promise<void>;
 
   // Shipping (activities/shipping.ts)

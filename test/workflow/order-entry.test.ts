@@ -82,6 +82,44 @@ describe('order workflow: entry and approval', () => {
     expect(await order.state()).toEqual(final);
   });
 
+  it('writes the timeline of an order with one shipment in 3 local activities: its steps take the entries along', async () => {
+    const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
+    const order = await harness.startOrder(backend, { lines: [{ sku: MUG.sku, quantity: 1 }] });
+    await order.result();
+
+    const history = await order.handle.fetchHistory();
+    const localActivities = (history.events ?? []).flatMap((event) => {
+      const marker = event.markerRecordedEventAttributes;
+      const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
+      return data ? [(JSON.parse(Buffer.from(data).toString()) as { activity_type: string }).activity_type] : [];
+    });
+    // The timeline up to SHIPPED rides with the payment, pick list and carrier steps. Left to write on its own: after
+    // the invoice, after the delivery (its carrier event and DELIVERED status in one write), and COMPLETED.
+    expect(localActivities).toEqual([
+      'allocateStock',
+      'issueInvoice',
+      'recordOrderTimeline',
+      'recordShipmentEvent',
+      'recordOrderTimeline',
+      'recordOrderTimeline',
+    ]);
+    const carried = (step: 'createPickList' | 'confirmPickList') =>
+      order.records
+        .callsOf(step)
+        .flatMap((input) => input.timeline ?? [])
+        .map((entry) => entry.status ?? entry.type);
+    expect(carried('createPickList')).toContain('ALLOCATED');
+    expect(carried('confirmPickList')).toEqual(['PICKING']);
+    expect(order.records.statuses()).toEqual([
+      'AUTHORIZING',
+      'ALLOCATED',
+      'PICKING',
+      'SHIPPED',
+      'DELIVERED',
+      'COMPLETED',
+    ]);
+  });
+
   it('bills an order on invoice terms per shipment, with no card authorization', async () => {
     const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
     const order = await harness.startOrder(backend, {

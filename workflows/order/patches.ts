@@ -42,9 +42,17 @@ export const REQUEST_ACTORS_AND_RISK_HOLDS = 'request-actors-and-risk-holds';
  */
 export const EDITS_BEFORE_PICKING = 'edits-before-picking';
 /**
- * The order process as of this release: every patch above, asked as one. A new order records this one marker (and
+ * The order process as of the first December release: every patch above, asked as one. An order records this one
+ * marker (and
  * the one `TemporalChangeVersion` upsert the SDK adds to each marker) instead of one of each per patch, and writes
  * its search attributes once per workflow task (`OrderRuntime.upsert`). Orders started before it ask the patches
  * above one by one, as they always did.
  */
 export const ORDER_PROCESS_2026_12 = 'order-process-2026-12';
+/**
+ * The order process as of this release: `ORDER_PROCESS_2026_12` and every patch before it, and the pick list steps
+ * take the timeline entries made before them along (`OrderRuntime.pickListWithTimeline`), and the timeline and search
+ * attributes are written once the coroutines a workflow task woke have run (`OrderRuntime.settled`): fewer local
+ * activities per order. Orders started on the release before keep its shape (`since2026_12`).
+ */
+export const ORDER_PROCESS_2026_12_06 = 'order-process-2026-12-06';

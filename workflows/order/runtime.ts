@@ -19,6 +19,7 @@ import {
   NEVER_STUCK,
   ONE_LOCAL_ACTIVITY_AT_A_TIME,
   ORDER_PROCESS_2026_12,
+  ORDER_PROCESS_2026_12_06,
   REQUEST_ACTORS_AND_RISK_HOLDS,
   TIMELINE_WRITTEN_IN_BATCHES,
   WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY,
@@ -67,8 +68,10 @@ export function summary(text: string): { summary: string } {
  */
 export class OrderRuntime {
   // Patches are asked in the order orders have always asked them (see patches.ts). A new order asks one for all.
-  /** Orders started on this release: every patch below holds without asking it (see `hasPatch`). */
-  private readonly current = patched(ORDER_PROCESS_2026_12);
+  /** Orders started on this release (see `pickListWithTimeline`, `settled`). */
+  private readonly current = patched(ORDER_PROCESS_2026_12_06);
+  /** ... or on the one before: every patch below holds without asking it (see `hasPatch`). */
+  private readonly since2026_12 = this.current || patched(ORDER_PROCESS_2026_12);
   /** An order started before these steps became local activities replays, and finishes, with activities. */
   private readonly inWorker = this.hasPatch(DATABASE_STEPS_AS_LOCAL_ACTIVITIES) ? databaseSteps : activities;
   /** Orders started before writes waited for Updates to be recorded replay without it (see `databaseWrite`). */
@@ -94,8 +97,9 @@ export class OrderRuntime {
   private eventSeq = 0;
   /** Every timeline entry up to this seq is written (writes go in seq order). */
   private writtenSeq = 0;
-  /** Search attribute values set and not yet upserted (current orders). */
+  /** Search attribute values set and not yet upserted (current orders), and how many times any were set. */
   private readonly unwrittenAttributes = new Map<string, SearchAttributeUpdatePair>();
+  private attributeChanges = 0;
   private wait: { what: NonNullable<OrderState['waitingFor']>; details: string } | undefined;
 
   constructor(private readonly book: OrderBook) {}
@@ -109,7 +113,7 @@ export class OrderRuntime {
    * of its own; an older one asks the patch, as it did when it first ran.
    */
   hasPatch(patchId: string): boolean {
-    return this.current || patched(patchId);
+    return this.since2026_12 || patched(patchId);
   }
 
   /**
@@ -117,14 +121,15 @@ export class OrderRuntime {
    * workflow task runs together (see `upsertAttributesWhenIdle`); an older one at once, as it always did.
    */
   upsert(pairs: SearchAttributeUpdatePair[]): void {
-    if (!this.current) return upsertSearchAttributes(pairs);
+    if (!this.since2026_12) return upsertSearchAttributes(pairs);
     for (const pair of pairs) this.unwrittenAttributes.set(pair.key.name, pair);
+    this.attributeChanges += 1;
   }
 
   /** Starts the timeline writer (orders that write it in batches), and a current order's search attribute writer. */
   startTimelineWriter(): void {
     if (this.timelineInBatches) void this.writeTimelineWhenIdle();
-    if (this.current) void this.upsertAttributesWhenIdle();
+    if (this.since2026_12) void this.upsertAttributesWhenIdle();
   }
 
   /** Whether every timeline entry and search attribute set so far is written: the order ends only then. */
@@ -198,9 +203,17 @@ export class OrderRuntime {
   withTimeline<Result>(call: (carried: CarriesTimeline) => Promise<Result>): Promise<Result> {
     const unwritten = this.unwrittenTimeline;
     const takesAlong =
-      this.current && this.timelineWrite === undefined && this.state.shipments.length <= 1 && unwritten.length > 0;
+      this.since2026_12 && this.timelineWrite === undefined && this.state.shipments.length <= 1 && unwritten.length > 0;
     // Not async itself: an older order's step keeps the awaits it replays with.
     return takesAlong ? this.writingAlong(unwritten.splice(0), call) : call({});
+  }
+
+  /**
+   * The pick list steps take the timeline along too (see `withTimeline`) on orders started on this release: their
+   * database work is quick, so entries made meanwhile (a cancellation's request) wait only milliseconds.
+   */
+  pickListWithTimeline<Result>(call: (carried: CarriesTimeline) => Promise<Result>): Promise<Result> {
+    return this.current ? this.withTimeline(call) : call({});
   }
 
   private async writingAlong<Result>(
@@ -236,7 +249,7 @@ export class OrderRuntime {
       if (this.actorsAndRiskHolds && this.timelineInBatches) {
         void this.recordEvent({ type: 'request', message: describe(request), actor: request?.actor });
       }
-      return this.current ? this.answerOnceWritten(handler(request)) : handler(request);
+      return this.since2026_12 ? this.answerOnceWritten(handler(request)) : handler(request);
     };
   }
 
@@ -258,11 +271,11 @@ export class OrderRuntime {
    * write per task instead of one per entry.
    */
   private async writeTimelineWhenIdle(): Promise<void> {
+    const due = () =>
+      this.unwrittenTimeline.length > 0 && this.localActivitiesInFlight === 0 && this.timelineWrite === undefined;
     for (;;) {
-      await condition(
-        () =>
-          this.unwrittenTimeline.length > 0 && this.localActivitiesInFlight === 0 && this.timelineWrite === undefined,
-      );
+      await condition(due);
+      if (this.current && !(await this.settled(due))) continue;
       await this.writeTimeline();
     }
   }
@@ -272,10 +285,26 @@ export class OrderRuntime {
    * complete before that, so the Temporal UI still sees each task's changes when the task is recorded.
    */
   private async upsertAttributesWhenIdle(): Promise<void> {
+    const due = () => this.unwrittenAttributes.size > 0 && this.localActivitiesInFlight === 0;
     for (;;) {
-      await condition(() => this.unwrittenAttributes.size > 0 && this.localActivitiesInFlight === 0);
+      await condition(due);
+      if (this.current && !(await this.settled(due))) continue;
       upsertSearchAttributes([...this.unwrittenAttributes.values()]);
       this.unwrittenAttributes.clear();
+    }
+  }
+
+  /**
+   * Waits until the coroutines woken with the caller have run: a round of the SDK's condition checks passes with no
+   * timeline entry or search attribute made. One write then takes everything the workflow task made (a carrier's
+   * delivery and the DELIVERED status it leads to were two local activities). Whether `due` still holds after.
+   */
+  private async settled(due: () => boolean): Promise<boolean> {
+    for (let seen = ''; ;) {
+      const now = `${this.eventSeq}:${this.attributeChanges}`;
+      if (now === seen) return due();
+      seen = now;
+      await nextConditionRound();
     }
   }
 
@@ -344,4 +373,17 @@ export class OrderRuntime {
     this.recordedUpdates = pending;
     return result;
   }
+}
+
+/**
+ * Resolves at the SDK's next round of condition checks, after the microtasks of this one have run: a condition is
+ * evaluated once when asked (false here), then once per round.
+ */
+function nextConditionRound(): Promise<void> {
+  let firstCheck = true;
+  return condition(() => {
+    if (!firstCheck) return true;
+    firstCheck = false;
+    return false;
+  });
 }

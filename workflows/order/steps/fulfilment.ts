@@ -22,9 +22,13 @@ export async function fulfil(
   const { orderId, settings } = input;
   const shipment = book.shipmentOf(allocatedShipment.id);
   const { pickListId } = await step(run, 'picking', () =>
-    activities.createPickList.executeWithOptions(
-      summary(`Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`),
-      [{ orderId, shipmentId: shipment.id, priority: book.priority ?? input.priority }],
+    runtime.pickListWithTimeline((carried) =>
+      activities.createPickList.executeWithOptions(
+        summary(
+          `Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`,
+        ),
+        [{ orderId, shipmentId: shipment.id, priority: book.priority ?? input.priority, ...carried }],
+      ),
     ),
   );
   shipment.pickListId = pickListId;
@@ -45,11 +49,13 @@ export async function fulfil(
     reported = book.pickConfirmations.get(pickListId);
   }
   const picked = await step(run, 'picking', () =>
-    activities.confirmPickList.executeWithOptions(
-      summary(
-        reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`,
+    runtime.pickListWithTimeline((carried) =>
+      activities.confirmPickList.executeWithOptions(
+        summary(
+          reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`,
+        ),
+        [{ orderId, pickListId, lines: reported, ...carried }],
       ),
-      [{ orderId, pickListId, lines: reported }],
     ),
   );
   if (!shipment.replacement) await recordPick(run, shipment, picked);
