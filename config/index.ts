@@ -55,6 +55,11 @@ export interface OmsConfig {
   apiProcesses?: number;
   /** `OMS_CLUSTER_WORKERS`: the workers `npm run cluster` runs (2). */
   clusterWorkers: number;
+  /**
+   * `OMS_BACKGROUND_NICENESS`: how much lower the CPU priority of a worker process of its own, and of the embedded
+   * Temporal dev server, is than the API's (10; 0 keeps them equal), so requests are answered first on a busy machine.
+   */
+  backgroundNiceness: number;
   /** Events out and customer emails (SPEC section 6). */
   outbound: OutboundSettings;
 }
@@ -150,6 +155,7 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     workflowBundlePath: env.OMS_WORKFLOW_BUNDLE || undefined,
     apiProcesses: env.OMS_API_PROCESSES ? processCount(env, 'OMS_API_PROCESSES') : undefined,
     clusterWorkers: processCount(env, 'OMS_CLUSTER_WORKERS'),
+    backgroundNiceness: niceness(env, 'OMS_BACKGROUND_NICENESS', 10),
     outbound: {
       webhookRetryForMs: duration(env, 'OMS_WEBHOOK_RETRY_FOR', '24h'),
       smtpUrl: env.OMS_SMTP_URL || undefined,
@@ -232,6 +238,15 @@ function integer(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65_535)
     throw new ConfigError(`${name} must be a port number, got "${raw}"`);
+  return value;
+}
+
+function niceness(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 19)
+    throw new ConfigError(`${name} must be a whole number from 0 (no change) to 19 (lowest priority), got "${raw}"`);
   return value;
 }
 

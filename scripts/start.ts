@@ -57,6 +57,7 @@ startup.run(async () => {
       logFile: path.join(config.dataDir, 'temporal.log'),
       pidFile: path.join(config.dataDir, 'temporal.pid'),
       codecEndpoint: codecServer.url,
+      niceness: config.backgroundNiceness,
     });
     startup.started('Temporal dev server', server.stop);
     temporalAddress = server.address;

@@ -8,6 +8,7 @@ import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { connectClient, connectWorker, omsDataConverter } from '../temporal/connect';
 import { ORDER_TASK_QUEUE } from '../workflows/order/messages';
 import { createStripePaymentProvider } from '../adapters/payments/stripe';
+import { lowerCpuPriority } from './cpu-priority';
 import { createOmsWorker, installWorkerLogging } from './worker';
 import { serveProcessMetrics } from '../observability/metrics-server';
 import { logger } from '../observability/logger';
@@ -70,6 +71,7 @@ if (require.main === module) {
     process.exit(2);
   }
   const config = withDataDirSecrets(parsed);
+  lowerCpuPriority(config.backgroundNiceness);
   runWorker(config, {
     databaseUrl: parsed.databaseUrl,
     temporalAddress: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`,

@@ -3,6 +3,7 @@ import { runApi } from '../../api/main';
 import { parseConfig } from '../../config';
 import { withDataDirSecrets } from '../../config/secrets';
 import { runWorker } from '../../worker/main';
+import { lowerCpuPriority } from '../../worker/cpu-priority';
 import { installWorkerLogging, WORKER_TUNING } from '../../worker/worker';
 import { createCeilingActivities } from './ceiling-activities';
 import { CEILING_TASK_QUEUE, type BenchRole, type RoleCommand, type RoleMessage } from './protocol';
@@ -24,6 +25,8 @@ async function main(role: BenchRole): Promise<void> {
   // scripts/bench/system.ts starts every role with both set.
   const targets = { databaseUrl: config.databaseUrl!, temporalAddress: config.temporalAddress! };
   let stop: () => Promise<void>;
+  // As `npm run worker` runs: below the API in CPU priority.
+  if (role !== 'api') lowerCpuPriority(config.backgroundNiceness);
   if (role === 'worker') {
     const running = await runWorker(config, targets);
     stop = running.shutdown;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { parseConfig } from '../../config';
 import { fromProduct } from '../../db/catalog';
 import { createDb, type Db } from '../../db/connection';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres';
@@ -78,6 +79,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
       uiPort,
       headless: true,
       logFile: path.join(dir, 'temporal.log'),
+      niceness: parseConfig().backgroundNiceness,
       extraArgs: options.serverDynamicConfig.flatMap((value) => ['--dynamic-config-value', value]),
     });
     stops.push(server.stop);

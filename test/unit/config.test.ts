@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -133,6 +134,33 @@ describe('configuration', () => {
     expect(parseConfig(env).dbPoolMax).toBe(10);
     expect(parseConfig({ ...env, OMS_DB_POOL_MAX: '25' }).dbPoolMax).toBe(25);
     expect(() => parseConfig({ ...env, OMS_DB_POOL_MAX: '0' })).toThrow(/OMS_DB_POOL_MAX/);
+  });
+
+  it('runs the background processes 10 lower in CPU priority than the API unless OMS_BACKGROUND_NICENESS says', () => {
+    const env = { OMS_DATA_DIR: dataDir() };
+    expect(parseConfig(env).backgroundNiceness).toBe(10);
+    expect(parseConfig({ ...env, OMS_BACKGROUND_NICENESS: '0' }).backgroundNiceness).toBe(0);
+    expect(() => parseConfig({ ...env, OMS_BACKGROUND_NICENESS: '20' })).toThrow(/OMS_BACKGROUND_NICENESS/);
+    expect(() => parseConfig({ ...env, OMS_BACKGROUND_NICENESS: '-5' })).toThrow(/OMS_BACKGROUND_NICENESS/);
+  });
+
+  it('lowers the CPU priority of the worker process and of the threads it starts after', () => {
+    const script = [
+      "const { lowerCpuPriority } = require('./worker/cpu-priority');",
+      "const os = require('node:os');",
+      "const { Worker } = require('node:worker_threads');",
+      'const before = os.getPriority();',
+      'lowerCpuPriority(5);',
+      "const thread = new Worker(\"require('node:worker_threads').parentPort.postMessage(require('node:os').getPriority())\", { eval: true });",
+      "thread.on('message', (inThread) => { console.log(JSON.stringify({ before, after: os.getPriority(), inThread })); thread.terminate(); });",
+    ].join('\n');
+    const output = execFileSync(process.execPath, ['--import', 'tsx', '--eval', script], {
+      cwd: path.resolve(__dirname, '../..'),
+      encoding: 'utf8',
+    });
+    const { before, after, inThread } = JSON.parse(output) as { before: number; after: number; inThread: number };
+    expect(after).toBe(Math.min(19, before + 5));
+    expect(inThread).toBe(after);
   });
 });
 
