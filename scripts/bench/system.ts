@@ -64,7 +64,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
       throw new Error(
         'the bench needs the Temporal CLI: set TEMPORAL_CLI, or install Go so the pinned version can be built',
       );
-    const [pgPort, temporalPort, uiPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
     // PostgreSQL first: the dev server takes free ports of its own as it starts, and could take PostgreSQL's.
     const postgres = await startEmbeddedPostgres({
       dataDir: path.join(dir, 'postgres'),
@@ -84,6 +84,8 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
     });
     stops.push(server.stop);
     options.log(`PostgreSQL :${pgPort}, Temporal ${server.address} (data in ${dir})`);
+    // Only now: the dev server's own free ports could have taken it (the bench then posted to the server: fetch failed).
+    const apiPort = await freePort();
 
     const db = createDb(postgres.url, { poolMax: 4 });
     stops.push(() => db.destroy());
