@@ -114,9 +114,7 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
 
   // Every port its own, the worker's metrics too: two runs (chaos and adversary in CI) may run side by side.
   const cluster = options.topology === 'cluster';
-  const [pgPort, temporalPort, uiPort, apiPort, ...workerMetricsPorts] = await Promise.all(
-    Array.from({ length: cluster ? 6 : 5 }, () => freePort()),
-  );
+  const [pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const pgOptions = { dataDir: path.join(dataDir, 'postgres'), port: pgPort, database: 'oms' };
   let postgres!: EmbeddedPostgresServer;
   const bundlePath = options.workflowBundle ?? path.join(dataDir, 'workflow-bundle.js');
@@ -170,6 +168,8 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
     }),
     options.workflowBundle ? undefined : writeWorkflowBundle(bundlePath),
   ]);
+  // Only now: the dev server's own free ports could have taken them.
+  const [apiPort, ...workerMetricsPorts] = await Promise.all(Array.from({ length: cluster ? 3 : 2 }, () => freePort()));
   // The run stops everything in order on SIGINT/SIGTERM.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
