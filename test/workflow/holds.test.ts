@@ -166,6 +166,33 @@ describe('order workflow: holds and waits with an end', () => {
     await harness.record('step-failed-held', order.id);
   });
 
+  it('holds a pick list step that fails for good with the timeline it carried written, in order', async () => {
+    const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
+    backend.failNext('confirmPickList', 'permanent');
+    const order = await harness.startOrder(backend, { lines: [{ sku: MUG.sku, quantity: 2 }] });
+    const onHold = await order.waitFor('a hold', held);
+    expect(onHold).toMatchObject({
+      heldFrom: 'PICKING',
+      holdReason: 'picking failed: confirmPickList refused for good (test fault)',
+    });
+    // PICKING rode with the failed call; it is written again, before the hold.
+    await order.waitFor('the hold in the read model', () => order.records.readModelStatus() === 'ON_HOLD');
+    expect(order.records.statuses()).toEqual(['AUTHORIZING', 'ALLOCATED', 'PICKING', 'ON_HOLD']);
+    await release(order);
+    expect((await order.result()).status).toBe('COMPLETED');
+    expect(order.records.callsOf('confirmPickList')).toHaveLength(2);
+    expect(order.records.statuses()).toEqual([
+      'AUTHORIZING',
+      'ALLOCATED',
+      'PICKING',
+      'ON_HOLD',
+      'PICKING',
+      'SHIPPED',
+      'DELIVERED',
+      'COMPLETED',
+    ]);
+  });
+
   it('holds a carrier failure while other shipments go on, and ships it once released', async () => {
     const backend = harness.backend({
       stock: [
