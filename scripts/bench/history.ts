@@ -20,8 +20,15 @@ export interface HistoryShape {
 const durationMs = (duration: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   Number(duration?.seconds ?? 0) * 1000 + Math.round((duration?.nanos ?? 0) / 1e6);
 
-/** The command an event records and the workflow task that gave it, for the events the ceiling copies. */
-function commandOf(event: HistoryEvent): { task: number; command: CeilingCommand } | undefined {
+/**
+ * The command an event records and the workflow task that gave it, for the events the ceiling copies. `cancelled`
+ * holds the IDs of the timers the order cancelled: the ceiling cancels them too, rather than wait them out (a
+ * 30-day delivery timeout).
+ */
+function commandOf(
+  event: HistoryEvent,
+  cancelled: ReadonlySet<string>,
+): { task: number; command: CeilingCommand } | undefined {
   switch (event.eventType) {
     case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
       return {
@@ -39,10 +46,18 @@ function commandOf(event: HistoryEvent): { task: number; command: CeilingCommand
         task: Number(event.upsertWorkflowSearchAttributesEventAttributes!.workflowTaskCompletedEventId),
         command: 'upsert',
       };
-    case EventType.EVENT_TYPE_TIMER_STARTED:
+    case EventType.EVENT_TYPE_TIMER_STARTED: {
+      const { timerId, startToFireTimeout, workflowTaskCompletedEventId } = event.timerStartedEventAttributes!;
+      const ms = durationMs(startToFireTimeout);
       return {
-        task: Number(event.timerStartedEventAttributes!.workflowTaskCompletedEventId),
-        command: durationMs(event.timerStartedEventAttributes!.startToFireTimeout),
+        task: Number(workflowTaskCompletedEventId),
+        command: timerId && cancelled.has(timerId) ? { startTimer: timerId, ms } : ms,
+      };
+    }
+    case EventType.EVENT_TYPE_TIMER_CANCELED:
+      return {
+        task: Number(event.timerCanceledEventAttributes!.workflowTaskCompletedEventId),
+        command: { cancelTimer: event.timerCanceledEventAttributes!.timerId ?? '' },
       };
     default:
       return undefined;
@@ -52,10 +67,17 @@ function commandOf(event: HistoryEvent): { task: number; command: CeilingCommand
 /** What one workflow's history is made of, and the script of commands per workflow task the ceiling replays. */
 export async function historyShape(client: Client, workflowId: string): Promise<HistoryShape> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const events = history.events ?? [];
+  return shapeOf(history.events ?? []);
+}
+
+/** What a history is made of (see `historyShape`). */
+export function shapeOf(events: HistoryEvent[]): HistoryShape {
+  const cancelled = new Set(
+    events.flatMap((event) => event.timerCanceledEventAttributes?.timerId ?? []).filter((id) => id !== ''),
+  );
   const tasks = new Map<number, CeilingCommand[]>();
   for (const event of events) {
-    const found = commandOf(event);
+    const found = commandOf(event, cancelled);
     if (found) tasks.set(found.task, [...(tasks.get(found.task) ?? []), found.command]);
   }
   const commands = [...tasks.values()].flat();
@@ -65,7 +87,9 @@ export async function historyShape(client: Client, workflowId: string): Promise<
     activities: commands.filter((command) => command === 'activity').length,
     localActivities: commands.filter((command) => command === 'localActivity').length,
     searchAttributeUpserts: commands.filter((command) => command === 'upsert').length,
-    timerMs: commands.filter((command): command is number => typeof command === 'number'),
+    timerMs: commands.flatMap((command) =>
+      typeof command === 'number' ? [command] : typeof command === 'object' && 'ms' in command ? [command.ms] : [],
+    ),
     script: [...tasks].sort(([a], [b]) => a - b).map(([, task]) => task),
   };
 }

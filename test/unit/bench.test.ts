@@ -1,4 +1,5 @@
 import { throughputChart } from '../../scripts/bench/chart';
+import { shapeOf } from '../../scripts/bench/history';
 import { latencySummary, median, percentile, perSecond, throughput } from '../../scripts/bench/measure';
 import {
   benchChart,
@@ -10,6 +11,7 @@ import {
   type BenchResults,
   type RoundResult,
 } from '../../scripts/bench/report';
+import { loadRecordedHistories } from '../replay/histories';
 
 describe('bench statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -166,5 +168,33 @@ describe('bench headline', () => {
       'batch of 1000: answered in 0.81s, workflows started: all after 9.5s, SHIPPED: 998 of 1000 only',
     );
     expect(svg).toContain('batch: workflows started');
+  });
+});
+
+describe('the ceiling copies an order history', () => {
+  it('starts and cancels a timer the order cancelled, rather than wait it out', () => {
+    const happyPath = loadRecordedHistories().find(
+      (recorded) => recorded.file === 'happy-path.2026-12-06-settled.json',
+    )!;
+    const shape = shapeOf(happyPath.history.events);
+
+    const commands = shape.script.flat();
+    // The simulated delivery's 200 ms and the return window's 3 s fire; the 30-day delivery timeout is cancelled.
+    expect(commands.filter((command) => typeof command === 'number')).toEqual([200, 3000]);
+    const started = shape.script.findIndex((task) =>
+      task.some((command) => typeof command === 'object' && 'startTimer' in command),
+    );
+    const cancelledIn = shape.script.findIndex((task) =>
+      task.some((command) => typeof command === 'object' && 'cancelTimer' in command),
+    );
+    expect(shape.script[started]).toContainEqual({ startTimer: '2', ms: 30 * 24 * 3600 * 1000 });
+    expect(shape.script[cancelledIn]).toContainEqual({ cancelTimer: '2' });
+    expect(cancelledIn).toBeGreaterThan(started);
+    expect(shape).toMatchObject({
+      activities: 6,
+      localActivities: 6,
+      workflowTasks: 9,
+      timerMs: [200, 2592000000, 3000],
+    });
   });
 });
