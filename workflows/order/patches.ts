@@ -43,10 +43,9 @@ export const REQUEST_ACTORS_AND_RISK_HOLDS = 'request-actors-and-risk-holds';
 export const EDITS_BEFORE_PICKING = 'edits-before-picking';
 /**
  * The order process as of the first December release: every patch above, asked as one. An order records this one
- * marker (and
- * the one `TemporalChangeVersion` upsert the SDK adds to each marker) instead of one of each per patch, and writes
- * its search attributes once per workflow task (`OrderRuntime.upsert`). Orders started before it ask the patches
- * above one by one, as they always did.
+ * marker (and the one `TemporalChangeVersion` upsert the SDK adds to each marker) instead of one of each per patch,
+ * and writes its search attributes once per workflow task (`OrderRuntime.upsert`). Orders started before it ask the
+ * patches above one by one, as they always did.
  */
 export const ORDER_PROCESS_2026_12 = 'order-process-2026-12';
 /**
