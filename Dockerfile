@@ -26,11 +26,12 @@ FROM ${NODE_IMAGE}
 ENV NODE_ENV=production OMS_DATA_DIR=/home/node/oms-data
 WORKDIR /app
 # Code and dependencies belong to root and are only readable by the process, which runs as "node". The worker
-# bundles the workflows from dist/workflows at start; api/public, deploy/ and the default mail templates
-# (notifications/templates) are read from the project root.
+# bundles the workflows from dist/workflows at start and preloads worker/workflow-thread-preload.cjs; api/public,
+# deploy/ and the default mail templates (notifications/templates) are read from the project root.
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
+COPY worker/workflow-thread-preload.cjs ./worker/
 COPY api/public ./api/public
 COPY notifications/templates ./notifications/templates
 COPY deploy ./deploy

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { WORKER_NODE_FLAGS } from '../../worker/workflow-threads';
 import type { BenchRole, RoleCommand, RoleMessage, RoleStats } from './protocol';
 
 export interface RoleChild {
@@ -19,7 +20,7 @@ export async function startRole(
 ): Promise<RoleChild> {
   const child: ChildProcess = fork(require.resolve('./role-process'), [role], {
     env,
-    execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
+    execArgv: ['--import', 'tsx', ...(role === 'api' ? [] : WORKER_NODE_FLAGS), ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let exited: string | undefined;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../tools/project-root';
+import { WORKER_NODE_FLAGS } from '../../worker/workflow-threads';
 
 /** The code's root: the project (run through tsx) or its build in dist/. */
 const CODE_ROOT = path.resolve(__dirname, '..', '..');
@@ -11,9 +12,11 @@ export function entryModule(name: string): string {
   return path.join(CODE_ROOT, `${name}${path.extname(__filename)}`);
 }
 
-/** The node arguments that run `entry`: TypeScript through tsx, JavaScript as it is. */
-export function nodeArguments(entry: string): string[] {
-  return entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+/** The node arguments that run the module `name` (`worker/main`): TypeScript through tsx, JavaScript as it is. */
+export function nodeArguments(name: string): string[] {
+  const entry = entryModule(name);
+  const flags = name === 'worker/main' ? WORKER_NODE_FLAGS : [];
+  return [...flags, ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry];
 }
 
 /**
@@ -49,7 +52,7 @@ export class ChildRole {
   async start(timeoutMs = 120_000): Promise<void> {
     this.starts += 1;
     this.expectingExit = false;
-    const child = spawn(process.execPath, nodeArguments(entryModule(this.entry)), {
+    const child = spawn(process.execPath, nodeArguments(this.entry), {
       cwd: PROJECT_ROOT,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],

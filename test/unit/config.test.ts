@@ -144,6 +144,13 @@ describe('configuration', () => {
     expect(() => parseConfig({ ...env, OMS_BACKGROUND_NICENESS: '-5' })).toThrow(/OMS_BACKGROUND_NICENESS/);
   });
 
+  it('keeps workflow stack traces off unless OMS_WORKFLOW_STACK_TRACES=on', () => {
+    const env = { OMS_DATA_DIR: dataDir() };
+    expect(parseConfig(env).workflowStackTraces).toBe(false);
+    expect(parseConfig({ ...env, OMS_WORKFLOW_STACK_TRACES: 'on' }).workflowStackTraces).toBe(true);
+    expect(() => parseConfig({ ...env, OMS_WORKFLOW_STACK_TRACES: 'true' })).toThrow(/OMS_WORKFLOW_STACK_TRACES/);
+  });
+
   it('lowers the CPU priority of the worker process and of the threads it starts after', () => {
     const script = [
       "const { lowerCpuPriority } = require('./worker/cpu-priority');",
