@@ -6,7 +6,8 @@ import type { OmsConfig } from '../config';
 import { EncryptionCodec } from './codec';
 
 /** What every Temporal connection of the OMS is built from (a subset of the config, so tests can supply it). */
-export type TemporalSettings = Pick<OmsConfig, 'temporalNamespace' | 'codecKeys' | 'temporalApiKey' | 'temporalTls'>;
+export type TemporalSettings = Pick<OmsConfig, 'temporalNamespace' | 'codecKeys' | 'temporalApiKey' | 'temporalTls'> &
+  Partial<Pick<OmsConfig, 'temporalGrpcCompression'>>;
 
 /**
  * The one data converter of every client and worker: payloads (workflow and activity arguments and results,
@@ -61,7 +62,13 @@ export async function connectClient(
   };
 }
 
-/** The worker's connection; pass `omsDataConverter(settings)` as the worker's `dataConverter`. */
+/**
+ * The worker's connection; pass `omsDataConverter(settings)` as the worker's `dataConverter`. Uncompressed unless
+ * `TEMPORAL_GRPC_COMPRESSION=gzip` (see OmsConfig).
+ */
 export function connectWorker(settings: TemporalSettings, address: string): Promise<NativeConnection> {
-  return NativeConnection.connect(temporalConnectionOptions(settings, address));
+  return NativeConnection.connect({
+    ...temporalConnectionOptions(settings, address),
+    grpcCompression: { codec: settings.temporalGrpcCompression ?? 'none' },
+  });
 }

@@ -1,8 +1,9 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { runApi } from '../../api/main';
 import { parseConfig } from '../../config';
 import { withDataDirSecrets } from '../../config/secrets';
 import { runWorker } from '../../worker/main';
+import { connectWorker } from '../../temporal/connect';
 import { lowerCpuPriority } from '../../worker/cpu-priority';
 import { installWorkerLogging, WORKER_TUNING } from '../../worker/worker';
 import { createCeilingActivities } from './ceiling-activities';
@@ -35,7 +36,8 @@ async function main(role: BenchRole): Promise<void> {
     stop = api.close;
   } else {
     installWorkerLogging('WARN');
-    const connection = await NativeConnection.connect({ address: targets.temporalAddress });
+    // As the order worker connects, so the two are compared on equal terms.
+    const connection = await connectWorker(config, targets.temporalAddress);
     const worker = await Worker.create({
       ...WORKER_TUNING,
       connection,
