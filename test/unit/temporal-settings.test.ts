@@ -2,6 +2,7 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { connectWorker } from '../../temporal/connect';
 import { parseConfig } from '../../config';
+import { devServerEnvironment } from '../../temporal/dev-server';
 
 /** The headers of the first call a worker connection makes (GetSystemInfo), to a server that refuses it. */
 async function firstCallHeaders(compression?: 'none' | 'gzip'): Promise<http2.IncomingHttpHeaders> {
@@ -35,5 +36,12 @@ describe('the worker connection to Temporal', () => {
     expect(parseConfig({}).temporalGrpcCompression).toBe('none');
     expect(parseConfig({ TEMPORAL_GRPC_COMPRESSION: 'gzip' }).temporalGrpcCompression).toBe('gzip');
     expect(() => parseConfig({ TEMPORAL_GRPC_COMPRESSION: 'zstd' })).toThrow(/TEMPORAL_GRPC_COMPRESSION/);
+  });
+});
+
+describe('the embedded Temporal dev server', () => {
+  it('runs with GOGC=300 unless the environment sets it', () => {
+    expect(devServerEnvironment({ PATH: '/bin' })).toEqual({ PATH: '/bin', GOGC: '300' });
+    expect(devServerEnvironment({ GOGC: '100' }).GOGC).toBe('100');
   });
 });
