@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { clusterDir } from '../../db/embedded-postgres';
+import { PROJECT_ROOT } from '../../tools/project-root';
 import { eventually, freePort } from '../support/helpers';
 import { sharedServers } from '../support/servers';
 
@@ -11,6 +12,13 @@ import { sharedServers } from '../support/servers';
  * `npm start` as a person runs it: everything comes up and prints its URLs and keys, Ctrl-C stops every child
  * process, and a restart finds the data (orders, workflows) where it was left.
  */
+/** What `npm start` runs (package.json), run directly so that the test signals node itself, not npm. */
+const START = (
+  JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(' ')
+  .slice(1);
+
 describe('npm start', () => {
   // 0700, as root's home is: as root, PostgreSQL's own user cannot enter it, and its cluster moves out.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'oms-start-'));
@@ -50,7 +58,7 @@ describe('npm start', () => {
   }
 
   function start(): Promise<{ output: string; process: ChildProcess }> {
-    const started = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    const started = spawn(process.execPath, START, {
       env: environment(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -78,6 +86,8 @@ describe('npm start', () => {
     const first = await start();
     expect(first.output).toContain(`http://localhost:${ports.api}/v1`);
     expect(first.output).toContain(`http://localhost:${ports.ui}/namespaces/default/workflows`);
+    // The worker in this process runs its workflow threads as configured (worker/workflow-thread-preload.cjs).
+    expect(first.output).not.toContain('workflow stack traces stay on');
     const salesKey = /sales\s+(\S+)/.exec(first.output)![1];
     const api = async (route: string, init: RequestInit = {}) => {
       const response = await fetch(`http://localhost:${ports.api}${route}`, {
@@ -138,7 +148,7 @@ describe('npm start', () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(ports.pg, resolve));
     try {
-      const failed = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      const failed = spawn(process.execPath, START, {
         env: environment(),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
