@@ -1,14 +1,17 @@
+import { eventually, updateAdmitted } from '../support/helpers';
 import { orderBody, startOms, type TestOms } from '../support/oms';
 
 /**
  * Cancellation (SPEC section 3) at every status before shipment: each test holds the order at one step with
  * the activity gate, cancels it there, and checks nothing is left held: no reserved stock, no active
- * reservation, no open pick list, no open authorization.
+ * reservation, no open pick list, no open authorization. Warehouse staff pick (manual mode), so an order stays
+ * ALLOCATED and PICKING long enough to be cancelled there; auto mode's simulated warehouse picks within one workflow
+ * task (test/workflow/cancellation.test.ts).
  */
 describe('cancellation at every stage before shipment', () => {
   let oms: TestOms;
   beforeAll(async () => {
-    oms = await startOms();
+    oms = await startOms({ settings: { fulfillmentMode: 'manual' } });
   });
   afterAll(() => oms.close());
 
@@ -34,13 +37,27 @@ describe('cancellation at every stage before shipment', () => {
     throw new Error(`no update accepted by ${orderId}`);
   }
 
-  /** Cancels while `activity` is held, then lets it finish; the workflow compensates once it returns. */
-  async function cancelWhileHeld(orderId: string, activity: string) {
+  /** Waits until the order's workflow has the cancellation sent with Idempotency-Key `key` (see `updateAdmitted`). */
+  async function cancellationAdmitted(orderId: string, key: string) {
+    const claimed = await eventually(
+      () => oms.db('idempotency_keys').where({ key }).first('scope'),
+      (row) => row !== undefined,
+    );
+    await updateAdmitted(oms.temporal, orderId, `${claimed.scope}:${key}`);
+  }
+
+  /**
+   * Cancels while `activity` is held, then lets it finish; the workflow compensates once it returns. An activity's
+   * step takes the cancellation at once; a local activity's once the step ends (`inWorkflowTask`).
+   */
+  async function cancelWhileHeld(orderId: string, activity: string, options: { inWorkflowTask?: boolean } = {}) {
+    const key = `cancel-${orderId}`;
     const cancelling = oms.request('POST', `/v1/orders/${orderId}/cancel`, {
       as: 'support',
       body: { reason: 'customer changed their mind' },
+      headers: { 'idempotency-key': key },
     });
-    await updateAccepted(orderId);
+    await (options.inWorkflowTask ? cancellationAdmitted(orderId, key) : updateAccepted(orderId));
     oms.gate.release(activity);
     const answer = await cancelling;
     expect(answer.status).toBe(200);
@@ -69,14 +86,15 @@ describe('cancellation at every stage before shipment', () => {
     return order;
   }
 
-  it('PENDING: cancelled while being priced', async () => {
+  it('PENDING: cancelled while being priced; taken once pricing ends, the authorization begun meanwhile is voided', async () => {
     const before = await reservedTotal();
     oms.gate.hold('validateAndPriceOrder');
     const id = await place();
     await oms.gate.reached('validateAndPriceOrder');
     expect((await oms.request('GET', `/v1/orders/${id}`)).body.status).toBe('PENDING');
-    await cancelWhileHeld(id, 'validateAndPriceOrder');
-    await expectNothingHeld(id, before, { authorized: false });
+    // Pricing only reads the database: it runs inside the workflow task, which takes the cancellation once it ends.
+    await cancelWhileHeld(id, 'validateAndPriceOrder', { inWorkflowTask: true });
+    await expectNothingHeld(id, before, { authorized: true });
   });
 
   it('AWAITING_APPROVAL: cancelled while waiting for an approver', async () => {
@@ -143,13 +161,16 @@ describe('cancellation at every stage before shipment', () => {
 
   it('PICKING: cancelled while the warehouse picks', async () => {
     const before = await reservedTotal();
-    oms.gate.hold('confirmPickList');
     const id = await place();
-    await oms.gate.reached('confirmPickList');
-    expect((await oms.request('GET', `/v1/orders/${id}`)).body.status).toBe('PICKING');
-    await cancelWhileHeld(id, 'confirmPickList');
+    await oms.waitForStatus(id, 'PICKING');
+    const answer = await oms.request('POST', `/v1/orders/${id}/cancel`, {
+      as: 'support',
+      body: { reason: 'customer changed their mind' },
+    });
+    expect(answer.body).toEqual({ status: 'CANCELLED' });
     const order = await expectNothingHeld(id, before, { authorized: true });
     expect(order.shipments[0].status).toBe('cancelled');
+    expect(await oms.db('pick_lists').where({ order_id: id }).pluck('status')).toEqual(['cancelled']);
   });
 
   it('releases stock that an allocation reserved in a workflow task the worker never reported', async () => {
@@ -183,6 +204,10 @@ describe('cancellation at every stage before shipment', () => {
   it('answers 409 while the shipment is being handed to the carrier, and after it shipped', async () => {
     oms.gate.hold('shipShipment');
     const id = await place();
+    await oms.waitForStatus(id, 'PICKING');
+    const [pickListId] = await oms.db('pick_lists').where({ order_id: id }).pluck('id');
+    // Answered once the shipment is billed: after the carrier step, held here.
+    const confirming = oms.request('POST', `/v1/pick-lists/${pickListId}/confirm`, { as: 'warehouse', body: {} });
     await oms.gate.reached('shipShipment');
     const during = await oms.request('POST', `/v1/orders/${id}/cancel`, {
       as: 'support',
@@ -191,6 +216,7 @@ describe('cancellation at every stage before shipment', () => {
     expect(during.status).toBe(409);
     expect(during.contentType).toContain('application/problem+json');
     oms.gate.release('shipShipment');
+    expect((await confirming).status).toBe(200);
 
     await oms.waitForStatus(id, ['SHIPPED', 'DELIVERED']);
     const after = await oms.request('POST', `/v1/orders/${id}/cancel`, { as: 'support', body: { reason: 'too late' } });

@@ -1,6 +1,7 @@
 import { ORDER_STATE_CONFLICT } from '../../contract';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { cancelOrderUpdate, type OrderState } from '../../workflows/order/messages';
+import { updateAdmitted } from '../support/helpers';
 import type { ActivityName } from './fake-activities';
 import {
   EAST,
@@ -32,6 +33,19 @@ describe('order workflow: cancellation and payment failure', () => {
     expect(await order.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: REASON }] })).toEqual({
       status: 'CANCELLED',
     });
+  }
+
+  /**
+   * Cancels while a step that runs inside the workflow task (a local activity) is held: Temporal holds the
+   * cancellation until the task ends, so the order takes it once the step has returned and the next is under way.
+   */
+  async function cancelDuringQuickStep(order: TestOrder, activity: ActivityName): Promise<void> {
+    await harness.gate.reached(activity);
+    const updateId = `cancel-${order.id}`;
+    const cancelling = order.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: REASON }], updateId });
+    await updateAdmitted(harness.env.client, order.id, updateId);
+    harness.gate.release(activity);
+    expect(await cancelling).toEqual({ status: 'CANCELLED' });
   }
 
   /** Cancels while `activity` is held at its start: the order acts on the cancellation once the step returns. */
@@ -82,18 +96,25 @@ describe('order workflow: cancellation and payment failure', () => {
     expect(backend.reservedUnits()).toBe(0);
   });
 
-  it('PENDING: cancelled while being priced', async () => {
+  it('PENDING: cancelled while being priced, taken once pricing ends: the authorization begun meanwhile is voided', async () => {
     harness.gate.hold('validateAndPriceOrder');
     const order = await harness.startOrder(stocked(), { lines: [{ sku: MUG.sku, quantity: 2 }], promotionPercent: 10 });
     await harness.gate.reached('validateAndPriceOrder');
-    expect((await order.state()).status).toBe('PENDING');
+    // Still PENDING (a query now would wait for the workflow task, which pricing holds).
+    expect(order.records.statuses()).toEqual([]);
 
-    await cancelDuring(order, 'validateAndPriceOrder');
+    await cancelDuringQuickStep(order, 'validateAndPriceOrder');
     const final = await order.result();
 
     expectCancelledBeforeShipping(order, final);
-    expect(order.records.statuses()).toEqual(['CANCELLED']);
-    expect(order.records.steps()).toEqual(['validateAndPriceOrder', 'releasePromotion', 'releaseUnknownShipments']);
+    expect(order.records.statuses()).toEqual(['AUTHORIZING', 'CANCELLED']);
+    expect(order.records.steps()).toEqual([
+      'validateAndPriceOrder',
+      'authorizePayment',
+      'voidAuthorization',
+      'releasePromotion',
+      'releaseUnknownShipments',
+    ]);
     await harness.record('cancel-pending', order.id);
   });
 

@@ -275,3 +275,29 @@ export function lineOf(state: OrderState, sku: string): OrderState['lines'][numb
   if (!line) throw new Error(`order ${state.orderId} has no line ${sku}`);
   return line;
 }
+
+type History = temporal.api.history.v1.IHistory;
+
+/** The local activities an order's history recorded, in order (their markers name them). */
+export function localActivitiesOf(history: History): string[] {
+  return (history.events ?? []).flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data).toString()) as { activity_type: string }).activity_type] : [];
+  });
+}
+
+/** The activities an order's history scheduled, in order. */
+export function activitiesOf(history: History): string[] {
+  return (history.events ?? []).flatMap(
+    (event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+  );
+}
+
+/** The durations of the timers an order's history started, in milliseconds. */
+export function timersOf(history: History): number[] {
+  return (history.events ?? []).flatMap((event) => {
+    const timeout = event.timerStartedEventAttributes?.startToFireTimeout;
+    return timeout ? [Number(timeout.seconds ?? 0) * 1000 + Math.round((timeout.nanos ?? 0) / 1e6)] : [];
+  });
+}

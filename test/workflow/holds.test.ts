@@ -193,6 +193,19 @@ describe('order workflow: holds and waits with an end', () => {
     ]);
   });
 
+  it('holds a database step (a local activity) that fails for good, and tries it again when released', async () => {
+    const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
+    backend.failNext('issueInvoice', 'permanent');
+    const order = await harness.startOrder(backend, { lines: [{ sku: MUG.sku, quantity: 2 }] });
+    // A local activity's failure reaches the workflow unwrapped: it failed the whole workflow instead.
+    const onHold = await order.waitFor('a hold', held);
+    expect(onHold.holdReason).toBe('invoicing failed: issueInvoice refused for good (test fault)');
+    await release(order);
+    const final = await order.result();
+    expect(final.status).toBe('COMPLETED');
+    expect(order.records.callsOf('issueInvoice')).toHaveLength(2);
+  });
+
   it('holds a carrier failure while other shipments go on, and ships it once released', async () => {
     const backend = harness.backend({
       stock: [

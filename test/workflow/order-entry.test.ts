@@ -1,6 +1,18 @@
 import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT } from '../../contract';
 import { approveOrderUpdate, rejectOrderUpdate } from '../../workflows/order/messages';
-import { EAST, LAMP, MUG, lineOf, refusal, startWorkflowHarness, type WorkflowHarness } from './harness';
+import {
+  EAST,
+  FAST_SETTINGS,
+  LAMP,
+  MUG,
+  activitiesOf,
+  lineOf,
+  localActivitiesOf,
+  refusal,
+  startWorkflowHarness,
+  timersOf,
+  type WorkflowHarness,
+} from './harness';
 
 /** From entry to COMPLETED: pricing, approval quotas and payment terms (SPEC section 1 and 3). */
 describe('order workflow: entry and approval', () => {
@@ -82,34 +94,34 @@ describe('order workflow: entry and approval', () => {
     expect(await order.state()).toEqual(final);
   });
 
-  it('writes the timeline of an order with one shipment in 3 local activities: its steps take the entries along', async () => {
+  it('runs the database steps of an order with one shipment in the worker, and its steps with outside systems take the timeline along', async () => {
     const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
     const order = await harness.startOrder(backend, { lines: [{ sku: MUG.sku, quantity: 1 }] });
     await order.result();
 
     const history = await order.handle.fetchHistory();
-    const localActivities = (history.events ?? []).flatMap((event) => {
-      const marker = event.markerRecordedEventAttributes;
-      const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
-      return data ? [(JSON.parse(Buffer.from(data).toString()) as { activity_type: string }).activity_type] : [];
-    });
-    // The timeline up to SHIPPED rides with the payment, pick list and carrier steps. Left to write on its own: after
-    // the invoice, after the delivery (its carrier event and DELIVERED status in one write), and COMPLETED.
-    expect(localActivities).toEqual([
+    // Pricing, allocation and auto mode's pick list steps only touch the database: local activities. The timeline up
+    // to SHIPPED rides with the payment and carrier steps. Left to write on its own: after the invoice, after the
+    // delivery (its carrier event and DELIVERED status in one write), and COMPLETED.
+    expect(localActivitiesOf(history)).toEqual([
+      'validateAndPriceOrder',
       'allocateStock',
+      'createPickList',
+      'confirmPickList',
       'issueInvoice',
       'recordOrderTimeline',
       'recordShipmentEvent',
       'recordOrderTimeline',
       'recordOrderTimeline',
     ]);
-    const carried = (step: 'createPickList' | 'confirmPickList') =>
+    expect(activitiesOf(history)).toEqual(['authorizePayment', 'shipShipment', 'capturePayment']);
+    const carried = (step: 'authorizePayment' | 'shipShipment') =>
       order.records
         .callsOf(step)
         .flatMap((input) => input.timeline ?? [])
         .map((entry) => entry.status ?? entry.type);
-    expect(carried('createPickList')).toContain('ALLOCATED');
-    expect(carried('confirmPickList')).toEqual(['PICKING']);
+    expect(carried('authorizePayment')).toContain('priced');
+    expect(carried('shipShipment')).toEqual(['payment', 'ALLOCATED', 'PICKING', 'picked']);
     expect(order.records.statuses()).toEqual([
       'AUTHORIZING',
       'ALLOCATED',
@@ -118,6 +130,20 @@ describe('order workflow: entry and approval', () => {
       'DELIVERED',
       'COMPLETED',
     ]);
+  });
+
+  it('delivers at once, without a timer, when the simulated carrier has no delay', async () => {
+    const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
+    const order = await harness.startOrder(backend, {
+      lines: [{ sku: MUG.sku, quantity: 1 }],
+      settings: { carrierDeliveryDelayMs: 0 },
+    });
+    const final = await order.result();
+
+    expect(final.status).toBe('COMPLETED');
+    expect(lineOf(final, MUG.sku)).toMatchObject({ shippedQuantity: 1, deliveredQuantity: 1 });
+    // Only the return window: no zero-length carrier timer, and no delivery timeout for a shipment already delivered.
+    expect(timersOf(await order.handle.fetchHistory())).toEqual([FAST_SETTINGS.returnWindowMs]);
   });
 
   it('bills an order on invoice terms per shipment, with no card authorization', async () => {

@@ -50,8 +50,16 @@ export const EDITS_BEFORE_PICKING = 'edits-before-picking';
 export const ORDER_PROCESS_2026_12 = 'order-process-2026-12';
 /**
  * The order process as of this release: `ORDER_PROCESS_2026_12` and every patch before it, and the pick list steps
- * take the timeline entries made before them along (`OrderRuntime.pickListWithTimeline`), and the timeline and search
+ * take the timeline entries made before them along (`OrderRuntime.pickListStep`), and the timeline and search
  * attributes are written once the coroutines a workflow task woke have run (`OrderRuntime.settled`): fewer local
  * activities per order. Orders started on the release before keep its shape (`since2026_12`).
  */
 export const ORDER_PROCESS_2026_12_06 = 'order-process-2026-12-06';
+/**
+ * The order process as of this release: `ORDER_PROCESS_2026_12_06` and everything before it, and the steps that only
+ * touch the database and were activities run as local activities (`OrderRuntime.quickStep`): pricing, and in auto
+ * mode the pick list and the simulated pick. Auto mode's simulated carrier delivers without a timer when its delay
+ * is zero. Each saves the order a workflow task and the server an activity task; a request sent meanwhile waits the
+ * few milliseconds the step takes. Orders started on the releases before keep their shape.
+ */
+export const ORDER_PROCESS_2026_12_07 = 'order-process-2026-12-07';

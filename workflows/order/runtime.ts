@@ -20,6 +20,7 @@ import {
   ONE_LOCAL_ACTIVITY_AT_A_TIME,
   ORDER_PROCESS_2026_12,
   ORDER_PROCESS_2026_12_06,
+  ORDER_PROCESS_2026_12_07,
   REQUEST_ACTORS_AND_RISK_HOLDS,
   TIMELINE_WRITTEN_IN_BATCHES,
   WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY,
@@ -68,10 +69,12 @@ export function summary(text: string): { summary: string } {
  */
 export class OrderRuntime {
   // Patches are asked in the order orders have always asked them (see patches.ts). A new order asks one for all.
-  /** Orders started on this release (see `pickListWithTimeline`, `settled`). */
-  private readonly current = patched(ORDER_PROCESS_2026_12_06);
-  /** ... or on the one before: every patch below holds without asking it (see `hasPatch`). */
-  private readonly since2026_12 = this.current || patched(ORDER_PROCESS_2026_12);
+  /** Orders started on this release: quick database steps run in the worker (see `quickStep`). */
+  readonly current = patched(ORDER_PROCESS_2026_12_07);
+  /** ... or on the one before (see `pickListStep`, `settled`). */
+  private readonly since2026_12_06 = this.current || patched(ORDER_PROCESS_2026_12_06);
+  /** ... or on the one before that: every patch below holds without asking it (see `hasPatch`). */
+  private readonly since2026_12 = this.since2026_12_06 || patched(ORDER_PROCESS_2026_12);
   /** An order started before these steps became local activities replays, and finishes, with activities. */
   private readonly inWorker = this.hasPatch(DATABASE_STEPS_AS_LOCAL_ACTIVITIES) ? databaseSteps : activities;
   /** Orders started before writes waited for Updates to be recorded replay without it (see `databaseWrite`). */
@@ -209,11 +212,30 @@ export class OrderRuntime {
   }
 
   /**
-   * The pick list steps take the timeline along too (see `withTimeline`) on orders started on this release: their
-   * database work is quick, so entries made meanwhile (a cancellation's request) wait only milliseconds.
+   * A step that only reads and writes the database but was an activity before this release: pricing, and auto mode's
+   * pick list and pick (see `ORDER_PROCESS_2026_12_07`). On a current order it is a database step, so it runs inside
+   * the workflow task that reaches it; on an older one the activity it was, as it replays (`asActivity`).
    */
-  pickListWithTimeline<Result>(call: (carried: CarriesTimeline) => Promise<Result>): Promise<Result> {
-    return this.current ? this.withTimeline(call) : call({});
+  quickStep<Result>(
+    write: (proxy: Activities) => Promise<Result>,
+    asActivity: () => Promise<Result> = () => write(activities),
+  ): Promise<Result> {
+    return this.current ? this.databaseStep(write) : asActivity();
+  }
+
+  /**
+   * A pick list step (sending it, recording the pick). With auto mode's simulated warehouse (`simulated`) it only
+   * touches the database: a quick step. Otherwise it is an activity that takes the timeline along (see
+   * `withTimeline`) on orders started since `ORDER_PROCESS_2026_12_06`: its database work is quick, so entries made
+   * meanwhile (a cancellation's request) wait only milliseconds.
+   */
+  pickListStep<Result>(
+    simulated: boolean,
+    call: (proxy: Activities, carried: CarriesTimeline) => Promise<Result>,
+  ): Promise<Result> {
+    const asActivity = () =>
+      this.since2026_12_06 ? this.withTimeline((carried) => call(activities, carried)) : call(activities, {});
+    return simulated ? this.quickStep((proxy) => call(proxy, {}), asActivity) : asActivity();
   }
 
   private async writingAlong<Result>(
@@ -275,7 +297,7 @@ export class OrderRuntime {
       this.unwrittenTimeline.length > 0 && this.localActivitiesInFlight === 0 && this.timelineWrite === undefined;
     for (;;) {
       await condition(due);
-      if (this.current && !(await this.settled(due))) continue;
+      if (this.since2026_12_06 && !(await this.settled(due))) continue;
       await this.writeTimeline();
     }
   }
@@ -288,7 +310,7 @@ export class OrderRuntime {
     const due = () => this.unwrittenAttributes.size > 0 && this.localActivitiesInFlight === 0;
     for (;;) {
       await condition(due);
-      if (this.current && !(await this.settled(due))) continue;
+      if (this.since2026_12_06 && !(await this.settled(due))) continue;
       upsertSearchAttributes([...this.unwrittenAttributes.values()]);
       this.unwrittenAttributes.clear();
     }

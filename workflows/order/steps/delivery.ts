@@ -46,7 +46,9 @@ export function deliveredMessage(run: OrderRun): string {
 
 /** Auto mode: the simulated carrier delivers each shipment OMS_CARRIER_DELIVERY_DELAY after it ships. */
 export async function simulateDelivery(run: OrderRun, shipment: ShipmentState): Promise<void> {
-  await sleep(run.input.settings.carrierDeliveryDelayMs);
+  const delay = run.input.settings.carrierDeliveryDelayMs;
+  // With no delay a current order's carrier delivers at once: a timer of zero would cost a workflow task for nothing.
+  if (delay > 0 || !run.runtime.current) await sleep(delay);
   await applyCarrierEvent(
     run,
     { shipmentId: shipment.id, status: 'delivered', detail: 'simulated carrier' },

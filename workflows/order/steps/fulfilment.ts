@@ -21,9 +21,10 @@ export async function fulfil(
   const { book, runtime, input } = run;
   const { orderId, settings } = input;
   const shipment = book.shipmentOf(allocatedShipment.id);
+  const simulated = settings.fulfillmentMode === 'auto';
   const { pickListId } = await step(run, 'picking', () =>
-    runtime.pickListWithTimeline((carried) =>
-      activities.createPickList.executeWithOptions(
+    runtime.pickListStep(simulated, (proxy, carried) =>
+      proxy.createPickList.executeWithOptions(
         summary(
           `Send the pick list of ${shipment.id} to warehouse ${shipment.warehouse}: ${unitsText(shipment.lines)}`,
         ),
@@ -49,8 +50,8 @@ export async function fulfil(
     reported = book.pickConfirmations.get(pickListId);
   }
   const picked = await step(run, 'picking', () =>
-    runtime.pickListWithTimeline((carried) =>
-      activities.confirmPickList.executeWithOptions(
+    runtime.pickListStep(simulated, (proxy, carried) =>
+      proxy.confirmPickList.executeWithOptions(
         summary(
           reported ? `Record the pick staff confirmed for ${pickListId}` : `Simulated warehouse picks ${pickListId}`,
         ),

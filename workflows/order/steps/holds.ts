@@ -148,10 +148,14 @@ async function holdUntilReleased(run: OrderRun, reason: string, options: { gives
   return released;
 }
 
-/** The message of a failure retrying will not cure (an activity's non-retryable failure), else undefined. */
+/**
+ * The message of a failure retrying will not cure (an activity's non-retryable failure), else undefined. An activity's
+ * failure comes wrapped in an `ActivityFailure`; a local activity's comes bare (SDK 1.24), so a database step that
+ * failed for good failed the whole workflow instead of holding the order.
+ */
 export function permanentFailure(error: unknown): string | undefined {
-  if (!(error instanceof ActivityFailure) || isCancellation(error)) return undefined;
-  const cause = error.cause;
+  if (isCancellation(error)) return undefined;
+  const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure && cause.nonRetryable) return cause.message;
   return undefined;
 }

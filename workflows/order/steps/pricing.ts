@@ -16,9 +16,10 @@ export async function validateAndPrice(run: OrderRun): Promise<PricedOrderResult
   const { book, runtime } = run;
   const { orderId, settings } = run.input;
   const result = await step(run, 'pricing', () =>
-    activities.validateAndPriceOrder.executeWithOptions(
-      summary(`Validate ${orderId} against master data and price it`),
-      [{ orderId }],
+    runtime.quickStep((proxy) =>
+      proxy.validateAndPriceOrder.executeWithOptions(summary(`Validate ${orderId} against master data and price it`), [
+        { orderId },
+      ]),
     ),
   );
   if (!result.valid) throw new OrderStopped('REJECTED', 'invalid', result.reasons);
