@@ -197,6 +197,12 @@ export function createInventoryActivities({
         .orderBy('seq')
         .pluck('id');
       for (const id of unknown) await release(input.orderId, id);
+      // Its pick list may have been sent by the same lost task (auto mode's pick list steps are local activities too).
+      if (unknown.length > 0)
+        await db('pick_lists')
+          .whereIn('shipment_id', unknown)
+          .where({ status: 'open' })
+          .update({ status: 'cancelled', updated_at: db.fn.now() });
       return unknown;
     },
   };

@@ -175,8 +175,9 @@ describe('cancellation at every stage before shipment', () => {
 
   it('releases stock that an allocation reserved in a workflow task the worker never reported', async () => {
     // A worker that dies after a local allocation committed, before its workflow task was recorded, leaves
-    // reservations the history never heard of; the retried task, seeing the cancellation first, never allocates.
-    // The same state is made here by running the allocation outside the workflow while it is held at authorization.
+    // reservations (and a pick list) the history never heard of; the retried task, seeing the cancellation first,
+    // never allocates. The same state is made here by running the allocation (and sending its pick list) outside the
+    // workflow while it is held at authorization.
     const before = await reservedTotal();
     oms.gate.hold('authorizePayment');
     const id = await place();
@@ -190,6 +191,8 @@ describe('cancellation at every stage before shipment', () => {
       allOrNothing: false,
     });
     expect(lost.shipments).toHaveLength(1);
+    // ... and the pick list the same task sent (auto mode's pick list steps run inside the task too).
+    await oms.activities.createPickList({ orderId: id, shipmentId: lost.shipments[0].id, priority: 0 });
     expect(await reservedTotal()).toBe(before + 2);
     await cancelWhileHeld(id, 'authorizePayment');
     const order = await expectNothingHeld(id, before, { authorized: true });
@@ -199,6 +202,7 @@ describe('cancellation at every stage before shipment', () => {
     expect(order.timeline.map((event: { message: string }) => event.message)).toContain(
       `Released ${lost.shipments[0].id}: reserved by an allocation whose result was lost`,
     );
+    expect(await oms.db('pick_lists').where({ order_id: id }).pluck('status')).toEqual(['cancelled']);
   });
 
   it('answers 409 while the shipment is being handed to the carrier, and after it shipped', async () => {
