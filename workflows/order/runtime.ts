@@ -27,7 +27,7 @@ import {
 } from './patches';
 import { HoldReasonKey, OrderStatusKey } from './search-attributes';
 
-/** Steps that call outside systems, or that a cancellation may arrive during (pricing, picking). */
+/** Steps that call outside systems, and the steps of orders started before they ran in the worker (`quickStep`). */
 export const activities = proxyActivities<OrderActivities>({ startToCloseTimeout: '30s', retry: STEP_RETRY });
 /** Steps a cancellation may interrupt: the workflow learns the outcome of an attempt under way before it goes on. */
 export const interruptibleActivities = proxyActivities<OrderActivities>({
@@ -46,11 +46,11 @@ export const reaskActivities = proxyActivities<OrderActivities>({
 // Read-model writes are quick database statements: local activities spare them a round trip to the server.
 const readModel = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '10s' });
 /**
- * Allocation, invoicing and carrier events only touch the database (idempotent, milliseconds): as local
- * activities each spares the server an activity task and mostly the order a workflow task (issue 6 bench: 84 ->
- * ~69 history events per order). Outside systems (payment provider, carrier) stay activities, and so do the steps
- * a cancellation may arrive during (pricing, picking): a running local activity holds the workflow task, so an
- * Update would wait for the step to end.
+ * Steps that only touch the database (idempotent, milliseconds: allocation, invoicing, carrier events, and on current
+ * orders pricing and auto mode's pick list steps): as local activities each spares the server an activity task and
+ * mostly the order a workflow task. A running local activity holds the workflow task, so an Update sent meanwhile
+ * waits for the step to end, and the order acts on it at its next step. Outside systems (payment provider, carrier)
+ * stay activities, and so do staff's pick list steps (manual mode).
  */
 const databaseSteps = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '30s', retry: STEP_RETRY });
 
