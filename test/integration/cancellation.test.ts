@@ -92,7 +92,7 @@ describe('cancellation at every stage before shipment', () => {
     const id = await place();
     await oms.gate.reached('validateAndPriceOrder');
     expect((await oms.request('GET', `/v1/orders/${id}`)).body.status).toBe('PENDING');
-    // Pricing only reads the database: it runs inside the workflow task, which takes the cancellation once it ends.
+    // Pricing only touches the database: it runs inside the workflow task, which takes the cancellation once it ends.
     await cancelWhileHeld(id, 'validateAndPriceOrder', { inWorkflowTask: true });
     await expectNothingHeld(id, before, { authorized: true });
   });
