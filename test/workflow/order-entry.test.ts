@@ -94,34 +94,39 @@ describe('order workflow: entry and approval', () => {
     expect(await order.state()).toEqual(final);
   });
 
-  it('runs the database steps of an order with one shipment in the worker, and its steps with outside systems take the timeline along', async () => {
+  it('runs every step after the payment authorization of an order with one shipment in the worker, and its steps with outside systems take the timeline along', async () => {
     const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
     const order = await harness.startOrder(backend, { lines: [{ sku: MUG.sku, quantity: 1 }] });
     await order.result();
 
     const history = await order.handle.fetchHistory();
-    // Pricing, allocation and auto mode's pick list steps only touch the database: local activities. The timeline up
-    // to SHIPPED rides with the payment and carrier steps. Left to write on its own: after the invoice, after the
-    // delivery (its carrier event and DELIVERED status in one write), and COMPLETED.
+    // Pricing, allocation and auto mode's pick list steps only touch the database: local activities. Once picked,
+    // nothing can cancel the order: shipping and capture are local activities too. Only the payment authorization,
+    // which a cancellation interrupts, stays an activity. The timeline up to SHIPPED rides with the payment, carrier
+    // and capture steps. Left to write on its own: after the invoice, after the delivery (its carrier event and
+    // DELIVERED status in one write), and COMPLETED.
     expect(localActivitiesOf(history)).toEqual([
       'validateAndPriceOrder',
       'allocateStock',
       'createPickList',
       'confirmPickList',
+      'shipShipment',
+      'capturePayment',
       'issueInvoice',
       'recordOrderTimeline',
       'recordShipmentEvent',
       'recordOrderTimeline',
       'recordOrderTimeline',
     ]);
-    expect(activitiesOf(history)).toEqual(['authorizePayment', 'shipShipment', 'capturePayment']);
-    const carried = (step: 'authorizePayment' | 'shipShipment') =>
+    expect(activitiesOf(history)).toEqual(['authorizePayment']);
+    const carried = (step: 'authorizePayment' | 'shipShipment' | 'capturePayment') =>
       order.records
         .callsOf(step)
         .flatMap((input) => input.timeline ?? [])
         .map((entry) => entry.status ?? entry.type);
     expect(carried('authorizePayment')).toContain('priced');
     expect(carried('shipShipment')).toEqual(['payment', 'ALLOCATED', 'PICKING', 'picked']);
+    expect(carried('capturePayment')).toEqual(['shipped']);
     expect(order.records.statuses()).toEqual([
       'AUTHORIZING',
       'ALLOCATED',

@@ -21,6 +21,7 @@ import {
   ORDER_PROCESS_2026_12,
   ORDER_PROCESS_2026_12_06,
   ORDER_PROCESS_2026_12_07,
+  ORDER_PROCESS_2026_12_08,
   REQUEST_ACTORS_AND_RISK_HOLDS,
   TIMELINE_WRITTEN_IN_BATCHES,
   WRITES_AFTER_UPDATES_WAIT_FOR_HISTORY,
@@ -47,8 +48,8 @@ export const reaskActivities = proxyActivities<OrderActivities>({
 const readModel = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '10s' });
 /**
  * Steps that only touch the database (idempotent, milliseconds: allocation, invoicing, carrier events, and on current
- * orders pricing and auto mode's pick list steps): as local activities each spares the server an activity task and
- * mostly the order a workflow task. A running local activity holds the workflow task, so an Update sent meanwhile
+ * orders pricing and auto mode's pick list steps), and on current orders shipping and capture (`handOverStep`): as
+ * local activities each spares the server an activity task and mostly the order a workflow task. A running local activity holds the workflow task, so an Update sent meanwhile
  * waits for the step to end, and the order acts on it at its next step. Outside systems (payment provider, carrier)
  * stay activities, and so do staff's pick list steps (manual mode).
  */
@@ -69,11 +70,13 @@ export function summary(text: string): { summary: string } {
  */
 export class OrderRuntime {
   // Patches are asked in the order orders have always asked them (see patches.ts). A new order asks one for all.
-  /** Orders started on this release: quick database steps run in the worker (see `quickStep`). */
-  readonly current = patched(ORDER_PROCESS_2026_12_07);
-  /** ... or on the one before (see `pickListStep`, `settled`). */
-  private readonly since2026_12_06 = this.current || patched(ORDER_PROCESS_2026_12_06);
-  /** ... or on the one before that: every patch below holds without asking it (see `hasPatch`). */
+  /** Orders started on this release: shipping and capture run in the worker (see `handOverStep`). */
+  private readonly current = patched(ORDER_PROCESS_2026_12_08);
+  /** ... or on the one before: quick database steps run in the worker (see `quickStep`). */
+  readonly since2026_12_07 = this.current || patched(ORDER_PROCESS_2026_12_07);
+  /** ... or on the one before that (see `pickListStep`, `settled`). */
+  private readonly since2026_12_06 = this.since2026_12_07 || patched(ORDER_PROCESS_2026_12_06);
+  /** ... or on the first December release: every patch below holds without asking it (see `hasPatch`). */
   private readonly since2026_12 = this.since2026_12_06 || patched(ORDER_PROCESS_2026_12);
   /** An order started before these steps became local activities replays, and finishes, with activities. */
   private readonly inWorker = this.hasPatch(DATABASE_STEPS_AS_LOCAL_ACTIVITIES) ? databaseSteps : activities;
@@ -212,15 +215,27 @@ export class OrderRuntime {
   }
 
   /**
-   * A step that only reads and writes the database but was an activity before this release: pricing, and auto mode's
-   * pick list and pick (see `ORDER_PROCESS_2026_12_07`). On a current order it is a database step, so it runs inside
-   * the workflow task that reaches it; on an older one the activity it was, as it replays (`asActivity`).
+   * A step that only reads and writes the database but was an activity before `ORDER_PROCESS_2026_12_07`: pricing,
+   * and auto mode's pick list and pick. On an order started since then it is a database step, so it runs inside the
+   * workflow task that reaches it; on an older one the activity it was, as it replays (`asActivity`).
    */
   quickStep<Result>(
     write: (proxy: Activities) => Promise<Result>,
     asActivity: () => Promise<Result> = () => write(activities),
   ): Promise<Result> {
-    return this.current ? this.databaseStep(write) : asActivity();
+    return this.since2026_12_07 ? this.databaseStep(write) : asActivity();
+  }
+
+  /**
+   * A step that hands a picked shipment on to an outside system: shipping it with the carrier, capturing its payment.
+   * It takes the timeline entries made so far along (see `withTimeline`). On a current order it is a local activity:
+   * no request can cancel the order any more, so an Update sent meanwhile loses nothing by waiting for the step, and
+   * the order goes from picked to invoiced in one workflow task. The call stays idempotent (the carrier's and the
+   * provider's keys), as a lost workflow task runs it again. On an older order it is the activity it was.
+   */
+  handOverStep<Result>(call: (proxy: Activities, carried: CarriesTimeline) => Promise<Result>): Promise<Result> {
+    if (!this.current) return this.withTimeline((carried) => call(activities, carried));
+    return this.databaseStep((proxy) => this.withTimeline((carried) => call(proxy, carried)));
   }
 
   /**

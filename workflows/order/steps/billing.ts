@@ -2,7 +2,7 @@ import { formatMoney } from '../../../domain/money';
 import type { InvoicedDetail } from '../../../domain/order-events';
 import type { ShipmentState } from '../messages';
 import type { OrderRun } from '../order-run';
-import { activities, summary } from '../runtime';
+import { summary } from '../runtime';
 import { step } from './holds';
 
 /**
@@ -24,8 +24,8 @@ export function bill(run: OrderRun, shipment: ShipmentState): Promise<unknown> {
       };
       const capturing = summary(`Capture ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`);
       await step(run, 'payment capture', () =>
-        runtime.withTimeline((carried) =>
-          activities.capturePayment.executeWithOptions(capturing, [{ ...capture, ...carried }]),
+        runtime.handOverStep((proxy, carried) =>
+          proxy.capturePayment.executeWithOptions(capturing, [{ ...capture, ...carried }]),
         ),
       );
       shipment.capturedAmount = charge.total;

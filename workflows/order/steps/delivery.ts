@@ -47,8 +47,8 @@ export function deliveredMessage(run: OrderRun): string {
 /** Auto mode: the simulated carrier delivers each shipment OMS_CARRIER_DELIVERY_DELAY after it ships. */
 export async function simulateDelivery(run: OrderRun, shipment: ShipmentState): Promise<void> {
   const delay = run.input.settings.carrierDeliveryDelayMs;
-  // With no delay a current order's carrier delivers at once: a timer of zero would cost a workflow task for nothing.
-  if (delay > 0 || !run.runtime.current) await sleep(delay);
+  // With no delay the carrier delivers at once (orders since 2026-12-07): a timer of zero would cost a workflow task.
+  if (delay > 0 || !run.runtime.since2026_12_07) await sleep(delay);
   await applyCarrierEvent(
     run,
     { shipmentId: shipment.id, status: 'delivered', detail: 'simulated carrier' },
