@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { nodeArguments } from '../../scripts/system/processes';
 import { PROJECT_ROOT } from '../../tools/project-root';
-import { WORKER_NODE_FLAGS } from '../../worker/workflow-threads';
+import { WORKER_HEAP_FLAGS, WORKER_NODE_FLAGS } from '../../worker/workflow-threads';
 
 /**
  * Starts a thread that sets up the SDK's workflow hooks as a workflow thread does (`globalHandlers.install()`), and
@@ -35,9 +35,9 @@ describe('workflow threads of a worker process', () => {
     expect(promiseHookInThread(WORKER_NODE_FLAGS, { OMS_WORKFLOW_STACK_TRACES: 'on' })).toBe(true);
   });
 
-  it('are set up by every command that starts a worker', () => {
+  it('are set up by every command that starts a worker, with its heap settings', () => {
     const preload = path.relative(PROJECT_ROOT, WORKER_NODE_FLAGS[1]!);
-    const flags = `--require ./${preload}`;
+    const flags = [`--require ./${preload}`, ...WORKER_HEAP_FLAGS].join(' ');
     const scripts = (
       JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
         scripts: Record<string, string>;
@@ -46,10 +46,12 @@ describe('workflow threads of a worker process', () => {
     expect(scripts.start).toContain(flags);
     expect(scripts.worker).toContain(`node ${flags} dist/worker/main.js`);
     const compose = readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8');
-    expect(compose).toContain(`command: ['node', '--require', './${preload}', 'dist/worker/main.js']`);
+    const composeFlags = ['--require', `./${preload}`, ...WORKER_HEAP_FLAGS].map((flag) => `'${flag}'`).join(', ');
+    expect(compose).toContain(`command: ['node', ${composeFlags}, 'dist/worker/main.js']`);
     expect(readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8')).toContain(`COPY ${preload} ./worker/`);
     // Clusters, chaos and adversary runs start their workers through nodeArguments.
-    expect(nodeArguments('worker/main').slice(0, 2)).toEqual(WORKER_NODE_FLAGS);
+    expect(nodeArguments('worker/main').slice(0, WORKER_NODE_FLAGS.length)).toEqual(WORKER_NODE_FLAGS);
     expect(nodeArguments('api/main')).not.toContain('--require');
+    expect(nodeArguments('api/main')).not.toContain(WORKER_HEAP_FLAGS[0]);
   });
 });
