@@ -255,6 +255,26 @@ describe('order workflow: holds and waits with an end', () => {
     expect(order.records.promotionRedeemed).toBe(false);
   });
 
+  it('answers a request while the carrier is down, between its attempts, instead of waiting for the carrier', async () => {
+    const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
+    // Attempts 1 to 4 fail (0.5, 1, 2 and 4 s apart); the fifth, after the 4 s wait, reaches the carrier.
+    backend.failNext('shipShipment', 'transient', 4);
+    const order = await harness.startOrder(backend, { lines: [{ sku: MUG.sku, quantity: 1 }] });
+    await order.waitFor('the carrier step', () => order.records.callsOf('shipShipment').length >= 1);
+    // Shipping runs in the worker (a local activity): its later attempts wait on a timer between workflow tasks, so
+    // the order answers then (a parcel being handed over can no longer be held). With every retry inside one workflow
+    // task, the answer waited for the carrier to come back.
+    expect(await refusal(hold(order, 'carrier outage'))).toEqual({
+      type: ORDER_STATE_CONFLICT,
+      message: 'order is PICKING: it has shipped, nothing is left to hold',
+    });
+    expect(order.records.callsOf('shipShipment').length).toBeLessThan(5);
+    const final = await order.result();
+    expect(final.status).toBe('COMPLETED');
+    expect(lineOf(final, MUG.sku)).toMatchObject({ shippedQuantity: 1, deliveredQuantity: 1 });
+    expect(order.records.callsOf('shipShipment')).toHaveLength(5);
+  });
+
   it('reports a shipment lost when no delivery comes in time, and completes without it', async () => {
     const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
     const order = await harness.startOrder(backend, {

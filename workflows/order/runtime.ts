@@ -54,6 +54,16 @@ const readModel = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '
  * stay activities, and so do staff's pick list steps (manual mode).
  */
 const databaseSteps = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '30s', retry: STEP_RETRY });
+/**
+ * Steps with an outside system run in the worker (`handOverStep`): after the first quick retries, each later attempt
+ * waits on a timer between workflow tasks, so a request sent while the carrier or the provider is down is taken
+ * between attempts instead of waiting for them to come back.
+ */
+const handOverSteps = proxyLocalActivities<OrderActivities>({
+  startToCloseTimeout: '30s',
+  retry: STEP_RETRY,
+  localRetryThreshold: '2s',
+});
 
 type Activities = typeof activities;
 
@@ -230,12 +240,13 @@ export class OrderRuntime {
    * A step that hands a picked shipment on to an outside system: shipping it with the carrier, capturing its payment.
    * It takes the timeline entries made so far along (see `withTimeline`). On a current order it is a local activity:
    * no request can cancel the order any more, so an Update sent meanwhile loses nothing by waiting for the step, and
-   * the order goes from picked to invoiced in one workflow task. The call stays idempotent (the carrier's and the
-   * provider's keys), as a lost workflow task runs it again. On an older order it is the activity it was.
+   * the order goes from picked to invoiced in one workflow task. While the outside system is down, its retries wait
+   * between workflow tasks after the first seconds (`handOverSteps`). The call stays idempotent (the carrier's and
+   * the provider's keys), as a lost workflow task runs it again. On an older order it is the activity it was.
    */
   handOverStep<Result>(call: (proxy: Activities, carried: CarriesTimeline) => Promise<Result>): Promise<Result> {
     if (!this.current) return this.withTimeline((carried) => call(activities, carried));
-    return this.databaseStep((proxy) => this.withTimeline((carried) => call(proxy, carried)));
+    return this.databaseWrite(handOverSteps, (proxy) => this.withTimeline((carried) => call(proxy, carried)));
   }
 
   /**
