@@ -255,24 +255,24 @@ describe('order workflow: holds and waits with an end', () => {
     expect(order.records.promotionRedeemed).toBe(false);
   });
 
-  it('answers a request while the carrier is down, between its attempts, instead of waiting for the carrier', async () => {
+  it('answers a request while the payment provider is down, between capture attempts, instead of waiting for it', async () => {
     const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
-    // Attempts 1 to 4 fail (0.5, 1, 2 and 4 s apart); the fifth, after the 4 s wait, reaches the carrier.
-    backend.failNext('shipShipment', 'transient', 4);
+    // Attempts 1 to 4 fail (0.5, 1, 2 and 4 s apart); the fifth, after the 4 s wait, reaches the provider.
+    backend.failNext('capturePayment', 'transient', 4);
     const order = await harness.startOrder(backend, { lines: [{ sku: MUG.sku, quantity: 1 }] });
-    await order.waitFor('the carrier step', () => order.records.callsOf('shipShipment').length >= 1);
-    // Shipping runs in the worker (a local activity): its later attempts wait on a timer between workflow tasks, so
-    // the order answers then (a parcel being handed over can no longer be held). With every retry inside one workflow
-    // task, the answer waited for the carrier to come back.
-    expect(await refusal(hold(order, 'carrier outage'))).toEqual({
+    await order.waitFor('the capture', () => order.records.callsOf('capturePayment').length >= 1);
+    // The capture runs in the worker (a local activity): its later attempts wait on a timer between workflow tasks, so
+    // the order answers then (a parcel with the carrier can no longer be held). With every retry inside one workflow task, the
+    // answer waited for the provider to come back.
+    expect(await refusal(hold(order, 'provider outage'))).toEqual({
       type: ORDER_STATE_CONFLICT,
       message: 'order is PICKING: it has shipped, nothing is left to hold',
     });
-    expect(order.records.callsOf('shipShipment').length).toBeLessThan(5);
+    expect(order.records.callsOf('capturePayment').length).toBeLessThan(5);
     const final = await order.result();
     expect(final.status).toBe('COMPLETED');
-    expect(lineOf(final, MUG.sku)).toMatchObject({ shippedQuantity: 1, deliveredQuantity: 1 });
-    expect(order.records.callsOf('shipShipment')).toHaveLength(5);
+    expect(order.records.callsOf('capturePayment')).toHaveLength(5);
+    expect(order.records.capturedTotal()).toBe(final.totals?.total);
   });
 
   it('reports a shipment lost when no delivery comes in time, and completes without it', async () => {

@@ -64,10 +64,9 @@ export const ORDER_PROCESS_2026_12_06 = 'order-process-2026-12-06';
  */
 export const ORDER_PROCESS_2026_12_07 = 'order-process-2026-12-07';
 /**
- * The order process as of this release: `ORDER_PROCESS_2026_12_07` and everything before it, and the steps that hand
- * a picked shipment on (shipping with the carrier, capturing its payment) run as local activities that take the
- * timeline along (`OrderRuntime.handOverStep`). Nothing can cancel an order once its shipment is picked, so nothing
- * waits on them that an activity would have let in sooner: the order goes from picked to invoiced in one workflow
- * task. Orders started on the releases before keep their shape.
+ * The order process as of this release: `ORDER_PROCESS_2026_12_07` and everything before it, and the payment capture
+ * of a shipped shipment runs as a local activity that takes the timeline along (`OrderRuntime.captureStep`): once the
+ * parcel is with the carrier nothing can cancel the order, so the capture, the invoice and the delivery go in the
+ * workflow task that learns of the shipment. Orders started on the releases before keep their shape.
  */
 export const ORDER_PROCESS_2026_12_08 = 'order-process-2026-12-08';

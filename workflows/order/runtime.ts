@@ -48,18 +48,18 @@ export const reaskActivities = proxyActivities<OrderActivities>({
 const readModel = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '10s' });
 /**
  * Steps that only touch the database (idempotent, milliseconds: allocation, invoicing, carrier events, and on current
- * orders pricing and auto mode's pick list steps), and on current orders shipping and capture (`handOverStep`): as
- * local activities each spares the server an activity task and mostly the order a workflow task. A running local activity holds the workflow task, so an Update sent meanwhile
+ * orders pricing and auto mode's pick list steps): as local activities each spares the server an activity task and
+ * mostly the order a workflow task. A running local activity holds the workflow task, so an Update sent meanwhile
  * waits for the step to end, and the order acts on it at its next step. Outside systems (payment provider, carrier)
  * stay activities, and so do staff's pick list steps (manual mode).
  */
 const databaseSteps = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '30s', retry: STEP_RETRY });
 /**
- * Steps with an outside system run in the worker (`handOverStep`): after the first quick retries, each later attempt
- * waits on a timer between workflow tasks, so a request sent while the carrier or the provider is down is taken
- * between attempts instead of waiting for them to come back.
+ * A capture run in the worker (`captureStep`): after the first quick retries, each later attempt waits on a timer
+ * between workflow tasks, so a request sent while the payment provider is down is answered between attempts instead
+ * of waiting for the provider to come back.
  */
-const handOverSteps = proxyLocalActivities<OrderActivities>({
+const capturesInWorker = proxyLocalActivities<OrderActivities>({
   startToCloseTimeout: '30s',
   retry: STEP_RETRY,
   localRetryThreshold: '2s',
@@ -80,7 +80,7 @@ export function summary(text: string): { summary: string } {
  */
 export class OrderRuntime {
   // Patches are asked in the order orders have always asked them (see patches.ts). A new order asks one for all.
-  /** Orders started on this release: shipping and capture run in the worker (see `handOverStep`). */
+  /** Orders started on this release: the payment capture runs in the worker (see `captureStep`). */
   private readonly current = patched(ORDER_PROCESS_2026_12_08);
   /** ... or on the one before: quick database steps run in the worker (see `quickStep`). */
   readonly since2026_12_07 = this.current || patched(ORDER_PROCESS_2026_12_07);
@@ -237,16 +237,18 @@ export class OrderRuntime {
   }
 
   /**
-   * A step that hands a picked shipment on to an outside system: shipping it with the carrier, capturing its payment.
-   * It takes the timeline entries made so far along (see `withTimeline`). On a current order it is a local activity:
-   * no request can cancel the order any more, so an Update sent meanwhile loses nothing by waiting for the step, and
-   * the order goes from picked to invoiced in one workflow task. While the outside system is down, its retries wait
-   * between workflow tasks after the first seconds (`handOverSteps`). The call stays idempotent (the carrier's and
-   * the provider's keys), as a lost workflow task runs it again. On an older order it is the activity it was.
+   * Capturing a shipped shipment's payment (an outside system), taking the timeline entries made so far along (see
+   * `withTimeline`). On a current order it is a local activity: once the parcel is with the carrier nothing can cancel
+   * the order, and nothing the workflow task decided before it can change if the task is lost and run again (the
+   * shipment's decision is in the history, with its activity), so the capture, the invoice and the delivery go in the
+   * task that learns of the shipment. The provider's idempotency key makes a run again harmless. Shipping itself stays
+   * an activity: in a lost task run again, a cancellation or another allocation could undo the decision to ship a
+   * parcel that had left. While the provider is down, retries wait between workflow tasks after the first seconds
+   * (`capturesInWorker`). On an older order the capture is the activity it was.
    */
-  handOverStep<Result>(call: (proxy: Activities, carried: CarriesTimeline) => Promise<Result>): Promise<Result> {
+  captureStep<Result>(call: (proxy: Activities, carried: CarriesTimeline) => Promise<Result>): Promise<Result> {
     if (!this.current) return this.withTimeline((carried) => call(activities, carried));
-    return this.databaseWrite(handOverSteps, (proxy) => this.withTimeline((carried) => call(proxy, carried)));
+    return this.databaseWrite(capturesInWorker, (proxy) => this.withTimeline((carried) => call(proxy, carried)));
   }
 
   /**

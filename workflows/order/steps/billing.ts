@@ -24,7 +24,7 @@ export function bill(run: OrderRun, shipment: ShipmentState): Promise<unknown> {
       };
       const capturing = summary(`Capture ${formatMoney(charge.total, charge.currency)} for ${shipment.id}`);
       await step(run, 'payment capture', () =>
-        runtime.handOverStep((proxy, carried) =>
+        runtime.captureStep((proxy, carried) =>
           proxy.capturePayment.executeWithOptions(capturing, [{ ...capture, ...carried }]),
         ),
       );

@@ -68,8 +68,8 @@ export async function fulfil(
 
   book.handingOver.add(shipment.id);
   const booking = await step(run, 'shipping', () =>
-    runtime.handOverStep((proxy, carried) =>
-      proxy.shipShipment.executeWithOptions(
+    runtime.withTimeline((carried) =>
+      activities.shipShipment.executeWithOptions(
         summary(`Hand ${shipment.id} (${unitsText(shipment.lines)}) to the carrier, ${priced.shipping.service}`),
         [
           {
