@@ -47,7 +47,10 @@ describe('workflow threads of a worker process', () => {
     expect(scripts.worker).toContain(`node ${flags} dist/worker/main.js`);
     const compose = readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8');
     const composeFlags = ['--require', `./${preload}`, ...WORKER_HEAP_FLAGS].map((flag) => `'${flag}'`).join(', ');
-    expect(compose).toContain(`command: ['node', ${composeFlags}, 'dist/worker/main.js']`);
+    // Prettier may put a long command on the line after `command:`.
+    expect(compose.replace(/command:\s+\[/g, 'command: [')).toContain(
+      `command: ['node', ${composeFlags}, 'dist/worker/main.js']`,
+    );
     expect(readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8')).toContain(`COPY ${preload} ./worker/`);
     // Clusters, chaos and adversary runs start their workers through nodeArguments.
     expect(nodeArguments('worker/main').slice(0, WORKER_NODE_FLAGS.length)).toEqual(WORKER_NODE_FLAGS);
