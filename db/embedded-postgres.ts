@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   chownSync,
   cpSync,
   existsSync,
@@ -9,6 +10,7 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -129,6 +131,17 @@ function canReach(target: string, runAs: RunAs): boolean {
   return spawnSync('test', ['-x', target], runAs).status === 0;
 }
 
+/**
+ * SHARED_POSTGRES_ROOT (or `root`), made if missing and enterable by PostgreSQL's user (0755). A recursive mkdir of a
+ * 0700 cluster directory under it used to create it 0700 on a machine that had none, and no cluster or binaries
+ * there could be reached after; such a root is opened up again.
+ */
+export function sharedPostgresRoot(root = SHARED_POSTGRES_ROOT): string {
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+  if ((statSync(root).mode & 0o005) !== 0o005) chmodSync(root, 0o755);
+  return root;
+}
+
 /** The binaries where PostgreSQL's user can run them: in node_modules, or a copy kept per version. */
 function reachableBinaries(nativeDir: string, runAs: RunAs): string {
   const postgres = path.join(nativeDir, 'bin', 'postgres');
@@ -138,7 +151,7 @@ function reachableBinaries(nativeDir: string, runAs: RunAs): string {
   if (!existsSync(path.join(copy, 'bin', 'postgres'))) {
     const partial = `${copy}.partial-${process.pid}`;
     try {
-      mkdirSync(SHARED_POSTGRES_ROOT, { recursive: true, mode: 0o755 });
+      sharedPostgresRoot();
       cpSync(realpathSync(nativeDir), partial, { recursive: true, verbatimSymlinks: true });
       renameSync(partial, copy);
     } catch (error) {
@@ -150,6 +163,7 @@ function reachableBinaries(nativeDir: string, runAs: RunAs): string {
         );
     }
   }
+  sharedPostgresRoot();
   if (!canReach(path.join(copy, 'bin', 'postgres'), runAs))
     throw new PostgresStartError(
       `PostgreSQL's user cannot run ${copy}/bin/postgres: check that ${SHARED_POSTGRES_ROOT} is world-readable, or set DATABASE_URL.`,
@@ -182,8 +196,8 @@ function reachableDataDir(dataDir: string, runAs: RunAs): string {
     throw new PostgresStartError(
       `PostgreSQL's user cannot enter ${path.dirname(dataDir)}, where its cluster is: make the directories above it enterable (chmod o+x), or move the cluster and leave its path in ${location}.`,
     );
-  const moved = path.join(SHARED_POSTGRES_ROOT, `data-${randomBytes(6).toString('hex')}`);
-  mkdirSync(moved, { recursive: true, mode: 0o700 });
+  const moved = path.join(sharedPostgresRoot(), `data-${randomBytes(6).toString('hex')}`);
+  mkdirSync(moved, { mode: 0o700 });
   chownSync(moved, runAs.uid, runAs.gid ?? runAs.uid);
   writeFileSync(location, `${moved}\n`);
   console.log(`[oms] PostgreSQL's user cannot enter ${dataDir}: its cluster lives in ${moved} (named in ${location})`);
