@@ -92,7 +92,13 @@ describe('webhooks screen', () => {
     await delivery.locator('button[data-action=redeliver]').click();
     await page.locator('.notice.ok').getByText('goes out again').waitFor();
     await page.locator('tr[data-delivery-id][data-status=delivered]').waitFor({ timeout: 20_000 });
-    expect(receiver.eventsOf(orderId).map((event) => event.type)).toEqual(['order.created']);
+    // At least once: the delivery's own retry may reach the receiver just before the redelivery does (it answers
+    // 204 from the moment above), and then the redelivery sends it again. Either way it is one event.
+    const received = receiver.eventsOf(orderId);
+    expect(received.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(received.map((event) => `${event.type} ${event.id}`))).toEqual(
+      new Set([`order.created ${received[0].id}`]),
+    );
     expect(await delivery.locator('.attempts li').last().innerText()).toContain('204');
     await screenshot(page, 'console-webhook-redelivered');
 
