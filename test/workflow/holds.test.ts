@@ -255,6 +255,20 @@ describe('order workflow: holds and waits with an end', () => {
     expect(order.records.promotionRedeemed).toBe(false);
   });
 
+  it('holds a capture that fails for good (a local activity), and captures once released', async () => {
+    const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
+    backend.failNext('capturePayment', 'permanent');
+    const order = await harness.startOrder(backend, { lines: [{ sku: MUG.sku, quantity: 1 }] });
+    const onHold = await order.waitFor('a hold', held);
+    expect(onHold.holdReason).toBe('payment capture failed: capturePayment refused for good (test fault)');
+    expect(order.records.capturedTotal()).toBe(0);
+    await release(order);
+    const final = await order.result();
+    expect(final.status).toBe('COMPLETED');
+    expect(order.records.callsOf('capturePayment')).toHaveLength(2);
+    expect(order.records.capturedTotal()).toBe(final.totals?.total);
+  });
+
   it('answers a request while the payment provider is down, between capture attempts, instead of waiting for it', async () => {
     const backend = harness.backend({ stock: [{ warehouse: EAST, sku: MUG.sku, onHand: 10 }] });
     // Attempts 1 to 4 fail (0.5, 1, 2 and 4 s apart); the fifth, after the 4 s wait, reaches the provider.
