@@ -80,6 +80,6 @@ describe('holds', () => {
     await oms.waitForStatus(id, 'SHIPPED');
     const late = await oms.request('POST', `/v1/orders/${id}/hold`, { as: 'support', body: { reason: 'too late' } });
     expect(late.status).toBe(409);
-    expect(late.body.detail).toBe('order is SHIPPED: it has shipped, nothing is left to hold');
+    expect(late.body.detail).toBe('order is SHIPPED: nothing is left to hold');
   });
 });

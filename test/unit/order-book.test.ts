@@ -59,6 +59,16 @@ function refusal(action: () => unknown): string | undefined {
   return undefined;
 }
 
+function refusalMessage(action: () => unknown): string | undefined {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ApplicationFailure) return error.message;
+    throw error;
+  }
+  return undefined;
+}
+
 /** Allocates, picks in full and ships one shipment of the given lines, billing it as captured. */
 function shipAndCapture(book: OrderBook, id: string, lines: { sku: string; quantity: number }[]) {
   book.allocated({ id, warehouse: 'W1', lines });
@@ -190,6 +200,35 @@ describe('the order book', () => {
     expect(book.cancellationBlocker()).toMatch(/nothing is left to ship/);
     book.enterStatus('CANCELLED', {});
     expect(book.cancellationBlocker()).toBe('order is already CANCELLED');
+  });
+
+  it('says why a hold or cancellation comes too late: handing over, every parcel with the carrier, or shipped', () => {
+    const book = approvedBook();
+    book.enterStatus('PICKING', {});
+    book.allocated({
+      id: 'ORD-1-S1',
+      warehouse: 'W1',
+      lines: [
+        { sku: 'MUG', quantity: 3 },
+        { sku: 'PEN', quantity: 5 },
+      ],
+    });
+    expect(book.cancellationBlocker()).toBeUndefined();
+    const holdRefusal = () => refusalMessage(() => book.validateHold('fraud check'));
+    expect(holdRefusal()).toBeUndefined();
+
+    book.handingOver.add('ORD-1-S1');
+    expect(holdRefusal()).toBe('order is being handed to the carrier: nothing is left to hold');
+    book.handingOver.delete('ORD-1-S1');
+    // The parcel has left; the order is still PICKING while its payment is captured.
+    book.shipmentOf('ORD-1-S1').status = 'shipped';
+    expect(holdRefusal()).toBe('every shipment is with the carrier: nothing is left to hold');
+    expect(book.cancellationBlocker()).toBe(
+      'every shipment is with the carrier: nothing is left to ship, use a return instead',
+    );
+    book.enterStatus('SHIPPED', {});
+    expect(holdRefusal()).toBe('order is SHIPPED: nothing is left to hold');
+    expect(book.cancellationBlocker()).toBe('order is SHIPPED: nothing is left to ship, use a return instead');
   });
 
   it('takes a resume while units are left to allocate, waiting or not', () => {

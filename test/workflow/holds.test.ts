@@ -140,7 +140,7 @@ describe('order workflow: holds and waits with an end', () => {
     await order.waitForStatus('SHIPPED', 'carrier');
     expect(await refusal(hold(order, 'too late'))).toEqual({
       type: ORDER_STATE_CONFLICT,
-      message: 'order is SHIPPED: it has shipped, nothing is left to hold',
+      message: 'order is SHIPPED: nothing is left to hold',
     });
     await order.handle.executeUpdate(carrierEventUpdate, {
       args: [{ shipmentId: `${order.id}-S1`, status: 'delivered' }],
@@ -280,7 +280,7 @@ describe('order workflow: holds and waits with an end', () => {
     // answer waited for the provider to come back.
     expect(await refusal(hold(order, 'provider outage'))).toEqual({
       type: ORDER_STATE_CONFLICT,
-      message: 'order is PICKING: it has shipped, nothing is left to hold',
+      message: 'every shipment is with the carrier: nothing is left to hold',
     });
     expect(order.records.callsOf('capturePayment').length).toBeLessThan(5);
     const final = await order.result();

@@ -148,9 +148,19 @@ export class OrderBook {
     if (NOTHING_LEFT_TO_SHIP.includes(status) || !stillToShip) {
       return this.handingOver.size > 0
         ? 'order is being handed to the carrier: use a return once it has shipped'
-        : `order is ${state.status}: nothing is left to ship, use a return instead`;
+        : `${this.shippedSubject(status)}: nothing is left to ship, use a return instead`;
     }
     return undefined;
+  }
+
+  /**
+   * What has shipped, in words: the status once the order says so, and the parcels while it still settles their
+   * payment (its status moves on after the capture).
+   */
+  private shippedSubject(status: OrderStatus): string {
+    return NOTHING_LEFT_TO_SHIP.includes(status)
+      ? `order is ${this.state.status}`
+      : 'every shipment is with the carrier';
   }
 
   /** Support may hold an order that is not held, not being cancelled, and has something left to ship. */
@@ -159,12 +169,18 @@ export class OrderBook {
     if (reason.trim() === '') invalid('give a reason for the hold');
     if (this.state.status === 'ON_HOLD' || this.holdRequest) conflict(`order is already on hold`);
     if (this.cancelRequest) conflict('order is being cancelled');
-    if (!this.holdable()) conflict(`order is ${this.state.status}: it has shipped, nothing is left to hold`);
+    if (!this.holdable()) conflict(this.holdBlocker());
   }
 
   /** Whether a hold can still take effect: something is left to ship (SPEC: any status before SHIPPED). */
   holdable(): boolean {
     return this.cancellationBlocker() === undefined;
+  }
+
+  private holdBlocker(): string {
+    if (this.handingOver.size > 0) return 'order is being handed to the carrier: nothing is left to hold';
+    const status = this.state.status === 'ON_HOLD' ? this.state.heldFrom! : this.state.status;
+    return `${this.shippedSubject(status)}: nothing is left to hold`;
   }
 
   requireOnHold(): void {
