@@ -19,6 +19,8 @@ export interface RoundResult {
   cpuMsPerOrderByPart: Record<string, number>;
   historyEventsPerOrder: number | null;
   loadAverage: MainResult['loadAverage'];
+  /** At the round's end: rounds in a row show whether the worker's memory grows (a leak) or settles. */
+  workerMemory: MainResult['workerMemory'];
   ceilingPerSecond: number | null;
   ratio: number | null;
   byCpu: number | null;
@@ -83,6 +85,7 @@ export function roundOf(main: MainResult, ceiling?: CeilingResult): RoundResult 
     cpuMsPerOrderByPart: main.cpuMsPerOrder,
     historyEventsPerOrder: main.historyEventsPerOrder.mean,
     loadAverage: main.loadAverage,
+    workerMemory: main.workerMemory,
     ceilingPerSecond: theirs,
     ratio: ours && theirs ? round(ours / theirs) : null,
     // The same comparison by CPU cost, which the other work on a shared machine disturbs far less.
@@ -276,7 +279,7 @@ export function benchReport(results: BenchResults): string {
     lines.push(`rounds (main phase${ceiling ? ', and the ceiling right after it' : ''}):`);
     for (const [index, entry] of (results.rounds ?? []).entries()) {
       lines.push(
-        `  round ${index + 1}: ours ${entry.shippedPerSecond} orders/s to SHIPPED, ${entry.ordersPerSecond} to COMPLETED (${entry.cpuMsPerOrder} CPU ms, load ${entry.loadAverage.before[0]})` +
+        `  round ${index + 1}: ours ${entry.shippedPerSecond} orders/s to SHIPPED, ${entry.ordersPerSecond} to COMPLETED (${entry.cpuMsPerOrder} CPU ms, load ${entry.loadAverage.before[0]}; worker heap ${entry.workerMemory.heapUsedMb} MB, RSS ${entry.workerMemory.rssMb} MB)` +
           (entry.ceilingPerSecond === null
             ? ''
             : `, ceiling ${entry.ceilingPerSecond} workflows/s (${entry.cpuMsPerCeilingWorkflow} CPU ms): ratio ${entry.ratio}, by CPU ${entry.byCpu}`),

@@ -75,6 +75,7 @@ describe('bench headline', () => {
       cpuMsPerOrderByPart: { ...parts, system: cpu },
       historyEventsPerOrder: events,
       loadAverage: { before: [load, 0, 0], after: [load, 0, 0] },
+      workerMemory: { rssMb: 500, peakRssMb: 510, heapUsedMb: 120 },
       ceilingPerSecond: null,
       ratio: null,
       byCpu: null,
