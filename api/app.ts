@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { OmsConfig } from '../config';
 import type { Db } from '../db/connection';
 import { createHttpObservability } from '../observability/http';
+import { isBatchRequest, jsonBodies } from './body-parsers';
 import { logger as processLogger, type Logger } from '../observability/logger';
 import { findApiKey } from '../db/api-keys';
 import { createServices } from '../services';
@@ -10,7 +11,7 @@ import { createOrderStarts, type OrderStarts } from '../services/order-starts';
 import { createRestockStarts, type RestockStarts } from '../services/restock-starts';
 import { auditMutations } from './audit';
 import { createAuthenticator } from './auth';
-import type { ApiDeps, RawBodyRequest } from './deps';
+import type { ApiDeps } from './deps';
 import { domainErrorsAsProblems, errorHandler, HttpProblem, notFoundHandler } from './problem';
 import { auditRoutes } from './routes/audit';
 import { catalogRoutes } from './routes/catalog';
@@ -32,7 +33,7 @@ import { rejectNulInUrl } from './url-guard';
 /** A request that carries a body must say it is JSON (or CSV for batch orders), so nothing is silently ignored. */
 const requireBodyTypes: express.RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  const csvAllowed = req.path === '/v1/orders/batch';
+  const csvAllowed = isBatchRequest(req);
   if (hasBody && !req.is('application/json') && !(csvAllowed && req.is('text/csv'))) {
     throw new HttpProblem(
       415,
@@ -92,11 +93,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.use(auditMutations({ db, logger }));
   app.use(requireBodyTypes);
   app.use(rejectNulInUrl);
-  // The raw bytes are kept for webhook signatures (HMAC over the body exactly as sent).
-  app.use(
-    express.json({ limit: '1mb', strict: true, verify: (req, _res, raw) => ((req as RawBodyRequest).rawBody = raw) }),
-  );
-  app.use(express.text({ type: 'text/csv', limit: '5mb' }));
+  app.use(jsonBodies);
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

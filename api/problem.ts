@@ -106,11 +106,13 @@ export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpPro
 export const notFoundHandler: RequestHandler = (req, res) =>
   sendProblem(res, notFound(`no route ${req.method} ${req.path}`));
 
+const megabytes = (bytes: number | undefined) => (bytes === undefined ? 'size' : `${+(bytes / 2 ** 20).toFixed(1)} MB`);
+
 /** Turns every error into a problem: body-parser failures are the client's, anything unexpected is logged. */
 export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler {
   return (error, _req, res, _next) => {
     if (error instanceof HttpProblem) return sendProblem(res, error);
-    const parserError = error as { type?: string; status?: number; message?: string };
+    const parserError = error as { type?: string; status?: number; message?: string; limit?: number };
     if (parserError.type === 'entity.parse.failed')
       return sendProblem(
         res,
@@ -119,7 +121,9 @@ export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler
     if (parserError.type === 'entity.too.large')
       return sendProblem(
         res,
-        new HttpProblem(413, 'the body is larger than the 1 MB limit', [{ path: 'body', message: 'too large' }]),
+        new HttpProblem(413, `the body is larger than the ${megabytes(parserError.limit)} limit`, [
+          { path: 'body', message: 'too large' },
+        ]),
       );
     if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
       return sendProblem(

@@ -4,6 +4,7 @@ import { orderWorkflowId } from '../../workflows/order/messages';
 import type { BatchRow } from '../../services/batch-orders';
 import { actorOf, principalOf } from '../auth';
 import { ordersFromCsv } from '../batch-csv';
+import { batchBodies } from '../body-parsers';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf, requestKeyOf } from '../idempotency-header';
 import { badRequest, notFound, parse, tryParse } from '../problem';
@@ -37,7 +38,7 @@ export function orderRoutes({ db, auth, config, services }: ApiDeps): Router {
   });
 
   /** JSON `{orders:[...]}` or `text/csv` (see CSV_COLUMNS); answers one result per row, in order. */
-  router.post('/batch', auth.requireRole('sales'), async (req, res) => {
+  router.post('/batch', auth.requireRole('sales'), ...batchBodies, async (req, res) => {
     const csv = req.is('text/csv') === 'text/csv';
     const orders = csv
       ? ordersFromCsv(typeof req.body === 'string' ? req.body : '')

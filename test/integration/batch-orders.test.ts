@@ -89,6 +89,68 @@ describe('batch entry', () => {
     expect(again.body.results.map((row) => row.existingOrderId)).toEqual(ids.slice(0, 3));
   });
 
+  it('reads a batch of up to 5 MB, and only from a caller allowed to place it', async () => {
+    const address = {
+      name: 'Maximiliana Ortega-Fairweather',
+      line1: '12345 North Commerce Industrial Parkway',
+      line2: 'Receiving dock 7, attention: purchasing department',
+      city: 'Springfield',
+      region: 'IL',
+      postalCode: '62704',
+      country: 'US',
+    };
+    // An ERP's export of 1000 orders: an address, four lines and the ERP's own fields, over the 1 MB of other bodies.
+    const orders = Array.from({ length: 1000 }, (_, index) =>
+      orderBody({
+        channel: 'erp',
+        externalId: `ERP-${index}`,
+        shippingAddress: address,
+        lines: ['MUG-BLK', 'TEE-M', 'BEANS-1KG', 'LAPTOP-14'].map((sku, n) => ({ sku, quantity: 1 + n })),
+        metadata: {
+          erpOrder: `SO-2026-${String(index).padStart(6, '0')}`,
+          costCenter: 'CC-4410 Facilities / East region',
+          deliveryNote: 'Deliver between 8:00 and 16:00 on weekdays; call reception on arrival. '.repeat(4),
+        },
+      }),
+    );
+    const body = JSON.stringify({ orders }, null, 2);
+    expect(body.length).toBeGreaterThan(2 ** 20);
+    const send = (payload: string, headers: Record<string, string> = {}) =>
+      fetch(`${api.base}/v1/orders/batch`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer batch-sales', 'content-type': 'application/json', ...headers },
+        body: payload,
+      }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as BatchAnswer & { detail?: string },
+      }));
+
+    const placed = await send(body);
+    expect(placed.status).toBe(200);
+    expect(placed.body).toMatchObject({ accepted: 1000, rejected: 0 });
+
+    // Over 5 MB, JSON or CSV: refused, naming the limit.
+    const tooLarge = JSON.stringify({ orders: [], padding: 'x'.repeat(5.1 * 2 ** 20) });
+    const refused = await send(tooLarge);
+    expect([refused.status, refused.body.detail]).toEqual([413, 'the body is larger than the 5 MB limit']);
+    const csv = await send(`customerId,lines\n${'CUST-ACME,MUG-BLK:1\n'.repeat(300_000)}`, {
+      'content-type': 'text/csv',
+    });
+    expect([csv.status, csv.body.detail]).toEqual([413, 'the body is larger than the 5 MB limit']);
+    // Without a valid key the body is not read: 401, not 413.
+    expect((await send(tooLarge, { authorization: 'Bearer nobody' })).status).toBe(401);
+    // Every other body stays at 1 MB.
+    const single = await fetch(`${api.base}/v1/orders`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer batch-sales', 'content-type': 'application/json' },
+      body: JSON.stringify(orderBody({ padding: 'x'.repeat(1.1 * 2 ** 20) })),
+    });
+    expect([single.status, ((await single.json()) as { detail: string }).detail]).toEqual([
+      413,
+      'the body is larger than the 1 MB limit',
+    ]);
+  });
+
   it('decides each row as if placed after the ones before it', async () => {
     const answer = await postBatch(
       [

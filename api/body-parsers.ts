@@ -1,0 +1,29 @@
+import express, { type Request, type RequestHandler } from 'express';
+import type { RawBodyRequest } from './deps';
+
+/** The largest body of any request but a batch. */
+export const BODY_LIMIT = '1mb';
+/** A batch of up to 1000 orders, as JSON or CSV: addresses and several lines per row outgrow 1 MB. */
+export const BATCH_BODY_LIMIT = '5mb';
+
+/** `POST /v1/orders/batch`, as the router matches it (any case, a trailing slash). */
+export const isBatchRequest = (req: Request) => req.path.replace(/\/+$/, '').toLowerCase() === '/v1/orders/batch';
+
+const json = express.json({
+  limit: BODY_LIMIT,
+  strict: true,
+  // The raw bytes are kept for webhook signatures (HMAC over the body exactly as sent).
+  verify: (req, _res, raw) => ((req as RawBodyRequest).rawBody = raw),
+});
+
+/** Every JSON body, read before the routes; a batch's is left to `batchBodies`. */
+export const jsonBodies: RequestHandler = (req, res, next) => (isBatchRequest(req) ? next() : json(req, res, next));
+
+/**
+ * A batch's body, read in its route once the caller is known to be allowed: no one without a key makes the API read
+ * and parse 5 MB.
+ */
+export const batchBodies: RequestHandler[] = [
+  express.json({ limit: BATCH_BODY_LIMIT, strict: true }),
+  express.text({ type: 'text/csv', limit: BATCH_BODY_LIMIT }),
+];
