@@ -20,7 +20,7 @@ interface ResponseSpec {
 }
 
 /** An error the route itself answers (404, 409, 422, 503): when it happens. */
-type ErrorStatus = 404 | 409 | 422 | 503;
+type ErrorStatus = 404 | 409 | 422 | 429 | 503;
 
 export interface OperationSpec {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -59,7 +59,7 @@ const problem = (description: string, schema: z.ZodType = problemSchema): Respon
 /**
  * The API's OpenAPI registry. `operation` adds the problem responses every route has by the way it is built:
  * 400 when it reads a body, query or path, 401/403 from its access, 413/415 when it takes a body, plus the
- * route's own 404/409/422/503.
+ * route's own 404/409/422/429/503.
  */
 export class ApiDocRegistry {
   readonly registry = new OpenAPIRegistry();

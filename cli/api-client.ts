@@ -81,15 +81,12 @@ export class ApiClient {
       headers['content-type'] = 'text/csv';
       body = options.csv;
     }
-    let response: Response;
-    try {
-      response = await fetch(`${this.url}${path}`, { method, headers, body });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(
-        `Cannot reach the OMS API at ${this.url} (${cause?.code ?? cause?.message ?? (error as Error).message}). Is npm start running? ` +
-          'If the API runs elsewhere, set OMS_API_URL or pass --url.',
-      );
+    let response = await this.send(method, path, headers, body);
+    // 429: the API read and kept nothing (too many batches at once), so the same request is sent again when it says.
+    for (let retries = 0; response.status === 429 && retries < BUSY_RETRIES; retries++) {
+      await response.body?.cancel();
+      await sleep(retryAfterMs(response.headers.get('retry-after')));
+      response = await this.send(method, path, headers, body);
     }
     const text = await response.text();
     let parsed: unknown;
@@ -110,4 +107,27 @@ export class ApiClient {
       );
     return parsed as T;
   }
+
+  private async send(method: string, path: string, headers: Record<string, string>, body: string | undefined) {
+    try {
+      return await fetch(`${this.url}${path}`, { method, headers, body });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(
+        `Cannot reach the OMS API at ${this.url} (${cause?.code ?? cause?.message ?? (error as Error).message}). Is npm start running? ` +
+          'If the API runs elsewhere, set OMS_API_URL or pass --url.',
+      );
+    }
+  }
 }
+
+/** How many times a request the API was too busy to take (429) is sent again before the 429 is the answer. */
+export const BUSY_RETRIES = 5;
+
+/** `Retry-After` in seconds (1 to 60; 5 when missing or not a number). */
+export const retryAfterMs = (header: string | null) => {
+  const seconds = Number(header);
+  return (Number.isFinite(seconds) && header !== null && header !== '' ? Math.min(Math.max(seconds, 1), 60) : 5) * 1000;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

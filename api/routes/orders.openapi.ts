@@ -123,7 +123,7 @@ export function orderDocs(doc: ApiDocRegistry): void {
     tag,
     summary: 'Place many orders',
     access: ['sales'],
-    description: `JSON \`{orders:[…]}\` (each as for POST /v1/orders) or \`text/csv\` with the columns ${CSV_COLUMNS.join(', ')} (\`lines\` as \`SKU:QTY;SKU:QTY\`; \`metadata\` is JSON only). One result per row; a bad row writes nothing and never stops the good ones. A row whose externalId is already used in its channel, by an earlier order or an earlier row of the batch, gets an error and \`existingOrderId\`. With an Idempotency-Key, row i uses \`<key>:<i>\`.`,
+    description: `JSON \`{orders:[…]}\` (each as for POST /v1/orders) or \`text/csv\` with the columns ${CSV_COLUMNS.join(', ')} (\`lines\` as \`SKU:QTY;SKU:QTY\`; \`metadata\` is JSON only). One result per row; a bad row writes nothing and never stops the good ones. A row whose externalId is already used in its channel, by an earlier order or an earlier row of the batch, gets an error and \`existingOrderId\`. With an Idempotency-Key, row i uses \`<key>:<i>\`. The body may be up to 5 MB (1 MB elsewhere).`,
     headers: idempotencyKey('row i is placed with `<key>:<i>`, so a retried batch places nothing twice'),
     body: {
       schema: doc.registry.register('BatchOrders', batchOrdersSchema),
@@ -132,6 +132,9 @@ export function orderDocs(doc: ApiDocRegistry): void {
         .openapi({ example: 'customerId,lines,paymentMethod,paymentToken\nCUST-ACME,MUG-BLK:2;TEE-M:1,card,tok_ok\n' }),
     },
     responses: { 200: { description: 'One result per row, in order', schema: batchResultView } },
+    errors: {
+      429: 'Too many batches at once on this server (2 placed, 8 waiting): nothing was read or kept; send it again after `Retry-After` seconds',
+    },
   });
   doc.operation({
     method: 'get',

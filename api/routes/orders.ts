@@ -4,7 +4,8 @@ import { orderWorkflowId } from '../../workflows/order/messages';
 import type { BatchRow } from '../../services/batch-orders';
 import { actorOf, principalOf } from '../auth';
 import { ordersFromCsv } from '../batch-csv';
-import { batchBodies } from '../body-parsers';
+import { readBatchBody } from '../body-parsers';
+import { ConcurrencyGate } from '../concurrency-gate';
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf, requestKeyOf } from '../idempotency-header';
 import { badRequest, notFound, parse, tryParse } from '../problem';
@@ -37,30 +38,40 @@ export function orderRoutes({ db, auth, config, services }: ApiDeps): Router {
       .json({ id: placed.id, trackingNumber: placed.trackingNumber, status: placed.status });
   });
 
+  // A batch may be 5 MB and 1000 orders: a few at once keep the API's memory and its single orders' latency in bounds.
+  const batchGate = new ConcurrencyGate({ running: 2, waiting: 8, what: 'batches', retryAfterSeconds: 5 });
+
   /** JSON `{orders:[...]}` or `text/csv` (see CSV_COLUMNS); answers one result per row, in order. */
-  router.post('/batch', auth.requireRole('sales'), ...batchBodies, async (req, res) => {
-    const csv = req.is('text/csv') === 'text/csv';
-    const orders = csv
-      ? ordersFromCsv(typeof req.body === 'string' ? req.body : '')
-      : parse(batchOrdersSchema, req.body).orders;
-    if (orders.length > 1000)
-      throw badRequest('a batch holds at most 1000 orders', [{ path: 'body', message: 'too many rows' }]);
-    const rows = orders.map((body): BatchRow => {
-      const parsed = tryParse(placeOrderSchema, body);
-      return 'data' in parsed ? { request: parsed.data } : parsed;
-    });
-    const placed = await services.placeBatch(rows, {
-      idempotencyKey: idempotencyKeyOf(req),
-      scope: `orders:${principalOf(res).keyId}`,
-    });
-    // A CSV row is also named by its line in the file (the header is line 1).
-    const results = placed.map(({ index, ...outcome }) => ({ index, ...(csv ? { line: index + 2 } : {}), ...outcome }));
-    res.json({
-      accepted: results.filter((row) => row.id).length,
-      rejected: results.filter((row) => row.errors).length,
-      results,
-    });
-  });
+  router.post('/batch', auth.requireRole('sales'), (req, res) =>
+    batchGate.run(res, async () => {
+      await readBatchBody(req, res);
+      const csv = req.is('text/csv') === 'text/csv';
+      const orders = csv
+        ? ordersFromCsv(typeof req.body === 'string' ? req.body : '')
+        : parse(batchOrdersSchema, req.body).orders;
+      if (orders.length > 1000)
+        throw badRequest('a batch holds at most 1000 orders', [{ path: 'body', message: 'too many rows' }]);
+      const rows = orders.map((body): BatchRow => {
+        const parsed = tryParse(placeOrderSchema, body);
+        return 'data' in parsed ? { request: parsed.data } : parsed;
+      });
+      const placed = await services.placeBatch(rows, {
+        idempotencyKey: idempotencyKeyOf(req),
+        scope: `orders:${principalOf(res).keyId}`,
+      });
+      // A CSV row is also named by its line in the file (the header is line 1).
+      const results = placed.map(({ index, ...outcome }) => ({
+        index,
+        ...(csv ? { line: index + 2 } : {}),
+        ...outcome,
+      }));
+      res.json({
+        accepted: results.filter((row) => row.id).length,
+        rejected: results.filter((row) => row.errors).length,
+        results,
+      });
+    }),
+  );
 
   router.get('/', auth.anyRole, async (req, res) => {
     const filter = parse(listOrdersQuerySchema, req.query, 'query');

@@ -151,6 +151,35 @@ describe('batch entry', () => {
     ]);
   });
 
+  it('places two batches at a time, lets eight wait, and answers 429 with Retry-After to the next', async () => {
+    // Orders cannot be written until the lock goes: the first two batches stay in their write.
+    const lock = await oms.db.transaction();
+    await lock.raw('LOCK TABLE orders IN EXCLUSIVE MODE');
+    const send = (n: number) =>
+      fetch(`${api.base}/v1/orders/batch`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer batch-sales', 'content-type': 'application/json' },
+        body: JSON.stringify({ orders: [orderBody({ channel: 'gate', externalId: `GATE-${n}` })] }),
+      });
+    try {
+      const running = [send(0), send(1)];
+      const blocked = () =>
+        oms.db
+          .raw(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'orders'::regclass`)
+          .then((result) => result.rows[0].n as number);
+      expect(await eventually(blocked, (n) => n === 2)).toBe(2);
+      // Nine more: eight wait their turn (their bodies unread), whichever comes last is refused at once.
+      const more = Array.from({ length: 9 }, (_, n) => send(2 + n));
+      const first = await Promise.race(more);
+      expect([first.status, first.headers.get('retry-after')]).toEqual([429, '5']);
+      await lock.commit();
+      const answers = await Promise.all([...running, ...more]);
+      expect(answers.map((response) => response.status).sort()).toEqual([...Array(10).fill(200), 429]);
+    } finally {
+      if (!lock.isCompleted()) await lock.rollback();
+    }
+  });
+
   it('decides each row as if placed after the ones before it', async () => {
     const answer = await postBatch(
       [
