@@ -351,7 +351,9 @@ export const auditQuerySchema = z.strictObject({
   cursor: plainText(500).optional().openapi({ description: "the previous page's `nextCursor`" }),
 });
 
-export const batchOrdersSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(1000) });
+/** The most orders one batch may hold. */
+export const MAX_BATCH_ROWS = 1000;
+export const batchOrdersSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(MAX_BATCH_ROWS) });
 
 // Reports (SPEC section 4): date ranges are calendar days in UTC, both ends included.
 const reportDay = z.iso.date('must be a calendar date YYYY-MM-DD');

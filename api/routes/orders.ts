@@ -12,6 +12,7 @@ import { badRequest, notFound, parse, tryParse } from '../problem';
 import {
   approveSchema,
   batchOrdersSchema,
+  MAX_BATCH_ROWS,
   cancelSchema,
   editOrderSchema,
   holdSchema,
@@ -49,8 +50,10 @@ export function orderRoutes({ db, auth, config, services }: ApiDeps): Router {
       const orders = csv
         ? ordersFromCsv(typeof req.body === 'string' ? req.body : '')
         : parse(batchOrdersSchema, req.body).orders;
-      if (orders.length > 1000)
-        throw badRequest('a batch holds at most 1000 orders', [{ path: 'body', message: 'too many rows' }]);
+      if (orders.length > MAX_BATCH_ROWS)
+        throw badRequest(`a batch holds at most ${MAX_BATCH_ROWS} orders`, [
+          { path: 'body', message: 'too many rows' },
+        ]);
       const rows = orders.map((body): BatchRow => {
         const parsed = tryParse(placeOrderSchema, body);
         return 'data' in parsed ? { request: parsed.data } : parsed;

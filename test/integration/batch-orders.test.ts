@@ -1,3 +1,4 @@
+import { ordersFromCsv } from '../../api/batch-csv';
 import { createDb } from '../../db/connection';
 import { insertOrder } from '../../db/orders';
 import { createLogger } from '../../observability/logger';
@@ -137,6 +138,12 @@ describe('batch entry', () => {
       'content-type': 'text/csv',
     });
     expect([csv.status, csv.body.detail]).toEqual([413, 'the body is larger than the 5 MB limit']);
+    // Over 1000 rows: refused, the CSV read no further than its 1001st row.
+    const manyRows = await send(`customerId,lines\n${'CUST-ACME,MUG-BLK:1\n'.repeat(240_000)}`, {
+      'content-type': 'text/csv',
+    });
+    expect([manyRows.status, manyRows.body.detail]).toEqual([400, 'a batch holds at most 1000 orders']);
+    expect(ordersFromCsv(`customerId,lines\n${'CUST-ACME,MUG-BLK:1\n'.repeat(5000)}`)).toHaveLength(1001);
     // Without a valid key the body is not read: 401, not 413.
     expect((await send(tooLarge, { authorization: 'Bearer nobody' })).status).toBe(401);
     // Every other body stays at 1 MB.
