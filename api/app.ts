@@ -1,9 +1,10 @@
 import express from 'express';
 import type { Client } from '@temporalio/client';
-import type { OmsConfig } from '../config';
+import { DEFAULT_API_RATE_LIMIT, type OmsConfig } from '../config';
 import type { Db } from '../db/connection';
 import { createHttpObservability } from '../observability/http';
 import { isBatchRequest, jsonBodies } from './body-parsers';
+import { rateLimitPerKey } from './rate-limit';
 import { logger as processLogger, type Logger } from '../observability/logger';
 import { findApiKey } from '../db/api-keys';
 import { createServices } from '../services';
@@ -53,7 +54,7 @@ export interface ApiOptions {
   db: Db;
   temporal: Client;
   taskQueue: string;
-  config: ApiDeps['config'] & Pick<OmsConfig, 'orderSettings'>;
+  config: ApiDeps['config'] & Pick<OmsConfig, 'orderSettings'> & Partial<Pick<OmsConfig, 'apiRateLimit'>>;
   log?: (error: unknown) => void;
   /** Where request logs go (tests capture them); the process's JSON logger by default. */
   logger?: Logger;
@@ -89,6 +90,7 @@ export function createApp(options: ApiOptions): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(observability.requests);
+  app.use('/v1', rateLimitPerKey(config.apiRateLimit ?? DEFAULT_API_RATE_LIMIT, deps.auth));
   // Every successful change under /v1 is one audit row: after `requests`, whose route pattern it reads.
   app.use(auditMutations({ db, logger }));
   app.use(requireBodyTypes);

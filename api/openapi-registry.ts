@@ -58,8 +58,8 @@ const problem = (description: string, schema: z.ZodType = problemSchema): Respon
 
 /**
  * The API's OpenAPI registry. `operation` adds the problem responses every route has by the way it is built:
- * 400 when it reads a body, query or path, 401/403 from its access, 413/415 when it takes a body, plus the
- * route's own 404/409/422/429/503.
+ * 400 when it reads a body, query or path, 401/403 from its access, 413/415 when it takes a body, 429 under /v1 (the
+ * rate limit), plus the route's own 404/409/422/429/503.
  */
 export class ApiDocRegistry {
   readonly registry = new OpenAPIRegistry();
@@ -103,6 +103,10 @@ export class ApiDocRegistry {
       responses[401] = problem('No valid API key' + (spec.extraSecurity ? ' (and no valid signature)' : ''));
     if (Array.isArray(spec.access))
       responses[403] = problem(`The key's role may not do this (needs ${spec.access.join(' or ')}, or admin)`);
+    if (spec.path.startsWith('/v1/'))
+      responses[429] = problem(
+        'More requests this second from this key (or, without one, this address) than `OMS_RATE_LIMIT` allows, when it is set: send again after `Retry-After` seconds',
+      );
     for (const [status, error] of Object.entries(spec.errors ?? {}))
       responses[status] = typeof error === 'string' ? problem(error) : problem(error.description, error.schema);
     if (spec.body) {

@@ -7,6 +7,12 @@ import { parseCodecKeys, type CodecKey } from '../temporal/codec';
 import { DEFAULT_RISK_RULES, type RiskRules } from '../domain/risk';
 import type { Env } from './env';
 
+/**
+ * No limit unless `OMS_RATE_LIMIT` sets one: the API accepts a burst of orders faster than the worker runs them (the
+ * bench's 400 from one key came at 159 a second) and keeps them durably, so a default limit would refuse a flash sale.
+ */
+export const DEFAULT_API_RATE_LIMIT = 0;
+
 export const ROLES = ['admin', 'sales', 'approver', 'support', 'warehouse', 'carrier'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -70,6 +76,8 @@ export interface OmsConfig {
    * order waits. Off saves about a tenth of an order's CPU (worker/workflow-thread-preload.cjs applies it).
    */
   workflowStackTraces: boolean;
+  /** `OMS_RATE_LIMIT`: requests a second each API key may send to one API process (0, the default: no limit). */
+  apiRateLimit: number;
   /** Events out and customer emails (SPEC section 6). */
   outbound: OutboundSettings;
 }
@@ -168,6 +176,7 @@ export function parseConfig(env: Env = process.env): ParsedConfig {
     clusterWorkers: processCount(env, 'OMS_CLUSTER_WORKERS'),
     backgroundNiceness: niceness(env, 'OMS_BACKGROUND_NICENESS', 10),
     workflowStackTraces: onOff(env, 'OMS_WORKFLOW_STACK_TRACES', 'off'),
+    apiRateLimit: rateLimit(env, 'OMS_RATE_LIMIT', DEFAULT_API_RATE_LIMIT),
     outbound: {
       webhookRetryForMs: duration(env, 'OMS_WEBHOOK_RETRY_FOR', '24h'),
       smtpUrl: env.OMS_SMTP_URL || undefined,
@@ -259,6 +268,15 @@ function niceness(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 19)
     throw new ConfigError(`${name} must be a whole number from 0 (no change) to 19 (lowest priority), got "${raw}"`);
+  return value;
+}
+
+function rateLimit(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 1_000_000)
+    throw new ConfigError(`${name} must be a whole number of requests a second (0 for no limit), got "${raw}"`);
   return value;
 }
 

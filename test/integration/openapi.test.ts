@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { createApp } from '../../api/app';
@@ -98,6 +99,42 @@ describe('OpenAPI document and /docs', () => {
     );
     expect(refs.length).toBeGreaterThan(20);
     for (const ref of new Set(refs)) expect([ref, document.components.schemas[ref]]).toEqual([ref, expect.anything()]);
+  });
+
+  it('limits each key under /v1 to OMS_RATE_LIMIT requests a second when it is set, and documents the 429', async () => {
+    const app = createApp({
+      db: oms.db,
+      temporal: oms.temporal,
+      taskQueue: oms.taskQueue,
+      config: {
+        apiKeys: [{ key: 'limited-support', role: 'support' }],
+        orderSettings: oms.settings,
+        temporalUiUrl: 'http://localhost',
+        temporalNamespace: 'default',
+        carrierWebhookSecret: 'x',
+        apiRateLimit: 2,
+      },
+    });
+    const server = app.listen(0);
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const statuses = (route: string, count: number) =>
+      Promise.all(
+        Array.from({ length: count }, () =>
+          fetch(`${base}${route}`, { headers: { authorization: 'Bearer limited-support' } }).then(
+            (answer) => answer.status,
+          ),
+        ),
+      );
+    try {
+      expect((await statuses('/v1/orders', 4)).sort()).toEqual([200, 200, 429, 429]);
+      expect(await statuses('/health', 4)).toEqual([200, 200, 200, 200]); // probes are not limited
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(document.paths['/v1/orders'].get.responses['429'].description).toMatch(/OMS_RATE_LIMIT/);
+    expect(document.paths['/health'].get.responses['429']).toBeUndefined();
   });
 
   it('describes the batch endpoint with both JSON and CSV bodies, and tracking as public', () => {

@@ -144,6 +144,15 @@ describe('configuration', () => {
     expect(() => parseConfig({ ...env, OMS_BACKGROUND_NICENESS: '-5' })).toThrow(/OMS_BACKGROUND_NICENESS/);
   });
 
+  it('limits the requests a second of each API key only when OMS_RATE_LIMIT sets a number above 0', () => {
+    const env = { OMS_DATA_DIR: dataDir() };
+    expect(parseConfig(env).apiRateLimit).toBe(0);
+    expect(parseConfig({ ...env, OMS_RATE_LIMIT: '0' }).apiRateLimit).toBe(0);
+    expect(parseConfig({ ...env, OMS_RATE_LIMIT: '500' }).apiRateLimit).toBe(500);
+    expect(() => parseConfig({ ...env, OMS_RATE_LIMIT: '2.5' })).toThrow(/OMS_RATE_LIMIT must be a whole number/);
+    expect(() => parseConfig({ ...env, OMS_RATE_LIMIT: '-1' })).toThrow(/OMS_RATE_LIMIT/);
+  });
+
   it('keeps workflow stack traces off unless OMS_WORKFLOW_STACK_TRACES=on', () => {
     const env = { OMS_DATA_DIR: dataDir() };
     expect(parseConfig(env).workflowStackTraces).toBe(false);
