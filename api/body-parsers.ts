@@ -2,9 +2,9 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import type { RawBodyRequest } from './deps';
 
 /** The largest body of any request but a batch. */
-export const BODY_LIMIT = '1mb';
+const BODY_LIMIT = '1mb';
 /** A batch of up to 1000 orders, as JSON or CSV: addresses and several lines per row outgrow 1 MB. */
-export const BATCH_BODY_LIMIT = '5mb';
+const BATCH_BODY_LIMIT = '5mb';
 
 /** `POST /v1/orders/batch`, as the router matches it (any case, a trailing slash). */
 export const isBatchRequest = (req: Request) => req.path.replace(/\/+$/, '').toLowerCase() === '/v1/orders/batch';
@@ -16,7 +16,7 @@ const json = express.json({
   verify: (req, _res, raw) => ((req as RawBodyRequest).rawBody = raw),
 });
 
-/** Every JSON body, read before the routes; a batch's is left to `batchBodies`. */
+/** Every JSON body, read before the routes; a batch's is left to `readBatchBody`, in its route. */
 export const jsonBodies: RequestHandler = (req, res, next) => (isBatchRequest(req) ? next() : json(req, res, next));
 
 const batchParsers = [
