@@ -5,7 +5,14 @@ import { coversAllLines, rankWarehouses } from '../domain/allocation';
 import type { ApprovalContext } from '../domain/approval';
 import { promisedDeliveryDate } from '../domain/delivery';
 import type { Address, OrderLineRequest } from '../domain/order';
-import { priceOrder, promotionProblem, sum, type PricedOrder } from '../domain/pricing';
+import {
+  catalogValue,
+  orderValueProblem,
+  priceOrder,
+  promotionProblem,
+  sum,
+  type PricedOrder,
+} from '../domain/pricing';
 import { chooseService, quoteShipping, shippingZone } from '../domain/shipping';
 import {
   ACTIVE_WAREHOUSES_JSON,
@@ -72,6 +79,9 @@ export function createPricingActivities({
       for (const field of missingAddressFields(address)) reasons.push(`shippingAddress.${field} is missing`);
       if (order.promotion_code && !promotion) reasons.push(`promotion ${order.promotion_code} does not exist`);
       if (reasons.length > 0 || !customer) return { valid: false, reasons };
+      // Checked at entry too; prices may have risen since.
+      const tooValuable = orderValueProblem(catalogValue(lines, products), order.currency);
+      if (tooValuable) return { valid: false, reasons: [tooValuable] };
 
       // Shipping is quoted from the warehouse expected to ship: the first that has everything, else the first.
       const weightGrams = sum(lines.map((line) => line.quantity * products.get(line.sku)!.weightGrams));

@@ -15,6 +15,7 @@ import { CUSTOMER_SORT_KEYS } from '../domain/customer-ranking';
 import { ORDER_EVENT_TYPES } from '../domain/order-events';
 import { DELIVERY_STATUSES } from '../services/webhooks';
 import { REPORT_PERIODS } from '../domain/periods';
+import { MAX_ORDER_VALUE } from '../domain/pricing';
 
 /** Request schemas: the single description of what each route accepts (400 when a request does not fit). */
 
@@ -56,7 +57,10 @@ export const addressSchema = z.strictObject({
 const productFields = {
   sku: code,
   name: text(),
-  unitPrice: minorUnits,
+  unitPrice: minorUnits.max(
+    MAX_ORDER_VALUE,
+    `must be at most ${MAX_ORDER_VALUE} minor units, the most an order may be worth`,
+  ),
   currency,
   taxCode: code,
   weightGrams: z.number().int().min(0).max(10_000_000),

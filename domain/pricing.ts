@@ -1,5 +1,26 @@
-import { assertMinorUnits } from './money';
+import { assertMinorUnits, formatMoney } from './money';
 import type { Address, OrderLineRequest, OrderTotals } from './order';
+
+/**
+ * The most an order may be worth at catalog prices, in minor units (100 billion dollars in cents): far above any real
+ * order, and low enough that every amount that follows from it (tax of up to 100 %, shipping, invoices, refunds) stays
+ * an exact integer in JavaScript and in PostgreSQL.
+ */
+export const MAX_ORDER_VALUE = 10_000_000_000_000;
+
+/** What the lines are worth at catalog prices (a float once it is far past `MAX_ORDER_VALUE`: only compared then). */
+export function catalogValue(
+  lines: readonly { sku: string; quantity: number }[],
+  catalog: ReadonlyMap<string, Pick<CatalogPrice, 'unitPrice'>>,
+): number {
+  return lines.reduce((value, line) => value + (catalog.get(line.sku)?.unitPrice ?? 0) * line.quantity, 0);
+}
+
+/** Why lines this valuable cannot be one order, or undefined when they can. */
+export function orderValueProblem(value: number, currency: string): string | undefined {
+  if (value <= MAX_ORDER_VALUE) return undefined;
+  return `the order is worth more at catalog prices than an order may be (${formatMoney(MAX_ORDER_VALUE, currency)}); split it`;
+}
 
 export interface CatalogPrice {
   sku: string;

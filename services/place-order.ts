@@ -11,7 +11,7 @@ import {
   isDuplicateExternalId,
   type OrderWrite,
 } from '../db/orders';
-import type { Promotion } from '../domain/pricing';
+import { catalogValue, orderValueProblem, type Promotion } from '../domain/pricing';
 import type { OrderWorkflowInput } from '../workflows/order/messages';
 import { DuplicateExternalIdError, RuleViolationError, type FieldError } from './errors';
 import { newOrderId, newTrackingNumber } from './ids';
@@ -206,20 +206,17 @@ function orderStartFor(
   const lines = request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
   const currency = products.get(request.lines[0].sku)!.currency;
   const lineValue = (line: PlaceOrderRequest['lines'][number]) => products.get(line.sku)!.unitPrice * line.quantity;
-  const catalogValue = formatMoney(
-    request.lines.reduce((total, line) => total + lineValue(line), 0),
-    currency,
-  );
+  const orderValue = formatMoney(catalogValue(request.lines, products), currency);
   return {
     input,
-    staticSummary: `Order ${input.orderId} · customer ${input.customerId} · ${lines} · ${catalogValue} before discount, tax and shipping`,
+    staticSummary: `Order ${input.orderId} · customer ${input.customerId} · ${lines} · ${orderValue} before discount, tax and shipping`,
     staticDetails: [
       `**Customer** ${input.customerId} · **priority** ${input.priority} · **payment** ${request.payment.method} · **backorders** ${request.backorderPolicy}`,
       '',
       '| SKU | Quantity | Catalog value |',
       '| --- | ---: | ---: |',
       ...request.lines.map((line) => `| ${line.sku} | ${line.quantity} | ${formatMoney(lineValue(line), currency)} |`),
-      `| **Total** | | **${catalogValue}** |`,
+      `| **Total** | | **${orderValue}** |`,
       '',
       'Priced total (discount, tax, shipping): the `OrderTotal` search attribute once validated.',
     ].join('\n'),
@@ -231,7 +228,7 @@ function orderStartFor(
  * the customer's currency (when known). One error per problem, naming `body.lines.<i>.sku`.
  */
 export function lineProblems(
-  lines: readonly { sku: string }[],
+  lines: readonly { sku: string; quantity: number }[],
   products: ReadonlyMap<string, Product>,
   currency: string | undefined,
 ): FieldError[] {
@@ -251,6 +248,11 @@ export function lineProblems(
         message: `product ${line.sku} is priced in ${product.currency}, the customer buys in ${currency}`,
       });
   });
+  // Every product exists and shares one currency once the lines have no problem of their own.
+  if (errors.length === 0 && lines.length > 0) {
+    const tooValuable = orderValueProblem(catalogValue(lines, products), products.get(lines[0].sku)!.currency);
+    if (tooValuable) errors.push({ path: 'body.lines', message: tooValuable });
+  }
   return errors;
 }
 

@@ -1,3 +1,5 @@
+import { formatMoney } from '../../domain/money';
+import { MAX_ORDER_VALUE } from '../../domain/pricing';
 import { orderBody, startOms, type TestOms } from '../support/oms';
 
 /** Rules of SPEC section 3: promotions, backorder policies and resumption, credit quotas, batch orders. */
@@ -244,6 +246,43 @@ describe('business rules', () => {
     ]);
     await oms.request('POST', `/v1/orders/${second.id}/reject`, { as: 'approver', body: { reason: 'over credit' } });
     await oms.request('POST', `/v1/orders/${first.id}/cancel`, { as: 'support', body: { reason: 'test done' } });
+  });
+
+  it('refuses an order worth more than an order may be, at entry and when its prices rose before it was priced', async () => {
+    const price = MAX_ORDER_VALUE / 1000;
+    await oms.request('POST', '/v1/products', {
+      body: { sku: 'TURBINE', name: 'Turbine', unitPrice: price, currency: 'USD', taxCode: 'GENERAL' },
+    });
+    const limit = formatMoney(MAX_ORDER_VALUE, 'USD');
+    const refused = await oms.request('POST', '/v1/orders', {
+      as: 'sales',
+      body: orderBody({ lines: [{ sku: 'TURBINE', quantity: 1001 }] }),
+    });
+    expect([refused.status, refused.body.errors]).toEqual([
+      422,
+      [
+        {
+          path: 'body.lines',
+          message: `the order is worth more at catalog prices than an order may be (${limit}); split it`,
+        },
+      ],
+    ]);
+    // A price above the limit could never be ordered: refused on the product.
+    const product = await oms.request('PATCH', '/v1/products/TURBINE', { body: { unitPrice: MAX_ORDER_VALUE + 1 } });
+    expect([product.status, product.body.errors[0].path]).toEqual([400, 'body.unitPrice']);
+
+    // Accepted at 1000 units; the price rises before the order is priced: it is rejected, not priced past the limit.
+    oms.gate.hold('validateAndPriceOrder');
+    const id = await place(orderBody({ lines: [{ sku: 'TURBINE', quantity: 1000 }] }));
+    await oms.gate.reached('validateAndPriceOrder');
+    expect((await oms.request('PATCH', '/v1/products/TURBINE', { body: { unitPrice: price * 2 } })).status).toBe(200);
+    oms.gate.release('validateAndPriceOrder');
+    const order = await oms.waitForStatus(id, 'REJECTED');
+    expect([order.rejectReason, order.statusReasons]).toEqual([
+      'invalid',
+      [`the order is worth more at catalog prices than an order may be (${limit}); split it`],
+    ]);
+    expect(order.totals.total).toBeNull();
   });
 
   it('places batch orders from JSON and CSV: a bad row gets its errors, writes nothing, and never stops the good ones', async () => {

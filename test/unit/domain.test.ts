@@ -4,9 +4,12 @@ import { formatDuration, parseDuration } from '../../domain/duration';
 import { formatMoney, minorUnitDigits, toMajorUnits } from '../../domain/money';
 import {
   billFor,
+  catalogValue,
   findTaxRateBps,
   lineDiscounts,
+  MAX_ORDER_VALUE,
   mulDivRound,
+  orderValueProblem,
   priceOrder,
   promotionProblem,
   type CatalogPrice,
@@ -173,6 +176,31 @@ describe('pricing', () => {
         destination: { country: 'US', region: 'NY' },
       }),
     ).toThrow('NOPE');
+  });
+});
+
+describe('order value', () => {
+  const catalog = new Map([
+    ['A', { unitPrice: 250 }],
+    ['B', { unitPrice: MAX_ORDER_VALUE }],
+  ]);
+
+  it('is the lines at catalog prices, and may be at most MAX_ORDER_VALUE', () => {
+    expect(catalogValue([{ sku: 'A', quantity: 4 }], catalog)).toBe(1000);
+    expect(orderValueProblem(catalogValue([{ sku: 'B', quantity: 1 }], catalog), 'USD')).toBeUndefined();
+    // Far past the safe integers the sum is a float, still far above the limit.
+    const huge = catalogValue(
+      [
+        { sku: 'B', quantity: 1_000_000 },
+        { sku: 'A', quantity: 1 },
+      ],
+      catalog,
+    );
+    expect(Number.isSafeInteger(huge)).toBe(false);
+    expect(orderValueProblem(huge, 'JPY')).toBe(
+      'the order is worth more at catalog prices than an order may be (10000000000000 JPY); split it',
+    );
+    expect(orderValueProblem(MAX_ORDER_VALUE + 1, 'USD')).toMatch(/\(100000000000\.00 USD\)/);
   });
 });
 
