@@ -1,3 +1,4 @@
+import { MAX_ORDER_VALUE } from '../../domain/pricing';
 import { orderBody, startOms, type TestOms } from '../support/oms';
 
 const NEW_ADDRESS = {
@@ -88,7 +89,7 @@ describe('PATCH /v1/orders/:id (edits before picking)', () => {
     expect(reasons).toEqual(['release', 'reserve']);
   });
 
-  it('refuses malformed edits (400) and unknown, inactive or repeated SKUs (422), listing every reason', async () => {
+  it('refuses malformed edits (400), and unknown, inactive or repeated SKUs or lines worth too much (422), naming each', async () => {
     const id = await place(orderBody({ lines: [{ sku: 'LAPTOP-14', quantity: 4 }] }));
     await oms.waitForStatus(id, 'AWAITING_APPROVAL');
     const created = await oms.request('POST', '/v1/products', {
@@ -134,6 +135,15 @@ describe('PATCH /v1/orders/:id (edits before picking)', () => {
         message: 'MUG-BLK appears on more than one line; put the whole quantity on one line',
       },
     ]);
+    // Lines worth more than an order may be: 422, as on placing.
+    await oms.request('POST', '/v1/products', {
+      body: { sku: 'EDIT-YACHT', name: 'Yacht', unitPrice: MAX_ORDER_VALUE / 100, currency: 'USD', taxCode: 'GENERAL' },
+    });
+    const tooValuable = await oms.request('PATCH', `/v1/orders/${id}`, {
+      as: 'sales',
+      body: { lines: [{ sku: 'EDIT-YACHT', quantity: 101 }] },
+    });
+    expect([tooValuable.status, tooValuable.body.errors[0]?.path]).toEqual([422, 'body.lines']);
     expect((await oms.request('PATCH', '/v1/orders/ORD-NONE', { as: 'sales', body: { expedite: true } })).status).toBe(
       404,
     );
