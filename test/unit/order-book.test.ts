@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { INVALID_ORDER_REQUEST, ORDER_STATE_CONFLICT, type PricedOrderResult } from '../../contract';
+import type { OrderStatus } from '../../domain/order';
 import { priceOrder } from '../../domain/pricing';
 import { OrderBook, OrderStopped } from '../../workflows/order/order-book';
 
@@ -48,26 +49,34 @@ function approvedBook(): OrderBook {
   return book;
 }
 
-/** The failure type a refusal throws (the API answers 409 for a conflict, 422 for an invalid request). */
-function refusal(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ApplicationFailure) return error.type ?? undefined;
-    throw error;
-  }
-  return undefined;
+/** An approved book (in `status`, when given) whose one shipment, ORD-1-S1 from W1, holds every unit. */
+function bookWithOneShipment(status?: OrderStatus): OrderBook {
+  const book = approvedBook();
+  if (status) book.enterStatus(status, {});
+  book.allocated({
+    id: 'ORD-1-S1',
+    warehouse: 'W1',
+    lines: [
+      { sku: 'MUG', quantity: 3 },
+      { sku: 'PEN', quantity: 5 },
+    ],
+  });
+  return book;
 }
 
-function refusalMessage(action: () => unknown): string | undefined {
+/** The failure type a refusal throws (the API answers 409 for a conflict, 422 for an invalid request). */
+/** The ApplicationFailure a validator refused with, if any. */
+function refused(action: () => unknown): ApplicationFailure | undefined {
   try {
     action();
   } catch (error) {
-    if (error instanceof ApplicationFailure) return error.message;
+    if (error instanceof ApplicationFailure) return error;
     throw error;
   }
   return undefined;
 }
+const refusal = (action: () => unknown) => refused(action)?.type ?? undefined;
+const refusalMessage = (action: () => unknown) => refused(action)?.message;
 
 /** Allocates, picks in full and ships one shipment of the given lines, billing it as captured. */
 function shipAndCapture(book: OrderBook, id: string, lines: { sku: string; quantity: number }[]) {
@@ -123,15 +132,7 @@ describe('the order book', () => {
   });
 
   it('tracks reservations, short picks and shipments on the lines', () => {
-    const book = approvedBook();
-    book.allocated({
-      id: 'ORD-1-S1',
-      warehouse: 'W1',
-      lines: [
-        { sku: 'MUG', quantity: 3 },
-        { sku: 'PEN', quantity: 5 },
-      ],
-    });
+    const book = bookWithOneShipment();
     expect(book.openQuantities()).toEqual([]);
     expect(book.lineOf('MUG').reservedQuantity).toBe(3);
 
@@ -179,18 +180,10 @@ describe('the order book', () => {
   });
 
   it('allows cancellation until nothing is left to ship', () => {
-    const book = approvedBook();
-    book.enterStatus('AUTHORIZING', {});
-    expect(book.cancellationBlocker()).toBeUndefined();
-    book.enterStatus('ALLOCATED', {});
-    book.allocated({
-      id: 'ORD-1-S1',
-      warehouse: 'W1',
-      lines: [
-        { sku: 'MUG', quantity: 3 },
-        { sku: 'PEN', quantity: 5 },
-      ],
-    });
+    const authorizing = approvedBook();
+    authorizing.enterStatus('AUTHORIZING', {});
+    expect(authorizing.cancellationBlocker()).toBeUndefined();
+    const book = bookWithOneShipment('ALLOCATED');
     expect(book.cancellationBlocker()).toBeUndefined();
     book.handingOver.add('ORD-1-S1');
     expect(book.cancellationBlocker()).toMatch(/being handed to the carrier/);
@@ -203,16 +196,7 @@ describe('the order book', () => {
   });
 
   it('says why a hold or cancellation comes too late: handing over, every parcel with the carrier, or shipped', () => {
-    const book = approvedBook();
-    book.enterStatus('PICKING', {});
-    book.allocated({
-      id: 'ORD-1-S1',
-      warehouse: 'W1',
-      lines: [
-        { sku: 'MUG', quantity: 3 },
-        { sku: 'PEN', quantity: 5 },
-      ],
-    });
+    const book = bookWithOneShipment('PICKING');
     expect(book.cancellationBlocker()).toBeUndefined();
     const holdRefusal = () => refusalMessage(() => book.validateHold('fraud check'));
     expect(holdRefusal()).toBeUndefined();

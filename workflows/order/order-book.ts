@@ -134,7 +134,7 @@ export class OrderBook {
     if (isTerminal(state.status)) return `order is already ${state.status}`;
     // Between an edit and its new allocation nothing is reserved, yet everything is still to ship.
     if (this.editing) return undefined;
-    const status = state.status === 'ON_HOLD' ? state.heldFrom! : state.status;
+    const status = this.statusBeforeHold();
     const stillToShip =
       this.openQuantities().length > 0 ||
       state.shipments.some(
@@ -151,6 +151,11 @@ export class OrderBook {
         : `${this.shippedSubject(status)}: nothing is left to ship, use a return instead`;
     }
     return undefined;
+  }
+
+  /** Where the order is in its process: a held order is where it was held. */
+  private statusBeforeHold(): OrderStatus {
+    return this.state.status === 'ON_HOLD' ? this.state.heldFrom! : this.state.status;
   }
 
   /**
@@ -179,8 +184,7 @@ export class OrderBook {
 
   private holdBlocker(): string {
     if (this.handingOver.size > 0) return 'order is being handed to the carrier: nothing is left to hold';
-    const status = this.state.status === 'ON_HOLD' ? this.state.heldFrom! : this.state.status;
-    return `${this.shippedSubject(status)}: nothing is left to hold`;
+    return `${this.shippedSubject(this.statusBeforeHold())}: nothing is left to hold`;
   }
 
   requireOnHold(): void {
