@@ -198,11 +198,13 @@ export function createInventoryActivities({
         .pluck('id');
       for (const id of unknown) await release(input.orderId, id);
       // Its pick list may have been sent by the same lost task (auto mode's pick list steps are local activities too).
-      if (unknown.length > 0)
-        await db('pick_lists')
-          .whereIn('shipment_id', unknown)
-          .where({ status: 'open' })
-          .update({ status: 'cancelled', updated_at: db.fn.now() });
+      // Every released unknown shipment's, not only this attempt's: an attempt that died after releasing left its
+      // shipment cancelled (so not in `unknown` now) and the pick list open.
+      await db('pick_lists')
+        .where({ order_id: input.orderId, status: 'open' })
+        .whereNotIn('shipment_id', input.knownShipmentIds)
+        .whereIn('shipment_id', db('shipments').where({ order_id: input.orderId, status: 'cancelled' }).select('id'))
+        .update({ status: 'cancelled', updated_at: db.fn.now() });
       return unknown;
     },
   };

@@ -205,6 +205,31 @@ describe('cancellation at every stage before shipment', () => {
     expect(await oms.db('pick_lists').where({ order_id: id }).pluck('status')).toEqual(['cancelled']);
   });
 
+  it("cancels a lost shipment's pick list on a retry after the first attempt released the shipment and died", async () => {
+    const before = await reservedTotal();
+    oms.gate.hold('authorizePayment');
+    const id = await place();
+    await oms.gate.reached('authorizePayment');
+    const { shippingAddress } = (await oms.request('GET', `/v1/orders/${id}`)).body;
+    const lost = await oms.activities.allocateStock({
+      orderId: id,
+      round: 1,
+      lines: [{ sku: 'MUG-BLK', quantity: 2 }],
+      destination: shippingAddress,
+      allOrNothing: false,
+    });
+    const shipmentId = lost.shipments[0].id;
+    await oms.activities.createPickList({ orderId: id, shipmentId, priority: 0 });
+    // The first attempt of releaseUnknownShipments released the shipment, then its worker died (chaos found this).
+    await oms.activities.releaseReservations({ orderId: id, shipmentId });
+    expect(await oms.db('pick_lists').where({ order_id: id }).pluck('status')).toEqual(['open']);
+    // The retry finds no shipment left to release, and still cancels the pick list.
+    expect(await oms.activities.releaseUnknownShipments({ orderId: id, knownShipmentIds: [] })).toEqual([]);
+    expect(await oms.db('pick_lists').where({ order_id: id }).pluck('status')).toEqual(['cancelled']);
+    await cancelWhileHeld(id, 'authorizePayment');
+    await expectNothingHeld(id, before, { authorized: true });
+  });
+
   it('answers 409 while the shipment is being handed to the carrier, and after it shipped', async () => {
     oms.gate.hold('shipShipment');
     const id = await place();
